@@ -1,0 +1,80 @@
+//! What a rule reports: a primary span, labels that explain the path, and a
+//! one-line remedy. Rendering lives in `output/`; nothing here knows a format.
+
+use std::path::PathBuf;
+
+use crate::source::{SourceFile, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A secondary span with the part of the story it tells
+/// ("this call can throw", "released only here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub message: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable rule code, e.g. `TX001`.
+    pub code: &'static str,
+    /// Rule name, e.g. `missing-rollback`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// The enclosing function as a user would name it (`POST`,
+    /// `DatabaseAdapter.updateCharacter`, `<module>`).
+    pub function: String,
+    pub span: Span,
+    pub labels: Vec<Label>,
+    pub help: String,
+}
+
+/// One checked file that has something to report, with its text kept for
+/// rendering.
+#[derive(Debug)]
+pub struct FileReport {
+    pub source: SourceFile,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A path that could not be checked at all (unreadable, vanished, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Everything one run found, sorted by path, then offset, then code.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    pub errors: Vec<FileError>,
+    pub files_scanned: usize,
+}
+
+impl Report {
+    pub fn diagnostic_count(&self) -> usize {
+        self.files.iter().map(|f| f.diagnostics.len()).sum()
+    }
+
+    pub fn diagnostics(&self) -> impl Iterator<Item = (&SourceFile, &Diagnostic)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.diagnostics.iter().map(move |d| (&f.source, d)))
+    }
+}

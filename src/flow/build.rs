@@ -1,0 +1,435 @@
+//! The one builder both front ends lower through. It owns the hard part of
+//! control flow: where an exception, a `return`, a `break` or a `continue`
+//! goes when it crosses `catch` and `finally` clauses. A `finally` body is
+//! lowered once; the ways into it are told apart by completion ids that the
+//! engine carries along each path (`EnterFinally(c)` … `LeaveFinally(c)`).
+
+use super::{
+    Block, BlockId, CompletionId, Edge, EdgeKind, Event, EventKind, ExitHow, ExitKind, FnFlow,
+    Guard, Handle, HandleId,
+};
+use crate::source::Span;
+
+/// Where control goes after a `finally` block that it entered on its way
+/// somewhere else.
+#[derive(Clone, Copy, Debug)]
+enum Jump {
+    /// Fall out of the `try` statement into the code after it.
+    Next(BlockId),
+    Return {
+        at: Span,
+        exit: ExitKind,
+    },
+    Throw {
+        at: Span,
+    },
+    /// `break`/`continue` to a block owned by an enclosing breakable frame.
+    Goto {
+        target: BlockId,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BreakableKind {
+    Loop,
+    Switch,
+    Labeled,
+}
+
+#[derive(Debug)]
+enum Frame {
+    Try(TryFrame),
+    Breakable {
+        kind: BreakableKind,
+        label: Option<String>,
+        break_to: BlockId,
+        continue_to: Option<BlockId>,
+    },
+}
+
+#[derive(Debug)]
+struct TryFrame {
+    /// Catch entry and the clause's span while the `try` body is lowered.
+    catch: Option<(BlockId, Span)>,
+    in_catch: bool,
+    finally: Option<BlockId>,
+    after: BlockId,
+    completions: Vec<(CompletionId, Jump)>,
+}
+
+/// Returned by `try_start`; hands the frame back through the later phases.
+#[derive(Debug)]
+pub(crate) struct TryToken {
+    depth: usize,
+}
+
+pub(crate) struct FlowBuilder {
+    name: String,
+    span: Span,
+    blocks: Vec<Block>,
+    handles: Vec<Handle>,
+    current: BlockId,
+    frames: Vec<Frame>,
+    /// Frames popped for a `finally` body, to resume their completions.
+    finished_tries: Vec<TryFrame>,
+    next_completion: CompletionId,
+    normal_exit: BlockId,
+    error_exit: BlockId,
+}
+
+impl FlowBuilder {
+    pub fn new(name: String, span: Span) -> Self {
+        let mut builder = FlowBuilder {
+            name,
+            span,
+            blocks: Vec::new(),
+            handles: Vec::new(),
+            current: 0,
+            frames: Vec::new(),
+            finished_tries: Vec::new(),
+            next_completion: 0,
+            normal_exit: 0,
+            error_exit: 0,
+        };
+        builder.current = builder.new_block();
+        builder.normal_exit = builder.new_block();
+        builder.error_exit = builder.new_block();
+        builder
+    }
+
+    pub fn new_block(&mut self) -> BlockId {
+        self.blocks.push(Block::default());
+        self.blocks.len() - 1
+    }
+
+    pub fn current(&self) -> BlockId {
+        self.current
+    }
+
+    pub fn switch_to(&mut self, block: BlockId) {
+        self.current = block;
+    }
+
+    /// Continue in a block nothing reaches (code after `return`).
+    pub fn start_unreachable(&mut self) {
+        self.current = self.new_block();
+    }
+
+    pub fn handle(&mut self, name: &str) -> HandleId {
+        if let Some(id) = self.handles.iter().position(|h| h.name == name) {
+            return id;
+        }
+        self.handles.push(Handle {
+            name: name.to_string(),
+        });
+        self.handles.len() - 1
+    }
+
+    pub fn event(&mut self, kind: EventKind, handle: HandleId, span: Span) {
+        self.blocks[self.current]
+            .events
+            .push(Event { kind, handle, span });
+    }
+
+    fn edge(&mut self, from: BlockId, to: BlockId, kind: EdgeKind, guard: Option<Guard>) {
+        self.blocks[from].edges.push(Edge { to, kind, guard });
+    }
+
+    /// A normal edge from the current block to `to`.
+    pub fn goto(&mut self, to: BlockId) {
+        self.edge(self.current, to, EdgeKind::Normal, None);
+    }
+
+    /// A loop's back edge from the current block to its head.
+    pub fn goto_back(&mut self, head: BlockId) {
+        self.edge(self.current, head, EdgeKind::Back, None);
+    }
+
+    /// Split into a `true` and a `false` successor. `guard` is what the
+    /// condition says about a handle when it is true.
+    pub fn fork(&mut self, guard: Option<Guard>) -> (BlockId, BlockId) {
+        let (then_block, else_block) = (self.new_block(), self.new_block());
+        let negated = guard.map(|g| Guard {
+            is_set: !g.is_set,
+            ..g
+        });
+        self.edge(self.current, then_block, EdgeKind::Normal, guard);
+        self.edge(self.current, else_block, EdgeKind::Normal, negated);
+        (then_block, else_block)
+    }
+
+    /// The call or `await` at `at` may throw: control may leave here for the
+    /// innermost handler, or go on.
+    pub fn may_throw(&mut self, at: Span) {
+        self.raise(at);
+        let next = self.new_block();
+        self.goto(next);
+        self.current = next;
+    }
+
+    /// A `throw` statement: control leaves only for the handler.
+    pub fn throw(&mut self, at: Span) {
+        self.raise(at);
+        self.start_unreachable();
+    }
+
+    fn raise(&mut self, at: Span) {
+        let dispatch = self.new_block();
+        self.edge(self.current, dispatch, EdgeKind::Raise { at }, None);
+        self.jump(dispatch, Jump::Throw { at }, self.frames.len());
+    }
+
+    /// `return` (`exit` says whether it is a success or an error exit, as
+    /// Rust's `return Err(..)` is).
+    pub fn return_(&mut self, at: Span, exit: ExitKind) {
+        self.jump(self.current, Jump::Return { at, exit }, self.frames.len());
+        self.start_unreachable();
+    }
+
+    /// `break` with an optional label. Returns false when there is no target
+    /// (a syntax error the parser let through); control then just stops.
+    pub fn break_(&mut self, label: Option<&str>) -> bool {
+        let target = self.frames.iter().rev().find_map(|frame| match frame {
+            Frame::Breakable {
+                kind,
+                label: l,
+                break_to,
+                ..
+            } => {
+                let matches = match label {
+                    Some(label) => l.as_deref() == Some(label),
+                    None => *kind != BreakableKind::Labeled,
+                };
+                matches.then_some(*break_to)
+            }
+            Frame::Try(_) => None,
+        });
+        self.goto_target(target)
+    }
+
+    pub fn continue_(&mut self, label: Option<&str>) -> bool {
+        let target = self.frames.iter().rev().find_map(|frame| match frame {
+            Frame::Breakable {
+                kind: BreakableKind::Loop,
+                label: l,
+                continue_to,
+                ..
+            } => {
+                let matches = label.is_none_or(|label| l.as_deref() == Some(label));
+                if matches { *continue_to } else { None }
+            }
+            _ => None,
+        });
+        self.goto_target(target)
+    }
+
+    fn goto_target(&mut self, target: Option<BlockId>) -> bool {
+        let found = target.is_some();
+        if let Some(target) = target {
+            self.jump(self.current, Jump::Goto { target }, self.frames.len());
+        }
+        self.start_unreachable();
+        found
+    }
+
+    /// Push a loop, `switch` or labelled statement. `continue_to` is where
+    /// `continue` goes (loops only).
+    pub fn push_breakable(
+        &mut self,
+        kind: BreakableKind,
+        label: Option<String>,
+        break_to: BlockId,
+        continue_to: Option<BlockId>,
+    ) {
+        self.frames.push(Frame::Breakable {
+            kind,
+            label,
+            break_to,
+            continue_to,
+        });
+    }
+
+    pub fn pop_breakable(&mut self) {
+        debug_assert!(matches!(self.frames.last(), Some(Frame::Breakable { .. })));
+        self.frames.pop();
+    }
+
+    /// Start a `try` statement; the current block becomes the `try` body.
+    /// `catch_clause` is the span of the catch clause, if there is one.
+    pub fn try_start(&mut self, catch_clause: Option<Span>, has_finally: bool) -> TryToken {
+        let catch = catch_clause.map(|span| (self.new_block(), span));
+        let finally = has_finally.then(|| self.new_block());
+        let after = self.new_block();
+        let body = self.new_block();
+        self.goto(body);
+        self.current = body;
+        self.frames.push(Frame::Try(TryFrame {
+            catch,
+            in_catch: false,
+            finally,
+            after,
+            completions: Vec::new(),
+        }));
+        TryToken {
+            depth: self.frames.len(),
+        }
+    }
+
+    /// The `try` body is done; continue in the catch clause.
+    pub fn try_catch(&mut self, token: &TryToken) {
+        self.fall_out_of_try(token);
+        let frame = self.try_frame(token);
+        frame.in_catch = true;
+        let entry = frame.catch.map(|(entry, _)| entry);
+        self.current = entry.unwrap_or_else(|| self.new_block());
+    }
+
+    /// The `try` body (and catch clause) is done; continue in the `finally`
+    /// block. Exceptions inside it go to the enclosing handlers.
+    pub fn try_finally(&mut self, token: &TryToken) {
+        self.fall_out_of_try(token);
+        let frame = match self.frames.pop() {
+            Some(Frame::Try(frame)) => frame,
+            _ => unreachable!("try_finally without its try frame"),
+        };
+        self.current = frame.finally.unwrap_or_else(|| self.new_block());
+        self.finished_tries.push(frame);
+    }
+
+    /// The whole `try` statement is done; continue after it. Call after
+    /// `try_finally`, even when the statement has no `finally` block.
+    pub fn try_end(&mut self, token: TryToken) {
+        // `try_finally` always runs first and parks the frame here.
+        let Some(frame) = self.finished_tries.pop() else {
+            debug_assert!(false, "try_end without try_finally (depth {})", token.depth);
+            return;
+        };
+        if frame.finally.is_some() {
+            let finally_end = self.current;
+            for (completion, jump) in frame.completions {
+                let resume = self.new_block();
+                self.edge(
+                    finally_end,
+                    resume,
+                    EdgeKind::LeaveFinally(completion),
+                    None,
+                );
+                self.jump(resume, jump, self.frames.len());
+            }
+        }
+        self.current = frame.after;
+    }
+
+    /// The try body or catch clause completes normally.
+    fn fall_out_of_try(&mut self, token: &TryToken) {
+        let after = self.try_frame(token).after;
+        self.jump(self.current, Jump::Next(after), token.depth);
+    }
+
+    fn try_frame(&mut self, token: &TryToken) -> &mut TryFrame {
+        match &mut self.frames[token.depth - 1] {
+            Frame::Try(frame) => frame,
+            Frame::Breakable { .. } => unreachable!("try token points at a breakable frame"),
+        }
+    }
+
+    /// Send control from `from` on its way to `jump`, crossing the frames
+    /// below `depth` from the innermost out.
+    fn jump(&mut self, from: BlockId, jump: Jump, depth: usize) {
+        for index in (0..depth).rev() {
+            match &mut self.frames[index] {
+                Frame::Try(frame) => {
+                    if let (Jump::Throw { .. }, Some((entry, clause)), false) =
+                        (jump, frame.catch, frame.in_catch)
+                    {
+                        self.edge(from, entry, EdgeKind::Catch { clause }, None);
+                        return;
+                    }
+                    if let Some(finally) = frame.finally {
+                        let completion = self.next_completion;
+                        self.next_completion += 1;
+                        frame.completions.push((completion, jump));
+                        self.edge(from, finally, EdgeKind::EnterFinally(completion), None);
+                        return;
+                    }
+                    if let Jump::Next(after) = jump {
+                        self.edge(from, after, EdgeKind::Normal, None);
+                        return;
+                    }
+                }
+                Frame::Breakable {
+                    break_to,
+                    continue_to,
+                    ..
+                } => {
+                    if let Jump::Goto { target } = jump
+                        && (*break_to == target || *continue_to == Some(target))
+                    {
+                        self.edge(from, target, EdgeKind::Normal, None);
+                        return;
+                    }
+                }
+            }
+        }
+        match jump {
+            Jump::Next(target) | Jump::Goto { target } => {
+                self.edge(from, target, EdgeKind::Normal, None)
+            }
+            Jump::Return { at, exit } => {
+                let to = self.exit_block(exit);
+                self.edge(
+                    from,
+                    to,
+                    EdgeKind::Exit {
+                        how: ExitHow::Return,
+                        at,
+                    },
+                    None,
+                );
+            }
+            Jump::Throw { at } => {
+                let to = self.error_exit;
+                self.edge(
+                    from,
+                    to,
+                    EdgeKind::Exit {
+                        how: ExitHow::Exception,
+                        at,
+                    },
+                    None,
+                );
+            }
+        }
+    }
+
+    fn exit_block(&self, exit: ExitKind) -> BlockId {
+        match exit {
+            ExitKind::Normal => self.normal_exit,
+            ExitKind::Error => self.error_exit,
+        }
+    }
+
+    /// Close the function: falling off the end of the body at `end` is a
+    /// normal exit.
+    pub fn finish(mut self, end: Span) -> FnFlow {
+        let normal_exit = self.normal_exit;
+        self.edge(
+            self.current,
+            normal_exit,
+            EdgeKind::Exit {
+                how: ExitHow::EndOfBody,
+                at: end,
+            },
+            None,
+        );
+        FnFlow {
+            name: self.name,
+            span: self.span,
+            blocks: self.blocks,
+            handles: self.handles,
+            entry: 0,
+            normal_exit,
+            error_exit: self.error_exit,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The language-neutral flow IR: one small control-flow graph per function,
+//! whose blocks hold resource events and whose edges say how control moves
+//! (normally, by an exception, into and out of `finally`, out of the function).
+//! Front ends build it through `build::FlowBuilder`; the engine in `state`
+//! walks it. Nothing here knows which parser ran.
+
+pub(crate) mod build;
+pub(crate) mod dot;
+pub(crate) mod state;
+
+use crate::source::Span;
+
+pub(crate) type BlockId = usize;
+pub(crate) type HandleId = usize;
+pub(crate) type CompletionId = usize;
+
+/// What happens to a handle (a pooled client, a connection, a transaction
+/// object) at one point of the function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    /// A pooled client/connection is checked out and bound to the handle.
+    Acquire,
+    /// A transaction starts on the handle.
+    Begin,
+    Commit,
+    Rollback,
+    /// The handle is given back to its pool.
+    Release,
+    /// Any other use (a query); kept for rules that ask about use order.
+    Use,
+    /// The handle leaves the function's care: returned, stored outside.
+    Escape,
+    /// Handed to a call or closure that may release it: releasing is no
+    /// longer this function's duty, but a transaction open on it still is.
+    HandedOff,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Event {
+    pub kind: EventKind,
+    pub handle: HandleId,
+    pub span: Span,
+}
+
+/// A variable or field path that names a handle (`client`, `this.client`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Handle {
+    pub name: String,
+}
+
+/// How control leaves the function along an exit edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExitHow {
+    /// A `return` statement (or an expression-bodied arrow's value).
+    Return,
+    /// The end of the body is reached.
+    EndOfBody,
+    /// An exception propagates out (a `throw`, or a call that throws).
+    Exception,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EdgeKind {
+    Normal,
+    /// An exception is raised at `at` (a throwing call or a `throw`).
+    Raise {
+        at: Span,
+    },
+    /// The exception raised on this path enters the catch clause `clause`.
+    Catch {
+        clause: Span,
+    },
+    /// Enter a `finally` block, remembering which way control must leave it.
+    EnterFinally(CompletionId),
+    /// Leave a `finally` block the way it was entered.
+    LeaveFinally(CompletionId),
+    /// Leave the function; `at` is the statement or call responsible.
+    Exit {
+        how: ExitHow,
+        at: Span,
+    },
+    /// Back to a loop head.
+    Back,
+}
+
+/// A branch condition that tells whether a handle variable holds a value
+/// (`if (client)`, `client?.release()`): paths that contradict what the
+/// engine knows about the handle are dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Guard {
+    pub handle: HandleId,
+    pub is_set: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Edge {
+    pub to: BlockId,
+    pub kind: EdgeKind,
+    pub guard: Option<Guard>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Block {
+    pub events: Vec<Event>,
+    pub edges: Vec<Edge>,
+}
+
+/// Which exit block a path ends in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ExitKind {
+    /// A normal (success) exit.
+    Normal,
+    /// An error exit: an exception leaving the function, Rust's `?` or
+    /// `return Err(..)`.
+    Error,
+}
+
+/// One function lowered to the IR.
+#[derive(Clone, Debug)]
+pub(crate) struct FnFlow {
+    /// The function as a user would name it (`POST`, `Repo.save`).
+    pub name: String,
+    pub span: Span,
+    pub blocks: Vec<Block>,
+    pub handles: Vec<Handle>,
+    pub entry: BlockId,
+    pub normal_exit: BlockId,
+    pub error_exit: BlockId,
+}
+
+impl FnFlow {
+    pub fn exit_kind(&self, block: BlockId) -> Option<ExitKind> {
+        if block == self.normal_exit {
+            Some(ExitKind::Normal)
+        } else if block == self.error_exit {
+            Some(ExitKind::Error)
+        } else {
+            None
+        }
+    }
+
+    /// Every event on `handle` of one kind, in block order.
+    pub fn events_of(&self, handle: HandleId, kind: EventKind) -> impl Iterator<Item = &Event> {
+        self.blocks
+            .iter()
+            .flat_map(|b| b.events.iter())
+            .filter(move |e| e.handle == handle && e.kind == kind)
+    }
+}

@@ -1,0 +1,299 @@
+//! The typestate engine: one forward pass per handle over all paths of a
+//! function, to a fixed point (loops), tracking whether the handle is held
+//! and whether a transaction is open on it. What reaches each exit becomes a
+//! fact that rules turn into diagnostics.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::{CompletionId, EdgeKind, EventKind, ExitHow, ExitKind, FnFlow, HandleId};
+use crate::source::Span;
+
+/// Whether the function holds the handle and owes its release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Holding {
+    /// Not acquired here (a parameter, a value of unknown origin, not yet
+    /// assigned): nothing is owed.
+    NotOwned,
+    Acquired,
+    Released,
+    /// Handed to someone else (returned, stored, passed on).
+    Escaped,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum TxState {
+    None,
+    /// Open. `errored` once an exception was raised on this path after the
+    /// transaction began: any exit from then on is an error exit for it.
+    Open {
+        errored: bool,
+    },
+    Ended,
+    /// The handle escaped while the transaction was open; no longer ours.
+    Escaped,
+}
+
+/// How a path got where it is, kept for the labels of a diagnostic. Not part
+/// of a state's identity: the first path to arrive keeps its witness.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Witness {
+    /// The first call that threw after the handle was acquired.
+    pub raised_after_acquire: Option<Span>,
+    /// The first call that threw after the transaction began.
+    pub raised_after_begin: Option<Span>,
+    /// The most recent catch clause the path went through.
+    pub caught_by: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct StateKey {
+    holding: Holding,
+    tx: TxState,
+    acquired_at: Option<Span>,
+    begun_at: Option<Span>,
+    /// `finally` blocks entered and not yet left, innermost last.
+    pending_finally: Vec<CompletionId>,
+}
+
+#[derive(Clone, Debug)]
+struct State {
+    key: StateKey,
+    witness: Witness,
+}
+
+/// One way a handle's state reached an exit of the function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ExitFact {
+    pub exit: ExitKind,
+    pub how: ExitHow,
+    /// The `return`, `throw`, throwing call or end of body that left.
+    pub at: Span,
+    pub holding: Holding,
+    pub tx: TxState,
+    pub acquired_at: Option<Span>,
+    pub begun_at: Option<Span>,
+    pub witness: Witness,
+}
+
+/// A held handle was acquired again before being released: the earlier
+/// client is lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Overwrite {
+    pub acquired_at: Span,
+    pub reacquired_at: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HandleFacts {
+    pub exits: Vec<ExitFact>,
+    pub overwrites: Vec<Overwrite>,
+    /// The pass stopped tracking some paths to stay bounded; rules that need
+    /// every path should stay silent.
+    pub truncated: bool,
+}
+
+/// Facts for every handle of a function, indexed by `HandleId`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Facts {
+    pub handles: Vec<HandleFacts>,
+}
+
+/// Distinct states kept per block before the pass gives up on new ones.
+const MAX_STATES_PER_BLOCK: usize = 256;
+
+pub(crate) fn analyze(flow: &FnFlow) -> Facts {
+    let handles = (0..flow.handles.len())
+        .map(|handle| {
+            let tracked = flow.blocks.iter().flat_map(|b| &b.events).any(|e| {
+                e.handle == handle && matches!(e.kind, EventKind::Acquire | EventKind::Begin)
+            });
+            if tracked {
+                analyze_handle(flow, handle)
+            } else {
+                HandleFacts::default()
+            }
+        })
+        .collect();
+    Facts { handles }
+}
+
+fn analyze_handle(flow: &FnFlow, handle: HandleId) -> HandleFacts {
+    let mut facts = HandleFacts::default();
+    let mut seen: Vec<HashSet<StateKey>> = vec![HashSet::new(); flow.blocks.len()];
+    let mut queued: Vec<Vec<State>> = vec![Vec::new(); flow.blocks.len()];
+    // Lowest block first, so the first witness to arrive is the same on
+    // every run.
+    let mut worklist = BTreeSet::new();
+
+    let start = State {
+        key: StateKey {
+            holding: Holding::NotOwned,
+            tx: TxState::None,
+            acquired_at: None,
+            begun_at: None,
+            pending_finally: Vec::new(),
+        },
+        witness: Witness::default(),
+    };
+    seen[flow.entry].insert(start.key.clone());
+    queued[flow.entry].push(start);
+    worklist.insert(flow.entry);
+
+    while let Some(block_id) = worklist.pop_first() {
+        let block = &flow.blocks[block_id];
+        for mut state in std::mem::take(&mut queued[block_id]) {
+            for event in block.events.iter().filter(|e| e.handle == handle) {
+                apply_event(&mut state, event.kind, event.span, &mut facts);
+            }
+            for edge in &block.edges {
+                if let Some(guard) = edge.guard
+                    && guard.handle == handle
+                    && !guard_holds(state.key.holding, guard.is_set)
+                {
+                    continue;
+                }
+                let Some(next) = follow_edge(&state, edge.kind) else {
+                    continue;
+                };
+                if let EdgeKind::Exit { how, at } = edge.kind {
+                    let exit = flow.exit_kind(edge.to).unwrap_or(ExitKind::Normal);
+                    record_exit(&mut facts, &next, exit, how, at);
+                    continue;
+                }
+                if seen[edge.to].contains(&next.key) {
+                    continue;
+                }
+                if seen[edge.to].len() >= MAX_STATES_PER_BLOCK {
+                    facts.truncated = true;
+                    continue;
+                }
+                seen[edge.to].insert(next.key.clone());
+                queued[edge.to].push(next);
+                worklist.insert(edge.to);
+            }
+        }
+    }
+    facts
+}
+
+fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut HandleFacts) {
+    let key = &mut state.key;
+    match kind {
+        EventKind::Acquire => {
+            if let (Holding::Acquired, Some(acquired_at)) = (key.holding, key.acquired_at) {
+                let overwrite = Overwrite {
+                    acquired_at,
+                    reacquired_at: span,
+                };
+                if !facts.overwrites.contains(&overwrite) {
+                    facts.overwrites.push(overwrite);
+                }
+            }
+            key.holding = Holding::Acquired;
+            key.acquired_at = Some(span);
+            key.tx = TxState::None;
+            key.begun_at = None;
+            state.witness.raised_after_acquire = None;
+        }
+        EventKind::Begin => {
+            if !matches!(key.tx, TxState::Open { .. }) {
+                key.tx = TxState::Open { errored: false };
+                key.begun_at = Some(span);
+                state.witness.raised_after_begin = None;
+            }
+        }
+        EventKind::Commit | EventKind::Rollback => {
+            if matches!(key.tx, TxState::Open { .. }) {
+                key.tx = TxState::Ended;
+            }
+        }
+        EventKind::Release => {
+            if key.holding == Holding::Acquired {
+                key.holding = Holding::Released;
+            }
+        }
+        EventKind::Escape => {
+            if key.holding == Holding::Acquired {
+                key.holding = Holding::Escaped;
+            }
+            if matches!(key.tx, TxState::Open { .. }) {
+                key.tx = TxState::Escaped;
+            }
+        }
+        EventKind::HandedOff => {
+            if key.holding == Holding::Acquired {
+                key.holding = Holding::Escaped;
+            }
+        }
+        EventKind::Use => {}
+    }
+}
+
+/// Whether a branch that says the handle variable `is_set` can be taken.
+fn guard_holds(holding: Holding, is_set: bool) -> bool {
+    match holding {
+        Holding::Acquired | Holding::Released => is_set,
+        Holding::NotOwned | Holding::Escaped => true,
+    }
+}
+
+fn follow_edge(state: &State, kind: EdgeKind) -> Option<State> {
+    let mut next = state.clone();
+    match kind {
+        EdgeKind::Normal | EdgeKind::Back | EdgeKind::Exit { .. } => {}
+        EdgeKind::Raise { at } => {
+            if let TxState::Open { .. } = next.key.tx {
+                next.key.tx = TxState::Open { errored: true };
+                next.witness.raised_after_begin.get_or_insert(at);
+            }
+            if next.key.holding == Holding::Acquired {
+                next.witness.raised_after_acquire.get_or_insert(at);
+            }
+        }
+        EdgeKind::Catch { clause } => next.witness.caught_by = Some(clause),
+        EdgeKind::EnterFinally(completion) => next.key.pending_finally.push(completion),
+        EdgeKind::LeaveFinally(completion) => {
+            if next.key.pending_finally.last() != Some(&completion) {
+                return None;
+            }
+            next.key.pending_finally.pop();
+        }
+    }
+    Some(next)
+}
+
+fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: ExitHow, at: Span) {
+    let key = &state.key;
+    let fact = ExitFact {
+        exit,
+        how,
+        at,
+        holding: key.holding,
+        tx: key.tx,
+        acquired_at: key.acquired_at,
+        begun_at: key.begun_at,
+        witness: state.witness,
+    };
+    let duplicate = facts.exits.iter().any(|f| {
+        (
+            f.exit,
+            f.how,
+            f.at,
+            f.holding,
+            f.tx,
+            f.acquired_at,
+            f.begun_at,
+        ) == (
+            exit,
+            how,
+            at,
+            fact.holding,
+            fact.tx,
+            fact.acquired_at,
+            fact.begun_at,
+        )
+    });
+    if !duplicate {
+        facts.exits.push(fact);
+    }
+}

@@ -1,0 +1,1521 @@
+//! TypeScript/JavaScript front end: parses with `swc_ecma_parser` and lowers
+//! every function-like thing (declarations, arrows, methods, the module body)
+//! into a `FnFlow`. swc byte positions become file offsets here, once.
+
+use std::collections::{HashMap, HashSet};
+
+use swc_common::{BytePos, Span as SwcSpan, Spanned};
+use swc_ecma_ast::*;
+use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax};
+use swc_ecma_visit::{Visit, VisitWith};
+
+use super::{LowerError, MAX_NESTING};
+use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
+use crate::flow::build::{BreakableKind, FlowBuilder};
+use crate::flow::{EventKind, ExitKind, FnFlow, Guard};
+use crate::source::{Language, Span};
+
+/// swc reserves position 0; the file starts at 1.
+const BASE: u32 = 1;
+
+fn span_of(span: SwcSpan) -> Span {
+    Span::new(
+        span.lo.0.saturating_sub(BASE),
+        span.hi.0.saturating_sub(BASE),
+    )
+}
+
+/// What lowering a file produced: its functions, and a syntax error that the
+/// parser recovered from, if any.
+pub(crate) struct LoweredFile {
+    pub flows: Vec<FnFlow>,
+    pub recovered_error: Option<LowerError>,
+}
+
+pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, LowerError> {
+    let syntax = match language {
+        Language::TypeScript { tsx } => Syntax::Typescript(TsSyntax {
+            tsx,
+            decorators: true,
+            ..Default::default()
+        }),
+        Language::JavaScript { jsx } => Syntax::Es(EsSyntax {
+            jsx,
+            decorators: true,
+            allow_return_outside_function: true,
+            ..Default::default()
+        }),
+    };
+    let end = BytePos(BASE + text.len() as u32);
+    let mut parser = Parser::new(syntax, StringInput::new(text, BytePos(BASE), end), None);
+    let program = parser.parse_program().map_err(|err| LowerError {
+        span: span_of(err.span()),
+        message: err.kind().msg().into_owned(),
+    })?;
+    let recovered_error = parser
+        .take_errors()
+        .into_iter()
+        .next()
+        .map(|err| LowerError {
+            span: span_of(err.span()),
+            message: err.kind().msg().into_owned(),
+        });
+
+    let file = FileFacts::collect(&program);
+    let mut collector = Collector {
+        file: &file,
+        prefix: Vec::new(),
+        flows: Vec::new(),
+        too_deep: None,
+    };
+    let (body, span): (Vec<&Stmt>, SwcSpan) = match &program {
+        Program::Module(module) => (
+            module
+                .body
+                .iter()
+                .filter_map(|item| item.as_stmt())
+                .collect(),
+            module.span,
+        ),
+        Program::Script(script) => (script.body.iter().collect(), script.span),
+    };
+    collector.lower("<module>".to_string(), span, &[], |lowerer| {
+        lowerer.stmts(body.into_iter())
+    });
+    program.visit_with(&mut collector);
+    if let Some(span) = collector.too_deep {
+        return Err(LowerError {
+            span,
+            message: "nesting too deep to analyse".to_string(),
+        });
+    }
+    Ok(LoweredFile {
+        flows: collector.flows,
+        recovered_error,
+    })
+}
+
+/// File-wide facts the lowering of each function needs.
+struct FileFacts {
+    /// `const NAME = 'text'` bindings, for SQL passed by name.
+    const_strings: HashMap<String, String>,
+    /// Variables bound to `new Pool(...)`.
+    pool_variables: HashSet<String>,
+    vocabulary: &'static Vocabulary,
+}
+
+impl FileFacts {
+    fn collect(program: &Program) -> FileFacts {
+        let mut facts = FileFacts {
+            const_strings: HashMap::new(),
+            pool_variables: HashSet::new(),
+            vocabulary: Vocabulary::typescript(),
+        };
+        program.visit_with(&mut facts);
+        facts
+    }
+}
+
+impl Visit for FileFacts {
+    fn visit_var_decl(&mut self, decl: &VarDecl) {
+        for declarator in &decl.decls {
+            let (Pat::Ident(name), Some(init)) = (&declarator.name, &declarator.init) else {
+                continue;
+            };
+            let name = name.id.sym.to_string();
+            if decl.kind == VarDeclKind::Const
+                && let Some(text) = literal_text(init)
+            {
+                self.const_strings.insert(name.clone(), text);
+            }
+            if let Expr::New(new) = unwrap(init)
+                && callee_name(&new.callee).is_some_and(|c| self.vocabulary.is_pool_constructor(c))
+            {
+                self.pool_variables.insert(name);
+            }
+        }
+        decl.visit_children_with(self);
+    }
+}
+
+/// Finds every function-like node, names it as a user would, and lowers it.
+struct Collector<'a> {
+    file: &'a FileFacts,
+    /// Enclosing class or object names, for `Class.method`.
+    prefix: Vec<String>,
+    flows: Vec<FnFlow>,
+    too_deep: Option<Span>,
+}
+
+impl Collector<'_> {
+    fn lower<'p>(
+        &mut self,
+        name: String,
+        span: SwcSpan,
+        params: impl IntoIterator<Item = &'p Pat>,
+        body: impl FnOnce(&mut Lowerer),
+    ) {
+        let mut lowerer = Lowerer::new(self.file, name, span_of(span));
+        for param in params {
+            lowerer.declare_pattern(param, true);
+        }
+        body(&mut lowerer);
+        if let Some(span) = lowerer.too_deep {
+            self.too_deep.get_or_insert(span);
+        }
+        let end = Span::new(span_of(span).end.saturating_sub(1), span_of(span).end);
+        self.flows.push(lowerer.builder.finish(end));
+    }
+
+    fn lower_function(&mut self, name: String, function: &Function) {
+        let Some(body) = &function.body else { return };
+        self.lower(
+            name,
+            function.span,
+            function.params.iter().map(|p| &p.pat),
+            |lowerer| {
+                lowerer.collect_released(body);
+                lowerer.stmts(body.stmts.iter());
+            },
+        );
+        function.visit_children_with(self);
+    }
+
+    fn lower_arrow(&mut self, name: String, arrow: &ArrowExpr) {
+        self.lower(name, arrow.span, arrow.params.iter(), |lowerer| {
+            lowerer.collect_released(&*arrow.body);
+            match &*arrow.body {
+                ArrowFunctionBody::FunctionBody(body) => lowerer.stmts(body.stmts.iter()),
+                ArrowFunctionBody::Expr(expr) => {
+                    let value = lowerer.expr(expr);
+                    lowerer.escape(value, expr.span());
+                    lowerer
+                        .builder
+                        .return_(span_of(expr.span()), ExitKind::Normal);
+                }
+            }
+        });
+        arrow.visit_children_with(self);
+    }
+
+    /// Lower a function-valued expression under `name`; false if `expr` is
+    /// not one.
+    fn lower_named(&mut self, name: String, expr: &Expr) -> bool {
+        match unwrap(expr) {
+            Expr::Arrow(arrow) => self.lower_arrow(name, arrow),
+            Expr::Fn(function) => self.lower_function(name, &function.function),
+            Expr::Class(class) => {
+                self.prefix.push(name);
+                class.class.visit_with(self);
+                self.prefix.pop();
+            }
+            Expr::Object(object) => {
+                self.prefix.push(name);
+                object.visit_with(self);
+                self.prefix.pop();
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn member_name(&self, key: &str) -> String {
+        match self.prefix.last() {
+            Some(owner) => format!("{owner}.{key}"),
+            None => key.to_string(),
+        }
+    }
+}
+
+impl Visit for Collector<'_> {
+    fn visit_fn_decl(&mut self, decl: &FnDecl) {
+        self.lower_function(decl.ident.sym.to_string(), &decl.function);
+    }
+
+    fn visit_fn_expr(&mut self, expr: &FnExpr) {
+        let name = expr
+            .ident
+            .as_ref()
+            .map_or("<anonymous>".to_string(), |i| i.sym.to_string());
+        self.lower_function(name, &expr.function);
+    }
+
+    fn visit_arrow_expr(&mut self, arrow: &ArrowExpr) {
+        self.lower_arrow("<anonymous>".to_string(), arrow);
+    }
+
+    fn visit_var_declarator(&mut self, declarator: &VarDeclarator) {
+        if let (Pat::Ident(name), Some(init)) = (&declarator.name, &declarator.init)
+            && self.lower_named(name.id.sym.to_string(), init)
+        {
+            return;
+        }
+        declarator.visit_children_with(self);
+    }
+
+    fn visit_export_default_expr(&mut self, export: &ExportDefaultExpr) {
+        if !self.lower_named("default".to_string(), &export.expr) {
+            export.visit_children_with(self);
+        }
+    }
+
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        call.callee.visit_with(self);
+        let callee = match &call.callee {
+            Callee::Expr(callee) => expr_path(callee),
+            _ => None,
+        };
+        for arg in &call.args {
+            let named = callee
+                .as_ref()
+                .is_some_and(|callee| self.lower_named(format!("{callee} callback"), &arg.expr));
+            if !named {
+                arg.visit_with(self);
+            }
+        }
+    }
+
+    fn visit_class_decl(&mut self, decl: &ClassDecl) {
+        self.prefix.push(decl.ident.sym.to_string());
+        decl.class.visit_with(self);
+        self.prefix.pop();
+    }
+
+    fn visit_class_expr(&mut self, expr: &ClassExpr) {
+        let name = expr
+            .ident
+            .as_ref()
+            .map_or("<class>".to_string(), |i| i.sym.to_string());
+        self.prefix.push(name);
+        expr.class.visit_with(self);
+        self.prefix.pop();
+    }
+
+    fn visit_class_method(&mut self, method: &ClassMethod) {
+        self.lower_function(self.member_name(&prop_name(&method.key)), &method.function);
+    }
+
+    fn visit_private_method(&mut self, method: &PrivateMethod) {
+        let name = self.member_name(&format!("#{}", method.key.name));
+        self.lower_function(name, &method.function);
+    }
+
+    fn visit_constructor(&mut self, constructor: &Constructor) {
+        let Some(body) = &constructor.body else {
+            return;
+        };
+        let params = constructor.params.iter().filter_map(|p| match p {
+            ParamOrTsParamProp::Param(param) => Some(&param.pat),
+            ParamOrTsParamProp::TsParamProp(_) => None,
+        });
+        self.lower(
+            self.member_name("constructor"),
+            constructor.span,
+            params,
+            |lowerer| {
+                lowerer.collect_released(body);
+                lowerer.stmts(body.stmts.iter());
+            },
+        );
+        constructor.visit_children_with(self);
+    }
+
+    fn visit_class_prop(&mut self, prop: &ClassProp) {
+        if let Some(value) = &prop.value
+            && self.lower_named(self.member_name(&prop_name(&prop.key)), value)
+        {
+            return;
+        }
+        prop.visit_children_with(self);
+    }
+
+    fn visit_method_prop(&mut self, method: &MethodProp) {
+        self.lower_function(self.member_name(&prop_name(&method.key)), &method.function);
+    }
+
+    fn visit_getter_prop(&mut self, getter: &GetterProp) {
+        self.lower_function(self.member_name(&prop_name(&getter.key)), &getter.function);
+    }
+
+    fn visit_key_value_prop(&mut self, prop: &KeyValueProp) {
+        if !self.lower_named(self.member_name(&prop_name(&prop.key)), &prop.value) {
+            prop.visit_children_with(self);
+        }
+    }
+}
+
+/// What an expression evaluates to, as far as handles go.
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    Nothing,
+    /// A variable or field path that may name a handle.
+    Place(String),
+    /// A freshly checked-out client (`await pool.connect()`); `certain` is
+    /// false when the receiver does not look like a pool, and the result
+    /// counts only if the function releases it somewhere.
+    Acquired {
+        span: Span,
+        certain: bool,
+    },
+}
+
+/// Calls that do not throw in practice and keep nothing they are given:
+/// logging and pure built-ins. Anything else may throw.
+fn is_quiet_call(callee: &str) -> bool {
+    const QUIET: &[&str] = &[
+        "parseInt",
+        "parseFloat",
+        "Number",
+        "String",
+        "Boolean",
+        "Date.now",
+        "Array.isArray",
+        "Object.keys",
+        "Object.values",
+        "Object.entries",
+    ];
+    const LOG_METHODS: &[&str] = &["log", "error", "warn", "info", "debug", "trace", "fatal"];
+    if QUIET.contains(&callee) || callee.starts_with("Math.") || callee.starts_with("console.") {
+        return true;
+    }
+    let Some((receiver, method)) = callee.rsplit_once('.') else {
+        return false;
+    };
+    let receiver = receiver
+        .rsplit('.')
+        .next()
+        .unwrap_or(receiver)
+        .to_ascii_lowercase();
+    LOG_METHODS.contains(&method) && (receiver.ends_with("logger") || receiver == "log")
+}
+
+/// Lowers one function body into the builder.
+struct Lowerer<'a> {
+    file: &'a FileFacts,
+    builder: FlowBuilder,
+    /// Names declared in this function (parameters included): assigning to
+    /// anything else stores outside the function.
+    locals: HashSet<String>,
+    parameters: HashSet<String>,
+    /// Places released somewhere in this function (nested closures too):
+    /// evidence that `x.connect()`'s result is a pooled client.
+    released: HashSet<String>,
+    depth: usize,
+    too_deep: Option<Span>,
+    /// Labels of inline promise callbacks being lowered; `return` inside one
+    /// leaves the callback, not the function.
+    callback_labels: Vec<String>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(file: &'a FileFacts, name: String, span: Span) -> Self {
+        Lowerer {
+            file,
+            builder: FlowBuilder::new(name, span),
+            locals: HashSet::new(),
+            parameters: HashSet::new(),
+            released: HashSet::new(),
+            depth: 0,
+            too_deep: None,
+            callback_labels: Vec::new(),
+        }
+    }
+
+    fn collect_released<N: VisitWith<ReleaseScan>>(&mut self, node: &N) {
+        let mut scan = ReleaseScan::default();
+        node.visit_with(&mut scan);
+        self.released = scan.places;
+    }
+
+    fn declare_pattern(&mut self, pattern: &Pat, parameter: bool) {
+        match pattern {
+            Pat::Ident(name) => {
+                self.locals.insert(name.id.sym.to_string());
+                if parameter {
+                    self.parameters.insert(name.id.sym.to_string());
+                }
+            }
+            Pat::Assign(assign) => self.declare_pattern(&assign.left, parameter),
+            Pat::Array(array) => {
+                for element in array.elems.iter().flatten() {
+                    self.declare_pattern(element, false);
+                }
+            }
+            Pat::Object(object) => {
+                for prop in &object.props {
+                    match prop {
+                        ObjectPatProp::KeyValue(kv) => self.declare_pattern(&kv.value, false),
+                        ObjectPatProp::Assign(assign) => {
+                            self.locals.insert(assign.key.id.sym.to_string());
+                        }
+                        ObjectPatProp::Rest(rest) => self.declare_pattern(&rest.arg, false),
+                    }
+                }
+            }
+            Pat::Rest(rest) => self.declare_pattern(&rest.arg, false),
+            Pat::Expr(_) | Pat::Invalid(_) => {}
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
+    /// Guards recursion on deeply nested input; false means stop descending.
+    fn enter(&mut self, span: SwcSpan) -> bool {
+        if self.depth >= MAX_NESTING {
+            self.too_deep.get_or_insert(span_of(span));
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn handle_event(&mut self, kind: EventKind, place: &str, span: Span) {
+        let handle = self.builder.handle(place);
+        self.builder.event(kind, handle, span);
+    }
+
+    fn guard_for(&mut self, place: &str, is_set: bool) -> Guard {
+        Guard {
+            handle: self.builder.handle(place),
+            is_set,
+        }
+    }
+
+    // ---- statements ----
+
+    fn stmts<'s>(&mut self, stmts: impl Iterator<Item = &'s Stmt>) {
+        for stmt in stmts {
+            self.stmt(stmt);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        if !self.enter(stmt.span()) {
+            return;
+        }
+        self.stmt_inner(stmt, None);
+        self.leave();
+    }
+
+    fn stmt_inner(&mut self, stmt: &Stmt, label: Option<String>) {
+        match stmt {
+            Stmt::Block(block) => self.stmts(block.stmts.iter()),
+            Stmt::Expr(expr) => {
+                self.expr(&expr.expr);
+            }
+            Stmt::Decl(Decl::Var(decl)) => self.var_decl(decl),
+            Stmt::Decl(Decl::Using(decl)) => {
+                for declarator in &decl.decls {
+                    self.declarator(declarator);
+                }
+            }
+            Stmt::Decl(_) => {}
+            Stmt::Return(ret) => {
+                if let Some(arg) = &ret.arg {
+                    let value = self.expr(arg);
+                    self.escape(value, arg.span());
+                }
+                match self.callback_labels.last().cloned() {
+                    Some(label) => {
+                        self.builder.break_(Some(&label));
+                    }
+                    None => self.builder.return_(span_of(ret.span), ExitKind::Normal),
+                }
+            }
+            Stmt::Throw(throw) => {
+                let value = self.expr(&throw.arg);
+                self.escape(value, throw.arg.span());
+                self.builder.throw(span_of(throw.span));
+            }
+            Stmt::If(if_stmt) => {
+                let (then_block, else_block) = self.branch(&if_stmt.test);
+                let after = self.builder.new_block();
+                self.builder.switch_to(then_block);
+                self.stmt(&if_stmt.cons);
+                self.builder.goto(after);
+                self.builder.switch_to(else_block);
+                if let Some(alt) = &if_stmt.alt {
+                    self.stmt(alt);
+                }
+                self.builder.goto(after);
+                self.builder.switch_to(after);
+            }
+            Stmt::Try(try_stmt) => self.try_stmt(try_stmt),
+            Stmt::While(while_stmt) => {
+                let head = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                let (body, exit) = self.branch(&while_stmt.test);
+                self.loop_body(label, exit, head, body, &while_stmt.body);
+                self.builder.switch_to(exit);
+            }
+            Stmt::DoWhile(do_while) => {
+                let body = self.builder.new_block();
+                let test = self.builder.new_block();
+                let exit = self.builder.new_block();
+                self.builder.goto(body);
+                self.builder
+                    .push_breakable(BreakableKind::Loop, label, exit, Some(test));
+                self.builder.switch_to(body);
+                self.stmt(&do_while.body);
+                self.builder.goto(test);
+                self.builder.pop_breakable();
+                self.builder.switch_to(test);
+                let (again, done) = self.branch(&do_while.test);
+                self.builder.switch_to(again);
+                self.builder.goto_back(body);
+                self.builder.switch_to(done);
+                self.builder.goto(exit);
+                self.builder.switch_to(exit);
+            }
+            Stmt::For(for_stmt) => {
+                match &for_stmt.init {
+                    Some(VarDeclOrExpr::VarDecl(decl)) => self.var_decl(decl),
+                    Some(VarDeclOrExpr::Expr(expr)) => {
+                        self.expr(expr);
+                    }
+                    None => {}
+                }
+                let head = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                let (body, exit) = match &for_stmt.test {
+                    Some(test) => self.branch(test),
+                    None => (self.builder.new_block(), self.builder.new_block()),
+                };
+                if for_stmt.test.is_none() {
+                    self.builder.goto(body);
+                }
+                let update = self.builder.new_block();
+                self.builder
+                    .push_breakable(BreakableKind::Loop, label, exit, Some(update));
+                self.builder.switch_to(body);
+                self.stmt(&for_stmt.body);
+                self.builder.goto(update);
+                self.builder.pop_breakable();
+                self.builder.switch_to(update);
+                if let Some(update) = &for_stmt.update {
+                    self.expr(update);
+                }
+                self.builder.goto_back(head);
+                self.builder.switch_to(exit);
+            }
+            Stmt::ForOf(ForOfStmt {
+                left,
+                right,
+                body,
+                is_await,
+                span,
+                ..
+            }) => {
+                self.for_each(label, left, right, body, is_await.then_some(*span));
+            }
+            Stmt::ForIn(ForInStmt {
+                left, right, body, ..
+            }) => {
+                self.for_each(label, left, right, body, None);
+            }
+            Stmt::Labeled(labeled) => {
+                let name = labeled.label.sym.to_string();
+                match &*labeled.body {
+                    Stmt::While(_)
+                    | Stmt::DoWhile(_)
+                    | Stmt::For(_)
+                    | Stmt::ForOf(_)
+                    | Stmt::ForIn(_) => self.stmt_inner(&labeled.body, Some(name)),
+                    body => {
+                        let after = self.builder.new_block();
+                        self.builder.push_breakable(
+                            BreakableKind::Labeled,
+                            Some(name),
+                            after,
+                            None,
+                        );
+                        self.stmt(body);
+                        self.builder.goto(after);
+                        self.builder.pop_breakable();
+                        self.builder.switch_to(after);
+                    }
+                }
+            }
+            Stmt::Break(brk) => {
+                self.builder
+                    .break_(brk.label.as_ref().map(|l| l.sym.as_str()));
+            }
+            Stmt::Continue(cont) => {
+                self.builder
+                    .continue_(cont.label.as_ref().map(|l| l.sym.as_str()));
+            }
+            Stmt::Switch(switch) => self.switch(switch, label),
+            Stmt::With(with) => {
+                self.expr(&with.obj);
+                self.stmt(&with.body);
+            }
+            Stmt::Empty(_) | Stmt::Debugger(_) => {}
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
+    fn loop_body(
+        &mut self,
+        label: Option<String>,
+        exit: usize,
+        continue_to: usize,
+        body_block: usize,
+        body: &Stmt,
+    ) {
+        self.builder
+            .push_breakable(BreakableKind::Loop, label, exit, Some(continue_to));
+        self.builder.switch_to(body_block);
+        self.stmt(body);
+        self.builder.goto_back(continue_to);
+        self.builder.pop_breakable();
+    }
+
+    fn for_each(
+        &mut self,
+        label: Option<String>,
+        left: &ForHead,
+        right: &Expr,
+        body: &Stmt,
+        awaits: Option<SwcSpan>,
+    ) {
+        self.expr(right);
+        if let ForHead::VarDecl(decl) = left {
+            for declarator in &decl.decls {
+                self.declare_pattern(&declarator.name, false);
+            }
+        }
+        let head = self.builder.new_block();
+        self.builder.goto(head);
+        self.builder.switch_to(head);
+        if let Some(span) = awaits {
+            self.builder.may_throw(span_of(span));
+        }
+        let (body_block, exit) = self.builder.fork(None);
+        self.loop_body(label, exit, head, body_block, body);
+        self.builder.switch_to(exit);
+    }
+
+    fn switch(&mut self, switch: &SwitchStmt, label: Option<String>) {
+        self.expr(&switch.discriminant);
+        let dispatch = self.builder.current();
+        let after = self.builder.new_block();
+        self.builder
+            .push_breakable(BreakableKind::Switch, label, after, None);
+        let mut previous_end = None;
+        let mut has_default = false;
+        for case in &switch.cases {
+            has_default |= case.test.is_none();
+            let entry = self.builder.new_block();
+            self.builder.switch_to(dispatch);
+            self.builder.goto(entry);
+            if let Some(end) = previous_end {
+                // Fall through from the case above.
+                self.builder.switch_to(end);
+                self.builder.goto(entry);
+            }
+            self.builder.switch_to(entry);
+            self.stmts(case.cons.iter());
+            previous_end = Some(self.builder.current());
+        }
+        if let Some(end) = previous_end {
+            self.builder.switch_to(end);
+            self.builder.goto(after);
+        }
+        if !has_default {
+            self.builder.switch_to(dispatch);
+            self.builder.goto(after);
+        }
+        self.builder.pop_breakable();
+        self.builder.switch_to(after);
+    }
+
+    fn try_stmt(&mut self, try_stmt: &TryStmt) {
+        let catch_clause = try_stmt.handler.as_ref().map(|h| span_of(h.span));
+        let token = self
+            .builder
+            .try_start(catch_clause, try_stmt.finalizer.is_some());
+        self.stmts(try_stmt.block.stmts.iter());
+        self.builder.try_catch(&token);
+        if let Some(handler) = &try_stmt.handler {
+            if let Some(param) = &handler.param {
+                self.declare_pattern(param, false);
+            }
+            self.stmts(handler.body.stmts.iter());
+        }
+        self.builder.try_finally(&token);
+        if let Some(finalizer) = &try_stmt.finalizer {
+            self.stmts(finalizer.stmts.iter());
+        }
+        self.builder.try_end(token);
+    }
+
+    fn var_decl(&mut self, decl: &VarDecl) {
+        for declarator in &decl.decls {
+            self.declarator(declarator);
+        }
+    }
+
+    fn declarator(&mut self, declarator: &VarDeclarator) {
+        self.declare_pattern(&declarator.name, false);
+        let Some(init) = &declarator.init else { return };
+        let value = self.expr(init);
+        match &declarator.name {
+            Pat::Ident(name) => self.bind(&name.id.sym, value, init.span(), false),
+            _ => self.escape(value, init.span()),
+        }
+    }
+
+    /// `place = value`: an acquired client becomes the place's handle; a
+    /// handle copied anywhere leaves our tracking; `outside` places (fields,
+    /// variables of an enclosing scope) hold what escapes.
+    fn bind(&mut self, place: &str, value: Value, value_span: SwcSpan, outside: bool) {
+        match value {
+            Value::Acquired { span, certain } => {
+                if certain || self.released.contains(place) {
+                    self.handle_event(EventKind::Acquire, place, span);
+                    if outside {
+                        self.handle_event(EventKind::Escape, place, span_of(value_span));
+                    }
+                }
+            }
+            other => self.escape(other, value_span),
+        }
+    }
+
+    fn escape(&mut self, value: Value, span: SwcSpan) {
+        if let Value::Place(place) = value {
+            self.handle_event(EventKind::Escape, &place, span_of(span));
+        }
+    }
+
+    // ---- branches ----
+
+    /// Evaluate `test` and split into its true and false successors, with
+    /// what each side says about a handle variable.
+    fn branch(&mut self, test: &Expr) -> (usize, usize) {
+        match unwrap(test) {
+            Expr::Unary(UnaryExpr {
+                op: UnaryOp::Bang,
+                arg,
+                ..
+            }) => {
+                let (then_block, else_block) = self.branch(arg);
+                (else_block, then_block)
+            }
+            Expr::Bin(bin) if bin.op == BinaryOp::LogicalAnd => {
+                let (left_true, left_false) = self.branch(&bin.left);
+                self.builder.switch_to(left_true);
+                let (right_true, right_false) = self.branch(&bin.right);
+                (right_true, self.join(&[left_false, right_false]))
+            }
+            Expr::Bin(bin) if bin.op == BinaryOp::LogicalOr => {
+                let (left_true, left_false) = self.branch(&bin.left);
+                self.builder.switch_to(left_false);
+                let (right_true, right_false) = self.branch(&bin.right);
+                (self.join(&[left_true, right_true]), right_false)
+            }
+            other => {
+                let guard = self.null_check(other);
+                if guard.is_none() {
+                    self.expr(other);
+                }
+                self.builder.fork(guard)
+            }
+        }
+    }
+
+    /// `client`, `client != null`, `client === undefined`, ...
+    fn null_check(&mut self, test: &Expr) -> Option<Guard> {
+        if let Some(place) = place_of(test) {
+            return Some(self.guard_for(&place, true));
+        }
+        let Expr::Bin(bin) = test else { return None };
+        let is_set = match bin.op {
+            BinaryOp::NotEq | BinaryOp::NotEqEq => true,
+            BinaryOp::EqEq | BinaryOp::EqEqEq => false,
+            _ => return None,
+        };
+        let (place, other) = match (place_of(&bin.left), place_of(&bin.right)) {
+            (Some(place), _) => (place, &bin.right),
+            (_, Some(place)) => (place, &bin.left),
+            _ => return None,
+        };
+        let nullish = matches!(unwrap(other), Expr::Lit(Lit::Null(_)))
+            || matches!(unwrap(other), Expr::Ident(i) if i.sym == "undefined");
+        nullish.then(|| self.guard_for(&place, is_set))
+    }
+
+    fn join(&mut self, blocks: &[usize]) -> usize {
+        let joined = self.builder.new_block();
+        for &block in blocks {
+            self.builder.switch_to(block);
+            self.builder.goto(joined);
+        }
+        self.builder.switch_to(joined);
+        joined
+    }
+
+    // ---- expressions ----
+
+    fn expr(&mut self, expr: &Expr) -> Value {
+        if !self.enter(expr.span()) {
+            return Value::Nothing;
+        }
+        let value = self.expr_inner(expr);
+        self.leave();
+        value
+    }
+
+    fn expr_inner(&mut self, expr: &Expr) -> Value {
+        if let Some(place) = place_of(expr) {
+            return Value::Place(place);
+        }
+        match expr {
+            Expr::Paren(ParenExpr { expr, .. })
+            | Expr::TsAs(TsAsExpr { expr, .. })
+            | Expr::TsNonNull(TsNonNullExpr { expr, .. })
+            | Expr::TsTypeAssertion(TsTypeAssertion { expr, .. })
+            | Expr::TsConstAssertion(TsConstAssertion { expr, .. })
+            | Expr::TsSatisfies(TsSatisfiesExpr { expr, .. })
+            | Expr::TsInstantiation(TsInstantiation { expr, .. }) => self.expr(expr),
+            Expr::Await(await_expr) => {
+                let value = self.expr(&await_expr.arg);
+                // A call already has its throw edge; awaiting anything else
+                // (a stored promise) may throw too.
+                if !matches!(unwrap(&await_expr.arg), Expr::Call(_) | Expr::OptChain(_)) {
+                    self.builder.may_throw(span_of(await_expr.span));
+                }
+                value
+            }
+            Expr::Call(call) => match &call.callee {
+                Callee::Expr(callee) => self.call(callee, &call.args, call.span),
+                Callee::Super(_) | Callee::Import(_) => {
+                    self.args(&call.args, false);
+                    self.builder.may_throw(span_of(call.span));
+                    Value::Nothing
+                }
+            },
+            Expr::OptChain(chain) => self.opt_chain(chain),
+            Expr::New(new) => {
+                self.expr(&new.callee);
+                if let Some(args) = &new.args {
+                    self.args(args, false);
+                }
+                self.builder.may_throw(span_of(new.span));
+                Value::Nothing
+            }
+            Expr::Member(member) => {
+                self.expr(&member.obj);
+                if let MemberProp::Computed(computed) = &member.prop {
+                    self.expr(&computed.expr);
+                }
+                Value::Nothing
+            }
+            Expr::SuperProp(prop) => {
+                if let SuperProp::Computed(computed) = &prop.prop {
+                    self.expr(&computed.expr);
+                }
+                Value::Nothing
+            }
+            Expr::Assign(assign) => {
+                let value = self.expr(&assign.right);
+                match &assign.left {
+                    AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
+                        let outside = !self.locals.contains(name.id.sym.as_str());
+                        self.bind(&name.id.sym, value, assign.right.span(), outside);
+                    }
+                    AssignTarget::Simple(SimpleAssignTarget::Member(member)) => {
+                        self.expr(&member.obj);
+                        match member_place(member) {
+                            Some(place) => self.bind(&place, value, assign.right.span(), true),
+                            None => self.escape(value, assign.right.span()),
+                        }
+                    }
+                    _ => self.escape(value, assign.right.span()),
+                }
+                Value::Nothing
+            }
+            Expr::Bin(bin) => match bin.op {
+                BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing => {
+                    let (left_true, left_false) = if bin.op == BinaryOp::NullishCoalescing {
+                        let guard = place_of(&bin.left).map(|p| self.guard_for(&p, false));
+                        if guard.is_none() {
+                            self.expr(&bin.left);
+                        }
+                        self.builder.fork(guard)
+                    } else {
+                        self.branch(&bin.left)
+                    };
+                    let (evaluate_right, skip_right) = if bin.op == BinaryOp::LogicalAnd {
+                        (left_true, left_false)
+                    } else {
+                        (left_false, left_true)
+                    };
+                    self.builder.switch_to(evaluate_right);
+                    let value = self.expr(&bin.right);
+                    self.escape(value, bin.right.span());
+                    let right_end = self.builder.current();
+                    self.join(&[right_end, skip_right]);
+                    Value::Nothing
+                }
+                _ => {
+                    self.expr(&bin.left);
+                    self.expr(&bin.right);
+                    Value::Nothing
+                }
+            },
+            Expr::Cond(cond) => {
+                let (then_block, else_block) = self.branch(&cond.test);
+                self.builder.switch_to(then_block);
+                let value = self.expr(&cond.cons);
+                self.escape(value, cond.cons.span());
+                let then_end = self.builder.current();
+                self.builder.switch_to(else_block);
+                let value = self.expr(&cond.alt);
+                self.escape(value, cond.alt.span());
+                let else_end = self.builder.current();
+                self.join(&[then_end, else_end]);
+                Value::Nothing
+            }
+            Expr::Unary(unary) => {
+                self.expr(&unary.arg);
+                Value::Nothing
+            }
+            Expr::Update(update) => {
+                self.expr(&update.arg);
+                Value::Nothing
+            }
+            Expr::Seq(seq) => {
+                let mut value = Value::Nothing;
+                for expr in &seq.exprs {
+                    value = self.expr(expr);
+                }
+                value
+            }
+            Expr::Array(array) => {
+                for element in array.elems.iter().flatten() {
+                    let value = self.expr(&element.expr);
+                    self.escape(value, element.expr.span());
+                }
+                Value::Nothing
+            }
+            Expr::Object(object) => {
+                for prop in &object.props {
+                    match prop {
+                        PropOrSpread::Spread(spread) => {
+                            let value = self.expr(&spread.expr);
+                            self.escape(value, spread.expr.span());
+                        }
+                        PropOrSpread::Prop(prop) => match &**prop {
+                            Prop::Shorthand(ident) => {
+                                self.escape(Value::Place(ident.sym.to_string()), ident.span)
+                            }
+                            Prop::KeyValue(kv) => {
+                                if let PropName::Computed(computed) = &kv.key {
+                                    self.expr(&computed.expr);
+                                }
+                                let value = self.expr(&kv.value);
+                                self.escape(value, kv.value.span());
+                            }
+                            Prop::Method(method) => {
+                                self.closure(method.function.span, &method.function.body)
+                            }
+                            _ => {}
+                        },
+                    }
+                }
+                Value::Nothing
+            }
+            Expr::Tpl(tpl) => {
+                for expr in &tpl.exprs {
+                    self.expr(expr);
+                }
+                Value::Nothing
+            }
+            Expr::TaggedTpl(tagged) => {
+                self.expr(&tagged.tag);
+                for expr in &tagged.tpl.exprs {
+                    self.expr(expr);
+                }
+                self.builder.may_throw(span_of(tagged.span));
+                Value::Nothing
+            }
+            Expr::Yield(yield_expr) => {
+                if let Some(arg) = &yield_expr.arg {
+                    let value = self.expr(arg);
+                    self.escape(value, arg.span());
+                }
+                Value::Nothing
+            }
+            Expr::Arrow(arrow) => {
+                self.closure(arrow.span, &*arrow.body);
+                Value::Nothing
+            }
+            Expr::Fn(function) => {
+                self.closure(function.function.span, &function.function.body);
+                Value::Nothing
+            }
+            _ => Value::Nothing,
+        }
+    }
+
+    /// A closure created here is lowered on its own; if it releases one of
+    /// our handles, releasing is its business from now on.
+    fn closure<N: VisitWith<ReleaseScan>>(&mut self, span: SwcSpan, body: &N) {
+        let mut scan = ReleaseScan::default();
+        body.visit_with(&mut scan);
+        let mut places: Vec<String> = scan.places.into_iter().collect();
+        places.sort();
+        for place in places {
+            self.handle_event(EventKind::HandedOff, &place, span_of(span));
+        }
+    }
+
+    fn args(&mut self, args: &[ExprOrSpread], lent_to_callee: bool) {
+        for arg in args {
+            let value = self.expr(&arg.expr);
+            if let Value::Place(place) = value {
+                let kind = if lent_to_callee {
+                    EventKind::Use
+                } else {
+                    EventKind::HandedOff
+                };
+                self.handle_event(kind, &place, span_of(arg.expr.span()));
+            }
+        }
+    }
+
+    fn opt_chain(&mut self, chain: &OptChainExpr) -> Value {
+        // `client?.release()`: the call runs only when `client` is set.
+        if let Some(place) = optional_object(chain).and_then(place_of) {
+            let guard = self.guard_for(&place, true);
+            let (then_block, else_block) = self.builder.fork(Some(guard));
+            self.builder.switch_to(then_block);
+            self.opt_chain_body(chain);
+            let then_end = self.builder.current();
+            self.join(&[then_end, else_block]);
+            return Value::Nothing;
+        }
+        self.opt_chain_body(chain)
+    }
+
+    fn opt_chain_body(&mut self, chain: &OptChainExpr) -> Value {
+        match &*chain.base {
+            OptChainBase::Call(call) => self.call(&call.callee, &call.args, call.span),
+            OptChainBase::Member(member) => {
+                self.expr(&member.obj);
+                Value::Nothing
+            }
+        }
+    }
+
+    fn call(&mut self, callee: &Expr, args: &[ExprOrSpread], span: SwcSpan) -> Value {
+        let call_span = span_of(span);
+        let path = expr_path(callee);
+        let Some((receiver, method)) = member_parts(callee) else {
+            // A plain function call. Calling one of our own parameters (a
+            // callback) with a client lends it; anything else may keep it.
+            let lent = path.as_ref().is_some_and(|p| self.parameters.contains(p));
+            if path.is_none() {
+                self.expr(callee);
+            }
+            self.args(args, lent);
+            if !path.as_deref().is_some_and(is_quiet_call) {
+                self.builder.may_throw(call_span);
+            }
+            return Value::Nothing;
+        };
+
+        if let Some(value) = self.promise_chain(receiver, method, args) {
+            return value;
+        }
+
+        let receiver_value = self.expr(receiver);
+        let receiver_place = match &receiver_value {
+            Value::Place(place) => Some(place.clone()),
+            _ => None,
+        };
+        let vocabulary = self.file.vocabulary;
+
+        if let Some(effect) = vocabulary.call_effect(method) {
+            let receiver_matches = match effect.receiver {
+                Receiver::Pool => true,
+                Receiver::Any => receiver_place.is_some(),
+            };
+            if receiver_matches {
+                let discard = effect.discard_with_argument && !args.is_empty();
+                let effect = effect.effect;
+                self.args(args, true);
+                return self.call_effect(effect, receiver, receiver_place, discard, call_span);
+            }
+        }
+
+        let quiet = path.as_deref().is_some_and(is_quiet_call);
+        self.args(args, quiet);
+        if vocabulary.is_sql_method(method)
+            && let Some(place) = receiver_place.filter(|p| !self.looks_like_pool(p))
+        {
+            let statements = args
+                .first()
+                .and_then(|a| self.sql_text(&a.expr))
+                .map_or_else(Vec::new, |sql| transaction_statements(&sql));
+            self.transaction_statements(&place, &statements, call_span);
+            return Value::Nothing;
+        }
+        if !quiet {
+            self.builder.may_throw(call_span);
+        }
+        Value::Nothing
+    }
+
+    fn call_effect(
+        &mut self,
+        effect: Effect,
+        receiver: &Expr,
+        receiver_place: Option<String>,
+        discard: bool,
+        span: Span,
+    ) -> Value {
+        match (effect, receiver_place) {
+            (Effect::Acquire, place) => {
+                let certain = match &place {
+                    Some(place) => self.looks_like_pool(place),
+                    None => self.is_pool_factory_call(receiver),
+                };
+                self.builder.may_throw(span);
+                Value::Acquired { span, certain }
+            }
+            (Effect::Release, Some(place)) => {
+                if discard {
+                    self.handle_event(EventKind::Rollback, &place, span);
+                }
+                self.handle_event(EventKind::Release, &place, span);
+                Value::Nothing
+            }
+            (Effect::Begin, Some(place)) => {
+                self.transaction_statements(&place, &[TxStatement::Begin], span);
+                Value::Nothing
+            }
+            (Effect::Commit, Some(place)) => {
+                self.transaction_statements(&place, &[TxStatement::Commit], span);
+                Value::Nothing
+            }
+            (Effect::Rollback, Some(place)) => {
+                self.transaction_statements(&place, &[TxStatement::Rollback], span);
+                Value::Nothing
+            }
+            (_, None) => {
+                self.builder.may_throw(span);
+                Value::Nothing
+            }
+        }
+    }
+
+    /// A call that runs transaction statements on `place`. Starting one
+    /// happens only if the call succeeds; ending one counts even if the call
+    /// throws (the connection is no longer usable for it).
+    fn transaction_statements(&mut self, place: &str, statements: &[TxStatement], span: Span) {
+        let begins = statements.last() == Some(&TxStatement::Begin);
+        if !begins {
+            for statement in statements {
+                let kind = match statement {
+                    TxStatement::Begin => EventKind::Begin,
+                    TxStatement::Commit => EventKind::Commit,
+                    TxStatement::Rollback => EventKind::Rollback,
+                };
+                self.handle_event(kind, place, span);
+            }
+        }
+        self.handle_event(EventKind::Use, place, span);
+        self.builder.may_throw(span);
+        if begins {
+            self.handle_event(EventKind::Begin, place, span);
+        }
+    }
+
+    /// `.then(cb)`, `.catch(cb)`, `.finally(cb)` with an inline callback:
+    /// lowered as the `try` statement it stands for, so that
+    /// `.finally(() => client.release())` releases on every path.
+    fn promise_chain(
+        &mut self,
+        receiver: &Expr,
+        method: &str,
+        args: &[ExprOrSpread],
+    ) -> Option<Value> {
+        let callback = args.first().and_then(|a| inline_callback(&a.expr))?;
+        match method {
+            "then" => {
+                let value = self.expr(receiver);
+                self.escape(value, receiver.span());
+                self.inline_callback(callback);
+            }
+            "catch" => {
+                let token = self
+                    .builder
+                    .try_start(Some(span_of(args[0].expr.span())), false);
+                let value = self.expr(receiver);
+                self.escape(value, receiver.span());
+                self.builder.try_catch(&token);
+                self.inline_callback(callback);
+                self.builder.try_finally(&token);
+                self.builder.try_end(token);
+            }
+            "finally" => {
+                let token = self.builder.try_start(None, true);
+                let value = self.expr(receiver);
+                self.escape(value, receiver.span());
+                self.builder.try_catch(&token);
+                self.builder.try_finally(&token);
+                self.inline_callback(callback);
+                self.builder.try_end(token);
+            }
+            _ => return None,
+        }
+        Some(Value::Nothing)
+    }
+
+    fn inline_callback(&mut self, callback: InlineCallback) {
+        let label = format!("<callback {}>", self.callback_labels.len());
+        let after = self.builder.new_block();
+        self.builder
+            .push_breakable(BreakableKind::Labeled, Some(label.clone()), after, None);
+        self.callback_labels.push(label);
+        match callback {
+            InlineCallback::Block(stmts) => self.stmts(stmts.iter()),
+            InlineCallback::Expr(expr) => {
+                self.expr(expr);
+            }
+        }
+        self.callback_labels.pop();
+        self.builder.goto(after);
+        self.builder.pop_breakable();
+        self.builder.switch_to(after);
+    }
+
+    fn looks_like_pool(&self, place: &str) -> bool {
+        self.file.vocabulary.is_pool_name(place) || self.file.pool_variables.contains(place)
+    }
+
+    fn is_pool_factory_call(&self, expr: &Expr) -> bool {
+        let Expr::Call(call) = unwrap(expr) else {
+            return false;
+        };
+        let Callee::Expr(callee) = &call.callee else {
+            return false;
+        };
+        expr_path(callee).is_some_and(|path| {
+            let function = path.rsplit('.').next().unwrap_or(&path);
+            self.file.vocabulary.is_pool_factory(function)
+                || self.file.vocabulary.is_pool_name(function)
+        })
+    }
+
+    /// The SQL text of a query argument, when it is known in this file.
+    fn sql_text(&self, expr: &Expr) -> Option<String> {
+        match unwrap(expr) {
+            Expr::Ident(ident) => self.file.const_strings.get(ident.sym.as_str()).cloned(),
+            Expr::Object(object) => object.props.iter().find_map(|prop| match prop {
+                PropOrSpread::Prop(prop) => match &**prop {
+                    Prop::KeyValue(kv) if prop_name(&kv.key) == "text" => self.sql_text(&kv.value),
+                    Prop::Shorthand(ident) if ident.sym == "text" => {
+                        self.file.const_strings.get("text").cloned()
+                    }
+                    _ => None,
+                },
+                PropOrSpread::Spread(_) => None,
+            }),
+            other => literal_text(other),
+        }
+    }
+}
+
+/// Collects the places released inside a body (nested closures included).
+#[derive(Default)]
+pub(crate) struct ReleaseScan {
+    places: HashSet<String>,
+}
+
+impl Visit for ReleaseScan {
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        if let Callee::Expr(callee) = &call.callee {
+            self.note(callee);
+        }
+        call.visit_children_with(self);
+    }
+
+    fn visit_opt_call(&mut self, call: &OptCall) {
+        self.note(&call.callee);
+        call.visit_children_with(self);
+    }
+}
+
+impl ReleaseScan {
+    fn note(&mut self, callee: &Expr) {
+        let vocabulary = Vocabulary::typescript();
+        if let Some((receiver, method)) = member_parts(callee)
+            && vocabulary
+                .call_effect(method)
+                .is_some_and(|c| c.effect == Effect::Release)
+            && let Some(place) = place_of(receiver)
+        {
+            self.places.insert(place);
+        }
+    }
+}
+
+enum InlineCallback<'a> {
+    Block(&'a [Stmt]),
+    Expr(&'a Expr),
+}
+
+fn inline_callback(expr: &Expr) -> Option<InlineCallback<'_>> {
+    match unwrap(expr) {
+        Expr::Arrow(arrow) => Some(match &*arrow.body {
+            ArrowFunctionBody::FunctionBody(body) => InlineCallback::Block(&body.stmts),
+            ArrowFunctionBody::Expr(expr) => InlineCallback::Expr(expr),
+        }),
+        Expr::Fn(function) => function
+            .function
+            .body
+            .as_ref()
+            .map(|body| InlineCallback::Block(&body.stmts)),
+        _ => None,
+    }
+}
+
+/// Strip parentheses and TypeScript-only wrappers.
+fn unwrap(mut expr: &Expr) -> &Expr {
+    loop {
+        expr = match expr {
+            Expr::Paren(ParenExpr { expr, .. })
+            | Expr::TsAs(TsAsExpr { expr, .. })
+            | Expr::TsNonNull(TsNonNullExpr { expr, .. })
+            | Expr::TsTypeAssertion(TsTypeAssertion { expr, .. })
+            | Expr::TsConstAssertion(TsConstAssertion { expr, .. })
+            | Expr::TsSatisfies(TsSatisfiesExpr { expr, .. }) => expr,
+            other => return other,
+        }
+    }
+}
+
+/// `client`, `this.client`, `this.db.client`: a path that can name a handle.
+fn place_of(expr: &Expr) -> Option<String> {
+    match unwrap(expr) {
+        Expr::Ident(ident) if ident.sym != "undefined" => Some(ident.sym.to_string()),
+        Expr::Member(member) => member_place(member),
+        _ => None,
+    }
+}
+
+fn member_place(member: &MemberExpr) -> Option<String> {
+    let MemberProp::Ident(prop) = &member.prop else {
+        return None;
+    };
+    let object = match unwrap(&member.obj) {
+        Expr::This(_) => "this".to_string(),
+        other => place_of(other)?,
+    };
+    Some(format!("{object}.{}", prop.sym))
+}
+
+/// The receiver and method name of `receiver.method` (also `receiver?.method`).
+fn member_parts(callee: &Expr) -> Option<(&Expr, &str)> {
+    let member = match unwrap(callee) {
+        Expr::Member(member) => member,
+        Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+            OptChainBase::Member(member) => member,
+            OptChainBase::Call(_) => return None,
+        },
+        _ => return None,
+    };
+    match &member.prop {
+        MemberProp::Ident(prop) => Some((&member.obj, prop.sym.as_str())),
+        _ => None,
+    }
+}
+
+/// The object whose absence short-circuits an optional chain.
+fn optional_object(chain: &OptChainExpr) -> Option<&Expr> {
+    match &*chain.base {
+        OptChainBase::Member(member) if chain.optional => Some(&member.obj),
+        OptChainBase::Member(member) => match unwrap(&member.obj) {
+            Expr::OptChain(inner) => optional_object(inner),
+            _ => None,
+        },
+        OptChainBase::Call(call) => match unwrap(&call.callee) {
+            Expr::OptChain(inner) => optional_object(inner),
+            callee if chain.optional => Some(callee),
+            _ => None,
+        },
+    }
+}
+
+/// A dotted name for a callee (`pool.connect`, `withTransaction`,
+/// `this.repo.save`), when it has one.
+fn expr_path(expr: &Expr) -> Option<String> {
+    match unwrap(expr) {
+        Expr::This(_) => Some("this".to_string()),
+        Expr::Ident(ident) => Some(ident.sym.to_string()),
+        Expr::Member(member) => {
+            let MemberProp::Ident(prop) = &member.prop else {
+                return None;
+            };
+            Some(format!("{}.{}", expr_path(&member.obj)?, prop.sym))
+        }
+        Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+            OptChainBase::Member(member) => {
+                let MemberProp::Ident(prop) = &member.prop else {
+                    return None;
+                };
+                Some(format!("{}.{}", expr_path(&member.obj)?, prop.sym))
+            }
+            OptChainBase::Call(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// The class name of `new Pool(...)` / `new pg.Pool(...)`.
+fn callee_name(expr: &Expr) -> Option<&str> {
+    match unwrap(expr) {
+        Expr::Ident(ident) => Some(ident.sym.as_str()),
+        Expr::Member(MemberExpr {
+            prop: MemberProp::Ident(prop),
+            ..
+        }) => Some(prop.sym.as_str()),
+        _ => None,
+    }
+}
+
+/// The text of a string literal or a template literal without substitutions.
+fn literal_text(expr: &Expr) -> Option<String> {
+    match unwrap(expr) {
+        Expr::Lit(Lit::Str(string)) => Some(string.value.to_string_lossy().into_owned()),
+        Expr::Tpl(tpl) if tpl.exprs.is_empty() => tpl.quasis.first().map(|quasi| {
+            quasi.cooked.as_ref().map_or_else(
+                || quasi.raw.to_string(),
+                |c| c.to_string_lossy().into_owned(),
+            )
+        }),
+        _ => None,
+    }
+}
+
+fn prop_name(name: &PropName) -> String {
+    match name {
+        PropName::Ident(ident) => ident.sym.to_string(),
+        PropName::Str(string) => string.value.to_string_lossy().into_owned(),
+        PropName::Num(number) => number.value.to_string(),
+        PropName::Computed(_) => "[computed]".to_string(),
+        PropName::BigInt(big) => big.value.to_string(),
+        #[allow(unreachable_patterns)]
+        _ => "<key>".to_string(),
+    }
+}

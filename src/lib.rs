@@ -1,0 +1,191 @@
+//! txlint: finds transaction-handling and connection-pool bugs. Files are
+//! discovered, parsed by a front end, lowered to a flow IR per function, run
+//! through the typestate engine, and the rules turn its facts into
+//! diagnostics (`check_source` for one file, `check_paths` for a run).
+
+pub mod diagnostic;
+pub mod discover;
+mod drivers;
+mod flow;
+mod frontend;
+pub mod output;
+pub mod rules;
+pub mod source;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use diagnostic::{Diagnostic, FileError, FileReport, Label, Report};
+use discover::{Excludes, discover, io_message};
+use frontend::LowerError;
+use source::{Language, SourceFile, Span};
+
+/// Analysis recurses over the syntax tree; it runs on a thread with this
+/// much stack so that deep but legal nesting cannot overflow.
+const ANALYSIS_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Check one file's text as if it were at `source.path`.
+pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
+    let Some(language) = Language::from_path(&source.path) else {
+        return Vec::new();
+    };
+    let mut diagnostics = Vec::new();
+    match frontend::ts::lower_file(&source.text, language) {
+        Ok(lowered) => {
+            if let Some(error) = lowered.recovered_error {
+                diagnostics.push(parse_error(error));
+            }
+            for flow in &lowered.flows {
+                let facts = flow::state::analyze(flow);
+                for rule in rules::RULES {
+                    if let Some(check) = rule.check {
+                        check(flow, &facts, &mut diagnostics);
+                    }
+                }
+            }
+        }
+        Err(error) => diagnostics.push(parse_error(error)),
+    }
+    sort_diagnostics(&mut diagnostics);
+    diagnostics
+}
+
+fn parse_error(error: LowerError) -> Diagnostic {
+    let rule = rules::rule("TX000").expect("TX000 is registered");
+    Diagnostic {
+        code: rule.code,
+        rule: rule.name,
+        severity: rule.severity,
+        message: error.message.clone(),
+        function: "<module>".to_string(),
+        span: error.span,
+        labels: vec![Label {
+            message: error.message,
+            span: error.span,
+        }],
+        help: "fix the syntax error; txlint cannot check this file until it parses".to_string(),
+    }
+}
+
+fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (a.span.start, a.code, a.span.end).cmp(&(b.span.start, b.code, b.span.end))
+    });
+    diagnostics.dedup_by(|a, b| (a.span, a.code) == (b.span, b.code));
+}
+
+/// What a run checks besides the paths themselves.
+#[derive(Debug, Default, Clone)]
+pub struct CheckOptions {
+    pub exclude: Vec<String>,
+}
+
+/// Why a run could not start (bad arguments); per-file problems are in
+/// `Report::errors` instead.
+#[derive(Debug)]
+pub struct RunError(pub String);
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Check every file under `paths`.
+pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, RunError> {
+    let excludes = Excludes::new(&options.exclude)
+        .map_err(|err| RunError(format!("invalid --exclude pattern: {err}")))?;
+    let (files, errors) = discover(paths, &excludes);
+    let worker = std::thread::Builder::new()
+        .name("txlint-analysis".into())
+        .stack_size(ANALYSIS_STACK_BYTES)
+        .spawn(move || check_files(files, errors))
+        .map_err(|err| RunError(format!("could not start the analysis thread: {err}")))?;
+    worker
+        .join()
+        .map_err(|_| RunError("the analysis thread stopped unexpectedly".into()))
+}
+
+fn check_files(files: Vec<PathBuf>, mut errors: Vec<FileError>) -> Report {
+    let mut report = Report::default();
+    for path in files {
+        report.files_scanned += 1;
+        match check_file(&path) {
+            Ok(Some(file)) => report.files.push(file),
+            Ok(None) => {}
+            Err(error) => errors.push(error),
+        }
+    }
+    report
+        .files
+        .sort_by(|a, b| a.source.path.cmp(&b.source.path));
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    report.errors = errors;
+    report
+}
+
+/// Read and check one file; `None` when it has nothing to report.
+fn check_file(path: &Path) -> Result<Option<FileReport>, FileError> {
+    let file_error = |message: String| FileError {
+        path: path.to_path_buf(),
+        message,
+    };
+    let bytes = std::fs::read(path)
+        .map_err(|err| file_error(format!("could not read: {}", io_message(&err))))?;
+    let (source, diagnostics) = match String::from_utf8(bytes) {
+        Ok(text) if looks_binary(&text) => {
+            let source = SourceFile {
+                path: path.to_path_buf(),
+                text,
+            };
+            let error = LowerError {
+                span: Span::new(0, 0),
+                message: "binary file, not source code".into(),
+            };
+            (source, vec![parse_error(error)])
+        }
+        Ok(text) => {
+            let source = SourceFile {
+                path: path.to_path_buf(),
+                text,
+            };
+            let diagnostics = catch_unwind(AssertUnwindSafe(|| check_source(&source)))
+                .map_err(|_| file_error("internal error while analysing this file".into()))?;
+            (source, diagnostics)
+        }
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to() as u32;
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let source = SourceFile {
+                path: path.to_path_buf(),
+                text,
+            };
+            let error = LowerError {
+                span: Span::new(offset, offset),
+                message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
+            };
+            (source, vec![parse_error(error)])
+        }
+    };
+    Ok((!diagnostics.is_empty()).then_some(FileReport {
+        source,
+        diagnostics,
+    }))
+}
+
+/// Text with NUL bytes in its first 8 KiB is not source code.
+fn looks_binary(text: &str) -> bool {
+    text.as_bytes().iter().take(8192).any(|&b| b == 0)
+}
+
+/// The flow graph of every function in `source`, in Graphviz format (for
+/// `txlint debug-flow`).
+pub fn debug_flow(source: &SourceFile) -> String {
+    let Some(language) = Language::from_path(&source.path) else {
+        return String::from("// not a TypeScript or JavaScript file\n");
+    };
+    match frontend::ts::lower_file(&source.text, language) {
+        Ok(lowered) => lowered.flows.iter().map(flow::dot::to_dot).collect(),
+        Err(error) => format!("// {}\n", error.message),
+    }
+}

@@ -1,0 +1,389 @@
+//! The human format: one miette graphical report per diagnostic (code and
+//! rule, message, source snippet with the labelled spans, help), then files
+//! that could not be checked, then a one-line summary. All miette use is here.
+
+use std::fmt;
+use std::io::Write;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    NamedSource, SourceCode, SourceSpan, SpanContents,
+};
+
+use crate::diagnostic::{Diagnostic, Report, Severity};
+use crate::output::{OutputOptions, clamp_span, display_path};
+use crate::source::Span;
+
+/// miette's graphical handler wraps text to fit; below this it stops being
+/// readable (and a width of 0 is never what the caller meant).
+const MIN_WIDTH: usize = 40;
+
+pub(crate) fn write(
+    report: &Report,
+    options: &OutputOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width.max(MIN_WIDTH))
+        .with_links(false);
+    let style = Style {
+        color: options.color,
+    };
+
+    for file in &report.files {
+        let source = NamedSource::new(
+            display_path(&file.source.path),
+            ScalarColumns(file.source.text.clone()),
+        );
+        for diagnostic in &file.diagnostics {
+            let shown = Shown {
+                diagnostic,
+                source: &source,
+            };
+            let mut rendered = String::new();
+            if handler.render_report(&mut rendered, &shown).is_err() {
+                // miette gave up on the snippet; say what we know instead.
+                rendered = format!("{}: {}\n", diagnostic.code, diagnostic.message);
+            }
+            out.write_all(rendered.as_bytes())?;
+            writeln!(out)?;
+        }
+    }
+
+    for error in &report.errors {
+        writeln!(
+            out,
+            "{}: {}: {}",
+            style.error("error"),
+            display_path(&error.path),
+            error.message
+        )?;
+    }
+    writeln!(out, "{}", style.bold(&summary(report)))
+}
+
+/// `found 3 diagnostics in 2 files (12 files checked)`, or
+/// `no diagnostics (12 files checked)`.
+fn summary(report: &Report) -> String {
+    let diagnostics = report.diagnostic_count();
+    let files = report
+        .files
+        .iter()
+        .filter(|file| !file.diagnostics.is_empty())
+        .count();
+    let mut checked = plural(report.files_scanned, "file", "files") + " checked";
+    if !report.errors.is_empty() {
+        let errors = report.errors.len();
+        checked += &format!(", {} not checked", plural(errors, "file", "files"));
+    }
+    if diagnostics == 0 {
+        format!("no diagnostics ({checked})")
+    } else {
+        format!(
+            "found {} in {} ({checked})",
+            plural(diagnostics, "diagnostic", "diagnostics"),
+            plural(files, "file", "files"),
+        )
+    }
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// ANSI styling for the lines miette does not draw.
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn error(&self, text: &str) -> String {
+        if self.color {
+            format!("\x1b[1;31m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        if self.color {
+            format!("\x1b[1m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// A diagnostic as miette sees it.
+struct Shown<'a> {
+    diagnostic: &'a Diagnostic,
+    source: &'a NamedSource<ScalarColumns>,
+}
+
+impl Shown<'_> {
+    fn source_span(&self, span: Span) -> SourceSpan {
+        let span = drawable(&self.source.inner().0, span);
+        SourceSpan::from(span.start as usize..span.end as usize)
+    }
+}
+
+/// miette draws nothing for an empty span at the very end of the text, which
+/// is where "unexpected end of file" points. Show it at the end of the last
+/// line instead, or on the last char when the file has no final newline.
+fn drawable(text: &str, span: Span) -> Span {
+    let span = clamp_span(text, span);
+    if !span.is_empty() || span.start as usize != text.len() || text.is_empty() {
+        return span;
+    }
+    let trimmed = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t));
+    match trimmed {
+        Some(trimmed) => Span::new(trimmed.len() as u32, trimmed.len() as u32),
+        None => {
+            let last = text.char_indices().next_back().map_or(0, |(i, _)| i);
+            Span::new(last as u32, text.len() as u32)
+        }
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl miette::Diagnostic for Shown<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(format!(
+            "{} {}",
+            self.diagnostic.code, self.diagnostic.rule
+        )))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        if self.diagnostic.help.is_empty() {
+            None
+        } else {
+            Some(Box::new(&self.diagnostic.help))
+        }
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = self.diagnostic.span;
+        // The first label on the primary span names it; every other label is
+        // drawn as its own secondary span.
+        let naming = self
+            .diagnostic
+            .labels
+            .iter()
+            .position(|label| label.span == primary);
+        let primary_text = naming.map(|i| self.diagnostic.labels[i].message.clone());
+        let mut spans = vec![LabeledSpan::new_primary_with_span(
+            primary_text,
+            self.source_span(primary),
+        )];
+        spans.extend(
+            self.diagnostic
+                .labels
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| Some(i) != naming)
+                .map(|(_, label)| {
+                    LabeledSpan::new_with_span(
+                        Some(label.message.clone()),
+                        self.source_span(label.span),
+                    )
+                }),
+        );
+        Some(Box::new(spans.into_iter()))
+    }
+}
+
+/// The file text, read as miette reads a `String`, except that the column
+/// shown in the snippet header (`path:line:col`) counts Unicode scalars like
+/// the other formats do; miette itself counts bytes.
+struct ScalarColumns(String);
+
+impl SourceCode for ScalarColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let contents = self
+            .0
+            .read_span(span, context_lines_before, context_lines_after)?;
+        if context_lines_before != 0 {
+            // The contents start at a line start: column 0 is already right.
+            return Ok(contents);
+        }
+        // Without leading context the contents start at the span itself.
+        let offset = clamp_span(
+            &self.0,
+            Span::new(span.offset() as u32, span.offset() as u32),
+        );
+        let before = &self.0[..offset.start as usize];
+        let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count();
+        Ok(Box::new(MietteSpanContents::new(
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Report;
+    use crate::output::{OutputOptions, test_report};
+
+    fn render(report: &Report, color: bool) -> String {
+        let mut out = Vec::new();
+        let options = OutputOptions { color, width: 100 };
+        super::write(report, &options, &mut out).expect("writes to a Vec");
+        String::from_utf8(out).expect("full output is UTF-8")
+    }
+
+    #[test]
+    fn shows_code_message_help_and_labels() {
+        let rendered = render(&test_report::report(), false);
+        for expected in [
+            "TX001 missing-rollback",
+            "transaction begun here is not rolled back when the catch clause is taken",
+            "help: run ROLLBACK in the catch block (or use a transaction helper)",
+            "transaction begins here",
+            "catch clause returns here without ROLLBACK",
+            "[app/api/orders/route.ts:5:11]",
+            "await client.query('BEGIN');",
+            "error: bad/file.ts: could not read: permission denied",
+        ] {
+            assert!(
+                rendered.contains(expected),
+                "missing {expected:?} in:\n{rendered}"
+            );
+        }
+        // The primary label's text is drawn once, not again as a secondary.
+        assert_eq!(
+            rendered.matches("transaction begins here").count(),
+            1,
+            "{rendered}"
+        );
+        assert!(
+            rendered
+                .ends_with("found 1 diagnostic in 1 file (3 files checked, 1 file not checked)\n"),
+            "{rendered}"
+        );
+        assert!(
+            !rendered.contains('\x1b'),
+            "no colour was asked for:\n{rendered}"
+        );
+    }
+
+    #[test]
+    fn header_column_counts_scalars() {
+        let mut report = test_report::report();
+        let text = &report.files[0].source.text;
+        let orders = text.find("orders").expect("comment names orders") as u32;
+        report.files[0].diagnostics[0].span = crate::source::Span::new(orders, orders + 6);
+        let rendered = render(&report, false);
+        assert!(
+            rendered.contains("[app/api/orders/route.ts:1:9]"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn primary_without_a_matching_label_has_no_text() {
+        let mut report = test_report::report();
+        report.files[0].diagnostics[0].labels.remove(0);
+        let rendered = render(&report, false);
+        assert!(!rendered.contains("transaction begins here"));
+        assert!(
+            rendered.contains("catch clause returns here without ROLLBACK"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn colour_is_used_only_when_asked() {
+        assert!(render(&test_report::report(), true).contains('\x1b'));
+    }
+
+    #[test]
+    fn edge_spans_do_not_panic() {
+        let rendered = render(&test_report::edge_report(), false);
+        assert_eq!(
+            rendered.matches("TX002 missing-release").count(),
+            5,
+            "{rendered}"
+        );
+        // Every label is drawn, the ones at and past the end of file included.
+        assert_eq!(rendered.matches("╰── here").count(), 5, "{rendered}");
+        assert!(!rendered.contains("Failed to read"), "{rendered}");
+        assert!(rendered.ends_with("found 5 diagnostics in 1 file (1 file checked)\n"));
+    }
+
+    #[test]
+    fn end_of_file_spans_are_drawn_on_the_last_line() {
+        use super::drawable;
+        use crate::source::Span;
+        assert_eq!(drawable("a\nbc\n", Span::new(5, 5)), Span::new(4, 4));
+        assert_eq!(drawable("a\r\nbc\r\n", Span::new(7, 7)), Span::new(5, 5));
+        assert_eq!(drawable("a\nb\u{e9}", Span::new(5, 5)), Span::new(3, 5));
+        assert_eq!(drawable("", Span::new(0, 0)), Span::new(0, 0));
+        assert_eq!(drawable("ab", Span::new(1, 1)), Span::new(1, 1));
+    }
+
+    #[test]
+    fn tiny_width_and_empty_text_do_not_panic() {
+        let mut report = test_report::edge_report();
+        report.files[0].source.text.clear();
+        let mut out = Vec::new();
+        let options = OutputOptions {
+            color: false,
+            width: 0,
+        };
+        super::write(&report, &options, &mut out).expect("writes to a Vec");
+    }
+
+    #[test]
+    fn empty_report_says_so() {
+        let report = Report {
+            files_scanned: 12,
+            ..Report::default()
+        };
+        assert_eq!(
+            render(&report, false),
+            "no diagnostics (12 files checked)\n"
+        );
+    }
+}

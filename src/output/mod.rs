@@ -1,0 +1,252 @@
+//! Renders a finished `Report` for people and tools. Each format is a small
+//! module with one function; this is the only place where byte spans become
+//! lines and columns, and where paths get their displayed form.
+
+mod concise;
+mod full;
+mod json;
+
+use std::path::Path;
+
+use crate::diagnostic::Report;
+use crate::source::{LineCol, LineIndex, Span};
+
+/// How diagnostics are written to the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Source snippets with labelled spans, for people at a terminal.
+    Full,
+    /// `path:line:col: CODE message`, one per line, for editors and grep.
+    Concise,
+    /// One JSON document, for tools.
+    Json,
+}
+
+/// Rendering settings that come from the terminal rather than the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputOptions {
+    pub color: bool,
+    /// Columns to wrap the `full` rendering at.
+    pub width: usize,
+}
+
+/// Writes `report` in `format` to `out`.
+pub fn write(
+    format: Format,
+    report: &Report,
+    options: &OutputOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Full => full::write(report, options, out),
+        Format::Concise => concise::write(report, out),
+        Format::Json => json::write(report, out),
+    }
+}
+
+/// The path as shown to the user: `/`-separated on every platform so output
+/// is the same on Windows and Unix.
+pub(crate) fn display_path(path: &Path) -> String {
+    let shown = path.to_string_lossy();
+    if cfg!(windows) {
+        shown.replace('\\', "/")
+    } else {
+        shown.into_owned()
+    }
+}
+
+/// A span made safe to slice `text` with: inside the text, on char
+/// boundaries (start rounded down, end rounded up), and never inverted.
+/// Spans come from front ends; a bad one must still render, not panic.
+pub(crate) fn clamp_span(text: &str, span: Span) -> Span {
+    let len = text.len();
+    let mut start = (span.start as usize).min(len);
+    let mut end = (span.end as usize).clamp(start, len);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start as u32, end as u32)
+}
+
+/// Where a span sits, in the units every format reports: 1-based lines,
+/// columns in Unicode scalars, byte offset and length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Location {
+    pub(crate) start: LineCol,
+    pub(crate) end: LineCol,
+    pub(crate) offset: u32,
+    pub(crate) length: u32,
+}
+
+pub(crate) fn locate(index: &LineIndex<'_>, text: &str, span: Span) -> Location {
+    let span = clamp_span(text, span);
+    Location {
+        start: index.line_col(span.start),
+        end: index.line_col(span.end),
+        offset: span.start,
+        length: span.len(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_report {
+    //! The hand-built report every format's tests render.
+
+    use std::path::PathBuf;
+
+    use crate::diagnostic::{Diagnostic, FileError, FileReport, Label, Report, Severity};
+    use crate::source::{SourceFile, Span};
+
+    pub(crate) const TEXT: &str = "\
+// caf\u{e9} orders
+export async function POST(req: Request) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('COMMIT');
+  } catch (e) {
+    return fail();
+  }
+}
+";
+
+    fn span_of(needle: &str) -> Span {
+        let start = TEXT.find(needle).expect("needle is in TEXT") as u32;
+        Span::new(start, start + needle.len() as u32)
+    }
+
+    pub(crate) fn begin_span() -> Span {
+        span_of("client.query('BEGIN')")
+    }
+
+    pub(crate) fn catch_span() -> Span {
+        span_of("return fail();")
+    }
+
+    pub(crate) fn report() -> Report {
+        let diagnostic = Diagnostic {
+            code: "TX001",
+            rule: "missing-rollback",
+            severity: Severity::Error,
+            message: "transaction begun here is not rolled back when the catch clause is taken"
+                .to_string(),
+            function: "POST".to_string(),
+            span: begin_span(),
+            labels: vec![
+                Label {
+                    message: "transaction begins here".to_string(),
+                    span: begin_span(),
+                },
+                Label {
+                    message: "catch clause returns here without ROLLBACK".to_string(),
+                    span: catch_span(),
+                },
+            ],
+            help: "run ROLLBACK in the catch block (or use a transaction helper)".to_string(),
+        };
+        Report {
+            files: vec![FileReport {
+                source: SourceFile {
+                    path: PathBuf::from("app/api/orders/route.ts"),
+                    text: TEXT.to_string(),
+                },
+                diagnostics: vec![diagnostic],
+            }],
+            errors: vec![FileError {
+                path: PathBuf::from("bad/file.ts"),
+                message: "could not read: permission denied".to_string(),
+            }],
+            files_scanned: 3,
+        }
+    }
+
+    /// A report whose spans sit at the awkward places: end of file, empty,
+    /// inside a multi-byte char, inverted, past the end.
+    pub(crate) fn edge_report() -> Report {
+        let text = "let caf\u{e9} = 1;\nlet x = '\u{1f600}';";
+        let eof = text.len() as u32;
+        let inside_emoji = text.find('\u{1f600}').expect("emoji is in text") as u32 + 2;
+        let spans = [
+            Span::new(eof, eof),
+            Span::new(4, 4),
+            Span::new(inside_emoji, inside_emoji + 1),
+            Span { start: 9, end: 3 },
+            Span::new(eof + 10, eof + 20),
+        ];
+        let diagnostics = spans
+            .iter()
+            .map(|&span| Diagnostic {
+                code: "TX002",
+                rule: "missing-release",
+                severity: Severity::Warning,
+                message: "client is not released".to_string(),
+                function: "<module>".to_string(),
+                span,
+                labels: vec![Label {
+                    message: "here".to_string(),
+                    span,
+                }],
+                help: "release it in `finally`".to_string(),
+            })
+            .collect();
+        Report {
+            files: vec![FileReport {
+                source: SourceFile {
+                    path: PathBuf::from("edge.ts"),
+                    text: text.to_string(),
+                },
+                diagnostics,
+            }],
+            errors: vec![],
+            files_scanned: 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamp_span_stays_on_char_boundaries() {
+        let text = "a\u{e9}b"; // 'é' is bytes 1..3
+        assert_eq!(clamp_span(text, Span::new(2, 2)), Span::new(1, 3));
+        assert_eq!(clamp_span(text, Span::new(0, 99)), Span::new(0, 4));
+        assert_eq!(clamp_span(text, Span { start: 3, end: 1 }), Span::new(3, 3));
+        assert_eq!(clamp_span("", Span::new(5, 9)), Span::new(0, 0));
+    }
+
+    #[test]
+    fn locate_counts_scalars_and_bytes() {
+        let text = "\u{e9}\u{e9}x\ny";
+        let index = LineIndex::new(text);
+        let location = locate(&index, text, Span::new(4, 7));
+        assert_eq!(location.start, LineCol { line: 1, column: 3 });
+        assert_eq!(location.end, LineCol { line: 2, column: 2 });
+        assert_eq!((location.offset, location.length), (4, 3));
+    }
+
+    #[test]
+    fn display_path_uses_forward_slashes() {
+        assert_eq!(
+            display_path(Path::new("app/api/route.ts")),
+            "app/api/route.ts"
+        );
+    }
+
+    #[test]
+    fn every_format_renders_an_empty_report() {
+        let options = OutputOptions {
+            color: false,
+            width: 80,
+        };
+        for format in [Format::Full, Format::Concise, Format::Json] {
+            let mut out = Vec::new();
+            write(format, &Report::default(), &options, &mut out).expect("writes to a Vec");
+            assert!(String::from_utf8(out).is_ok());
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! TX002 missing-release: a client checked out of a pool in this function
+//! reaches an exit, on some path, without being released or handed on.
+
+use super::Rule;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::flow::state::{ExitFact, Facts, Holding};
+use crate::flow::{EventKind, ExitHow, FnFlow, HandleId};
+use crate::source::Span;
+
+pub(super) const RULE: Rule = Rule {
+    code: "TX002",
+    name: "missing-release",
+    severity: Severity::Error,
+    summary: "a pooled client is not released on some path",
+    doc: include_str!("../../rules/TX002.md"),
+    check: Some(check),
+};
+
+/// At most this many "released only here" labels per diagnostic.
+const MAX_RELEASE_LABELS: usize = 3;
+
+fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
+    for (handle, handle_facts) in facts.handles.iter().enumerate() {
+        if handle_facts.truncated {
+            continue;
+        }
+        let mut leaks: Vec<&ExitFact> = handle_facts
+            .exits
+            .iter()
+            .filter(|exit| exit.holding == Holding::Acquired)
+            .collect();
+        // One report per acquire; an early return explains best, then a
+        // catch clause, then an exception.
+        leaks.sort_by_key(|exit| {
+            (
+                exit.acquired_at,
+                exit.witness.caught_by.is_some(),
+                exit.how == ExitHow::Exception,
+                exit.at,
+            )
+        });
+        leaks.dedup_by_key(|exit| exit.acquired_at);
+        let name = &flow.handles[handle].name;
+        let mut reported: Vec<Span> = Vec::new();
+        for exit in leaks {
+            let Some(acquired_at) = exit.acquired_at else {
+                continue;
+            };
+            reported.push(acquired_at);
+            out.push(exit_report(flow, handle, name, acquired_at, exit));
+        }
+        for overwrite in &handle_facts.overwrites {
+            if reported.contains(&overwrite.acquired_at) {
+                continue;
+            }
+            reported.push(overwrite.acquired_at);
+            let mut diagnostic = RULE.diagnostic(
+                flow,
+                format!("`{name}` is checked out of the pool again before the earlier client is released"),
+            );
+            diagnostic.span = overwrite.acquired_at;
+            diagnostic.labels = vec![
+                Label {
+                    message: "client checked out here".into(),
+                    span: overwrite.acquired_at,
+                },
+                Label {
+                    message: "checked out again here; the earlier client is lost".into(),
+                    span: overwrite.reacquired_at,
+                },
+            ];
+            diagnostic.help = help();
+            out.push(diagnostic);
+        }
+    }
+}
+
+fn exit_report(
+    flow: &FnFlow,
+    handle: HandleId,
+    name: &str,
+    acquired_at: Span,
+    exit: &ExitFact,
+) -> Diagnostic {
+    let caught = exit.witness.caught_by.is_some();
+    let when = match (exit.how, caught) {
+        (_, true) => "the catch clause is taken",
+        (ExitHow::Exception, false) => "an error leaves the function",
+        (ExitHow::Return, false) => "the function returns here",
+        (ExitHow::EndOfBody, false) => "the function ends",
+    };
+    let mut diagnostic = RULE.diagnostic(
+        flow,
+        format!("`{name}` is checked out of the pool but not released when {when}"),
+    );
+    diagnostic.span = acquired_at;
+    let mut labels = vec![Label {
+        message: "client checked out here".into(),
+        span: acquired_at,
+    }];
+    let releases: Vec<Span> = flow
+        .events_of(handle, EventKind::Release)
+        .map(|e| e.span)
+        .collect();
+    for &span in releases.iter().take(MAX_RELEASE_LABELS) {
+        labels.push(Label {
+            message: "released only here".into(),
+            span,
+        });
+    }
+    let raised = exit.witness.raised_after_acquire;
+    if let Some(raised) = raised.filter(|&r| r != exit.at) {
+        labels.push(Label {
+            message: "this call can throw".into(),
+            span: raised,
+        });
+    }
+    let exit_label = match exit.how {
+        ExitHow::Return if caught => {
+            format!("the catch clause returns here without releasing `{name}`")
+        }
+        ExitHow::Return => format!("returns here without releasing `{name}`"),
+        ExitHow::EndOfBody => format!("the function ends here without releasing `{name}`"),
+        ExitHow::Exception if raised == Some(exit.at) => {
+            format!("if this call throws, `{name}` is never released")
+        }
+        ExitHow::Exception => {
+            format!("the error leaves the function here; `{name}` is not released")
+        }
+    };
+    labels.push(Label {
+        message: exit_label,
+        span: exit.at,
+    });
+    diagnostic.labels = labels;
+    diagnostic.help = help();
+    diagnostic
+}
+
+fn help() -> String {
+    "release the client in a `finally` block so that every path gives it back".into()
+}

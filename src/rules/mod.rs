@@ -1,0 +1,51 @@
+//! The rule registry, sorted by code. A rule is plain data plus one check
+//! function over a function's flow and the engine's facts about it; it never
+//! sees a parser type and never prints.
+
+mod missing_release;
+mod missing_rollback;
+mod parse_error;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::flow::FnFlow;
+use crate::flow::state::Facts;
+
+pub(crate) type Check = fn(&FnFlow, &Facts, &mut Vec<Diagnostic>);
+
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line for `txlint rules`.
+    pub summary: &'static str,
+    /// The user documentation, `rules/<CODE>.md`.
+    pub doc: &'static str,
+    /// `None` for rules the library reports itself (TX000).
+    pub(crate) check: Option<Check>,
+}
+
+pub static RULES: &[Rule] = &[
+    parse_error::RULE,
+    missing_rollback::RULE,
+    missing_release::RULE,
+];
+
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+}
+
+impl Rule {
+    /// A diagnostic of this rule with its code, name and severity filled in.
+    pub(crate) fn diagnostic(&self, flow: &FnFlow, message: String) -> Diagnostic {
+        Diagnostic {
+            code: self.code,
+            rule: self.name,
+            severity: self.severity,
+            message,
+            function: flow.name.clone(),
+            span: flow.span,
+            labels: Vec::new(),
+            help: String::new(),
+        }
+    }
+}

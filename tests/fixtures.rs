@@ -1,0 +1,152 @@
+//! The one annotation harness: every file under `fixtures/` is checked and
+//! the set of (line, code) pairs it produces must equal the set written in
+//! its `//~ CODE` comments. All mismatches are printed, then the test fails
+//! once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use txlint::source::{Language, LineIndex, SourceFile};
+
+/// One expected diagnostic: `//~ TX001` (optionally `//~^^ TX001: text`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Expected {
+    line: u32,
+    code: String,
+    message: Option<String>,
+}
+
+fn parse_annotations(text: &str) -> Vec<Expected> {
+    let mut expected = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let Some(at) = line.find("//~") else { continue };
+        let rest = &line[at + 3..];
+        let carets = rest.chars().take_while(|&c| c == '^').count();
+        let rest = &rest[carets..];
+        let (codes, message) = match rest.split_once(':') {
+            Some((codes, message)) => (codes, Some(message.trim().to_string())),
+            None => (rest, None),
+        };
+        let line_number = (index + 1 - carets) as u32;
+        for code in codes.split_whitespace() {
+            expected.push(Expected {
+                line: line_number,
+                code: code.to_string(),
+                message: message.clone(),
+            });
+        }
+    }
+    expected
+}
+
+fn fixture_files(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && Language::from_path(e.path()).is_some())
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn fixtures_report_exactly_their_annotations() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let files = fixture_files(&root);
+    assert!(
+        files.len() >= 1,
+        "expected the fixture tree, found {} files",
+        files.len()
+    );
+
+    let mut mismatches = Vec::new();
+    let mut expected_total = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("fixtures are UTF-8");
+        let relative = path.strip_prefix(&root).unwrap_or(path).to_path_buf();
+        let source = SourceFile {
+            path: relative.clone(),
+            text,
+        };
+        let index = LineIndex::new(&source.text);
+
+        let expected = parse_annotations(&source.text);
+        expected_total += expected.len();
+        let mut actual: BTreeMap<(u32, String), Vec<String>> = BTreeMap::new();
+        for diagnostic in txlint::check_source(&source) {
+            let line = index.line_col(diagnostic.span.start).line;
+            actual
+                .entry((line, diagnostic.code.to_string()))
+                .or_default()
+                .push(diagnostic.message);
+        }
+
+        let shown = relative.display();
+        let mut wanted: BTreeMap<(u32, String), Vec<Option<String>>> = BTreeMap::new();
+        for e in expected {
+            wanted.entry((e.line, e.code)).or_default().push(e.message);
+        }
+        for ((line, code), messages) in &wanted {
+            let got = actual.get(&(*line, code.clone()));
+            let got_count = got.map_or(0, Vec::len);
+            if got_count != messages.len() {
+                mismatches.push(format!(
+                    "{shown}:{line}: expected {code} x{}, got x{got_count}",
+                    messages.len()
+                ));
+                continue;
+            }
+            for message in messages.iter().flatten() {
+                if !got.is_some_and(|g| g.iter().any(|m| m.contains(message.as_str()))) {
+                    mismatches.push(format!(
+                        "{shown}:{line}: {code} message lacks {message:?}: {got:?}"
+                    ));
+                }
+            }
+        }
+        for ((line, code), messages) in &actual {
+            if !wanted.contains_key(&(*line, code.clone())) {
+                for message in messages {
+                    mismatches.push(format!("{shown}:{line}: unexpected {code}: {message}"));
+                }
+            }
+        }
+    }
+    assert!(expected_total > 0, "no fixture carries an annotation");
+    if !mismatches.is_empty() {
+        panic!(
+            "{} mismatch(es) across {} fixtures:\n{}",
+            mismatches.len(),
+            files.len(),
+            mismatches.join("\n")
+        );
+    }
+}
+
+#[test]
+fn annotations_parse_as_documented() {
+    let text = "a //~ TX001\nb\nc //~^ TX002 TX001: not rolled back\n";
+    let parsed = parse_annotations(text);
+    assert_eq!(
+        parsed,
+        vec![
+            Expected {
+                line: 1,
+                code: "TX001".into(),
+                message: None
+            },
+            Expected {
+                line: 2,
+                code: "TX002".into(),
+                message: Some("not rolled back".into())
+            },
+            Expected {
+                line: 2,
+                code: "TX001".into(),
+                message: Some("not rolled back".into())
+            },
+        ]
+    );
+}
