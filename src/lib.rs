@@ -132,39 +132,41 @@ fn check_file(path: &Path) -> Result<Option<FileReport>, FileError> {
     };
     let bytes = std::fs::read(path)
         .map_err(|err| file_error(format!("could not read: {}", io_message(&err))))?;
-    let (source, diagnostics) = match String::from_utf8(bytes) {
-        Ok(text) if looks_binary(&text) => {
-            let source = SourceFile {
-                path: path.to_path_buf(),
-                text,
-            };
-            let error = LowerError {
-                span: Span::new(0, 0),
-                message: "binary file, not source code".into(),
-            };
-            (source, vec![parse_error(error)])
-        }
-        Ok(text) => {
-            let source = SourceFile {
-                path: path.to_path_buf(),
-                text,
-            };
-            let diagnostics = catch_unwind(AssertUnwindSafe(|| check_source(&source)))
-                .map_err(|_| file_error("internal error while analysing this file".into()))?;
-            (source, diagnostics)
-        }
-        Err(err) => {
-            let offset = err.utf8_error().valid_up_to() as u32;
-            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            let source = SourceFile {
-                path: path.to_path_buf(),
-                text,
-            };
-            let error = LowerError {
-                span: Span::new(offset, offset),
-                message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
-            };
-            (source, vec![parse_error(error)])
+    let (source, diagnostics) = if looks_binary(&bytes) {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let source = SourceFile {
+            path: path.to_path_buf(),
+            text,
+        };
+        let error = LowerError {
+            span: Span::new(0, 0),
+            message: "binary file, not source code".into(),
+        };
+        (source, vec![parse_error(error)])
+    } else {
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                let source = SourceFile {
+                    path: path.to_path_buf(),
+                    text,
+                };
+                let diagnostics = catch_unwind(AssertUnwindSafe(|| check_source(&source)))
+                    .map_err(|_| file_error("internal error while analysing this file".into()))?;
+                (source, diagnostics)
+            }
+            Err(err) => {
+                let offset = err.utf8_error().valid_up_to() as u32;
+                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                let source = SourceFile {
+                    path: path.to_path_buf(),
+                    text,
+                };
+                let error = LowerError {
+                    span: Span::new(offset, offset),
+                    message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
+                };
+                (source, vec![parse_error(error)])
+            }
         }
     };
     Ok((!diagnostics.is_empty()).then_some(FileReport {
@@ -173,9 +175,9 @@ fn check_file(path: &Path) -> Result<Option<FileReport>, FileError> {
     }))
 }
 
-/// Text with NUL bytes in its first 8 KiB is not source code.
-fn looks_binary(text: &str) -> bool {
-    text.as_bytes().iter().take(8192).any(|&b| b == 0)
+/// A file with NUL bytes in its first 8 KiB is not source code.
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes.iter().take(8192).any(|&b| b == 0)
 }
 
 /// The flow graph of every function in `source`, in Graphviz format (for

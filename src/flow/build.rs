@@ -433,3 +433,251 @@ impl FlowBuilder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The wiring of `try`/`catch`/`finally`, loops and jumps, checked
+    //! through what the engine sees at the exits.
+
+    use super::*;
+    use crate::flow::state::{Holding, TxState, analyze};
+
+    fn at(offset: u32) -> Span {
+        Span::new(offset, offset + 1)
+    }
+
+    /// `(exit kind, how, holding, tx)` for every way out, sorted.
+    fn exits(flow: &FnFlow) -> Vec<(ExitKind, ExitHow, Holding, TxState)> {
+        let facts = analyze(flow);
+        let mut exits: Vec<_> = facts.handles[0]
+            .exits
+            .iter()
+            .map(|e| (e.exit, e.how, e.holding, e.tx))
+            .collect();
+        exits.sort_by_key(|e| format!("{e:?}"));
+        exits.dedup();
+        exits
+    }
+
+    fn acquired(builder: &mut FlowBuilder) -> HandleId {
+        let client = builder.handle("client");
+        builder.event(EventKind::Acquire, client, at(1));
+        client
+    }
+
+    #[test]
+    fn finally_runs_on_every_way_out_of_try() {
+        // try { if (..) return; mayThrow(); } finally { release }
+        let mut b = FlowBuilder::new("f".into(), at(0));
+        let client = acquired(&mut b);
+        let token = b.try_start(None, true);
+        let (early, rest) = b.fork(None);
+        b.switch_to(early);
+        b.return_(at(10), ExitKind::Normal);
+        b.switch_to(rest);
+        b.may_throw(at(20));
+        b.try_catch(&token);
+        b.try_finally(&token);
+        b.event(EventKind::Release, client, at(30));
+        b.try_end(token);
+        let flow = b.finish(at(40));
+        assert_eq!(
+            exits(&flow),
+            vec![
+                (
+                    ExitKind::Error,
+                    ExitHow::Exception,
+                    Holding::Released,
+                    TxState::None
+                ),
+                (
+                    ExitKind::Normal,
+                    ExitHow::EndOfBody,
+                    Holding::Released,
+                    TxState::None
+                ),
+                (
+                    ExitKind::Normal,
+                    ExitHow::Return,
+                    Holding::Released,
+                    TxState::None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn leaving_finally_resumes_the_way_it_was_entered() {
+        // A return through finally must not come out as the fall-through,
+        // nor the exception as a return.
+        let mut b = FlowBuilder::new("f".into(), at(0));
+        let client = acquired(&mut b);
+        let token = b.try_start(None, true);
+        b.event(EventKind::Release, client, at(5));
+        b.return_(at(10), ExitKind::Normal);
+        b.try_catch(&token);
+        b.try_finally(&token);
+        b.try_end(token);
+        // Unreachable: the try body always returns.
+        b.event(EventKind::Acquire, client, at(50));
+        let flow = b.finish(at(60));
+        assert_eq!(
+            exits(&flow),
+            vec![(
+                ExitKind::Normal,
+                ExitHow::Return,
+                Holding::Released,
+                TxState::None
+            )]
+        );
+    }
+
+    #[test]
+    fn exception_in_catch_goes_through_finally_then_out() {
+        // try { begin; mayThrow } catch { mayThrow (rollback failed) } finally { release }
+        let mut b = FlowBuilder::new("f".into(), at(0));
+        let client = acquired(&mut b);
+        let token = b.try_start(Some(at(2)), true);
+        b.event(EventKind::Begin, client, at(3));
+        b.may_throw(at(4));
+        b.event(EventKind::Commit, client, at(5));
+        b.try_catch(&token);
+        b.may_throw(at(6));
+        b.event(EventKind::Rollback, client, at(7));
+        b.try_finally(&token);
+        b.event(EventKind::Release, client, at(8));
+        b.try_end(token);
+        let flow = b.finish(at(9));
+        assert_eq!(
+            exits(&flow),
+            vec![
+                (
+                    ExitKind::Error,
+                    ExitHow::Exception,
+                    Holding::Released,
+                    TxState::Open { errored: true }
+                ),
+                (
+                    ExitKind::Normal,
+                    ExitHow::EndOfBody,
+                    Holding::Released,
+                    TxState::Ended
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_try_rethrows_to_the_outer_catch() {
+        // try { try { mayThrow } finally { release } } catch { return }
+        let mut b = FlowBuilder::new("f".into(), at(0));
+        let client = acquired(&mut b);
+        let outer = b.try_start(Some(at(1)), false);
+        let inner = b.try_start(None, true);
+        b.may_throw(at(2));
+        b.try_catch(&inner);
+        b.try_finally(&inner);
+        b.event(EventKind::Release, client, at(3));
+        b.try_end(inner);
+        b.try_catch(&outer);
+        b.return_(at(4), ExitKind::Normal);
+        b.try_finally(&outer);
+        b.try_end(outer);
+        let flow = b.finish(at(5));
+        assert_eq!(
+            exits(&flow),
+            vec![
+                (
+                    ExitKind::Normal,
+                    ExitHow::EndOfBody,
+                    Holding::Released,
+                    TxState::None
+                ),
+                (
+                    ExitKind::Normal,
+                    ExitHow::Return,
+                    Holding::Released,
+                    TxState::None
+                ),
+            ]
+        );
+        let facts = analyze(&flow);
+        let caught = facts.handles[0]
+            .exits
+            .iter()
+            .find(|e| e.how == ExitHow::Return);
+        assert_eq!(caught.and_then(|e| e.witness.caught_by), Some(at(1)));
+    }
+
+    #[test]
+    fn break_out_of_a_loop_runs_the_finally_inside_it() {
+        // while (..) { acquire; try { if (..) break; } finally { release } }
+        let mut b = FlowBuilder::new("f".into(), at(0));
+        let client = b.handle("client");
+        let head = b.new_block();
+        b.goto(head);
+        b.switch_to(head);
+        let (body, exit) = b.fork(None);
+        b.push_breakable(BreakableKind::Loop, Some("outer".into()), exit, Some(head));
+        b.switch_to(body);
+        b.event(EventKind::Acquire, client, at(1));
+        let token = b.try_start(None, true);
+        let (leave, stay) = b.fork(None);
+        b.switch_to(leave);
+        assert!(b.break_(Some("outer")));
+        b.switch_to(stay);
+        b.try_catch(&token);
+        b.try_finally(&token);
+        b.event(EventKind::Release, client, at(2));
+        b.try_end(token);
+        b.goto_back(head);
+        b.pop_breakable();
+        b.switch_to(exit);
+        let flow = b.finish(at(3));
+        assert_eq!(
+            exits(&flow),
+            vec![
+                (
+                    ExitKind::Normal,
+                    ExitHow::EndOfBody,
+                    Holding::NotOwned,
+                    TxState::None
+                ),
+                (
+                    ExitKind::Normal,
+                    ExitHow::EndOfBody,
+                    Holding::Released,
+                    TxState::None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn guards_drop_paths_that_contradict_the_handle() {
+        // acquire; if (client) release  — the `unset` side cannot happen.
+        let mut b = FlowBuilder::new("f".into(), at(0));
+        let client = acquired(&mut b);
+        let (set, unset) = b.fork(Some(Guard {
+            handle: client,
+            is_set: true,
+        }));
+        let after = b.new_block();
+        b.switch_to(set);
+        b.event(EventKind::Release, client, at(2));
+        b.goto(after);
+        b.switch_to(unset);
+        b.goto(after);
+        b.switch_to(after);
+        let flow = b.finish(at(3));
+        assert_eq!(
+            exits(&flow),
+            vec![(
+                ExitKind::Normal,
+                ExitHow::EndOfBody,
+                Holding::Released,
+                TxState::None
+            )]
+        );
+    }
+}

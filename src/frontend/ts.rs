@@ -48,18 +48,8 @@ pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, 
     };
     let end = BytePos(BASE + text.len() as u32);
     let mut parser = Parser::new(syntax, StringInput::new(text, BytePos(BASE), end), None);
-    let program = parser.parse_program().map_err(|err| LowerError {
-        span: span_of(err.span()),
-        message: err.kind().msg().into_owned(),
-    })?;
-    let recovered_error = parser
-        .take_errors()
-        .into_iter()
-        .next()
-        .map(|err| LowerError {
-            span: span_of(err.span()),
-            message: err.kind().msg().into_owned(),
-        });
+    let program = parser.parse_program().map_err(|err| syntax_error(&err))?;
+    let recovered_error = parser.take_errors().first().map(syntax_error);
 
     let file = FileFacts::collect(&program);
     let mut collector = Collector {
@@ -93,6 +83,21 @@ pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, 
         flows: collector.flows,
         recovered_error,
     })
+}
+
+/// swc's message in txlint's style: lowercase, no trailing period.
+fn syntax_error(err: &swc_ecma_parser::error::Error) -> LowerError {
+    let message = err.kind().msg();
+    let message = message.trim().trim_end_matches('.');
+    let mut chars = message.chars();
+    let message = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "syntax error".to_string(),
+    };
+    LowerError {
+        span: span_of(err.span()),
+        message,
+    }
 }
 
 /// File-wide facts the lowering of each function needs.
