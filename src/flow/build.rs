@@ -66,6 +66,7 @@ pub(crate) struct TryToken {
 pub(crate) struct FlowBuilder {
     name: String,
     span: Span,
+    top_level: bool,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
     current: BlockId,
@@ -82,6 +83,7 @@ impl FlowBuilder {
         let mut builder = FlowBuilder {
             name,
             span,
+            top_level: false,
             blocks: Vec::new(),
             handles: Vec::new(),
             current: 0,
@@ -95,6 +97,11 @@ impl FlowBuilder {
         builder.normal_exit = builder.new_block();
         builder.error_exit = builder.new_block();
         builder
+    }
+
+    /// Mark the flow as a module's top level (see `FnFlow::top_level`).
+    pub fn set_top_level(&mut self) {
+        self.top_level = true;
     }
 
     pub fn new_block(&mut self) -> BlockId {
@@ -425,6 +432,7 @@ impl FlowBuilder {
         FnFlow {
             name: self.name,
             span: self.span,
+            top_level: self.top_level,
             blocks: self.blocks,
             handles: self.handles,
             entry: 0,

@@ -121,6 +121,9 @@ pub(crate) struct FnFlow {
     /// The function as a user would name it (`POST`, `Repo.save`).
     pub name: String,
     pub span: Span,
+    /// The top level of a module or script: an exception leaving it ends
+    /// the process, which closes its connections, so it is no error path.
+    pub top_level: bool,
     pub blocks: Vec<Block>,
     pub handles: Vec<Handle>,
     pub entry: BlockId,

@@ -70,6 +70,8 @@ pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, 
         Program::Script(script) => (script.body.iter().collect(), script.span),
     };
     collector.lower("<module>".to_string(), span, &[], |lowerer| {
+        lowerer.builder.set_top_level();
+        lowerer.module_scope = true;
         lowerer.stmts(body.into_iter())
     });
     program.visit_with(&mut collector);
@@ -410,6 +412,8 @@ struct Lowerer<'a> {
     /// Labels of inline promise callbacks being lowered; `return` inside one
     /// leaves the callback, not the function.
     callback_labels: Vec<String>,
+    /// Lowering a module's top level, whose variables are module state.
+    module_scope: bool,
 }
 
 impl<'a> Lowerer<'a> {
@@ -423,6 +427,7 @@ impl<'a> Lowerer<'a> {
             depth: 0,
             too_deep: None,
             callback_labels: Vec::new(),
+            module_scope: false,
         }
     }
 
@@ -772,7 +777,7 @@ impl<'a> Lowerer<'a> {
         let Some(init) = &declarator.init else { return };
         let value = self.expr(init);
         match &declarator.name {
-            Pat::Ident(name) => self.bind(&name.id.sym, value, init.span(), false),
+            Pat::Ident(name) => self.bind(&name.id.sym, value, init.span(), self.module_scope),
             _ => self.escape(value, init.span()),
         }
     }
@@ -933,7 +938,8 @@ impl<'a> Lowerer<'a> {
                 let value = self.expr(&assign.right);
                 match &assign.left {
                     AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
-                        let outside = !self.locals.contains(name.id.sym.as_str());
+                        let outside =
+                            self.module_scope || !self.locals.contains(name.id.sym.as_str());
                         self.bind(&name.id.sym, value, assign.right.span(), outside);
                     }
                     AssignTarget::Simple(SimpleAssignTarget::Member(member)) => {
@@ -1162,6 +1168,13 @@ impl<'a> Lowerer<'a> {
             }
         }
 
+        // A listener registered on a client keeps it checked out on purpose
+        // (`client.on('notification', ...)` after `LISTEN`).
+        if matches!(method, "on" | "once" | "addListener")
+            && let Some(place) = &receiver_place
+        {
+            self.handle_event(EventKind::HandedOff, place, call_span);
+        }
         let quiet = path.as_deref().is_some_and(is_quiet_call);
         self.args(args, quiet);
         if vocabulary.is_sql_method(method)
@@ -1255,35 +1268,37 @@ impl<'a> Lowerer<'a> {
         args: &[ExprOrSpread],
     ) -> Option<Value> {
         let callback = args.first().and_then(|a| inline_callback(&a.expr))?;
-        match method {
+        // `.catch` and `.finally` resolve to what the receiver resolves to
+        // (`await pool.connect().catch(...)` is still a client).
+        let value = match method {
             "then" => {
-                let value = self.expr(receiver);
-                self.escape(value, receiver.span());
+                self.expr(receiver);
                 self.inline_callback(callback);
+                Value::Nothing
             }
             "catch" => {
                 let token = self
                     .builder
                     .try_start(Some(span_of(args[0].expr.span())), false);
                 let value = self.expr(receiver);
-                self.escape(value, receiver.span());
                 self.builder.try_catch(&token);
                 self.inline_callback(callback);
                 self.builder.try_finally(&token);
                 self.builder.try_end(token);
+                value
             }
             "finally" => {
                 let token = self.builder.try_start(None, true);
                 let value = self.expr(receiver);
-                self.escape(value, receiver.span());
                 self.builder.try_catch(&token);
                 self.builder.try_finally(&token);
                 self.inline_callback(callback);
                 self.builder.try_end(token);
+                value
             }
             _ => return None,
-        }
-        Some(Value::Nothing)
+        };
+        Some(value)
     }
 
     fn inline_callback(&mut self, callback: InlineCallback) {

@@ -4,7 +4,7 @@
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::flow::state::{ExitFact, Facts, Holding};
-use crate::flow::{EventKind, ExitHow, FnFlow, HandleId};
+use crate::flow::{EventKind, ExitHow, ExitKind, FnFlow, HandleId};
 use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
@@ -28,6 +28,8 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
             .exits
             .iter()
             .filter(|exit| exit.holding == Holding::Acquired)
+            // An exception leaving a module's top level ends the process.
+            .filter(|exit| !(flow.top_level && exit.exit == ExitKind::Error))
             .collect();
         // One report per acquire; an early return explains best, then a
         // catch clause, then an exception.

@@ -24,6 +24,7 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
         let mut bad: Vec<&ExitFact> = handle_facts
             .exits
             .iter()
+            .filter(|exit| !(flow.top_level && exit.exit == ExitKind::Error))
             .filter(|exit| match exit.tx {
                 TxState::Open { errored } => errored || exit.exit == ExitKind::Error,
                 _ => false,
