@@ -298,3 +298,41 @@ fn dependency_and_hidden_folders_are_skipped_but_named_files_are_not() {
         stdout(&output)
     );
 }
+
+#[test]
+fn deeply_nested_code_is_reported_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let depth = 10_000;
+    let calls = format!(
+        "export const x = {}1{}\n",
+        "f(".repeat(depth),
+        ")".repeat(depth)
+    );
+    std::fs::write(root.join("calls.ts"), calls).expect("write");
+    let blocks = format!(
+        "export function g() {{{}{}}}\n",
+        "{".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    std::fs::write(root.join("blocks.ts"), blocks).expect("write");
+    let sum = format!("export const total = {}\n", vec!["1"; depth].join(" + "));
+    std::fs::write(root.join("sum.ts"), sum).expect("write");
+    let broken =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    std::fs::write(root.join("route.ts"), broken).expect("write");
+
+    let output = txlint_in(root, &["check", "--format", "concise", "."]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
+    assert!(
+        text.contains("calls.ts:1:") && text.contains("TX000 nesting too deep"),
+        "{text}"
+    );
+    assert!(text.contains("blocks.ts:1:"), "{text}");
+    assert!(
+        !text.contains("sum.ts"),
+        "a long flat chain is analysed, not refused: {text}"
+    );
+    assert!(text.contains("route.ts:72:"), "{text}");
+}

@@ -58,27 +58,26 @@ pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, 
         flows: Vec::new(),
         too_deep: None,
     };
-    let (body, span): (Vec<&Stmt>, SwcSpan) = match &program {
-        Program::Module(module) => (
-            module
-                .body
-                .iter()
-                .filter_map(|item| item.as_stmt())
-                .collect(),
-            module.span,
-        ),
-        Program::Script(script) => (script.body.iter().collect(), script.span),
+    let span = match &program {
+        Program::Module(module) => module.span,
+        Program::Script(script) => script.span,
     };
     collector.lower("<module>".to_string(), span, &[], |lowerer| {
         lowerer.builder.set_top_level();
         lowerer.module_scope = true;
-        lowerer.stmts(body.into_iter())
+        match &program {
+            Program::Module(module) => module
+                .body
+                .iter()
+                .for_each(|item| lowerer.module_item(item)),
+            Program::Script(script) => lowerer.stmts(script.body.iter()),
+        }
     });
     program.visit_with(&mut collector);
     if let Some(span) = collector.too_deep {
         return Err(LowerError {
             span,
-            message: "nesting too deep to analyse".to_string(),
+            message: format!("nesting too deep to analyse (more than {MAX_NESTING} levels)"),
         });
     }
     Ok(LoweredFile {
@@ -496,6 +495,24 @@ impl<'a> Lowerer<'a> {
     }
 
     // ---- statements ----
+
+    /// Top-level code of a module: statements, and the initialisers of
+    /// exported variables and default exports.
+    fn module_item(&mut self, item: &ModuleItem) {
+        match item {
+            ModuleItem::Stmt(stmt) => self.stmt(stmt),
+            ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(ExportDecl {
+                decl: Decl::Var(decl),
+                ..
+            })) => self.var_decl(decl),
+            ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultExpr(export)) => {
+                self.expr(&export.expr);
+            }
+            ModuleItem::ModuleDecl(_) => {}
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
 
     fn stmts<'s>(&mut self, stmts: impl Iterator<Item = &'s Stmt>) {
         for stmt in stmts {
@@ -977,8 +994,25 @@ impl<'a> Lowerer<'a> {
                     Value::Nothing
                 }
                 _ => {
-                    self.expr(&bin.left);
-                    self.expr(&bin.right);
+                    // Long `a + b + c ...` chains (generated SQL, string
+                    // building) nest to the left: walk the spine in a loop.
+                    let mut rights = vec![&bin.right];
+                    let mut left = &bin.left;
+                    while let Expr::Bin(inner) = &**left
+                        && !matches!(
+                            inner.op,
+                            BinaryOp::LogicalAnd
+                                | BinaryOp::LogicalOr
+                                | BinaryOp::NullishCoalescing
+                        )
+                    {
+                        rights.push(&inner.right);
+                        left = &inner.left;
+                    }
+                    self.expr(left);
+                    for right in rights.into_iter().rev() {
+                        self.expr(right);
+                    }
                     Value::Nothing
                 }
             },
