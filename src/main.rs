@@ -133,8 +133,8 @@ fn check(paths: Vec<PathBuf>, format: Option<Format>, exclude: Vec<String>) -> u
     {
         return EXIT_FAILED;
     }
-    // Concise and json keep stdout to the findings; say what could not be
-    // checked on stderr too, so it is never silent.
+    // Concise and json keep stdout to the findings; what could not be
+    // checked is said on stderr, so it is never silent.
     if format != Format::Full {
         for error in &report.errors {
             eprintln!("error: {}: {}", error.path.display(), error.message);

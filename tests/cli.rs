@@ -2,6 +2,9 @@
 //! documentation, and bad input that must be reported without stopping the
 //! run. Whole renderings of two fixtures are pinned with snapshots.
 
+mod common;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -132,6 +135,82 @@ fn full_rendering_of_a_handler_without_finally() {
 fn json_rendering_of_a_broken_route() {
     let output = txlint(&["check", "--format", "json", BROKEN_ROUTE]);
     insta::assert_snapshot!("json_broken_route", stdout(&output));
+}
+
+#[test]
+fn json_rendering_of_a_handler_without_finally() {
+    let output = txlint(&["check", "--format", "json", GET_WITHOUT_FINALLY]);
+    insta::assert_snapshot!("json_get_without_finally", stdout(&output));
+}
+
+/// (path, line, code) for every annotation in the fixture tree.
+fn annotated_fixture_set() -> BTreeSet<(String, u32, String)> {
+    let root = common::fixtures_root();
+    let mut expected = BTreeSet::new();
+    for path in common::fixture_files(&root) {
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let shown = format!(
+            "fixtures/{}",
+            path.strip_prefix(&root).expect("below root").display()
+        );
+        for annotation in common::parse_annotations(&text) {
+            expected.insert((shown.clone(), annotation.line, annotation.code));
+        }
+    }
+    expected
+}
+
+#[test]
+fn every_format_reports_exactly_the_annotated_fixture_set() {
+    let expected = annotated_fixture_set();
+    assert!(expected.len() > 50);
+
+    let concise = stdout(&txlint(&["check", "--format", "concise", "fixtures"]));
+    let from_concise: BTreeSet<(String, u32, String)> = concise
+        .lines()
+        .map(|line| {
+            let (location, rest) = line.split_once(": ").expect("path:line:col: CODE message");
+            let mut parts = location.rsplitn(3, ':');
+            let (_column, line_number, path) = (parts.next(), parts.next(), parts.next());
+            let code = rest.split_whitespace().next().expect("code");
+            (
+                path.expect("path").to_string(),
+                line_number.expect("line").parse().expect("number"),
+                code.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(from_concise, expected, "concise");
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&txlint(&["check", "--format", "json", "fixtures"]).stdout)
+            .expect("JSON");
+    let from_json: BTreeSet<(String, u32, String)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let path = d["path"].as_str().expect("path").to_string();
+            let line = d["span"]["start"]["line"].as_u64().expect("line") as u32;
+            (path, line, d["code"].as_str().expect("code").to_string())
+        })
+        .collect();
+    assert_eq!(from_json, expected, "json");
+    assert_eq!(
+        json["summary"]["diagnostics"].as_u64(),
+        Some(expected.len() as u64)
+    );
+
+    let full = stdout(&txlint(&["check", "--format", "full", "fixtures"]));
+    for (path, line, code) in &expected {
+        let header = format!("[{path}:{line}:");
+        assert!(
+            full.contains(&header),
+            "full output lacks {header} ({code})"
+        );
+    }
+    let reports = full.lines().filter(|l| l.starts_with("TX0")).count();
+    assert_eq!(reports, expected.len(), "full: one report per diagnostic");
 }
 
 #[test]

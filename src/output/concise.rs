@@ -1,6 +1,6 @@
-//! `path:line:col: CODE message`, one diagnostic per line, then
-//! `path: error: message` for files that could not be checked. Nothing else,
-//! so editor problem matchers and grep see only findings.
+//! `path:line:col: CODE message`, one diagnostic per line and nothing else,
+//! so editor problem matchers and grep see only findings. Files that could
+//! not be checked are said on stderr by the caller.
 
 use std::io::Write;
 
@@ -21,14 +21,6 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
             )?;
         }
     }
-    for error in &report.errors {
-        writeln!(
-            out,
-            "{}: error: {}",
-            display_path(&error.path),
-            error.message
-        )?;
-    }
     Ok(())
 }
 
@@ -43,14 +35,13 @@ mod tests {
     }
 
     #[test]
-    fn one_line_per_diagnostic_then_errors() {
+    fn one_line_per_diagnostic_and_nothing_else() {
         // Line 5, column 11: the column counts scalars, and the 'é' on line 1
         // does not shift anything on later lines.
         assert_eq!(
             render(&test_report::report()),
             "app/api/orders/route.ts:5:11: TX001 transaction begun here is not rolled back \
-             when the catch clause is taken\n\
-             bad/file.ts: error: could not read: permission denied\n"
+             when the catch clause is taken\n"
         );
     }
 
