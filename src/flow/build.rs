@@ -4,6 +4,8 @@
 //! lowered once; the ways into it are told apart by completion ids that the
 //! engine carries along each path (`EnterFinally(c)` … `LeaveFinally(c)`).
 
+use std::collections::HashMap;
+
 use super::{
     Block, BlockId, CompletionId, Edge, EdgeKind, Event, EventKind, ExitHow, ExitKind, FnFlow,
     Guard, Handle, HandleId,
@@ -69,6 +71,7 @@ pub(crate) struct FlowBuilder {
     top_level: bool,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
+    handle_ids: HashMap<String, HandleId>,
     current: BlockId,
     frames: Vec<Frame>,
     /// Frames popped for a `finally` body, to resume their completions.
@@ -86,6 +89,7 @@ impl FlowBuilder {
             top_level: false,
             blocks: Vec::new(),
             handles: Vec::new(),
+            handle_ids: HashMap::new(),
             current: 0,
             frames: Vec::new(),
             finished_tries: Vec::new(),
@@ -123,13 +127,15 @@ impl FlowBuilder {
     }
 
     pub fn handle(&mut self, name: &str) -> HandleId {
-        if let Some(id) = self.handles.iter().position(|h| h.name == name) {
+        if let Some(&id) = self.handle_ids.get(name) {
             return id;
         }
+        let id = self.handles.len();
         self.handles.push(Handle {
             name: name.to_string(),
         });
-        self.handles.len() - 1
+        self.handle_ids.insert(name.to_string(), id);
+        id
     }
 
     pub fn event(&mut self, kind: EventKind, handle: HandleId, span: Span) {
@@ -156,10 +162,7 @@ impl FlowBuilder {
     /// condition says about a handle when it is true.
     pub fn fork(&mut self, guard: Option<Guard>) -> (BlockId, BlockId) {
         let (then_block, else_block) = (self.new_block(), self.new_block());
-        let negated = guard.map(|g| Guard {
-            is_set: !g.is_set,
-            ..g
-        });
+        let negated = guard.map(Guard::negated);
         self.edge(self.current, then_block, EdgeKind::Normal, guard);
         self.edge(self.current, else_block, EdgeKind::Normal, negated);
         (then_block, else_block)
@@ -667,8 +670,9 @@ mod tests {
         let mut b = FlowBuilder::new("f".into(), at(0));
         let client = acquired(&mut b);
         let (set, unset) = b.fork(Some(Guard {
-            handle: client,
-            is_set: true,
+            place: client,
+            test: crate::flow::Test::Truthy,
+            holds: true,
         }));
         let after = b.new_block();
         b.switch_to(set);

@@ -40,12 +40,13 @@ pub(crate) fn to_dot(flow: &FnFlow) -> String {
                 EdgeKind::Back => "back".to_string(),
             };
             if let Some(guard) = edge.guard {
-                let handle = &flow.handles[guard.handle].name;
+                let place = &flow.handles[guard.place].name;
                 let _ = write!(
                     edge_label,
-                    " [{} {}]",
-                    escape(handle),
-                    if guard.is_set { "set" } else { "unset" }
+                    " [{:?}({}) = {}]",
+                    guard.test,
+                    escape(place),
+                    guard.holds
                 );
             }
             let _ = writeln!(

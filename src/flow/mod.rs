@@ -28,6 +28,9 @@ pub(crate) enum EventKind {
     Release,
     /// Any other use (a query); kept for rules that ask about use order.
     Use,
+    /// The place (a handle or any variable that a branch tests) is assigned
+    /// a value of which this much is known.
+    Assign(Known),
     /// The handle leaves the function's care: returned, stored outside.
     Escape,
     /// Handed to a call or closure that may release it: releasing is no
@@ -42,7 +45,8 @@ pub(crate) struct Event {
     pub span: Span,
 }
 
-/// A variable or field path that names a handle (`client`, `this.client`).
+/// A variable or field path (`client`, `this.client`, `committed`): a handle
+/// when it has resource events, a tested value when branches test it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Handle {
     pub name: String,
@@ -83,13 +87,62 @@ pub(crate) enum EdgeKind {
     Back,
 }
 
-/// A branch condition that tells whether a handle variable holds a value
-/// (`if (client)`, `client?.release()`): paths that contradict what the
-/// engine knows about the handle are dropped.
+/// What a branch condition asks of a place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Test {
+    /// `if (x)`: is the value truthy?
+    Truthy,
+    /// `if (x == null)`: is the value `null` or `undefined`?
+    Nullish,
+}
+
+/// A branch condition on a place (`if (client)`, `if (!committed)`,
+/// `client?.release()`): the edge is taken only when `test` gives `holds`.
+/// Paths that contradict what the engine knows of the place are dropped,
+/// and on a path the answer is remembered for the next test of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Guard {
-    pub handle: HandleId,
-    pub is_set: bool,
+    pub place: HandleId,
+    pub test: Test,
+    pub holds: bool,
+}
+
+impl Guard {
+    pub fn negated(self) -> Guard {
+        Guard {
+            holds: !self.holds,
+            ..self
+        }
+    }
+}
+
+/// What is known of a value assigned to a place; `None` is "could be either".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Known {
+    pub truthy: Option<bool>,
+    pub nullish: Option<bool>,
+}
+
+impl Known {
+    /// An object, a client, `true`, a non-empty string.
+    pub const TRUTHY: Known = Known {
+        truthy: Some(true),
+        nullish: Some(false),
+    };
+    /// `false`, `0`, `''`.
+    pub const FALSY: Known = Known {
+        truthy: Some(false),
+        nullish: Some(false),
+    };
+    /// `null`, `undefined`, a declaration without a value.
+    pub const NULLISH: Known = Known {
+        truthy: Some(false),
+        nullish: Some(true),
+    };
+    pub const UNKNOWN: Known = Known {
+        truthy: None,
+        nullish: None,
+    };
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use super::{CompletionId, EdgeKind, EventKind, ExitHow, ExitKind, FnFlow, HandleId};
+use super::{
+    CompletionId, EdgeKind, EventKind, ExitHow, ExitKind, FnFlow, Guard, HandleId, Known, Test,
+};
 use crate::source::Span;
 
 /// Whether the function holds the handle and owes its release.
@@ -53,6 +55,8 @@ struct StateKey {
     begun_at: Option<Span>,
     /// `finally` blocks entered and not yet left, innermost last.
     pending_finally: Vec<CompletionId>,
+    /// What this path knows of the places that branches test, by place.
+    known: Vec<(HandleId, Known)>,
 }
 
 #[derive(Clone, Debug)]
@@ -101,14 +105,32 @@ pub(crate) struct Facts {
 /// Distinct states kept per block before the pass gives up on new ones.
 const MAX_STATES_PER_BLOCK: usize = 256;
 
+/// Places whose values are followed along paths; tests of any further
+/// places are taken both ways.
+const MAX_TESTED_PLACES: usize = 16;
+
 pub(crate) fn analyze(flow: &FnFlow) -> Facts {
-    let handles = (0..flow.handles.len())
-        .map(|handle| {
-            let tracked = flow.blocks.iter().flat_map(|b| &b.events).any(|e| {
-                e.handle == handle && matches!(e.kind, EventKind::Acquire | EventKind::Begin)
-            });
+    let mut tested: Vec<HandleId> = flow
+        .blocks
+        .iter()
+        .flat_map(|b| &b.edges)
+        .filter_map(|e| e.guard.map(|g| g.place))
+        .collect();
+    tested.sort_unstable();
+    tested.dedup();
+    tested.truncate(MAX_TESTED_PLACES);
+    let mut tracked = vec![false; flow.handles.len()];
+    for event in flow.blocks.iter().flat_map(|b| &b.events) {
+        if matches!(event.kind, EventKind::Acquire | EventKind::Begin) {
+            tracked[event.handle] = true;
+        }
+    }
+    let handles = tracked
+        .iter()
+        .enumerate()
+        .map(|(handle, &tracked)| {
             if tracked {
-                analyze_handle(flow, handle)
+                analyze_handle(flow, handle, &tested)
             } else {
                 HandleFacts::default()
             }
@@ -117,7 +139,7 @@ pub(crate) fn analyze(flow: &FnFlow) -> Facts {
     Facts { handles }
 }
 
-fn analyze_handle(flow: &FnFlow, handle: HandleId) -> HandleFacts {
+fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> HandleFacts {
     let mut facts = HandleFacts::default();
     let mut seen: Vec<HashSet<StateKey>> = vec![HashSet::new(); flow.blocks.len()];
     let mut queued: Vec<Vec<State>> = vec![Vec::new(); flow.blocks.len()];
@@ -132,6 +154,7 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId) -> HandleFacts {
             acquired_at: None,
             begun_at: None,
             pending_finally: Vec::new(),
+            known: Vec::new(),
         },
         witness: Witness::default(),
     };
@@ -142,19 +165,32 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId) -> HandleFacts {
     while let Some(block_id) = worklist.pop_first() {
         let block = &flow.blocks[block_id];
         for mut state in std::mem::take(&mut queued[block_id]) {
-            for event in block.events.iter().filter(|e| e.handle == handle) {
-                apply_event(&mut state, event.kind, event.span, &mut facts);
+            for event in &block.events {
+                if event.handle == handle {
+                    apply_event(&mut state, event.kind, event.span, &mut facts);
+                }
+                let assigned = match event.kind {
+                    EventKind::Assign(known) => Some(known),
+                    // A client just checked out is an object.
+                    EventKind::Acquire if event.handle == handle => Some(Known::TRUTHY),
+                    _ => None,
+                };
+                if let Some(known) = assigned
+                    && tested.contains(&event.handle)
+                {
+                    set_known(&mut state.key.known, event.handle, known);
+                }
             }
             for edge in &block.edges {
+                let Some(mut next) = follow_edge(&state, edge.kind) else {
+                    continue;
+                };
                 if let Some(guard) = edge.guard
-                    && guard.handle == handle
-                    && !guard_holds(state.key.holding, guard.is_set)
+                    && tested.contains(&guard.place)
+                    && !take_guard(&mut next.key.known, guard)
                 {
                     continue;
                 }
-                let Some(next) = follow_edge(&state, edge.kind) else {
-                    continue;
-                };
                 if let EdgeKind::Exit { how, at } = edge.kind {
                     let exit = flow.exit_kind(edge.to).unwrap_or(ExitKind::Normal);
                     record_exit(&mut facts, &next, exit, how, at);
@@ -225,15 +261,44 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
                 key.holding = Holding::Escaped;
             }
         }
-        EventKind::Use => {}
+        EventKind::Use | EventKind::Assign(_) => {}
     }
 }
 
-/// Whether a branch that says the handle variable `is_set` can be taken.
-fn guard_holds(holding: Holding, is_set: bool) -> bool {
-    match holding {
-        Holding::Acquired | Holding::Released => is_set,
-        Holding::NotOwned | Holding::Escaped => true,
+/// Whether a path can take an edge guarded by `guard`; if so, what the
+/// path now knows of the tested place.
+fn take_guard(known: &mut Vec<(HandleId, Known)>, guard: Guard) -> bool {
+    let current = known
+        .iter()
+        .find(|(place, _)| *place == guard.place)
+        .map_or(Known::UNKNOWN, |(_, k)| *k);
+    let refined = match (guard.test, guard.holds) {
+        (Test::Truthy, true) if current.truthy != Some(false) => Known::TRUTHY,
+        (Test::Truthy, false) if current.truthy != Some(true) => Known {
+            truthy: Some(false),
+            ..current
+        },
+        (Test::Nullish, true) if current.nullish != Some(false) => Known::NULLISH,
+        (Test::Nullish, false) if current.nullish != Some(true) => Known {
+            nullish: Some(false),
+            ..current
+        },
+        _ => return false,
+    };
+    set_known(known, guard.place, refined);
+    true
+}
+
+/// Record what is known of `place`, keeping the list sorted (it is part of
+/// a state's identity).
+fn set_known(known: &mut Vec<(HandleId, Known)>, place: HandleId, value: Known) {
+    match known.binary_search_by_key(&place, |(p, _)| *p) {
+        Ok(index) if value == Known::UNKNOWN => {
+            known.remove(index);
+        }
+        Ok(index) => known[index].1 = value,
+        Err(_) if value == Known::UNKNOWN => {}
+        Err(index) => known.insert(index, (place, value)),
     }
 }
 
@@ -295,5 +360,62 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
     });
     if !duplicate {
         facts.exits.push(fact);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn take(known: &mut Vec<(HandleId, Known)>, test: Test, holds: bool) -> bool {
+        take_guard(
+            known,
+            Guard {
+                place: 3,
+                test,
+                holds,
+            },
+        )
+    }
+
+    #[test]
+    fn a_test_is_remembered_along_the_path() {
+        let mut known = Vec::new();
+        assert!(take(&mut known, Test::Truthy, false));
+        assert!(
+            !take(&mut known.clone(), Test::Truthy, true),
+            "`if (x)` after `if (!x)`"
+        );
+        assert!(take(&mut known.clone(), Test::Truthy, false));
+    }
+
+    #[test]
+    fn false_is_not_nullish_and_null_is_not_truthy() {
+        let mut known = Vec::new();
+        set_known(&mut known, 3, Known::FALSY);
+        assert!(
+            take(&mut known.clone(), Test::Nullish, false),
+            "`false != null`"
+        );
+        assert!(!take(&mut known.clone(), Test::Nullish, true));
+        assert!(!take(&mut known.clone(), Test::Truthy, true));
+
+        let mut known = Vec::new();
+        set_known(&mut known, 3, Known::NULLISH);
+        assert!(!take(&mut known.clone(), Test::Truthy, true));
+        assert!(take(&mut known, Test::Nullish, true));
+    }
+
+    #[test]
+    fn assigning_an_unknown_value_forgets() {
+        let mut known = Vec::new();
+        set_known(&mut known, 3, Known::TRUTHY);
+        set_known(&mut known, 1, Known::FALSY);
+        assert_eq!(
+            known.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        set_known(&mut known, 3, Known::UNKNOWN);
+        assert!(take(&mut known, Test::Truthy, false));
     }
 }

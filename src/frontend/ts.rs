@@ -12,7 +12,7 @@ use swc_ecma_visit::{Visit, VisitWith};
 use super::{LowerError, MAX_NESTING};
 use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
 use crate::flow::build::{BreakableKind, FlowBuilder};
-use crate::flow::{EventKind, ExitKind, FnFlow, Guard};
+use crate::flow::{EventKind, ExitKind, FnFlow, Guard, Known, Test};
 use crate::source::{Language, Span};
 
 /// swc reserves position 0; the file starts at 1.
@@ -487,11 +487,23 @@ impl<'a> Lowerer<'a> {
         self.builder.event(kind, handle, span);
     }
 
-    fn guard_for(&mut self, place: &str, is_set: bool) -> Guard {
+    fn guard_for(&mut self, place: &str, test: Test, holds: bool) -> Guard {
         Guard {
-            handle: self.builder.handle(place),
-            is_set,
+            place: self.builder.handle(place),
+            test,
+            holds,
         }
+    }
+
+    /// Tell the engine what is known of the value just assigned to `place`,
+    /// so that later tests of it (`if (!committed)`) follow the path.
+    fn assign(&mut self, place: &str, value: &Value, expr: Option<&Expr>, span: SwcSpan) {
+        let known = match (value, expr.map(unwrap)) {
+            (Value::Acquired { .. }, _) => return,
+            (_, None) => Known::NULLISH,
+            (_, Some(expr)) => known_value(expr),
+        };
+        self.handle_event(EventKind::Assign(known), place, span_of(span));
     }
 
     // ---- statements ----
@@ -791,10 +803,18 @@ impl<'a> Lowerer<'a> {
 
     fn declarator(&mut self, declarator: &VarDeclarator) {
         self.declare_pattern(&declarator.name, false);
-        let Some(init) = &declarator.init else { return };
+        let Some(init) = &declarator.init else {
+            if let Pat::Ident(name) = &declarator.name {
+                self.assign(&name.id.sym, &Value::Nothing, None, declarator.span);
+            }
+            return;
+        };
         let value = self.expr(init);
         match &declarator.name {
-            Pat::Ident(name) => self.bind(&name.id.sym, value, init.span(), self.module_scope),
+            Pat::Ident(name) => {
+                self.assign(&name.id.sym, &value, Some(init), init.span());
+                self.bind(&name.id.sym, value, init.span(), self.module_scope)
+            }
             _ => self.escape(value, init.span()),
         }
     }
@@ -858,25 +878,41 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// `client`, `client != null`, `client === undefined`, ...
+    /// `x`, `x != null`, `x === undefined`, `typeof x !== 'undefined'`.
     fn null_check(&mut self, test: &Expr) -> Option<Guard> {
         if let Some(place) = place_of(test) {
-            return Some(self.guard_for(&place, true));
+            return Some(self.guard_for(&place, Test::Truthy, true));
         }
         let Expr::Bin(bin) = test else { return None };
-        let is_set = match bin.op {
-            BinaryOp::NotEq | BinaryOp::NotEqEq => true,
-            BinaryOp::EqEq | BinaryOp::EqEqEq => false,
+        let nullish = match bin.op {
+            BinaryOp::NotEq | BinaryOp::NotEqEq => false,
+            BinaryOp::EqEq | BinaryOp::EqEqEq => true,
             _ => return None,
         };
-        let (place, other) = match (place_of(&bin.left), place_of(&bin.right)) {
+        let operand = |expr: &Expr| -> Option<String> {
+            match unwrap(expr) {
+                Expr::Unary(UnaryExpr {
+                    op: UnaryOp::TypeOf,
+                    arg,
+                    ..
+                }) => place_of(arg),
+                other => place_of(other),
+            }
+        };
+        let (place, other) = match (operand(&bin.left), operand(&bin.right)) {
             (Some(place), _) => (place, &bin.right),
             (_, Some(place)) => (place, &bin.left),
             _ => return None,
         };
-        let nullish = matches!(unwrap(other), Expr::Lit(Lit::Null(_)))
-            || matches!(unwrap(other), Expr::Ident(i) if i.sym == "undefined");
-        nullish.then(|| self.guard_for(&place, is_set))
+        // `!== null` and `!== undefined` are read alike: code that holds a
+        // client in a variable means "not set yet" by either.
+        let is_absent = match unwrap(other) {
+            Expr::Lit(Lit::Null(_)) => true,
+            Expr::Ident(ident) => ident.sym == "undefined",
+            Expr::Lit(Lit::Str(string)) => string.value.to_string_lossy() == "undefined",
+            _ => false,
+        };
+        is_absent.then(|| self.guard_for(&place, Test::Nullish, nullish))
     }
 
     fn join(&mut self, blocks: &[usize]) -> usize {
@@ -953,6 +989,26 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Assign(assign) => {
                 let value = self.expr(&assign.right);
+                let assigned = (assign.op == AssignOp::Assign).then_some(&*assign.right);
+                let target = match &assign.left {
+                    AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
+                        Some(name.id.sym.to_string())
+                    }
+                    AssignTarget::Simple(SimpleAssignTarget::Member(member)) => {
+                        member_place(member)
+                    }
+                    _ => None,
+                };
+                if let Some(target) = &target {
+                    match assigned {
+                        Some(expr) => self.assign(target, &value, Some(expr), assign.right.span()),
+                        // `x += ...` and the like leave nothing known.
+                        None => {
+                            let span = span_of(assign.span);
+                            self.handle_event(EventKind::Assign(Known::UNKNOWN), target, span);
+                        }
+                    }
+                }
                 match &assign.left {
                     AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
                         let outside =
@@ -973,7 +1029,8 @@ impl<'a> Lowerer<'a> {
             Expr::Bin(bin) => match bin.op {
                 BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing => {
                     let (left_true, left_false) = if bin.op == BinaryOp::NullishCoalescing {
-                        let guard = place_of(&bin.left).map(|p| self.guard_for(&p, false));
+                        let guard =
+                            place_of(&bin.left).map(|p| self.guard_for(&p, Test::Nullish, false));
                         if guard.is_none() {
                             self.expr(&bin.left);
                         }
@@ -1140,7 +1197,7 @@ impl<'a> Lowerer<'a> {
     fn opt_chain(&mut self, chain: &OptChainExpr) -> Value {
         // `client?.release()`: the call runs only when `client` is set.
         if let Some(place) = optional_object(chain).and_then(place_of) {
-            let guard = self.guard_for(&place, true);
+            let guard = self.guard_for(&place, Test::Nullish, false);
             let (then_block, else_block) = self.builder.fork(Some(guard));
             self.builder.switch_to(then_block);
             self.opt_chain_body(chain);
@@ -1545,6 +1602,28 @@ fn callee_name(expr: &Expr) -> Option<&str> {
             ..
         }) => Some(prop.sym.as_str()),
         _ => None,
+    }
+}
+
+/// What a literal tells of a value's truthiness; anything else is unknown.
+fn known_value(expr: &Expr) -> Known {
+    match expr {
+        Expr::Lit(Lit::Null(_)) => Known::NULLISH,
+        Expr::Ident(ident) if ident.sym == "undefined" => Known::NULLISH,
+        Expr::Lit(Lit::Bool(value)) if value.value => Known::TRUTHY,
+        Expr::Lit(Lit::Bool(_)) => Known::FALSY,
+        Expr::Lit(Lit::Num(number)) if number.value != 0.0 && !number.value.is_nan() => {
+            Known::TRUTHY
+        }
+        Expr::Lit(Lit::Num(_)) => Known::FALSY,
+        Expr::Lit(Lit::Str(string)) if string.value.is_empty() => Known::FALSY,
+        Expr::Lit(Lit::Str(_))
+        | Expr::Object(_)
+        | Expr::Array(_)
+        | Expr::Arrow(_)
+        | Expr::Fn(_) => Known::TRUTHY,
+        Expr::New(_) => Known::TRUTHY,
+        _ => Known::UNKNOWN,
     }
 }
 
