@@ -15,6 +15,8 @@ pub(crate) enum Effect {
     Commit,
     Rollback,
     Release,
+    /// Closes the connection: its transaction ends and it is given up.
+    Discard,
 }
 
 /// What the receiver of a call must look like for the call to count.
@@ -78,7 +80,10 @@ pub(crate) struct Vocabulary {
     pub drivers: Vec<Driver>,
 }
 
-const BUILTIN: &[(&str, &str)] = &[("pg.toml", include_str!("../rules/drivers/pg.toml"))];
+const BUILTIN: &[(&str, &str)] = &[
+    ("pg.toml", include_str!("../rules/drivers/pg.toml")),
+    ("mysql2.toml", include_str!("../rules/drivers/mysql2.toml")),
+];
 
 impl Vocabulary {
     /// The compiled-in vocabulary for TypeScript/JavaScript.

@@ -2,7 +2,7 @@
 //! every function-like thing (declarations, arrows, methods, the module body)
 //! into a `FnFlow`. swc byte positions become file offsets here, once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use swc_common::{BytePos, Span as SwcSpan, Spanned};
 use swc_ecma_ast::*;
@@ -119,6 +119,24 @@ impl FileFacts {
         };
         program.visit_with(&mut facts);
         facts
+    }
+
+    /// The SQL text of a query argument, when it is known in this file.
+    fn sql_text(&self, expr: &Expr) -> Option<String> {
+        match unwrap(expr) {
+            Expr::Ident(ident) => self.const_strings.get(ident.sym.as_str()).cloned(),
+            Expr::Object(object) => object.props.iter().find_map(|prop| match prop {
+                PropOrSpread::Prop(prop) => match &**prop {
+                    Prop::KeyValue(kv) if prop_name(&kv.key) == "text" => self.sql_text(&kv.value),
+                    Prop::Shorthand(ident) if ident.sym == "text" => {
+                        self.const_strings.get("text").cloned()
+                    }
+                    _ => None,
+                },
+                PropOrSpread::Spread(_) => None,
+            }),
+            other => literal_text(other),
+        }
     }
 }
 
@@ -366,7 +384,7 @@ enum Value {
 }
 
 /// Calls that do not throw in practice and keep nothing they are given:
-/// logging and pure built-ins. Anything else may throw.
+/// logging, timers and pure built-ins. Anything else may throw.
 fn is_quiet_call(callee: &str) -> bool {
     const QUIET: &[&str] = &[
         "parseInt",
@@ -374,25 +392,63 @@ fn is_quiet_call(callee: &str) -> bool {
         "Number",
         "String",
         "Boolean",
+        "Symbol",
         "Date.now",
+        "performance.now",
         "Array.isArray",
         "Object.keys",
         "Object.values",
         "Object.entries",
+        "setTimeout",
+        "clearTimeout",
+        "setInterval",
+        "clearInterval",
+        "setImmediate",
+        "clearImmediate",
+        // The `debug` package's logger, called by its conventional name.
+        "debug",
     ];
     const LOG_METHODS: &[&str] = &["log", "error", "warn", "info", "debug", "trace", "fatal"];
+    // EventEmitter's listener bookkeeping.
+    const LISTENER_METHODS: &[&str] = &[
+        "on",
+        "once",
+        "off",
+        "addListener",
+        "removeListener",
+        "removeAllListeners",
+    ];
     if QUIET.contains(&callee) || callee.starts_with("Math.") || callee.starts_with("console.") {
         return true;
     }
     let Some((receiver, method)) = callee.rsplit_once('.') else {
         return false;
     };
+    if LISTENER_METHODS.contains(&method) {
+        return true;
+    }
     let receiver = receiver
         .rsplit('.')
         .next()
         .unwrap_or(receiver)
         .to_ascii_lowercase();
     LOG_METHODS.contains(&method) && (receiver.ends_with("logger") || receiver == "log")
+}
+
+/// Constructors that do not throw for the arguments code passes them.
+fn is_quiet_constructor(class: &str) -> bool {
+    const QUIET: &[&str] = &[
+        "Date",
+        "Map",
+        "Set",
+        "WeakMap",
+        "WeakSet",
+        "Error",
+        "TypeError",
+        "RangeError",
+        "AbortController",
+    ];
+    QUIET.contains(&class)
 }
 
 /// Lowers one function body into the builder.
@@ -413,6 +469,8 @@ struct Lowerer<'a> {
     callback_labels: Vec<String>,
     /// Lowering a module's top level, whose variables are module state.
     module_scope: bool,
+    /// Closures of this function by name, with what they do to our places.
+    local_functions: HashMap<String, Vec<(String, EndEffect)>>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -427,13 +485,16 @@ impl<'a> Lowerer<'a> {
             too_deep: None,
             callback_labels: Vec::new(),
             module_scope: false,
+            local_functions: HashMap::new(),
         }
     }
 
-    fn collect_released<N: VisitWith<ReleaseScan>>(&mut self, node: &N) {
-        let mut scan = ReleaseScan::default();
-        node.visit_with(&mut scan);
-        self.released = scan.places;
+    fn collect_released<N: for<'f> VisitWith<EffectScan<'f>>>(&mut self, node: &N) {
+        self.released = EffectScan::of(self.file, node)
+            .into_iter()
+            .filter(|(_, effect)| *effect == EndEffect::Release)
+            .map(|(place, _)| place)
+            .collect();
     }
 
     fn declare_pattern(&mut self, pattern: &Pat, parameter: bool) {
@@ -526,7 +587,17 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn stmts<'s>(&mut self, stmts: impl Iterator<Item = &'s Stmt>) {
+    fn stmts<'s>(&mut self, stmts: impl Iterator<Item = &'s Stmt> + Clone) {
+        // Function declarations are hoisted: callable before their line.
+        for stmt in stmts.clone() {
+            if let Stmt::Decl(Decl::Fn(function)) = stmt
+                && let Some(body) = &function.function.body
+            {
+                let effects = self.closure(function.function.span, body);
+                self.local_functions
+                    .insert(function.ident.sym.to_string(), effects);
+            }
+        }
         for stmt in stmts {
             self.stmt(stmt);
         }
@@ -809,6 +880,20 @@ impl<'a> Lowerer<'a> {
             }
             return;
         };
+        if let Pat::Ident(name) = &declarator.name {
+            let effects = match unwrap(init) {
+                Expr::Arrow(arrow) => Some(self.closure(arrow.span, &*arrow.body)),
+                Expr::Fn(function) => {
+                    Some(self.closure(function.function.span, &function.function.body))
+                }
+                _ => None,
+            };
+            if let Some(effects) = effects {
+                self.local_functions
+                    .insert(name.id.sym.to_string(), effects);
+                return;
+            }
+        }
         let value = self.expr(init);
         match &declarator.name {
             Pat::Ident(name) => {
@@ -968,10 +1053,14 @@ impl<'a> Lowerer<'a> {
             Expr::OptChain(chain) => self.opt_chain(chain),
             Expr::New(new) => {
                 self.expr(&new.callee);
+                let quiet =
+                    expr_path(&new.callee).is_some_and(|class| is_quiet_constructor(&class));
                 if let Some(args) = &new.args {
-                    self.args(args, false);
+                    self.args(args, quiet);
                 }
-                self.builder.may_throw(span_of(new.span));
+                if !quiet {
+                    self.builder.may_throw(span_of(new.span));
+                }
                 Value::Nothing
             }
             Expr::Member(member) => {
@@ -1127,7 +1216,7 @@ impl<'a> Lowerer<'a> {
                                 self.escape(value, kv.value.span());
                             }
                             Prop::Method(method) => {
-                                self.closure(method.function.span, &method.function.body)
+                                self.closure(method.function.span, &method.function.body);
                             }
                             _ => {}
                         },
@@ -1169,14 +1258,36 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A closure created here is lowered on its own; if it releases one of
-    /// our handles, releasing is its business from now on.
-    fn closure<N: VisitWith<ReleaseScan>>(&mut self, span: SwcSpan, body: &N) {
-        let mut scan = ReleaseScan::default();
-        body.visit_with(&mut scan);
-        let mut places: Vec<String> = scan.places.into_iter().collect();
-        places.sort();
-        for place in places {
-            self.handle_event(EventKind::HandedOff, &place, span_of(span));
+    /// our handles, releasing is its business from now on. Returns what it
+    /// does to our places, for calls to it by name.
+    fn closure<N: for<'f> VisitWith<EffectScan<'f>>>(
+        &mut self,
+        span: SwcSpan,
+        body: &N,
+    ) -> Vec<(String, EndEffect)> {
+        let effects: Vec<(String, EndEffect)> =
+            EffectScan::of(self.file, body).into_iter().collect();
+        for (place, effect) in &effects {
+            if *effect == EndEffect::Release {
+                self.handle_event(EventKind::HandedOff, place, span_of(span));
+            }
+        }
+        effects
+    }
+
+    /// Calling a closure of this function by name does what its body does
+    /// to our places (`const fail = async () => { ROLLBACK ... }`).
+    fn call_local_function(&mut self, name: &str, span: Span) {
+        let Some(effects) = self.local_functions.get(name).cloned() else {
+            return;
+        };
+        for (place, effect) in effects {
+            let kind = match effect {
+                EndEffect::Commit => EventKind::Commit,
+                EndEffect::Rollback => EventKind::Rollback,
+                EndEffect::Release => EventKind::Release,
+            };
+            self.handle_event(kind, &place, span);
         }
     }
 
@@ -1229,6 +1340,9 @@ impl<'a> Lowerer<'a> {
                 self.expr(callee);
             }
             self.args(args, lent);
+            if let Some(path) = &path {
+                self.call_local_function(path, call_span);
+            }
             if !path.as_deref().is_some_and(is_quiet_call) {
                 self.builder.may_throw(call_span);
             }
@@ -1261,7 +1375,11 @@ impl<'a> Lowerer<'a> {
 
         // A listener registered on a client keeps it checked out on purpose
         // (`client.on('notification', ...)` after `LISTEN`).
+        // An `'error'` listener is a safety net, not a reason to keep it.
+        let error_listener =
+            args.first().and_then(|a| literal_text(&a.expr)).as_deref() == Some("error");
         if matches!(method, "on" | "once" | "addListener")
+            && !error_listener
             && let Some(place) = &receiver_place
         {
             self.handle_event(EventKind::HandedOff, place, call_span);
@@ -1273,7 +1391,7 @@ impl<'a> Lowerer<'a> {
         {
             let statements = args
                 .first()
-                .and_then(|a| self.sql_text(&a.expr))
+                .and_then(|a| self.file.sql_text(&a.expr))
                 .map_or_else(Vec::new, |sql| transaction_statements(&sql));
             self.transaction_statements(&place, &statements, call_span);
             return Value::Nothing;
@@ -1306,6 +1424,12 @@ impl<'a> Lowerer<'a> {
                     self.handle_event(EventKind::Rollback, &place, span);
                 }
                 self.handle_event(EventKind::Release, &place, span);
+                Value::Nothing
+            }
+            (Effect::Discard, Some(place)) => {
+                self.handle_event(EventKind::Rollback, &place, span);
+                self.handle_event(EventKind::Release, &place, span);
+                self.builder.may_throw(span);
                 Value::Nothing
             }
             (Effect::Begin, Some(place)) => {
@@ -1363,8 +1487,10 @@ impl<'a> Lowerer<'a> {
         // (`await pool.connect().catch(...)` is still a client).
         let value = match method {
             "then" => {
-                self.expr(receiver);
-                self.inline_callback(callback);
+                // `pool.connect().then((client) => ...)`: the callback's
+                // parameter is the client.
+                let resolved = self.expr(receiver);
+                self.inline_callback(callback, resolved);
                 Value::Nothing
             }
             "catch" => {
@@ -1373,7 +1499,7 @@ impl<'a> Lowerer<'a> {
                     .try_start(Some(span_of(args[0].expr.span())), false);
                 let value = self.expr(receiver);
                 self.builder.try_catch(&token);
-                self.inline_callback(callback);
+                self.inline_callback(callback, Value::Nothing);
                 self.builder.try_finally(&token);
                 self.builder.try_end(token);
                 value
@@ -1383,7 +1509,7 @@ impl<'a> Lowerer<'a> {
                 let value = self.expr(receiver);
                 self.builder.try_catch(&token);
                 self.builder.try_finally(&token);
-                self.inline_callback(callback);
+                self.inline_callback(callback, Value::Nothing);
                 self.builder.try_end(token);
                 value
             }
@@ -1392,15 +1518,19 @@ impl<'a> Lowerer<'a> {
         Some(value)
     }
 
-    fn inline_callback(&mut self, callback: InlineCallback) {
+    fn inline_callback(&mut self, callback: InlineCallback, argument: Value) {
         let label = format!("<callback {}>", self.callback_labels.len());
         let after = self.builder.new_block();
         self.builder
             .push_breakable(BreakableKind::Labeled, Some(label.clone()), after, None);
         self.callback_labels.push(label);
-        match callback {
-            InlineCallback::Block(stmts) => self.stmts(stmts.iter()),
-            InlineCallback::Expr(expr) => {
+        if let Some(Pat::Ident(param)) = callback.params.first() {
+            self.locals.insert(param.id.sym.to_string());
+            self.bind(&param.id.sym, argument, param.span, false);
+        }
+        match callback.body {
+            InlineBody::Block(stmts) => self.stmts(stmts.iter()),
+            InlineBody::Expr(expr) => {
                 self.expr(expr);
             }
         }
@@ -1427,76 +1557,106 @@ impl<'a> Lowerer<'a> {
                 || self.file.vocabulary.is_pool_name(function)
         })
     }
+}
 
-    /// The SQL text of a query argument, when it is known in this file.
-    fn sql_text(&self, expr: &Expr) -> Option<String> {
-        match unwrap(expr) {
-            Expr::Ident(ident) => self.file.const_strings.get(ident.sym.as_str()).cloned(),
-            Expr::Object(object) => object.props.iter().find_map(|prop| match prop {
-                PropOrSpread::Prop(prop) => match &**prop {
-                    Prop::KeyValue(kv) if prop_name(&kv.key) == "text" => self.sql_text(&kv.value),
-                    Prop::Shorthand(ident) if ident.sym == "text" => {
-                        self.file.const_strings.get("text").cloned()
+/// Collects what a body does to places it does not own (nested closures
+/// included): which it releases, rolls back, commits. Used for evidence
+/// that `connect()` returned a pooled client, and for closures.
+pub(crate) struct EffectScan<'a> {
+    file: &'a FileFacts,
+    effects: BTreeSet<(String, EndEffect)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EndEffect {
+    Commit,
+    Rollback,
+    Release,
+}
+
+impl<'a> EffectScan<'a> {
+    fn of<N: VisitWith<Self>>(file: &'a FileFacts, node: &N) -> BTreeSet<(String, EndEffect)> {
+        let mut scan = EffectScan {
+            file,
+            effects: BTreeSet::new(),
+        };
+        node.visit_with(&mut scan);
+        scan.effects
+    }
+
+    fn note(&mut self, callee: &Expr, args: &[ExprOrSpread]) {
+        let vocabulary = self.file.vocabulary;
+        let Some((receiver, method)) = member_parts(callee) else {
+            return;
+        };
+        let Some(place) = place_of(receiver) else {
+            return;
+        };
+        let mut add = |effect| {
+            self.effects.insert((place.clone(), effect));
+        };
+        match vocabulary.call_effect(method).map(|c| c.effect) {
+            Some(Effect::Release) => add(EndEffect::Release),
+            Some(Effect::Discard) => {
+                add(EndEffect::Rollback);
+                add(EndEffect::Release);
+            }
+            Some(Effect::Commit) => add(EndEffect::Commit),
+            Some(Effect::Rollback) => add(EndEffect::Rollback),
+            Some(Effect::Acquire | Effect::Begin) => {}
+            None if vocabulary.is_sql_method(method) => {
+                let sql = args.first().and_then(|a| self.file.sql_text(&a.expr));
+                for statement in sql.map_or_else(Vec::new, |sql| transaction_statements(&sql)) {
+                    match statement {
+                        TxStatement::Commit => add(EndEffect::Commit),
+                        TxStatement::Rollback => add(EndEffect::Rollback),
+                        TxStatement::Begin => {}
                     }
-                    _ => None,
-                },
-                PropOrSpread::Spread(_) => None,
-            }),
-            other => literal_text(other),
+                }
+            }
+            None => {}
         }
     }
 }
 
-/// Collects the places released inside a body (nested closures included).
-#[derive(Default)]
-pub(crate) struct ReleaseScan {
-    places: HashSet<String>,
-}
-
-impl Visit for ReleaseScan {
+impl Visit for EffectScan<'_> {
     fn visit_call_expr(&mut self, call: &CallExpr) {
         if let Callee::Expr(callee) = &call.callee {
-            self.note(callee);
+            self.note(callee, &call.args);
         }
         call.visit_children_with(self);
     }
 
     fn visit_opt_call(&mut self, call: &OptCall) {
-        self.note(&call.callee);
+        self.note(&call.callee, &call.args);
         call.visit_children_with(self);
     }
 }
 
-impl ReleaseScan {
-    fn note(&mut self, callee: &Expr) {
-        let vocabulary = Vocabulary::typescript();
-        if let Some((receiver, method)) = member_parts(callee)
-            && vocabulary
-                .call_effect(method)
-                .is_some_and(|c| c.effect == Effect::Release)
-            && let Some(place) = place_of(receiver)
-        {
-            self.places.insert(place);
-        }
-    }
+/// A function written inline as a promise callback.
+struct InlineCallback<'a> {
+    params: Vec<&'a Pat>,
+    body: InlineBody<'a>,
 }
 
-enum InlineCallback<'a> {
+enum InlineBody<'a> {
     Block(&'a [Stmt]),
     Expr(&'a Expr),
 }
 
 fn inline_callback(expr: &Expr) -> Option<InlineCallback<'_>> {
     match unwrap(expr) {
-        Expr::Arrow(arrow) => Some(match &*arrow.body {
-            ArrowFunctionBody::FunctionBody(body) => InlineCallback::Block(&body.stmts),
-            ArrowFunctionBody::Expr(expr) => InlineCallback::Expr(expr),
+        Expr::Arrow(arrow) => Some(InlineCallback {
+            params: arrow.params.iter().collect(),
+            body: match &*arrow.body {
+                ArrowFunctionBody::FunctionBody(body) => InlineBody::Block(&body.stmts),
+                ArrowFunctionBody::Expr(expr) => InlineBody::Expr(expr),
+            },
         }),
-        Expr::Fn(function) => function
-            .function
-            .body
-            .as_ref()
-            .map(|body| InlineCallback::Block(&body.stmts)),
+        Expr::Fn(function) => function.function.body.as_ref().map(|body| InlineCallback {
+            params: function.function.params.iter().map(|p| &p.pat).collect(),
+            body: InlineBody::Block(&body.stmts),
+        }),
         _ => None,
     }
 }
