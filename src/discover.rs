@@ -74,7 +74,7 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Fi
             } else {
                 errors.push(FileError {
                     path: root,
-                    message: "not a TypeScript or JavaScript file".to_string(),
+                    message: "not a TypeScript, JavaScript or Rust file".to_string(),
                 });
             }
             continue;

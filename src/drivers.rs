@@ -17,6 +17,10 @@ pub(crate) enum Effect {
     Release,
     /// Closes the connection: its transaction ends and it is given up.
     Discard,
+    /// Returns a transaction object that rolls back when dropped (Rust's
+    /// `pool.begin()`, `client.transaction()`).
+    #[serde(rename = "begin_object")]
+    BeginObject,
 }
 
 /// What the receiver of a call must look like for the call to count.
@@ -39,6 +43,25 @@ pub(crate) struct CallEffect {
     /// its transaction (pg's `release(err)`).
     #[serde(default)]
     pub discard_with_argument: bool,
+    /// The call counts only with exactly this many arguments (rusqlite's
+    /// `transaction()` begins; diesel's `transaction(|conn| ..)` is a
+    /// closure form that is safe by construction).
+    #[serde(default)]
+    pub arguments: Option<usize>,
+    /// The call counts only on a receiver built by a call of this method
+    /// (`client.build_transaction().start()`).
+    #[serde(default)]
+    pub receiver_call: Option<String>,
+    /// What an acquired connection does when dropped: `"return"` to its
+    /// pool (Rust's pools), so it never needs a release by hand.
+    #[serde(default)]
+    pub on_drop: Option<String>,
+}
+
+impl CallEffect {
+    pub fn returns_to_pool_on_drop(&self) -> bool {
+        self.on_drop.as_deref() == Some("return")
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -55,8 +78,16 @@ pub(crate) struct PoolShape {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SqlCalls {
+    /// `handle.method("SQL", ..)`: the receiver runs the SQL.
     #[serde(default)]
     pub methods: Vec<String>,
+    /// `function("SQL")` or `macro!("SQL")` builds a statement that an
+    /// executor method later runs on a handle (`sqlx::query("BEGIN")`).
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// `statement.method(handle)`: runs a built statement on its argument.
+    #[serde(default)]
+    pub executors: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -83,6 +114,24 @@ pub(crate) struct Vocabulary {
 const BUILTIN: &[(&str, &str)] = &[
     ("pg.toml", include_str!("../rules/drivers/pg.toml")),
     ("mysql2.toml", include_str!("../rules/drivers/mysql2.toml")),
+    ("sqlx.toml", include_str!("../rules/drivers/sqlx.toml")),
+    (
+        "tokio-postgres.toml",
+        include_str!("../rules/drivers/tokio-postgres.toml"),
+    ),
+    (
+        "postgres.toml",
+        include_str!("../rules/drivers/postgres.toml"),
+    ),
+    (
+        "rusqlite.toml",
+        include_str!("../rules/drivers/rusqlite.toml"),
+    ),
+    ("diesel.toml", include_str!("../rules/drivers/diesel.toml")),
+    (
+        "rust-pools.toml",
+        include_str!("../rules/drivers/rust-pools.toml"),
+    ),
 ];
 
 impl Vocabulary {
@@ -90,6 +139,12 @@ impl Vocabulary {
     pub fn typescript() -> &'static Vocabulary {
         static VOCABULARY: OnceLock<Vocabulary> = OnceLock::new();
         VOCABULARY.get_or_init(|| Vocabulary::builtin("typescript"))
+    }
+
+    /// The compiled-in vocabulary for Rust.
+    pub fn rust() -> &'static Vocabulary {
+        static VOCABULARY: OnceLock<Vocabulary> = OnceLock::new();
+        VOCABULARY.get_or_init(|| Vocabulary::builtin("rust"))
     }
 
     fn builtin(language: &str) -> Vocabulary {
@@ -104,11 +159,35 @@ impl Vocabulary {
         Vocabulary { drivers }
     }
 
-    pub fn call_effect(&self, method: &str) -> Option<&CallEffect> {
+    /// The effect of `receiver.method(..)` with `arguments` arguments;
+    /// `receiver_calls` are the methods called in the receiver's chain.
+    pub fn call_effect(
+        &self,
+        method: &str,
+        arguments: usize,
+        receiver_calls: &[&str],
+    ) -> Option<&CallEffect> {
+        self.drivers.iter().flat_map(|d| &d.calls).find(|c| {
+            c.method == method
+                && c.arguments.is_none_or(|n| n == arguments)
+                && c.receiver_call
+                    .as_deref()
+                    .is_none_or(|call| receiver_calls.contains(&call))
+        })
+    }
+
+    pub fn is_sql_function(&self, path: &str) -> bool {
         self.drivers
             .iter()
-            .flat_map(|d| &d.calls)
-            .find(|c| c.method == method)
+            .flat_map(|d| &d.sql.functions)
+            .any(|f| f == path)
+    }
+
+    pub fn is_sql_executor(&self, method: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.sql.executors)
+            .any(|m| m == method)
     }
 
     pub fn is_sql_method(&self, method: &str) -> bool {
@@ -169,7 +248,12 @@ fn classify_statement(statement: &str) -> Option<TxStatement> {
     match (first, second) {
         (
             "BEGIN",
-            None | Some("TRANSACTION" | "WORK" | "ISOLATION" | "READ" | "NOT" | "DEFERRABLE"),
+            None
+            | Some(
+                "TRANSACTION" | "WORK" | "ISOLATION" | "READ" | "NOT" | "DEFERRABLE"
+                // SQLite's locking modes.
+                | "DEFERRED" | "IMMEDIATE" | "EXCLUSIVE",
+            ),
         ) => Some(TxStatement::Begin),
         ("START", Some("TRANSACTION")) => Some(TxStatement::Begin),
         ("COMMIT" | "END", None | Some("TRANSACTION" | "WORK" | "AND")) => {
@@ -244,6 +328,8 @@ mod tests {
             ("BEGIN WORK;", &[Begin]),
             ("BEGIN ISOLATION LEVEL SERIALIZABLE", &[Begin]),
             ("START TRANSACTION READ ONLY", &[Begin]),
+            ("BEGIN IMMEDIATE", &[Begin]),
+            ("begin exclusive transaction", &[Begin]),
             ("-- open it\nBEGIN", &[Begin]),
             ("/* tx */ BEGIN", &[Begin]),
             ("COMMIT", &[Commit]),
@@ -270,9 +356,24 @@ mod tests {
         let vocabulary = Vocabulary::typescript();
         assert!(vocabulary.drivers.iter().any(|d| d.name == "pg"));
         assert_eq!(
-            vocabulary.call_effect("connect").map(|c| c.effect),
+            vocabulary.call_effect("connect", 0, &[]).map(|c| c.effect),
             Some(Effect::Acquire)
         );
+        let rust = Vocabulary::rust();
+        assert_eq!(
+            rust.call_effect("transaction", 0, &[]).map(|c| c.effect),
+            Some(Effect::BeginObject)
+        );
+        assert!(
+            rust.call_effect("transaction", 1, &[]).is_none(),
+            "diesel's closure form"
+        );
+        assert!(rust.call_effect("start", 0, &[]).is_none());
+        assert!(
+            rust.call_effect("start", 0, &["build_transaction"])
+                .is_some()
+        );
+        assert!(rust.is_sql_function("sqlx::query"));
         assert!(vocabulary.is_pool_name("this.readPool"));
         assert!(!vocabulary.is_pool_name("client"));
     }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use diagnostic::{Diagnostic, FileError, FileReport, Label, Report};
 use discover::{Excludes, discover, io_message};
-use frontend::LowerError;
+use frontend::{LowerError, LoweredFile};
 use source::{Language, SourceFile, Span};
 
 /// Analysis recurses over the syntax tree; it runs on a thread with this
@@ -30,7 +30,7 @@ pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
         return Vec::new();
     };
     let mut diagnostics = Vec::new();
-    match frontend::ts::lower_file(&source.text, language) {
+    match lower(&source.text, language) {
         Ok(lowered) => {
             if let Some(error) = lowered.recovered_error {
                 diagnostics.push(parse_error(error));
@@ -48,6 +48,16 @@ pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
     }
     sort_diagnostics(&mut diagnostics);
     diagnostics
+}
+
+/// Hand the text to the front end of its language.
+fn lower(text: &str, language: Language) -> Result<LoweredFile, LowerError> {
+    match language {
+        Language::Rust => frontend::rust::lower_file(text),
+        Language::TypeScript { .. } | Language::JavaScript { .. } => {
+            frontend::ts::lower_file(text, language)
+        }
+    }
 }
 
 fn parse_error(error: LowerError) -> Diagnostic {
@@ -184,9 +194,9 @@ fn looks_binary(bytes: &[u8]) -> bool {
 /// `txlint debug-flow`).
 pub fn debug_flow(source: &SourceFile) -> String {
     let Some(language) = Language::from_path(&source.path) else {
-        return String::from("// not a TypeScript or JavaScript file\n");
+        return String::from("// not a TypeScript, JavaScript or Rust file\n");
     };
-    match frontend::ts::lower_file(&source.text, language) {
+    match lower(&source.text, language) {
         Ok(lowered) => lowered.flows.iter().map(flow::dot::to_dot).collect(),
         Err(error) => format!("// {}\n", error.message),
     }

@@ -34,6 +34,7 @@ impl Span {
 pub enum Language {
     TypeScript { tsx: bool },
     JavaScript { jsx: bool },
+    Rust,
 }
 
 impl Language {
@@ -43,6 +44,7 @@ impl Language {
             "ts" | "mts" | "cts" => Language::TypeScript { tsx: false },
             "tsx" => Language::TypeScript { tsx: true },
             "js" | "jsx" | "mjs" | "cjs" => Language::JavaScript { jsx: true },
+            "rs" => Language::Rust,
             _ => return None,
         })
     }

@@ -137,38 +137,54 @@ fn messages_labels_and_help_follow_the_style() {
     );
 }
 
-/// The first fenced code block after `heading` in a rule's doc.
-fn code_block<'a>(doc: &'a str, heading: &str) -> &'a str {
-    let section = &doc[doc.find(heading).expect("heading") + heading.len()..];
-    let start = section.find("```").expect("code block") + 3;
-    let body = &section[start..];
-    let body = &body[body.find('\n').expect("fence line") + 1..];
-    &body[..body.find("```").expect("closing fence")]
+/// The fenced code blocks of one section of a rule's doc, each with the
+/// file name its fence language stands for (```ts, ```rust).
+fn code_blocks(doc: &str, heading: &str) -> Vec<SourceFile> {
+    let start = doc.find(heading).expect("heading") + heading.len();
+    let section = &doc[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut blocks = Vec::new();
+    let mut rest = section;
+    while let Some(open) = rest.find("```") {
+        let after = &rest[open + 3..];
+        let newline = after.find('\n').expect("fence line");
+        let language = after[..newline].trim();
+        let body = &after[newline + 1..];
+        let close = body.find("```").expect("closing fence");
+        let file = match language {
+            "rust" => "example.rs",
+            "js" => "example.js",
+            _ => "example.ts",
+        };
+        blocks.push(SourceFile {
+            path: file.into(),
+            text: body[..close].to_string(),
+        });
+        rest = &body[close + 3..];
+    }
+    assert!(!blocks.is_empty(), "{heading} has no code block");
+    blocks
 }
 
 #[test]
 fn doc_examples_report_and_their_fixes_do_not() {
     for rule in RULES {
-        let example = SourceFile {
-            path: "example.ts".into(),
-            text: code_block(rule.doc, "## Example").into(),
-        };
-        let found = txlint::check_source(&example);
-        assert!(
-            found.iter().any(|d| d.code == rule.code),
-            "{} example reports {found:?}",
-            rule.code
-        );
-
-        let fixed = SourceFile {
-            path: "fixed.ts".into(),
-            text: code_block(rule.doc, "## Use instead").into(),
-        };
-        let found = txlint::check_source(&fixed);
-        assert!(
-            found.is_empty(),
-            "{} fixed example still reports {found:?}",
-            rule.code
-        );
+        for example in code_blocks(rule.doc, "## Example") {
+            let found = txlint::check_source(&example);
+            assert!(
+                found.iter().any(|d| d.code == rule.code),
+                "{} example {} reports {found:?}",
+                rule.code,
+                example.path.display()
+            );
+        }
+        for fixed in code_blocks(rule.doc, "## Use instead") {
+            let found = txlint::check_source(&fixed);
+            assert!(
+                found.is_empty(),
+                "{} fixed example still reports {found:?}",
+                rule.code
+            );
+        }
     }
 }

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use super::{
-    Block, BlockId, CompletionId, Edge, EdgeKind, Event, EventKind, ExitHow, ExitKind, FnFlow,
-    Guard, Handle, HandleId,
+    Block, BlockId, CompletionId, Edge, EdgeKind, ErrorModel, Event, EventKind, ExitHow, ExitKind,
+    FnFlow, Guard, Handle, HandleId,
 };
 use crate::source::Span;
 
@@ -69,6 +69,7 @@ pub(crate) struct FlowBuilder {
     name: String,
     span: Span,
     top_level: bool,
+    error_model: ErrorModel,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
     handle_ids: HashMap<String, HandleId>,
@@ -87,6 +88,7 @@ impl FlowBuilder {
             name,
             span,
             top_level: false,
+            error_model: ErrorModel::Exceptions,
             blocks: Vec::new(),
             handles: Vec::new(),
             handle_ids: HashMap::new(),
@@ -101,6 +103,22 @@ impl FlowBuilder {
         builder.normal_exit = builder.new_block();
         builder.error_exit = builder.new_block();
         builder
+    }
+
+    /// What dropping the handle does (see `Handle`).
+    pub fn set_drop_behaviour(
+        &mut self,
+        handle: HandleId,
+        rolls_back: bool,
+        returns_to_pool: bool,
+    ) {
+        let handle = &mut self.handles[handle];
+        handle.rolls_back_on_drop |= rolls_back;
+        handle.returns_to_pool_on_drop |= returns_to_pool;
+    }
+
+    pub fn set_error_model(&mut self, model: ErrorModel) {
+        self.error_model = model;
     }
 
     /// Mark the flow as a module's top level (see `FnFlow::top_level`).
@@ -133,6 +151,8 @@ impl FlowBuilder {
         let id = self.handles.len();
         self.handles.push(Handle {
             name: name.to_string(),
+            rolls_back_on_drop: false,
+            returns_to_pool_on_drop: false,
         });
         self.handle_ids.insert(name.to_string(), id);
         id
@@ -436,6 +456,7 @@ impl FlowBuilder {
             name: self.name,
             span: self.span,
             top_level: self.top_level,
+            error_model: self.error_model,
             blocks: self.blocks,
             handles: self.handles,
             entry: 0,

@@ -50,6 +50,13 @@ pub(crate) struct Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Handle {
     pub name: String,
+    /// Dropping the handle rolls back a transaction open on it (Rust's
+    /// transaction objects): an error exit is safe, a success exit loses
+    /// the work.
+    pub rolls_back_on_drop: bool,
+    /// Dropping the handle gives it back to its pool (Rust's pooled
+    /// connections): nothing to release by hand.
+    pub returns_to_pool_on_drop: bool,
 }
 
 /// How control leaves the function along an exit edge.
@@ -168,6 +175,15 @@ pub(crate) enum ExitKind {
     Error,
 }
 
+/// How errors leave a function in its language, for the words of a label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ErrorModel {
+    /// Any call may throw (TypeScript, JavaScript).
+    Exceptions,
+    /// Errors are returned values; `?` returns one early (Rust).
+    ResultReturns,
+}
+
 /// One function lowered to the IR.
 #[derive(Clone, Debug)]
 pub(crate) struct FnFlow {
@@ -177,6 +193,7 @@ pub(crate) struct FnFlow {
     /// The top level of a module or script: an exception leaving it ends
     /// the process, which closes its connections, so it is no error path.
     pub top_level: bool,
+    pub error_model: ErrorModel,
     pub blocks: Vec<Block>,
     pub handles: Vec<Handle>,
     pub entry: BlockId,

@@ -9,7 +9,7 @@ use swc_ecma_ast::*;
 use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
-use super::{LowerError, MAX_NESTING};
+use super::{LowerError, LoweredFile, MAX_NESTING};
 use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::{EventKind, ExitKind, FnFlow, Guard, Known, Test};
@@ -25,15 +25,14 @@ fn span_of(span: SwcSpan) -> Span {
     )
 }
 
-/// What lowering a file produced: its functions, and a syntax error that the
-/// parser recovered from, if any.
-pub(crate) struct LoweredFile {
-    pub flows: Vec<FnFlow>,
-    pub recovered_error: Option<LowerError>,
-}
-
 pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, LowerError> {
     let syntax = match language {
+        Language::Rust => {
+            return Err(LowerError {
+                span: Span::default(),
+                message: "not a TypeScript or JavaScript file".to_string(),
+            });
+        }
         Language::TypeScript { tsx } => Syntax::Typescript(TsSyntax {
             tsx,
             decorators: true,
@@ -1360,7 +1359,7 @@ impl<'a> Lowerer<'a> {
         };
         let vocabulary = self.file.vocabulary;
 
-        if let Some(effect) = vocabulary.call_effect(method) {
+        if let Some(effect) = vocabulary.call_effect(method, args.len(), &[]) {
             let receiver_matches = match effect.receiver {
                 Receiver::Pool => true,
                 Receiver::Any => receiver_place.is_some(),
@@ -1444,7 +1443,8 @@ impl<'a> Lowerer<'a> {
                 self.transaction_statements(&place, &[TxStatement::Rollback], span);
                 Value::Nothing
             }
-            (_, None) => {
+            // No TypeScript vocabulary has transaction objects yet.
+            (Effect::BeginObject, _) | (_, None) => {
                 self.builder.may_throw(span);
                 Value::Nothing
             }
@@ -1595,7 +1595,10 @@ impl<'a> EffectScan<'a> {
         let mut add = |effect| {
             self.effects.insert((place.clone(), effect));
         };
-        match vocabulary.call_effect(method).map(|c| c.effect) {
+        match vocabulary
+            .call_effect(method, args.len(), &[])
+            .map(|c| c.effect)
+        {
             Some(Effect::Release) => add(EndEffect::Release),
             Some(Effect::Discard) => {
                 add(EndEffect::Rollback);
@@ -1603,7 +1606,7 @@ impl<'a> EffectScan<'a> {
             }
             Some(Effect::Commit) => add(EndEffect::Commit),
             Some(Effect::Rollback) => add(EndEffect::Rollback),
-            Some(Effect::Acquire | Effect::Begin) => {}
+            Some(Effect::Acquire | Effect::Begin | Effect::BeginObject) => {}
             None if vocabulary.is_sql_method(method) => {
                 let sql = args.first().and_then(|a| self.file.sql_text(&a.expr));
                 for statement in sql.map_or_else(Vec::new, |sql| transaction_statements(&sql)) {

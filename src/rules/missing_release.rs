@@ -21,7 +21,8 @@ const MAX_RELEASE_LABELS: usize = 3;
 
 fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
     for (handle, handle_facts) in facts.handles.iter().enumerate() {
-        if handle_facts.truncated {
+        // A pooled connection that goes back on drop needs no release.
+        if handle_facts.truncated || flow.handles[handle].returns_to_pool_on_drop {
             continue;
         }
         let mut leaks: Vec<&ExitFact> = handle_facts

@@ -1,11 +1,12 @@
 //! TX001 missing-rollback: a transaction can reach an error exit (an
 //! exception leaving the function, a catch clause that returns or carries
-//! on) while still open.
+//! on, Rust's `?` or `return Err`) while still open.
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::flow::state::{ExitFact, Facts, TxState};
-use crate::flow::{ExitHow, ExitKind, FnFlow};
+use crate::flow::{ErrorModel, ExitHow, ExitKind, FnFlow, Handle};
+use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
     code: "TX001",
@@ -18,7 +19,9 @@ pub(super) const RULE: Rule = Rule {
 
 fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
     for (handle, handle_facts) in facts.handles.iter().enumerate() {
-        if handle_facts.truncated {
+        let handle = &flow.handles[handle];
+        // Dropping a transaction object rolls it back: error exits are safe.
+        if handle_facts.truncated || handle.rolls_back_on_drop {
             continue;
         }
         let mut bad: Vec<&ExitFact> = handle_facts
@@ -33,27 +36,29 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
         // One report per BEGIN; the path through a catch clause explains best.
         bad.sort_by_key(|exit| (exit.begun_at, exit.witness.caught_by.is_none(), exit.at));
         bad.dedup_by_key(|exit| exit.begun_at);
-        let name = &flow.handles[handle].name;
         for exit in bad {
-            let Some(begun_at) = exit.begun_at else {
-                continue;
-            };
-            out.push(report(flow, name, begun_at, exit));
+            if let Some(begun_at) = exit.begun_at {
+                out.push(report(flow, handle, begun_at, exit));
+            }
         }
     }
 }
 
-fn report(flow: &FnFlow, name: &str, begun_at: crate::source::Span, exit: &ExitFact) -> Diagnostic {
+fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Diagnostic {
+    let name = &handle.name;
     let caught = exit.witness.caught_by.is_some();
+    let results = flow.error_model == ErrorModel::ResultReturns;
     let when = match (exit.how, caught) {
-        (ExitHow::Return, false) if exit.exit == ExitKind::Error => "the function returns an error",
         (_, true) => "the catch clause is taken",
+        (ExitHow::Exception, false) if results => "`?` returns an error",
+        (ExitHow::Return, false) if exit.exit == ExitKind::Error => "the function returns an error",
         (_, false) => "an error leaves the function",
     };
-    let mut diagnostic = RULE.diagnostic(
-        flow,
-        format!("transaction begun on `{name}` is not rolled back when {when}"),
-    );
+    let mut message = format!("transaction begun on `{name}` is not rolled back when {when}");
+    if handle.returns_to_pool_on_drop {
+        message.push_str("; the connection goes back to the pool inside the open transaction");
+    }
+    let mut diagnostic = RULE.diagnostic(flow, message);
     diagnostic.span = begun_at;
     let mut labels = vec![Label {
         message: "transaction begins here".into(),
@@ -61,29 +66,42 @@ fn report(flow: &FnFlow, name: &str, begun_at: crate::source::Span, exit: &ExitF
     }];
     let raised = exit.witness.raised_after_begin;
     if let Some(raised) = raised.filter(|&r| r != exit.at) {
+        let message = if results {
+            "this `?` can return an error"
+        } else {
+            "this call can throw"
+        };
         labels.push(Label {
-            message: "this call can throw".into(),
+            message: message.into(),
             span: raised,
         });
     }
     let exit_label = match (exit.how, caught) {
-        (ExitHow::Return, true) => "the catch clause returns here without ROLLBACK".to_string(),
-        (ExitHow::Return, false) => "returns here without ROLLBACK".to_string(),
-        (ExitHow::EndOfBody, _) => "the function ends here with the transaction open".to_string(),
+        (ExitHow::Return, true) => "the catch clause returns here without ROLLBACK",
+        (ExitHow::Return, false) if exit.exit == ExitKind::Error => {
+            "returns an error here without ROLLBACK"
+        }
+        (ExitHow::Return, false) => "returns here without ROLLBACK",
+        (ExitHow::EndOfBody, _) => "the function ends here with the transaction open",
+        (ExitHow::Exception, _) if results => {
+            "if this fails, the error is returned without ROLLBACK"
+        }
         (ExitHow::Exception, _) if raised == Some(exit.at) => {
-            "if this call throws, the transaction is left open".to_string()
+            "if this call throws, the transaction is left open"
         }
-        (ExitHow::Exception, _) => {
-            "the error leaves the function here without ROLLBACK".to_string()
-        }
+        (ExitHow::Exception, _) => "the error leaves the function here without ROLLBACK",
     };
     labels.push(Label {
-        message: exit_label,
+        message: exit_label.into(),
         span: exit.at,
     });
     diagnostic.labels = labels;
-    diagnostic.help =
+    diagnostic.help = if results {
+        "use a transaction object (`pool.begin()`, `client.transaction()`), which rolls back when dropped, \
+         or run `ROLLBACK` before returning the error"
+    } else {
         "run `ROLLBACK` in a catch clause before returning or re-throwing (or use a transaction helper)"
-            .into();
+    }
+    .into();
     diagnostic
 }

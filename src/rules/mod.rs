@@ -5,6 +5,7 @@
 mod missing_release;
 mod missing_rollback;
 mod parse_error;
+mod unterminated_transaction;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::flow::FnFlow;
@@ -28,6 +29,7 @@ pub static RULES: &[Rule] = &[
     parse_error::RULE,
     missing_rollback::RULE,
     missing_release::RULE,
+    unterminated_transaction::RULE,
 ];
 
 pub fn rule(code: &str) -> Option<&'static Rule> {

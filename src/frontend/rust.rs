@@ -1,0 +1,1077 @@
+//! Rust front end: parses with `syn` and lowers every `fn`, method, closure
+//! and `async` block into a `FnFlow`. Errors are values here: `?`, `return
+//! Err(..)` and `bail!` are the error exits; panics are not paths. Transaction
+//! objects roll back when dropped and pooled connections go back to their
+//! pool, which the handles record for the rules.
+
+use std::collections::HashSet;
+
+use proc_macro2::Span as SynSpan;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitItemFn};
+
+use super::{LowerError, LoweredFile, MAX_NESTING};
+use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
+use crate::flow::build::{BreakableKind, FlowBuilder};
+use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow};
+use crate::source::Span;
+
+pub(crate) fn lower_file(text: &str) -> Result<LoweredFile, LowerError> {
+    // syn would strip these itself, shifting every offset; strip them here
+    // and add the length back.
+    let base = prefix_len(text);
+    let parsed = syn::parse_str::<syn::File>(&text[base..]);
+    let result = match parsed {
+        Ok(file) => {
+            let mut collector = Collector {
+                file: FileFacts::collect(&file),
+                base,
+                owner: Vec::new(),
+                flows: Vec::new(),
+                too_deep: None,
+            };
+            collector.visit_file(&file);
+            match collector.too_deep {
+                Some(span) => Err(LowerError {
+                    span,
+                    message: format!(
+                        "nesting too deep to analyse (more than {MAX_NESTING} levels)"
+                    ),
+                }),
+                None => Ok(LoweredFile {
+                    flows: collector.flows,
+                    recovered_error: None,
+                }),
+            }
+        }
+        Err(err) => {
+            let range = err.span().byte_range();
+            let message = lowercase_first(&err.to_string());
+            Err(LowerError {
+                span: Span::new((base + range.start) as u32, (base + range.end) as u32),
+                message,
+            })
+        }
+    };
+    // Spans live in a thread-wide source map; every offset has been taken.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}
+
+/// A byte-order mark and a `#!` line that is not an inner attribute.
+fn prefix_len(text: &str) -> usize {
+    let mut base = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[base..];
+    if rest.starts_with("#!") && !rest[2..].trim_start().starts_with('[') {
+        base += rest.find('\n').unwrap_or(rest.len());
+    }
+    base
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "syntax error".to_string(),
+    }
+}
+
+/// File-wide facts: `const NAME: &str = "SQL";` bindings.
+struct FileFacts {
+    const_strings: Vec<(String, String)>,
+    vocabulary: &'static Vocabulary,
+}
+
+impl FileFacts {
+    fn collect(file: &syn::File) -> FileFacts {
+        struct Consts(Vec<(String, String)>);
+        impl<'ast> Visit<'ast> for Consts {
+            fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+                if let Some(text) = string_literal(&item.expr) {
+                    self.0.push((item.ident.to_string(), text));
+                }
+            }
+        }
+        let mut consts = Consts(Vec::new());
+        consts.visit_file(file);
+        FileFacts {
+            const_strings: consts.0,
+            vocabulary: Vocabulary::rust(),
+        }
+    }
+
+    /// The SQL text of an argument: a literal or a `const` of this file.
+    fn sql_text(&self, expr: &Expr) -> Option<String> {
+        match peel(expr) {
+            Expr::Path(path) => {
+                let name = path.path.segments.last()?.ident.to_string();
+                self.const_strings
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, text)| text.clone())
+            }
+            other => string_literal(other),
+        }
+    }
+}
+
+/// Finds every function-like item and names it as a user would.
+struct Collector {
+    file: FileFacts,
+    base: usize,
+    /// The enclosing `impl` type or trait, for `Type::method`.
+    owner: Vec<String>,
+    flows: Vec<FnFlow>,
+    too_deep: Option<Span>,
+}
+
+impl Collector {
+    fn name(&self, ident: &syn::Ident) -> String {
+        match self.owner.last() {
+            Some(owner) => format!("{owner}::{ident}"),
+            None => ident.to_string(),
+        }
+    }
+
+    fn lower(&mut self, name: String, span: SynSpan, body: FnBody) {
+        let mut lowerer = Lowerer::new(&self.file, self.base, name, span);
+        lowerer.body(body);
+        if let Some(span) = lowerer.too_deep {
+            self.too_deep.get_or_insert(span);
+        }
+        let end = lowerer.span(span);
+        let end = Span::new(end.end.saturating_sub(1), end.end);
+        self.flows.push(lowerer.builder.finish(end));
+    }
+}
+
+enum FnBody<'a> {
+    Block(&'a Block),
+    Expr(&'a Expr),
+}
+
+impl<'ast> Visit<'ast> for Collector {
+    fn visit_item_fn(&mut self, item: &'ast ItemFn) {
+        self.lower(
+            self.name(&item.sig.ident),
+            item.span(),
+            FnBody::Block(&item.block),
+        );
+        syn::visit::visit_item_fn(self, item);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
+        self.lower(
+            self.name(&item.sig.ident),
+            item.span(),
+            FnBody::Block(&item.block),
+        );
+        syn::visit::visit_impl_item_fn(self, item);
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast TraitItemFn) {
+        if let Some(block) = &item.default {
+            self.lower(
+                self.name(&item.sig.ident),
+                item.span(),
+                FnBody::Block(block),
+            );
+        }
+        syn::visit::visit_trait_item_fn(self, item);
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        let owner = match &*item.self_ty {
+            syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        self.owner
+            .push(owner.unwrap_or_else(|| "<impl>".to_string()));
+        syn::visit::visit_item_impl(self, item);
+        self.owner.pop();
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        self.owner.push(item.ident.to_string());
+        syn::visit::visit_item_trait(self, item);
+        self.owner.pop();
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        let name = format!(
+            "{}::{{closure}}",
+            self.owner.last().map_or("<fn>", String::as_str)
+        );
+        self.lower(name, closure.span(), FnBody::Expr(&closure.body));
+        syn::visit::visit_expr_closure(self, closure);
+    }
+
+    fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+        let name = format!(
+            "{}::{{async block}}",
+            self.owner.last().map_or("<fn>", String::as_str)
+        );
+        self.lower(name, block.span(), FnBody::Block(&block.block));
+        syn::visit::visit_expr_async(self, block);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        // A module starts a new naming scope for its items.
+        let saved = std::mem::take(&mut self.owner);
+        syn::visit::visit_item_mod(self, item);
+        self.owner = saved;
+    }
+}
+
+/// What an expression evaluates to, as far as handles go.
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    Nothing,
+    /// A variable or field path (`tx`, `self.pool`), moved when used by value.
+    Place(String),
+    /// A borrow of a place (`&mut *tx`, `&conn`): a use, not a move.
+    Borrowed(String),
+    /// A raw `BEGIN` sent on `place`, which opens the transaction only once
+    /// the call is known to have succeeded (after its `?`, or when the
+    /// result is used).
+    Begins {
+        place: String,
+        span: Span,
+    },
+    /// A new transaction object that rolls back when dropped.
+    TransactionObject(Span),
+    /// A connection checked out of a pool, given back when dropped.
+    PooledConnection(Span),
+}
+
+struct Lowerer<'a> {
+    file: &'a FileFacts,
+    base: usize,
+    builder: FlowBuilder,
+    /// Handles this function holds by value (bound from a `begin()` or a
+    /// pool's `get()`): the only ones a call can move away.
+    owned: HashSet<String>,
+    depth: usize,
+    too_deep: Option<Span>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(file: &'a FileFacts, base: usize, name: String, span: SynSpan) -> Self {
+        let mut builder = FlowBuilder::new(name, to_span(base, span));
+        builder.set_error_model(ErrorModel::ResultReturns);
+        Lowerer {
+            file,
+            base,
+            builder,
+            owned: HashSet::new(),
+            depth: 0,
+            too_deep: None,
+        }
+    }
+
+    fn span(&self, span: SynSpan) -> Span {
+        to_span(self.base, span)
+    }
+
+    fn body(&mut self, body: FnBody) {
+        match body {
+            FnBody::Block(block) => self.tail_block(block),
+            FnBody::Expr(expr) => self.tail(expr),
+        }
+    }
+
+    /// A block whose value is the function's result.
+    fn tail_block(&mut self, block: &Block) {
+        let Some((Stmt::Expr(tail, None), init)) = block.stmts.split_last() else {
+            let value = self.block(block);
+            self.settle(value);
+            return;
+        };
+        let value = self.stmts(init);
+        self.settle(value);
+        self.tail(tail);
+    }
+
+    /// An expression whose value is the function's result: each arm of a
+    /// `match` or `if` in that position returns on its own, so an `Err(..)`
+    /// arm is an error exit and an `Ok(..)` arm a success exit.
+    fn tail(&mut self, expr: &Expr) {
+        if !self.enter(expr) {
+            return;
+        }
+        match peel(expr) {
+            Expr::Match(match_expr) => {
+                let value = self.expr(&match_expr.expr);
+                self.settle(value);
+                let dispatch = self.builder.current();
+                for arm in &match_expr.arms {
+                    let entry = self.builder.new_block();
+                    self.builder.switch_to(dispatch);
+                    self.builder.goto(entry);
+                    self.builder.switch_to(entry);
+                    if let Pat::Guard(guard) = &arm.pat {
+                        let value = self.expr(&guard.guard);
+                        self.settle(value);
+                    }
+                    self.tail(&arm.body);
+                }
+                self.builder.start_unreachable();
+            }
+            Expr::If(if_expr) => {
+                let condition = self.expr(&if_expr.cond);
+                self.settle(condition);
+                let (then_block, else_block) = self.builder.fork(None);
+                self.builder.switch_to(then_block);
+                self.tail_block(&if_expr.then_branch);
+                self.builder.switch_to(else_block);
+                match &if_expr.else_branch {
+                    Some((_, else_branch)) => self.tail(else_branch),
+                    None => self
+                        .builder
+                        .return_(self.span(if_expr.span()), ExitKind::Normal),
+                }
+            }
+            Expr::Block(block) if block.label.is_none() => self.tail_block(&block.block),
+            Expr::Unsafe(block) => self.tail_block(&block.block),
+            other => {
+                let value = self.expr(other);
+                self.exit_with(other, value);
+            }
+        }
+        self.depth -= 1;
+    }
+
+    /// Leave the function with the value of `expr` (its tail or `return`).
+    fn exit_with(&mut self, expr: &Expr, value: Value) {
+        self.settle(value.clone());
+        self.escape(&value, &expr);
+        let exit = if is_err_constructor(expr) {
+            ExitKind::Error
+        } else {
+            ExitKind::Normal
+        };
+        self.builder.return_(self.span(expr.span()), exit);
+    }
+
+    /// Guards recursion on deeply nested input; false means stop descending.
+    /// (A syn node's span is computed from all its tokens: only on the way
+    /// out.)
+    fn enter<T: Spanned + ?Sized>(&mut self, node: &T) -> bool {
+        if self.depth >= MAX_NESTING {
+            if self.too_deep.is_none() {
+                self.too_deep = Some(self.span(node.span()));
+            }
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn event(&mut self, kind: EventKind, place: &str, span: Span) {
+        let handle = self.builder.handle(place);
+        self.builder.event(kind, handle, span);
+    }
+
+    /// A pending raw `BEGIN` takes effect: the call succeeded.
+    fn settle(&mut self, value: Value) {
+        if let Value::Begins { place, span } = value {
+            self.event(EventKind::Begin, &place, span);
+        }
+    }
+
+    /// The value leaves the function's hands (moved into a call, a struct,
+    /// returned).
+    fn escape<T: Spanned + ?Sized>(&mut self, value: &Value, node: &T) {
+        // Only what this function bound by value can be moved away; a
+        // parameter like `conn: &mut PgConnection` is passed on by reborrow.
+        if let Value::Place(place) = value
+            && self.owned.contains(place)
+        {
+            let span = self.span(node.span());
+            self.event(EventKind::Escape, place, span);
+        }
+    }
+
+    fn bind<T: Spanned + ?Sized>(&mut self, name: &str, value: Value, node: &T) {
+        match value {
+            Value::TransactionObject(at) => {
+                self.owned.insert(name.to_string());
+                let handle = self.builder.handle(name);
+                self.builder.set_drop_behaviour(handle, true, false);
+                self.builder.event(EventKind::Begin, handle, at);
+            }
+            Value::PooledConnection(at) => {
+                self.owned.insert(name.to_string());
+                let handle = self.builder.handle(name);
+                self.builder.set_drop_behaviour(handle, false, true);
+                self.builder.event(EventKind::Acquire, handle, at);
+            }
+            // `let other = tx;` moves it: no longer tracked under this name.
+            other => {
+                self.settle(other.clone());
+                self.escape(&other, node);
+            }
+        }
+    }
+
+    // ---- blocks and statements ----
+
+    /// Lower a block; its value is the tail expression's.
+    fn block(&mut self, block: &Block) -> Value {
+        self.stmts(&block.stmts)
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) -> Value {
+        let mut value = Value::Nothing;
+        for (index, stmt) in stmts.iter().enumerate() {
+            let last = index + 1 == stmts.len();
+            match stmt {
+                Stmt::Local(local) => self.local(local),
+                Stmt::Expr(expr, None) if last => value = self.expr(expr),
+                Stmt::Expr(expr, _) => {
+                    let value = self.expr(expr);
+                    self.settle(value);
+                }
+                Stmt::Macro(stmt) => self.macro_call(&stmt.mac),
+                Stmt::Item(_) => {}
+            }
+        }
+        value
+    }
+
+    fn local(&mut self, local: &syn::Local) {
+        let Some(init) = &local.init else { return };
+        let value = self.expr(&init.expr);
+        if let Some((_, diverge)) = &init.diverge {
+            // `let PAT = value else { return .. };`: the pattern may not match.
+            let (matched, other) = self.builder.fork(None);
+            self.builder.switch_to(other);
+            let value = self.expr(diverge);
+            self.settle(value);
+            self.builder.start_unreachable();
+            self.builder.switch_to(matched);
+        }
+        match binding_name(&local.pat) {
+            Some(name) => self.bind(&name, value, &init.expr),
+            None => {
+                self.settle(value.clone());
+                self.escape(&value, &init.expr);
+            }
+        }
+    }
+
+    // ---- expressions ----
+
+    fn expr(&mut self, expr: &Expr) -> Value {
+        if !self.enter(expr) {
+            return Value::Nothing;
+        }
+        let value = self.expr_inner(expr);
+        self.depth -= 1;
+        value
+    }
+
+    fn expr_inner(&mut self, expr: &Expr) -> Value {
+        match expr {
+            Expr::Path(_) | Expr::Field(_) => place_of(expr).map_or(Value::Nothing, Value::Place),
+            Expr::Paren(inner) => self.expr(&inner.expr),
+            Expr::Group(inner) => self.expr(&inner.expr),
+            Expr::Reference(reference) => match self.expr(&reference.expr) {
+                Value::Place(place) | Value::Borrowed(place) => Value::Borrowed(place),
+                other => other,
+            },
+            Expr::Unary(unary) => match self.expr(&unary.expr) {
+                // `*tx` reaches through the transaction; it does not move it.
+                Value::Place(place) | Value::Borrowed(place)
+                    if matches!(unary.op, syn::UnOp::Deref(_)) =>
+                {
+                    Value::Borrowed(place)
+                }
+                other => {
+                    self.settle(other);
+                    Value::Nothing
+                }
+            },
+            Expr::Await(await_expr) => self.expr(&await_expr.base),
+            Expr::Try(try_expr) => {
+                let value = self.expr(&try_expr.expr);
+                let span = self.span(try_expr.question_token.span);
+                self.builder.may_throw(span);
+                self.settle(value.clone());
+                match value {
+                    Value::Begins { .. } => Value::Nothing,
+                    other => other,
+                }
+            }
+            Expr::MethodCall(call) => self.method_call(call),
+            Expr::Call(call) => self.call(call),
+            Expr::Macro(mac) => {
+                self.macro_call(&mac.mac);
+                Value::Nothing
+            }
+            Expr::Return(ret) => {
+                match &ret.expr {
+                    Some(value_expr) => {
+                        let value = self.expr(value_expr);
+                        self.settle(value.clone());
+                        self.escape(&value, &value_expr);
+                        let exit = if is_err_constructor(value_expr) {
+                            ExitKind::Error
+                        } else {
+                            ExitKind::Normal
+                        };
+                        self.builder.return_(self.span(ret.span()), exit);
+                    }
+                    None => self
+                        .builder
+                        .return_(self.span(ret.span()), ExitKind::Normal),
+                }
+                Value::Nothing
+            }
+            Expr::Block(block) => self.labeled_block(block.label.as_ref(), &block.block),
+            Expr::Unsafe(block) => self.block(&block.block),
+            Expr::If(if_expr) => {
+                let condition = self.expr(&if_expr.cond);
+                self.settle(condition);
+                let (then_block, else_block) = self.builder.fork(None);
+                let after = self.builder.new_block();
+                self.builder.switch_to(then_block);
+                let value = self.block(&if_expr.then_branch);
+                self.settle(value);
+                self.builder.goto(after);
+                self.builder.switch_to(else_block);
+                if let Some((_, else_branch)) = &if_expr.else_branch {
+                    let value = self.expr(else_branch);
+                    self.settle(value);
+                }
+                self.builder.goto(after);
+                self.builder.switch_to(after);
+                Value::Nothing
+            }
+            Expr::Let(let_expr) => {
+                let value = self.expr(&let_expr.expr);
+                self.settle(value);
+                Value::Nothing
+            }
+            Expr::Match(match_expr) => {
+                let value = self.expr(&match_expr.expr);
+                self.settle(value);
+                let dispatch = self.builder.current();
+                let after = self.builder.new_block();
+                for arm in &match_expr.arms {
+                    let entry = self.builder.new_block();
+                    self.builder.switch_to(dispatch);
+                    self.builder.goto(entry);
+                    self.builder.switch_to(entry);
+                    if let Pat::Guard(guard) = &arm.pat {
+                        let value = self.expr(&guard.guard);
+                        self.settle(value);
+                    }
+                    let value = self.expr(&arm.body);
+                    self.settle(value);
+                    self.builder.goto(after);
+                }
+                self.builder.switch_to(after);
+                Value::Nothing
+            }
+            Expr::Loop(loop_expr) => {
+                let head = self.builder.new_block();
+                let exit = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                self.loop_body(loop_expr.label.as_ref(), exit, head, &loop_expr.body);
+                self.builder.switch_to(exit);
+                Value::Nothing
+            }
+            Expr::While(while_expr) => {
+                let head = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                let condition = self.expr(&while_expr.cond);
+                self.settle(condition);
+                let (body, exit) = self.builder.fork(None);
+                self.builder.switch_to(body);
+                self.loop_body(while_expr.label.as_ref(), exit, head, &while_expr.body);
+                self.builder.switch_to(exit);
+                Value::Nothing
+            }
+            Expr::ForLoop(for_expr) => {
+                let iterated = self.expr(&for_expr.expr);
+                self.settle(iterated);
+                let head = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                let (body, exit) = self.builder.fork(None);
+                self.builder.switch_to(body);
+                self.loop_body(for_expr.label.as_ref(), exit, head, &for_expr.body);
+                self.builder.switch_to(exit);
+                Value::Nothing
+            }
+            Expr::Break(break_expr) => {
+                if let Some(value_expr) = &break_expr.expr {
+                    let value = self.expr(value_expr);
+                    self.settle(value);
+                }
+                let label = break_expr.label.as_ref().map(|l| l.ident.to_string());
+                self.builder.break_(label.as_deref());
+                Value::Nothing
+            }
+            Expr::Continue(continue_expr) => {
+                let label = continue_expr.label.as_ref().map(|l| l.ident.to_string());
+                self.builder.continue_(label.as_deref());
+                Value::Nothing
+            }
+            Expr::Assign(assign) => {
+                let value = self.expr(&assign.right);
+                self.settle(value.clone());
+                self.escape(&value, &assign.right);
+                Value::Nothing
+            }
+            Expr::Struct(literal) => {
+                for field in &literal.fields {
+                    let value = self.expr(&field.expr);
+                    self.settle(value.clone());
+                    self.escape(&value, &field.expr);
+                }
+                if let Some(rest) = &literal.rest {
+                    self.expr(rest);
+                }
+                Value::Nothing
+            }
+            Expr::Tuple(tuple) => {
+                self.moved_all(tuple.elems.iter());
+                Value::Nothing
+            }
+            Expr::Array(array) => {
+                self.moved_all(array.elems.iter());
+                Value::Nothing
+            }
+            Expr::Binary(binary) => {
+                // `a + b + c ...` nests to the left: walk the spine in a loop.
+                let mut rights = vec![&binary.right];
+                let mut left = &binary.left;
+                while let Expr::Binary(inner) = &**left {
+                    rights.push(&inner.right);
+                    left = &inner.left;
+                }
+                let value = self.expr(left);
+                self.settle(value);
+                for right in rights.into_iter().rev() {
+                    let value = self.expr(right);
+                    self.settle(value);
+                }
+                Value::Nothing
+            }
+            Expr::Cast(cast) => self.expr(&cast.expr),
+            Expr::Index(index) => {
+                let value = self.expr(&index.expr);
+                self.settle(value);
+                let value = self.expr(&index.index);
+                self.settle(value);
+                Value::Nothing
+            }
+            Expr::Range(range) => {
+                for end in [&range.start, &range.end].into_iter().flatten() {
+                    let value = self.expr(end);
+                    self.settle(value);
+                }
+                Value::Nothing
+            }
+            Expr::Closure(closure) => {
+                if closure.capture.is_some() {
+                    let mut names = Names(Vec::new());
+                    names.visit_expr(&closure.body);
+                    self.moved_into_closure(names, closure.span());
+                }
+                Value::Nothing
+            }
+            Expr::Async(block) => {
+                if block.capture.is_some() {
+                    let mut names = Names(Vec::new());
+                    names.visit_block(&block.block);
+                    self.moved_into_closure(names, block.span());
+                }
+                Value::Nothing
+            }
+            _ => Value::Nothing,
+        }
+    }
+
+    fn labeled_block(&mut self, label: Option<&syn::Label>, block: &Block) -> Value {
+        let Some(label) = label else {
+            return self.block(block);
+        };
+        let after = self.builder.new_block();
+        self.builder.push_breakable(
+            BreakableKind::Labeled,
+            Some(label.name.ident.to_string()),
+            after,
+            None,
+        );
+        let value = self.block(block);
+        self.settle(value);
+        self.builder.goto(after);
+        self.builder.pop_breakable();
+        self.builder.switch_to(after);
+        Value::Nothing
+    }
+
+    fn loop_body(&mut self, label: Option<&syn::Label>, exit: usize, head: usize, body: &Block) {
+        let label = label.map(|l| l.name.ident.to_string());
+        self.builder
+            .push_breakable(BreakableKind::Loop, label, exit, Some(head));
+        let value = self.block(body);
+        self.settle(value);
+        self.builder.goto_back(head);
+        self.builder.pop_breakable();
+    }
+
+    /// Values moved into a tuple, array or call by value leave our hands.
+    fn moved_all<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>) {
+        for expr in exprs {
+            let value = self.expr(expr);
+            self.settle(value.clone());
+            self.escape(&value, &expr);
+        }
+    }
+
+    /// A `move` closure or `async move` block takes the handles it names.
+    fn moved_into_closure(&mut self, mut names: Names, span: SynSpan) {
+        names.0.sort();
+        names.0.dedup();
+        let span = self.span(span);
+        for name in names.0 {
+            if self.owned.contains(&name) {
+                self.event(EventKind::Escape, &name, span);
+            }
+        }
+    }
+
+    fn macro_call(&mut self, mac: &Macro) {
+        let name = macro_name(mac);
+        let span = self.span(mac.span());
+        match name.as_str() {
+            // `bail!(..)` is `return Err(..)`.
+            "bail" => self.builder.return_(span, ExitKind::Error),
+            // `ensure!(cond, ..)` returns an error when `cond` is false.
+            "ensure" => {
+                let (fails, holds) = self.builder.fork(None);
+                self.builder.switch_to(fails);
+                self.builder.return_(span, ExitKind::Error);
+                self.builder.switch_to(holds);
+            }
+            // Panics are not paths.
+            "panic" | "unreachable" | "todo" | "unimplemented" => self.builder.start_unreachable(),
+            _ => {}
+        }
+    }
+
+    fn call(&mut self, call: &syn::ExprCall) -> Value {
+        let function = path_text(&call.func);
+        if matches!(
+            function.as_deref(),
+            Some("drop" | "std::mem::drop" | "mem::drop")
+        ) && let Some(arg) = call.args.first()
+            && let Some(place) = place_of(arg)
+        {
+            // Dropping a transaction object is a deliberate rollback.
+            let span = self.span(call.span());
+            self.event(EventKind::Rollback, &place, span);
+            self.event(EventKind::Release, &place, span);
+            return Value::Nothing;
+        }
+        if function.is_none() {
+            let value = self.expr(&call.func);
+            self.settle(value);
+        }
+        self.moved_all(call.args.iter());
+        Value::Nothing
+    }
+
+    fn method_call(&mut self, call: &syn::ExprMethodCall) -> Value {
+        let method = call.method.to_string();
+        let vocabulary = self.file.vocabulary;
+        let receiver = self.expr(&call.receiver);
+        // Error adapters keep the success value: `pool.begin().await
+        // .context("..")?` is still the transaction.
+        if RESULT_ADAPTERS.contains(&method.as_str()) {
+            self.borrowed_args(call);
+            return receiver;
+        }
+        let receiver_place = match &receiver {
+            Value::Place(place) | Value::Borrowed(place) => Some(place.clone()),
+            other => {
+                // Calling a method on a pending BEGIN's result uses it.
+                self.settle(other.clone());
+                None
+            }
+        };
+        let chain = method_chain(&call.receiver);
+        let receiver_calls: Vec<&str> = chain.iter().map(String::as_str).collect();
+
+        // `statement.execute(&mut *conn)`: SQL built by `sqlx::query("..")`.
+        if vocabulary.is_sql_executor(&method)
+            && let Some(sql) = self.built_statement(&call.receiver)
+            && let Some(handle) = call.args.first().and_then(place_of)
+        {
+            self.borrowed_args(call);
+            let span = self.call_span(call);
+            return self.run_sql(&handle, &sql, span);
+        }
+
+        if let Some(effect) = vocabulary.call_effect(&method, call.args.len(), &receiver_calls) {
+            let pooled = effect.returns_to_pool_on_drop();
+            let receiver_is_pool = receiver_place
+                .as_deref()
+                .is_some_and(|p| vocabulary.is_pool_name(p));
+            match (effect.effect, receiver_place.as_deref()) {
+                (Effect::BeginObject, _) => {
+                    self.borrowed_args(call);
+                    return Value::TransactionObject(self.call_span(call));
+                }
+                (Effect::Acquire, _) if effect.receiver == Receiver::Any || receiver_is_pool => {
+                    self.borrowed_args(call);
+                    return if pooled {
+                        Value::PooledConnection(self.call_span(call))
+                    } else {
+                        Value::Nothing
+                    };
+                }
+                (Effect::Commit, Some(place)) => {
+                    let span = self.call_span(call);
+                    self.event(EventKind::Commit, place, span);
+                    return Value::Nothing;
+                }
+                (Effect::Rollback, Some(place)) => {
+                    let span = self.call_span(call);
+                    self.event(EventKind::Rollback, place, span);
+                    return Value::Nothing;
+                }
+                (Effect::Release | Effect::Discard, Some(place)) => {
+                    let span = self.call_span(call);
+                    self.event(EventKind::Release, place, span);
+                    return Value::Nothing;
+                }
+                _ => {}
+            }
+        }
+
+        if vocabulary.is_sql_method(&method)
+            && let Some(place) = &receiver_place
+            && let Some(sql) = call.args.first().and_then(|a| self.file.sql_text(a))
+        {
+            let place = place.clone();
+            self.borrowed_args(call);
+            let span = self.call_span(call);
+            return self.run_sql(&place, &sql, span);
+        }
+
+        self.borrowed_args(call);
+        Value::Nothing
+    }
+
+    /// A method call's span. Computed from all its tokens, so only when an
+    /// event needs it.
+    fn call_span(&self, call: &syn::ExprMethodCall) -> Span {
+        self.span(call.span())
+    }
+
+    /// Arguments of a method call: moved places leave our hands, borrowed
+    /// ones are only used.
+    fn borrowed_args(&mut self, call: &syn::ExprMethodCall) {
+        self.moved_all(call.args.iter());
+    }
+
+    /// Transaction statements sent on `place`: ends take effect at once,
+    /// a `BEGIN` only once the call succeeded.
+    fn run_sql(&mut self, place: &str, sql: &str, span: Span) -> Value {
+        let statements = transaction_statements(sql);
+        self.event(EventKind::Use, place, span);
+        let begins = statements.last() == Some(&TxStatement::Begin);
+        for statement in &statements {
+            match statement {
+                TxStatement::Commit => self.event(EventKind::Commit, place, span),
+                TxStatement::Rollback => self.event(EventKind::Rollback, place, span),
+                TxStatement::Begin if begins => {}
+                TxStatement::Begin => self.event(EventKind::Begin, place, span),
+            }
+        }
+        if begins {
+            Value::Begins {
+                place: place.to_string(),
+                span,
+            }
+        } else {
+            Value::Nothing
+        }
+    }
+
+    /// The SQL of a statement built by a vocabulary function at the root of
+    /// a builder chain: `sqlx::query("BEGIN").bind(x)`, `sqlx::query!("..")`.
+    fn built_statement(&self, expr: &Expr) -> Option<String> {
+        let vocabulary = self.file.vocabulary;
+        match peel(expr) {
+            Expr::MethodCall(call) => self.built_statement(&call.receiver),
+            Expr::Call(call) => {
+                let function = path_text(&call.func)?;
+                let function = function.split("::<").next().unwrap_or(&function);
+                if !vocabulary.is_sql_function(function) {
+                    return None;
+                }
+                self.file.sql_text(call.args.first()?)
+            }
+            Expr::Macro(mac) => {
+                let name = format!("{}!", path_string(&mac.mac.path));
+                if !vocabulary.is_sql_function(&name) {
+                    return None;
+                }
+                let first: Expr = mac.mac.parse_body_with(first_macro_argument).ok()?;
+                string_literal(&first)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Methods on a `Result` that change only its error (or panic on it): the
+/// success value passes through.
+const RESULT_ADAPTERS: &[&str] = &[
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "unwrap",
+    "expect",
+];
+
+/// The first argument of a function-like macro (`query!("SQL", a, b)`).
+fn first_macro_argument(input: syn::parse::ParseStream) -> syn::Result<Expr> {
+    let first: Expr = input.parse()?;
+    let _: proc_macro2::TokenStream = input.parse()?;
+    Ok(first)
+}
+
+/// Single-segment paths named in a body.
+struct Names(Vec<String>);
+
+impl<'ast> Visit<'ast> for Names {
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if let Some(ident) = path.path.get_ident() {
+            self.0.push(ident.to_string());
+        }
+    }
+}
+
+/// A syn span as file offsets (`base` is what was stripped before parsing).
+fn to_span(base: usize, span: SynSpan) -> Span {
+    let range = span.byte_range();
+    Span::new((base + range.start) as u32, (base + range.end) as u32)
+}
+
+/// Strip parentheses and invisible groups.
+fn peel(mut expr: &Expr) -> &Expr {
+    loop {
+        expr = match expr {
+            Expr::Paren(inner) => &inner.expr,
+            Expr::Group(inner) => &inner.expr,
+            other => return other,
+        };
+    }
+}
+
+/// `tx`, `self.pool`, `state.db.pool`, with borrows and derefs stripped
+/// (`&mut *tx` names `tx`).
+fn place_of(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(|i| i.to_string()),
+        Expr::Field(field) => {
+            let Member::Named(name) = &field.member else {
+                return None;
+            };
+            Some(format!("{}.{name}", place_of(&field.base)?))
+        }
+        Expr::Reference(reference) => place_of(&reference.expr),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => place_of(&unary.expr),
+        Expr::MethodCall(call)
+            if call.args.is_empty()
+                && matches!(call.method.to_string().as_str(), "as_mut" | "deref_mut") =>
+        {
+            place_of(&call.receiver)
+        }
+        _ => None,
+    }
+}
+
+/// The methods called along a receiver chain (`client.build_transaction()
+/// .isolation_level(..)` gives `["isolation_level", "build_transaction"]`).
+fn method_chain(expr: &Expr) -> Vec<String> {
+    let mut calls = Vec::new();
+    let mut current = peel(expr);
+    loop {
+        match current {
+            Expr::MethodCall(call) => {
+                calls.push(call.method.to_string());
+                current = peel(&call.receiver);
+            }
+            Expr::Await(await_expr) => current = peel(&await_expr.base),
+            Expr::Try(try_expr) => current = peel(&try_expr.expr),
+            _ => return calls,
+        }
+    }
+}
+
+fn path_string(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// `drop`, `sqlx::query`, `Transaction::new`: a called path as text.
+fn path_text(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::Path(path) if path.qself.is_none() => Some(path_string(&path.path)),
+        _ => None,
+    }
+}
+
+fn macro_name(mac: &Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// `Err(..)` (also `Err(..)?`-free forms like `Err(e.into())`).
+fn is_err_constructor(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::Call(call) => {
+            path_text(&call.func).is_some_and(|f| f == "Err" || f.ends_with("::Err"))
+        }
+        _ => false,
+    }
+}
+
+/// The variable a `let` pattern binds, when it binds exactly one.
+fn binding_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
+        Pat::Type(typed) => binding_name(&typed.pat),
+        _ => None,
+    }
+}
+
+fn string_literal(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(text) => Some(text.value()),
+            _ => None,
+        },
+        Expr::Reference(reference) => string_literal(&reference.expr),
+        _ => None,
+    }
+}

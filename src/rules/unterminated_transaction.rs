@@ -1,0 +1,93 @@
+//! TX005 unterminated-transaction: a transaction reaches a success exit
+//! with neither COMMIT nor ROLLBACK. A Rust transaction object dropped there
+//! is silently rolled back; a raw `BEGIN` leaves the connection inside it.
+
+use super::Rule;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::flow::state::{ExitFact, Facts, Holding, TxState};
+use crate::flow::{ErrorModel, EventKind, ExitHow, ExitKind, FnFlow, Handle, HandleId};
+use crate::source::Span;
+
+pub(super) const RULE: Rule = Rule {
+    code: "TX005",
+    name: "unterminated-transaction",
+    severity: Severity::Error,
+    summary: "a transaction reaches a success exit with neither COMMIT nor ROLLBACK",
+    doc: include_str!("../../rules/TX005.md"),
+    check: Some(check),
+};
+
+fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
+    for (handle_id, handle_facts) in facts.handles.iter().enumerate() {
+        let handle = &flow.handles[handle_id];
+        if handle_facts.truncated {
+            continue;
+        }
+        let mut open: Vec<&ExitFact> = handle_facts
+            .exits
+            .iter()
+            .filter(|exit| {
+                exit.exit == ExitKind::Normal && exit.tx == TxState::Open { errored: false }
+            })
+            // A raw BEGIN on a connection that is not this function's (a
+            // parameter) may be committed by its caller, as split
+            // begin/commit helpers do; unless this function ends the
+            // transaction itself somewhere, which shows it owns it.
+            .filter(|exit| {
+                handle.rolls_back_on_drop
+                    || matches!(exit.holding, Holding::Acquired | Holding::Released)
+                    || ends_transaction_somewhere(flow, handle_id)
+            })
+            .collect();
+        open.sort_by_key(|exit| (exit.begun_at, exit.how == ExitHow::EndOfBody, exit.at));
+        open.dedup_by_key(|exit| exit.begun_at);
+        for exit in open {
+            if let Some(begun_at) = exit.begun_at {
+                out.push(report(flow, handle, begun_at, exit));
+            }
+        }
+    }
+}
+
+fn ends_transaction_somewhere(flow: &FnFlow, handle: HandleId) -> bool {
+    flow.events_of(handle, EventKind::Commit).next().is_some()
+        || flow.events_of(handle, EventKind::Rollback).next().is_some()
+}
+
+fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Diagnostic {
+    let name = &handle.name;
+    let message = if handle.rolls_back_on_drop {
+        format!(
+            "transaction `{name}` is dropped without `commit()` on a success path; its work is silently rolled back"
+        )
+    } else {
+        format!(
+            "transaction begun on `{name}` is neither committed nor rolled back before the function returns"
+        )
+    };
+    let mut diagnostic = RULE.diagnostic(flow, message);
+    diagnostic.span = begun_at;
+    let exit_label = match exit.how {
+        ExitHow::EndOfBody => "the function ends here with the transaction open",
+        _ if handle.rolls_back_on_drop => "returns here without `commit()`",
+        _ => "returns here without COMMIT",
+    };
+    diagnostic.labels = vec![
+        Label {
+            message: "transaction begins here".into(),
+            span: begun_at,
+        },
+        Label {
+            message: exit_label.into(),
+            span: exit.at,
+        },
+    ];
+    diagnostic.help = match (flow.error_model, handle.rolls_back_on_drop) {
+        (ErrorModel::ResultReturns, true) => {
+            "call `commit()` before returning `Ok` (or `rollback()` when the work must be discarded)"
+        }
+        _ => "run `COMMIT` (or `ROLLBACK`) before every return, or use a transaction helper",
+    }
+    .into();
+    diagnostic
+}
