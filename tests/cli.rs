@@ -415,3 +415,41 @@ fn deeply_nested_code_is_reported_not_a_stack_overflow() {
     );
     assert!(text.contains("route.ts:72:"), "{text}");
 }
+
+#[test]
+fn deeply_nested_rust_is_reported_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let depth = 10_000;
+    let calls = format!(
+        "fn f() -> Option<i32> {{ {}1{} }}\n",
+        "Some(".repeat(depth),
+        ")".repeat(depth)
+    );
+    std::fs::write(root.join("calls.rs"), calls).expect("write");
+    let blocks = format!("fn g() {{ {}{} }}\n", "{".repeat(5_000), "}".repeat(5_000));
+    std::fs::write(root.join("blocks.rs"), blocks).expect("write");
+    let sum = format!("fn total() -> i32 {{ {} }}\n", vec!["1"; depth].join(" + "));
+    std::fs::write(root.join("sum.rs"), sum).expect("write");
+    let unbalanced = format!("fn h() {{ {}\n", "(".repeat(depth));
+    std::fs::write(root.join("unbalanced.rs"), unbalanced).expect("write");
+    let raw_begin = "async fn f(pool: &Pool) -> Result<(), E> {\n    let c = pool.get().await?;\n    \
+                     c.batch_execute(\"BEGIN\").await?;\n    c.execute(\"X\", &[]).await?;\n    \
+                     c.batch_execute(\"COMMIT\").await?;\n    Ok(())\n}\n";
+    std::fs::write(root.join("worker.rs"), raw_begin).expect("write");
+
+    let output = txlint_in(root, &["check", "--format", "concise", "."]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
+    assert!(
+        text.contains("calls.rs:1:") && text.contains("TX000 nesting too deep"),
+        "{text}"
+    );
+    assert!(text.contains("blocks.rs:1:"), "{text}");
+    assert!(text.contains("unbalanced.rs:"), "a syntax error: {text}");
+    assert!(
+        !text.contains("sum.rs"),
+        "a long flat chain is analysed, not refused: {text}"
+    );
+    assert!(text.contains("worker.rs:3:5: TX001"), "{text}");
+}
