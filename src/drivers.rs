@@ -88,6 +88,11 @@ pub(crate) struct SqlCalls {
     /// `statement.method(handle)`: runs a built statement on its argument.
     #[serde(default)]
     pub executors: Vec<String>,
+    /// Classes whose instances a SQL method runs as a stream
+    /// (`client.query(new QueryStream(..))`): neither constructing one nor
+    /// handing it over throws at the call.
+    #[serde(default)]
+    pub submittables: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -181,6 +186,13 @@ impl Vocabulary {
             .iter()
             .flat_map(|d| &d.sql.functions)
             .any(|f| f == path)
+    }
+
+    pub fn is_submittable(&self, class: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.sql.submittables)
+            .any(|c| c == class)
     }
 
     pub fn is_sql_executor(&self, method: &str) -> bool {

@@ -68,7 +68,7 @@ pub(crate) struct TryToken {
 pub(crate) struct FlowBuilder {
     name: String,
     span: Span,
-    top_level: bool,
+    errors_end_run: bool,
     error_model: ErrorModel,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
@@ -87,7 +87,7 @@ impl FlowBuilder {
         let mut builder = FlowBuilder {
             name,
             span,
-            top_level: false,
+            errors_end_run: false,
             error_model: ErrorModel::Exceptions,
             blocks: Vec::new(),
             handles: Vec::new(),
@@ -121,9 +121,9 @@ impl FlowBuilder {
         self.error_model = model;
     }
 
-    /// Mark the flow as a module's top level (see `FnFlow::top_level`).
-    pub fn set_top_level(&mut self) {
-        self.top_level = true;
+    /// Errors leaving this flow end the run (see `FnFlow::errors_end_run`).
+    pub fn set_errors_end_run(&mut self) {
+        self.errors_end_run = true;
     }
 
     pub fn new_block(&mut self) -> BlockId {
@@ -455,7 +455,7 @@ impl FlowBuilder {
         FnFlow {
             name: self.name,
             span: self.span,
-            top_level: self.top_level,
+            errors_end_run: self.errors_end_run,
             error_model: self.error_model,
             blocks: self.blocks,
             handles: self.handles,
@@ -587,7 +587,10 @@ mod tests {
                     ExitKind::Error,
                     ExitHow::Exception,
                     Holding::Released,
-                    TxState::Open { errored: true }
+                    TxState::Open {
+                        errored: true,
+                        lent: false
+                    }
                 ),
                 (
                     ExitKind::Normal,

@@ -190,9 +190,11 @@ pub(crate) struct FnFlow {
     /// The function as a user would name it (`POST`, `Repo.save`).
     pub name: String,
     pub span: Span,
-    /// The top level of a module or script: an exception leaving it ends
-    /// the process, which closes its connections, so it is no error path.
-    pub top_level: bool,
+    /// An exception leaving this code ends the run, which closes its
+    /// connections, so it is no error path: a module's top level, a script's
+    /// `main()` called from there, a test setup hook (whose teardown hook
+    /// runs when it fails).
+    pub errors_end_run: bool,
     pub error_model: ErrorModel,
     pub blocks: Vec<Block>,
     pub handles: Vec<Handle>,

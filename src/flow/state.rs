@@ -27,8 +27,11 @@ pub(crate) enum TxState {
     None,
     /// Open. `errored` once an exception was raised on this path after the
     /// transaction began: any exit from then on is an error exit for it.
+    /// `lent` once the handle was handed to code that may end it (a helper
+    /// that commits): a success exit may then have it committed.
     Open {
         errored: bool,
+        lent: bool,
     },
     Ended,
     /// The handle escaped while the transaction was open; no longer ours.
@@ -233,7 +236,10 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
         }
         EventKind::Begin => {
             if !matches!(key.tx, TxState::Open { .. }) {
-                key.tx = TxState::Open { errored: false };
+                key.tx = TxState::Open {
+                    errored: false,
+                    lent: false,
+                };
                 key.begun_at = Some(span);
                 state.witness.raised_after_begin = None;
             }
@@ -259,6 +265,12 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
         EventKind::HandedOff => {
             if key.holding == Holding::Acquired {
                 key.holding = Holding::Escaped;
+            }
+            if let TxState::Open { errored, .. } = key.tx {
+                key.tx = TxState::Open {
+                    errored,
+                    lent: true,
+                };
             }
         }
         EventKind::Use | EventKind::Assign(_) => {}
@@ -307,8 +319,11 @@ fn follow_edge(state: &State, kind: EdgeKind) -> Option<State> {
     match kind {
         EdgeKind::Normal | EdgeKind::Back | EdgeKind::Exit { .. } => {}
         EdgeKind::Raise { at } => {
-            if let TxState::Open { .. } = next.key.tx {
-                next.key.tx = TxState::Open { errored: true };
+            if let TxState::Open { lent, .. } = next.key.tx {
+                next.key.tx = TxState::Open {
+                    errored: true,
+                    lent,
+                };
                 next.witness.raised_after_begin.get_or_insert(at);
             }
             if next.key.holding == Holding::Acquired {

@@ -41,6 +41,9 @@ pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, 
         Language::JavaScript { jsx } => Syntax::Es(EsSyntax {
             jsx,
             decorators: true,
+            decorators_before_export: true,
+            auto_accessors: true,
+            explicit_resource_management: true,
             allow_return_outside_function: true,
             ..Default::default()
         }),
@@ -56,13 +59,14 @@ pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, 
         prefix: Vec::new(),
         flows: Vec::new(),
         too_deep: None,
+        entry_points: entry_points(&program),
     };
     let span = match &program {
         Program::Module(module) => module.span,
         Program::Script(script) => script.span,
     };
     collector.lower("<module>".to_string(), span, &[], |lowerer| {
-        lowerer.builder.set_top_level();
+        lowerer.builder.set_errors_end_run();
         lowerer.module_scope = true;
         match &program {
             Program::Module(module) => module
@@ -120,10 +124,29 @@ impl FileFacts {
         facts
     }
 
+    /// The transaction statements a query argument runs, when its text is
+    /// known: also `cond ? 'BEGIN READ ONLY' : 'BEGIN'` when both sides
+    /// agree on whether they begin or end.
+    fn statements(&self, expr: &Expr) -> Vec<TxStatement> {
+        if let Expr::Cond(cond) = unwrap(expr) {
+            let (cons, alt) = (self.statements(&cond.cons), self.statements(&cond.alt));
+            let ends =
+                |s: &[TxStatement]| !s.is_empty() && s.iter().all(|s| *s != TxStatement::Begin);
+            return if cons == alt || (ends(&cons) && ends(&alt)) {
+                cons
+            } else {
+                Vec::new()
+            };
+        }
+        self.sql_text(expr)
+            .map_or_else(Vec::new, |sql| transaction_statements(&sql))
+    }
+
     /// The SQL text of a query argument, when it is known in this file.
     fn sql_text(&self, expr: &Expr) -> Option<String> {
         match unwrap(expr) {
             Expr::Ident(ident) => self.const_strings.get(ident.sym.as_str()).cloned(),
+            Expr::Member(member) => self.const_strings.get(&member_place(member)?).cloned(),
             Expr::Object(object) => object.props.iter().find_map(|prop| match prop {
                 PropOrSpread::Prop(prop) => match &**prop {
                     Prop::KeyValue(kv) if prop_name(&kv.key) == "text" => self.sql_text(&kv.value),
@@ -146,10 +169,22 @@ impl Visit for FileFacts {
                 continue;
             };
             let name = name.id.sym.to_string();
-            if decl.kind == VarDeclKind::Const
-                && let Some(text) = literal_text(init)
-            {
-                self.const_strings.insert(name.clone(), text);
+            if decl.kind == VarDeclKind::Const {
+                if let Some(text) = literal_text(init) {
+                    self.const_strings.insert(name.clone(), text);
+                }
+                // `const SQL = { begin: 'BEGIN', ... } as const`
+                if let Expr::Object(object) = unwrap(init) {
+                    for prop in &object.props {
+                        if let PropOrSpread::Prop(prop) = prop
+                            && let Prop::KeyValue(kv) = &**prop
+                            && let Some(text) = literal_text(&kv.value)
+                        {
+                            self.const_strings
+                                .insert(format!("{name}.{}", prop_name(&kv.key)), text);
+                        }
+                    }
+                }
             }
             if let Expr::New(new) = unwrap(init)
                 && callee_name(&new.callee).is_some_and(|c| self.vocabulary.is_pool_constructor(c))
@@ -168,6 +203,65 @@ struct Collector<'a> {
     prefix: Vec<String>,
     flows: Vec<FnFlow>,
     too_deep: Option<Span>,
+    /// Functions the module's top level runs as a script's entry point.
+    entry_points: HashSet<String>,
+}
+
+/// Test hooks that set up state their teardown hooks undo, also when the
+/// setup fails (`beforeEach` BEGIN, `afterEach` ROLLBACK).
+const SETUP_HOOKS: &[&str] = &["beforeEach", "beforeAll", "before", "setup"];
+
+/// `main()`, `await main()`, `main().catch(...)`, `void main()` at the top
+/// level (also inside a top-level `if`): functions whose errors end the
+/// script.
+fn entry_points(program: &Program) -> HashSet<String> {
+    fn called(expr: &Expr) -> Option<String> {
+        let mut expr = unwrap(expr);
+        loop {
+            expr = match expr {
+                Expr::Await(await_expr) => unwrap(&await_expr.arg),
+                Expr::Unary(UnaryExpr {
+                    op: UnaryOp::Void,
+                    arg,
+                    ..
+                }) => unwrap(arg),
+                Expr::Call(CallExpr {
+                    callee: Callee::Expr(callee),
+                    ..
+                }) => match unwrap(callee) {
+                    Expr::Ident(function) => return Some(function.sym.to_string()),
+                    Expr::Member(member) if matches!(&member.prop, MemberProp::Ident(p) if matches!(p.sym.as_str(), "then" | "catch" | "finally")) => {
+                        unwrap(&member.obj)
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+    }
+    fn scan(stmt: &Stmt, found: &mut HashSet<String>) {
+        match stmt {
+            Stmt::Expr(expr) => found.extend(called(&expr.expr)),
+            Stmt::If(if_stmt) => {
+                scan(&if_stmt.cons, found);
+                if let Some(alt) = &if_stmt.alt {
+                    scan(alt, found);
+                }
+            }
+            Stmt::Block(block) => block.stmts.iter().for_each(|s| scan(s, found)),
+            _ => {}
+        }
+    }
+    let mut found = HashSet::new();
+    match program {
+        Program::Module(module) => module
+            .body
+            .iter()
+            .filter_map(|i| i.as_stmt())
+            .for_each(|s| scan(s, &mut found)),
+        Program::Script(script) => script.body.iter().for_each(|s| scan(s, &mut found)),
+    }
+    found
 }
 
 impl Collector<'_> {
@@ -178,7 +272,14 @@ impl Collector<'_> {
         params: impl IntoIterator<Item = &'p Pat>,
         body: impl FnOnce(&mut Lowerer),
     ) {
+        let errors_end_run = self.entry_points.contains(&name)
+            || name
+                .strip_suffix(" callback")
+                .is_some_and(|callee| SETUP_HOOKS.contains(&callee));
         let mut lowerer = Lowerer::new(self.file, name, span_of(span));
+        if errors_end_run {
+            lowerer.builder.set_errors_end_run();
+        }
         for param in params {
             lowerer.declare_pattern(param, true);
         }
@@ -367,6 +468,9 @@ impl Visit for Collector<'_> {
     }
 }
 
+/// The handle of a client that is checked out and never stored.
+pub(crate) const UNNAMED_CLIENT: &str = "<unnamed client>";
+
 /// What an expression evaluates to, as far as handles go.
 #[derive(Clone, Debug, PartialEq)]
 enum Value {
@@ -446,6 +550,8 @@ fn is_quiet_constructor(class: &str) -> bool {
         "TypeError",
         "RangeError",
         "AbortController",
+        "DisposableStack",
+        "AsyncDisposableStack",
     ];
     QUIET.contains(&class)
 }
@@ -470,6 +576,9 @@ struct Lowerer<'a> {
     module_scope: bool,
     /// Closures of this function by name, with what they do to our places.
     local_functions: HashMap<String, Vec<(String, EndEffect)>>,
+    /// Catch clause parameters: a caught error is an object in practice, so
+    /// `failure = err` makes `if (failure)` true.
+    caught_errors: HashSet<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -485,6 +594,7 @@ impl<'a> Lowerer<'a> {
             callback_labels: Vec::new(),
             module_scope: false,
             local_functions: HashMap::new(),
+            caught_errors: HashSet::new(),
         }
     }
 
@@ -561,6 +671,9 @@ impl<'a> Lowerer<'a> {
         let known = match (value, expr.map(unwrap)) {
             (Value::Acquired { .. }, _) => return,
             (_, None) => Known::NULLISH,
+            (_, Some(Expr::Ident(ident))) if self.caught_errors.contains(ident.sym.as_str()) => {
+                Known::TRUTHY
+            }
             (_, Some(expr)) => known_value(expr),
         };
         self.handle_event(EventKind::Assign(known), place, span_of(span));
@@ -614,12 +727,22 @@ impl<'a> Lowerer<'a> {
         match stmt {
             Stmt::Block(block) => self.stmts(block.stmts.iter()),
             Stmt::Expr(expr) => {
-                self.expr(&expr.expr);
+                let value = self.expr(&expr.expr);
+                self.discard(value);
             }
             Stmt::Decl(Decl::Var(decl)) => self.var_decl(decl),
             Stmt::Decl(Decl::Using(decl)) => {
+                // `await using conn = await pool.getConnection()`: disposing
+                // releases it at the end of the scope.
                 for declarator in &decl.decls {
                     self.declarator(declarator);
+                    if let Pat::Ident(name) = &declarator.name {
+                        self.handle_event(
+                            EventKind::HandedOff,
+                            &name.id.sym,
+                            span_of(declarator.span),
+                        );
+                    }
                 }
             }
             Stmt::Decl(_) => {}
@@ -855,6 +978,9 @@ impl<'a> Lowerer<'a> {
         if let Some(handler) = &try_stmt.handler {
             if let Some(param) = &handler.param {
                 self.declare_pattern(param, false);
+                if let Pat::Ident(name) = param {
+                    self.caught_errors.insert(name.id.sym.to_string());
+                }
             }
             self.stmts(handler.body.stmts.iter());
         }
@@ -920,6 +1046,18 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A checked-out client that is not kept (`await pool.connect();` as a
+    /// statement, `(await pool.connect()).query(..)`) can never be released.
+    fn discard(&mut self, value: Value) {
+        if let Value::Acquired {
+            span,
+            certain: true,
+        } = value
+        {
+            self.handle_event(EventKind::Acquire, UNNAMED_CLIENT, span);
+        }
+    }
+
     fn escape(&mut self, value: Value, span: SwcSpan) {
         if let Value::Place(place) = value {
             self.handle_event(EventKind::Escape, &place, span_of(span));
@@ -968,6 +1106,32 @@ impl<'a> Lowerer<'a> {
             return Some(self.guard_for(&place, Test::Truthy, true));
         }
         let Expr::Bin(bin) = test else { return None };
+        // `committed === false`, `done !== true`: a boolean flag's test.
+        let boolean = |expr: &Expr| match unwrap(expr) {
+            Expr::Lit(Lit::Bool(value)) => Some(value.value),
+            _ => None,
+        };
+        let equal = match bin.op {
+            BinaryOp::EqEqEq | BinaryOp::EqEq => Some(true),
+            BinaryOp::NotEqEq | BinaryOp::NotEq => Some(false),
+            _ => None,
+        };
+        if let Some(equal) = equal {
+            let flag = match (
+                place_of(&bin.left),
+                boolean(&bin.right),
+                place_of(&bin.right),
+                boolean(&bin.left),
+            ) {
+                (Some(place), Some(value), _, _) | (_, _, Some(place), Some(value)) => {
+                    Some((place, value))
+                }
+                _ => None,
+            };
+            if let Some((place, value)) = flag {
+                return Some(self.guard_for(&place, Test::Truthy, value == equal));
+            }
+        }
         let nullish = match bin.op {
             BinaryOp::NotEq | BinaryOp::NotEqEq => false,
             BinaryOp::EqEq | BinaryOp::EqEqEq => true,
@@ -1052,8 +1216,9 @@ impl<'a> Lowerer<'a> {
             Expr::OptChain(chain) => self.opt_chain(chain),
             Expr::New(new) => {
                 self.expr(&new.callee);
-                let quiet =
-                    expr_path(&new.callee).is_some_and(|class| is_quiet_constructor(&class));
+                let quiet = expr_path(&new.callee).is_some_and(|class| {
+                    is_quiet_constructor(&class) || self.file.vocabulary.is_submittable(&class)
+                });
                 if let Some(args) = &new.args {
                     self.args(args, quiet);
                 }
@@ -1266,10 +1431,11 @@ impl<'a> Lowerer<'a> {
     ) -> Vec<(String, EndEffect)> {
         let effects: Vec<(String, EndEffect)> =
             EffectScan::of(self.file, body).into_iter().collect();
-        for (place, effect) in &effects {
-            if *effect == EndEffect::Release {
-                self.handle_event(EventKind::HandedOff, place, span_of(span));
-            }
+        // Whatever it releases, commits or rolls back is its business now.
+        let mut handed: Vec<&String> = effects.iter().map(|(place, _)| place).collect();
+        handed.dedup();
+        for place in handed {
+            self.handle_event(EventKind::HandedOff, place, span_of(span));
         }
         effects
     }
@@ -1355,7 +1521,10 @@ impl<'a> Lowerer<'a> {
         let receiver_value = self.expr(receiver);
         let receiver_place = match &receiver_value {
             Value::Place(place) => Some(place.clone()),
-            _ => None,
+            other => {
+                self.discard(other.clone());
+                None
+            }
         };
         let vocabulary = self.file.vocabulary;
 
@@ -1388,10 +1557,14 @@ impl<'a> Lowerer<'a> {
         if vocabulary.is_sql_method(method)
             && let Some(place) = receiver_place.filter(|p| !self.looks_like_pool(p))
         {
-            let statements = args
-                .first()
-                .and_then(|a| self.file.sql_text(&a.expr))
-                .map_or_else(Vec::new, |sql| transaction_statements(&sql));
+            let first = args.first().map(|a| unwrap(&a.expr));
+            if let Some(Expr::New(new)) = first
+                && expr_path(&new.callee).is_some_and(|class| vocabulary.is_submittable(&class))
+            {
+                self.handle_event(EventKind::Use, &place, call_span);
+                return Value::Nothing;
+            }
+            let statements = first.map_or_else(Vec::new, |arg| self.file.statements(arg));
             self.transaction_statements(&place, &statements, call_span);
             return Value::Nothing;
         }
@@ -1482,29 +1655,37 @@ impl<'a> Lowerer<'a> {
         method: &str,
         args: &[ExprOrSpread],
     ) -> Option<Value> {
-        let callback = args.first().and_then(|a| inline_callback(&a.expr))?;
+        let handler = args.first()?;
+        let callback = inline_callback(&handler.expr);
         // `.catch` and `.finally` resolve to what the receiver resolves to
         // (`await pool.connect().catch(...)` is still a client).
-        let value = match method {
-            "then" => {
+        let value = match (method, callback) {
+            ("then", Some(callback)) => {
                 // `pool.connect().then((client) => ...)`: the callback's
                 // parameter is the client.
                 let resolved = self.expr(receiver);
                 self.inline_callback(callback, resolved);
                 Value::Nothing
             }
-            "catch" => {
+            // `.catch(console.error)` handles the rejection as surely as an
+            // inline callback does.
+            ("catch", callback) => {
                 let token = self
                     .builder
-                    .try_start(Some(span_of(args[0].expr.span())), false);
+                    .try_start(Some(span_of(handler.expr.span())), false);
                 let value = self.expr(receiver);
                 self.builder.try_catch(&token);
-                self.inline_callback(callback, Value::Nothing);
+                match callback {
+                    Some(callback) => self.inline_callback(callback, Value::Nothing),
+                    None => {
+                        self.expr(&handler.expr);
+                    }
+                }
                 self.builder.try_finally(&token);
                 self.builder.try_end(token);
                 value
             }
-            "finally" => {
+            ("finally", Some(callback)) => {
                 let token = self.builder.try_start(None, true);
                 let value = self.expr(receiver);
                 self.builder.try_catch(&token);
@@ -1608,8 +1789,10 @@ impl<'a> EffectScan<'a> {
             Some(Effect::Rollback) => add(EndEffect::Rollback),
             Some(Effect::Acquire | Effect::Begin | Effect::BeginObject) => {}
             None if vocabulary.is_sql_method(method) => {
-                let sql = args.first().and_then(|a| self.file.sql_text(&a.expr));
-                for statement in sql.map_or_else(Vec::new, |sql| transaction_statements(&sql)) {
+                let statements = args
+                    .first()
+                    .map_or_else(Vec::new, |a| self.file.statements(&a.expr));
+                for statement in statements {
                     match statement {
                         TxStatement::Commit => add(EndEffect::Commit),
                         TxStatement::Rollback => add(EndEffect::Rollback),

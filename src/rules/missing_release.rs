@@ -29,8 +29,8 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
             .exits
             .iter()
             .filter(|exit| exit.holding == Holding::Acquired)
-            // An exception leaving a module's top level ends the process.
-            .filter(|exit| !(flow.top_level && exit.exit == ExitKind::Error))
+            // An exception that ends the run closes the connection with it.
+            .filter(|exit| !(flow.errors_end_run && exit.exit == ExitKind::Error))
             .collect();
         // One report per acquire; an early return explains best, then a
         // catch clause, then an exception.
@@ -92,10 +92,14 @@ fn exit_report(
         (ExitHow::Return, false) => "the function returns here",
         (ExitHow::EndOfBody, false) => "the function ends",
     };
-    let mut diagnostic = RULE.diagnostic(
-        flow,
-        format!("`{name}` is checked out of the pool but not released when {when}"),
-    );
+    // A front end names a client it never saw stored `<...>`.
+    let message = if name.starts_with('<') {
+        "a client is checked out of the pool here but never kept, so it is never released"
+            .to_string()
+    } else {
+        format!("`{name}` is checked out of the pool but not released when {when}")
+    };
+    let mut diagnostic = RULE.diagnostic(flow, message);
     diagnostic.span = acquired_at;
     let mut labels = vec![Label {
         message: "client checked out here".into(),
@@ -119,6 +123,7 @@ fn exit_report(
         });
     }
     let exit_label = match exit.how {
+        _ if name.starts_with('<') => "leaves here with the client still checked out".to_string(),
         ExitHow::Return if caught => {
             format!("the catch clause returns here without releasing `{name}`")
         }

@@ -27,9 +27,9 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
         let mut bad: Vec<&ExitFact> = handle_facts
             .exits
             .iter()
-            .filter(|exit| !(flow.top_level && exit.exit == ExitKind::Error))
+            .filter(|exit| !(flow.errors_end_run && exit.exit == ExitKind::Error))
             .filter(|exit| match exit.tx {
-                TxState::Open { errored } => errored || exit.exit == ExitKind::Error,
+                TxState::Open { errored, .. } => errored || exit.exit == ExitKind::Error,
                 _ => false,
             })
             .collect();

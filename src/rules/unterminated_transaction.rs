@@ -27,7 +27,12 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
             .exits
             .iter()
             .filter(|exit| {
-                exit.exit == ExitKind::Normal && exit.tx == TxState::Open { errored: false }
+                exit.exit == ExitKind::Normal
+                    && exit.tx
+                        == TxState::Open {
+                            errored: false,
+                            lent: false,
+                        }
             })
             // A raw BEGIN on a connection that is not this function's (a
             // parameter) may be committed by its caller, as split
