@@ -11,6 +11,7 @@ mod frontend;
 pub mod output;
 pub mod rules;
 pub mod source;
+mod suppression;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
         }
         Err(error) => diagnostics.push(parse_error(error)),
     }
+    suppression::apply(&source.text, &mut diagnostics);
     sort_diagnostics(&mut diagnostics);
     diagnostics
 }

@@ -6,6 +6,7 @@ mod missing_release;
 mod missing_rollback;
 mod parse_error;
 mod unterminated_transaction;
+mod unused_suppression;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::flow::FnFlow;
@@ -30,6 +31,7 @@ pub static RULES: &[Rule] = &[
     missing_rollback::RULE,
     missing_release::RULE,
     unterminated_transaction::RULE,
+    unused_suppression::RULE,
 ];
 
 pub fn rule(code: &str) -> Option<&'static Rule> {
