@@ -3,6 +3,7 @@
 //! through the typestate engine, and the rules turn its facts into
 //! diagnostics (`check_source` for one file, `check_paths` for a run).
 
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 mod drivers;
@@ -90,6 +91,28 @@ fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 #[derive(Debug, Default, Clone)]
 pub struct CheckOptions {
     pub exclude: Vec<String>,
+    /// Rule codes to report; empty means all.
+    pub select: Vec<String>,
+    /// Rule codes never to report.
+    pub ignore: Vec<String>,
+    /// Severity overrides by rule code.
+    pub severity: std::collections::BTreeMap<String, diagnostic::Severity>,
+}
+
+impl CheckOptions {
+    /// Keep the selected codes and give them their configured severity.
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        let wanted = |code: &str| {
+            (self.select.is_empty() || self.select.iter().any(|c| c.eq_ignore_ascii_case(code)))
+                && !self.ignore.iter().any(|c| c.eq_ignore_ascii_case(code))
+        };
+        diagnostics.retain(|d| wanted(d.code));
+        for diagnostic in diagnostics {
+            if let Some(&severity) = self.severity.get(diagnostic.code) {
+                diagnostic.severity = severity;
+            }
+        }
+    }
 }
 
 /// Why a run could not start (bad arguments); per-file problems are in
@@ -103,6 +126,46 @@ impl std::fmt::Display for RunError {
     }
 }
 
+/// Check text that is not on disk (an editor's unsaved buffer) as if it
+/// were the file at `path`.
+pub fn check_text(path: &Path, text: String, options: &CheckOptions) -> Result<Report, RunError> {
+    if Language::from_path(path).is_none() {
+        return Err(RunError(format!(
+            "{}: not a TypeScript, JavaScript or Rust file name",
+            path.display()
+        )));
+    }
+    let source = SourceFile {
+        path: discover::display_path(path),
+        text,
+    };
+    let worker = std::thread::Builder::new()
+        .name("txlint-analysis".into())
+        .stack_size(ANALYSIS_STACK_BYTES)
+        .spawn({
+            let options = options.clone();
+            move || {
+                let mut diagnostics = check_source(&source);
+                options.apply(&mut diagnostics);
+                let mut report = Report {
+                    files_scanned: 1,
+                    ..Report::default()
+                };
+                if !diagnostics.is_empty() {
+                    report.files.push(FileReport {
+                        source,
+                        diagnostics,
+                    });
+                }
+                report
+            }
+        })
+        .map_err(|err| RunError(format!("could not start the analysis thread: {err}")))?;
+    worker
+        .join()
+        .map_err(|_| RunError("the analysis of standard input stopped unexpectedly".into()))
+}
+
 /// Check every file under `paths`.
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, RunError> {
     let excludes = Excludes::new(&options.exclude)
@@ -111,19 +174,27 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     let worker = std::thread::Builder::new()
         .name("txlint-analysis".into())
         .stack_size(ANALYSIS_STACK_BYTES)
-        .spawn(move || check_files(files, errors))
+        .spawn({
+            let options = options.clone();
+            move || check_files(files, errors, &options)
+        })
         .map_err(|err| RunError(format!("could not start the analysis thread: {err}")))?;
     worker
         .join()
         .map_err(|_| RunError("the analysis thread stopped unexpectedly".into()))
 }
 
-fn check_files(files: Vec<PathBuf>, mut errors: Vec<FileError>) -> Report {
+fn check_files(files: Vec<PathBuf>, mut errors: Vec<FileError>, options: &CheckOptions) -> Report {
     let mut report = Report::default();
     for path in files {
         report.files_scanned += 1;
         match check_file(&path) {
-            Ok(Some(file)) => report.files.push(file),
+            Ok(Some(mut file)) => {
+                options.apply(&mut file.diagnostics);
+                if !file.diagnostics.is_empty() {
+                    report.files.push(file);
+                }
+            }
             Ok(None) => {}
             Err(error) => errors.push(error),
         }

@@ -1,11 +1,12 @@
 //! The `txlint` command line: parses arguments, calls the library, writes
 //! the report, and maps the outcome to an exit code.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use txlint::config::{self, Config};
 use txlint::output::{self, Format, OutputOptions};
 use txlint::{CheckOptions, rules};
 
@@ -21,20 +22,19 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check files and folders (default: the current folder).
-    #[command(
-        after_help = "Examples:\n  txlint check\n  txlint check app/api --format concise\n  \
-                            txlint check src --exclude 'legacy/**' --format json"
-    )]
-    Check {
-        /// Files or folders to check. Files named here are always checked.
-        paths: Vec<PathBuf>,
-        /// Output format (default: full on a terminal, concise otherwise).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
-        /// Skip paths matching this glob (repeatable), e.g. `generated/**`.
-        #[arg(long, value_name = "GLOB")]
-        exclude: Vec<String>,
-    },
+    #[command(after_help = "Examples:
+  txlint check
+  txlint check app/api --format concise
+  txlint check src --exclude 'legacy/**' --format json --output-file txlint.json
+  txlint check --select TX001,TX002 --statistics
+  cat route.ts | txlint check --stdin-filename app/api/orders/route.ts
+
+Configuration is read from the nearest txlint.toml or .txlint.toml (keys:
+select, ignore, exclude, [severity]); flags override it.
+
+Exit codes: 0 nothing found, 1 diagnostics reported, 2 txlint could not do
+its job (bad arguments or configuration, unreadable paths).")]
+    Check(CheckArgs),
     /// Print the documentation of a rule, e.g. `txlint rule TX001`.
     Rule { code: String },
     /// List every rule with its code, name and severity.
@@ -42,6 +42,49 @@ enum Command {
     /// Print the flow graph of each function of a file in Graphviz format.
     #[command(hide = true)]
     DebugFlow { path: PathBuf },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or folders to check. Files named here are always checked.
+    paths: Vec<PathBuf>,
+    /// Output format (default: full on a terminal, concise otherwise).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Skip paths matching this glob (repeatable), e.g. `generated/**`.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Report only these rule codes (comma-separated or repeated).
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Never report these rule codes (comma-separated or repeated).
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Read the configuration from this file instead of looking for one.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read the source from standard input and report it as this path.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
+    /// Print how many diagnostics each rule reported instead of each one.
+    #[arg(long)]
+    statistics: bool,
+    /// Exit 0 even when diagnostics are reported.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// When to use colour in the full format.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
 }
 
 /// Exit codes (DESIGN.md): nothing found, something found, could not run.
@@ -52,11 +95,7 @@ const EXIT_FAILED: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check {
-            paths,
-            format,
-            exclude,
-        } => check(paths, format, exclude),
+        Command::Check(args) => check(args),
         Command::Rule { code } => match rules::rule(&code) {
             Some(rule) => print(rule.doc),
             None => {
@@ -102,51 +141,135 @@ fn print(text: &str) -> u8 {
     }
 }
 
-fn check(paths: Vec<PathBuf>, format: Option<Format>, exclude: Vec<String>) -> u8 {
-    let paths = if paths.is_empty() {
+fn check(args: CheckArgs) -> u8 {
+    let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        paths
+        args.paths.clone()
     };
-    let report = match txlint::check_paths(&paths, &CheckOptions { exclude }) {
+    let options = match check_options(&args, &paths) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_FAILED;
+        }
+    };
+    let report = match &args.stdin_filename {
+        Some(path) => {
+            let mut text = String::new();
+            if let Err(err) = std::io::stdin().read_to_string(&mut text) {
+                eprintln!("error: could not read standard input: {err}");
+                return EXIT_FAILED;
+            }
+            txlint::check_text(path, text, &options)
+        }
+        None => txlint::check_paths(&paths, &options),
+    };
+    let report = match report {
         Ok(report) => report,
         Err(err) => {
             eprintln!("error: {err}");
             return EXIT_FAILED;
         }
     };
-    let stdout = std::io::stdout();
-    let terminal = stdout.is_terminal();
-    let format = format.unwrap_or(if terminal {
+
+    let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+    let format = args.format.unwrap_or(if to_terminal {
         Format::Full
     } else {
         Format::Concise
     });
-    let options = OutputOptions {
-        color: terminal && std::env::var_os("NO_COLOR").is_none(),
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let rendering = OutputOptions {
+        color,
         width: terminal_width(),
     };
-    let mut out = stdout.lock();
-    if output::write(format, &report, &options, &mut out)
-        .and_then(|()| out.flush())
-        .is_err()
-    {
+    let mut rendered = Vec::new();
+    let written = if args.statistics {
+        rendered.extend_from_slice(statistics(&report).as_bytes());
+        Ok(())
+    } else {
+        output::write(format, &report, &rendering, &mut rendered)
+    };
+    let delivered = written.and_then(|()| match &args.output_file {
+        Some(path) => std::fs::write(path, &rendered),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&rendered).and_then(|()| out.flush())
+        }
+    });
+    if let Err(err) = delivered {
+        eprintln!("error: could not write the report: {err}");
         return EXIT_FAILED;
     }
-    // Concise and json keep stdout to the findings; what could not be
-    // checked is said on stderr, so it is never silent.
-    if format != Format::Full {
+    // The full format lists what could not be checked itself; the others
+    // keep their output to findings, so say it on stderr.
+    if format != Format::Full || args.statistics {
         for error in &report.errors {
             eprintln!("error: {}: {}", error.path.display(), error.message);
         }
     }
     if !report.errors.is_empty() {
         EXIT_FAILED
-    } else if report.diagnostic_count() > 0 {
+    } else if report.diagnostic_count() > 0 && !args.exit_zero {
         EXIT_FOUND
     } else {
         EXIT_CLEAN
     }
+}
+
+/// The configuration file's settings with the flags laid over them.
+fn check_options(args: &CheckArgs, paths: &[PathBuf]) -> Result<CheckOptions, String> {
+    let start = args
+        .stdin_filename
+        .as_ref()
+        .and_then(|p| p.parent())
+        .unwrap_or(&paths[0]);
+    let config_path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => config::discover(if start.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            start
+        }),
+    };
+    let config = match config_path {
+        Some(path) => config::load(&path).map_err(|err| err.to_string())?,
+        None => Config::default(),
+    };
+    config::check_codes(&args.select, "--select")?;
+    config::check_codes(&args.ignore, "--ignore")?;
+    let pick =
+        |flag: &[String], file: Vec<String>| if flag.is_empty() { file } else { flag.to_vec() };
+    Ok(CheckOptions {
+        exclude: pick(&args.exclude, config.exclude),
+        select: pick(&args.select, config.select),
+        ignore: pick(&args.ignore, config.ignore),
+        severity: config.severity,
+    })
+}
+
+/// `--statistics`: diagnostics per rule, most frequent first.
+fn statistics(report: &txlint::diagnostic::Report) -> String {
+    let mut counts: Vec<(&str, &str, usize)> = Vec::new();
+    for (_, diagnostic) in report.diagnostics() {
+        match counts
+            .iter_mut()
+            .find(|(code, _, _)| *code == diagnostic.code)
+        {
+            Some(entry) => entry.2 += 1,
+            None => counts.push((diagnostic.code, diagnostic.rule, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    counts
+        .iter()
+        .map(|(code, rule, count)| format!("{count:>5}  {code}  {rule}\n"))
+        .collect()
 }
 
 fn terminal_width() -> usize {

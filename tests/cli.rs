@@ -456,3 +456,153 @@ fn deeply_nested_rust_is_reported_not_a_stack_overflow() {
     );
     assert!(text.contains("worker.rs:3:5: TX001"), "{text}");
 }
+
+fn txlint_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_txlint"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("txlint runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("txlint finishes")
+}
+
+#[test]
+fn select_and_ignore_filter_codes() {
+    let output = txlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--select",
+        "TX001",
+        BROKEN_ROUTE,
+    ]);
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains(" TX001 "), "{text}");
+    let output = txlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--ignore",
+        "TX001,TX002",
+        BROKEN_ROUTE,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let output = txlint(&["check", "--select", "TX123", BROKEN_ROUTE]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`--select`: unknown rule code `TX123`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn configuration_file_is_found_and_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let broken =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    std::fs::create_dir_all(root.join("app/api")).expect("mkdir");
+    std::fs::create_dir_all(root.join("legacy")).expect("mkdir");
+    std::fs::write(root.join("app/api/route.ts"), &broken).expect("write");
+    std::fs::write(root.join("legacy/route.ts"), &broken).expect("write");
+    std::fs::write(
+        root.join("txlint.toml"),
+        "ignore = [\"TX001\"]\nexclude = [\"legacy\"]\n[severity]\nTX002 = \"warning\"\n",
+    )
+    .expect("write");
+
+    let output = txlint_in(&root.join("app"), &["check", "--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let diagnostics = json["diagnostics"].as_array().expect("array");
+    assert_eq!(diagnostics.len(), 1, "{json}");
+    assert_eq!(diagnostics[0]["code"], "TX002");
+    assert_eq!(diagnostics[0]["severity"], "warning");
+
+    let output = txlint_in(root, &["check", "--format", "concise", "--ignore", "TX002"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("app/api/route.ts:73:") && !text.contains("legacy"),
+        "flags override: {text}"
+    );
+
+    std::fs::write(
+        root.join("txlint.toml"),
+        "ignore = [\"TX001\"]\nexclud = [\"legacy\"]\n",
+    )
+    .expect("write");
+    let output = txlint_in(root, &["check"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("txlint.toml:2:1: unknown field `exclud`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn stdin_is_checked_as_the_named_file() {
+    let source =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = txlint_with_stdin(
+        dir,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "app/api/orders/route.ts",
+        ],
+        &source,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.starts_with("app/api/orders/route.ts:72:"), "{text}");
+
+    let output = txlint_with_stdin(dir, &["check", "--stdin-filename", "notes.md"], b"# notes");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("notes.md: not a TypeScript, JavaScript or Rust file name"));
+}
+
+#[test]
+fn exit_zero_statistics_and_output_file() {
+    let output = txlint(&["check", "--exit-zero", "--format", "concise", BROKEN_ROUTE]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output).lines().count(), 2);
+
+    let output = txlint(&["check", "--statistics", "fixtures/ts/nextjs"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        "    7  TX002  missing-release\n    5  TX001  missing-rollback\n"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = dir.path().join("report.json");
+    let report_arg = report.to_str().expect("UTF-8 path");
+    let output = txlint(&[
+        "check",
+        "--format",
+        "json",
+        "--output-file",
+        report_arg,
+        BROKEN_ROUTE,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("JSON");
+    assert_eq!(json["summary"]["diagnostics"], 2);
+}

@@ -1,0 +1,194 @@
+//! `txlint.toml` (or `.txlint.toml`): which rules run, at which severity,
+//! and which paths are skipped. Found by walking up from the first checked
+//! path, or named with `--config`. Mistakes are errors that name the file,
+//! line and key: a typo in a linter's config must not silently do nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+use crate::rules;
+use crate::source::LineIndex;
+
+pub const FILE_NAMES: &[&str] = &["txlint.toml", ".txlint.toml"];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    severity: BTreeMap<String, String>,
+}
+
+/// A checked configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    /// Where it was read from, if anywhere.
+    pub path: Option<PathBuf>,
+    /// Rule codes to report; empty means all.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Per-rule severity overrides, by code.
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// A configuration file that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The nearest configuration file at or above `start`.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(current) = dir {
+        for name in FILE_NAMES {
+            let candidate = current.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        dir = current.parent();
+    }
+    None
+}
+
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        ConfigError(format!(
+            "{}: could not read: {}",
+            path.display(),
+            crate::discover::io_message(&err)
+        ))
+    })?;
+    parse(&text, path)
+}
+
+/// Parse and check a configuration's text; `path` is only for messages.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let at = |offset: usize| {
+        let position = LineIndex::new(text).line_col(offset as u32);
+        format!("{}:{}:{}", path.display(), position.line, position.column)
+    };
+    let raw: RawConfig = toml::from_str(text).map_err(|err| {
+        let location = err
+            .span()
+            .map_or_else(|| path.display().to_string(), |span| at(span.start));
+        ConfigError(format!("{location}: {}", err.message().trim()))
+    })?;
+    // Point at the key's line for mistakes found after parsing.
+    let key_at = |key: &str| {
+        text.lines()
+            .position(|line| line.trim_start().starts_with(key))
+            .map_or_else(
+                || path.display().to_string(),
+                |line| format!("{}:{}", path.display(), line + 1),
+            )
+    };
+    for (key, codes) in [("select", &raw.select), ("ignore", &raw.ignore)] {
+        check_codes(codes, key)
+            .map_err(|message| ConfigError(format!("{}: {message}", key_at(key))))?;
+    }
+    let mut severity = BTreeMap::new();
+    for (code, level) in &raw.severity {
+        let rule = rules::rule(code).ok_or_else(|| {
+            ConfigError(format!(
+                "{}: `severity.{code}`: unknown rule code",
+                key_at(code)
+            ))
+        })?;
+        let level = match level.as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            other => {
+                return Err(ConfigError(format!(
+                    "{}: `severity.{code}`: `{other}` is not a severity (use \"error\" or \"warning\")",
+                    key_at(code)
+                )));
+            }
+        };
+        severity.insert(rule.code.to_string(), level);
+    }
+    Ok(Config {
+        path: Some(path.to_path_buf()),
+        select: normalize(&raw.select),
+        ignore: normalize(&raw.ignore),
+        exclude: raw.exclude,
+        severity,
+    })
+}
+
+/// Every code must be a registered rule; `message` names the bad one.
+pub fn check_codes(codes: &[String], key: &str) -> Result<(), String> {
+    match codes.iter().find(|code| rules::rule(code).is_none()) {
+        Some(unknown) => Err(format!(
+            "`{key}`: unknown rule code `{unknown}` (see `txlint rules`)"
+        )),
+        None => Ok(()),
+    }
+}
+
+fn normalize(codes: &[String]) -> Vec<String> {
+    codes.iter().map(|c| c.to_ascii_uppercase()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Config, ConfigError> {
+        parse(text, Path::new("txlint.toml"))
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let config = parse_str(
+            "select = [\"TX001\", \"tx002\"]\nignore = [\"TX005\"]\nexclude = [\"legacy/**\"]\n\
+             [severity]\nTX002 = \"warning\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.select, vec!["TX001", "TX002"]);
+        assert_eq!(config.ignore, vec!["TX005"]);
+        assert_eq!(config.exclude, vec!["legacy/**"]);
+        assert_eq!(config.severity.get("TX002"), Some(&Severity::Warning));
+    }
+
+    #[test]
+    fn mistakes_name_file_line_and_key() {
+        let err =
+            parse_str("select = [\"TX001\"]\nselekt = [\"TX002\"]\n").expect_err("unknown key");
+        assert!(
+            err.0.starts_with("txlint.toml:2:1: unknown field `selekt`"),
+            "{err}"
+        );
+        let err = parse_str("\nignore = [\"TX777\"]\n").expect_err("unknown code");
+        assert_eq!(
+            err.0,
+            "txlint.toml:2: `ignore`: unknown rule code `TX777` (see `txlint rules`)"
+        );
+        let err = parse_str("[severity]\nTX001 = \"loud\"\n").expect_err("bad severity");
+        assert!(
+            err.0.contains("`severity.TX001`: `loud` is not a severity"),
+            "{err}"
+        );
+        let err = parse_str("select = \"TX001\"\n").expect_err("wrong type");
+        assert!(err.0.starts_with("txlint.toml:1:"), "{err}");
+    }
+}
