@@ -4,7 +4,9 @@
 
 mod concise;
 mod full;
+mod github;
 mod json;
+mod sarif;
 
 use std::path::Path;
 
@@ -20,6 +22,10 @@ pub enum Format {
     Concise,
     /// One JSON document, for tools.
     Json,
+    /// A SARIF 2.1.0 log, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per diagnostic.
+    Github,
 }
 
 /// Rendering settings that come from the terminal rather than the report.
@@ -41,6 +47,8 @@ pub fn write(
         Format::Full => full::write(report, options, out),
         Format::Concise => concise::write(report, out),
         Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write(report, out),
     }
 }
 
@@ -89,6 +97,22 @@ pub(crate) fn locate(index: &LineIndex<'_>, text: &str, span: Span) -> Location 
         offset: span.start,
         length: span.len(),
     }
+}
+
+/// Like `locate`, for formats whose end line must hold the span's last
+/// character (SARIF regions, GitHub annotations): a span that ends just after
+/// a line break ends on that line, one column past the break, instead of at
+/// column 1 of the next line.
+pub(crate) fn locate_region(index: &LineIndex<'_>, text: &str, span: Span) -> Location {
+    let mut location = locate(index, text, span);
+    if location.end.column == 1 && location.end.line > location.start.line {
+        // The byte before the end is the `\n` that ends the previous line.
+        let span = clamp_span(text, span);
+        let mut end = index.line_col(span.end - 1);
+        end.column += 1;
+        location.end = end;
+    }
+    location
 }
 
 #[cfg(test)]
@@ -230,6 +254,26 @@ mod tests {
     }
 
     #[test]
+    fn locate_region_ends_a_span_on_the_line_of_its_last_char() {
+        let text = "ab\r\ncd\ne";
+        let index = LineIndex::new(text);
+        // "ab\r\n": its last char is the `\n` at column 4 of line 1.
+        let location = locate_region(&index, text, Span::new(0, 4));
+        assert_eq!(location.start, LineCol { line: 1, column: 1 });
+        assert_eq!(location.end, LineCol { line: 1, column: 5 });
+        assert_eq!((location.offset, location.length), (0, 4));
+        // Ending inside a line, or empty at a line start: unchanged.
+        assert_eq!(
+            locate_region(&index, text, Span::new(0, 6)),
+            locate(&index, text, Span::new(0, 6))
+        );
+        assert_eq!(
+            locate_region(&index, text, Span::new(4, 4)),
+            locate(&index, text, Span::new(4, 4))
+        );
+    }
+
+    #[test]
     fn display_path_uses_forward_slashes() {
         assert_eq!(
             display_path(Path::new("app/api/route.ts")),
@@ -243,7 +287,13 @@ mod tests {
             color: false,
             width: 80,
         };
-        for format in [Format::Full, Format::Concise, Format::Json] {
+        for format in [
+            Format::Full,
+            Format::Concise,
+            Format::Json,
+            Format::Sarif,
+            Format::Github,
+        ] {
             let mut out = Vec::new();
             write(format, &Report::default(), &options, &mut out).expect("writes to a Vec");
             assert!(String::from_utf8(out).is_ok());
