@@ -307,14 +307,32 @@ fn split_statements(sql: &str) -> impl Iterator<Item = String> {
                     .find(|&c| std::mem::replace(&mut previous, c) == '*' && c == '/');
                 current.push(' ');
             }
-            '$' if chars.peek() == Some(&'$') => {
-                // A dollar-quoted body (`DO $$ BEGIN ... END $$`) is opaque.
-                chars.next();
-                let mut previous = ' ';
-                chars
-                    .by_ref()
-                    .find(|&c| std::mem::replace(&mut previous, c) == '$' && c == '$');
-                current.push_str("$$");
+            '$' if chars
+                .peek()
+                .is_some_and(|&c| c == '$' || c.is_alphabetic() || c == '_') =>
+            {
+                // A dollar-quoted body (`$$ ... $$`, `$fn$ ... $fn$`) is opaque.
+                let mut tag = String::from("$");
+                for c in chars.by_ref() {
+                    tag.push(c);
+                    if c == '$' {
+                        break;
+                    }
+                    if !(c.is_alphanumeric() || c == '_') {
+                        // Not a tag after all (`$1`): keep the text as it was.
+                        break;
+                    }
+                }
+                current.push_str(&tag);
+                if tag.len() >= 2 && tag.ends_with('$') {
+                    let mut body = String::new();
+                    for c in chars.by_ref() {
+                        body.push(c);
+                        if body.ends_with(&tag) {
+                            break;
+                        }
+                    }
+                }
             }
             ';' => statements.push(String::new()),
             '\'' | '"' => {
@@ -356,6 +374,11 @@ mod tests {
             ("INSERT INTO t VALUES ('a;b')", &[]),
             ("BEGIN; INSERT INTO t VALUES (1); COMMIT", &[Begin, Commit]),
             ("DO $$ BEGIN PERFORM 1; END $$", &[]),
+            (
+                "CREATE FUNCTION f() RETURNS void AS $fn$ BEGIN PERFORM 1; END; $fn$ LANGUAGE plpgsql",
+                &[],
+            ),
+            ("UPDATE t SET x = $1; COMMIT", &[Commit]),
             ("", &[]),
         ];
         for (sql, expected) in cases {

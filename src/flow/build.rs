@@ -197,6 +197,15 @@ impl FlowBuilder {
         self.current = next;
     }
 
+    /// From here on the path handles an error without leaving (Rust's
+    /// `Err(e) => { .. }` arm): like a caught exception, it is an error path
+    /// for whatever transaction is open.
+    pub fn mark_error_path(&mut self, at: Span) {
+        let next = self.new_block();
+        self.edge(self.current, next, EdgeKind::Raise { at }, None);
+        self.current = next;
+    }
+
     /// A `throw` statement: control leaves only for the handler.
     pub fn throw(&mut self, at: Span) {
         self.raise(at);

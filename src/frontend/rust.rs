@@ -4,7 +4,7 @@
 //! objects roll back when dropped and pooled connections go back to their
 //! pool, which the handles record for the rules.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use proc_macro2::Span as SynSpan;
 use syn::spanned::Spanned;
@@ -224,6 +224,13 @@ impl<'ast> Visit<'ast> for Collector {
     }
 }
 
+/// What an owned handle is, for what dropping it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owned {
+    Transaction,
+    Connection,
+}
+
 /// What an expression evaluates to, as far as handles go.
 #[derive(Clone, Debug, PartialEq)]
 enum Value {
@@ -250,8 +257,15 @@ struct Lowerer<'a> {
     base: usize,
     builder: FlowBuilder,
     /// Handles this function holds by value (bound from a `begin()` or a
-    /// pool's `get()`): the only ones a call can move away.
-    owned: HashSet<String>,
+    /// pool's `get()`): the only ones a call can move away, by name, with
+    /// whether dropping one rolls back (a transaction) or returns it (a
+    /// pooled connection).
+    owned: HashMap<String, Owned>,
+    /// Owned handles in the order their `let`s ran, and for each enclosing
+    /// loop how many were declared outside it: leaving an iteration drops
+    /// what the iteration declared.
+    declared: Vec<String>,
+    loops: Vec<(Option<String>, usize)>,
     depth: usize,
     too_deep: Option<Span>,
 }
@@ -264,7 +278,9 @@ impl<'a> Lowerer<'a> {
             file,
             base,
             builder,
-            owned: HashSet::new(),
+            owned: HashMap::new(),
+            declared: Vec::new(),
+            loops: Vec::new(),
             depth: 0,
             too_deep: None,
         }
@@ -276,6 +292,11 @@ impl<'a> Lowerer<'a> {
 
     fn body(&mut self, body: FnBody) {
         match body {
+            // Falling off the body's end is the function's end of body.
+            FnBody::Block(block) if !matches!(block.stmts.last(), Some(Stmt::Expr(_, None))) => {
+                let value = self.block(block);
+                self.settle(value);
+            }
             FnBody::Block(block) => self.tail_block(block),
             FnBody::Expr(expr) => self.tail(expr),
         }
@@ -284,8 +305,11 @@ impl<'a> Lowerer<'a> {
     /// A block whose value is the function's result.
     fn tail_block(&mut self, block: &Block) {
         let Some((Stmt::Expr(tail, None), init)) = block.stmts.split_last() else {
+            // Falling off the end of a block in tail position returns `()`.
             let value = self.block(block);
             self.settle(value);
+            let end = self.span(block.brace_token.span.close());
+            self.builder.return_(end, ExitKind::Normal);
             return;
         };
         let value = self.stmts(init);
@@ -302,29 +326,32 @@ impl<'a> Lowerer<'a> {
         }
         match peel(expr) {
             Expr::Match(match_expr) => {
-                let value = self.expr(&match_expr.expr);
-                self.settle(value);
+                let scrutinee = self.expr(&match_expr.expr);
                 let dispatch = self.builder.current();
                 for arm in &match_expr.arms {
                     let entry = self.builder.new_block();
                     self.builder.switch_to(dispatch);
                     self.builder.goto(entry);
                     self.builder.switch_to(entry);
-                    if let Pat::Guard(guard) = &arm.pat {
-                        let value = self.expr(&guard.guard);
-                        self.settle(value);
-                    }
+                    self.enter_arm(&scrutinee, &arm.pat);
                     self.tail(&arm.body);
                 }
                 self.builder.start_unreachable();
             }
             Expr::If(if_expr) => {
-                let condition = self.expr(&if_expr.cond);
-                self.settle(condition);
+                let (scrutinee, pattern) = self.condition(&if_expr.cond);
                 let (then_block, else_block) = self.builder.fork(None);
                 self.builder.switch_to(then_block);
+                if let Some(pattern) = pattern {
+                    self.enter_arm(&scrutinee, pattern);
+                }
+                if Self::is_error_test(&if_expr.cond) {
+                    let span = self.span(if_expr.cond.span());
+                    self.builder.mark_error_path(span);
+                }
                 self.tail_block(&if_expr.then_branch);
                 self.builder.switch_to(else_block);
+                self.enter_else(&scrutinee, pattern);
                 match &if_expr.else_branch {
                     Some((_, else_branch)) => self.tail(else_branch),
                     None => self
@@ -386,7 +413,7 @@ impl<'a> Lowerer<'a> {
         // Only what this function bound by value can be moved away; a
         // parameter like `conn: &mut PgConnection` is passed on by reborrow.
         if let Value::Place(place) = value
-            && self.owned.contains(place)
+            && self.owned.contains_key(place)
         {
             let span = self.span(node.span());
             self.event(EventKind::Escape, place, span);
@@ -396,13 +423,15 @@ impl<'a> Lowerer<'a> {
     fn bind<T: Spanned + ?Sized>(&mut self, name: &str, value: Value, node: &T) {
         match value {
             Value::TransactionObject(at) => {
-                self.owned.insert(name.to_string());
+                self.owned.insert(name.to_string(), Owned::Transaction);
+                self.declared.push(name.to_string());
                 let handle = self.builder.handle(name);
                 self.builder.set_drop_behaviour(handle, true, false);
                 self.builder.event(EventKind::Begin, handle, at);
             }
             Value::PooledConnection(at) => {
-                self.owned.insert(name.to_string());
+                self.owned.insert(name.to_string(), Owned::Connection);
+                self.declared.push(name.to_string());
                 let handle = self.builder.handle(name);
                 self.builder.set_drop_behaviour(handle, false, true);
                 self.builder.event(EventKind::Acquire, handle, at);
@@ -452,7 +481,7 @@ impl<'a> Lowerer<'a> {
             self.builder.start_unreachable();
             self.builder.switch_to(matched);
         }
-        match binding_name(&local.pat) {
+        match binding_name(&local.pat).or_else(|| success_binding(&local.pat)) {
             Some(name) => self.bind(&name, value, &init.expr),
             None => {
                 self.settle(value.clone());
@@ -532,15 +561,22 @@ impl<'a> Lowerer<'a> {
             Expr::Block(block) => self.labeled_block(block.label.as_ref(), &block.block),
             Expr::Unsafe(block) => self.block(&block.block),
             Expr::If(if_expr) => {
-                let condition = self.expr(&if_expr.cond);
-                self.settle(condition);
+                let (scrutinee, pattern) = self.condition(&if_expr.cond);
                 let (then_block, else_block) = self.builder.fork(None);
                 let after = self.builder.new_block();
                 self.builder.switch_to(then_block);
+                if let Some(pattern) = pattern {
+                    self.enter_arm(&scrutinee, pattern);
+                }
+                if Self::is_error_test(&if_expr.cond) {
+                    let span = self.span(if_expr.cond.span());
+                    self.builder.mark_error_path(span);
+                }
                 let value = self.block(&if_expr.then_branch);
                 self.settle(value);
                 self.builder.goto(after);
                 self.builder.switch_to(else_block);
+                self.enter_else(&scrutinee, pattern);
                 if let Some((_, else_branch)) = &if_expr.else_branch {
                     let value = self.expr(else_branch);
                     self.settle(value);
@@ -555,25 +591,35 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
             Expr::Match(match_expr) => {
-                let value = self.expr(&match_expr.expr);
-                self.settle(value);
+                let scrutinee = self.expr(&match_expr.expr);
                 let dispatch = self.builder.current();
                 let after = self.builder.new_block();
+                // `match pool.begin().await { Ok(tx) => tx, Err(e) => return .. }`
+                // evaluates to the transaction.
+                let mut result = Value::Nothing;
                 for arm in &match_expr.arms {
                     let entry = self.builder.new_block();
                     self.builder.switch_to(dispatch);
                     self.builder.goto(entry);
                     self.builder.switch_to(entry);
-                    if let Pat::Guard(guard) = &arm.pat {
-                        let value = self.expr(&guard.guard);
+                    let passes_on = success_binding(&arm.pat)
+                        .is_some_and(|name| place_of(&arm.body) == Some(name));
+                    if passes_on
+                        && matches!(
+                            scrutinee,
+                            Value::TransactionObject(_) | Value::PooledConnection(_)
+                        )
+                    {
+                        result = scrutinee.clone();
+                    } else {
+                        self.enter_arm(&scrutinee, &arm.pat);
+                        let value = self.expr(&arm.body);
                         self.settle(value);
                     }
-                    let value = self.expr(&arm.body);
-                    self.settle(value);
                     self.builder.goto(after);
                 }
                 self.builder.switch_to(after);
-                Value::Nothing
+                result
             }
             Expr::Loop(loop_expr) => {
                 let head = self.builder.new_block();
@@ -614,11 +660,19 @@ impl<'a> Lowerer<'a> {
                     self.settle(value);
                 }
                 let label = break_expr.label.as_ref().map(|l| l.ident.to_string());
+                if let Some(mark) = self.loop_mark(label.as_deref()) {
+                    let span = self.span(break_expr.break_token.span);
+                    self.drop_since(mark, span);
+                }
                 self.builder.break_(label.as_deref());
                 Value::Nothing
             }
             Expr::Continue(continue_expr) => {
                 let label = continue_expr.label.as_ref().map(|l| l.ident.to_string());
+                if let Some(mark) = self.loop_mark(label.as_deref()) {
+                    let span = self.span(continue_expr.continue_token.span);
+                    self.drop_since(mark, span);
+                }
                 self.builder.continue_(label.as_deref());
                 Value::Nothing
             }
@@ -698,6 +752,56 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Lower an `if` condition. For `if let PAT = value` the value and the
+    /// pattern are kept: which branch is taken says whether it succeeded.
+    fn condition<'e>(&mut self, condition: &'e Expr) -> (Value, Option<&'e Pat>) {
+        match peel(condition) {
+            Expr::Let(let_expr) => (self.expr(&let_expr.expr), Some(&*let_expr.pat)),
+            other => {
+                let value = self.expr(other);
+                self.settle(value);
+                (Value::Nothing, None)
+            }
+        }
+    }
+
+    /// Entering the arm of a `match` (or the branch of an `if let`) whose
+    /// pattern is `pattern`: on an `Err(..)` arm a pending BEGIN failed; on
+    /// `Ok(x)` it succeeded and `x` is what the call returned.
+    fn enter_arm(&mut self, scrutinee: &Value, pattern: &Pat) {
+        let (pattern, guard) = match pattern {
+            Pat::Guard(guarded) => (&*guarded.pat, Some(&guarded.guard)),
+            other => (other, None),
+        };
+        match matches_err(pattern) {
+            // An `Err(..)` arm handles an error: an error path from here.
+            Some(true) => {
+                let span = self.span(pattern.span());
+                self.builder.mark_error_path(span);
+            }
+            _ => self.settle(scrutinee.clone()),
+        }
+        if let Some(name) = success_binding(pattern) {
+            self.bind(&name, scrutinee.clone(), pattern);
+        }
+        if let Some(guard) = guard {
+            let value = self.expr(guard);
+            self.settle(value);
+        }
+    }
+
+    /// The `else` of an `if let`: the pattern did not match.
+    fn enter_else(&mut self, scrutinee: &Value, pattern: Option<&Pat>) {
+        if pattern.and_then(matches_err) != Some(false) {
+            self.settle(scrutinee.clone());
+        }
+    }
+
+    /// `if result.is_err() { .. }`: the branch handles an error.
+    fn is_error_test(condition: &Expr) -> bool {
+        matches!(peel(condition), Expr::MethodCall(call) if call.method == "is_err")
+    }
+
     fn labeled_block(&mut self, label: Option<&syn::Label>, block: &Block) -> Value {
         let Some(label) = label else {
             return self.block(block);
@@ -719,12 +823,46 @@ impl<'a> Lowerer<'a> {
 
     fn loop_body(&mut self, label: Option<&syn::Label>, exit: usize, head: usize, body: &Block) {
         let label = label.map(|l| l.name.ident.to_string());
+        let mark = self.declared.len();
+        self.loops.push((label.clone(), mark));
         self.builder
             .push_breakable(BreakableKind::Loop, label, exit, Some(head));
         let value = self.block(body);
         self.settle(value);
+        self.drop_since(mark, self.span(body.brace_token.span.close()));
         self.builder.goto_back(head);
         self.builder.pop_breakable();
+        self.loops.pop();
+        self.declared.truncate(mark);
+    }
+
+    /// The owned handles declared since `mark` go out of scope here (an
+    /// iteration ends, `break` or `continue` leaves it): a transaction is
+    /// rolled back, a pooled connection goes back.
+    fn drop_since(&mut self, mark: usize, span: Span) {
+        let dropped: Vec<(EventKind, String)> = self.declared[mark.min(self.declared.len())..]
+            .iter()
+            .map(|name| {
+                let kind = match self.owned.get(name) {
+                    Some(Owned::Transaction) => EventKind::Rollback,
+                    Some(Owned::Connection) | None => EventKind::Release,
+                };
+                (kind, name.clone())
+            })
+            .collect();
+        for (kind, name) in dropped {
+            self.event(kind, &name, span);
+        }
+    }
+
+    /// Where the loop that `break`/`continue` with `label` leaves starts
+    /// its declarations.
+    fn loop_mark(&self, label: Option<&str>) -> Option<usize> {
+        self.loops
+            .iter()
+            .rev()
+            .find(|(name, _)| label.is_none_or(|label| name.as_deref() == Some(label)))
+            .map(|(_, mark)| *mark)
     }
 
     /// Values moved into a tuple, array or call by value leave our hands.
@@ -742,7 +880,7 @@ impl<'a> Lowerer<'a> {
         names.0.dedup();
         let span = self.span(span);
         for name in names.0 {
-            if self.owned.contains(&name) {
+            if self.owned.contains_key(&name) {
                 self.event(EventKind::Escape, &name, span);
             }
         }
@@ -763,7 +901,20 @@ impl<'a> Lowerer<'a> {
             }
             // Panics are not paths.
             "panic" | "unreachable" | "todo" | "unimplemented" => self.builder.start_unreachable(),
-            _ => {}
+            // Other bodies are opaque, but one that commits or rolls back an
+            // owned transaction (`tokio::select! { .. => tx.commit() .. }`)
+            // may end it.
+            _ => {
+                let mut ended = Vec::new();
+                ended_in_tokens(mac.tokens.clone(), &mut ended);
+                ended.sort();
+                ended.dedup();
+                for name in ended {
+                    if self.owned.contains_key(&name) {
+                        self.event(EventKind::HandedOff, &name, span);
+                    }
+                }
+            }
         }
     }
 
@@ -934,6 +1085,27 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// `name.commit` / `name.rollback` anywhere in a macro's tokens.
+fn ended_in_tokens(tokens: proc_macro2::TokenStream, ended: &mut Vec<String>) {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (index, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Group(group) => ended_in_tokens(group.stream(), ended),
+            TokenTree::Ident(name) => {
+                if let (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(method))) =
+                    (trees.get(index + 1), trees.get(index + 2))
+                    && dot.as_char() == '.'
+                    && (method == "commit" || method == "rollback")
+                {
+                    ended.push(name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Methods on a `Result` that change only its error (or panic on it): the
 /// success value passes through.
 const RESULT_ADAPTERS: &[&str] = &[
@@ -943,6 +1115,11 @@ const RESULT_ADAPTERS: &[&str] = &[
     "wrap_err",
     "wrap_err_with",
     "unwrap",
+    "map",
+    "inspect",
+    "inspect_err",
+    "ok",
+    "into_diagnostic",
     "expect",
 ];
 
@@ -1052,8 +1229,36 @@ fn is_err_constructor(expr: &Expr) -> bool {
         Expr::Call(call) => {
             path_text(&call.func).is_some_and(|f| f == "Err" || f.ends_with("::Err"))
         }
+        // `Err(e).context("..")`
+        Expr::MethodCall(call) if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) => {
+            is_err_constructor(&call.receiver)
+        }
         _ => false,
     }
+}
+
+/// Whether a pattern is `Err(..)` (then `Some(true)`), `Ok(..)`/`Some(..)`
+/// (then `Some(false)`), or anything else.
+fn matches_err(pat: &Pat) -> Option<bool> {
+    let Pat::TupleStruct(tuple) = pat else {
+        return None;
+    };
+    match tuple.path.segments.last()?.ident.to_string().as_str() {
+        "Err" => Some(true),
+        "Ok" | "Some" => Some(false),
+        _ => None,
+    }
+}
+
+/// The one variable bound inside `Ok(x)` / `Some(x)`.
+fn success_binding(pat: &Pat) -> Option<String> {
+    let Pat::TupleStruct(tuple) = pat else {
+        return None;
+    };
+    if matches_err(pat) != Some(false) || tuple.elems.len() != 1 {
+        return None;
+    }
+    binding_name(tuple.elems.first()?)
 }
 
 /// The variable a `let` pattern binds, when it binds exactly one.
