@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The pre-commit flow end to end: the real `pre-commit` tool (from PyPI, in a
+# throwaway virtualenv) runs txlint on the staged files of a scratch repo. A
+# route with a transaction bug must be refused with TX001; once fixed, the
+# commit goes through. The hook's entry is the binary this checkout built, as
+# a `repo: local` hook, so the test does not build txlint a second time.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+binary=$(cd "$here" && realpath "${1:-target/release/txlint}")
+[ -x "$binary" ] || { echo "build txlint first: $binary not found" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet pre-commit
+export PATH="$work/venv/bin:$PATH"
+export PRE_COMMIT_HOME="$work/cache"
+
+repo="$work/repo"
+mkdir -p "$repo/app/api/orders"
+cd "$repo"
+git init --quiet
+git config user.email ci@example.com
+git config user.name ci
+# The hook definition of .pre-commit-hooks.yaml, run as a local hook.
+cat > .pre-commit-config.yaml <<YAML
+repos:
+  - repo: local
+    hooks:
+      - id: txlint
+        name: txlint
+        entry: $binary check --format concise
+        language: system
+        types_or: [ts, tsx, javascript, jsx, rust]
+        require_serial: false
+YAML
+pre-commit install --install-hooks >/dev/null
+
+cat > app/api/orders/route.ts <<'TS'
+import { NextRequest, NextResponse } from 'next/server'
+import { getPool } from '@/lib/db-pool'
+
+export async function POST(request: NextRequest) {
+  const { items } = await request.json()
+  const client = await getPool().connect()
+  try {
+    await client.query('BEGIN')
+    for (const item of items) {
+      await client.query('INSERT INTO order_items (sku, qty) VALUES ($1, $2)', [item.sku, item.qty])
+    }
+    await client.query('COMMIT')
+    return NextResponse.json({ ok: true })
+  } catch (error) {
+    return NextResponse.json({ error: 'Failed' }, { status: 500 })
+  } finally {
+    client.release()
+  }
+}
+TS
+git add .pre-commit-config.yaml app
+if git commit --quiet -m "add orders route" > "$work/refused.txt" 2>&1; then
+  echo "FAIL: the commit with a missing ROLLBACK was accepted" >&2
+  cat "$work/refused.txt" >&2
+  exit 1
+fi
+grep -q "app/api/orders/route.ts:8:11: TX001" "$work/refused.txt" || {
+  echo "FAIL: the refusal does not show the TX001 diagnostic" >&2
+  cat "$work/refused.txt" >&2
+  exit 1
+}
+
+sed -i "s|  } catch (error) {|  } catch (error) {\n    await client.query('ROLLBACK')|" app/api/orders/route.ts
+git add app
+git commit --quiet -m "add orders route" > "$work/accepted.txt" 2>&1 || {
+  echo "FAIL: the fixed route was refused" >&2
+  cat "$work/accepted.txt" >&2
+  exit 1
+}
+echo "pre-commit flow: the buggy route was refused with TX001, the fixed one committed"
