@@ -78,3 +78,19 @@ impl Report {
             .flat_map(|f| f.diagnostics.iter().map(move |d| (&f.source, d)))
     }
 }
+
+/// FNV-1a 64 over `fields`, each ended by a byte UTF-8 never uses, so that
+/// fields cannot run together: stable across runs, platforms and Rust
+/// versions, for fingerprints that must survive between commits.
+pub(crate) fn stable_hash(fields: &[&str]) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET_BASIS;
+    for field in fields {
+        for &byte in field.as_bytes().iter().chain(&[0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    }
+    hash
+}

@@ -3,6 +3,7 @@
 //! through the typestate engine, and the rules turn its facts into
 //! diagnostics (`check_source` for one file, `check_paths` for a run).
 
+pub mod baseline;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;

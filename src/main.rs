@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use txlint::baseline;
 use txlint::config::{self, Config};
 use txlint::output::{self, Format, OutputOptions};
 use txlint::{CheckOptions, rules};
@@ -75,6 +76,13 @@ struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     output_file: Option<PathBuf>,
+    /// Record today's findings in FILE (by code, path, function and the
+    /// text they point at) and exit 0: for adopting txlint on a codebase.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Report only findings that FILE (from --write-baseline) does not record.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// When to use colour in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
@@ -154,6 +162,16 @@ fn check(args: CheckArgs) -> u8 {
             return EXIT_FAILED;
         }
     };
+    let baseline = match &args.baseline {
+        Some(path) => match baseline::load(path) {
+            Ok(baseline) => Some(baseline),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_FAILED;
+            }
+        },
+        None => None,
+    };
     let report = match &args.stdin_filename {
         Some(path) => {
             let mut text = String::new();
@@ -165,13 +183,32 @@ fn check(args: CheckArgs) -> u8 {
         }
         None => txlint::check_paths(&paths, &options),
     };
-    let report = match report {
+    let mut report = match report {
         Ok(report) => report,
         Err(err) => {
             eprintln!("error: {err}");
             return EXIT_FAILED;
         }
     };
+    if let Some(path) = &args.write_baseline {
+        return match baseline::write(&report, path) {
+            Ok(count) => {
+                eprintln!("wrote {count} findings to {}", path.display());
+                if report.errors.is_empty() {
+                    EXIT_CLEAN
+                } else {
+                    EXIT_FAILED
+                }
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                EXIT_FAILED
+            }
+        };
+    }
+    if let Some(baseline) = &baseline {
+        baseline.filter(&mut report);
+    }
 
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
     let format = args.format.unwrap_or(if to_terminal {

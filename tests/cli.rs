@@ -606,3 +606,73 @@ fn exit_zero_statistics_and_output_file() {
         serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("JSON");
     assert_eq!(json["summary"]["diagnostics"], 2);
 }
+
+#[test]
+fn baseline_reports_only_new_findings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let broken = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE))
+        .expect("fixture");
+    std::fs::write(root.join("route.ts"), &broken).expect("write");
+
+    let output = txlint_in(root, &["check", "--write-baseline", "baseline.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("wrote 2 findings to baseline.json"));
+
+    let output = txlint_in(
+        root,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--baseline",
+            "baseline.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(stdout(&output), "");
+
+    // Edits above the findings move them, but they stay known; a new bug does not.
+    let shifted = format!("// Character interests.\n\n{broken}");
+    let with_new_bug = format!(
+        "{shifted}\nexport async function DELETE() {{\n  const client = await pool.connect()\n  \
+         await client.query('DELETE FROM character_interests')\n  client.release()\n}}\n"
+    );
+    std::fs::write(root.join("route.ts"), with_new_bug).expect("write");
+    let output = txlint_in(
+        root,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--baseline",
+            "baseline.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains(" TX002 ") && text.contains("route.ts:"),
+        "{text}"
+    );
+
+    std::fs::write(
+        root.join("corrupt.json"),
+        "{\"tool\": \"txlint\", \"findings\": [",
+    )
+    .expect("write");
+    let output = txlint_in(root, &["check", "--baseline", "corrupt.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("corrupt.json: not a txlint baseline"),
+        "{}",
+        stderr(&output)
+    );
+    let output = txlint_in(root, &["check", "--baseline", "missing.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("missing.json: could not read the baseline: no such file or directory")
+    );
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Report, Severity};
+use crate::diagnostic::{Diagnostic, Report, Severity, stable_hash};
 use crate::output::{Location, clamp_span, display_path, locate_region};
 use crate::rules::{RULES, Rule};
 use crate::source::{LineIndex, SourceFile, Span};
@@ -299,19 +299,8 @@ impl Fingerprints {
 /// A hash of what identifies a finding across commits: the rule, the file,
 /// the function, and the trimmed text of the line it starts on. Not the line
 /// number, so an edit above the finding does not make it a new alert.
-/// FNV-1a 64: stable across runs, platforms and Rust versions.
 fn line_hash(code: &str, path: &str, function: &str, line: &str) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash = OFFSET_BASIS;
-    for field in [code, path, function, line] {
-        // A 0xff byte never occurs in UTF-8, so fields cannot run together.
-        for &byte in field.as_bytes().iter().chain(&[0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(PRIME);
-        }
-    }
-    hash
+    stable_hash(&[code, path, function, line])
 }
 
 /// The line the span starts on, without its line break and surrounding
