@@ -232,6 +232,47 @@ impl Vocabulary {
     }
 }
 
+/// Words without which no file can report anything, derived from every
+/// vocabulary: a finding needs a begin (a begin call, or `BEGIN`/`START
+/// TRANSACTION` in SQL text) or a checked-out client (a pool-looking
+/// receiver, or a release that shows one), or it is a suppression comment.
+/// Files containing none of them (case-insensitively) need not be parsed.
+pub(crate) fn prefilter_words() -> Vec<String> {
+    let mut words: Vec<String> = vec!["begin".into(), "transaction".into(), "txlint-ignore".into()];
+    for vocabulary in [Vocabulary::typescript(), Vocabulary::rust()] {
+        for driver in &vocabulary.drivers {
+            words.extend(driver.pool.names.iter().cloned());
+            words.extend(driver.pool.factories.iter().cloned());
+            words.extend(driver.pool.constructors.iter().cloned());
+            for call in &driver.calls {
+                match call.effect {
+                    Effect::Begin | Effect::BeginObject => words.push(
+                        call.receiver_call
+                            .clone()
+                            .unwrap_or_else(|| call.method.clone()),
+                    ),
+                    Effect::Release => words.push(call.method.clone()),
+                    Effect::Acquire | Effect::Commit | Effect::Rollback | Effect::Discard => {}
+                }
+            }
+        }
+    }
+    let mut words: Vec<String> = words.into_iter().map(|w| w.to_ascii_lowercase()).collect();
+    words.sort();
+    words.dedup();
+    // A word that contains another adds nothing.
+    let minimal: Vec<String> = words
+        .iter()
+        .filter(|word| {
+            !words
+                .iter()
+                .any(|other| other != *word && word.contains(other.as_str()))
+        })
+        .cloned()
+        .collect();
+    minimal
+}
+
 /// A transaction boundary found in SQL text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TxStatement {
@@ -409,6 +450,10 @@ mod tests {
                 .is_some()
         );
         assert!(rust.is_sql_function("sqlx::query"));
+        assert_eq!(
+            prefilter_words(),
+            vec!["begin", "pool", "release", "transaction", "txlint-ignore"]
+        );
         assert!(vocabulary.is_pool_name("this.readPool"));
         assert!(!vocabulary.is_pool_name("client"));
     }

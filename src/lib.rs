@@ -18,6 +18,8 @@ mod suppression;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use diagnostic::{Diagnostic, FileError, FileReport, Label, Report};
 use discover::{Excludes, discover, io_message};
 use frontend::{LowerError, LoweredFile};
@@ -98,6 +100,11 @@ pub struct CheckOptions {
     pub ignore: Vec<String>,
     /// Severity overrides by rule code.
     pub severity: std::collections::BTreeMap<String, diagnostic::Severity>,
+    /// Worker threads; `None` uses every available core.
+    pub threads: Option<usize>,
+    /// Parse every file, even those that contain none of the words any
+    /// finding needs (see `drivers::prefilter_words`).
+    pub no_prefilter: bool,
 }
 
 impl CheckOptions {
@@ -172,24 +179,58 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     let excludes = Excludes::new(&options.exclude)
         .map_err(|err| RunError(format!("invalid --exclude pattern: {err}")))?;
     let (files, errors) = discover(paths, &excludes);
-    let worker = std::thread::Builder::new()
-        .name("txlint-analysis".into())
+    let threads = options.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
         .stack_size(ANALYSIS_STACK_BYTES)
-        .spawn({
-            let options = options.clone();
-            move || check_files(files, errors, &options)
-        })
-        .map_err(|err| RunError(format!("could not start the analysis thread: {err}")))?;
-    worker
-        .join()
-        .map_err(|_| RunError("the analysis thread stopped unexpectedly".into()))
+        .thread_name(|index| format!("txlint-analysis-{index}"))
+        .build()
+        .map_err(|err| RunError(format!("could not start the analysis threads: {err}")))?;
+    let prefilter = (!options.no_prefilter).then(Prefilter::new);
+    // Each file on its own, in parallel; `collect` keeps the sorted order,
+    // so the report is the same bytes on any number of threads.
+    let results: Vec<Result<Option<FileReport>, FileError>> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|path| check_file(path, prefilter.as_ref()))
+            .collect()
+    });
+    Ok(assemble(files.len(), results, errors, options))
 }
 
-fn check_files(files: Vec<PathBuf>, mut errors: Vec<FileError>, options: &CheckOptions) -> Report {
-    let mut report = Report::default();
-    for path in files {
-        report.files_scanned += 1;
-        match check_file(&path) {
+/// The words any finding needs; files without one are not parsed.
+struct Prefilter {
+    words: aho_corasick::AhoCorasick,
+}
+
+impl Prefilter {
+    fn new() -> Prefilter {
+        let words = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(drivers::prefilter_words())
+            .expect("the prefilter words form a valid automaton");
+        Prefilter { words }
+    }
+
+    fn may_report(&self, bytes: &[u8]) -> bool {
+        self.words.is_match(bytes)
+    }
+}
+
+fn assemble(
+    scanned: usize,
+    results: Vec<Result<Option<FileReport>, FileError>>,
+    mut errors: Vec<FileError>,
+    options: &CheckOptions,
+) -> Report {
+    let mut report = Report {
+        files_scanned: scanned,
+        ..Report::default()
+    };
+    for result in results {
+        match result {
             Ok(Some(mut file)) => {
                 options.apply(&mut file.diagnostics);
                 if !file.diagnostics.is_empty() {
@@ -209,7 +250,7 @@ fn check_files(files: Vec<PathBuf>, mut errors: Vec<FileError>, options: &CheckO
 }
 
 /// Read and check one file; `None` when it has nothing to report.
-fn check_file(path: &Path) -> Result<Option<FileReport>, FileError> {
+fn check_file(path: &Path, prefilter: Option<&Prefilter>) -> Result<Option<FileReport>, FileError> {
     let file_error = |message: String| FileError {
         path: path.to_path_buf(),
         message,
@@ -229,6 +270,11 @@ fn check_file(path: &Path) -> Result<Option<FileReport>, FileError> {
         (source, vec![parse_error(error)])
     } else {
         match String::from_utf8(bytes) {
+            // Not a word any finding needs: not worth parsing (a syntax
+            // error in it goes unreported; `--no-prefilter` parses it).
+            Ok(text) if prefilter.is_some_and(|p| !p.may_report(text.as_bytes())) => {
+                return Ok(None);
+            }
             Ok(text) => {
                 let source = SourceFile {
                     path: path.to_path_buf(),

@@ -35,7 +35,7 @@ select, ignore, exclude, [severity]); flags override it.
 
 Exit codes: 0 nothing found, 1 diagnostics reported, 2 txlint could not do
 its job (bad arguments or configuration, unreadable paths).")]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the documentation of a rule, e.g. `txlint rule TX001`.
     Rule { code: String },
     /// List every rule with its code, name and severity.
@@ -83,6 +83,14 @@ struct CheckArgs {
     /// Report only findings that FILE (from --write-baseline) does not record.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Worker threads (default: every available core). The output is the
+    /// same on any number.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Parse every file, also those without a word any finding needs (so
+    /// that a syntax error anywhere is reported).
+    #[arg(long)]
+    no_prefilter: bool,
     /// When to use colour in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
@@ -103,7 +111,7 @@ const EXIT_FAILED: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rule { code } => match rules::rule(&code) {
             Some(rule) => print(rule.doc),
             None => {
@@ -287,6 +295,8 @@ fn check_options(args: &CheckArgs, paths: &[PathBuf]) -> Result<CheckOptions, St
         select: pick(&args.select, config.select),
         ignore: pick(&args.ignore, config.ignore),
         severity: config.severity,
+        threads: args.threads,
+        no_prefilter: args.no_prefilter,
     })
 }
 

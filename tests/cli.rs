@@ -217,11 +217,21 @@ fn every_format_reports_exactly_the_annotated_fixture_set() {
 }
 
 #[test]
-fn whole_fixture_tree_gives_the_same_bytes_twice() {
-    let first = txlint(&["check", "--format", "json", "fixtures"]);
-    let second = txlint(&["check", "--format", "json", "fixtures"]);
-    assert_eq!(first.status.code(), Some(1));
-    assert_eq!(first.stdout, second.stdout);
+fn same_bytes_on_any_thread_count_and_with_or_without_the_prefilter() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push("fixtures");
+        let output = txlint(&args);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        output.stdout
+    };
+    let one_thread = run(&["--threads", "1"]);
+    assert_eq!(run(&["--threads", "2"]), one_thread, "2 threads");
+    assert_eq!(run(&["--threads", "8"]), one_thread, "8 threads");
+    assert_eq!(run(&["--threads", "2"]), one_thread, "a second run");
+    // The prefilter skips only files that cannot report anything.
+    assert_eq!(run(&["--no-prefilter"]), one_thread, "prefilter off");
 }
 
 #[test]
@@ -278,7 +288,16 @@ fn bad_input_tree() -> (tempfile::TempDir, PathBuf) {
     let broken =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
     std::fs::write(root.join("route.ts"), broken).expect("write");
-    std::fs::write(root.join("syntax.ts"), "export function f( {\n  return 1\n").expect("write");
+    std::fs::write(
+        root.join("syntax.ts"),
+        "export function f(pool {\n  return 1\n",
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("utility.ts"),
+        "export const pad = (s: string => s.padStart(2)\n",
+    )
+    .expect("write");
     std::fs::write(
         root.join("binary.ts"),
         [0x7f, b'E', b'L', b'F', 0, 0, 1, 2, 0xff],
@@ -308,8 +327,15 @@ fn bad_input_is_reported_and_the_run_goes_on() {
         text.contains("route.ts:72:"),
         "the buggy route is still checked: {text}"
     );
+    // Without a word any finding needs, a file is not parsed unless asked.
+    assert!(!text.contains("utility.ts"), "{text}");
+    let all = stdout(&txlint_in(
+        &root,
+        &["check", "--format", "concise", "--no-prefilter", "."],
+    ));
+    assert!(all.contains("utility.ts:2:1: TX000"), "{all}");
     assert!(
-        text.contains("syntax.ts:2:10: TX000 expected ',', got"),
+        text.contains("syntax.ts:1:24: TX000 expected ',', got"),
         "{text}"
     );
     assert!(text.contains("binary.ts:1:1: TX000 binary file"), "{text}");
@@ -404,7 +430,10 @@ fn deeply_nested_code_is_reported_not_a_stack_overflow() {
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
     std::fs::write(root.join("route.ts"), broken).expect("write");
 
-    let output = txlint_in(root, &["check", "--format", "concise", "."]);
+    let output = txlint_in(
+        root,
+        &["check", "--format", "concise", "--no-prefilter", "."],
+    );
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
     assert!(
@@ -441,7 +470,10 @@ fn deeply_nested_rust_is_reported_not_a_stack_overflow() {
                      c.batch_execute(\"COMMIT\").await?;\n    Ok(())\n}\n";
     std::fs::write(root.join("worker.rs"), raw_begin).expect("write");
 
-    let output = txlint_in(root, &["check", "--format", "concise", "."]);
+    let output = txlint_in(
+        root,
+        &["check", "--format", "concise", "--no-prefilter", "."],
+    );
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
     assert!(
