@@ -25,6 +25,8 @@ struct RawConfig {
     exclude: Vec<String>,
     #[serde(default)]
     severity: BTreeMap<String, String>,
+    #[serde(default)]
+    drivers: Vec<PathBuf>,
 }
 
 /// A checked configuration.
@@ -38,6 +40,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Per-rule severity overrides, by code.
     pub severity: BTreeMap<String, Severity>,
+    /// Extra driver files (the format of `rules/drivers/`), relative to the
+    /// configuration file.
+    pub drivers: Vec<PathBuf>,
 }
 
 /// A configuration file that cannot be used, with where and why.
@@ -78,7 +83,14 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             crate::discover::io_message(&err)
         ))
     })?;
-    parse(&text, path)
+    let mut config = parse(&text, path)?;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    config.drivers = config
+        .drivers
+        .iter()
+        .map(|driver| folder.join(driver))
+        .collect();
+    Ok(config)
 }
 
 /// Parse and check a configuration's text; `path` is only for messages.
@@ -132,6 +144,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         ignore: normalize(&raw.ignore),
         exclude: raw.exclude,
         severity,
+        drivers: raw.drivers,
     })
 }
 

@@ -111,7 +111,7 @@ pub(crate) struct Driver {
 }
 
 /// Every driver's vocabulary for one language, merged for lookups.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Vocabulary {
     pub drivers: Vec<Driver>,
 }
@@ -139,33 +139,93 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// The vocabularies of one run: the built-in drivers, and any the user's
+/// configuration adds in the same format.
+#[derive(Clone, Debug)]
+pub struct Drivers {
+    typescript: Vocabulary,
+    rust: Vocabulary,
+}
+
+impl Drivers {
+    /// The compiled-in drivers.
+    pub fn builtin() -> &'static Drivers {
+        static DRIVERS: OnceLock<Drivers> = OnceLock::new();
+        DRIVERS.get_or_init(|| {
+            let mut drivers = Drivers {
+                typescript: Vocabulary::default(),
+                rust: Vocabulary::default(),
+            };
+            for (file, text) in BUILTIN {
+                let driver = toml::from_str::<Driver>(text)
+                    .unwrap_or_else(|err| panic!("built-in driver {file} is invalid: {err}"));
+                drivers
+                    .add(driver)
+                    .unwrap_or_else(|err| panic!("built-in driver {file}: {err}"));
+            }
+            drivers
+        })
+    }
+
+    /// The built-in drivers and the user's driver files (`drivers = [..]` in
+    /// `txlint.toml`). A file that is not a driver is an error naming it.
+    pub fn with_user_files(files: &[std::path::PathBuf]) -> Result<Drivers, String> {
+        let builtin = Drivers::builtin();
+        let mut drivers = Drivers {
+            typescript: builtin.typescript.clone(),
+            rust: builtin.rust.clone(),
+        };
+        for path in files {
+            let text = std::fs::read_to_string(path).map_err(|err| {
+                format!(
+                    "{}: could not read the driver: {}",
+                    path.display(),
+                    crate::discover::io_message(&err)
+                )
+            })?;
+            let driver: Driver = toml::from_str(&text).map_err(|err| {
+                let at = err.span().map_or_else(String::new, |span| {
+                    let position = crate::source::LineIndex::new(&text).line_col(span.start as u32);
+                    format!(":{}:{}", position.line, position.column)
+                });
+                format!("{}{at}: {}", path.display(), err.message().trim())
+            })?;
+            drivers
+                .add(driver)
+                .map_err(|err| format!("{}: {err}", path.display()))?;
+        }
+        Ok(drivers)
+    }
+
+    fn add(&mut self, driver: Driver) -> Result<(), String> {
+        match driver.language.as_str() {
+            "typescript" => self.typescript.drivers.push(driver),
+            "rust" => self.rust.drivers.push(driver),
+            other => {
+                return Err(format!(
+                    "`language = \"{other}\"`: use \"typescript\" or \"rust\""
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn typescript(&self) -> &Vocabulary {
+        &self.typescript
+    }
+
+    pub(crate) fn rust(&self) -> &Vocabulary {
+        &self.rust
+    }
+
+    /// Words without which no file can report anything (see
+    /// `prefilter_words`).
+    pub(crate) fn prefilter_words(&self) -> Vec<String> {
+        prefilter_words([&self.typescript, &self.rust])
+    }
+}
+
 impl Vocabulary {
-    /// The compiled-in vocabulary for TypeScript/JavaScript.
-    pub fn typescript() -> &'static Vocabulary {
-        static VOCABULARY: OnceLock<Vocabulary> = OnceLock::new();
-        VOCABULARY.get_or_init(|| Vocabulary::builtin("typescript"))
-    }
-
-    /// The compiled-in vocabulary for Rust.
-    pub fn rust() -> &'static Vocabulary {
-        static VOCABULARY: OnceLock<Vocabulary> = OnceLock::new();
-        VOCABULARY.get_or_init(|| Vocabulary::builtin("rust"))
-    }
-
-    fn builtin(language: &str) -> Vocabulary {
-        let drivers = BUILTIN
-            .iter()
-            .map(|(file, text)| {
-                toml::from_str::<Driver>(text)
-                    .unwrap_or_else(|err| panic!("built-in driver {file} is invalid: {err}"))
-            })
-            .filter(|d| d.language == language)
-            .collect();
-        Vocabulary { drivers }
-    }
-
-    /// The effect of `receiver.method(..)` with `arguments` arguments;
-    /// `receiver_calls` are the methods called in the receiver's chain.
     pub fn call_effect(
         &self,
         method: &str,
@@ -237,9 +297,9 @@ impl Vocabulary {
 /// TRANSACTION` in SQL text) or a checked-out client (a pool-looking
 /// receiver, or a release that shows one), or it is a suppression comment.
 /// Files containing none of them (case-insensitively) need not be parsed.
-pub(crate) fn prefilter_words() -> Vec<String> {
+fn prefilter_words(vocabularies: [&Vocabulary; 2]) -> Vec<String> {
     let mut words: Vec<String> = vec!["begin".into(), "transaction".into(), "txlint-ignore".into()];
-    for vocabulary in [Vocabulary::typescript(), Vocabulary::rust()] {
+    for vocabulary in vocabularies {
         for driver in &vocabulary.drivers {
             words.extend(driver.pool.names.iter().cloned());
             words.extend(driver.pool.factories.iter().cloned());
@@ -429,13 +489,13 @@ mod tests {
 
     #[test]
     fn builtin_drivers_parse() {
-        let vocabulary = Vocabulary::typescript();
+        let vocabulary = Drivers::builtin().typescript();
         assert!(vocabulary.drivers.iter().any(|d| d.name == "pg"));
         assert_eq!(
             vocabulary.call_effect("connect", 0, &[]).map(|c| c.effect),
             Some(Effect::Acquire)
         );
-        let rust = Vocabulary::rust();
+        let rust = Drivers::builtin().rust();
         assert_eq!(
             rust.call_effect("transaction", 0, &[]).map(|c| c.effect),
             Some(Effect::BeginObject)
@@ -451,7 +511,7 @@ mod tests {
         );
         assert!(rust.is_sql_function("sqlx::query"));
         assert_eq!(
-            prefilter_words(),
+            Drivers::builtin().prefilter_words(),
             vec!["begin", "pool", "release", "transaction", "txlint-ignore"]
         );
         assert!(vocabulary.is_pool_name("this.readPool"));

@@ -7,7 +7,7 @@ pub mod baseline;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
-mod drivers;
+pub mod drivers;
 mod flow;
 mod frontend;
 pub mod output;
@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use diagnostic::{Diagnostic, FileError, FileReport, Label, Report};
 use discover::{Excludes, discover, io_message};
+use drivers::Drivers;
 use frontend::{LowerError, LoweredFile};
 use source::{Language, SourceFile, Span};
 
@@ -29,13 +30,18 @@ use source::{Language, SourceFile, Span};
 /// much stack so that deep but legal nesting cannot overflow.
 const ANALYSIS_STACK_BYTES: usize = 256 * 1024 * 1024;
 
-/// Check one file's text as if it were at `source.path`.
+/// Check one file's text as if it were at `source.path`, with the
+/// built-in drivers.
 pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
+    check_source_with(source, Drivers::builtin())
+}
+
+fn check_source_with(source: &SourceFile, drivers: &Drivers) -> Vec<Diagnostic> {
     let Some(language) = Language::from_path(&source.path) else {
         return Vec::new();
     };
     let mut diagnostics = Vec::new();
-    match lower(&source.text, language) {
+    match lower(&source.text, language, drivers) {
         Ok(lowered) => {
             if let Some(error) = lowered.recovered_error {
                 diagnostics.push(parse_error(error));
@@ -57,11 +63,11 @@ pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
 }
 
 /// Hand the text to the front end of its language.
-fn lower(text: &str, language: Language) -> Result<LoweredFile, LowerError> {
+fn lower(text: &str, language: Language, drivers: &Drivers) -> Result<LoweredFile, LowerError> {
     match language {
-        Language::Rust => frontend::rust::lower_file(text),
+        Language::Rust => frontend::rust::lower_file(text, drivers.rust()),
         Language::TypeScript { .. } | Language::JavaScript { .. } => {
-            frontend::ts::lower_file(text, language)
+            frontend::ts::lower_file(text, language, drivers.typescript())
         }
     }
 }
@@ -103,8 +109,22 @@ pub struct CheckOptions {
     /// Worker threads; `None` uses every available core.
     pub threads: Option<usize>,
     /// Parse every file, even those that contain none of the words any
-    /// finding needs (see `drivers::prefilter_words`).
+    /// finding needs (see `Drivers::prefilter_words`).
     pub no_prefilter: bool,
+    /// Driver files in the format of `rules/drivers/`, added to the
+    /// built-in ones.
+    pub drivers: Vec<PathBuf>,
+}
+
+impl CheckOptions {
+    fn load_drivers(&self) -> Result<std::borrow::Cow<'static, Drivers>, RunError> {
+        if self.drivers.is_empty() {
+            return Ok(std::borrow::Cow::Borrowed(Drivers::builtin()));
+        }
+        Drivers::with_user_files(&self.drivers)
+            .map(std::borrow::Cow::Owned)
+            .map_err(RunError)
+    }
 }
 
 impl CheckOptions {
@@ -147,13 +167,14 @@ pub fn check_text(path: &Path, text: String, options: &CheckOptions) -> Result<R
         path: discover::display_path(path),
         text,
     };
+    let drivers = options.load_drivers()?.into_owned();
     let worker = std::thread::Builder::new()
         .name("txlint-analysis".into())
         .stack_size(ANALYSIS_STACK_BYTES)
         .spawn({
             let options = options.clone();
             move || {
-                let mut diagnostics = check_source(&source);
+                let mut diagnostics = check_source_with(&source, &drivers);
                 options.apply(&mut diagnostics);
                 let mut report = Report {
                     files_scanned: 1,
@@ -188,13 +209,14 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
         .thread_name(|index| format!("txlint-analysis-{index}"))
         .build()
         .map_err(|err| RunError(format!("could not start the analysis threads: {err}")))?;
-    let prefilter = (!options.no_prefilter).then(Prefilter::new);
+    let drivers = options.load_drivers()?;
+    let prefilter = (!options.no_prefilter).then(|| Prefilter::new(&drivers));
     // Each file on its own, in parallel; `collect` keeps the sorted order,
     // so the report is the same bytes on any number of threads.
     let results: Vec<Result<Option<FileReport>, FileError>> = pool.install(|| {
         files
             .par_iter()
-            .map(|path| check_file(path, prefilter.as_ref()))
+            .map(|path| check_file(path, &drivers, prefilter.as_ref()))
             .collect()
     });
     Ok(assemble(files.len(), results, errors, options))
@@ -206,10 +228,10 @@ struct Prefilter {
 }
 
 impl Prefilter {
-    fn new() -> Prefilter {
+    fn new(drivers: &Drivers) -> Prefilter {
         let words = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(drivers::prefilter_words())
+            .build(drivers.prefilter_words())
             .expect("the prefilter words form a valid automaton");
         Prefilter { words }
     }
@@ -250,7 +272,11 @@ fn assemble(
 }
 
 /// Read and check one file; `None` when it has nothing to report.
-fn check_file(path: &Path, prefilter: Option<&Prefilter>) -> Result<Option<FileReport>, FileError> {
+fn check_file(
+    path: &Path,
+    drivers: &Drivers,
+    prefilter: Option<&Prefilter>,
+) -> Result<Option<FileReport>, FileError> {
     let file_error = |message: String| FileError {
         path: path.to_path_buf(),
         message,
@@ -280,8 +306,11 @@ fn check_file(path: &Path, prefilter: Option<&Prefilter>) -> Result<Option<FileR
                     path: path.to_path_buf(),
                     text,
                 };
-                let diagnostics = catch_unwind(AssertUnwindSafe(|| check_source(&source)))
-                    .map_err(|_| file_error("internal error while analysing this file".into()))?;
+                let diagnostics =
+                    catch_unwind(AssertUnwindSafe(|| check_source_with(&source, drivers)))
+                        .map_err(|_| {
+                            file_error("internal error while analysing this file".into())
+                        })?;
                 (source, diagnostics)
             }
             Err(err) => {
@@ -316,7 +345,7 @@ pub fn debug_flow(source: &SourceFile) -> String {
     let Some(language) = Language::from_path(&source.path) else {
         return String::from("// not a TypeScript, JavaScript or Rust file\n");
     };
-    match lower(&source.text, language) {
+    match lower(&source.text, language, Drivers::builtin()) {
         Ok(lowered) => lowered.flows.iter().map(flow::dot::to_dot).collect(),
         Err(error) => format!("// {}\n", error.message),
     }

@@ -31,7 +31,7 @@ enum Command {
   cat route.ts | txlint check --stdin-filename app/api/orders/route.ts
 
 Configuration is read from the nearest txlint.toml or .txlint.toml (keys:
-select, ignore, exclude, [severity]); flags override it.
+select, ignore, exclude, drivers, [severity]); flags override it.
 
 Exit codes: 0 nothing found, 1 diagnostics reported, 2 txlint could not do
 its job (bad arguments or configuration, unreadable paths).")]
@@ -91,6 +91,10 @@ struct CheckArgs {
     /// that a syntax error anywhere is reported).
     #[arg(long)]
     no_prefilter: bool,
+    /// Print diagnostics and nothing else (no summary, no notes on stderr
+    /// except errors).
+    #[arg(long, short)]
+    quiet: bool,
     /// When to use colour in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
@@ -201,7 +205,9 @@ fn check(args: CheckArgs) -> u8 {
     if let Some(path) = &args.write_baseline {
         return match baseline::write(&report, path) {
             Ok(count) => {
-                eprintln!("wrote {count} findings to {}", path.display());
+                if !args.quiet {
+                    eprintln!("wrote {count} findings to {}", path.display());
+                }
                 if report.errors.is_empty() {
                     EXIT_CLEAN
                 } else {
@@ -232,6 +238,7 @@ fn check(args: CheckArgs) -> u8 {
     let rendering = OutputOptions {
         color,
         width: terminal_width(),
+        quiet: args.quiet,
     };
     let mut rendered = Vec::new();
     let written = if args.statistics {
@@ -297,6 +304,7 @@ fn check_options(args: &CheckArgs, paths: &[PathBuf]) -> Result<CheckOptions, St
         severity: config.severity,
         threads: args.threads,
         no_prefilter: args.no_prefilter,
+        drivers: config.drivers,
     })
 }
 

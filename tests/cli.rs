@@ -708,3 +708,63 @@ fn baseline_reports_only_new_findings() {
             .contains("missing.json: could not read the baseline: no such file or directory")
     );
 }
+
+#[test]
+fn configuration_adds_drivers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("txlint")).expect("mkdir");
+    std::fs::write(
+        root.join("txlint/house-pool.toml"),
+        "# Our in-house pool wrapper.\nname = \"house-pool\"\nlanguage = \"typescript\"\n\n\
+         [[call]]\nmethod = \"checkout\"\neffect = \"acquire\"\nreceiver = \"pool\"\n\n\
+         [[call]]\nmethod = \"checkin\"\neffect = \"release\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("txlint.toml"),
+        "drivers = [\"txlint/house-pool.toml\"]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("report.ts"),
+        "export async function report(pool: HousePool) {\n  const conn = await pool.checkout()\n  \
+         const rows = await conn.query('SELECT 1')\n  conn.checkin()\n  return rows\n}\n",
+    )
+    .expect("write");
+    let output = txlint_in(root, &["check", "--format", "concise"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("report.ts:2:22: TX002 `conn`"),
+        "{}",
+        stdout(&output)
+    );
+
+    std::fs::write(
+        root.join("txlint/house-pool.toml"),
+        "name = \"house-pool\"\nlanguage = \"typescript\"\nmethods = []\n",
+    )
+    .expect("write");
+    let output = txlint_in(root, &["check"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("house-pool.toml:3:1: unknown field `methods`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn quiet_full_output_has_no_summary() {
+    let loud = stdout(&txlint(&["check", "--format", "full", BROKEN_ROUTE]));
+    let quiet = stdout(&txlint(&[
+        "check",
+        "--format",
+        "full",
+        "--quiet",
+        BROKEN_ROUTE,
+    ]));
+    assert!(loud.contains("found 2 diagnostics in 1 file"), "{loud}");
+    assert!(!quiet.contains("found 2 diagnostics"), "{quiet}");
+    assert!(quiet.contains("TX001 missing-rollback"), "{quiet}");
+}

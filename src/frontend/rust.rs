@@ -17,7 +17,7 @@ use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow};
 use crate::source::Span;
 
-pub(crate) fn lower_file(text: &str) -> Result<LoweredFile, LowerError> {
+pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredFile, LowerError> {
     // syn would strip these itself, shifting every offset; strip them here
     // and add the length back.
     let base = prefix_len(text);
@@ -25,7 +25,7 @@ pub(crate) fn lower_file(text: &str) -> Result<LoweredFile, LowerError> {
     let result = match parsed {
         Ok(file) => {
             let mut collector = Collector {
-                file: FileFacts::collect(&file),
+                file: FileFacts::collect(&file, vocabulary),
                 base,
                 owner: Vec::new(),
                 flows: Vec::new(),
@@ -78,13 +78,13 @@ fn lowercase_first(text: &str) -> String {
 }
 
 /// File-wide facts: `const NAME: &str = "SQL";` bindings.
-struct FileFacts {
+struct FileFacts<'v> {
     const_strings: Vec<(String, String)>,
-    vocabulary: &'static Vocabulary,
+    vocabulary: &'v Vocabulary,
 }
 
-impl FileFacts {
-    fn collect(file: &syn::File) -> FileFacts {
+impl<'v> FileFacts<'v> {
+    fn collect(file: &syn::File, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
         struct Consts(Vec<(String, String)>);
         impl<'ast> Visit<'ast> for Consts {
             fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
@@ -97,7 +97,7 @@ impl FileFacts {
         consts.visit_file(file);
         FileFacts {
             const_strings: consts.0,
-            vocabulary: Vocabulary::rust(),
+            vocabulary,
         }
     }
 
@@ -117,8 +117,8 @@ impl FileFacts {
 }
 
 /// Finds every function-like item and names it as a user would.
-struct Collector {
-    file: FileFacts,
+struct Collector<'v> {
+    file: FileFacts<'v>,
     base: usize,
     /// The enclosing `impl` type or trait, for `Type::method`.
     owner: Vec<String>,
@@ -126,7 +126,7 @@ struct Collector {
     too_deep: Option<Span>,
 }
 
-impl Collector {
+impl Collector<'_> {
     fn name(&self, ident: &syn::Ident) -> String {
         match self.owner.last() {
             Some(owner) => format!("{owner}::{ident}"),
@@ -151,7 +151,7 @@ enum FnBody<'a> {
     Expr(&'a Expr),
 }
 
-impl<'ast> Visit<'ast> for Collector {
+impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_fn(&mut self, item: &'ast ItemFn) {
         self.lower(
             self.name(&item.sig.ident),
@@ -253,7 +253,7 @@ enum Value {
 }
 
 struct Lowerer<'a> {
-    file: &'a FileFacts,
+    file: &'a FileFacts<'a>,
     base: usize,
     builder: FlowBuilder,
     /// Handles this function holds by value (bound from a `begin()` or a
@@ -271,7 +271,7 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(file: &'a FileFacts, base: usize, name: String, span: SynSpan) -> Self {
+    fn new(file: &'a FileFacts<'a>, base: usize, name: String, span: SynSpan) -> Self {
         let mut builder = FlowBuilder::new(name, to_span(base, span));
         builder.set_error_model(ErrorModel::ResultReturns);
         Lowerer {

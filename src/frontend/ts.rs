@@ -25,7 +25,11 @@ fn span_of(span: SwcSpan) -> Span {
     )
 }
 
-pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, LowerError> {
+pub(crate) fn lower_file(
+    text: &str,
+    language: Language,
+    vocabulary: &Vocabulary,
+) -> Result<LoweredFile, LowerError> {
     let syntax = match language {
         Language::Rust => {
             return Err(LowerError {
@@ -53,7 +57,7 @@ pub(crate) fn lower_file(text: &str, language: Language) -> Result<LoweredFile, 
     let program = parser.parse_program().map_err(|err| syntax_error(&err))?;
     let recovered_error = parser.take_errors().first().map(syntax_error);
 
-    let file = FileFacts::collect(&program);
+    let file = FileFacts::collect(&program, vocabulary);
     let mut collector = Collector {
         file: &file,
         prefix: Vec::new(),
@@ -105,20 +109,20 @@ fn syntax_error(err: &swc_ecma_parser::error::Error) -> LowerError {
 }
 
 /// File-wide facts the lowering of each function needs.
-struct FileFacts {
+struct FileFacts<'v> {
     /// `const NAME = 'text'` bindings, for SQL passed by name.
     const_strings: HashMap<String, String>,
     /// Variables bound to `new Pool(...)`.
     pool_variables: HashSet<String>,
-    vocabulary: &'static Vocabulary,
+    vocabulary: &'v Vocabulary,
 }
 
-impl FileFacts {
-    fn collect(program: &Program) -> FileFacts {
+impl<'v> FileFacts<'v> {
+    fn collect(program: &Program, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
         let mut facts = FileFacts {
             const_strings: HashMap::new(),
             pool_variables: HashSet::new(),
-            vocabulary: Vocabulary::typescript(),
+            vocabulary,
         };
         program.visit_with(&mut facts);
         facts
@@ -162,7 +166,7 @@ impl FileFacts {
     }
 }
 
-impl Visit for FileFacts {
+impl Visit for FileFacts<'_> {
     fn visit_var_decl(&mut self, decl: &VarDecl) {
         for declarator in &decl.decls {
             let (Pat::Ident(name), Some(init)) = (&declarator.name, &declarator.init) else {
@@ -198,7 +202,7 @@ impl Visit for FileFacts {
 
 /// Finds every function-like node, names it as a user would, and lowers it.
 struct Collector<'a> {
-    file: &'a FileFacts,
+    file: &'a FileFacts<'a>,
     /// Enclosing class or object names, for `Class.method`.
     prefix: Vec<String>,
     flows: Vec<FnFlow>,
@@ -558,7 +562,7 @@ fn is_quiet_constructor(class: &str) -> bool {
 
 /// Lowers one function body into the builder.
 struct Lowerer<'a> {
-    file: &'a FileFacts,
+    file: &'a FileFacts<'a>,
     builder: FlowBuilder,
     /// Names declared in this function (parameters included): assigning to
     /// anything else stores outside the function.
@@ -582,7 +586,7 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(file: &'a FileFacts, name: String, span: Span) -> Self {
+    fn new(file: &'a FileFacts<'a>, name: String, span: Span) -> Self {
         Lowerer {
             file,
             builder: FlowBuilder::new(name, span),
@@ -1744,7 +1748,7 @@ impl<'a> Lowerer<'a> {
 /// included): which it releases, rolls back, commits. Used for evidence
 /// that `connect()` returned a pooled client, and for closures.
 pub(crate) struct EffectScan<'a> {
-    file: &'a FileFacts,
+    file: &'a FileFacts<'a>,
     effects: BTreeSet<(String, EndEffect)>,
 }
 
@@ -1756,7 +1760,7 @@ enum EndEffect {
 }
 
 impl<'a> EffectScan<'a> {
-    fn of<N: VisitWith<Self>>(file: &'a FileFacts, node: &N) -> BTreeSet<(String, EndEffect)> {
+    fn of<N: VisitWith<Self>>(file: &'a FileFacts<'a>, node: &N) -> BTreeSet<(String, EndEffect)> {
         let mut scan = EffectScan {
             file,
             effects: BTreeSet::new(),

@@ -64,6 +64,9 @@ pub(crate) fn write(
             error.message
         )?;
     }
+    if options.quiet {
+        return Ok(());
+    }
     writeln!(out, "{}", style.bold(&summary(report)))
 }
 
@@ -268,7 +271,11 @@ mod tests {
 
     fn render(report: &Report, color: bool) -> String {
         let mut out = Vec::new();
-        let options = OutputOptions { color, width: 100 };
+        let options = OutputOptions {
+            color,
+            width: 100,
+            quiet: false,
+        };
         super::write(report, &options, &mut out).expect("writes to a Vec");
         String::from_utf8(out).expect("full output is UTF-8")
     }
@@ -371,6 +378,7 @@ mod tests {
         let options = OutputOptions {
             color: false,
             width: 0,
+            quiet: false,
         };
         super::write(&report, &options, &mut out).expect("writes to a Vec");
     }

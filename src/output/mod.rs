@@ -34,6 +34,8 @@ pub struct OutputOptions {
     pub color: bool,
     /// Columns to wrap the `full` rendering at.
     pub width: usize,
+    /// Diagnostics and nothing else (no summary line in `full`).
+    pub quiet: bool,
 }
 
 /// Writes `report` in `format` to `out`.
@@ -286,6 +288,7 @@ mod tests {
         let options = OutputOptions {
             color: false,
             width: 80,
+            quiet: false,
         };
         for format in [
             Format::Full,
