@@ -117,6 +117,11 @@ impl FlowBuilder {
         handle.returns_to_pool_on_drop |= returns_to_pool;
     }
 
+    /// The handle is a pool (see `Handle::pool`).
+    pub fn mark_pool(&mut self, handle: HandleId) {
+        self.handles[handle].pool = true;
+    }
+
     pub fn set_error_model(&mut self, model: ErrorModel) {
         self.error_model = model;
     }
@@ -153,6 +158,7 @@ impl FlowBuilder {
             name: name.to_string(),
             rolls_back_on_drop: false,
             returns_to_pool_on_drop: false,
+            pool: false,
         });
         self.handle_ids.insert(name.to_string(), id);
         id

@@ -57,6 +57,10 @@ pub(crate) struct Handle {
     /// Dropping the handle gives it back to its pool (Rust's pooled
     /// connections): nothing to release by hand.
     pub returns_to_pool_on_drop: bool,
+    /// The handle is a pool, not a connection: each statement sent through
+    /// it may run on a different connection, so transactions on it are
+    /// meaningless.
+    pub pool: bool,
 }
 
 /// How control leaves the function along an exit edge.

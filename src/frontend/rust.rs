@@ -1038,6 +1038,11 @@ impl<'a> Lowerer<'a> {
     /// a `BEGIN` only once the call succeeded.
     fn run_sql(&mut self, place: &str, sql: &str, span: Span) -> Value {
         let statements = transaction_statements(sql);
+        if self.file.vocabulary.is_pool_name(place) {
+            // `pool.execute("BEGIN")`: transaction statements on a pool.
+            let handle = self.builder.handle(place);
+            self.builder.mark_pool(handle);
+        }
         self.event(EventKind::Use, place, span);
         let begins = statements.last() == Some(&TxStatement::Begin);
         for statement in &statements {

@@ -1559,8 +1559,13 @@ impl<'a> Lowerer<'a> {
         let quiet = path.as_deref().is_some_and(is_quiet_call);
         self.args(args, quiet);
         if vocabulary.is_sql_method(method)
-            && let Some(place) = receiver_place.filter(|p| !self.looks_like_pool(p))
+            && let Some(place) = receiver_place
         {
+            if self.looks_like_pool(&place) {
+                // `pool.query('BEGIN')`: transaction statements on a pool.
+                let handle = self.builder.handle(&place);
+                self.builder.mark_pool(handle);
+            }
             let first = args.first().map(|a| unwrap(&a.expr));
             if let Some(Expr::New(new)) = first
                 && expr_path(&new.callee).is_some_and(|class| vocabulary.is_submittable(&class))

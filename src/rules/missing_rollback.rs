@@ -21,7 +21,8 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
     for (handle, handle_facts) in facts.handles.iter().enumerate() {
         let handle = &flow.handles[handle];
         // Dropping a transaction object rolls it back: error exits are safe.
-        if handle_facts.truncated || handle.rolls_back_on_drop {
+        // A pool holds no transaction; TX004 reports statements sent to one.
+        if handle_facts.truncated || handle.rolls_back_on_drop || handle.pool {
             continue;
         }
         let mut bad: Vec<&ExitFact> = handle_facts

@@ -5,6 +5,7 @@
 mod missing_release;
 mod missing_rollback;
 mod parse_error;
+mod transaction_on_pool;
 mod unterminated_transaction;
 mod unused_suppression;
 
@@ -30,6 +31,7 @@ pub static RULES: &[Rule] = &[
     parse_error::RULE,
     missing_rollback::RULE,
     missing_release::RULE,
+    transaction_on_pool::RULE,
     unterminated_transaction::RULE,
     unused_suppression::RULE,
 ];
