@@ -359,7 +359,12 @@ impl FlowBuilder {
                     EdgeKind::LeaveFinally(completion),
                     None,
                 );
-                self.jump(resume, jump, self.frames.len());
+                match jump {
+                    // Falling out of this `try` goes on right after it,
+                    // inside whatever encloses it: no frame is crossed.
+                    Jump::Next(after) => self.edge(resume, after, EdgeKind::Normal, None),
+                    other => self.jump(resume, other, self.frames.len()),
+                }
             }
         }
         self.current = frame.after;
@@ -691,6 +696,48 @@ mod tests {
                     ExitKind::Normal,
                     ExitHow::EndOfBody,
                     Holding::NotOwned,
+                    TxState::None
+                ),
+                (
+                    ExitKind::Normal,
+                    ExitHow::EndOfBody,
+                    Holding::Released,
+                    TxState::None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn falling_out_of_an_inner_finally_does_not_run_the_outer_one() {
+        // try { try { mayThrow } finally { } ; mayThrow } finally { release }
+        let mut b = FlowBuilder::new("f".into(), at(0));
+        let client = acquired(&mut b);
+        let outer = b.try_start(None, true);
+        let inner = b.try_start(None, true);
+        b.may_throw(at(2));
+        b.try_catch(&inner);
+        b.try_finally(&inner);
+        b.try_end(inner);
+        b.may_throw(at(3));
+        b.try_catch(&outer);
+        b.try_finally(&outer);
+        b.event(EventKind::Release, client, at(4));
+        b.try_end(outer);
+        let flow = b.finish(at(5));
+        let facts = analyze(&flow);
+        assert!(
+            facts.handles[0].double_releases.is_empty(),
+            "{:?}",
+            facts.handles[0].double_releases
+        );
+        assert_eq!(
+            exits(&flow),
+            vec![
+                (
+                    ExitKind::Error,
+                    ExitHow::Exception,
+                    Holding::Released,
                     TxState::None
                 ),
                 (

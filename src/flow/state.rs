@@ -48,6 +48,8 @@ pub(crate) struct Witness {
     pub raised_after_begin: Option<Span>,
     /// The most recent catch clause the path went through.
     pub caught_by: Option<Span>,
+    /// Where the handle was released on this path.
+    pub released_at: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -82,6 +84,13 @@ pub(crate) struct ExitFact {
     pub witness: Witness,
 }
 
+/// A handle released a second time on one path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DoubleRelease {
+    pub first: Span,
+    pub second: Span,
+}
+
 /// A held handle was acquired again before being released: the earlier
 /// client is lost.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +103,7 @@ pub(crate) struct Overwrite {
 pub(crate) struct HandleFacts {
     pub exits: Vec<ExitFact>,
     pub overwrites: Vec<Overwrite>,
+    pub double_releases: Vec<DoubleRelease>,
     /// The pass stopped tracking some paths to stay bounded; rules that need
     /// every path should stay silent.
     pub truncated: bool,
@@ -249,11 +259,23 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
                 key.tx = TxState::Ended;
             }
         }
-        EventKind::Release => {
-            if key.holding == Holding::Acquired {
+        EventKind::Release => match key.holding {
+            Holding::Acquired => {
                 key.holding = Holding::Released;
+                state.witness.released_at = Some(span);
             }
-        }
+            Holding::Released => {
+                let first = state.witness.released_at.unwrap_or(span);
+                let double = DoubleRelease {
+                    first,
+                    second: span,
+                };
+                if !facts.double_releases.contains(&double) {
+                    facts.double_releases.push(double);
+                }
+            }
+            Holding::NotOwned | Holding::Escaped => {}
+        },
         EventKind::Escape => {
             if key.holding == Holding::Acquired {
                 key.holding = Holding::Escaped;

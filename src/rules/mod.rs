@@ -2,6 +2,7 @@
 //! function over a function's flow and the engine's facts about it; it never
 //! sees a parser type and never prints.
 
+mod double_release;
 mod missing_release;
 mod missing_rollback;
 mod parse_error;
@@ -33,6 +34,7 @@ pub static RULES: &[Rule] = &[
     missing_release::RULE,
     transaction_on_pool::RULE,
     unterminated_transaction::RULE,
+    double_release::RULE,
     unused_suppression::RULE,
 ];
 
