@@ -31,6 +31,9 @@ pub(crate) enum EventKind {
     /// The place (a handle or any variable that a branch tests) is assigned
     /// a value of which this much is known.
     Assign(Known),
+    /// A transaction statement on the handle whose promise nobody awaits:
+    /// what follows runs before it finishes, and its failure is lost.
+    Unawaited,
     /// The handle leaves the function's care: returned, stored outside.
     Escape,
     /// Handed to a call or closure that may release it: releasing is no

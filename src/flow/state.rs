@@ -295,7 +295,7 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
                 };
             }
         }
-        EventKind::Use | EventKind::Assign(_) => {}
+        EventKind::Use | EventKind::Assign(_) | EventKind::Unawaited => {}
     }
 }
 

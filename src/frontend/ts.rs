@@ -583,6 +583,8 @@ struct Lowerer<'a> {
     /// Catch clause parameters: a caught error is an object in practice, so
     /// `failure = err` makes `if (failure)` true.
     caught_errors: HashSet<String>,
+    /// The call an expression statement makes and drops the result of.
+    floating_call: Option<Span>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -599,6 +601,7 @@ impl<'a> Lowerer<'a> {
             module_scope: false,
             local_functions: HashMap::new(),
             caught_errors: HashSet::new(),
+            floating_call: None,
         }
     }
 
@@ -731,7 +734,17 @@ impl<'a> Lowerer<'a> {
         match stmt {
             Stmt::Block(block) => self.stmts(block.stmts.iter()),
             Stmt::Expr(expr) => {
+                // A call whose promise the statement drops (`client.query('COMMIT');`).
+                self.floating_call = match unwrap(&expr.expr) {
+                    Expr::Unary(UnaryExpr {
+                        op: UnaryOp::Void,
+                        arg,
+                        ..
+                    }) => floating_call(arg),
+                    other => floating_call(other),
+                };
                 let value = self.expr(&expr.expr);
+                self.floating_call = None;
                 self.discard(value);
             }
             Stmt::Decl(Decl::Var(decl)) => self.var_decl(decl),
@@ -1637,6 +1650,9 @@ impl<'a> Lowerer<'a> {
     /// happens only if the call succeeds; ending one counts even if the call
     /// throws (the connection is no longer usable for it).
     fn transaction_statements(&mut self, place: &str, statements: &[TxStatement], span: Span) {
+        if !statements.is_empty() && self.floating_call == Some(span) {
+            self.handle_event(EventKind::Unawaited, place, span);
+        }
         let begins = statements.last() == Some(&TxStatement::Begin);
         if !begins {
             for statement in statements {
@@ -1854,6 +1870,23 @@ fn inline_callback(expr: &Expr) -> Option<InlineCallback<'_>> {
         }),
         _ => None,
     }
+}
+
+/// The span of a call whose result an expression statement drops, unless it
+/// passes a callback (`client.query('BEGIN', (err) => ..)` is the callback
+/// API, not a dropped promise). Only transaction statements are asked
+/// about, and they take no parameters: a trailing name is a callback too.
+fn floating_call(expr: &Expr) -> Option<Span> {
+    let Expr::Call(call) = unwrap(expr) else {
+        return None;
+    };
+    let callback = call.args.last().is_some_and(|arg| {
+        matches!(
+            unwrap(&arg.expr),
+            Expr::Arrow(_) | Expr::Fn(_) | Expr::Ident(_)
+        )
+    });
+    (!callback).then(|| span_of(call.span))
 }
 
 /// Strip parentheses and TypeScript-only wrappers.

@@ -3,6 +3,7 @@
 //! sees a parser type and never prints.
 
 mod double_release;
+mod floating_transaction_statement;
 mod missing_release;
 mod missing_rollback;
 mod parse_error;
@@ -35,6 +36,7 @@ pub static RULES: &[Rule] = &[
     transaction_on_pool::RULE,
     unterminated_transaction::RULE,
     double_release::RULE,
+    floating_transaction_statement::RULE,
     unused_suppression::RULE,
 ];
 

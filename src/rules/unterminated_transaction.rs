@@ -21,9 +21,11 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
     for (handle_id, handle_facts) in facts.handles.iter().enumerate() {
         let handle = &flow.handles[handle_id];
         // A pool holds no transaction; TX004 reports statements sent to one.
-        if handle_facts.truncated || handle.pool {
+        // Untracked handles (most places) have no exits: nothing to scan.
+        if handle_facts.truncated || handle.pool || handle_facts.exits.is_empty() {
             continue;
         }
+        let ends_somewhere = ends_transaction_somewhere(flow, handle_id);
         let mut open: Vec<&ExitFact> = handle_facts
             .exits
             .iter()
@@ -42,7 +44,7 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
             .filter(|exit| {
                 handle.rolls_back_on_drop
                     || matches!(exit.holding, Holding::Acquired | Holding::Released)
-                    || ends_transaction_somewhere(flow, handle_id)
+                    || ends_somewhere
             })
             .collect();
         open.sort_by_key(|exit| (exit.begun_at, exit.how == ExitHow::EndOfBody, exit.at));
