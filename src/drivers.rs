@@ -73,6 +73,9 @@ pub(crate) struct PoolShape {
     pub factories: Vec<String>,
     #[serde(default)]
     pub constructors: Vec<String>,
+    /// Constructor options that bound the wait for a free connection.
+    #[serde(default)]
+    pub timeout_options: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -282,6 +285,15 @@ impl Vocabulary {
             .iter()
             .flat_map(|d| &d.pool.factories)
             .any(|f| f == function)
+    }
+
+    /// Whether an option of a pool's constructor bounds the wait for a
+    /// connection.
+    pub fn is_pool_timeout_option(&self, key: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.pool.timeout_options)
+            .any(|o| o == key)
     }
 
     pub fn is_pool_constructor(&self, class: &str) -> bool {

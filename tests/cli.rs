@@ -47,21 +47,25 @@ fn findings_exit_one_in_concise_lines() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
     assert!(
-        lines[0].starts_with(&format!("{BROKEN_ROUTE}:72:")),
+        lines[0].starts_with(&format!("{BROKEN_ROUTE}:6:14: TX008 pool `pool`")),
         "{text}"
     );
     assert!(
-        lines[0].contains(": TX002 `client` is checked out of the pool"),
+        lines[1].starts_with(&format!("{BROKEN_ROUTE}:72:")),
         "{text}"
     );
     assert!(
-        lines[1].starts_with(&format!("{BROKEN_ROUTE}:73:")),
+        lines[1].contains(": TX002 `client` is checked out of the pool"),
         "{text}"
     );
     assert!(
-        lines[1].contains(": TX001 transaction begun on `client`"),
+        lines[2].starts_with(&format!("{BROKEN_ROUTE}:73:")),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains(": TX001 transaction begun on `client`"),
         "{text}"
     );
 }
@@ -70,7 +74,7 @@ fn findings_exit_one_in_concise_lines() {
 fn piped_output_defaults_to_concise() {
     let output = txlint(&["check", BROKEN_ROUTE]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stdout(&output).starts_with(&format!("{BROKEN_ROUTE}:72:")));
+    assert!(stdout(&output).starts_with(&format!("{BROKEN_ROUTE}:6:")));
 }
 
 #[test]
@@ -81,8 +85,10 @@ fn json_follows_the_documented_schema() {
     assert_eq!(json["tool"], "txlint");
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
     let diagnostics = json["diagnostics"].as_array().expect("diagnostics array");
-    assert_eq!(diagnostics.len(), 2);
-    let first = &diagnostics[0];
+    assert_eq!(diagnostics.len(), 3);
+    assert_eq!(diagnostics[0]["code"], "TX008");
+    assert_eq!(diagnostics[0]["severity"], "warning");
+    let first = &diagnostics[1];
     assert_eq!(first["code"], "TX002");
     assert_eq!(first["rule"], "missing-release");
     assert_eq!(first["severity"], "error");
@@ -95,7 +101,7 @@ fn json_follows_the_documented_schema() {
     assert_eq!(json["errors"], serde_json::json!([]));
     assert_eq!(
         json["summary"],
-        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 2})
+        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 3})
     );
 }
 
@@ -112,6 +118,7 @@ fn json_offsets_point_at_the_spanned_text() {
         match diagnostic["code"].as_str() {
             Some("TX001") => assert_eq!(spanned, "client.query('BEGIN')"),
             Some("TX002") => assert_eq!(spanned, "pool.connect()"),
+            Some("TX008") => assert_eq!(spanned, "new Pool(getDatabaseConfig())"),
             other => panic!("unexpected code {other:?}"),
         }
     }
@@ -346,7 +353,7 @@ fn bad_input_is_reported_and_the_run_goes_on() {
     assert!(!text.contains("empty.ts"), "{text}");
     assert!(!text.contains("generated.ts"), "{text}");
     let lines = text.lines().count();
-    assert_eq!(lines, 5, "{text}");
+    assert_eq!(lines, 6, "{text}");
 }
 
 #[test]
@@ -392,7 +399,11 @@ fn dependency_and_hidden_folders_are_skipped_but_named_files_are_not() {
     let paths: Vec<&str> = text.lines().filter_map(|l| l.split(':').next()).collect();
     assert_eq!(
         paths,
-        vec!["app/[id]/route.ts", "app/[id]/route.ts"],
+        vec![
+            "app/[id]/route.ts",
+            "app/[id]/route.ts",
+            "app/[id]/route.ts"
+        ],
         "{text}"
     );
 
@@ -401,7 +412,7 @@ fn dependency_and_hidden_folders_are_skipped_but_named_files_are_not() {
         &["check", "--format", "concise", "node_modules/pkg/route.ts"],
     );
     assert!(
-        stdout(&output).starts_with("node_modules/pkg/route.ts:72:"),
+        stdout(&output).contains("node_modules/pkg/route.ts:72:"),
         "{}",
         stdout(&output)
     );
@@ -526,7 +537,7 @@ fn select_and_ignore_filter_codes() {
         "--format",
         "concise",
         "--ignore",
-        "TX001,TX002",
+        "TX001,TX002,TX008",
         BROKEN_ROUTE,
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -551,7 +562,7 @@ fn configuration_file_is_found_and_checked() {
     std::fs::write(root.join("legacy/route.ts"), &broken).expect("write");
     std::fs::write(
         root.join("txlint.toml"),
-        "ignore = [\"TX001\"]\nexclude = [\"legacy\"]\n[severity]\nTX002 = \"warning\"\n",
+        "ignore = [\"TX001\", \"TX008\"]\nexclude = [\"legacy\"]\n[severity]\nTX002 = \"warning\"\n",
     )
     .expect("write");
 
@@ -601,7 +612,11 @@ fn stdin_is_checked_as_the_named_file() {
     );
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(text.starts_with("app/api/orders/route.ts:72:"), "{text}");
+    assert!(
+        text.starts_with("app/api/orders/route.ts:6:14: TX008"),
+        "{text}"
+    );
+    assert!(text.contains("app/api/orders/route.ts:72:"), "{text}");
 
     let output = txlint_with_stdin(dir, &["check", "--stdin-filename", "notes.md"], b"# notes");
     assert_eq!(output.status.code(), Some(2));
@@ -612,13 +627,13 @@ fn stdin_is_checked_as_the_named_file() {
 fn exit_zero_statistics_and_output_file() {
     let output = txlint(&["check", "--exit-zero", "--format", "concise", BROKEN_ROUTE]);
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stdout(&output).lines().count(), 2);
+    assert_eq!(stdout(&output).lines().count(), 3);
 
     let output = txlint(&["check", "--statistics", "fixtures/ts/nextjs"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stdout(&output),
-        "    7  TX002  missing-release\n    5  TX001  missing-rollback\n"
+        "    7  TX002  missing-release\n    5  TX001  missing-rollback\n    5  TX008  pool-config\n"
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -636,7 +651,7 @@ fn exit_zero_statistics_and_output_file() {
     assert_eq!(stdout(&output), "");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("JSON");
-    assert_eq!(json["summary"]["diagnostics"], 2);
+    assert_eq!(json["summary"]["diagnostics"], 3);
 }
 
 #[test]
@@ -649,7 +664,7 @@ fn baseline_reports_only_new_findings() {
 
     let output = txlint_in(root, &["check", "--write-baseline", "baseline.json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("wrote 2 findings to baseline.json"));
+    assert!(stderr(&output).contains("wrote 3 findings to baseline.json"));
 
     let output = txlint_in(
         root,
@@ -764,7 +779,7 @@ fn quiet_full_output_has_no_summary() {
         "--quiet",
         BROKEN_ROUTE,
     ]));
-    assert!(loud.contains("found 2 diagnostics in 1 file"), "{loud}");
-    assert!(!quiet.contains("found 2 diagnostics"), "{quiet}");
+    assert!(loud.contains("found 3 diagnostics in 1 file"), "{loud}");
+    assert!(!quiet.contains("found 3 diagnostics"), "{quiet}");
     assert!(quiet.contains("TX001 missing-rollback"), "{quiet}");
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::{
     Block, BlockId, CompletionId, Edge, EdgeKind, ErrorModel, Event, EventKind, ExitHow, ExitKind,
-    FnFlow, Guard, Handle, HandleId,
+    FnFlow, Guard, Handle, HandleId, PoolConstruction,
 };
 use crate::source::Span;
 
@@ -70,6 +70,7 @@ pub(crate) struct FlowBuilder {
     span: Span,
     errors_end_run: bool,
     error_model: ErrorModel,
+    pools: Vec<PoolConstruction>,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
     handle_ids: HashMap<String, HandleId>,
@@ -89,6 +90,7 @@ impl FlowBuilder {
             span,
             errors_end_run: false,
             error_model: ErrorModel::Exceptions,
+            pools: Vec::new(),
             blocks: Vec::new(),
             handles: Vec::new(),
             handle_ids: HashMap::new(),
@@ -115,6 +117,11 @@ impl FlowBuilder {
         let handle = &mut self.handles[handle];
         handle.rolls_back_on_drop |= rolls_back;
         handle.returns_to_pool_on_drop |= returns_to_pool;
+    }
+
+    /// A pool is constructed in this function.
+    pub fn pool_construction(&mut self, pool: PoolConstruction) {
+        self.pools.push(pool);
     }
 
     /// The handle is a pool (see `Handle::pool`).
@@ -477,6 +484,7 @@ impl FlowBuilder {
             span: self.span,
             errors_end_run: self.errors_end_run,
             error_model: self.error_model,
+            pools: self.pools,
             blocks: self.blocks,
             handles: self.handles,
             entry: 0,

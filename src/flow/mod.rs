@@ -182,6 +182,19 @@ pub(crate) enum ExitKind {
     Error,
 }
 
+/// A connection pool constructed in a function (`new Pool({...})`), with
+/// what its visible configuration says; `None` is "cannot tell from here".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PoolConstruction {
+    pub span: Span,
+    /// The variable or field that holds it, if any.
+    pub name: Option<String>,
+    /// Whether waiting for a free connection is bounded by an option.
+    pub bounded_wait: Option<bool>,
+    /// Whether the file listens for the pool's `'error'` event.
+    pub error_listener: Option<bool>,
+}
+
 /// How errors leave a function in its language, for the words of a label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ErrorModel {
@@ -203,6 +216,8 @@ pub(crate) struct FnFlow {
     /// runs when it fails).
     pub errors_end_run: bool,
     pub error_model: ErrorModel,
+    /// Pools constructed here.
+    pub pools: Vec<PoolConstruction>,
     pub blocks: Vec<Block>,
     pub handles: Vec<Handle>,
     pub entry: BlockId,

@@ -12,7 +12,7 @@ use swc_ecma_visit::{Visit, VisitWith};
 use super::{LowerError, LoweredFile, MAX_NESTING};
 use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
 use crate::flow::build::{BreakableKind, FlowBuilder};
-use crate::flow::{EventKind, ExitKind, FnFlow, Guard, Known, Test};
+use crate::flow::{EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, Test};
 use crate::source::{Language, Span};
 
 /// swc reserves position 0; the file starts at 1.
@@ -114,6 +114,8 @@ struct FileFacts<'v> {
     const_strings: HashMap<String, String>,
     /// Variables bound to `new Pool(...)`.
     pool_variables: HashSet<String>,
+    /// Places with an `'error'` listener (`pool.on('error', ..)`).
+    error_listeners: HashSet<String>,
     vocabulary: &'v Vocabulary,
 }
 
@@ -122,6 +124,7 @@ impl<'v> FileFacts<'v> {
         let mut facts = FileFacts {
             const_strings: HashMap::new(),
             pool_variables: HashSet::new(),
+            error_listeners: HashSet::new(),
             vocabulary,
         };
         program.visit_with(&mut facts);
@@ -167,6 +170,23 @@ impl<'v> FileFacts<'v> {
 }
 
 impl Visit for FileFacts<'_> {
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        if let Callee::Expr(callee) = &call.callee
+            && let Some((receiver, method)) = member_parts(callee)
+            && matches!(method, "on" | "once" | "addListener" | "prependListener")
+            && call
+                .args
+                .first()
+                .and_then(|a| literal_text(&a.expr))
+                .as_deref()
+                == Some("error")
+            && let Some(place) = place_of(receiver)
+        {
+            self.error_listeners.insert(place);
+        }
+        call.visit_children_with(self);
+    }
+
     fn visit_var_decl(&mut self, decl: &VarDecl) {
         for declarator in &decl.decls {
             let (Pat::Ident(name), Some(init)) = (&declarator.name, &declarator.init) else {
@@ -585,6 +605,9 @@ struct Lowerer<'a> {
     caught_errors: HashSet<String>,
     /// The call an expression statement makes and drops the result of.
     floating_call: Option<Span>,
+    /// The place the expression being lowered is assigned to, for naming a
+    /// pool constructed there.
+    assigned_to: Option<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -602,6 +625,7 @@ impl<'a> Lowerer<'a> {
             local_functions: HashMap::new(),
             caught_errors: HashSet::new(),
             floating_call: None,
+            assigned_to: None,
         }
     }
 
@@ -1036,7 +1060,13 @@ impl<'a> Lowerer<'a> {
                 return;
             }
         }
+        // `const pool = new Pool(..)` names the pool it constructs.
+        self.assigned_to = match (&declarator.name, unwrap(init)) {
+            (Pat::Ident(name), Expr::New(_)) => Some(name.id.sym.to_string()),
+            _ => None,
+        };
         let value = self.expr(init);
+        self.assigned_to = None;
         match &declarator.name {
             Pat::Ident(name) => {
                 self.assign(&name.id.sym, &value, Some(init), init.span());
@@ -1061,6 +1091,55 @@ impl<'a> Lowerer<'a> {
             }
             other => self.escape(other, value_span),
         }
+    }
+
+    /// `new Pool({..})`: record what its visible options say.
+    fn pool_construction(&mut self, new: &NewExpr, name: Option<String>) {
+        let vocabulary = self.file.vocabulary;
+        if !callee_name(&new.callee).is_some_and(|class| vocabulary.is_pool_constructor(class)) {
+            return;
+        }
+        let options = new.args.as_ref().and_then(|args| args.first());
+        let bounded_wait = match options.map(|o| unwrap(&o.expr)) {
+            // No options: the driver's defaults, which wait forever.
+            None => Some(false),
+            Some(Expr::Object(object)) => {
+                let mut spread = false;
+                let mut bounded = false;
+                for prop in &object.props {
+                    match prop {
+                        PropOrSpread::Spread(_) => spread = true,
+                        PropOrSpread::Prop(prop) => {
+                            let key = match &**prop {
+                                Prop::KeyValue(kv) => prop_name(&kv.key),
+                                Prop::Shorthand(ident) => ident.sym.to_string(),
+                                _ => continue,
+                            };
+                            bounded |= vocabulary.is_pool_timeout_option(&key);
+                        }
+                    }
+                }
+                // Options spread from elsewhere may bound it: cannot tell.
+                if bounded {
+                    Some(true)
+                } else if spread {
+                    None
+                } else {
+                    Some(false)
+                }
+            }
+            // Options from a call or a variable: cannot tell.
+            Some(_) => None,
+        };
+        let error_listener = name
+            .as_ref()
+            .map(|name| self.file.error_listeners.contains(name));
+        self.builder.pool_construction(PoolConstruction {
+            span: span_of(new.span),
+            name,
+            bounded_wait,
+            error_listener,
+        });
     }
 
     /// A checked-out client that is not kept (`await pool.connect();` as a
@@ -1232,6 +1311,8 @@ impl<'a> Lowerer<'a> {
             },
             Expr::OptChain(chain) => self.opt_chain(chain),
             Expr::New(new) => {
+                let assigned_to = self.assigned_to.take();
+                self.pool_construction(new, assigned_to);
                 self.expr(&new.callee);
                 let quiet = expr_path(&new.callee).is_some_and(|class| {
                     is_quiet_constructor(&class) || self.file.vocabulary.is_submittable(&class)
@@ -1258,7 +1339,17 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
             Expr::Assign(assign) => {
+                self.assigned_to = match (&assign.left, unwrap(&assign.right)) {
+                    (AssignTarget::Simple(SimpleAssignTarget::Ident(name)), Expr::New(_)) => {
+                        Some(name.id.sym.to_string())
+                    }
+                    (AssignTarget::Simple(SimpleAssignTarget::Member(member)), Expr::New(_)) => {
+                        member_place(member)
+                    }
+                    _ => None,
+                };
                 let value = self.expr(&assign.right);
+                self.assigned_to = None;
                 let assigned = (assign.op == AssignOp::Assign).then_some(&*assign.right);
                 let target = match &assign.left {
                     AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
@@ -1618,6 +1709,11 @@ impl<'a> Lowerer<'a> {
                     self.handle_event(EventKind::Rollback, &place, span);
                 }
                 self.handle_event(EventKind::Release, &place, span);
+                Value::Nothing
+            }
+            // `pool.end()` shuts the pool down; it is no connection's end.
+            (Effect::Discard, Some(place)) if self.looks_like_pool(&place) => {
+                self.builder.may_throw(span);
                 Value::Nothing
             }
             (Effect::Discard, Some(place)) => {

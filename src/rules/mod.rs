@@ -7,6 +7,7 @@ mod floating_transaction_statement;
 mod missing_release;
 mod missing_rollback;
 mod parse_error;
+mod pool_config;
 mod transaction_on_pool;
 mod unterminated_transaction;
 mod unused_suppression;
@@ -37,6 +38,7 @@ pub static RULES: &[Rule] = &[
     unterminated_transaction::RULE,
     double_release::RULE,
     floating_transaction_statement::RULE,
+    pool_config::RULE,
     unused_suppression::RULE,
 ];
 
