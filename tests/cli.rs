@@ -47,27 +47,19 @@ fn findings_exit_one_in_concise_lines() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "{text}");
-    assert!(
-        lines[0].starts_with(&format!("{BROKEN_ROUTE}:6:14: TX008 pool `pool`")),
-        "{text}"
-    );
-    assert!(
-        lines[1].starts_with(&format!("{BROKEN_ROUTE}:72:")),
-        "{text}"
-    );
-    assert!(
-        lines[1].contains(": TX002 `client` is checked out of the pool"),
-        "{text}"
-    );
-    assert!(
-        lines[2].starts_with(&format!("{BROKEN_ROUTE}:73:")),
-        "{text}"
-    );
-    assert!(
-        lines[2].contains(": TX001 transaction begun on `client`"),
-        "{text}"
-    );
+    let expected = [
+        format!("{BROKEN_ROUTE}:6:14: TX003 this route module creates its own pool"),
+        format!("{BROKEN_ROUTE}:6:14: TX008 pool `pool` has no `'error'` listener"),
+        format!("{BROKEN_ROUTE}:72:26: TX002 `client` is checked out of the pool"),
+        format!("{BROKEN_ROUTE}:73:11: TX001 transaction begun on `client`"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{text}");
+    for (line, start) in lines.iter().zip(&expected) {
+        assert!(
+            line.starts_with(start.as_str()),
+            "{line} should start with {start}"
+        );
+    }
 }
 
 #[test]
@@ -85,10 +77,11 @@ fn json_follows_the_documented_schema() {
     assert_eq!(json["tool"], "txlint");
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
     let diagnostics = json["diagnostics"].as_array().expect("diagnostics array");
-    assert_eq!(diagnostics.len(), 3);
-    assert_eq!(diagnostics[0]["code"], "TX008");
-    assert_eq!(diagnostics[0]["severity"], "warning");
-    let first = &diagnostics[1];
+    assert_eq!(diagnostics.len(), 4);
+    assert_eq!(diagnostics[0]["code"], "TX003");
+    assert_eq!(diagnostics[1]["code"], "TX008");
+    assert_eq!(diagnostics[1]["severity"], "warning");
+    let first = &diagnostics[2];
     assert_eq!(first["code"], "TX002");
     assert_eq!(first["rule"], "missing-release");
     assert_eq!(first["severity"], "error");
@@ -101,7 +94,7 @@ fn json_follows_the_documented_schema() {
     assert_eq!(json["errors"], serde_json::json!([]));
     assert_eq!(
         json["summary"],
-        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 3})
+        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 4})
     );
 }
 
@@ -118,7 +111,7 @@ fn json_offsets_point_at_the_spanned_text() {
         match diagnostic["code"].as_str() {
             Some("TX001") => assert_eq!(spanned, "client.query('BEGIN')"),
             Some("TX002") => assert_eq!(spanned, "pool.connect()"),
-            Some("TX008") => assert_eq!(spanned, "new Pool(getDatabaseConfig())"),
+            Some("TX003" | "TX008") => assert_eq!(spanned, "new Pool(getDatabaseConfig())"),
             other => panic!("unexpected code {other:?}"),
         }
     }
@@ -353,7 +346,7 @@ fn bad_input_is_reported_and_the_run_goes_on() {
     assert!(!text.contains("empty.ts"), "{text}");
     assert!(!text.contains("generated.ts"), "{text}");
     let lines = text.lines().count();
-    assert_eq!(lines, 6, "{text}");
+    assert_eq!(lines, 7, "{text}");
 }
 
 #[test]
@@ -397,15 +390,7 @@ fn dependency_and_hidden_folders_are_skipped_but_named_files_are_not() {
     );
     let text = stdout(&output);
     let paths: Vec<&str> = text.lines().filter_map(|l| l.split(':').next()).collect();
-    assert_eq!(
-        paths,
-        vec![
-            "app/[id]/route.ts",
-            "app/[id]/route.ts",
-            "app/[id]/route.ts"
-        ],
-        "{text}"
-    );
+    assert_eq!(paths, vec!["app/[id]/route.ts"; 4], "{text}");
 
     let output = txlint_in(
         root,
@@ -537,7 +522,7 @@ fn select_and_ignore_filter_codes() {
         "--format",
         "concise",
         "--ignore",
-        "TX001,TX002,TX008",
+        "TX001,TX002,TX003,TX008",
         BROKEN_ROUTE,
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
@@ -562,7 +547,7 @@ fn configuration_file_is_found_and_checked() {
     std::fs::write(root.join("legacy/route.ts"), &broken).expect("write");
     std::fs::write(
         root.join("txlint.toml"),
-        "ignore = [\"TX001\", \"TX008\"]\nexclude = [\"legacy\"]\n[severity]\nTX002 = \"warning\"\n",
+        "ignore = [\"TX001\", \"TX003\", \"TX008\"]\nexclude = [\"legacy\"]\n[severity]\nTX002 = \"warning\"\n",
     )
     .expect("write");
 
@@ -613,7 +598,7 @@ fn stdin_is_checked_as_the_named_file() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
-        text.starts_with("app/api/orders/route.ts:6:14: TX008"),
+        text.starts_with("app/api/orders/route.ts:6:14: TX003"),
         "{text}"
     );
     assert!(text.contains("app/api/orders/route.ts:72:"), "{text}");
@@ -627,13 +612,13 @@ fn stdin_is_checked_as_the_named_file() {
 fn exit_zero_statistics_and_output_file() {
     let output = txlint(&["check", "--exit-zero", "--format", "concise", BROKEN_ROUTE]);
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stdout(&output).lines().count(), 3);
+    assert_eq!(stdout(&output).lines().count(), 4);
 
     let output = txlint(&["check", "--statistics", "fixtures/ts/nextjs"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stdout(&output),
-        "    7  TX002  missing-release\n    5  TX001  missing-rollback\n    5  TX008  pool-config\n"
+        "    7  TX002  missing-release\n    5  TX001  missing-rollback\n    5  TX003  pool-per-module\n    5  TX008  pool-config\n"
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -651,7 +636,7 @@ fn exit_zero_statistics_and_output_file() {
     assert_eq!(stdout(&output), "");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("JSON");
-    assert_eq!(json["summary"]["diagnostics"], 3);
+    assert_eq!(json["summary"]["diagnostics"], 4);
 }
 
 #[test]
@@ -664,7 +649,7 @@ fn baseline_reports_only_new_findings() {
 
     let output = txlint_in(root, &["check", "--write-baseline", "baseline.json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("wrote 3 findings to baseline.json"));
+    assert!(stderr(&output).contains("wrote 4 findings to baseline.json"));
 
     let output = txlint_in(
         root,
@@ -779,7 +764,7 @@ fn quiet_full_output_has_no_summary() {
         "--quiet",
         BROKEN_ROUTE,
     ]));
-    assert!(loud.contains("found 3 diagnostics in 1 file"), "{loud}");
-    assert!(!quiet.contains("found 3 diagnostics"), "{quiet}");
+    assert!(loud.contains("found 4 diagnostics in 1 file"), "{loud}");
+    assert!(!quiet.contains("found 4 diagnostics"), "{quiet}");
     assert!(quiet.contains("TX001 missing-rollback"), "{quiet}");
 }

@@ -193,6 +193,21 @@ pub(crate) struct PoolConstruction {
     pub bounded_wait: Option<bool>,
     /// Whether the file listens for the pool's `'error'` event.
     pub error_listener: Option<bool>,
+    pub scope: PoolScope,
+    /// The module serves requests (exports route handlers, registers
+    /// Express-style routes): a pool made here is one per route module.
+    pub in_request_module: bool,
+}
+
+/// Where a constructed pool lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PoolScope {
+    /// Created when the module loads.
+    Module,
+    /// Created in a function but kept outside it (a lazy singleton).
+    Shared,
+    /// Created anew by every call of a function.
+    PerCall,
 }
 
 /// How errors leave a function in its language, for the words of a label.

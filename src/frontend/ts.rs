@@ -12,7 +12,7 @@ use swc_ecma_visit::{Visit, VisitWith};
 use super::{LowerError, LoweredFile, MAX_NESTING};
 use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
 use crate::flow::build::{BreakableKind, FlowBuilder};
-use crate::flow::{EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, Test};
+use crate::flow::{EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, PoolScope, Test};
 use crate::source::{Language, Span};
 
 /// swc reserves position 0; the file starts at 1.
@@ -116,6 +116,9 @@ struct FileFacts<'v> {
     pool_variables: HashSet<String>,
     /// Places with an `'error'` listener (`pool.on('error', ..)`).
     error_listeners: HashSet<String>,
+    /// The module exports route handlers (`export async function POST`) or
+    /// registers routes (`router.post('/orders', ..)`).
+    serves_requests: bool,
     vocabulary: &'v Vocabulary,
 }
 
@@ -125,6 +128,7 @@ impl<'v> FileFacts<'v> {
             const_strings: HashMap::new(),
             pool_variables: HashSet::new(),
             error_listeners: HashSet::new(),
+            serves_requests: false,
             vocabulary,
         };
         program.visit_with(&mut facts);
@@ -170,7 +174,35 @@ impl<'v> FileFacts<'v> {
 }
 
 impl Visit for FileFacts<'_> {
+    fn visit_export_decl(&mut self, export: &ExportDecl) {
+        let name = match &export.decl {
+            Decl::Fn(function) => Some(function.ident.sym.to_string()),
+            Decl::Var(var) => var.decls.first().and_then(|d| match &d.name {
+                Pat::Ident(name) => Some(name.id.sym.to_string()),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if name.is_some_and(|n| HTTP_METHODS.contains(&n.as_str())) {
+            self.serves_requests = true;
+        }
+        export.visit_children_with(self);
+    }
+
     fn visit_call_expr(&mut self, call: &CallExpr) {
+        // `router.post('/orders', handler)`, `app.get('/health', ..)`
+        if let Callee::Expr(callee) = &call.callee
+            && let Some((_, method)) = member_parts(callee)
+            && ROUTE_METHODS.contains(&method)
+            && call
+                .args
+                .first()
+                .and_then(|a| literal_text(&a.expr))
+                .is_some_and(|path| path.starts_with('/'))
+            && call.args.len() >= 2
+        {
+            self.serves_requests = true;
+        }
         if let Callee::Expr(callee) = &call.callee
             && let Some((receiver, method)) = member_parts(callee)
             && matches!(method, "on" | "once" | "addListener" | "prependListener")
@@ -220,6 +252,12 @@ impl Visit for FileFacts<'_> {
     }
 }
 
+/// Names of route handlers a module exports (Next.js App Router).
+const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Methods that register a route in Express, Koa Router, Fastify, Hono.
+const ROUTE_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "all", "route"];
+
 /// Finds every function-like node, names it as a user would, and lowers it.
 struct Collector<'a> {
     file: &'a FileFacts<'a>,
@@ -234,6 +272,9 @@ struct Collector<'a> {
 /// Test hooks that set up state their teardown hooks undo, also when the
 /// setup fails (`beforeEach` BEGIN, `afterEach` ROLLBACK).
 const SETUP_HOOKS: &[&str] = &["beforeEach", "beforeAll", "before", "setup"];
+
+/// Test suites whose body runs once, when the file loads.
+const TEST_SUITES: &[&str] = &["describe", "suite", "context"];
 
 /// `main()`, `await main()`, `main().catch(...)`, `void main()` at the top
 /// level (also inside a top-level `if`): functions whose errors end the
@@ -300,10 +341,16 @@ impl Collector<'_> {
             || name
                 .strip_suffix(" callback")
                 .is_some_and(|callee| SETUP_HOOKS.contains(&callee));
+        // A test suite's body runs once, when the file loads: its variables
+        // are module state.
+        let suite_body = name
+            .strip_suffix(" callback")
+            .is_some_and(|callee| TEST_SUITES.contains(&callee));
         let mut lowerer = Lowerer::new(self.file, name, span_of(span));
         if errors_end_run {
             lowerer.builder.set_errors_end_run();
         }
+        lowerer.module_scope = suite_body;
         for param in params {
             lowerer.declare_pattern(param, true);
         }
@@ -1094,7 +1141,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `new Pool({..})`: record what its visible options say.
-    fn pool_construction(&mut self, new: &NewExpr, name: Option<String>) {
+    fn pool_construction(&mut self, new: &NewExpr, name: Option<String>, scope: PoolScope) {
         let vocabulary = self.file.vocabulary;
         if !callee_name(&new.callee).is_some_and(|class| vocabulary.is_pool_constructor(class)) {
             return;
@@ -1139,6 +1186,8 @@ impl<'a> Lowerer<'a> {
             name,
             bounded_wait,
             error_listener,
+            scope,
+            in_request_module: self.file.serves_requests,
         });
     }
 
@@ -1312,7 +1361,19 @@ impl<'a> Lowerer<'a> {
             Expr::OptChain(chain) => self.opt_chain(chain),
             Expr::New(new) => {
                 let assigned_to = self.assigned_to.take();
-                self.pool_construction(new, assigned_to);
+                // Kept in a local of a function: made again by every call.
+                // Returned or stored outside, it may be made once.
+                let scope = if self.module_scope {
+                    PoolScope::Module
+                } else if assigned_to
+                    .as_ref()
+                    .is_some_and(|place| !place.contains('.') && self.locals.contains(place))
+                {
+                    PoolScope::PerCall
+                } else {
+                    PoolScope::Shared
+                };
+                self.pool_construction(new, assigned_to, scope);
                 self.expr(&new.callee);
                 let quiet = expr_path(&new.callee).is_some_and(|class| {
                     is_quiet_constructor(&class) || self.file.vocabulary.is_submittable(&class)

@@ -8,6 +8,7 @@ mod missing_release;
 mod missing_rollback;
 mod parse_error;
 mod pool_config;
+mod pool_per_module;
 mod transaction_on_pool;
 mod unterminated_transaction;
 mod unused_suppression;
@@ -34,6 +35,7 @@ pub static RULES: &[Rule] = &[
     parse_error::RULE,
     missing_rollback::RULE,
     missing_release::RULE,
+    pool_per_module::RULE,
     transaction_on_pool::RULE,
     unterminated_transaction::RULE,
     double_release::RULE,
