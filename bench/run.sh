@@ -21,6 +21,7 @@ hyperfine --warmup 2 --runs 10 --ignore-failure --export-markdown "bench/results
   -n "txlint, 1 thread" "$txlint check $corpus --format concise --threads 1 > /dev/null" \
   -n "txlint, no prefilter, 2 threads" "$txlint check $corpus --format concise --no-prefilter --threads 2 > /dev/null" \
   -n "txlint, no prefilter, 1 thread" "$txlint check $corpus --format concise --no-prefilter --threads 1 > /dev/null" \
+  -n "parse only, 2 threads" "$txlint check $corpus --format concise --no-prefilter --parse-only --threads 2 > /dev/null" \
   -n "txlint on 20 files (pre-commit)" "$txlint check $sample --format concise > /dev/null"
 
 for mode in "" "--no-prefilter"; do

@@ -72,6 +72,16 @@ fn lower(text: &str, language: Language, drivers: &Drivers) -> Result<LoweredFil
     }
 }
 
+/// `--parse-only`: the file's syntax error as TX000, nothing else.
+fn parse_errors(source: &SourceFile) -> Vec<Diagnostic> {
+    let error = match Language::from_path(&source.path) {
+        Some(Language::Rust) => frontend::rust::parse_only(&source.text),
+        Some(language) => frontend::ts::parse_only(&source.text, language),
+        None => None,
+    };
+    error.map(parse_error).into_iter().collect()
+}
+
 fn parse_error(error: LowerError) -> Diagnostic {
     let rule = rules::rule("TX000").expect("TX000 is registered");
     Diagnostic {
@@ -114,6 +124,9 @@ pub struct CheckOptions {
     /// Driver files in the format of `rules/drivers/`, added to the
     /// built-in ones.
     pub drivers: Vec<PathBuf>,
+    /// Parse every file and stop there (for benchmarks): only syntax errors
+    /// are reported.
+    pub parse_only: bool,
 }
 
 impl CheckOptions {
@@ -216,7 +229,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     let results: Vec<Result<Option<FileReport>, FileError>> = pool.install(|| {
         files
             .par_iter()
-            .map(|path| check_file(path, &drivers, prefilter.as_ref()))
+            .map(|path| check_file(path, &drivers, prefilter.as_ref(), options.parse_only))
             .collect()
     });
     Ok(assemble(files.len(), results, errors, options))
@@ -276,6 +289,7 @@ fn check_file(
     path: &Path,
     drivers: &Drivers,
     prefilter: Option<&Prefilter>,
+    parse_only: bool,
 ) -> Result<Option<FileReport>, FileError> {
     let file_error = |message: String| FileError {
         path: path.to_path_buf(),
@@ -306,11 +320,12 @@ fn check_file(
                     path: path.to_path_buf(),
                     text,
                 };
-                let diagnostics =
-                    catch_unwind(AssertUnwindSafe(|| check_source_with(&source, drivers)))
-                        .map_err(|_| {
-                            file_error("internal error while analysing this file".into())
-                        })?;
+                let check = || match parse_only {
+                    true => parse_errors(&source),
+                    false => check_source_with(&source, drivers),
+                };
+                let diagnostics = catch_unwind(AssertUnwindSafe(check))
+                    .map_err(|_| file_error("internal error while analysing this file".into()))?;
                 (source, diagnostics)
             }
             Err(err) => {

@@ -95,6 +95,10 @@ struct CheckArgs {
     /// except errors).
     #[arg(long, short)]
     quiet: bool,
+    /// Parse every file and stop there: for measuring the parser's share of
+    /// a run. Only syntax errors are reported.
+    #[arg(long, hide = true)]
+    parse_only: bool,
     /// When to use colour in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
@@ -305,6 +309,7 @@ fn check_options(args: &CheckArgs, paths: &[PathBuf]) -> Result<CheckOptions, St
         threads: args.threads,
         no_prefilter: args.no_prefilter,
         drivers: config.drivers,
+        parse_only: args.parse_only,
     })
 }
 

@@ -768,3 +768,16 @@ fn quiet_full_output_has_no_summary() {
     assert!(!quiet.contains("found 4 diagnostics"), "{quiet}");
     assert!(quiet.contains("TX001 missing-rollback"), "{quiet}");
 }
+
+#[test]
+fn parse_only_reports_syntax_errors_and_nothing_else() {
+    let output = txlint(&["check", "--format", "concise", "--parse-only", BROKEN_ROUTE]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let output = txlint(&["check", "--format", "concise", "--parse-only", "fixtures"]);
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with("fixtures/ts/parse-error/broken.ts:6:"),
+        "{text}"
+    );
+}

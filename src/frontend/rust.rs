@@ -59,6 +59,21 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
     result
 }
 
+/// Parse only, for measuring the parser's share of a run: the syntax error,
+/// if any.
+pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
+    let base = prefix_len(text);
+    let error = syn::parse_str::<syn::File>(&text[base..]).err().map(|err| {
+        let range = err.span().byte_range();
+        LowerError {
+            span: Span::new((base + range.start) as u32, (base + range.end) as u32),
+            message: lowercase_first(&err.to_string()),
+        }
+    });
+    proc_macro2::extra::invalidate_current_thread_spans();
+    error
+}
+
 /// A byte-order mark and a `#!` line that is not an inner attribute.
 fn prefix_len(text: &str) -> usize {
     let mut base = if text.starts_with('\u{feff}') { 3 } else { 0 };

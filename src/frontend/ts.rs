@@ -25,11 +25,8 @@ fn span_of(span: SwcSpan) -> Span {
     )
 }
 
-pub(crate) fn lower_file(
-    text: &str,
-    language: Language,
-    vocabulary: &Vocabulary,
-) -> Result<LoweredFile, LowerError> {
+/// Parse a file: the program, and a syntax error the parser recovered from.
+fn parse(text: &str, language: Language) -> Result<(Program, Option<LowerError>), LowerError> {
     let syntax = match language {
         Language::Rust => {
             return Err(LowerError {
@@ -56,7 +53,24 @@ pub(crate) fn lower_file(
     let mut parser = Parser::new(syntax, StringInput::new(text, BytePos(BASE), end), None);
     let program = parser.parse_program().map_err(|err| syntax_error(&err))?;
     let recovered_error = parser.take_errors().first().map(syntax_error);
+    Ok((program, recovered_error))
+}
 
+/// Parse only, for measuring the parser's share of a run: the syntax error,
+/// if any.
+pub(crate) fn parse_only(text: &str, language: Language) -> Option<LowerError> {
+    match parse(text, language) {
+        Ok((_, recovered)) => recovered,
+        Err(error) => Some(error),
+    }
+}
+
+pub(crate) fn lower_file(
+    text: &str,
+    language: Language,
+    vocabulary: &Vocabulary,
+) -> Result<LoweredFile, LowerError> {
+    let (program, recovered_error) = parse(text, language)?;
     let file = FileFacts::collect(&program, vocabulary);
     let mut collector = Collector {
         file: &file,
