@@ -27,6 +27,8 @@ struct RawConfig {
     severity: BTreeMap<String, String>,
     #[serde(default)]
     drivers: Vec<PathBuf>,
+    #[serde(default)]
+    fail_on: Option<String>,
 }
 
 /// A checked configuration.
@@ -43,6 +45,8 @@ pub struct Config {
     /// Extra driver files (the format of `rules/drivers/`), relative to the
     /// configuration file.
     pub drivers: Vec<PathBuf>,
+    /// The least severity that makes a run fail (exit 1).
+    pub fail_on: Option<Severity>,
 }
 
 /// A configuration file that cannot be used, with where and why.
@@ -126,19 +130,25 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 key_at(code)
             ))
         })?;
-        let level = match level.as_str() {
-            "error" => Severity::Error,
-            "warning" => Severity::Warning,
-            other => {
-                return Err(ConfigError(format!(
-                    "{}: `severity.{code}`: `{other}` is not a severity (use \"error\" or \"warning\")",
-                    key_at(code)
-                )));
-            }
+        let Some(level) = parse_severity(level) else {
+            return Err(ConfigError(format!(
+                "{}: `severity.{code}`: `{level}` is not a severity (use \"error\" or \"warning\")",
+                key_at(code)
+            )));
         };
         severity.insert(rule.code.to_string(), level);
     }
+    let fail_on = match raw.fail_on.as_deref() {
+        None => None,
+        Some(level) => Some(parse_severity(level).ok_or_else(|| {
+            ConfigError(format!(
+                "{}: `fail_on`: `{level}` is not a severity (use \"error\" or \"warning\")",
+                key_at("fail_on")
+            ))
+        })?),
+    };
     Ok(Config {
+        fail_on,
         path: Some(path.to_path_buf()),
         select: normalize(&raw.select),
         ignore: normalize(&raw.ignore),
@@ -146,6 +156,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         severity,
         drivers: raw.drivers,
     })
+}
+
+fn parse_severity(level: &str) -> Option<Severity> {
+    match level {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        _ => None,
+    }
 }
 
 /// Every code must be a registered rule; `message` names the bad one.
@@ -174,13 +192,14 @@ mod tests {
     fn reads_every_key() {
         let config = parse_str(
             "select = [\"TX001\", \"tx002\"]\nignore = [\"TX005\"]\nexclude = [\"legacy/**\"]\n\
-             [severity]\nTX002 = \"warning\"\n",
+             fail_on = \"error\"\n[severity]\nTX002 = \"warning\"\n",
         )
         .expect("valid");
         assert_eq!(config.select, vec!["TX001", "TX002"]);
         assert_eq!(config.ignore, vec!["TX005"]);
         assert_eq!(config.exclude, vec!["legacy/**"]);
         assert_eq!(config.severity.get("TX002"), Some(&Severity::Warning));
+        assert_eq!(config.fail_on, Some(Severity::Error));
     }
 
     #[test]

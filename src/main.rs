@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use txlint::baseline;
 use txlint::config::{self, Config};
+use txlint::diagnostic::Severity;
 use txlint::output::{self, Format, OutputOptions};
 use txlint::{CheckOptions, rules};
 
@@ -31,7 +32,7 @@ enum Command {
   cat route.ts | txlint check --stdin-filename app/api/orders/route.ts
 
 Configuration is read from the nearest txlint.toml or .txlint.toml (keys:
-select, ignore, exclude, drivers, [severity]); flags override it.
+select, ignore, exclude, drivers, fail_on, [severity]); flags override it.
 
 Exit codes: 0 nothing found, 1 diagnostics reported, 2 txlint could not do
 its job (bad arguments or configuration, unreadable paths).")]
@@ -70,6 +71,10 @@ struct CheckArgs {
     /// Print how many diagnostics each rule reported instead of each one.
     #[arg(long)]
     statistics: bool,
+    /// The least severity that fails the run (exit 1): `warning` (the
+    /// default) or `error`, so that warnings are shown but do not fail.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<FailOn>,
     /// Exit 0 even when diagnostics are reported.
     #[arg(long)]
     exit_zero: bool,
@@ -102,6 +107,12 @@ struct CheckArgs {
     /// When to use colour in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    Warning,
+    Error,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -171,7 +182,7 @@ fn check(args: CheckArgs) -> u8 {
     } else {
         args.paths.clone()
     };
-    let options = match check_options(&args, &paths) {
+    let (options, fail_on_configured) = match check_options(&args, &paths) {
         Ok(options) => options,
         Err(message) => {
             eprintln!("error: {message}");
@@ -269,9 +280,15 @@ fn check(args: CheckArgs) -> u8 {
             eprintln!("error: {}: {}", error.path.display(), error.message);
         }
     }
+    let fail_on = match args.fail_on {
+        Some(FailOn::Error) => Severity::Error,
+        Some(FailOn::Warning) => Severity::Warning,
+        None => fail_on_configured.unwrap_or(Severity::Warning),
+    };
+    let failing = report.diagnostics().any(|(_, d)| d.severity >= fail_on);
     if !report.errors.is_empty() {
         EXIT_FAILED
-    } else if report.diagnostic_count() > 0 && !args.exit_zero {
+    } else if failing && !args.exit_zero {
         EXIT_FOUND
     } else {
         EXIT_CLEAN
@@ -279,7 +296,11 @@ fn check(args: CheckArgs) -> u8 {
 }
 
 /// The configuration file's settings with the flags laid over them.
-fn check_options(args: &CheckArgs, paths: &[PathBuf]) -> Result<CheckOptions, String> {
+/// Also the configured failing severity, which is the command line's to use.
+fn check_options(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+) -> Result<(CheckOptions, Option<Severity>), String> {
     let start = args
         .stdin_filename
         .as_ref()
@@ -301,7 +322,8 @@ fn check_options(args: &CheckArgs, paths: &[PathBuf]) -> Result<CheckOptions, St
     config::check_codes(&args.ignore, "--ignore")?;
     let pick =
         |flag: &[String], file: Vec<String>| if flag.is_empty() { file } else { flag.to_vec() };
-    Ok(CheckOptions {
+    let fail_on = config.fail_on;
+    let options = CheckOptions {
         exclude: pick(&args.exclude, config.exclude),
         select: pick(&args.select, config.select),
         ignore: pick(&args.ignore, config.ignore),
@@ -310,7 +332,8 @@ fn check_options(args: &CheckArgs, paths: &[PathBuf]) -> Result<CheckOptions, St
         no_prefilter: args.no_prefilter,
         drivers: config.drivers,
         parse_only: args.parse_only,
-    })
+    };
+    Ok((options, fail_on))
 }
 
 /// `--statistics`: diagnostics per rule, most frequent first.

@@ -781,3 +781,32 @@ fn parse_only_reports_syntax_errors_and_nothing_else() {
         "{text}"
     );
 }
+
+#[test]
+fn fail_on_error_lets_warnings_pass() {
+    let pool_module = "fixtures/ts/pools/pool-shapes.ts";
+    let output = txlint(&["check", "--format", "concise", pool_module]);
+    assert_eq!(output.status.code(), Some(1), "warnings fail by default");
+    let output = txlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--fail-on",
+        "error",
+        pool_module,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("TX008"),
+        "warnings are still shown"
+    );
+    let output = txlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--fail-on",
+        "error",
+        BROKEN_ROUTE,
+    ]);
+    assert_eq!(output.status.code(), Some(1), "errors still fail");
+}
