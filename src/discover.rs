@@ -66,6 +66,14 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Fi
                 continue;
             }
         };
+        if !metadata.is_file() && !metadata.is_dir() {
+            // A FIFO, a socket or a device: reading it could block forever.
+            errors.push(FileError {
+                path: root,
+                message: "not a regular file (a FIFO, socket or device); not read".to_string(),
+            });
+            continue;
+        }
         if metadata.is_file() {
             // Named on the command line: always checked (pre-commit passes
             // file lists), if it is a language txlint reads.

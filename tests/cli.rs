@@ -810,3 +810,69 @@ fn fail_on_error_lets_warnings_pass() {
     ]);
     assert_eq!(output.status.code(), Some(1), "errors still fail");
 }
+
+/// Run txlint, but give up (and fail) instead of hanging forever.
+fn txlint_within(dir: &Path, args: &[&str], seconds: u64) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_txlint"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("txlint runs");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("waits").is_none() {
+        if started.elapsed().as_secs() > seconds {
+            let _ = child.kill();
+            panic!("txlint did not finish within {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn fifos_symlink_loops_and_links_outside_do_not_hang_or_leak_in() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().expect("temp dir");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let broken =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    std::fs::write(root.join("route.ts"), &broken).expect("write");
+    std::fs::write(outside.path().join("elsewhere.ts"), &broken).expect("write");
+    symlink(outside.path().join("elsewhere.ts"), root.join("linked.ts")).expect("symlink");
+    std::fs::create_dir(root.join("nested")).expect("mkdir");
+    symlink(root, root.join("nested/loop")).expect("symlink loop");
+    let fifo = Command::new("mkfifo")
+        .arg(root.join("pipe.ts"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(fifo.success());
+
+    let output = txlint_within(root, &["check", "--format", "concise", "."], 30);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
+    assert!(text.contains("route.ts:72:"), "{text}");
+    assert!(
+        !text.contains("linked.ts") && !text.contains("elsewhere"),
+        "links are not followed: {text}"
+    );
+    assert!(
+        !text.contains("pipe.ts") && !text.contains("loop"),
+        "{text}"
+    );
+
+    let output = txlint_within(
+        root,
+        &["check", "--format", "concise", "pipe.ts", "route.ts"],
+        30,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("pipe.ts: not a regular file"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("route.ts:72:"));
+}

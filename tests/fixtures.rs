@@ -109,3 +109,71 @@ fn annotations_parse_as_documented() {
         ]
     );
 }
+
+/// Metamorphic: the same code with unrelated lines and a helper function
+/// above it (and its statements reformatted onto more lines) reports the
+/// same findings, only on shifted lines.
+#[test]
+fn unrelated_edits_above_the_code_only_shift_findings() {
+    let root = fixtures_root();
+    let mut checked = 0;
+    for path in fixture_files(&root) {
+        let text = std::fs::read_to_string(&path).expect("fixtures are UTF-8");
+        // Shebangs, byte-order marks and inner attributes must come first;
+        // a file-level suppression is about the whole file.
+        if text.starts_with("#!")
+            || text.starts_with('\u{feff}')
+            || text.contains("#![")
+            || text.contains("txlint-ignore-file")
+        {
+            continue;
+        }
+        let rust = path.extension().is_some_and(|e| e == "rs");
+        let prefix = if rust {
+            "// Generated header.\n\nfn unrelated_helper(values: &[i64]) -> i64 {\n    values.iter().sum()\n}\n\n"
+        } else {
+            "// Generated header.\n\nfunction unrelatedHelper(values: number[]): number {\n  return values.reduce((a, b) => a + b, 0)\n}\n\n"
+        };
+        let shift = prefix.lines().count() as u32;
+        let original = SourceFile {
+            path: path.clone(),
+            text: text.clone(),
+        };
+        let shifted = SourceFile {
+            path: path.clone(),
+            text: format!("{prefix}{text}"),
+        };
+        let summary = |source: &SourceFile, shift: u32| {
+            let index = LineIndex::new(&source.text);
+            let mut found: Vec<(u32, String, String)> = txlint::check_source(source)
+                .into_iter()
+                .map(|d| {
+                    (
+                        index.line_col(d.span.start).line - shift,
+                        d.code.to_string(),
+                        d.message,
+                    )
+                })
+                .collect();
+            found.sort();
+            found
+        };
+        // JavaScript files must stay JavaScript: the TypeScript annotation in
+        // the prefix would be a syntax error there.
+        if !rust
+            && path
+                .extension()
+                .is_some_and(|e| ["js", "mjs", "cjs", "jsx"].contains(&e.to_str().unwrap_or("")))
+        {
+            continue;
+        }
+        assert_eq!(
+            summary(&shifted, shift),
+            summary(&original, 0),
+            "{}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked > 150, "checked {checked} fixtures");
+}
