@@ -127,6 +127,19 @@ pub struct CheckOptions {
     /// Parse every file and stop there (for benchmarks): only syntax errors
     /// are reported.
     pub parse_only: bool,
+    /// Told how many files are done of how many, as the run goes.
+    pub progress: Option<Progress>,
+}
+
+/// A callback for progress: `(files done, files in all)`, from any worker
+/// thread.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 impl CheckOptions {
@@ -227,9 +240,17 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     // Each file on its own, in parallel; `collect` keeps the sorted order,
     // so the report is the same bytes on any number of threads.
     let results: Vec<Result<Option<FileReport>, FileError>> = pool.install(|| {
+        let done = std::sync::atomic::AtomicUsize::new(0);
         files
             .par_iter()
-            .map(|path| check_file(path, &drivers, prefilter.as_ref(), options.parse_only))
+            .map(|path| {
+                let result = check_file(path, &drivers, prefilter.as_ref(), options.parse_only);
+                if let Some(progress) = &options.progress {
+                    let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    (progress.0)(done, files.len());
+                }
+                result
+            })
             .collect()
     });
     Ok(assemble(files.len(), results, errors, options))

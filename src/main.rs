@@ -332,8 +332,30 @@ fn check_options(
         no_prefilter: args.no_prefilter,
         drivers: config.drivers,
         parse_only: args.parse_only,
+        progress: if args.quiet { None } else { progress_bar() },
     };
     Ok((options, fail_on))
+}
+
+/// A progress line on stderr, only when stderr is a terminal (never in CI or
+/// when piped) and only for runs of more than a few hundred files.
+fn progress_bar() -> Option<txlint::Progress> {
+    const FEW_HUNDRED: usize = 300;
+    if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    Some(txlint::Progress(std::sync::Arc::new(|done, total| {
+        if total <= FEW_HUNDRED || (done % 100 != 0 && done != total) {
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = if done == total {
+            write!(err, "\r\x1b[2K")
+        } else {
+            write!(err, "\rchecked {done}/{total} files")
+        };
+        let _ = err.flush();
+    })))
 }
 
 /// `--statistics`: diagnostics per rule, most frequent first.

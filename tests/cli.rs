@@ -876,3 +876,26 @@ fn fifos_symlink_loops_and_links_outside_do_not_hang_or_leak_in() {
     );
     assert!(stdout(&output).contains("route.ts:72:"));
 }
+
+#[test]
+fn progress_is_told_every_file_once() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<(usize, usize)>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let options = txlint::CheckOptions {
+        progress: Some(txlint::Progress(Arc::new(move |done, total| {
+            record.lock().expect("lock").push((done, total));
+        }))),
+        ..txlint::CheckOptions::default()
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ts");
+    let report = txlint::check_paths(&[root], &options).expect("runs");
+    let mut seen = seen.lock().expect("lock").clone();
+    seen.sort();
+    let total = report.files_scanned;
+    assert!(total > 100);
+    assert_eq!(
+        seen,
+        (1..=total).map(|done| (done, total)).collect::<Vec<_>>()
+    );
+}
