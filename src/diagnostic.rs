@@ -79,6 +79,17 @@ impl Report {
     }
 }
 
+/// Text from elsewhere (a parser, the OS) in txlint's message style:
+/// trimmed, lowercase first letter, no trailing period.
+pub(crate) fn in_message_style(text: &str) -> String {
+    let text = text.trim().trim_end_matches('.');
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// FNV-1a 64 over `fields`, each ended by a byte UTF-8 never uses, so that
 /// fields cannot run together: stable across runs, platforms and Rust
 /// versions, for fingerprints that must survive between commits.

@@ -159,9 +159,5 @@ pub fn io_message(err: &std::io::Error) -> String {
             text.split(" (os error").next().unwrap_or(&text).to_string()
         }
     };
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => message,
-    }
+    crate::diagnostic::in_message_style(&message)
 }

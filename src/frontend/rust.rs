@@ -12,6 +12,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitItemFn};
 
 use super::{LowerError, LoweredFile, MAX_NESTING};
+use crate::diagnostic::in_message_style;
 use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow};
@@ -45,14 +46,7 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
                 }),
             }
         }
-        Err(err) => {
-            let range = err.span().byte_range();
-            let message = lowercase_first(&err.to_string());
-            Err(LowerError {
-                span: Span::new((base + range.start) as u32, (base + range.end) as u32),
-                message,
-            })
-        }
+        Err(err) => Err(syntax_error(base, &err)),
     };
     // Spans live in a thread-wide source map; every offset has been taken.
     proc_macro2::extra::invalidate_current_thread_spans();
@@ -63,13 +57,9 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
 /// if any.
 pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
     let base = prefix_len(text);
-    let error = syn::parse_str::<syn::File>(&text[base..]).err().map(|err| {
-        let range = err.span().byte_range();
-        LowerError {
-            span: Span::new((base + range.start) as u32, (base + range.end) as u32),
-            message: lowercase_first(&err.to_string()),
-        }
-    });
+    let error = syn::parse_str::<syn::File>(&text[base..])
+        .err()
+        .map(|err| syntax_error(base, &err));
     proc_macro2::extra::invalidate_current_thread_spans();
     error
 }
@@ -84,11 +74,16 @@ fn prefix_len(text: &str) -> usize {
     base
 }
 
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => "syntax error".to_string(),
+/// syn's error in txlint's style, at file offsets (`base` was stripped).
+fn syntax_error(base: usize, err: &syn::Error) -> LowerError {
+    let message = in_message_style(&err.to_string());
+    LowerError {
+        span: to_span(base, err.span()),
+        message: if message.is_empty() {
+            "syntax error".to_string()
+        } else {
+            message
+        },
     }
 }
 
@@ -962,7 +957,7 @@ impl<'a> Lowerer<'a> {
         // Error adapters keep the success value: `pool.begin().await
         // .context("..")?` is still the transaction.
         if RESULT_ADAPTERS.contains(&method.as_str()) {
-            self.borrowed_args(call);
+            self.moved_all(call.args.iter());
             return receiver;
         }
         let receiver_place = match &receiver {
@@ -981,7 +976,7 @@ impl<'a> Lowerer<'a> {
             && let Some(sql) = self.built_statement(&call.receiver)
             && let Some(handle) = call.args.first().and_then(place_of)
         {
-            self.borrowed_args(call);
+            self.moved_all(call.args.iter());
             let span = self.call_span(call);
             return self.run_sql(&handle, &sql, span);
         }
@@ -993,11 +988,11 @@ impl<'a> Lowerer<'a> {
                 .is_some_and(|p| vocabulary.is_pool_name(p));
             match (effect.effect, receiver_place.as_deref()) {
                 (Effect::BeginObject, _) => {
-                    self.borrowed_args(call);
+                    self.moved_all(call.args.iter());
                     return Value::TransactionObject(self.call_span(call));
                 }
                 (Effect::Acquire, _) if effect.receiver == Receiver::Any || receiver_is_pool => {
-                    self.borrowed_args(call);
+                    self.moved_all(call.args.iter());
                     return if pooled {
                         Value::PooledConnection(self.call_span(call))
                     } else {
@@ -1028,12 +1023,12 @@ impl<'a> Lowerer<'a> {
             && let Some(sql) = call.args.first().and_then(|a| self.file.sql_text(a))
         {
             let place = place.clone();
-            self.borrowed_args(call);
+            self.moved_all(call.args.iter());
             let span = self.call_span(call);
             return self.run_sql(&place, &sql, span);
         }
 
-        self.borrowed_args(call);
+        self.moved_all(call.args.iter());
         Value::Nothing
     }
 
@@ -1041,12 +1036,6 @@ impl<'a> Lowerer<'a> {
     /// event needs it.
     fn call_span(&self, call: &syn::ExprMethodCall) -> Span {
         self.span(call.span())
-    }
-
-    /// Arguments of a method call: moved places leave our hands, borrowed
-    /// ones are only used.
-    fn borrowed_args(&mut self, call: &syn::ExprMethodCall) {
-        self.moved_all(call.args.iter());
     }
 
     /// Transaction statements sent on `place`: ends take effect at once,

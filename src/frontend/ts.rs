@@ -10,6 +10,7 @@ use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::{LowerError, LoweredFile, MAX_NESTING};
+use crate::diagnostic::in_message_style;
 use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::{EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, PoolScope, Test};
@@ -109,12 +110,11 @@ pub(crate) fn lower_file(
 
 /// swc's message in txlint's style: lowercase, no trailing period.
 fn syntax_error(err: &swc_ecma_parser::error::Error) -> LowerError {
-    let message = err.kind().msg();
-    let message = message.trim().trim_end_matches('.');
-    let mut chars = message.chars();
-    let message = match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => "syntax error".to_string(),
+    let message = in_message_style(&err.kind().msg());
+    let message = if message.is_empty() {
+        "syntax error".to_string()
+    } else {
+        message
     };
     LowerError {
         span: span_of(err.span()),
