@@ -12,6 +12,15 @@ const BROKEN_ROUTE: &str = "fixtures/ts/nextjs/app/api/characters/[id]/interests
 const FIXED_ROUTE: &str = "fixtures/ts/nextjs-fixed/app/api/characters/[id]/interests/route.ts";
 const GET_WITHOUT_FINALLY: &str = "fixtures/ts/express/reports.ts";
 
+/// The audit's broken interests route, to copy into scratch trees.
+fn broken_route() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture")
+}
+
+fn broken_route_text() -> String {
+    String::from_utf8(broken_route()).expect("UTF-8 fixture")
+}
+
 fn txlint(args: &[&str]) -> Output {
     txlint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
@@ -102,8 +111,7 @@ fn json_follows_the_documented_schema() {
 fn json_offsets_point_at_the_spanned_text() {
     let output = txlint(&["check", "--format", "json", BROKEN_ROUTE]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE))
-        .expect("fixture");
+    let text = broken_route_text();
     for diagnostic in json["diagnostics"].as_array().expect("array") {
         let offset = diagnostic["span"]["offset"].as_u64().expect("offset") as usize;
         let length = diagnostic["span"]["length"].as_u64().expect("length") as usize;
@@ -285,8 +293,7 @@ fn rules_lists_every_code() {
 fn bad_input_tree() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().to_path_buf();
-    let broken =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    let broken = broken_route();
     std::fs::write(root.join("route.ts"), broken).expect("write");
     std::fs::write(
         root.join("syntax.ts"),
@@ -372,8 +379,7 @@ fn unreadable_file_is_an_error_not_a_crash() {
 fn dependency_and_hidden_folders_are_skipped_but_named_files_are_not() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
-    let broken =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    let broken = broken_route();
     for folder in [
         "node_modules/pkg",
         ".next/server",
@@ -422,8 +428,7 @@ fn deeply_nested_code_is_reported_not_a_stack_overflow() {
     std::fs::write(root.join("blocks.ts"), blocks).expect("write");
     let sum = format!("export const total = {}\n", vec!["1"; depth].join(" + "));
     std::fs::write(root.join("sum.ts"), sum).expect("write");
-    let broken =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    let broken = broken_route();
     std::fs::write(root.join("route.ts"), broken).expect("write");
 
     let output = txlint_in(
@@ -539,8 +544,7 @@ fn select_and_ignore_filter_codes() {
 fn configuration_file_is_found_and_checked() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
-    let broken =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    let broken = broken_route();
     std::fs::create_dir_all(root.join("app/api")).expect("mkdir");
     std::fs::create_dir_all(root.join("legacy")).expect("mkdir");
     std::fs::write(root.join("app/api/route.ts"), &broken).expect("write");
@@ -581,8 +585,7 @@ fn configuration_file_is_found_and_checked() {
 
 #[test]
 fn stdin_is_checked_as_the_named_file() {
-    let source =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    let source = broken_route();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let output = txlint_with_stdin(
         dir,
@@ -643,8 +646,7 @@ fn exit_zero_statistics_and_output_file() {
 fn baseline_reports_only_new_findings() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
-    let broken = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE))
-        .expect("fixture");
+    let broken = broken_route_text();
     std::fs::write(root.join("route.ts"), &broken).expect("write");
 
     let output = txlint_in(root, &["check", "--write-baseline", "baseline.json"]);
@@ -837,8 +839,7 @@ fn fifos_symlink_loops_and_links_outside_do_not_hang_or_leak_in() {
     let outside = tempfile::tempdir().expect("temp dir");
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
-    let broken =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN_ROUTE)).expect("fixture");
+    let broken = broken_route();
     std::fs::write(root.join("route.ts"), &broken).expect("write");
     std::fs::write(outside.path().join("elsewhere.ts"), &broken).expect("write");
     symlink(outside.path().join("elsewhere.ts"), root.join("linked.ts")).expect("symlink");
