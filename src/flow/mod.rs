@@ -48,6 +48,10 @@ pub(crate) struct Event {
     pub span: Span,
 }
 
+/// The name front ends give a handle that nothing stores (a client checked
+/// out and dropped on the spot).
+pub(crate) const UNNAMED_HANDLE: &str = "<unnamed client>";
+
 /// A variable or field path (`client`, `this.client`, `committed`): a handle
 /// when it has resource events, a tested value when branches test it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +68,13 @@ pub(crate) struct Handle {
     /// it may run on a different connection, so transactions on it are
     /// meaningless.
     pub pool: bool,
+}
+
+impl Handle {
+    /// Whether no variable holds it (see `UNNAMED_HANDLE`).
+    pub fn is_unnamed(&self) -> bool {
+        self.name == UNNAMED_HANDLE
+    }
 }
 
 /// How control leaves the function along an exit edge.

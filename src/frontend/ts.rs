@@ -13,7 +13,9 @@ use super::{LowerError, LoweredFile, MAX_NESTING};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
 use crate::flow::build::{BreakableKind, FlowBuilder};
-use crate::flow::{EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, PoolScope, Test};
+use crate::flow::{
+    EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, PoolScope, Test, UNNAMED_HANDLE,
+};
 use crate::source::{Language, Span};
 
 /// swc reserves position 0; the file starts at 1.
@@ -552,9 +554,6 @@ impl Visit for Collector<'_> {
         }
     }
 }
-
-/// The handle of a client that is checked out and never stored.
-pub(crate) const UNNAMED_CLIENT: &str = "<unnamed client>";
 
 /// What an expression evaluates to, as far as handles go.
 #[derive(Clone, Debug, PartialEq)]
@@ -1213,7 +1212,7 @@ impl<'a> Lowerer<'a> {
             certain: true,
         } = value
         {
-            self.handle_event(EventKind::Acquire, UNNAMED_CLIENT, span);
+            self.handle_event(EventKind::Acquire, UNNAMED_HANDLE, span);
         }
     }
 

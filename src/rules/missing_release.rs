@@ -86,14 +86,14 @@ fn exit_report(
     exit: &ExitFact,
 ) -> Diagnostic {
     let caught = exit.witness.caught_by.is_some();
+    let unnamed = flow.handles[handle].is_unnamed();
     let when = match (exit.how, caught) {
         (_, true) => "the catch clause is taken",
         (ExitHow::Exception, false) => "an error leaves the function",
         (ExitHow::Return, false) => "the function returns here",
         (ExitHow::EndOfBody, false) => "the function ends",
     };
-    // A front end names a client it never saw stored `<...>`.
-    let message = if name.starts_with('<') {
+    let message = if unnamed {
         "a client is checked out of the pool here but never kept, so it is never released"
             .to_string()
     } else {
@@ -123,7 +123,7 @@ fn exit_report(
         });
     }
     let exit_label = match exit.how {
-        _ if name.starts_with('<') => "leaves here with the client still checked out".to_string(),
+        _ if unnamed => "leaves here with the client still checked out".to_string(),
         ExitHow::Return if caught => {
             format!("the catch clause returns here without releasing `{name}`")
         }
