@@ -21,6 +21,9 @@ pub(crate) enum Effect {
     /// `pool.begin()`, `client.transaction()`).
     #[serde(rename = "begin_object")]
     BeginObject,
+    /// Opens the connection of a handle checked out lazily (TypeORM's
+    /// `queryRunner.connect()`): if it fails, nothing is held yet.
+    Open,
 }
 
 /// What the receiver of a call must look like for the call to count.
@@ -48,6 +51,12 @@ pub(crate) struct CallEffect {
     /// closure form that is safe by construction).
     #[serde(default)]
     pub arguments: Option<usize>,
+    /// With any argument other than an options object (`{..}`) the call
+    /// takes a callback that the library runs inside a transaction it
+    /// manages (`knex.transaction(async (trx) => ..)`): only the bare form
+    /// counts.
+    #[serde(default)]
+    pub unless_callback: bool,
     /// The call counts only on a receiver built by a call of this method
     /// (`client.build_transaction().start()`).
     #[serde(default)]
@@ -96,6 +105,24 @@ pub(crate) struct SqlCalls {
     /// handing it over throws at the call.
     #[serde(default)]
     pub submittables: Vec<String>,
+    /// Keys of a call's options object that name the transaction it runs
+    /// in (`Model.create(row, { transaction: t })`): the call uses the
+    /// transaction and does not end it.
+    #[serde(default)]
+    pub transaction_options: Vec<String>,
+}
+
+/// Properties (or methods called without arguments) of a handle that say
+/// whether a transaction is open on it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TransactionState {
+    /// True while one is open (`queryRunner.isTransactionActive`).
+    #[serde(default)]
+    pub open: Vec<String>,
+    /// True once it has ended (`trx.isCompleted()`).
+    #[serde(default)]
+    pub ended: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -111,6 +138,8 @@ pub(crate) struct Driver {
     pub sql: SqlCalls,
     #[serde(default, rename = "call")]
     pub calls: Vec<CallEffect>,
+    #[serde(default)]
+    pub state: TransactionState,
 }
 
 /// Every driver's vocabulary for one language, merged for lookups.
@@ -122,6 +151,19 @@ pub(crate) struct Vocabulary {
 const BUILTIN: &[(&str, &str)] = &[
     ("pg.toml", include_str!("../rules/drivers/pg.toml")),
     ("mysql2.toml", include_str!("../rules/drivers/mysql2.toml")),
+    (
+        "typeorm.toml",
+        include_str!("../rules/drivers/typeorm.toml"),
+    ),
+    ("knex.toml", include_str!("../rules/drivers/knex.toml")),
+    (
+        "sequelize.toml",
+        include_str!("../rules/drivers/sequelize.toml"),
+    ),
+    (
+        "mongodb.toml",
+        include_str!("../rules/drivers/mongodb.toml"),
+    ),
     ("sqlx.toml", include_str!("../rules/drivers/sqlx.toml")),
     (
         "tokio-postgres.toml",
@@ -235,13 +277,40 @@ impl Vocabulary {
         arguments: usize,
         receiver_calls: &[&str],
     ) -> Option<&CallEffect> {
-        self.drivers.iter().flat_map(|d| &d.calls).find(|c| {
-            c.method == method
-                && c.arguments.is_none_or(|n| n == arguments)
-                && c.receiver_call
-                    .as_deref()
-                    .is_none_or(|call| receiver_calls.contains(&call))
+        // An entry for what one method returns is more specific than one
+        // for any receiver.
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.calls)
+            .filter(|c| {
+                c.method == method
+                    && c.arguments.is_none_or(|n| n == arguments)
+                    && c.receiver_call
+                        .as_deref()
+                        .is_none_or(|call| receiver_calls.contains(&call))
+            })
+            .min_by_key(|c| c.receiver_call.is_none())
+    }
+
+    /// `Some(true)` when the property says a transaction is open on its
+    /// object, `Some(false)` when it says it has ended.
+    pub fn transaction_state(&self, property: &str) -> Option<bool> {
+        self.drivers.iter().find_map(|d| {
+            if d.state.open.iter().any(|p| p == property) {
+                Some(true)
+            } else if d.state.ended.iter().any(|p| p == property) {
+                Some(false)
+            } else {
+                None
+            }
         })
+    }
+
+    pub fn is_transaction_option(&self, key: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.sql.transaction_options)
+            .any(|k| k == key)
     }
 
     pub fn is_sql_function(&self, path: &str) -> bool {
@@ -324,7 +393,11 @@ fn prefilter_words(vocabularies: [&Vocabulary; 2]) -> Vec<String> {
                             .unwrap_or_else(|| call.method.clone()),
                     ),
                     Effect::Release => words.push(call.method.clone()),
-                    Effect::Acquire | Effect::Commit | Effect::Rollback | Effect::Discard => {}
+                    Effect::Acquire
+                    | Effect::Commit
+                    | Effect::Rollback
+                    | Effect::Discard
+                    | Effect::Open => {}
                 }
             }
         }

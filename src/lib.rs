@@ -10,6 +10,7 @@ pub mod discover;
 pub mod drivers;
 mod flow;
 mod frontend;
+mod modules;
 pub mod output;
 pub mod rules;
 pub mod source;
@@ -23,7 +24,9 @@ use rayon::prelude::*;
 use diagnostic::{Diagnostic, FileError, FileReport, Label, Report};
 use discover::{Excludes, discover, io_message};
 use drivers::Drivers;
-use frontend::{LowerError, LoweredFile};
+use flow::summary::Summaries;
+use frontend::{LowerError, LoweredFile, ModuleInterface};
+use modules::Linker;
 use source::{Language, SourceFile, Span};
 
 /// Analysis recurses over the syntax tree; it runs on a thread with this
@@ -37,11 +40,31 @@ pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
 }
 
 fn check_source_with(source: &SourceFile, drivers: &Drivers) -> Vec<Diagnostic> {
+    analyze(source, drivers, &no_imports).diagnostics
+}
+
+/// What a file imports is unknown when it is checked on its own.
+fn no_imports(_: &ModuleInterface) -> Summaries {
+    Summaries::new()
+}
+
+/// What checking one file found, and what other files may use of it.
+struct Analysis {
+    diagnostics: Vec<Diagnostic>,
+    interface: Option<ModuleInterface>,
+}
+
+/// Check one file; `link` gives the summaries of the helpers it imports.
+fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link) -> Analysis {
     let Some(language) = Language::from_path(&source.path) else {
-        return Vec::new();
+        return Analysis {
+            diagnostics: Vec::new(),
+            interface: None,
+        };
     };
     let mut diagnostics = Vec::new();
-    match lower(&source.text, language, drivers) {
+    let mut interface = None;
+    match lower(&source.text, language, drivers, link) {
         Ok(lowered) => {
             if let Some(error) = lowered.recovered_error {
                 diagnostics.push(parse_error(error));
@@ -54,20 +77,32 @@ fn check_source_with(source: &SourceFile, drivers: &Drivers) -> Vec<Diagnostic> 
                     }
                 }
             }
+            interface = Some(lowered.interface);
         }
         Err(error) => diagnostics.push(parse_error(error)),
     }
     suppression::apply(&source.text, &mut diagnostics);
     sort_diagnostics(&mut diagnostics);
-    diagnostics
+    Analysis {
+        diagnostics,
+        interface,
+    }
 }
 
+/// Gives a file the summaries of the helpers it imports.
+type Link<'l> = dyn Fn(&ModuleInterface) -> Summaries + Sync + 'l;
+
 /// Hand the text to the front end of its language.
-fn lower(text: &str, language: Language, drivers: &Drivers) -> Result<LoweredFile, LowerError> {
+fn lower(
+    text: &str,
+    language: Language,
+    drivers: &Drivers,
+    link: &Link,
+) -> Result<LoweredFile, LowerError> {
     match language {
         Language::Rust => frontend::rust::lower_file(text, drivers.rust()),
         Language::TypeScript { .. } | Language::JavaScript { .. } => {
-            frontend::ts::lower_file(text, language, drivers.typescript())
+            frontend::ts::lower_file(text, language, drivers.typescript(), link)
         }
     }
 }
@@ -239,21 +274,88 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     let prefilter = (!options.no_prefilter).then(|| Prefilter::new(&drivers));
     // Each file on its own, in parallel; `collect` keeps the sorted order,
     // so the report is the same bytes on any number of threads.
-    let results: Vec<Result<Option<FileReport>, FileError>> = pool.install(|| {
+    let mut outcomes: Vec<FileOutcome> = pool.install(|| {
         let done = std::sync::atomic::AtomicUsize::new(0);
         files
             .par_iter()
             .map(|path| {
-                let result = check_file(path, &drivers, prefilter.as_ref(), options.parse_only);
+                let outcome = check_file(
+                    path,
+                    &drivers,
+                    prefilter.as_ref(),
+                    options.parse_only,
+                    &no_imports,
+                );
                 if let Some(progress) = &options.progress {
                     let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     (progress.0)(done, files.len());
                 }
-                result
+                outcome
             })
             .collect()
     });
+    pool.install(|| link_helpers(&files, &mut outcomes, &drivers));
+    let results = outcomes.into_iter().map(|outcome| outcome.result).collect();
     Ok(assemble(files.len(), results, errors, options))
+}
+
+/// Check again, knowing the helpers of the other files, each file that
+/// calls one: a file lowered already that imports one, and a file the
+/// prefilter skipped that names a helper returning a client. Helpers are
+/// followed one import deep; an imported file outside the run is read for
+/// its helpers but not reported.
+fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drivers) {
+    let interfaces: Vec<Option<ModuleInterface>> = outcomes
+        .iter_mut()
+        .map(|outcome| outcome.interface.take())
+        .collect();
+    let load = |path: &Path| module_interface(path, drivers);
+    let linker = Linker::new(files, interfaces, &load);
+    let mut again: Vec<usize> = (0..files.len())
+        .into_par_iter()
+        .filter(|&index| {
+            linker.lowered(index)
+                && !linker
+                    .imported_summaries_of(index, &files[index])
+                    .is_empty()
+        })
+        .collect();
+    let words = linker.acquire_words();
+    if !words.is_empty() {
+        let words =
+            aho_corasick::AhoCorasick::new(words).expect("helper names form a valid automaton");
+        let skipped: Vec<usize> = (0..files.len())
+            .into_par_iter()
+            .filter(|&index| {
+                outcomes[index].skipped
+                    && std::fs::read(&files[index]).is_ok_and(|bytes| words.is_match(&bytes))
+            })
+            .collect();
+        again.extend(skipped);
+    }
+    let redone: Vec<(usize, FileOutcome)> = again
+        .into_par_iter()
+        .map(|index| {
+            let path = &files[index];
+            let link = |interface: &ModuleInterface| linker.imported_summaries(path, interface);
+            (index, check_file(path, drivers, None, false, &link))
+        })
+        .collect();
+    for (index, outcome) in redone {
+        outcomes[index].result = outcome.result;
+    }
+}
+
+/// What a file outside the run exports, for the files of the run that
+/// import it; `None` when it cannot be read or parsed.
+fn module_interface(path: &Path, drivers: &Drivers) -> Option<ModuleInterface> {
+    let language = Language::from_path(path)?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let lower = || lower(&text, language, drivers, &no_imports).ok();
+    catch_unwind(AssertUnwindSafe(lower))
+        .ok()
+        .flatten()
+        .map(|lowered| lowered.interface)
 }
 
 /// The words any finding needs; files without one are not parsed.
@@ -305,12 +407,54 @@ fn assemble(
     report
 }
 
-/// Read and check one file; `None` when it has nothing to report.
+/// One file's result, and what the run needs to link it with the others.
+struct FileOutcome {
+    /// `None` when it has nothing to report.
+    result: Result<Option<FileReport>, FileError>,
+    interface: Option<ModuleInterface>,
+    /// The prefilter found none of its words: it was not parsed.
+    skipped: bool,
+}
+
+/// Read and check one file.
 fn check_file(
     path: &Path,
     drivers: &Drivers,
     prefilter: Option<&Prefilter>,
     parse_only: bool,
+    link: &Link,
+) -> FileOutcome {
+    let mut interface = None;
+    let mut skipped = false;
+    let result = read_and_check(path, |source| {
+        if prefilter.is_some_and(|p| !p.may_report(source.text.as_bytes())) {
+            skipped = true;
+            return Ok(Vec::new());
+        }
+        let check = || match parse_only {
+            true => Analysis {
+                diagnostics: parse_errors(source),
+                interface: None,
+            },
+            false => analyze(source, drivers, link),
+        };
+        let analysis = catch_unwind(AssertUnwindSafe(check))
+            .map_err(|_| "internal error while analysing this file".to_string())?;
+        interface = analysis.interface;
+        Ok(analysis.diagnostics)
+    });
+    FileOutcome {
+        result,
+        interface,
+        skipped,
+    }
+}
+
+/// Read a file and hand its text to `check`; binary and non-UTF-8 files
+/// get their TX000 here.
+fn read_and_check(
+    path: &Path,
+    check: impl FnOnce(&SourceFile) -> Result<Vec<Diagnostic>, String>,
 ) -> Result<Option<FileReport>, FileError> {
     let file_error = |message: String| FileError {
         path: path.to_path_buf(),
@@ -331,22 +475,12 @@ fn check_file(
         (source, vec![parse_error(error)])
     } else {
         match String::from_utf8(bytes) {
-            // Not a word any finding needs: not worth parsing (a syntax
-            // error in it goes unreported; `--no-prefilter` parses it).
-            Ok(text) if prefilter.is_some_and(|p| !p.may_report(text.as_bytes())) => {
-                return Ok(None);
-            }
             Ok(text) => {
                 let source = SourceFile {
                     path: path.to_path_buf(),
                     text,
                 };
-                let check = || match parse_only {
-                    true => parse_errors(&source),
-                    false => check_source_with(&source, drivers),
-                };
-                let diagnostics = catch_unwind(AssertUnwindSafe(check))
-                    .map_err(|_| file_error("internal error while analysing this file".into()))?;
+                let diagnostics = check(&source).map_err(file_error)?;
                 (source, diagnostics)
             }
             Err(err) => {
@@ -381,7 +515,7 @@ pub fn debug_flow(source: &SourceFile) -> String {
     let Some(language) = Language::from_path(&source.path) else {
         return String::from("// not a TypeScript, JavaScript or Rust file\n");
     };
-    match lower(&source.text, language, Drivers::builtin()) {
+    match lower(&source.text, language, Drivers::builtin(), &no_imports) {
         Ok(lowered) => lowered.flows.iter().map(flow::dot::to_dot).collect(),
         Err(error) => format!("// {}\n", error.message),
     }

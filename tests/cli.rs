@@ -900,3 +900,52 @@ fn progress_is_told_every_file_once() {
         (1..=total).map(|done| (done, total)).collect::<Vec<_>>()
     );
 }
+
+/// A pre-commit run names only the staged route: the helpers it imports
+/// (by the `@/` alias of `tsconfig.json`) are read from disk, and only the
+/// named file is reported.
+#[test]
+fn helpers_imported_from_files_outside_the_run_are_understood() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ts/cross-file");
+    let output = txlint_in(
+        &app,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "src/app/api/orders/route.ts",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    // `path:line:col: CODE message` to `path:line:col CODE`.
+    let located = |output: &Output| -> Vec<String> {
+        stdout(output)
+            .lines()
+            .filter_map(|line| {
+                let (place, rest) = line.split_once(": ")?;
+                Some(format!("{place} {}", rest.split(' ').next()?))
+            })
+            .collect()
+    };
+    assert_eq!(
+        located(&output),
+        [
+            "src/app/api/orders/route.ts:28:24 TX002",
+            "src/app/api/orders/route.ts:30:11 TX001"
+        ]
+    );
+
+    // The same file without its helpers: what `getClient()` returns is not
+    // known to be a pooled client, so only the transaction is reported.
+    let scratch = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(
+        app.join("src/app/api/orders/route.ts"),
+        scratch.path().join("route.ts"),
+    )
+    .expect("copy");
+    let output = txlint_in(
+        scratch.path(),
+        &["check", "--format", "concise", "route.ts"],
+    );
+    assert_eq!(located(&output), ["route.ts:30:11 TX001"]);
+}

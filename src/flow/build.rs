@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::{
     Block, BlockId, CompletionId, Edge, EdgeKind, ErrorModel, Event, EventKind, ExitHow, ExitKind,
-    FnFlow, Guard, Handle, HandleId, PoolConstruction,
+    FnFlow, Guard, Handle, HandleId, PoolConstruction, Returned,
 };
 use crate::source::Span;
 
@@ -71,6 +71,8 @@ pub(crate) struct FlowBuilder {
     errors_end_run: bool,
     error_model: ErrorModel,
     pools: Vec<PoolConstruction>,
+    params: Vec<Option<String>>,
+    returned: Vec<Returned>,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
     handle_ids: HashMap<String, HandleId>,
@@ -91,6 +93,8 @@ impl FlowBuilder {
             errors_end_run: false,
             error_model: ErrorModel::Exceptions,
             pools: Vec::new(),
+            params: Vec::new(),
+            returned: Vec::new(),
             blocks: Vec::new(),
             handles: Vec::new(),
             handle_ids: HashMap::new(),
@@ -117,6 +121,21 @@ impl FlowBuilder {
         let handle = &mut self.handles[handle];
         handle.rolls_back_on_drop |= rolls_back;
         handle.returns_to_pool_on_drop |= returns_to_pool;
+    }
+
+    /// The function's name as a user would say it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The next parameter, `None` unless it is a plain name.
+    pub fn param(&mut self, name: Option<String>) {
+        self.params.push(name);
+    }
+
+    /// A `return` hands back something callers care about.
+    pub fn returns(&mut self, value: Returned) {
+        self.returned.push(value);
     }
 
     /// A pool is constructed in this function.
@@ -485,6 +504,8 @@ impl FlowBuilder {
             errors_end_run: self.errors_end_run,
             error_model: self.error_model,
             pools: self.pools,
+            params: self.params,
+            returned: self.returned,
             blocks: self.blocks,
             handles: self.handles,
             entry: 0,

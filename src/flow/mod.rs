@@ -7,6 +7,7 @@
 pub(crate) mod build;
 pub(crate) mod dot;
 pub(crate) mod state;
+pub(crate) mod summary;
 
 use crate::source::Span;
 
@@ -119,6 +120,9 @@ pub(crate) enum Test {
     Truthy,
     /// `if (x == null)`: is the value `null` or `undefined`?
     Nullish,
+    /// `if (queryRunner.isTransactionActive)`: is a transaction open on
+    /// the handle? Answered from the handle's own state, not a value.
+    InTransaction,
 }
 
 /// A branch condition on a place (`if (client)`, `if (!committed)`,
@@ -221,6 +225,16 @@ pub(crate) enum PoolScope {
     PerCall,
 }
 
+/// A value a function returns that its callers care about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Returned {
+    /// A handle of the function (`return client`).
+    Handle(HandleId),
+    /// A client checked out by the returned expression itself
+    /// (`return pool.connect()`).
+    FreshClient,
+}
+
 /// How errors leave a function in its language, for the words of a label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ErrorModel {
@@ -244,6 +258,10 @@ pub(crate) struct FnFlow {
     pub error_model: ErrorModel,
     /// Pools constructed here.
     pub pools: Vec<PoolConstruction>,
+    /// The parameters by position, where each is a plain name.
+    pub params: Vec<Option<String>>,
+    /// What `return` statements hand back, for the callers' summaries.
+    pub returned: Vec<Returned>,
     pub blocks: Vec<Block>,
     pub handles: Vec<Handle>,
     pub entry: BlockId,

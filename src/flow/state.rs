@@ -127,7 +127,9 @@ pub(crate) fn analyze(flow: &FnFlow) -> Facts {
         .blocks
         .iter()
         .flat_map(|b| &b.edges)
-        .filter_map(|e| e.guard.map(|g| g.place))
+        .filter_map(|e| e.guard)
+        .filter(|g| g.test != Test::InTransaction)
+        .map(|g| g.place)
         .collect();
     tested.sort_unstable();
     tested.dedup();
@@ -198,11 +200,21 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> Handl
                 let Some(mut next) = follow_edge(&state, edge.kind) else {
                     continue;
                 };
-                if let Some(guard) = edge.guard
-                    && tested.contains(&guard.place)
-                    && !take_guard(&mut next.key.known, guard)
-                {
-                    continue;
+                if let Some(guard) = edge.guard {
+                    let takes = match guard.test {
+                        // Only the handle analysed knows its state; for
+                        // any other, both ways.
+                        Test::InTransaction => {
+                            guard.place != handle
+                                || matches!(next.key.tx, TxState::Open { .. }) == guard.holds
+                        }
+                        _ => {
+                            !tested.contains(&guard.place) || take_guard(&mut next.key.known, guard)
+                        }
+                    };
+                    if !takes {
+                        continue;
+                    }
                 }
                 if let EdgeKind::Exit { how, at } = edge.kind {
                     let exit = flow.exit_kind(edge.to).unwrap_or(ExitKind::Normal);
@@ -313,6 +325,7 @@ fn take_guard(known: &mut Vec<(HandleId, Known)>, guard: Guard) -> bool {
             ..current
         },
         (Test::Nullish, true) if current.nullish != Some(false) => Known::NULLISH,
+        (Test::InTransaction, _) => return true,
         (Test::Nullish, false) if current.nullish != Some(true) => Known {
             nullish: Some(false),
             ..current

@@ -41,6 +41,7 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
                     ),
                 }),
                 None => Ok(LoweredFile {
+                    interface: Default::default(),
                     flows: collector.flows,
                     recovered_error: None,
                 }),

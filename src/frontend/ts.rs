@@ -9,12 +9,16 @@ use swc_ecma_ast::*;
 use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
-use super::{LowerError, LoweredFile, MAX_NESTING};
+use super::{Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface};
 use crate::diagnostic::in_message_style;
-use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
+use crate::drivers::{
+    CallEffect, Effect, Receiver, TxStatement, Vocabulary, transaction_statements,
+};
 use crate::flow::build::{BreakableKind, FlowBuilder};
+use crate::flow::summary::{Summaries, Summary, summarize};
 use crate::flow::{
-    EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, PoolScope, Test, UNNAMED_HANDLE,
+    EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, PoolScope, Returned, Test,
+    UNNAMED_HANDLE,
 };
 use crate::source::{Language, Span};
 
@@ -72,24 +76,280 @@ pub(crate) fn lower_file(
     text: &str,
     language: Language,
     vocabulary: &Vocabulary,
+    link: &dyn Fn(&ModuleInterface) -> Summaries,
 ) -> Result<LoweredFile, LowerError> {
     let (program, recovered_error) = parse(text, language)?;
-    let file = FileFacts::collect(&program, vocabulary);
+    let mut file = FileFacts::collect(&program, vocabulary);
+    let interface = module_interface(&program);
+    file.helpers = link(&interface);
+    let mut flows = lower_program(&program, &file)?;
+    // Helpers defined in this file change what calls to them mean: lower
+    // again, knowing them.
+    let own = own_summaries(&flows, &interface.instances);
+    if !own.is_empty() {
+        file.helpers.extend(own);
+        flows = lower_program(&program, &file)?;
+    }
+    let summaries = flows
+        .iter()
+        .map(|flow| (flow.name.clone(), summarize(flow)))
+        .filter(|(_, summary)| !summary.is_empty())
+        .collect();
+    Ok(LoweredFile {
+        flows,
+        recovered_error,
+        interface: ModuleInterface {
+            summaries,
+            ..interface
+        },
+    })
+}
+
+/// Summaries of this file's functions by every name this file calls them
+/// by: `getClient`, `Repo.getClient` (as `this.getClient` inside `Repo`),
+/// and `db.getClient` for `const db = new Repo()`.
+fn own_summaries(flows: &[FnFlow], instances: &HashMap<String, String>) -> Summaries {
+    let mut own = Summaries::new();
+    for flow in flows {
+        let summary = summarize(flow);
+        if summary.is_empty() {
+            continue;
+        }
+        if let Some((owner, method)) = flow.name.rsplit_once('.') {
+            for (instance, _) in instances.iter().filter(|(_, class)| *class == owner) {
+                own.insert(format!("{instance}.{method}"), summary.clone());
+            }
+        }
+        own.insert(flow.name.clone(), summary);
+    }
+    own
+}
+
+/// What the module imports and exports, from its top-level statements
+/// (ES modules and CommonJS `require` / `module.exports`).
+fn module_interface(program: &Program) -> ModuleInterface {
+    let mut interface = ModuleInterface::default();
+    let items: Vec<&Stmt> = match program {
+        Program::Script(script) => script.body.iter().collect(),
+        Program::Module(module) => {
+            let mut stmts = Vec::new();
+            for item in &module.body {
+                match item {
+                    ModuleItem::Stmt(stmt) => stmts.push(stmt),
+                    ModuleItem::ModuleDecl(decl) => module_decl(decl, &mut interface),
+                }
+            }
+            stmts
+        }
+    };
+    for stmt in items {
+        match stmt {
+            Stmt::Decl(Decl::Var(var)) => {
+                for declarator in &var.decls {
+                    top_level_binding(declarator, &mut interface);
+                }
+            }
+            // `module.exports = { getClient, withTransaction }`
+            Stmt::Expr(ExprStmt { expr, .. }) => {
+                if let Expr::Assign(assign) = unwrap(expr)
+                    && let AssignTarget::Simple(SimpleAssignTarget::Member(member)) = &assign.left
+                    && member_place(member).as_deref() == Some("module.exports")
+                    && let Expr::Object(object) = unwrap(&assign.right)
+                {
+                    for prop in &object.props {
+                        let PropOrSpread::Prop(prop) = prop else {
+                            continue;
+                        };
+                        let (exported, local) = match &**prop {
+                            Prop::Shorthand(ident) => {
+                                (ident.sym.to_string(), ident.sym.to_string())
+                            }
+                            Prop::KeyValue(kv) => match unwrap(&kv.value) {
+                                Expr::Ident(ident) => (prop_name(&kv.key), ident.sym.to_string()),
+                                _ => continue,
+                            },
+                            _ => continue,
+                        };
+                        interface.exports.insert(exported, local);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // An exported instance's functions are its class's.
+    for owner in interface.exports.values_mut() {
+        if let Some(class) = interface.instances.get(owner.as_str()) {
+            *owner = class.clone();
+        }
+    }
+    interface
+}
+
+fn module_decl(decl: &ModuleDecl, interface: &mut ModuleInterface) {
+    let name = |name: &ModuleExportName| match name {
+        ModuleExportName::Ident(ident) => ident.sym.to_string(),
+        ModuleExportName::Str(string) => string.value.to_string_lossy().into_owned(),
+    };
+    match decl {
+        ModuleDecl::Import(import) => {
+            let specifier = import.src.value.to_string_lossy().into_owned();
+            for binding in &import.specifiers {
+                let (local, imported) = match binding {
+                    ImportSpecifier::Named(named) => (
+                        named.local.sym.to_string(),
+                        named
+                            .imported
+                            .as_ref()
+                            .map_or_else(|| named.local.sym.to_string(), name),
+                    ),
+                    ImportSpecifier::Default(default) => {
+                        (default.local.sym.to_string(), "default".to_string())
+                    }
+                    ImportSpecifier::Namespace(namespace) => {
+                        (namespace.local.sym.to_string(), "*".to_string())
+                    }
+                };
+                interface.imports.push(Import {
+                    local,
+                    imported,
+                    specifier: specifier.clone(),
+                });
+            }
+        }
+        ModuleDecl::ExportDecl(export) => match &export.decl {
+            Decl::Fn(function) => {
+                let name = function.ident.sym.to_string();
+                interface.exports.insert(name.clone(), name);
+            }
+            Decl::Class(class) => {
+                let name = class.ident.sym.to_string();
+                interface.exports.insert(name.clone(), name);
+            }
+            Decl::Var(var) => {
+                for declarator in &var.decls {
+                    top_level_binding(declarator, interface);
+                    if let Pat::Ident(binding) = &declarator.name {
+                        let name = binding.id.sym.to_string();
+                        interface.exports.insert(name.clone(), name);
+                    }
+                }
+            }
+            _ => {}
+        },
+        ModuleDecl::ExportNamed(named) if named.src.is_none() => {
+            for specifier in &named.specifiers {
+                if let ExportSpecifier::Named(specifier) = specifier {
+                    let local = name(&specifier.orig);
+                    let exported = specifier
+                        .exported
+                        .as_ref()
+                        .map_or_else(|| local.clone(), name);
+                    interface.exports.insert(exported, local);
+                }
+            }
+        }
+        ModuleDecl::ExportDefaultDecl(export) => {
+            let local = match &export.decl {
+                DefaultDecl::Fn(function) => function.ident.as_ref().map(|i| i.sym.to_string()),
+                DefaultDecl::Class(class) => class.ident.as_ref().map(|i| i.sym.to_string()),
+                DefaultDecl::TsInterfaceDecl(_) => None,
+            };
+            // An anonymous default export is lowered under `default`.
+            interface
+                .exports
+                .insert("default".into(), local.unwrap_or_else(|| "default".into()));
+        }
+        ModuleDecl::ExportDefaultExpr(export) => {
+            let local = match unwrap(&export.expr) {
+                Expr::Ident(ident) => ident.sym.to_string(),
+                Expr::New(new) => match callee_name(&new.callee) {
+                    Some(class) => class.to_string(),
+                    None => return,
+                },
+                _ => "default".to_string(),
+            };
+            interface.exports.insert("default".into(), local);
+        }
+        _ => {}
+    }
+}
+
+/// `const db = new Database()` and `const { getClient } = require('./db')`
+/// at the top level.
+fn top_level_binding(declarator: &VarDeclarator, interface: &mut ModuleInterface) {
+    let Some(init) = &declarator.init else { return };
+    let init = match unwrap(init) {
+        Expr::Await(AwaitExpr { arg, .. }) => unwrap(arg),
+        other => other,
+    };
+    match (init, &declarator.name) {
+        (Expr::New(new), Pat::Ident(binding)) => {
+            if let Some(class) = callee_name(&new.callee) {
+                interface
+                    .instances
+                    .insert(binding.id.sym.to_string(), class.to_string());
+            }
+        }
+        (Expr::Call(call), pattern) => {
+            let Callee::Expr(callee) = &call.callee else {
+                return;
+            };
+            if !matches!(unwrap(callee), Expr::Ident(ident) if ident.sym == "require") {
+                return;
+            }
+            let Some(specifier) = call.args.first().and_then(|a| literal_text(&a.expr)) else {
+                return;
+            };
+            let mut import = |local: String, imported: String| {
+                interface.imports.push(Import {
+                    local,
+                    imported,
+                    specifier: specifier.clone(),
+                });
+            };
+            match pattern {
+                Pat::Ident(binding) => import(binding.id.sym.to_string(), "*".into()),
+                Pat::Object(object) => {
+                    for prop in &object.props {
+                        match prop {
+                            ObjectPatProp::Assign(assign) => {
+                                let name = assign.key.sym.to_string();
+                                import(name.clone(), name);
+                            }
+                            ObjectPatProp::KeyValue(kv) => {
+                                if let Pat::Ident(local) = &*kv.value {
+                                    import(local.id.sym.to_string(), prop_name(&kv.key));
+                                }
+                            }
+                            ObjectPatProp::Rest(_) => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every function-like thing of the program, `<module>` first.
+fn lower_program(program: &Program, file: &FileFacts) -> Result<Vec<FnFlow>, LowerError> {
     let mut collector = Collector {
-        file: &file,
+        file,
         prefix: Vec::new(),
         flows: Vec::new(),
         too_deep: None,
-        entry_points: entry_points(&program),
+        entry_points: entry_points(program),
     };
-    let span = match &program {
+    let span = match program {
         Program::Module(module) => module.span,
         Program::Script(script) => script.span,
     };
     collector.lower("<module>".to_string(), span, &[], |lowerer| {
         lowerer.builder.set_errors_end_run();
         lowerer.module_scope = true;
-        match &program {
+        match program {
             Program::Module(module) => module
                 .body
                 .iter()
@@ -104,10 +364,7 @@ pub(crate) fn lower_file(
             message: format!("nesting too deep to analyse (more than {MAX_NESTING} levels)"),
         });
     }
-    Ok(LoweredFile {
-        flows: collector.flows,
-        recovered_error,
-    })
+    Ok(collector.flows)
 }
 
 /// swc's message in txlint's style: lowercase, no trailing period.
@@ -136,6 +393,9 @@ struct FileFacts<'v> {
     /// registers routes (`router.post('/orders', ..)`).
     serves_requests: bool,
     vocabulary: &'v Vocabulary,
+    /// Functions whose calls stand for an acquire or a release, by the
+    /// name a call uses (this file's own and imported ones).
+    helpers: Summaries,
 }
 
 impl<'v> FileFacts<'v> {
@@ -146,6 +406,7 @@ impl<'v> FileFacts<'v> {
             error_listeners: HashSet::new(),
             serves_requests: false,
             vocabulary,
+            helpers: Summaries::new(),
         };
         program.visit_with(&mut facts);
         facts
@@ -368,6 +629,7 @@ impl Collector<'_> {
         }
         lowerer.module_scope = suite_body;
         for param in params {
+            lowerer.builder.param(param_name(param));
             lowerer.declare_pattern(param, true);
         }
         body(&mut lowerer);
@@ -399,7 +661,7 @@ impl Collector<'_> {
                 ArrowFunctionBody::FunctionBody(body) => lowerer.stmts(body.stmts.iter()),
                 ArrowFunctionBody::Expr(expr) => {
                     let value = lowerer.expr(expr);
-                    lowerer.escape(value, expr.span());
+                    lowerer.return_value(value, expr.span());
                     lowerer
                         .builder
                         .return_(span_of(expr.span()), ExitKind::Normal);
@@ -567,7 +829,29 @@ enum Value {
     Acquired {
         span: Span,
         certain: bool,
+        /// The method that checked it out (`createQueryRunner`).
+        via: String,
     },
+    /// A transaction object that holds its connection until it is
+    /// committed or rolled back (`await knex.transaction()`); `span` is the
+    /// call that begins it.
+    Transaction {
+        span: Span,
+    },
+}
+
+/// A parameter's name, when it is a plain one (`client`, `client = x`).
+fn param_name(param: &Pat) -> Option<String> {
+    match param {
+        Pat::Ident(name) => Some(name.id.sym.to_string()),
+        Pat::Assign(assign) => param_name(&assign.left),
+        _ => None,
+    }
+}
+
+/// `{ isolationLevel: 'serializable' }`: options, not a callback.
+fn is_options_object(expr: &Expr) -> bool {
+    matches!(unwrap(expr), Expr::Object(_))
 }
 
 /// Calls that do not throw in practice and keep nothing they are given:
@@ -651,6 +935,9 @@ struct Lowerer<'a> {
     /// Places released somewhere in this function (nested closures too):
     /// evidence that `x.connect()`'s result is a pooled client.
     released: HashSet<String>,
+    /// The method that checked out each handle, for vocabulary entries
+    /// that apply only to what one method returns.
+    acquired_via: HashMap<String, String>,
     depth: usize,
     too_deep: Option<Span>,
     /// Labels of inline promise callbacks being lowered; `return` inside one
@@ -668,6 +955,8 @@ struct Lowerer<'a> {
     /// The place the expression being lowered is assigned to, for naming a
     /// pool constructed there.
     assigned_to: Option<String>,
+    /// Lowering an object or array literal that is a call's argument.
+    in_argument_literal: bool,
 }
 
 impl<'a> Lowerer<'a> {
@@ -678,6 +967,7 @@ impl<'a> Lowerer<'a> {
             locals: HashSet::new(),
             parameters: HashSet::new(),
             released: HashSet::new(),
+            acquired_via: HashMap::new(),
             depth: 0,
             too_deep: None,
             callback_labels: Vec::new(),
@@ -686,6 +976,7 @@ impl<'a> Lowerer<'a> {
             caught_errors: HashSet::new(),
             floating_call: None,
             assigned_to: None,
+            in_argument_literal: false,
         }
     }
 
@@ -748,6 +1039,24 @@ impl<'a> Lowerer<'a> {
         self.builder.event(kind, handle, span);
     }
 
+    /// `queryRunner.isTransactionActive`, `trx.isCompleted()`.
+    fn transaction_state_test(&mut self, test: &Expr) -> Option<Guard> {
+        let (object, property) = match unwrap(test) {
+            member @ Expr::Member(_) => member_parts(member)?,
+            Expr::Call(call) if call.args.is_empty() => {
+                let Callee::Expr(callee) = &call.callee else {
+                    return None;
+                };
+                let (object, method) = member_parts(callee)?;
+                (object, method)
+            }
+            _ => return None,
+        };
+        let open = self.file.vocabulary.transaction_state(property)?;
+        let place = place_of(object)?;
+        Some(self.guard_for(&place, Test::InTransaction, open))
+    }
+
     fn guard_for(&mut self, place: &str, test: Test, holds: bool) -> Guard {
         Guard {
             place: self.builder.handle(place),
@@ -761,6 +1070,8 @@ impl<'a> Lowerer<'a> {
     fn assign(&mut self, place: &str, value: &Value, expr: Option<&Expr>, span: SwcSpan) {
         let known = match (value, expr.map(unwrap)) {
             (Value::Acquired { .. }, _) => return,
+            // A transaction object is an object.
+            (Value::Transaction { .. }, _) => Known::TRUTHY,
             (_, None) => Known::NULLISH,
             (_, Some(Expr::Ident(ident))) if self.caught_errors.contains(ident.sym.as_str()) => {
                 Known::TRUTHY
@@ -850,7 +1161,7 @@ impl<'a> Lowerer<'a> {
             Stmt::Return(ret) => {
                 if let Some(arg) = &ret.arg {
                     let value = self.expr(arg);
-                    self.escape(value, arg.span());
+                    self.return_value(value, arg.span());
                 }
                 match self.callback_labels.last().cloned() {
                     Some(label) => {
@@ -1141,12 +1452,19 @@ impl<'a> Lowerer<'a> {
     /// variables of an enclosing scope) hold what escapes.
     fn bind(&mut self, place: &str, value: Value, value_span: SwcSpan, outside: bool) {
         match value {
-            Value::Acquired { span, certain } => {
+            Value::Acquired { span, certain, via } => {
                 if certain || self.released.contains(place) {
+                    self.acquired_via.insert(place.to_string(), via);
                     self.handle_event(EventKind::Acquire, place, span);
                     if outside {
                         self.handle_event(EventKind::Escape, place, span_of(value_span));
                     }
+                }
+            }
+            Value::Transaction { span } => {
+                self.handle_event(EventKind::Begin, place, span);
+                if outside {
+                    self.handle_event(EventKind::Escape, place, span_of(value_span));
                 }
             }
             other => self.escape(other, value_span),
@@ -1210,15 +1528,36 @@ impl<'a> Lowerer<'a> {
         if let Value::Acquired {
             span,
             certain: true,
+            ..
         } = value
         {
             self.handle_event(EventKind::Acquire, UNNAMED_HANDLE, span);
         }
     }
 
+    /// `return value`: a returned handle leaves our care; a returned client
+    /// makes this function an acquire for its callers.
+    fn return_value(&mut self, value: Value, span: SwcSpan) {
+        match value {
+            Value::Acquired { certain: true, .. } => self.builder.returns(Returned::FreshClient),
+            Value::Place(place) => {
+                self.handle_event(EventKind::Escape, &place, span_of(span));
+                let handle = self.builder.handle(&place);
+                self.builder.returns(Returned::Handle(handle));
+            }
+            _ => {}
+        }
+    }
+
+    /// A handle put into an object or array: stored, unless the literal is
+    /// a call's argument (`{ transaction: t }`), which only lends it.
     fn escape(&mut self, value: Value, span: SwcSpan) {
         if let Value::Place(place) = value {
-            self.handle_event(EventKind::Escape, &place, span_of(span));
+            let kind = match self.in_argument_literal {
+                true => EventKind::HandedOff,
+                false => EventKind::Escape,
+            };
+            self.handle_event(kind, &place, span_of(span));
         }
     }
 
@@ -1258,8 +1597,12 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// `x`, `x != null`, `x === undefined`, `typeof x !== 'undefined'`.
+    /// `x`, `x != null`, `x === undefined`, `typeof x !== 'undefined'`,
+    /// and `x.isTransactionActive`-style questions to a handle.
     fn null_check(&mut self, test: &Expr) -> Option<Guard> {
+        if let Some(guard) = self.transaction_state_test(test) {
+            return Some(guard);
+        }
         if let Some(place) = place_of(test) {
             return Some(self.guard_for(&place, Test::Truthy, true));
         }
@@ -1552,14 +1895,15 @@ impl<'a> Lowerer<'a> {
                         }
                         PropOrSpread::Prop(prop) => match &**prop {
                             Prop::Shorthand(ident) => {
-                                self.escape(Value::Place(ident.sym.to_string()), ident.span)
+                                let value = Value::Place(ident.sym.to_string());
+                                self.property(ident.sym.as_str(), value, ident.span);
                             }
                             Prop::KeyValue(kv) => {
                                 if let PropName::Computed(computed) = &kv.key {
                                     self.expr(&computed.expr);
                                 }
                                 let value = self.expr(&kv.value);
-                                self.escape(value, kv.value.span());
+                                self.property(&prop_name(&kv.key), value, kv.value.span());
                             }
                             Prop::Method(method) => {
                                 self.closure(method.function.span, &method.function.body);
@@ -1638,9 +1982,81 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// `key: value` in an object literal. In a call's options, a key that
+    /// names the transaction the call runs in (`{ transaction: t }`) only
+    /// uses it.
+    fn property(&mut self, key: &str, value: Value, span: SwcSpan) {
+        match value {
+            Value::Place(place)
+                if self.in_argument_literal && self.file.vocabulary.is_transaction_option(key) =>
+            {
+                self.handle_event(EventKind::Use, &place, span_of(span));
+            }
+            value => self.escape(value, span),
+        }
+    }
+
+    /// A call's argument; what an object or array literal there holds is
+    /// lent to the call.
+    fn argument(&mut self, expr: &Expr) -> Value {
+        let literal = matches!(unwrap(expr), Expr::Object(_) | Expr::Array(_));
+        let outer = std::mem::replace(&mut self.in_argument_literal, literal);
+        let value = self.expr(expr);
+        self.in_argument_literal = outer;
+        value
+    }
+
+    /// The summary of the function a call path names, if it is a helper
+    /// this file knows (`this.getClient` inside `Repo` is `Repo.getClient`).
+    fn helper(&self, path: &str) -> Option<&'a Summary> {
+        let helpers = &self.file.helpers;
+        if helpers.is_empty() {
+            return None;
+        }
+        if let Some(method) = path.strip_prefix("this.")
+            && let Some((owner, _)) = self.builder.name().rsplit_once('.')
+        {
+            return helpers.get(&format!("{owner}.{method}"));
+        }
+        helpers.get(path)
+    }
+
+    /// A call of a helper does what its summary says: it releases the
+    /// clients passed where it releases its parameters, and its result is
+    /// a checked-out client when it returns one.
+    fn helper_call(
+        &mut self,
+        summary: &Summary,
+        path: &str,
+        args: &[ExprOrSpread],
+        span: Span,
+    ) -> Value {
+        for (position, arg) in args.iter().enumerate() {
+            if let Value::Place(place) = self.argument(&arg.expr) {
+                if summary.releases.contains(&position) {
+                    self.handle_event(EventKind::Release, &place, span);
+                } else if summary.keeps.contains(&position) {
+                    self.handle_event(EventKind::Use, &place, span_of(arg.expr.span()));
+                } else {
+                    self.handle_event(EventKind::HandedOff, &place, span_of(arg.expr.span()));
+                }
+            }
+        }
+        self.builder.may_throw(span);
+        if summary.returns_client {
+            Value::Acquired {
+                span,
+                certain: true,
+                via: path.to_string(),
+            }
+        } else {
+            Value::Nothing
+        }
+    }
+
     fn args(&mut self, args: &[ExprOrSpread], lent_to_callee: bool) {
         for arg in args {
-            let value = self.expr(&arg.expr);
+            let value = self.argument(&arg.expr);
             if let Value::Place(place) = value {
                 let kind = if lent_to_callee {
                     EventKind::Use
@@ -1679,6 +2095,14 @@ impl<'a> Lowerer<'a> {
     fn call(&mut self, callee: &Expr, args: &[ExprOrSpread], span: SwcSpan) -> Value {
         let call_span = span_of(span);
         let path = expr_path(callee);
+        if let Some(summary) = path.as_deref().and_then(|path| self.helper(path)) {
+            return self.helper_call(
+                summary,
+                path.as_deref().unwrap_or_default(),
+                args,
+                call_span,
+            );
+        }
         let Some((receiver, method)) = member_parts(callee) else {
             // A plain function call. Calling one of our own parameters (a
             // callback) with a client lends it; anything else may keep it.
@@ -1710,14 +2134,23 @@ impl<'a> Lowerer<'a> {
         };
         let vocabulary = self.file.vocabulary;
 
-        if let Some(effect) = vocabulary.call_effect(method, args.len(), &[]) {
+        let built_by: Vec<&str> = receiver_place
+            .as_ref()
+            .and_then(|place| self.acquired_via.get(place))
+            .map(String::as_str)
+            .into_iter()
+            .collect();
+        if let Some(effect) = vocabulary.call_effect(method, args.len(), &built_by)
+            && !(effect.unless_callback && args.iter().any(|a| !is_options_object(&a.expr)))
+        {
+            // A method that only checks out connections names its effect
+            // whatever the receiver looks like (`createQueryRunner()`).
             let receiver_matches = match effect.receiver {
                 Receiver::Pool => true,
-                Receiver::Any => receiver_place.is_some(),
+                Receiver::Any => receiver_place.is_some() || effect.effect == Effect::Acquire,
             };
             if receiver_matches {
                 let discard = effect.discard_with_argument && !args.is_empty();
-                let effect = effect.effect;
                 self.args(args, true);
                 return self.call_effect(effect, receiver, receiver_place, discard, call_span);
             }
@@ -1763,20 +2196,25 @@ impl<'a> Lowerer<'a> {
 
     fn call_effect(
         &mut self,
-        effect: Effect,
+        call: &CallEffect,
         receiver: &Expr,
         receiver_place: Option<String>,
         discard: bool,
         span: Span,
     ) -> Value {
-        match (effect, receiver_place) {
+        match (call.effect, receiver_place) {
             (Effect::Acquire, place) => {
-                let certain = match &place {
-                    Some(place) => self.looks_like_pool(place),
-                    None => self.is_pool_factory_call(receiver),
-                };
+                let certain = call.receiver == Receiver::Any
+                    || match &place {
+                        Some(place) => self.looks_like_pool(place),
+                        None => self.is_pool_factory_call(receiver),
+                    };
                 self.builder.may_throw(span);
-                Value::Acquired { span, certain }
+                Value::Acquired {
+                    span,
+                    certain,
+                    via: call.method.clone(),
+                }
             }
             (Effect::Release, Some(place)) => {
                 if discard {
@@ -1808,8 +2246,22 @@ impl<'a> Lowerer<'a> {
                 self.transaction_statements(&place, &[TxStatement::Rollback], span);
                 Value::Nothing
             }
-            // No TypeScript vocabulary has transaction objects yet.
-            (Effect::BeginObject, _) | (_, None) => {
+            // If opening fails the handle holds nothing: that path owes no
+            // release.
+            (Effect::Open, Some(place)) => {
+                let (fails, opens) = self.builder.fork(None);
+                self.builder.switch_to(fails);
+                self.handle_event(EventKind::Escape, &place, span);
+                self.builder.throw(span);
+                self.builder.switch_to(opens);
+                self.handle_event(EventKind::Use, &place, span);
+                Value::Nothing
+            }
+            (Effect::BeginObject, _) => {
+                self.builder.may_throw(span);
+                Value::Transaction { span }
+            }
+            (_, None) => {
                 self.builder.may_throw(span);
                 Value::Nothing
             }
@@ -1982,7 +2434,7 @@ impl<'a> EffectScan<'a> {
             }
             Some(Effect::Commit) => add(EndEffect::Commit),
             Some(Effect::Rollback) => add(EndEffect::Rollback),
-            Some(Effect::Acquire | Effect::Begin | Effect::BeginObject) => {}
+            Some(Effect::Acquire | Effect::Begin | Effect::BeginObject | Effect::Open) => {}
             None if vocabulary.is_sql_method(method) => {
                 let statements = args
                     .first()

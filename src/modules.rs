@@ -1,0 +1,495 @@
+//! Links the modules of one run: resolves import specifiers to files of
+//! the run (relative paths, `tsconfig.json` `baseUrl` and `paths` such as
+//! `@/*`), so that a call of an imported helper means what the helper's
+//! own body does (see `flow::summary`).
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::flow::summary::Summaries;
+use crate::frontend::ModuleInterface;
+
+/// Extensions an extensionless specifier may stand for, in the order
+/// TypeScript tries them.
+const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
+
+/// `extends` chains longer than this are cut (and cycles with them).
+const MAX_EXTENDS: usize = 8;
+
+/// Reads what a file outside the run exports (a helper module that an
+/// import names but the run does not check).
+pub(crate) type Loader<'a> = dyn Fn(&Path) -> Option<ModuleInterface> + Sync + 'a;
+
+/// The files of a run and what each exports.
+pub(crate) struct Linker<'a> {
+    files: HashMap<PathBuf, usize>,
+    interfaces: Vec<Option<Arc<ModuleInterface>>>,
+    /// Files outside the run that imports named, read once each.
+    outside: Mutex<HashMap<PathBuf, Option<Arc<ModuleInterface>>>>,
+    load: &'a Loader<'a>,
+    /// The `tsconfig.json` that applies in each folder asked about.
+    configs: Mutex<HashMap<PathBuf, Option<Arc<TsConfig>>>>,
+}
+
+/// Where an import leads.
+enum Target {
+    /// A file of the run, by index.
+    Run(usize),
+    /// A source file outside the run.
+    Outside(PathBuf),
+}
+
+impl<'a> Linker<'a> {
+    /// `interfaces[i]` belongs to `paths[i]`; `None` for a file that was
+    /// not lowered.
+    pub fn new(
+        paths: &[PathBuf],
+        interfaces: Vec<Option<ModuleInterface>>,
+        load: &'a Loader<'a>,
+    ) -> Linker<'a> {
+        let files = paths
+            .iter()
+            .enumerate()
+            .map(|(index, path)| (normalize(path), index))
+            .collect();
+        Linker {
+            files,
+            interfaces: interfaces.into_iter().map(|i| i.map(Arc::new)).collect(),
+            outside: Mutex::new(HashMap::new()),
+            load,
+            configs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the file at `index` of the run was lowered.
+    pub fn lowered(&self, index: usize) -> bool {
+        self.interfaces[index].is_some()
+    }
+
+    /// The last name of every helper known so far that returns a client: a
+    /// file that contains none of them, nor any word of the prefilter,
+    /// cannot hold a client or transaction.
+    pub fn acquire_words(&self) -> Vec<String> {
+        let outside = lock(&self.outside);
+        let mut words: Vec<String> = self
+            .interfaces
+            .iter()
+            .chain(outside.values())
+            .flatten()
+            .flat_map(|interface| &interface.summaries)
+            .filter(|(_, summary)| summary.returns_client)
+            .map(|(name, _)| name.rsplit('.').next().unwrap_or(name).to_string())
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    /// The summaries of the helpers the file at `index` imports, by the
+    /// names its code calls them with.
+    pub fn imported_summaries_of(&self, index: usize, path: &Path) -> Summaries {
+        match &self.interfaces[index] {
+            Some(interface) => self.imported_summaries(path, interface),
+            None => Summaries::new(),
+        }
+    }
+
+    /// The summaries of the helpers `importer` imports, by the names its
+    /// code calls them with.
+    pub fn imported_summaries(&self, importer: &Path, interface: &ModuleInterface) -> Summaries {
+        let mut summaries = Summaries::new();
+        for import in &interface.imports {
+            let Some(exported) = self
+                .resolve(importer, &import.specifier)
+                .and_then(|target| self.interface(target))
+            else {
+                continue;
+            };
+            for (exported_name, owner) in &exported.exports {
+                let local = match import.imported.as_str() {
+                    "*" => format!("{}.{exported_name}", import.local),
+                    imported if imported == exported_name => import.local.clone(),
+                    _ => continue,
+                };
+                for (function, summary) in &exported.summaries {
+                    if function == owner {
+                        summaries.insert(local.clone(), summary.clone());
+                    } else if let Some(method) = function
+                        .strip_prefix(owner.as_str())
+                        .and_then(|rest| rest.strip_prefix('.'))
+                    {
+                        summaries.insert(format!("{local}.{method}"), summary.clone());
+                    }
+                }
+            }
+        }
+        summaries
+    }
+
+    fn interface(&self, target: Target) -> Option<Arc<ModuleInterface>> {
+        match target {
+            Target::Run(index) => self.interfaces[index].clone(),
+            Target::Outside(path) => {
+                if let Some(known) = lock(&self.outside).get(&path) {
+                    return known.clone();
+                }
+                let interface = (self.load)(&path).map(Arc::new);
+                lock(&self.outside).insert(path, interface.clone());
+                interface
+            }
+        }
+    }
+
+    /// The file that `specifier`, imported by `importer`, names: one of the
+    /// run, or else a source file on disk when the specifier is a relative
+    /// path or matches a `paths` pattern (never a package).
+    fn resolve(&self, importer: &Path, specifier: &str) -> Option<Target> {
+        let folder = importer.parent().unwrap_or(Path::new(""));
+        let (bases, outside_allowed) =
+            if specifier.starts_with("./") || specifier.starts_with("../") {
+                (vec![folder.join(specifier)], true)
+            } else {
+                self.config_for(folder)?.candidates(specifier)
+            };
+        let candidates: Vec<PathBuf> = bases
+            .iter()
+            .flat_map(|base| file_candidates(base))
+            .collect();
+        if let Some(index) = candidates.iter().find_map(|c| self.files.get(c)) {
+            return Some(Target::Run(*index));
+        }
+        if !outside_allowed {
+            return None;
+        }
+        candidates
+            .into_iter()
+            .find(|path| {
+                !path.components().any(|c| c.as_os_str() == "node_modules")
+                    && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+            })
+            .map(Target::Outside)
+    }
+
+    /// The nearest `tsconfig.json` (or `jsconfig.json`) at or above
+    /// `folder`.
+    fn config_for(&self, folder: &Path) -> Option<Arc<TsConfig>> {
+        let lock = || lock(&self.configs);
+        let mut visited = Vec::new();
+        let mut current = Some(folder);
+        let found = loop {
+            let Some(dir) = current else { break None };
+            if let Some(cached) = lock().get(dir) {
+                break cached.clone();
+            }
+            visited.push(dir.to_path_buf());
+            if let Some(path) = ["tsconfig.json", "jsconfig.json"]
+                .iter()
+                .map(|name| dir.join(name))
+                .find(|path| path.is_file())
+            {
+                break Some(Arc::new(TsConfig::read(&path)));
+            }
+            current = dir.parent();
+        };
+        let mut configs = lock();
+        for dir in visited {
+            configs.insert(dir, found.clone());
+        }
+        found
+    }
+}
+
+/// The paths `base` may name, in the order TypeScript tries them: the
+/// path itself, `.js` written for `.ts`, each extension, and `index`.
+fn file_candidates(base: &Path) -> Vec<PathBuf> {
+    let base = normalize(base);
+    let with_extension = |path: &Path, extension: &str| {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(".");
+        name.push(extension);
+        PathBuf::from(name)
+    };
+    let mut candidates = vec![base.clone()];
+    let typed: &[&str] = match base.extension().and_then(|e| e.to_str()) {
+        Some("js") => &["ts", "tsx"],
+        Some("jsx") => &["tsx"],
+        Some("mjs") => &["mts"],
+        Some("cjs") => &["cts"],
+        _ => &[],
+    };
+    candidates.extend(typed.iter().map(|extension| base.with_extension(extension)));
+    candidates.extend(EXTENSIONS.iter().map(|e| with_extension(&base, e)));
+    candidates.extend(
+        EXTENSIONS
+            .iter()
+            .map(|e| with_extension(&base.join("index"), e)),
+    );
+    candidates
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The module resolution part of a `tsconfig.json`.
+#[derive(Debug)]
+struct TsConfig {
+    /// `baseUrl`, resolved against the config's folder.
+    base_url: Option<PathBuf>,
+    /// `paths` patterns with their targets, resolved.
+    paths: Vec<(String, Vec<PathBuf>)>,
+}
+
+impl TsConfig {
+    /// A config that cannot be read or parsed resolves nothing; it is the
+    /// TypeScript compiler's job to complain about it. `extends` of a
+    /// relative file is followed for the options it does not set itself.
+    fn read(path: &Path) -> TsConfig {
+        let mut base_url = None;
+        let mut paths = None;
+        let mut next = Some(path.to_path_buf());
+        for _ in 0..MAX_EXTENDS {
+            let Some(path) = next.take() else { break };
+            let Some(json) = std::fs::read_to_string(&path).ok().and_then(|text| {
+                serde_json::from_str::<serde_json::Value>(&strip_jsonc(&text)).ok()
+            }) else {
+                break;
+            };
+            let folder = path.parent().unwrap_or(Path::new("")).to_path_buf();
+            let options = json.get("compilerOptions");
+            let own_base = options
+                .and_then(|o| o.get("baseUrl"))
+                .and_then(|b| b.as_str())
+                .map(|b| folder.join(b));
+            if paths.is_none()
+                && let Some(patterns) = options.and_then(|o| o.get("paths"))
+            {
+                // Without `baseUrl`, `paths` are relative to the folder of
+                // the config that sets them.
+                let root = own_base
+                    .clone()
+                    .or_else(|| base_url.clone())
+                    .unwrap_or(folder.clone());
+                paths = Some(Self::patterns(patterns, &root));
+            }
+            if base_url.is_none() {
+                base_url = own_base;
+            }
+            next = json
+                .get("extends")
+                .and_then(|e| e.as_str())
+                .filter(|e| e.starts_with('.'))
+                .map(|e| {
+                    let path = folder.join(e);
+                    if path.extension().is_some() {
+                        path
+                    } else {
+                        path.with_extension("json")
+                    }
+                });
+        }
+        TsConfig {
+            base_url,
+            paths: paths.unwrap_or_default(),
+        }
+    }
+
+    fn patterns(patterns: &serde_json::Value, root: &Path) -> Vec<(String, Vec<PathBuf>)> {
+        patterns
+            .as_object()
+            .map(|patterns| {
+                patterns
+                    .iter()
+                    .map(|(pattern, targets)| {
+                        let targets = targets
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|t| t.as_str())
+                            .map(|t| root.join(t))
+                            .collect();
+                        (pattern.clone(), targets)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Where a bare specifier may point, in order, and whether a `paths`
+    /// pattern matched (a specifier only `baseUrl` resolves is as likely a
+    /// package).
+    fn candidates(&self, specifier: &str) -> (Vec<PathBuf>, bool) {
+        let mut candidates = Vec::new();
+        for (pattern, targets) in &self.paths {
+            let captured = match pattern.split_once('*') {
+                Some((prefix, suffix)) => specifier
+                    .strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_suffix(suffix)),
+                None => (pattern == specifier).then_some(""),
+            };
+            if let Some(captured) = captured {
+                for target in targets {
+                    let target = target.to_string_lossy().replacen('*', captured, 1);
+                    candidates.push(PathBuf::from(target));
+                }
+            }
+        }
+        let by_pattern = !candidates.is_empty();
+        if let Some(base_url) = &self.base_url {
+            candidates.push(base_url.join(specifier));
+        }
+        (candidates, by_pattern)
+    }
+}
+
+/// JSON with comments and trailing commas, as `tsconfig.json` allows, made
+/// plain JSON.
+fn strip_jsonc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                '\\' => out.extend(chars.next()),
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"', _) => {
+                in_string = true;
+                out.push(c);
+            }
+            ('/', Some('/')) => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    // A comma followed only by whitespace and a closing bracket.
+    let mut plain = String::with_capacity(out.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for (index, c) in out.char_indices() {
+        if in_string {
+            plain.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        }
+        if c == ',' && out[index + 1..].trim_start().starts_with(['}', ']']) {
+            continue;
+        }
+        plain.push(c);
+    }
+    plain
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system (symlinks are
+/// not followed anywhere in a run).
+fn normalize(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !normal.pop() {
+                    normal.push("..");
+                }
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_tsconfig_with_comments_and_trailing_commas() {
+        let text = r#"{
+  // Next.js default
+  "compilerOptions": {
+    "baseUrl": ".", /* root */
+    "paths": { "@/*": ["./src/*"], "~lib": ["lib/index.ts"], },
+    "note": "a // not a comment, and \"quoted\"",
+  },
+}"#;
+        let json: serde_json::Value = serde_json::from_str(&strip_jsonc(text)).unwrap();
+        assert_eq!(json["compilerOptions"]["paths"]["@/*"][0], "./src/*");
+        assert_eq!(
+            json["compilerOptions"]["note"],
+            "a // not a comment, and \"quoted\""
+        );
+    }
+
+    #[test]
+    fn paths_patterns_capture_the_star() {
+        let config = TsConfig {
+            base_url: Some(PathBuf::from("app")),
+            paths: vec![
+                ("@/*".into(), vec![PathBuf::from("app/src/*")]),
+                ("~db".into(), vec![PathBuf::from("app/lib/db.ts")]),
+            ],
+        };
+        let paths = |paths: &[&str]| paths.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(
+            config.candidates("@/lib/db"),
+            (paths(&["app/src/lib/db", "app/@/lib/db"]), true)
+        );
+        assert_eq!(
+            config.candidates("~db"),
+            (paths(&["app/lib/db.ts", "app/~db"]), true)
+        );
+        // Only `baseUrl` resolves it: as likely a package as a file.
+        assert_eq!(config.candidates("react"), (paths(&["app/react"]), false));
+    }
+
+    #[test]
+    fn resolves_relative_specifiers_like_typescript() {
+        let paths: Vec<PathBuf> = ["a/lib/db.ts", "a/lib/pool/index.ts", "a/routes/x.ts"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let load = |_: &Path| None;
+        let linker = Linker::new(&paths, vec![None, None, None], &load);
+        let importer = Path::new("a/routes/x.ts");
+        let run = |specifier: &str| match linker.resolve(importer, specifier) {
+            Some(Target::Run(index)) => Some(index),
+            _ => None,
+        };
+        assert_eq!(run("../lib/db"), Some(0));
+        assert_eq!(run("../lib/db.js"), Some(0));
+        assert_eq!(run("./../lib/pool"), Some(1));
+        assert_eq!(run("./x"), Some(2));
+        assert_eq!(run("../lib/missing"), None);
+    }
+}
