@@ -402,6 +402,7 @@ fn assemble(
     report
         .files
         .sort_by(|a, b| a.source.path.cmp(&b.source.path));
+    rules::across_files(&mut report.files);
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     report.errors = errors;
     report

@@ -44,6 +44,11 @@ pub static RULES: &[Rule] = &[
     unused_suppression::RULE,
 ];
 
+/// Facts that only a whole run shows, added to its reports.
+pub(crate) fn across_files(files: &mut [crate::diagnostic::FileReport]) {
+    pool_per_module::count_across_files(files);
+}
+
 pub fn rule(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
 }
