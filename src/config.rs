@@ -29,6 +29,8 @@ struct RawConfig {
     drivers: Vec<PathBuf>,
     #[serde(default)]
     fail_on: Option<String>,
+    #[serde(default)]
+    safe_helpers: Vec<String>,
 }
 
 /// A checked configuration.
@@ -47,6 +49,11 @@ pub struct Config {
     pub drivers: Vec<PathBuf>,
     /// The least severity that makes a run fail (exit 1).
     pub fail_on: Option<Severity>,
+    /// Functions that take care of the clients and transactions passed to
+    /// them, though txlint cannot see their bodies (a package's
+    /// `withTransaction`): by name (`runInTransaction`) or call path
+    /// (`db.tx`).
+    pub safe_helpers: Vec<String>,
 }
 
 /// A configuration file that cannot be used, with where and why.
@@ -155,6 +162,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         exclude: raw.exclude,
         severity,
         drivers: raw.drivers,
+        safe_helpers: raw.safe_helpers,
     })
 }
 
@@ -192,7 +200,8 @@ mod tests {
     fn reads_every_key() {
         let config = parse_str(
             "select = [\"TX001\", \"tx002\"]\nignore = [\"TX005\"]\nexclude = [\"legacy/**\"]\n\
-             fail_on = \"error\"\n[severity]\nTX002 = \"warning\"\n",
+             fail_on = \"error\"\nsafe_helpers = [\"runInTransaction\"]\n\
+             [severity]\nTX002 = \"warning\"\n",
         )
         .expect("valid");
         assert_eq!(config.select, vec!["TX001", "TX002"]);
@@ -200,6 +209,7 @@ mod tests {
         assert_eq!(config.exclude, vec!["legacy/**"]);
         assert_eq!(config.severity.get("TX002"), Some(&Severity::Warning));
         assert_eq!(config.fail_on, Some(Severity::Error));
+        assert_eq!(config.safe_helpers, vec!["runInTransaction"]);
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Excludes {
         })
     }
 
-    fn matches(&self, path: &Path) -> bool {
+    pub fn matches(&self, path: &Path) -> bool {
         if self.set.is_empty() {
             return false;
         }

@@ -146,6 +146,9 @@ pub(crate) struct Driver {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Vocabulary {
     pub drivers: Vec<Driver>,
+    /// Functions, named in the configuration, that take care of whatever
+    /// client or transaction is passed to them (`safe_helpers`).
+    pub safe_helpers: Vec<String>,
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -214,12 +217,16 @@ impl Drivers {
 
     /// The built-in drivers and the user's driver files (`drivers = [..]` in
     /// `txlint.toml`). A file that is not a driver is an error naming it.
-    pub fn with_user_files(files: &[std::path::PathBuf]) -> Result<Drivers, String> {
+    pub fn with_user_files(
+        files: &[std::path::PathBuf],
+        safe_helpers: &[String],
+    ) -> Result<Drivers, String> {
         let builtin = Drivers::builtin();
         let mut drivers = Drivers {
             typescript: builtin.typescript.clone(),
             rust: builtin.rust.clone(),
         };
+        drivers.typescript.safe_helpers = safe_helpers.to_vec();
         for path in files {
             let text = std::fs::read_to_string(path).map_err(|err| {
                 format!(
@@ -303,6 +310,17 @@ impl Vocabulary {
             } else {
                 None
             }
+        })
+    }
+
+    /// Whether a call path (`withTransaction`, `db.tx`) names a configured
+    /// safe helper: by its whole path, or by its last name.
+    pub fn is_safe_helper(&self, path: &str) -> bool {
+        self.safe_helpers.iter().any(|name| {
+            path == name
+                || path
+                    .strip_suffix(name.as_str())
+                    .is_some_and(|owner| owner.ends_with('.'))
         })
     }
 

@@ -159,11 +159,53 @@ pub struct CheckOptions {
     /// Driver files in the format of `rules/drivers/`, added to the
     /// built-in ones.
     pub drivers: Vec<PathBuf>,
+    /// Functions that take care of what is passed to them (see
+    /// `config::Config::safe_helpers`).
+    pub safe_helpers: Vec<String>,
     /// Parse every file and stop there (for benchmarks): only syntax errors
     /// are reported.
     pub parse_only: bool,
     /// Told how many files are done of how many, as the run goes.
     pub progress: Option<Progress>,
+    /// Also look for the configuration nearest to each checked file (see
+    /// `NestedConfigs`); `None` when one configuration was named for all.
+    pub nested_configs: Option<NestedConfigs>,
+}
+
+/// A configuration file below the root of the run applies to the files
+/// below it: its `select`, `ignore`, `severity` and `exclude` replace the
+/// root's, except where the command line set them. Drivers, safe helpers
+/// and `fail_on` are the root's, for the whole run.
+#[derive(Debug, Default, Clone)]
+pub struct NestedConfigs {
+    /// The configuration whose settings the options already hold.
+    pub root: Option<PathBuf>,
+    pub select_flag: bool,
+    pub ignore_flag: bool,
+    pub exclude_flag: bool,
+}
+
+/// Which rules a file reports, at which severity.
+#[derive(Debug, Clone)]
+struct Selection {
+    select: Vec<String>,
+    ignore: Vec<String>,
+    severity: std::collections::BTreeMap<String, diagnostic::Severity>,
+}
+
+impl Selection {
+    fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        let wanted = |code: &str| {
+            (self.select.is_empty() || self.select.iter().any(|c| c.eq_ignore_ascii_case(code)))
+                && !self.ignore.iter().any(|c| c.eq_ignore_ascii_case(code))
+        };
+        diagnostics.retain(|d| wanted(d.code));
+        for diagnostic in diagnostics {
+            if let Some(&severity) = self.severity.get(diagnostic.code) {
+                diagnostic.severity = severity;
+            }
+        }
+    }
 }
 
 /// A callback for progress: `(files done, files in all)`, from any worker
@@ -179,10 +221,10 @@ impl std::fmt::Debug for Progress {
 
 impl CheckOptions {
     fn load_drivers(&self) -> Result<std::borrow::Cow<'static, Drivers>, RunError> {
-        if self.drivers.is_empty() {
+        if self.drivers.is_empty() && self.safe_helpers.is_empty() {
             return Ok(std::borrow::Cow::Borrowed(Drivers::builtin()));
         }
-        Drivers::with_user_files(&self.drivers)
+        Drivers::with_user_files(&self.drivers, &self.safe_helpers)
             .map(std::borrow::Cow::Owned)
             .map_err(RunError)
     }
@@ -191,15 +233,14 @@ impl CheckOptions {
 impl CheckOptions {
     /// Keep the selected codes and give them their configured severity.
     pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
-        let wanted = |code: &str| {
-            (self.select.is_empty() || self.select.iter().any(|c| c.eq_ignore_ascii_case(code)))
-                && !self.ignore.iter().any(|c| c.eq_ignore_ascii_case(code))
-        };
-        diagnostics.retain(|d| wanted(d.code));
-        for diagnostic in diagnostics {
-            if let Some(&severity) = self.severity.get(diagnostic.code) {
-                diagnostic.severity = severity;
-            }
+        self.selection().apply(diagnostics);
+    }
+
+    fn selection(&self) -> Selection {
+        Selection {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            severity: self.severity.clone(),
         }
     }
 }
@@ -260,7 +301,11 @@ pub fn check_text(path: &Path, text: String, options: &CheckOptions) -> Result<R
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, RunError> {
     let excludes = Excludes::new(&options.exclude)
         .map_err(|err| RunError(format!("invalid --exclude pattern: {err}")))?;
-    let (files, errors) = discover(paths, &excludes);
+    let (mut files, errors) = discover(paths, &excludes);
+    let selections = match &options.nested_configs {
+        Some(nested) => nested_selections(paths, &mut files, options, nested)?,
+        None => vec![None; files.len()],
+    };
     let threads = options.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -296,7 +341,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     });
     pool.install(|| link_helpers(&files, &mut outcomes, &drivers));
     let results = outcomes.into_iter().map(|outcome| outcome.result).collect();
-    Ok(assemble(files.len(), results, errors, options))
+    Ok(assemble(files.len(), results, &selections, errors, options))
 }
 
 /// Check again, knowing the helpers of the other files, each file that
@@ -358,6 +403,72 @@ fn module_interface(path: &Path, drivers: &Drivers) -> Option<ModuleInterface> {
         .map(|lowered| lowered.interface)
 }
 
+/// For each file, the selection of its nearest configuration when that is
+/// not the root's (`None` for the root's); files a nested configuration
+/// excludes are dropped, unless named on the command line.
+fn nested_selections(
+    paths: &[PathBuf],
+    files: &mut Vec<PathBuf>,
+    options: &CheckOptions,
+    nested: &NestedConfigs,
+) -> Result<Vec<Option<std::sync::Arc<Selection>>>, RunError> {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    let root = nested
+        .root
+        .as_ref()
+        .and_then(|p| std::fs::canonicalize(p).ok());
+    let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut loaded: HashMap<PathBuf, (Arc<Selection>, Excludes)> = HashMap::new();
+    let mut selections = Vec::with_capacity(files.len());
+    let mut kept = Vec::with_capacity(files.len());
+    for file in files.drain(..) {
+        let folder = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let folder = if folder.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            folder
+        };
+        let config_path = nearest
+            .entry(folder.clone())
+            .or_insert_with(|| config::discover(&folder))
+            .clone();
+        let Some(config_path) = config_path.filter(|p| Some(p) != root.as_ref()) else {
+            selections.push(None);
+            kept.push(file);
+            continue;
+        };
+        if !loaded.contains_key(&config_path) {
+            let config = config::load(&config_path).map_err(|err| RunError(err.to_string()))?;
+            let pick = |flag: bool, root: &[String], own: Vec<String>| match flag {
+                true => root.to_vec(),
+                false => own,
+            };
+            let exclude = pick(nested.exclude_flag, &options.exclude, config.exclude);
+            let excludes = Excludes::new(&exclude).map_err(|err| {
+                RunError(format!(
+                    "{}: invalid `exclude` pattern: {err}",
+                    config_path.display()
+                ))
+            })?;
+            let selection = Selection {
+                select: pick(nested.select_flag, &options.select, config.select),
+                ignore: pick(nested.ignore_flag, &options.ignore, config.ignore),
+                severity: config.severity,
+            };
+            loaded.insert(config_path.clone(), (Arc::new(selection), excludes));
+        }
+        let (selection, excludes) = &loaded[&config_path];
+        if excludes.matches(&file) && !paths.contains(&file) {
+            continue;
+        }
+        selections.push(Some(selection.clone()));
+        kept.push(file);
+    }
+    *files = kept;
+    Ok(selections)
+}
+
 /// The words any finding needs; files without one are not parsed.
 struct Prefilter {
     words: aho_corasick::AhoCorasick,
@@ -380,6 +491,7 @@ impl Prefilter {
 fn assemble(
     scanned: usize,
     results: Vec<Result<Option<FileReport>, FileError>>,
+    selections: &[Option<std::sync::Arc<Selection>>],
     mut errors: Vec<FileError>,
     options: &CheckOptions,
 ) -> Report {
@@ -387,10 +499,14 @@ fn assemble(
         files_scanned: scanned,
         ..Report::default()
     };
-    for result in results {
+    let root = options.selection();
+    for (result, selection) in results.into_iter().zip(selections) {
         match result {
             Ok(Some(mut file)) => {
-                options.apply(&mut file.diagnostics);
+                selection
+                    .as_deref()
+                    .unwrap_or(&root)
+                    .apply(&mut file.diagnostics);
                 if !file.diagnostics.is_empty() {
                     report.files.push(file);
                 }

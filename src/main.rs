@@ -10,7 +10,7 @@ use txlint::baseline;
 use txlint::config::{self, Config};
 use txlint::diagnostic::Severity;
 use txlint::output::{self, Format, OutputOptions};
-use txlint::{CheckOptions, rules};
+use txlint::{CheckOptions, NestedConfigs, rules};
 
 /// Finds transaction-handling and connection-pool bugs in TypeScript,
 /// JavaScript and Rust code.
@@ -331,8 +331,15 @@ fn check_options(
         threads: args.threads,
         no_prefilter: args.no_prefilter,
         drivers: config.drivers,
+        safe_helpers: config.safe_helpers,
         parse_only: args.parse_only,
         progress: if args.quiet { None } else { progress_bar() },
+        nested_configs: args.config.is_none().then(|| NestedConfigs {
+            root: config.path.clone(),
+            select_flag: !args.select.is_empty(),
+            ignore_flag: !args.ignore.is_empty(),
+            exclude_flag: !args.exclude.is_empty(),
+        }),
     };
     Ok((options, fail_on))
 }

@@ -756,6 +756,113 @@ fn configuration_adds_drivers() {
     );
 }
 
+/// Each file follows its nearest configuration: a package's own
+/// `txlint.toml` replaces the root's selection and exclusions below it,
+/// while command-line flags still win everywhere.
+#[test]
+fn nearest_configuration_applies_to_each_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let broken = broken_route();
+    for folder in [
+        "app/api",
+        "packages/billing/api",
+        "packages/billing/generated",
+    ] {
+        std::fs::create_dir_all(root.join(folder)).expect("mkdir");
+        std::fs::write(root.join(folder).join("route.ts"), &broken).expect("write");
+    }
+    std::fs::write(root.join("txlint.toml"), "select = [\"TX001\"]\n").expect("write");
+    std::fs::write(
+        root.join("packages/billing/txlint.toml"),
+        "select = [\"TX002\"]\nexclude = [\"generated\"]\n",
+    )
+    .expect("write");
+    let located = |output: &Output| -> BTreeSet<String> {
+        stdout(output)
+            .lines()
+            .filter_map(|line| {
+                let (place, rest) = line.split_once(": ")?;
+                let (path, _) = place.split_once(':')?;
+                Some(format!("{path} {}", rest.split(' ').next()?))
+            })
+            .collect()
+    };
+
+    let output = txlint_in(root, &["check", "--format", "concise"]);
+    assert_eq!(
+        located(&output),
+        BTreeSet::from([
+            "app/api/route.ts TX001".to_string(),
+            "packages/billing/api/route.ts TX002".to_string(),
+        ]),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = txlint_in(root, &["check", "--format", "concise", "--select", "TX003"]);
+    assert_eq!(
+        located(&output),
+        BTreeSet::from([
+            "app/api/route.ts TX003".to_string(),
+            "packages/billing/api/route.ts TX003".to_string(),
+        ])
+    );
+
+    // A broken nested configuration stops the run, naming it.
+    std::fs::write(root.join("packages/billing/txlint.toml"), "selekt = []\n").expect("write");
+    let output = txlint_in(root, &["check"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("billing/txlint.toml:1:1: unknown field `selekt`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A helper from a package, whose body txlint cannot see, that rolls the
+/// transaction back: named in `safe_helpers`, its call ends the
+/// transaction.
+#[test]
+fn configured_safe_helpers_end_what_is_passed_to_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::write(
+        root.join("transfer.ts"),
+        "import { Pool } from 'pg'\nimport { abortTransaction } from '@acme/db-kit'\n\n\
+         export async function transfer(pool: Pool, from: string, to: string, cents: number) {\n\
+         \x20 const client = await pool.connect()\n\
+         \x20 try {\n\
+         \x20   await client.query('BEGIN')\n\
+         \x20   await client.query('UPDATE accounts SET cents = cents - $2 WHERE id = $1', [from, cents])\n\
+         \x20   await client.query('UPDATE accounts SET cents = cents + $2 WHERE id = $1', [to, cents])\n\
+         \x20   await client.query('COMMIT')\n\
+         \x20 } catch (error) {\n\
+         \x20   await abortTransaction(client, error)\n\
+         \x20   throw error\n\
+         \x20 } finally {\n\
+         \x20   client.release()\n\
+         \x20 }\n\
+         }\n",
+    )
+    .expect("write");
+    let output = txlint_in(root, &["check", "--format", "concise"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("transfer.ts:7:11: TX001"),
+        "{}",
+        stdout(&output)
+    );
+
+    std::fs::write(
+        root.join("txlint.toml"),
+        "safe_helpers = [\"abortTransaction\"]\n",
+    )
+    .expect("write");
+    let output = txlint_in(root, &["check", "--format", "concise"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+}
+
 #[test]
 fn quiet_full_output_has_no_summary() {
     let loud = stdout(&txlint(&["check", "--format", "full", BROKEN_ROUTE]));

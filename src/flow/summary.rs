@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::state::{Holding, analyze};
+use super::state::{ExitFact, Holding, TxState, analyze};
 use super::{Event, EventKind, FnFlow, Returned};
 
 /// A function's effect on its callers' handles; the default is "nothing
@@ -17,9 +17,12 @@ pub(crate) struct Summary {
     pub returns_client: bool,
     /// Parameters, by position, released on every path through the body.
     pub releases: Vec<usize>,
-    /// Parameters, by position, that are only used (queried through):
-    /// never released, ended, stored or handed on. A transaction on what
-    /// a caller passes there is still the caller's to end.
+    /// Parameters, by position, whose transaction (one open when the call
+    /// is made) is committed or rolled back on every path.
+    pub ends: Vec<usize>,
+    /// Parameters, by position, that the function queries through (and may
+    /// end the transaction of) but never releases, stores or hands on: the
+    /// client passed there is still the caller's to release.
     pub keeps: Vec<usize>,
 }
 
@@ -29,7 +32,19 @@ pub(crate) type Summaries = HashMap<String, Summary>;
 
 impl Summary {
     pub fn is_empty(&self) -> bool {
-        !self.returns_client && self.releases.is_empty() && self.keeps.is_empty()
+        !self.returns_client
+            && self.releases.is_empty()
+            && self.ends.is_empty()
+            && self.keeps.is_empty()
+    }
+
+    /// A function that ends the transaction of every client passed to it
+    /// and may release it, whatever its body (a configured safe helper).
+    pub fn takes_care_of(arguments: usize) -> Summary {
+        Summary {
+            ends: (0..arguments).collect(),
+            ..Summary::default()
+        }
     }
 }
 
@@ -40,31 +55,37 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         Returned::FreshClient => true,
         Returned::Handle(handle) => flow.events_of(handle, EventKind::Acquire).next().is_some(),
     });
-    let releases = flow
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, name)| {
-            name.as_deref()
-                .is_some_and(|name| releases_on_every_path(flow, name))
+    let params_where = |holds: &dyn Fn(&str) -> bool| -> Vec<usize> {
+        flow.params
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| name.as_deref().is_some_and(holds))
+            .map(|(position, _)| position)
+            .collect()
+    };
+    let releases = params_where(&|name| {
+        given(flow, name, EventKind::Release, |exit| {
+            exit.holding == Holding::Released
         })
-        .map(|(position, _)| position)
-        .collect();
-    let keeps = flow
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, name)| name.as_deref().is_some_and(|name| only_uses(flow, name)))
-        .map(|(position, _)| position)
-        .collect();
+    });
+    let ends = params_where(&|name| {
+        given(flow, name, EventKind::Commit, |exit| {
+            exit.tx == TxState::Ended
+        }) || given(flow, name, EventKind::Rollback, |exit| {
+            exit.tx == TxState::Ended
+        })
+    });
+    let keeps = params_where(&|name| only_uses(flow, name));
     Summary {
         returns_client,
         releases,
+        ends,
         keeps,
     }
 }
 
-/// Whether the function does nothing to the parameter `name` but use it.
+/// Whether the function does nothing to the parameter `name` but query
+/// through it and end its transaction.
 fn only_uses(flow: &FnFlow, name: &str) -> bool {
     let Some(handle) = flow.handles.iter().position(|h| h.name == name) else {
         return false;
@@ -75,32 +96,37 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
         .flat_map(|b| &b.events)
         .filter(|e| e.handle == handle)
         .peekable();
-    events.peek().is_some() && events.all(|e| e.kind == EventKind::Use)
+    events.peek().is_some()
+        && events.all(|e| {
+            matches!(
+                e.kind,
+                EventKind::Use | EventKind::Commit | EventKind::Rollback | EventKind::Unawaited
+            )
+        })
 }
 
-/// Whether the parameter `name`, taken as a client checked out by the
-/// caller, is given back on every way out of the function.
-fn releases_on_every_path(flow: &FnFlow, name: &str) -> bool {
+/// Whether every way out of the function satisfies `done`, when the
+/// parameter `name` arrives as a client checked out by the caller with a
+/// transaction open on it. Asked only of functions that do `evidence` to
+/// the parameter somewhere.
+fn given(flow: &FnFlow, name: &str, evidence: EventKind, done: impl Fn(&ExitFact) -> bool) -> bool {
     let Some(handle) = flow.handles.iter().position(|h| h.name == name) else {
         return false;
     };
-    if flow.events_of(handle, EventKind::Release).next().is_none() {
+    if flow.events_of(handle, evidence).next().is_none() {
         return false;
     }
     let mut given = flow.clone();
-    given.blocks[given.entry].events.insert(
-        0,
-        Event {
-            kind: EventKind::Acquire,
-            handle,
-            span: flow.span,
-        },
+    let arrives = |kind| Event {
+        kind,
+        handle,
+        span: flow.span,
+    };
+    given.blocks[given.entry].events.splice(
+        0..0,
+        [arrives(EventKind::Acquire), arrives(EventKind::Begin)],
     );
     let facts = analyze(&given);
     let handle_facts = &facts.handles[handle];
-    !handle_facts.truncated
-        && handle_facts
-            .exits
-            .iter()
-            .all(|exit| exit.holding == Holding::Released)
+    !handle_facts.truncated && handle_facts.exits.iter().all(done)
 }

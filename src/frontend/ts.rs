@@ -2007,8 +2007,12 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The summary of the function a call path names, if it is a helper
-    /// this file knows (`this.getClient` inside `Repo` is `Repo.getClient`).
-    fn helper(&self, path: &str) -> Option<&'a Summary> {
+    /// this file knows (`this.getClient` inside `Repo` is `Repo.getClient`)
+    /// or one the configuration declares safe.
+    fn helper(&self, path: &str, arguments: usize) -> Option<Summary> {
+        if self.file.vocabulary.is_safe_helper(path) {
+            return Some(Summary::takes_care_of(arguments));
+        }
         let helpers = &self.file.helpers;
         if helpers.is_empty() {
             return None;
@@ -2016,9 +2020,9 @@ impl<'a> Lowerer<'a> {
         if let Some(method) = path.strip_prefix("this.")
             && let Some((owner, _)) = self.builder.name().rsplit_once('.')
         {
-            return helpers.get(&format!("{owner}.{method}"));
+            return helpers.get(&format!("{owner}.{method}")).cloned();
         }
-        helpers.get(path)
+        helpers.get(path).cloned()
     }
 
     /// A call of a helper does what its summary says: it releases the
@@ -2033,9 +2037,15 @@ impl<'a> Lowerer<'a> {
     ) -> Value {
         for (position, arg) in args.iter().enumerate() {
             if let Value::Place(place) = self.argument(&arg.expr) {
-                if summary.releases.contains(&position) {
+                let ends = summary.ends.contains(&position);
+                let releases = summary.releases.contains(&position);
+                if ends {
+                    self.handle_event(EventKind::Commit, &place, span);
+                }
+                if releases {
                     self.handle_event(EventKind::Release, &place, span);
-                } else if summary.keeps.contains(&position) {
+                }
+                if releases || summary.keeps.contains(&position) {
                     self.handle_event(EventKind::Use, &place, span_of(arg.expr.span()));
                 } else {
                     self.handle_event(EventKind::HandedOff, &place, span_of(arg.expr.span()));
@@ -2095,9 +2105,12 @@ impl<'a> Lowerer<'a> {
     fn call(&mut self, callee: &Expr, args: &[ExprOrSpread], span: SwcSpan) -> Value {
         let call_span = span_of(span);
         let path = expr_path(callee);
-        if let Some(summary) = path.as_deref().and_then(|path| self.helper(path)) {
+        if let Some(summary) = path
+            .as_deref()
+            .and_then(|path| self.helper(path, args.len()))
+        {
             return self.helper_call(
-                summary,
+                &summary,
                 path.as_deref().unwrap_or_default(),
                 args,
                 call_span,
