@@ -149,6 +149,8 @@ pub(crate) struct Vocabulary {
     /// Functions, named in the configuration, that take care of whatever
     /// client or transaction is passed to them (`safe_helpers`).
     pub safe_helpers: Vec<String>,
+    /// Built on first use from the fields above (see `may_matter`).
+    function_words: OnceLock<aho_corasick::AhoCorasick>,
 }
 
 const BUILTIN: &[(&str, &str)] = &[
@@ -227,6 +229,7 @@ impl Drivers {
             rust: builtin.rust.clone(),
         };
         drivers.typescript.safe_helpers = safe_helpers.to_vec();
+        drivers.typescript.function_words = OnceLock::new();
         for path in files {
             let text = std::fs::read_to_string(path).map_err(|err| {
                 format!(
@@ -250,6 +253,8 @@ impl Drivers {
     }
 
     fn add(&mut self, driver: Driver) -> Result<(), String> {
+        self.typescript.function_words = OnceLock::new();
+        self.rust.function_words = OnceLock::new();
         match driver.language.as_str() {
             "typescript" => self.typescript.drivers.push(driver),
             "rust" => self.rust.drivers.push(driver),
@@ -311,6 +316,30 @@ impl Vocabulary {
                 None
             }
         })
+    }
+
+    /// Where, in `code`, words of this vocabulary start: a word of the
+    /// prefilter, a method that runs SQL, an option key that names a
+    /// transaction, or a safe helper. A function whose text holds none of
+    /// them has no events to follow and need not be lowered.
+    pub fn words_at(&self, code: &str) -> Vec<u32> {
+        self.function_words
+            .get_or_init(|| {
+                let mut words = prefilter_words([self, &Vocabulary::default()]);
+                for driver in &self.drivers {
+                    words.extend(driver.sql.methods.iter().cloned());
+                    words.extend(driver.sql.transaction_options.iter().cloned());
+                }
+                words.extend(self.safe_helpers.iter().cloned());
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .build(words)
+                    .expect("vocabulary words form a valid automaton")
+            })
+            .find_iter(code)
+            .map(|found| found.start() as u32)
+            .collect()
     }
 
     /// Whether a call path (`withTransaction`, `db.tx`) names a configured
@@ -411,6 +440,10 @@ fn prefilter_words(vocabularies: [&Vocabulary; 2]) -> Vec<String> {
                             .unwrap_or_else(|| call.method.clone()),
                     ),
                     Effect::Release => words.push(call.method.clone()),
+                    // Checks out whatever the receiver (`createQueryRunner()`).
+                    Effect::Acquire if call.receiver == Receiver::Any => {
+                        words.push(call.method.clone())
+                    }
                     Effect::Acquire
                     | Effect::Commit
                     | Effect::Rollback
@@ -615,7 +648,14 @@ mod tests {
         assert!(rust.is_sql_function("sqlx::query"));
         assert_eq!(
             Drivers::builtin().prefilter_words(),
-            vec!["begin", "pool", "release", "transaction", "txlint-ignore"]
+            vec![
+                "begin",
+                "createqueryrunner",
+                "pool",
+                "release",
+                "transaction",
+                "txlint-ignore"
+            ]
         );
         assert!(vocabulary.is_pool_name("this.readPool"));
         assert!(!vocabulary.is_pool_name("client"));

@@ -478,6 +478,7 @@ impl Prefilter {
     fn new(drivers: &Drivers) -> Prefilter {
         let words = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(drivers.prefilter_words())
             .expect("the prefilter words form a valid automaton");
         Prefilter { words }
@@ -623,7 +624,7 @@ fn read_and_check(
 
 /// A file with NUL bytes in its first 8 KiB is not source code.
 fn looks_binary(bytes: &[u8]) -> bool {
-    bytes.iter().take(8192).any(|&b| b == 0)
+    bytes[..bytes.len().min(8192)].contains(&0)
 }
 
 /// The flow graph of every function in `source`, in Graphviz format (for

@@ -103,6 +103,9 @@ fn unused_suppression(suppression: &Suppression, message: String) -> Diagnostic 
 /// with the marker.
 fn find(text: &str) -> Vec<Suppression> {
     let mut found = Vec::new();
+    if !text.contains(LINE_MARKER) {
+        return found;
+    }
     let mut offset = 0usize;
     for (index, line) in text.split_inclusive('\n').enumerate() {
         let line_start = offset;

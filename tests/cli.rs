@@ -415,17 +415,25 @@ fn deeply_nested_code_is_reported_not_a_stack_overflow() {
     let root = dir.path();
     let depth = 10_000;
     let calls = format!(
-        "export const x = {}1{}\n",
+        "import {{ pool }} from './db'\nexport const x = {}1{}\n",
         "f(".repeat(depth),
         ")".repeat(depth)
     );
     std::fs::write(root.join("calls.ts"), calls).expect("write");
+    // A function that holds a client must be analysed, however deep.
     let blocks = format!(
-        "export function g() {{{}{}}}\n",
+        "export async function g(pool) {{ const c = await pool.connect(); {}{} }}\n",
         "{".repeat(5_000),
         "}".repeat(5_000)
     );
     std::fs::write(root.join("blocks.ts"), blocks).expect("write");
+    // One that cannot touch a database needs no analysis, and gets none.
+    let plain = format!(
+        "export function h() {{{}{}}}\n",
+        "{".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    std::fs::write(root.join("plain.ts"), plain).expect("write");
     let sum = format!("export const total = {}\n", vec!["1"; depth].join(" + "));
     std::fs::write(root.join("sum.ts"), sum).expect("write");
     let broken = broken_route();
@@ -438,10 +446,11 @@ fn deeply_nested_code_is_reported_not_a_stack_overflow() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
     assert!(
-        text.contains("calls.ts:1:") && text.contains("TX000 nesting too deep"),
+        text.contains("calls.ts:2:") && text.contains("TX000 nesting too deep"),
         "{text}"
     );
     assert!(text.contains("blocks.ts:1:"), "{text}");
+    assert!(!text.contains("plain.ts"), "{text}");
     assert!(
         !text.contains("sum.ts"),
         "a long flat chain is analysed, not refused: {text}"

@@ -144,6 +144,10 @@ impl FlowBuilder {
     }
 
     /// The handle is a pool (see `Handle::pool`).
+    pub fn mark_queried(&mut self, handle: HandleId) {
+        self.handles[handle].queried = true;
+    }
+
     pub fn mark_pool(&mut self, handle: HandleId) {
         self.handles[handle].pool = true;
     }
@@ -185,6 +189,7 @@ impl FlowBuilder {
             rolls_back_on_drop: false,
             returns_to_pool_on_drop: false,
             pool: false,
+            queried: false,
         });
         self.handle_ids.insert(name.to_string(), id);
         id

@@ -69,6 +69,9 @@ pub(crate) struct Handle {
     /// it may run on a different connection, so transactions on it are
     /// meaningless.
     pub pool: bool,
+    /// Statements are run through it (`client.query(..)`): a database
+    /// handle, not just any value the function logs or passes on.
+    pub queried: bool,
 }
 
 impl Handle {

@@ -90,6 +90,9 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
     let Some(handle) = flow.handles.iter().position(|h| h.name == name) else {
         return false;
     };
+    if !flow.handles[handle].queried {
+        return false;
+    }
     let mut events = flow
         .blocks
         .iter()

@@ -79,15 +79,31 @@ pub(crate) fn lower_file(
     link: &dyn Fn(&ModuleInterface) -> Summaries,
 ) -> Result<LoweredFile, LowerError> {
     let (program, recovered_error) = parse(text, language)?;
-    let mut file = FileFacts::collect(&program, vocabulary);
     let interface = module_interface(&program);
-    file.helpers = link(&interface);
+    let helpers = link(&interface);
+    // A file that names nothing to follow has nothing to lower (most files
+    // of an app); only what it imports and exports matters to the others.
+    let named = !vocabulary.words_at(text).is_empty()
+        || helpers
+            .keys()
+            .any(|helper| text.contains(helper.rsplit('.').next().unwrap_or(helper)));
+    if !named {
+        return Ok(LoweredFile {
+            flows: Vec::new(),
+            recovered_error,
+            interface,
+        });
+    }
+    let mut file = FileFacts::collect(&program, vocabulary, text);
+    file.helpers = helpers;
+    file.find_names();
     let mut flows = lower_program(&program, &file)?;
     // Helpers defined in this file change what calls to them mean: lower
     // again, knowing them.
     let own = own_summaries(&flows, &interface.instances);
     if !own.is_empty() {
         file.helpers.extend(own);
+        file.find_names();
         flows = lower_program(&program, &file)?;
     }
     let summaries = flows
@@ -396,10 +412,14 @@ struct FileFacts<'v> {
     /// Functions whose calls stand for an acquire or a release, by the
     /// name a call uses (this file's own and imported ones).
     helpers: Summaries,
+    text: &'v str,
+    /// Offsets, in order, where something to follow is named: a word of the
+    /// vocabulary, a pool variable of this file, or a helper.
+    named_at: Vec<u32>,
 }
 
 impl<'v> FileFacts<'v> {
-    fn collect(program: &Program, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
+    fn collect(program: &Program, vocabulary: &'v Vocabulary, text: &'v str) -> FileFacts<'v> {
         let mut facts = FileFacts {
             const_strings: HashMap::new(),
             pool_variables: HashSet::new(),
@@ -407,9 +427,36 @@ impl<'v> FileFacts<'v> {
             serves_requests: false,
             vocabulary,
             helpers: Summaries::new(),
+            text,
+            named_at: Vec::new(),
         };
         program.visit_with(&mut facts);
         facts
+    }
+
+    /// Whether the code at `span` may hold anything to follow: a word of the
+    /// vocabulary, a pool variable of this file, or a helper's name. Code
+    /// without any has no events, so its flow would be empty.
+    fn may_matter(&self, span: SwcSpan) -> bool {
+        let span = span_of(span);
+        let first = self.named_at.partition_point(|&at| at < span.start);
+        self.named_at.get(first).is_some_and(|&at| at < span.end)
+    }
+
+    /// Find where things to follow are named, once the helpers are known.
+    fn find_names(&mut self) {
+        let mut named_at = self.vocabulary.words_at(self.text);
+        let names = self.pool_variables.iter().map(String::as_str).chain(
+            self.helpers
+                .keys()
+                .map(|h| h.rsplit('.').next().unwrap_or(h)),
+        );
+        for name in names {
+            named_at.extend(self.text.match_indices(name).map(|(at, _)| at as u32));
+        }
+        named_at.sort_unstable();
+        named_at.dedup();
+        self.named_at = named_at;
     }
 
     /// The transaction statements a query argument runs, when its text is
@@ -614,6 +661,10 @@ impl Collector<'_> {
         params: impl IntoIterator<Item = &'p Pat>,
         body: impl FnOnce(&mut Lowerer),
     ) {
+        // Most functions of most files never touch a database.
+        if name != "<module>" && !self.file.may_matter(span) {
+            return;
+        }
         let errors_end_run = self.entry_points.contains(&name)
             || name
                 .strip_suffix(" callback")
@@ -739,9 +790,9 @@ impl Visit for Collector<'_> {
             _ => None,
         };
         for arg in &call.args {
-            let named = callee
-                .as_ref()
-                .is_some_and(|callee| self.lower_named(format!("{callee} callback"), &arg.expr));
+            let named = callee.as_ref().is_some_and(|callee| {
+                is_nameable(&arg.expr) && self.lower_named(format!("{callee} callback"), &arg.expr)
+            });
             if !named {
                 arg.visit_with(self);
             }
@@ -838,6 +889,14 @@ enum Value {
     Transaction {
         span: Span,
     },
+}
+
+/// What `Collector::lower_named` lowers under a name of its own.
+fn is_nameable(expr: &Expr) -> bool {
+    matches!(
+        unwrap(expr),
+        Expr::Arrow(_) | Expr::Fn(_) | Expr::Class(_) | Expr::Object(_)
+    )
 }
 
 /// A parameter's name, when it is a plain one (`client`, `client = x`).
@@ -1037,6 +1096,13 @@ impl<'a> Lowerer<'a> {
     fn handle_event(&mut self, kind: EventKind, place: &str, span: Span) {
         let handle = self.builder.handle(place);
         self.builder.event(kind, handle, span);
+    }
+
+    /// A statement runs through `place`: it is a database handle.
+    fn query_through(&mut self, place: &str, span: Span) {
+        let handle = self.builder.handle(place);
+        self.builder.mark_queried(handle);
+        self.builder.event(EventKind::Use, handle, span);
     }
 
     /// `queryRunner.isTransactionActive`, `trx.isCompleted()`.
@@ -1990,7 +2056,7 @@ impl<'a> Lowerer<'a> {
             Value::Place(place)
                 if self.in_argument_literal && self.file.vocabulary.is_transaction_option(key) =>
             {
-                self.handle_event(EventKind::Use, &place, span_of(span));
+                self.query_through(&place, span_of(span));
             }
             value => self.escape(value, span),
         }
@@ -2194,7 +2260,7 @@ impl<'a> Lowerer<'a> {
             if let Some(Expr::New(new)) = first
                 && expr_path(&new.callee).is_some_and(|class| vocabulary.is_submittable(&class))
             {
-                self.handle_event(EventKind::Use, &place, call_span);
+                self.query_through(&place, call_span);
                 return Value::Nothing;
             }
             let statements = first.map_or_else(Vec::new, |arg| self.file.statements(arg));
@@ -2299,7 +2365,7 @@ impl<'a> Lowerer<'a> {
                 self.handle_event(kind, place, span);
             }
         }
-        self.handle_event(EventKind::Use, place, span);
+        self.query_through(place, span);
         self.builder.may_throw(span);
         if begins {
             self.handle_event(EventKind::Begin, place, span);
