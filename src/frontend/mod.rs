@@ -48,6 +48,37 @@ pub(crate) struct Import {
 /// file gets a TX000 instead of a stack overflow.
 pub(crate) const MAX_NESTING: usize = 1_000;
 
+/// Brackets nested deeper than this are refused before parsing: both
+/// parsers recurse once per bracket and would overflow even the analysis
+/// stack long before a real program gets there.
+pub(crate) const MAX_BRACKET_DEPTH: usize = 8_000;
+
+/// Refuse text whose brackets nest deeper than `MAX_BRACKET_DEPTH`.
+/// Brackets in strings and comments count too: a real program is nowhere
+/// near the limit either way.
+pub(crate) fn check_bracket_depth(text: &str) -> Result<(), LowerError> {
+    let mut depth = 0usize;
+    for (offset, byte) in text.bytes().enumerate() {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    let at = offset as u32;
+                    return Err(LowerError {
+                        span: Span::new(at, at + 1),
+                        message: format!(
+                            "nesting too deep to analyse (more than {MAX_BRACKET_DEPTH} levels of brackets)"
+                        ),
+                    });
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Why a file could not be lowered (or what the parser recovered from).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LowerError {

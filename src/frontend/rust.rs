@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitItemFn};
 
-use super::{LowerError, LoweredFile, MAX_NESTING};
+use super::{LowerError, LoweredFile, MAX_NESTING, check_bracket_depth};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
 use crate::flow::build::{BreakableKind, FlowBuilder};
@@ -22,6 +22,7 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
     // syn would strip these itself, shifting every offset; strip them here
     // and add the length back.
     let base = prefix_len(text);
+    check_bracket_depth(text)?;
     let parsed = syn::parse_str::<syn::File>(&text[base..]);
     let result = match parsed {
         Ok(file) => {
@@ -58,6 +59,9 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
 /// if any.
 pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
     let base = prefix_len(text);
+    if let Err(error) = check_bracket_depth(text) {
+        return Some(error);
+    }
     let error = syn::parse_str::<syn::File>(&text[base..])
         .err()
         .map(|err| syntax_error(base, &err));

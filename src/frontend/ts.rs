@@ -9,7 +9,7 @@ use swc_ecma_ast::*;
 use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
-use super::{Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface};
+use super::{Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
     CallEffect, Effect, Receiver, TxStatement, Vocabulary, transaction_statements,
@@ -56,10 +56,23 @@ fn parse(text: &str, language: Language) -> Result<(Program, Option<LowerError>)
             ..Default::default()
         }),
     };
+    check_bracket_depth(text)?;
     let end = BytePos(BASE + text.len() as u32);
     let mut parser = Parser::new(syntax, StringInput::new(text, BytePos(BASE), end), None);
-    let program = parser.parse_program().map_err(|err| syntax_error(&err))?;
-    let recovered_error = parser.take_errors().first().map(syntax_error);
+    // swc can panic on some truncated input (a JavaScript class cut off
+    // mid-body); that is a file it cannot parse, not a reason to stop.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let program = parser.parse_program();
+        (program, parser.take_errors())
+    }));
+    let Ok((program, errors)) = parsed else {
+        return Err(LowerError {
+            span: Span::new(0, 0),
+            message: "the parser failed on this file".to_string(),
+        });
+    };
+    let program = program.map_err(|err| syntax_error(&err))?;
+    let recovered_error = errors.first().map(syntax_error);
     Ok((program, recovered_error))
 }
 
