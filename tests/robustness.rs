@@ -417,3 +417,41 @@ fn deep_programs(parens: usize) -> Vec<(&'static str, String)> {
         ),
     ]
 }
+
+/// A file that disappears between discovery and reading (a branch switch,
+/// a build step cleaning up) is an error for that file; the files around
+/// it are still checked and reported.
+#[test]
+fn a_file_that_vanishes_during_the_run_is_an_error_for_that_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken = std::fs::read(fixtures_root().join("ts/express/reports.ts")).expect("fixture");
+    for name in ["a.ts", "b.ts", "c.ts"] {
+        std::fs::write(dir.path().join(name), &broken).expect("write");
+    }
+    // One thread checks the files in order: once the first is done, the
+    // second is deleted before it is read.
+    let vanishing = dir.path().join("b.ts");
+    let options = txlint::CheckOptions {
+        threads: Some(1),
+        progress: Some(txlint::Progress(std::sync::Arc::new(move |done, _| {
+            if done == 1 {
+                let _ = std::fs::remove_file(&vanishing);
+            }
+        }))),
+        ..Default::default()
+    };
+    let report = txlint::check_paths(&[dir.path().to_path_buf()], &options).expect("the run");
+    let reported: Vec<String> = report
+        .files
+        .iter()
+        .filter_map(|f| f.source.path.file_name()?.to_str().map(str::to_string))
+        .collect();
+    assert_eq!(reported, ["a.ts", "c.ts"]);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(report.errors[0].path.ends_with("b.ts"));
+    assert!(
+        report.errors[0].message.starts_with("could not read"),
+        "{}",
+        report.errors[0].message
+    );
+}
