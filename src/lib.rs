@@ -51,7 +51,7 @@ fn no_imports(_: &ModuleInterface) -> Summaries {
 /// What checking one file found, and what other files may use of it.
 struct Analysis {
     diagnostics: Vec<Diagnostic>,
-    interface: Option<ModuleInterface>,
+    interface: Option<Box<ModuleInterface>>,
 }
 
 /// Check one file; `link` gives the summaries of the helpers it imports.
@@ -77,7 +77,11 @@ fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link) -> Analysis {
                     }
                 }
             }
-            interface = Some(lowered.interface);
+            // A file that names nothing to follow has no flows, and no
+            // helpers for others; the run need not keep what it imports.
+            if !lowered.flows.is_empty() {
+                interface = Some(Box::new(lowered.interface));
+            }
         }
         Err(error) => diagnostics.push(parse_error(error)),
     }
@@ -350,7 +354,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
 /// followed one import deep; an imported file outside the run is read for
 /// its helpers but not reported.
 fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drivers) {
-    let interfaces: Vec<Option<ModuleInterface>> = outcomes
+    let interfaces: Vec<Option<Box<ModuleInterface>>> = outcomes
         .iter_mut()
         .map(|outcome| outcome.interface.take())
         .collect();
@@ -529,8 +533,9 @@ fn assemble(
 struct FileOutcome {
     /// `None` when it has nothing to report.
     result: Result<Option<FileReport>, FileError>,
-    interface: Option<ModuleInterface>,
-    /// The prefilter found none of its words: it was not parsed.
+    interface: Option<Box<ModuleInterface>>,
+    /// Nothing in it was lowered: the prefilter found none of its words,
+    /// or it names nothing to follow.
     skipped: bool,
 }
 
@@ -559,6 +564,7 @@ fn check_file(
         let analysis = catch_unwind(AssertUnwindSafe(check))
             .map_err(|_| "internal error while analysing this file".to_string())?;
         interface = analysis.interface;
+        skipped = interface.is_none();
         Ok(analysis.diagnostics)
     });
     FileOutcome {

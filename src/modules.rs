@@ -3,6 +3,7 @@
 //! `@/*`), so that a call of an imported helper means what the helper's
 //! own body does (see `flow::summary`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -23,7 +24,7 @@ pub(crate) type Loader<'a> = dyn Fn(&Path) -> Option<ModuleInterface> + Sync + '
 
 /// The files of a run and what each exports.
 pub(crate) struct Linker<'a> {
-    files: HashMap<PathBuf, usize>,
+    files: HashMap<Cow<'a, Path>, usize>,
     interfaces: Vec<Option<Arc<ModuleInterface>>>,
     /// Files outside the run that imports named, read once each.
     outside: Mutex<HashMap<PathBuf, Option<Arc<ModuleInterface>>>>,
@@ -44,18 +45,30 @@ impl<'a> Linker<'a> {
     /// `interfaces[i]` belongs to `paths[i]`; `None` for a file that was
     /// not lowered.
     pub fn new(
-        paths: &[PathBuf],
-        interfaces: Vec<Option<ModuleInterface>>,
+        paths: &'a [PathBuf],
+        interfaces: Vec<Option<Box<ModuleInterface>>>,
         load: &'a Loader<'a>,
     ) -> Linker<'a> {
+        // Discovered paths are normal already; only odd ones are copied.
         let files = paths
             .iter()
             .enumerate()
-            .map(|(index, path)| (normalize(path), index))
+            .map(|(index, path)| {
+                let normal = normalize(path);
+                let key = if normal == *path {
+                    Cow::Borrowed(path.as_path())
+                } else {
+                    Cow::Owned(normal)
+                };
+                (key, index)
+            })
             .collect();
         Linker {
             files,
-            interfaces: interfaces.into_iter().map(|i| i.map(Arc::new)).collect(),
+            interfaces: interfaces
+                .into_iter()
+                .map(|i| i.map(|i| Arc::new(*i)))
+                .collect(),
             outside: Mutex::new(HashMap::new()),
             load,
             configs: Mutex::new(HashMap::new()),
@@ -156,7 +169,7 @@ impl<'a> Linker<'a> {
             .iter()
             .flat_map(|base| file_candidates(base))
             .collect();
-        if let Some(index) = candidates.iter().find_map(|c| self.files.get(c)) {
+        if let Some(index) = candidates.iter().find_map(|c| self.files.get(c.as_path())) {
             return Some(Target::Run(*index));
         }
         if !outside_allowed {
