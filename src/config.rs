@@ -1,16 +1,20 @@
 //! `txlint.toml` (or `.txlint.toml`): which rules run, at which severity,
 //! and which paths are skipped. Found by walking up from the first checked
-//! path, or named with `--config`. Mistakes are errors that name the file,
-//! line and key: a typo in a linter's config must not silently do nothing.
+//! path (and, for each file, from its folder), or named with `--config`.
+//! Mistakes are errors that name the file, line and key: a typo in a
+//! linter's config must not silently do nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::Excludes;
 use crate::rules;
 use crate::source::LineIndex;
+use crate::{CheckOptions, NestedConfigs};
 
 pub const FILE_NAMES: &[&str] = &["txlint.toml", ".txlint.toml"];
 
@@ -164,6 +168,93 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         drivers: raw.drivers,
         safe_helpers: raw.safe_helpers,
     })
+}
+
+/// Which rules a file reports, at which severity.
+#[derive(Debug, Clone)]
+pub(crate) struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl Selection {
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
+        let wanted = |code: &str| {
+            (self.select.is_empty() || self.select.iter().any(|c| c.eq_ignore_ascii_case(code)))
+                && !self.ignore.iter().any(|c| c.eq_ignore_ascii_case(code))
+        };
+        diagnostics.retain(|d| wanted(d.code));
+        for diagnostic in diagnostics {
+            if let Some(&severity) = self.severity.get(diagnostic.code) {
+                diagnostic.severity = severity;
+            }
+        }
+    }
+}
+
+/// For each file, the selection of its nearest configuration when that is
+/// not the root's (`None` for the root's); files a nested configuration
+/// excludes are dropped, unless named on the command line.
+pub(crate) fn nested_selections(
+    paths: &[PathBuf],
+    files: &mut Vec<PathBuf>,
+    options: &CheckOptions,
+    nested: &NestedConfigs,
+) -> Result<Vec<Option<Arc<Selection>>>, ConfigError> {
+    let root = nested
+        .root
+        .as_ref()
+        .and_then(|p| std::fs::canonicalize(p).ok());
+    let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut loaded: HashMap<PathBuf, (Arc<Selection>, Excludes)> = HashMap::new();
+    let mut selections = Vec::with_capacity(files.len());
+    let mut kept = Vec::with_capacity(files.len());
+    for file in files.drain(..) {
+        let folder = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let folder = if folder.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            folder
+        };
+        let config_path = nearest
+            .entry(folder.clone())
+            .or_insert_with(|| discover(&folder))
+            .clone();
+        let Some(config_path) = config_path.filter(|p| Some(p) != root.as_ref()) else {
+            selections.push(None);
+            kept.push(file);
+            continue;
+        };
+        if !loaded.contains_key(&config_path) {
+            let config = load(&config_path)?;
+            let pick = |flag: bool, root: &[String], own: Vec<String>| match flag {
+                true => root.to_vec(),
+                false => own,
+            };
+            let exclude = pick(nested.exclude_flag, &options.exclude, config.exclude);
+            let excludes = Excludes::new(&exclude).map_err(|err| {
+                ConfigError(format!(
+                    "{}: invalid `exclude` pattern: {err}",
+                    config_path.display()
+                ))
+            })?;
+            let selection = Selection {
+                select: pick(nested.select_flag, &options.select, config.select),
+                ignore: pick(nested.ignore_flag, &options.ignore, config.ignore),
+                severity: config.severity,
+            };
+            loaded.insert(config_path.clone(), (Arc::new(selection), excludes));
+        }
+        let (selection, excludes) = &loaded[&config_path];
+        if excludes.matches(&file) && !paths.contains(&file) {
+            continue;
+        }
+        selections.push(Some(selection.clone()));
+        kept.push(file);
+    }
+    *files = kept;
+    Ok(selections)
 }
 
 fn parse_severity(level: &str) -> Option<Severity> {

@@ -189,29 +189,6 @@ pub struct NestedConfigs {
     pub exclude_flag: bool,
 }
 
-/// Which rules a file reports, at which severity.
-#[derive(Debug, Clone)]
-struct Selection {
-    select: Vec<String>,
-    ignore: Vec<String>,
-    severity: std::collections::BTreeMap<String, diagnostic::Severity>,
-}
-
-impl Selection {
-    fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
-        let wanted = |code: &str| {
-            (self.select.is_empty() || self.select.iter().any(|c| c.eq_ignore_ascii_case(code)))
-                && !self.ignore.iter().any(|c| c.eq_ignore_ascii_case(code))
-        };
-        diagnostics.retain(|d| wanted(d.code));
-        for diagnostic in diagnostics {
-            if let Some(&severity) = self.severity.get(diagnostic.code) {
-                diagnostic.severity = severity;
-            }
-        }
-    }
-}
-
 /// A callback for progress: `(files done, files in all)`, from any worker
 /// thread.
 #[derive(Clone)]
@@ -240,8 +217,8 @@ impl CheckOptions {
         self.selection().apply(diagnostics);
     }
 
-    fn selection(&self) -> Selection {
-        Selection {
+    fn selection(&self) -> config::Selection {
+        config::Selection {
             select: self.select.clone(),
             ignore: self.ignore.clone(),
             severity: self.severity.clone(),
@@ -307,7 +284,8 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
         .map_err(|err| RunError(format!("invalid --exclude pattern: {err}")))?;
     let (mut files, errors) = discover(paths, &excludes);
     let selections = match &options.nested_configs {
-        Some(nested) => nested_selections(paths, &mut files, options, nested)?,
+        Some(nested) => config::nested_selections(paths, &mut files, options, nested)
+            .map_err(|err| RunError(err.0))?,
         None => vec![None; files.len()],
     };
     let threads = options.threads.unwrap_or_else(|| {
@@ -343,7 +321,9 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
             })
             .collect()
     });
-    pool.install(|| link_helpers(&files, &mut outcomes, &drivers));
+    if !options.parse_only {
+        pool.install(|| link_helpers(&files, &mut outcomes, &drivers));
+    }
     let results = outcomes.into_iter().map(|outcome| outcome.result).collect();
     Ok(assemble(files.len(), results, &selections, errors, options))
 }
@@ -407,72 +387,6 @@ fn module_interface(path: &Path, drivers: &Drivers) -> Option<ModuleInterface> {
         .map(|lowered| lowered.interface)
 }
 
-/// For each file, the selection of its nearest configuration when that is
-/// not the root's (`None` for the root's); files a nested configuration
-/// excludes are dropped, unless named on the command line.
-fn nested_selections(
-    paths: &[PathBuf],
-    files: &mut Vec<PathBuf>,
-    options: &CheckOptions,
-    nested: &NestedConfigs,
-) -> Result<Vec<Option<std::sync::Arc<Selection>>>, RunError> {
-    use std::collections::HashMap;
-    use std::sync::Arc;
-    let root = nested
-        .root
-        .as_ref()
-        .and_then(|p| std::fs::canonicalize(p).ok());
-    let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-    let mut loaded: HashMap<PathBuf, (Arc<Selection>, Excludes)> = HashMap::new();
-    let mut selections = Vec::with_capacity(files.len());
-    let mut kept = Vec::with_capacity(files.len());
-    for file in files.drain(..) {
-        let folder = file.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let folder = if folder.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            folder
-        };
-        let config_path = nearest
-            .entry(folder.clone())
-            .or_insert_with(|| config::discover(&folder))
-            .clone();
-        let Some(config_path) = config_path.filter(|p| Some(p) != root.as_ref()) else {
-            selections.push(None);
-            kept.push(file);
-            continue;
-        };
-        if !loaded.contains_key(&config_path) {
-            let config = config::load(&config_path).map_err(|err| RunError(err.to_string()))?;
-            let pick = |flag: bool, root: &[String], own: Vec<String>| match flag {
-                true => root.to_vec(),
-                false => own,
-            };
-            let exclude = pick(nested.exclude_flag, &options.exclude, config.exclude);
-            let excludes = Excludes::new(&exclude).map_err(|err| {
-                RunError(format!(
-                    "{}: invalid `exclude` pattern: {err}",
-                    config_path.display()
-                ))
-            })?;
-            let selection = Selection {
-                select: pick(nested.select_flag, &options.select, config.select),
-                ignore: pick(nested.ignore_flag, &options.ignore, config.ignore),
-                severity: config.severity,
-            };
-            loaded.insert(config_path.clone(), (Arc::new(selection), excludes));
-        }
-        let (selection, excludes) = &loaded[&config_path];
-        if excludes.matches(&file) && !paths.contains(&file) {
-            continue;
-        }
-        selections.push(Some(selection.clone()));
-        kept.push(file);
-    }
-    *files = kept;
-    Ok(selections)
-}
-
 /// The words any finding needs; files without one are not parsed.
 struct Prefilter {
     words: aho_corasick::AhoCorasick,
@@ -496,7 +410,7 @@ impl Prefilter {
 fn assemble(
     scanned: usize,
     results: Vec<Result<Option<FileReport>, FileError>>,
-    selections: &[Option<std::sync::Arc<Selection>>],
+    selections: &[Option<std::sync::Arc<config::Selection>>],
     mut errors: Vec<FileError>,
     options: &CheckOptions,
 ) -> Report {
