@@ -94,7 +94,7 @@ fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link) -> Analysis {
 }
 
 /// Gives a file the summaries of the helpers it imports.
-type Link<'l> = dyn Fn(&ModuleInterface) -> Summaries + Sync + 'l;
+type Link<'l> = dyn Fn(&ModuleInterface) -> Summaries + 'l;
 
 /// Hand the text to the front end of its language.
 fn lower(
@@ -328,59 +328,85 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     Ok(assemble(files.len(), results, &selections, errors, options))
 }
 
+/// Rounds of checking files again as helpers become known through
+/// other helpers (a helper built on an imported helper).
+const MAX_LINK_ROUNDS: usize = 4;
+
 /// Check again, knowing the helpers of the other files, each file that
 /// calls one: a file lowered already that imports one, and a file the
-/// prefilter skipped that names a helper returning a client. Helpers are
-/// followed one import deep; an imported file outside the run is read for
-/// its helpers but not reported.
+/// prefilter skipped that names a helper returning a client. A file checked
+/// again may show new helpers, so this repeats until nothing changes. An
+/// imported file outside the run is read for its helpers but not reported.
 fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drivers) {
     let interfaces: Vec<Option<Box<ModuleInterface>>> = outcomes
         .iter_mut()
         .map(|outcome| outcome.interface.take())
         .collect();
-    let load = |path: &Path| module_interface(path, drivers);
-    let linker = Linker::new(files, interfaces, &load);
-    let mut again: Vec<usize> = (0..files.len())
-        .into_par_iter()
-        .filter(|&index| {
-            linker.lowered(index)
-                && !linker
-                    .imported_summaries_of(index, &files[index])
-                    .is_empty()
-        })
-        .collect();
-    let words = linker.acquire_words();
-    if !words.is_empty() {
-        let words =
-            aho_corasick::AhoCorasick::new(words).expect("helper names form a valid automaton");
-        let skipped: Vec<usize> = (0..files.len())
+    let load = |path: &Path, link: &dyn Fn(&ModuleInterface) -> Summaries| {
+        module_interface(path, drivers, link)
+    };
+    let mut linker = Linker::new(files, interfaces, &load);
+    // What each file was last checked with; at first, nothing.
+    let mut checked_with: Vec<Summaries> = vec![Summaries::new(); files.len()];
+    let mut scanned_words: Vec<String> = Vec::new();
+    for _ in 0..MAX_LINK_ROUNDS {
+        let mut again: Vec<usize> = (0..files.len())
             .into_par_iter()
             .filter(|&index| {
-                outcomes[index].skipped
-                    && std::fs::read(&files[index]).is_ok_and(|bytes| words.is_match(&bytes))
+                linker.lowered(index)
+                    && linker.imported_summaries_of(index, &files[index]) != checked_with[index]
             })
             .collect();
-        again.extend(skipped);
-    }
-    let redone: Vec<(usize, FileOutcome)> = again
-        .into_par_iter()
-        .map(|index| {
-            let path = &files[index];
-            let link = |interface: &ModuleInterface| linker.imported_summaries(path, interface);
-            (index, check_file(path, drivers, None, false, &link))
-        })
-        .collect();
-    for (index, outcome) in redone {
-        outcomes[index].result = outcome.result;
+        let words = linker.acquire_words();
+        if words != scanned_words && !words.is_empty() {
+            let automaton = aho_corasick::AhoCorasick::new(&words)
+                .expect("helper names form a valid automaton");
+            let named: Vec<usize> = (0..files.len())
+                .into_par_iter()
+                .filter(|&index| {
+                    outcomes[index].skipped
+                        && !linker.lowered(index)
+                        && std::fs::read(&files[index]).is_ok_and(|b| automaton.is_match(&b))
+                })
+                .collect();
+            again.extend(named);
+            again.sort_unstable();
+            again.dedup();
+            scanned_words = words;
+        }
+        if again.is_empty() {
+            break;
+        }
+        let redone: Vec<(usize, Summaries, FileOutcome)> = again
+            .into_par_iter()
+            .map(|index| {
+                let path = &files[index];
+                let used = std::sync::Mutex::new(Summaries::new());
+                let link = |interface: &ModuleInterface| {
+                    let summaries = linker.imported_summaries(path, interface);
+                    *used.lock().unwrap_or_else(|e| e.into_inner()) = summaries.clone();
+                    summaries
+                };
+                let outcome = check_file(path, drivers, None, false, &link);
+                let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
+                (index, used, outcome)
+            })
+            .collect();
+        for (index, used, outcome) in redone {
+            outcomes[index].result = outcome.result;
+            outcomes[index].skipped = outcome.skipped;
+            linker.set_interface(index, outcome.interface);
+            checked_with[index] = used;
+        }
     }
 }
 
 /// What a file outside the run exports, for the files of the run that
 /// import it; `None` when it cannot be read or parsed.
-fn module_interface(path: &Path, drivers: &Drivers) -> Option<ModuleInterface> {
+fn module_interface(path: &Path, drivers: &Drivers, link: &Link) -> Option<ModuleInterface> {
     let language = Language::from_path(path)?;
     let text = std::fs::read_to_string(path).ok()?;
-    let lower = || lower(&text, language, drivers, &no_imports).ok();
+    let lower = || lower(&text, language, drivers, link).ok();
     catch_unwind(AssertUnwindSafe(lower))
         .ok()
         .flatten()

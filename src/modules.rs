@@ -19,8 +19,15 @@ const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cj
 const MAX_EXTENDS: usize = 8;
 
 /// Reads what a file outside the run exports (a helper module that an
-/// import names but the run does not check).
-pub(crate) type Loader<'a> = dyn Fn(&Path) -> Option<ModuleInterface> + Sync + 'a;
+/// import names but the run does not check), given the summaries of what
+/// that file imports in turn.
+pub(crate) type Loader<'a> =
+    dyn Fn(&Path, &dyn Fn(&ModuleInterface) -> Summaries) -> Option<ModuleInterface> + Sync + 'a;
+
+/// How many imports deep files outside the run are read: a helper module,
+/// and the modules its helpers come from. A pre-commit run must not read a
+/// project's whole import graph.
+const OUTSIDE_DEPTH: usize = 2;
 
 /// The files of a run and what each exports.
 pub(crate) struct Linker<'a> {
@@ -80,6 +87,11 @@ impl<'a> Linker<'a> {
         self.interfaces[index].is_some()
     }
 
+    /// What the file at `index` exports, now that it was checked again.
+    pub fn set_interface(&mut self, index: usize, interface: Option<Box<ModuleInterface>>) {
+        self.interfaces[index] = interface.map(|i| Arc::new(*i));
+    }
+
     /// The last name of every helper known so far that returns a client: a
     /// file that contains none of them, nor any word of the prefilter,
     /// cannot hold a client or transaction.
@@ -111,11 +123,21 @@ impl<'a> Linker<'a> {
     /// The summaries of the helpers `importer` imports, by the names its
     /// code calls them with.
     pub fn imported_summaries(&self, importer: &Path, interface: &ModuleInterface) -> Summaries {
+        self.imported_summaries_at(importer, interface, 0)
+    }
+
+    /// `imported_summaries` for an importer `depth` files outside the run.
+    fn imported_summaries_at(
+        &self,
+        importer: &Path,
+        interface: &ModuleInterface,
+        depth: usize,
+    ) -> Summaries {
         let mut summaries = Summaries::new();
         for import in &interface.imports {
             let Some(exported) = self
                 .resolve(importer, &import.specifier)
-                .and_then(|target| self.interface(target))
+                .and_then(|target| self.interface(target, depth))
             else {
                 continue;
             };
@@ -140,14 +162,20 @@ impl<'a> Linker<'a> {
         summaries
     }
 
-    fn interface(&self, target: Target) -> Option<Arc<ModuleInterface>> {
+    fn interface(&self, target: Target, depth: usize) -> Option<Arc<ModuleInterface>> {
         match target {
             Target::Run(index) => self.interfaces[index].clone(),
+            Target::Outside(_) if depth >= OUTSIDE_DEPTH => None,
             Target::Outside(path) => {
                 if let Some(known) = lock(&self.outside).get(&path) {
                     return known.clone();
                 }
-                let interface = (self.load)(&path).map(Arc::new);
+                // Nothing, while it is being read: an import cycle ends here.
+                lock(&self.outside).insert(path.clone(), None);
+                let link = |interface: &ModuleInterface| {
+                    self.imported_summaries_at(&path, interface, depth + 1)
+                };
+                let interface = (self.load)(&path, &link).map(Arc::new);
                 lock(&self.outside).insert(path, interface.clone());
                 interface
             }
@@ -492,7 +520,7 @@ mod tests {
             .iter()
             .map(PathBuf::from)
             .collect();
-        let load = |_: &Path| None;
+        let load = |_: &Path, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
         let linker = Linker::new(&paths, vec![None, None, None], &load);
         let importer = Path::new("a/routes/x.ts");
         let run = |specifier: &str| match linker.resolve(importer, specifier) {
