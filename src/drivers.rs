@@ -110,6 +110,14 @@ pub(crate) struct SqlCalls {
     /// transaction and does not end it.
     #[serde(default)]
     pub transaction_options: Vec<String>,
+    /// Methods that run a query in the transaction passed to them
+    /// (knex's `.transacting(trx)`).
+    #[serde(default)]
+    pub transaction_methods: Vec<String>,
+    /// Properties of a handle whose methods run on it
+    /// (`queryRunner.manager.save(..)`).
+    #[serde(default)]
+    pub handle_properties: Vec<String>,
 }
 
 /// Properties (or methods called without arguments) of a handle that say
@@ -120,9 +128,23 @@ pub(crate) struct TransactionState {
     /// True while one is open (`queryRunner.isTransactionActive`).
     #[serde(default)]
     pub open: Vec<String>,
-    /// True once it has ended (`trx.isCompleted()`).
+    /// True once it has ended (`trx.isCompleted()`, Sequelize's
+    /// `t.finished`).
     #[serde(default)]
     pub ended: Vec<String>,
+    /// True once the handle went back to its pool
+    /// (`queryRunner.isReleased`).
+    #[serde(default)]
+    pub released: Vec<String>,
+}
+
+/// What a state property of a handle tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StateQuestion {
+    /// Whether a transaction is open (`true`) or over (`false`).
+    Transaction { open: bool },
+    /// Whether the handle was released.
+    Released,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -306,12 +328,15 @@ impl Vocabulary {
 
     /// `Some(true)` when the property says a transaction is open on its
     /// object, `Some(false)` when it says it has ended.
-    pub fn transaction_state(&self, property: &str) -> Option<bool> {
+    pub fn state_question(&self, property: &str) -> Option<StateQuestion> {
         self.drivers.iter().find_map(|d| {
-            if d.state.open.iter().any(|p| p == property) {
-                Some(true)
-            } else if d.state.ended.iter().any(|p| p == property) {
-                Some(false)
+            let names = |list: &[String]| list.iter().any(|p| p == property);
+            if names(&d.state.open) {
+                Some(StateQuestion::Transaction { open: true })
+            } else if names(&d.state.ended) {
+                Some(StateQuestion::Transaction { open: false })
+            } else if names(&d.state.released) {
+                Some(StateQuestion::Released)
             } else {
                 None
             }
@@ -351,6 +376,20 @@ impl Vocabulary {
                     .strip_suffix(name.as_str())
                     .is_some_and(|owner| owner.ends_with('.'))
         })
+    }
+
+    pub fn is_transaction_method(&self, method: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.sql.transaction_methods)
+            .any(|m| m == method)
+    }
+
+    pub fn is_handle_property(&self, property: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.sql.handle_properties)
+            .any(|p| p == property)
     }
 
     pub fn is_transaction_option(&self, key: &str) -> bool {

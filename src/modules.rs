@@ -459,8 +459,13 @@ fn normalize(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             Component::CurDir => {}
+            // `..` above what is known so far stacks (`../../shared`).
             Component::ParentDir => {
-                if !normal.pop() {
+                if matches!(
+                    normal.components().next_back(),
+                    None | Some(Component::ParentDir)
+                ) || !normal.pop()
+                {
                     normal.push("..");
                 }
             }
@@ -532,5 +537,9 @@ mod tests {
         assert_eq!(run("./../lib/pool"), Some(1));
         assert_eq!(run("./x"), Some(2));
         assert_eq!(run("../lib/missing"), None);
+        assert_eq!(
+            normalize(Path::new("a/../../../shared/db")),
+            PathBuf::from("../../shared/db")
+        );
     }
 }

@@ -126,6 +126,16 @@ pub(crate) enum Test {
     /// `if (queryRunner.isTransactionActive)`: is a transaction open on
     /// the handle? Answered from the handle's own state, not a value.
     InTransaction,
+    /// `if (queryRunner.isReleased)`: was the handle released? Also
+    /// answered from its own state.
+    Released,
+}
+
+impl Test {
+    /// Whether the engine answers it from the handle's own state.
+    pub fn asks_state(self) -> bool {
+        matches!(self, Test::InTransaction | Test::Released)
+    }
 }
 
 /// A branch condition on a place (`if (client)`, `if (!committed)`,

@@ -128,7 +128,7 @@ pub(crate) fn analyze(flow: &FnFlow) -> Facts {
         .iter()
         .flat_map(|b| &b.edges)
         .filter_map(|e| e.guard)
-        .filter(|g| g.test != Test::InTransaction)
+        .filter(|g| !g.test.asks_state())
         .map(|g| g.place)
         .collect();
     tested.sort_unstable();
@@ -208,6 +208,12 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> Handl
                             guard.place != handle
                                 || matches!(next.key.tx, TxState::Open { .. }) == guard.holds
                         }
+                        Test::Released => match next.key.holding {
+                            _ if guard.place != handle => true,
+                            Holding::Acquired => !guard.holds,
+                            Holding::Released => guard.holds,
+                            Holding::NotOwned | Holding::Escaped => true,
+                        },
                         _ => {
                             !tested.contains(&guard.place) || take_guard(&mut next.key.known, guard)
                         }
@@ -325,7 +331,7 @@ fn take_guard(known: &mut Vec<(HandleId, Known)>, guard: Guard) -> bool {
             ..current
         },
         (Test::Nullish, true) if current.nullish != Some(false) => Known::NULLISH,
-        (Test::InTransaction, _) => return true,
+        (Test::InTransaction | Test::Released, _) => return true,
         (Test::Nullish, false) if current.nullish != Some(true) => Known {
             nullish: Some(false),
             ..current

@@ -12,7 +12,7 @@ use swc_ecma_visit::{Visit, VisitWith};
 use super::{Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
-    CallEffect, Effect, Receiver, TxStatement, Vocabulary, transaction_statements,
+    CallEffect, Effect, Receiver, StateQuestion, TxStatement, Vocabulary, transaction_statements,
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary, summarize};
@@ -912,6 +912,19 @@ fn is_nameable(expr: &Expr) -> bool {
     )
 }
 
+/// The call whose result a declaration or assignment keeps, if its value
+/// is one (`await` and parentheses aside).
+fn bound_call(init: &Expr) -> Option<Span> {
+    let init = match unwrap(init) {
+        Expr::Await(AwaitExpr { arg, .. }) => unwrap(arg),
+        other => other,
+    };
+    match init {
+        Expr::Call(call) => Some(span_of(call.span)),
+        _ => None,
+    }
+}
+
 /// A parameter's name, when it is a plain one (`client`, `client = x`).
 fn param_name(param: &Pat) -> Option<String> {
     match param {
@@ -921,9 +934,14 @@ fn param_name(param: &Pat) -> Option<String> {
     }
 }
 
-/// `{ isolationLevel: 'serializable' }`: options, not a callback.
+/// `{ isolationLevel: 'serializable' }`, or `null` where a callback could
+/// go (`knex.transaction(null, config)`): not a callback.
 fn is_options_object(expr: &Expr) -> bool {
-    matches!(unwrap(expr), Expr::Object(_))
+    match unwrap(expr) {
+        Expr::Object(_) | Expr::Lit(Lit::Null(_)) => true,
+        Expr::Ident(ident) => ident.sym == "undefined",
+        _ => false,
+    }
 }
 
 /// Calls that do not throw in practice and keep nothing they are given:
@@ -1029,6 +1047,12 @@ struct Lowerer<'a> {
     assigned_to: Option<String>,
     /// Lowering an object or array literal that is a call's argument.
     in_argument_literal: bool,
+    /// The call whose result the statement being lowered keeps
+    /// (`const trx = await Model.startTransaction()`).
+    bound_call: Option<Span>,
+    /// Places that hold a transaction object or were begun through a
+    /// driver's API here: known handles, whose unawaited statements float.
+    begun_here: HashSet<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -1049,6 +1073,8 @@ impl<'a> Lowerer<'a> {
             floating_call: None,
             assigned_to: None,
             in_argument_literal: false,
+            bound_call: None,
+            begun_here: HashSet::new(),
         }
     }
 
@@ -1131,9 +1157,14 @@ impl<'a> Lowerer<'a> {
             }
             _ => return None,
         };
-        let open = self.file.vocabulary.transaction_state(property)?;
+        let question = self.file.vocabulary.state_question(property)?;
         let place = place_of(object)?;
-        Some(self.guard_for(&place, Test::InTransaction, open))
+        Some(match question {
+            StateQuestion::Transaction { open } => {
+                self.guard_for(&place, Test::InTransaction, open)
+            }
+            StateQuestion::Released => self.guard_for(&place, Test::Released, true),
+        })
     }
 
     fn guard_for(&mut self, place: &str, test: Test, holds: bool) -> Guard {
@@ -1515,8 +1546,10 @@ impl<'a> Lowerer<'a> {
             (Pat::Ident(name), Expr::New(_)) => Some(name.id.sym.to_string()),
             _ => None,
         };
+        self.bound_call = bound_call(init);
         let value = self.expr(init);
         self.assigned_to = None;
+        self.bound_call = None;
         match &declarator.name {
             Pat::Ident(name) => {
                 self.assign(&name.id.sym, &value, Some(init), init.span());
@@ -1541,6 +1574,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
             Value::Transaction { span } => {
+                self.begun_here.insert(place.to_string());
                 self.handle_event(EventKind::Begin, place, span);
                 if outside {
                     self.handle_event(EventKind::Escape, place, span_of(value_span));
@@ -1844,8 +1878,10 @@ impl<'a> Lowerer<'a> {
                     }
                     _ => None,
                 };
+                self.bound_call = bound_call(&assign.right);
                 let value = self.expr(&assign.right);
                 self.assigned_to = None;
+                self.bound_call = None;
                 let assigned = (assign.op == AssignOp::Assign).then_some(&*assign.right);
                 let target = match &assign.left {
                     AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
@@ -2061,14 +2097,12 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// `key: value` in an object literal. In a call's options, a key that
-    /// names the transaction the call runs in (`{ transaction: t }`) only
-    /// uses it.
+    /// `key: value` in an object literal. A key that names the transaction
+    /// a call runs in (`{ transaction: t }`) only uses it.
     fn property(&mut self, key: &str, value: Value, span: SwcSpan) {
         match value {
-            Value::Place(place)
-                if self.in_argument_literal && self.file.vocabulary.is_transaction_option(key) =>
-            {
+            // Also in an options object kept for several calls.
+            Value::Place(place) if self.file.vocabulary.is_transaction_option(key) => {
                 self.query_through(&place, span_of(span));
             }
             value => self.escape(value, span),
@@ -2202,6 +2236,14 @@ impl<'a> Lowerer<'a> {
             if path.is_none() {
                 self.expr(callee);
             }
+            // Calling a variable of ours that is not a closure of this
+            // function runs a query through it (knex's `trx('orders')`).
+            if let Some(name) = path.as_deref()
+                && self.locals.contains(name)
+                && !self.local_functions.contains_key(name)
+            {
+                self.query_through(name, call_span);
+            }
             self.args(args, lent);
             if let Some(path) = &path {
                 self.call_local_function(path, call_span);
@@ -2225,6 +2267,20 @@ impl<'a> Lowerer<'a> {
             }
         };
         let vocabulary = self.file.vocabulary;
+        // `queryRunner.manager.save(..)` runs on the query runner.
+        if let Some((handle, property)) = receiver_place.as_deref().and_then(|p| p.rsplit_once('.'))
+            && vocabulary.is_handle_property(property)
+        {
+            self.query_through(handle, call_span);
+        }
+        // `query.transacting(trx)` runs the query in `trx`.
+        if vocabulary.is_transaction_method(method) {
+            for arg in args {
+                if let Some(place) = place_of(&arg.expr) {
+                    self.query_through(&place, span_of(arg.expr.span()));
+                }
+            }
+        }
 
         let built_by: Vec<&str> = receiver_place
             .as_ref()
@@ -2239,7 +2295,10 @@ impl<'a> Lowerer<'a> {
             // whatever the receiver looks like (`createQueryRunner()`).
             let receiver_matches = match effect.receiver {
                 Receiver::Pool => true,
-                Receiver::Any => receiver_place.is_some() || effect.effect == Effect::Acquire,
+                Receiver::Any => {
+                    receiver_place.is_some()
+                        || matches!(effect.effect, Effect::Acquire | Effect::BeginObject)
+                }
             };
             if receiver_matches {
                 let discard = effect.discard_with_argument && !args.is_empty();
@@ -2260,7 +2319,7 @@ impl<'a> Lowerer<'a> {
             self.handle_event(EventKind::HandedOff, place, call_span);
         }
         let quiet = path.as_deref().is_some_and(is_quiet_call);
-        self.args(args, quiet);
+        self.args(args, quiet || vocabulary.is_transaction_method(method));
         if vocabulary.is_sql_method(method)
             && let Some(place) = receiver_place
         {
@@ -2326,16 +2385,24 @@ impl<'a> Lowerer<'a> {
                 self.builder.may_throw(span);
                 Value::Nothing
             }
+            // A kept result is the transaction (Objection's
+            // `const trx = await Person.startTransaction()`, neo4j's
+            // `session.beginTransaction()`), not a begin on the receiver.
+            (Effect::Begin, Some(_)) if self.bound_call == Some(span) => {
+                self.builder.may_throw(span);
+                Value::Transaction { span }
+            }
             (Effect::Begin, Some(place)) => {
-                self.transaction_statements(&place, &[TxStatement::Begin], span);
+                self.api_statement(&place, TxStatement::Begin, span);
+                self.begun_here.insert(place);
                 Value::Nothing
             }
             (Effect::Commit, Some(place)) => {
-                self.transaction_statements(&place, &[TxStatement::Commit], span);
+                self.api_statement(&place, TxStatement::Commit, span);
                 Value::Nothing
             }
             (Effect::Rollback, Some(place)) => {
-                self.transaction_statements(&place, &[TxStatement::Rollback], span);
+                self.api_statement(&place, TxStatement::Rollback, span);
                 Value::Nothing
             }
             // If opening fails the handle holds nothing: that path owes no
@@ -2358,6 +2425,23 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
         }
+    }
+
+    /// A driver API call that begins or ends a transaction on `place`. Its
+    /// promise floats only for a place known to be a handle here:
+    /// `tx.commit()` on just any object (an IndexedDB transaction) or
+    /// MongoDB's `session.startTransaction()` (which returns nothing) says
+    /// nothing.
+    fn api_statement(&mut self, place: &str, statement: TxStatement, span: Span) {
+        let known = self.parameters.contains(place)
+            || self.acquired_via.contains_key(place)
+            || self.begun_here.contains(place);
+        let floating = self.floating_call;
+        if !known {
+            self.floating_call = None;
+        }
+        self.transaction_statements(place, &[statement], span);
+        self.floating_call = floating;
     }
 
     /// A call that runs transaction statements on `place`. Starting one
