@@ -78,8 +78,9 @@ fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link) -> Analysis {
                 }
             }
             // A file that names nothing to follow has no flows, and no
-            // helpers for others; the run need not keep what it imports.
-            if !lowered.flows.is_empty() {
+            // helpers for others (unless it passes on another file's); the
+            // run need not keep what it imports.
+            if !lowered.flows.is_empty() || lowered.interface.reexports() {
                 interface = Some(Box::new(lowered.interface));
             }
         }
@@ -257,7 +258,14 @@ pub fn check_text(path: &Path, text: String, options: &CheckOptions) -> Result<R
         .spawn({
             let options = options.clone();
             move || {
-                let mut diagnostics = check_source_with(&source, &drivers);
+                // The unsaved buffer's imports are read from disk, as a
+                // check of the saved file would read them.
+                let load = |path: &Path, link: &Link| module_interface(path, &drivers, link);
+                let linker = Linker::new(&[], Vec::new(), &load);
+                let link = |interface: &ModuleInterface| {
+                    linker.imported_summaries(&source.path, interface)
+                };
+                let mut diagnostics = analyze(&source, &drivers, &link).diagnostics;
                 options.apply(&mut diagnostics);
                 let mut report = Report {
                     files_scanned: 1,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::flow::summary::Summaries;
+use crate::flow::summary::{Summaries, Summary};
 use crate::frontend::ModuleInterface;
 
 /// Extensions an extensionless specifier may stand for, in the order
@@ -29,8 +29,12 @@ pub(crate) type Loader<'a> =
 /// project's whole import graph.
 const OUTSIDE_DEPTH: usize = 2;
 
+/// Re-exports followed from one module (barrel files of barrel files).
+const MAX_REEXPORT_HOPS: usize = 8;
+
 /// The files of a run and what each exports.
 pub(crate) struct Linker<'a> {
+    paths: &'a [PathBuf],
     files: HashMap<Cow<'a, Path>, usize>,
     interfaces: Vec<Option<Arc<ModuleInterface>>>,
     /// Files outside the run that imports named, read once each.
@@ -71,6 +75,7 @@ impl<'a> Linker<'a> {
             })
             .collect();
         Linker {
+            paths,
             files,
             interfaces: interfaces
                 .into_iter()
@@ -135,31 +140,106 @@ impl<'a> Linker<'a> {
     ) -> Summaries {
         let mut summaries = Summaries::new();
         for import in &interface.imports {
-            let Some(exported) = self
-                .resolve(importer, &import.specifier)
-                .and_then(|target| self.interface(target, depth))
-            else {
+            let Some(target) = self.resolve(importer, &import.specifier) else {
                 continue;
             };
-            for (exported_name, owner) in &exported.exports {
-                let local = match import.imported.as_str() {
-                    "*" => format!("{}.{exported_name}", import.local),
-                    imported if imported == exported_name => import.local.clone(),
-                    _ => continue,
+            let path = self.path_of(&target);
+            let Some(exported) = self.interface(target, depth) else {
+                continue;
+            };
+            let view = self.exported_view(&path, &exported, depth, 0);
+            let local = &import.local;
+            for (name, summary) in view {
+                let bound = match import.imported.as_str() {
+                    // A CommonJS module that is a function (`module.exports
+                    // = getClient`) is called by the name it is bound to.
+                    "*" if name == "default" && exported.commonjs => Some(local.clone()),
+                    "*" => Some(format!("{local}.{name}")),
+                    imported => match name.strip_prefix(imported) {
+                        Some("") => Some(local.clone()),
+                        Some(rest) if rest.starts_with('.') => Some(format!("{local}{rest}")),
+                        // The default import of an object of functions
+                        // (`module.exports = { getClient }`) is that object.
+                        _ if imported == "default" && exported.default_object => {
+                            Some(format!("{local}.{name}"))
+                        }
+                        _ => None,
+                    },
                 };
-                for (function, summary) in &exported.summaries {
-                    if function == owner {
-                        summaries.insert(local.clone(), summary.clone());
-                    } else if let Some(method) = function
-                        .strip_prefix(owner.as_str())
-                        .and_then(|rest| rest.strip_prefix('.'))
-                    {
-                        summaries.insert(format!("{local}.{method}"), summary.clone());
-                    }
+                if let Some(bound) = bound {
+                    summaries.insert(bound, summary);
                 }
             }
         }
         summaries
+    }
+
+    /// Every summary a module exports, by the path an importer writes after
+    /// the module (`getClient`, `db.getClient`, `default`), re-exports
+    /// followed (`export * from './client'`, `export { x } from`, an
+    /// imported name exported again).
+    fn exported_view(
+        &self,
+        path: &Path,
+        exported: &ModuleInterface,
+        depth: usize,
+        hops: usize,
+    ) -> Vec<(String, Summary)> {
+        let mut view = Vec::new();
+        let follow = |specifier: &str| -> Vec<(String, Summary)> {
+            if hops >= MAX_REEXPORT_HOPS {
+                return Vec::new();
+            }
+            let Some(target) = self.resolve(path, specifier) else {
+                return Vec::new();
+            };
+            let target_path = self.path_of(&target);
+            match self.interface(target, depth + 1) {
+                Some(module) => self.exported_view(&target_path, &module, depth + 1, hops + 1),
+                None => Vec::new(),
+            }
+        };
+        for (name, owner) in &exported.exports {
+            if let Some(import) = exported.imports.iter().find(|i| &i.local == owner) {
+                for (inner, summary) in follow(&import.specifier) {
+                    let outer = match import.imported.as_str() {
+                        "*" => Some(format!("{name}.{inner}")),
+                        imported => match inner.strip_prefix(imported) {
+                            Some("") => Some(name.clone()),
+                            Some(rest) if rest.starts_with('.') => Some(format!("{name}{rest}")),
+                            _ => None,
+                        },
+                    };
+                    view.extend(outer.map(|outer| (outer, summary)));
+                }
+                continue;
+            }
+            for (function, summary) in &exported.summaries {
+                if function == owner {
+                    view.push((name.clone(), summary.clone()));
+                } else if let Some(method) = function
+                    .strip_prefix(owner.as_str())
+                    .and_then(|rest| rest.strip_prefix('.'))
+                {
+                    view.push((format!("{name}.{method}"), summary.clone()));
+                }
+            }
+        }
+        for specifier in &exported.reexports_all {
+            view.extend(
+                follow(specifier)
+                    .into_iter()
+                    .filter(|(name, _)| name != "default" && !name.starts_with("default.")),
+            );
+        }
+        view
+    }
+
+    fn path_of(&self, target: &Target) -> PathBuf {
+        match target {
+            Target::Run(index) => self.paths[*index].clone(),
+            Target::Outside(path) => path.clone(),
+        }
     }
 
     fn interface(&self, target: Target, depth: usize) -> Option<Arc<ModuleInterface>> {

@@ -1051,6 +1051,27 @@ fn helpers_imported_from_files_outside_the_run_are_understood() {
         ]
     );
 
+    // An editor's unsaved buffer of the same file: the same findings.
+    let text = std::fs::read(app.join("src/app/api/orders/route.ts")).expect("fixture");
+    let output = txlint_with_stdin(
+        &app,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "src/app/api/orders/route.ts",
+        ],
+        &text,
+    );
+    assert_eq!(
+        located(&output),
+        [
+            "src/app/api/orders/route.ts:28:24 TX002",
+            "src/app/api/orders/route.ts:30:11 TX001"
+        ]
+    );
+
     // The same file without its helpers: what `getClient()` returns is not
     // known to be a pooled client, so only the transaction is reported.
     let scratch = tempfile::tempdir().expect("temp dir");

@@ -23,15 +23,35 @@ pub(crate) struct LoweredFile {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ModuleInterface {
     pub imports: Vec<Import>,
-    /// Exported name to the name of its functions' owner in this file:
-    /// `getClient` to `getClient`, `db` to `Database` for
-    /// `export const db = new Database()`, `default` to what it exports.
+    /// Exported name (or path, `default.getClient`) to the name of its
+    /// functions' owner in this file: `getClient` to `getClient`, `db` to
+    /// `Database` for `export const db = new Database()`, `default` to what
+    /// it exports. An owner that is an import binding is re-exported.
     pub exports: HashMap<String, String>,
     /// Module-level `const name = new Class(..)`: calls of `name.method`
     /// run `Class.method`.
     pub instances: HashMap<String, String>,
     /// Non-empty summaries of this file's functions, by function name.
     pub summaries: Summaries,
+    /// `export * from '..'`: everything those modules export, this one does.
+    pub reexports_all: Vec<String>,
+    /// A CommonJS module (`module.exports`, `exports.x`).
+    pub commonjs: bool,
+    /// Its default export is an object of its functions
+    /// (`module.exports = { getClient }`, `export default { getClient }`).
+    pub default_object: bool,
+}
+
+impl ModuleInterface {
+    /// Whether it exports what it imports (a barrel file): importers see
+    /// through it to the helpers of other files.
+    pub fn reexports(&self) -> bool {
+        !self.reexports_all.is_empty()
+            || self
+                .exports
+                .values()
+                .any(|owner| self.imports.iter().any(|import| &import.local == owner))
+    }
 }
 
 /// One imported binding: `import { imported as local } from 'specifier'`;

@@ -178,29 +178,13 @@ fn module_interface(program: &Program) -> ModuleInterface {
                     top_level_binding(declarator, &mut interface);
                 }
             }
-            // `module.exports = { getClient, withTransaction }`
+            // `module.exports = { getClient }`, `exports.getClient = ..`
             Stmt::Expr(ExprStmt { expr, .. }) => {
                 if let Expr::Assign(assign) = unwrap(expr)
                     && let AssignTarget::Simple(SimpleAssignTarget::Member(member)) = &assign.left
-                    && member_place(member).as_deref() == Some("module.exports")
-                    && let Expr::Object(object) = unwrap(&assign.right)
+                    && let Some(place) = member_place(member)
                 {
-                    for prop in &object.props {
-                        let PropOrSpread::Prop(prop) = prop else {
-                            continue;
-                        };
-                        let (exported, local) = match &**prop {
-                            Prop::Shorthand(ident) => {
-                                (ident.sym.to_string(), ident.sym.to_string())
-                            }
-                            Prop::KeyValue(kv) => match unwrap(&kv.value) {
-                                Expr::Ident(ident) => (prop_name(&kv.key), ident.sym.to_string()),
-                                _ => continue,
-                            },
-                            _ => continue,
-                        };
-                        interface.exports.insert(exported, local);
-                    }
+                    commonjs_export(&place, &assign.right, &mut interface);
                 }
             }
             _ => {}
@@ -266,17 +250,50 @@ fn module_decl(decl: &ModuleDecl, interface: &mut ModuleInterface) {
             }
             _ => {}
         },
-        ModuleDecl::ExportNamed(named) if named.src.is_none() => {
+        ModuleDecl::ExportNamed(named) => {
+            let from = named
+                .src
+                .as_ref()
+                .map(|s| s.value.to_string_lossy().into_owned());
             for specifier in &named.specifiers {
-                if let ExportSpecifier::Named(specifier) = specifier {
-                    let local = name(&specifier.orig);
-                    let exported = specifier
-                        .exported
-                        .as_ref()
-                        .map_or_else(|| local.clone(), name);
-                    interface.exports.insert(exported, local);
+                let (original, exported) = match specifier {
+                    ExportSpecifier::Named(specifier) => {
+                        let original = name(&specifier.orig);
+                        let exported = specifier
+                            .exported
+                            .as_ref()
+                            .map_or_else(|| original.clone(), name);
+                        (original, exported)
+                    }
+                    ExportSpecifier::Namespace(namespace) => {
+                        ("*".to_string(), name(&namespace.name))
+                    }
+                    ExportSpecifier::Default(default) => {
+                        ("default".to_string(), default.exported.sym.to_string())
+                    }
+                };
+                match &from {
+                    // `export { getClient } from './pool'`: an import that
+                    // is exported again.
+                    Some(specifier) => {
+                        let local = format!("<re-export {exported}>");
+                        interface.imports.push(Import {
+                            local: local.clone(),
+                            imported: original,
+                            specifier: specifier.clone(),
+                        });
+                        interface.exports.insert(exported, local);
+                    }
+                    None => {
+                        interface.exports.insert(exported, original);
+                    }
                 }
             }
+        }
+        ModuleDecl::ExportAll(all) => {
+            interface
+                .reexports_all
+                .push(all.src.value.to_string_lossy().into_owned());
         }
         ModuleDecl::ExportDefaultDecl(export) => {
             let local = match &export.decl {
@@ -292,6 +309,13 @@ fn module_decl(decl: &ModuleDecl, interface: &mut ModuleInterface) {
         ModuleDecl::ExportDefaultExpr(export) => {
             let local = match unwrap(&export.expr) {
                 Expr::Ident(ident) => ident.sym.to_string(),
+                Expr::Object(object) => {
+                    interface.default_object = true;
+                    for (key, local) in object_members(object) {
+                        interface.exports.insert(format!("default.{key}"), local);
+                    }
+                    "default".to_string()
+                }
                 Expr::New(new) => match callee_name(&new.callee) {
                     Some(class) => class.to_string(),
                     None => return,
@@ -302,6 +326,75 @@ fn module_decl(decl: &ModuleDecl, interface: &mut ModuleInterface) {
         }
         _ => {}
     }
+}
+
+/// `module.exports = ..` or `exports.name = ..` (`module.exports.name`).
+fn commonjs_export(place: &str, value: &Expr, interface: &mut ModuleInterface) {
+    let name = if place == "module.exports" {
+        None
+    } else if let Some(name) = place
+        .strip_prefix("module.exports.")
+        .or_else(|| place.strip_prefix("exports."))
+    {
+        Some(name.to_string())
+    } else {
+        return;
+    };
+    interface.commonjs = true;
+    match (name, unwrap(value)) {
+        (None, Expr::Object(object)) => {
+            interface.default_object = true;
+            for (key, local) in object_members(object) {
+                interface.exports.insert(key, local);
+            }
+        }
+        // `module.exports = getClient`: the module is the function.
+        (None, Expr::Ident(ident)) => {
+            interface
+                .exports
+                .insert("default".into(), ident.sym.to_string());
+        }
+        (None, _) => {
+            interface.exports.insert("default".into(), "default".into());
+        }
+        (Some(name), Expr::Ident(ident)) => {
+            interface.exports.insert(name, ident.sym.to_string());
+        }
+        // Lowered under the name it is exported by (see `Collector`).
+        (Some(name), _) => {
+            interface.exports.insert(name.clone(), name);
+        }
+    }
+}
+
+/// The members of an exported object, each with the name of what runs
+/// when it is called: `{ getClient }` and `{ acquire: getClient }` name a
+/// function of the file, `{ getClient: async () => .. }` and
+/// `{ async getClient() {..} }` are lowered under their key.
+fn object_members(object: &ObjectLit) -> Vec<(String, String)> {
+    let mut members = Vec::new();
+    for prop in &object.props {
+        let PropOrSpread::Prop(prop) = prop else {
+            continue;
+        };
+        match &**prop {
+            Prop::Shorthand(ident) => members.push((ident.sym.to_string(), ident.sym.to_string())),
+            Prop::KeyValue(kv) => {
+                let key = prop_name(&kv.key);
+                let local = match unwrap(&kv.value) {
+                    Expr::Ident(ident) => ident.sym.to_string(),
+                    _ => key.clone(),
+                };
+                members.push((key, local));
+            }
+            Prop::Method(method) => {
+                let key = prop_name(&method.key);
+                members.push((key.clone(), key));
+            }
+            _ => {}
+        }
+    }
+    members
 }
 
 /// `const db = new Database()` and `const { getClient } = require('./db')`
@@ -788,6 +881,60 @@ impl Visit for Collector<'_> {
             return;
         }
         declarator.visit_children_with(self);
+    }
+
+    /// CommonJS exports are lowered under the names importers call them
+    /// by: `exports.getClient = async () => ..` as `getClient`, and the
+    /// functions of `module.exports = { getClient: .. }` by their keys.
+    fn visit_assign_expr(&mut self, assign: &AssignExpr) {
+        let place = match &assign.left {
+            AssignTarget::Simple(SimpleAssignTarget::Member(member)) => member_place(member),
+            _ => None,
+        };
+        match (place.as_deref(), unwrap(&assign.right)) {
+            (Some("module.exports"), Expr::Object(object)) => {
+                for prop in &object.props {
+                    if let PropOrSpread::Prop(prop) = prop {
+                        match &**prop {
+                            Prop::KeyValue(kv) if is_nameable(&kv.value) => {
+                                if !self.lower_named(prop_name(&kv.key), &kv.value) {
+                                    kv.value.visit_with(self);
+                                }
+                            }
+                            Prop::Method(method) => {
+                                self.lower_function(prop_name(&method.key), &method.function);
+                            }
+                            _ => prop.visit_with(self),
+                        }
+                    }
+                }
+                return;
+            }
+            (Some("module.exports"), value) if self.lower_named("default".into(), value) => return,
+            (Some(place), value) => {
+                if let Some(name) = place
+                    .strip_prefix("module.exports.")
+                    .or_else(|| place.strip_prefix("exports."))
+                    && self.lower_named(name.to_string(), value)
+                {
+                    return;
+                }
+            }
+            _ => {}
+        }
+        assign.visit_children_with(self);
+    }
+
+    /// `export default async function () {..}` is called as `default` by
+    /// whoever imports it.
+    fn visit_export_default_decl(&mut self, export: &ExportDefaultDecl) {
+        match &export.decl {
+            DefaultDecl::Fn(FnExpr {
+                ident: None,
+                function,
+            }) => self.lower_function("default".into(), function),
+            _ => export.visit_children_with(self),
+        }
     }
 
     fn visit_export_default_expr(&mut self, export: &ExportDefaultExpr) {
