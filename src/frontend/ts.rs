@@ -522,6 +522,11 @@ struct FileFacts<'v> {
     /// Offsets, in order, where something to follow is named: a word of the
     /// vocabulary, a pool variable of this file, or a helper.
     named_at: Vec<u32>,
+    /// `class A extends B`: A's superclass, by name.
+    superclasses: HashMap<String, String>,
+    /// `(class, field)` to the class named by the field's type
+    /// (`constructor(private readonly db: DatabaseService)`).
+    field_classes: HashMap<(String, String), String>,
 }
 
 impl<'v> FileFacts<'v> {
@@ -535,9 +540,35 @@ impl<'v> FileFacts<'v> {
             helpers: Summaries::new(),
             text,
             named_at: Vec::new(),
+            superclasses: HashMap::new(),
+            field_classes: HashMap::new(),
         };
         program.visit_with(&mut facts);
         facts
+    }
+
+    /// The function `this.<member>` calls inside `class`: its own method,
+    /// one it inherits from a class named here (`extends BaseRepository`),
+    /// or a method of a typed field (`this.db.getClient()` with
+    /// `constructor(private db: DatabaseService)`), as `Class.method`.
+    fn class_member(&self, class: &str, member: &str) -> Option<String> {
+        let mut owner = class;
+        // A chain of `extends`, cut short of a cycle.
+        for _ in 0..8 {
+            let own = format!("{owner}.{member}");
+            if let Some((field, method)) = member.split_once('.')
+                && let Some(field_class) = self
+                    .field_classes
+                    .get(&(owner.to_string(), field.to_string()))
+            {
+                return Some(format!("{field_class}.{method}"));
+            }
+            if self.helpers.contains_key(&own) {
+                return Some(own);
+            }
+            owner = self.superclasses.get(owner)?;
+        }
+        None
     }
 
     /// Whether the code at `span` may hold anything to follow: a word of the
@@ -604,6 +635,43 @@ impl<'v> FileFacts<'v> {
 }
 
 impl Visit for FileFacts<'_> {
+    fn visit_class_decl(&mut self, decl: &ClassDecl) {
+        let class = decl.ident.sym.to_string();
+        if let Some(parent) = decl.class.super_class.as_deref().and_then(callee_name) {
+            self.superclasses.insert(class.clone(), parent.to_string());
+        }
+        let typed = |annotation: Option<&TsTypeAnn>| match annotation.map(|a| &*a.type_ann) {
+            Some(TsType::TsTypeRef(reference)) => match &reference.type_name {
+                TsEntityName::Ident(ident) => Some(ident.sym.to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        for member in &decl.class.body {
+            match member {
+                ClassMember::Constructor(constructor) => {
+                    for param in &constructor.params {
+                        if let ParamOrTsParamProp::TsParamProp(property) = param
+                            && let TsParamPropParam::Ident(binding) = &property.param
+                            && let Some(type_name) = typed(binding.type_ann.as_deref())
+                        {
+                            self.field_classes
+                                .insert((class.clone(), binding.id.sym.to_string()), type_name);
+                        }
+                    }
+                }
+                ClassMember::ClassProp(property) => {
+                    if let Some(type_name) = typed(property.type_ann.as_deref()) {
+                        self.field_classes
+                            .insert((class.clone(), prop_name(&property.key)), type_name);
+                    }
+                }
+                _ => {}
+            }
+        }
+        decl.visit_children_with(self);
+    }
+
     fn visit_export_decl(&mut self, export: &ExportDecl) {
         let name = match &export.decl {
             Decl::Fn(function) => Some(function.ident.sym.to_string()),
@@ -2277,10 +2345,14 @@ impl<'a> Lowerer<'a> {
         if helpers.is_empty() {
             return None;
         }
-        if let Some(method) = path.strip_prefix("this.")
+        if let Some(member) = path.strip_prefix("this.")
             && let Some((owner, _)) = self.builder.name().rsplit_once('.')
         {
-            return helpers.get(&format!("{owner}.{method}")).cloned();
+            return self
+                .file
+                .class_member(owner, member)
+                .and_then(|name| helpers.get(&name))
+                .cloned();
         }
         helpers.get(path).cloned()
     }

@@ -57,9 +57,21 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Whether the function ends, somewhere after a begin of its own, a
+/// transaction on `handle`. An end before any begin (a migration that
+/// commits its runner's transaction, works outside it and begins a new
+/// one for the runner to commit) ends the caller's, not its own.
 fn ends_transaction_somewhere(flow: &FnFlow, handle: HandleId) -> bool {
-    flow.events_of(handle, EventKind::Commit).next().is_some()
-        || flow.events_of(handle, EventKind::Rollback).next().is_some()
+    let Some(first_begin) = flow
+        .events_of(handle, EventKind::Begin)
+        .map(|e| e.span.start)
+        .min()
+    else {
+        return false;
+    };
+    flow.events_of(handle, EventKind::Commit)
+        .chain(flow.events_of(handle, EventKind::Rollback))
+        .any(|end| end.span.start > first_begin)
 }
 
 fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Diagnostic {
