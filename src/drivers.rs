@@ -432,7 +432,7 @@ impl Vocabulary {
         self.drivers
             .iter()
             .flat_map(|d| &d.pool.names)
-            .any(|n| name.contains(n.as_str()))
+            .any(|n| name.contains(&n.to_ascii_lowercase()))
     }
 
     pub fn is_pool_factory(&self, function: &str) -> bool {
@@ -690,6 +690,7 @@ mod tests {
             vec![
                 "begin",
                 "createqueryrunner",
+                "datasource",
                 "pool",
                 "release",
                 "transaction",
@@ -697,6 +698,7 @@ mod tests {
             ]
         );
         assert!(vocabulary.is_pool_name("this.readPool"));
+        assert!(vocabulary.is_pool_name("this.dataSource"));
         assert!(!vocabulary.is_pool_name("client"));
     }
 }
