@@ -37,12 +37,15 @@ pub(crate) struct Linker<'a> {
     paths: &'a [PathBuf],
     files: HashMap<Cow<'a, Path>, usize>,
     interfaces: Vec<Option<Arc<ModuleInterface>>>,
-    /// Files outside the run that imports named, read once each.
-    outside: Mutex<HashMap<PathBuf, Option<Arc<ModuleInterface>>>>,
+    /// Files outside the run that imports named, read once per depth.
+    outside: Mutex<HashMap<(PathBuf, usize), Outside>>,
     load: &'a Loader<'a>,
     /// The `tsconfig.json` that applies in each folder asked about.
     configs: Mutex<HashMap<PathBuf, Option<Arc<TsConfig>>>>,
 }
+
+/// What a file outside the run exports; `None` when it cannot be read.
+type Outside = Option<Arc<ModuleInterface>>;
 
 /// Where an import leads.
 enum Target {
@@ -246,17 +249,19 @@ impl<'a> Linker<'a> {
         match target {
             Target::Run(index) => self.interfaces[index].clone(),
             Target::Outside(_) if depth >= OUTSIDE_DEPTH => None,
+            // Read once per depth: what a module's own imports give depends
+            // on how deep it is read, and every thread must see the same.
+            // Depth grows with each import, so cycles end.
             Target::Outside(path) => {
-                if let Some(known) = lock(&self.outside).get(&path) {
+                let key = (path, depth);
+                if let Some(known) = lock(&self.outside).get(&key) {
                     return known.clone();
                 }
-                // Nothing, while it is being read: an import cycle ends here.
-                lock(&self.outside).insert(path.clone(), None);
                 let link = |interface: &ModuleInterface| {
-                    self.imported_summaries_at(&path, interface, depth + 1)
+                    self.imported_summaries_at(&key.0, interface, depth + 1)
                 };
-                let interface = (self.load)(&path, &link).map(Arc::new);
-                lock(&self.outside).insert(path, interface.clone());
+                let interface = (self.load)(&key.0, &link).map(Arc::new);
+                lock(&self.outside).insert(key, interface.clone());
                 interface
             }
         }

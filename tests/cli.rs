@@ -1051,6 +1051,25 @@ fn helpers_imported_from_files_outside_the_run_are_understood() {
         ]
     );
 
+    // Several staged files whose helpers lie outside the run, some two
+    // imports away: the same bytes on any number of threads.
+    let staged = [
+        "src/app/api/orders/route.ts",
+        "src/app/api/audit/route.ts",
+        "src/app/api/customers/route.ts",
+        "src/services/legacy-bridge.ts",
+        "src/nest/users.service.ts",
+    ];
+    let run = |threads: &str| {
+        let mut args = vec!["check", "--format", "json", "--threads", threads];
+        args.extend(staged);
+        stdout(&txlint_in(&app, &args))
+    };
+    let one = run("1");
+    assert!(one.contains("src/app/api/audit/route.ts"), "{one}");
+    assert!(one.contains("src/nest/users.service.ts"), "{one}");
+    assert_eq!(one, run("8"));
+
     // An editor's unsaved buffer of the same file: the same findings.
     let text = std::fs::read(app.join("src/app/api/orders/route.ts")).expect("fixture");
     let output = txlint_with_stdin(
