@@ -429,6 +429,12 @@ impl Vocabulary {
     /// Whether a variable or field named `name` looks like a pool.
     pub fn is_pool_name(&self, name: &str) -> bool {
         let name = name.to_ascii_lowercase();
+        // `poolClient`, `pooledConnection`: named after the pool they came
+        // from, they are clients.
+        let last = name.rsplit('.').next().unwrap_or(&name);
+        if last.contains("client") || last.contains("conn") {
+            return false;
+        }
         self.drivers
             .iter()
             .flat_map(|d| &d.pool.names)
@@ -699,6 +705,8 @@ mod tests {
         );
         assert!(vocabulary.is_pool_name("this.readPool"));
         assert!(vocabulary.is_pool_name("this.dataSource"));
+        assert!(!vocabulary.is_pool_name("poolClient"));
+        assert!(!vocabulary.is_pool_name("this.pooledConnection"));
         assert!(!vocabulary.is_pool_name("client"));
     }
 }

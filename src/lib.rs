@@ -340,6 +340,10 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
 /// other helpers (a helper built on an imported helper).
 const MAX_LINK_ROUNDS: usize = 4;
 
+/// A run with at most this many files skipped by the prefilter parses them
+/// anyway, for their imports.
+const SMALL_RUN: usize = 256;
+
 /// Check again, knowing the helpers of the other files, each file that
 /// calls one: a file lowered already that imports one, and a file the
 /// prefilter skipped that names a helper returning a client. A file checked
@@ -357,6 +361,14 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
     // What each file was last checked with; at first, nothing.
     let mut checked_with: Vec<Summaries> = vec![Summaries::new(); files.len()];
     let mut scanned_words: Vec<String> = Vec::new();
+    // A run of a few files (a pre-commit hook's) reads what the skipped
+    // ones import: a helper outside the run may hand them a client.
+    let skipped: Vec<usize> = (0..files.len()).filter(|&i| outcomes[i].skipped).collect();
+    let mut first_round = if skipped.len() <= SMALL_RUN {
+        skipped
+    } else {
+        Vec::new()
+    };
     for _ in 0..MAX_LINK_ROUNDS {
         let mut again: Vec<usize> = (0..files.len())
             .into_par_iter()
@@ -366,6 +378,7 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
             })
             .collect();
         let words = linker.acquire_words();
+        again.append(&mut first_round);
         if words != scanned_words && !words.is_empty() {
             let automaton = aho_corasick::AhoCorasick::new(&words)
                 .expect("helper names form a valid automaton");
@@ -378,10 +391,10 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
                 })
                 .collect();
             again.extend(named);
-            again.sort_unstable();
-            again.dedup();
             scanned_words = words;
         }
+        again.sort_unstable();
+        again.dedup();
         if again.is_empty() {
             break;
         }
@@ -401,7 +414,13 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
             })
             .collect();
         for (index, used, outcome) in redone {
-            outcomes[index].result = outcome.result;
+            // A file the prefilter skipped keeps its silence about syntax
+            // errors (see `Prefilter`): only what linking found is new.
+            let only_parse_errors = matches!(&outcome.result, Ok(Some(file))
+                if file.diagnostics.iter().all(|d| d.code == "TX000"));
+            if !(outcomes[index].skipped && only_parse_errors) {
+                outcomes[index].result = outcome.result;
+            }
             outcomes[index].skipped = outcome.skipped;
             linker.set_interface(index, outcome.interface);
             checked_with[index] = used;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::{
     Block, BlockId, CompletionId, Edge, EdgeKind, ErrorModel, Event, EventKind, ExitHow, ExitKind,
-    FnFlow, Guard, Handle, HandleId, PoolConstruction, Returned,
+    FnFlow, Guard, Handle, HandleId, PoolConstruction, PoolScope, Returned,
 };
 use crate::source::Span;
 
@@ -136,6 +136,25 @@ impl FlowBuilder {
     /// A `return` hands back something callers care about.
     pub fn returns(&mut self, value: Returned) {
         self.returned.push(value);
+    }
+
+    /// The pool held by `name` leaves the function (returned, stored,
+    /// handed on): it may be made once and shared.
+    pub fn pool_kept(&mut self, name: &str) {
+        for pool in &mut self.pools {
+            if pool.scope == PoolScope::PerCall && pool.name.as_deref() == Some(name) {
+                pool.scope = PoolScope::Shared;
+            }
+        }
+    }
+
+    /// The pool held by `name` is closed (`pool.end()`) in the function.
+    pub fn pool_closed(&mut self, name: &str) {
+        for pool in &mut self.pools {
+            if pool.name.as_deref() == Some(name) {
+                pool.closed = true;
+            }
+        }
     }
 
     /// A pool is constructed in this function.

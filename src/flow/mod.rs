@@ -222,6 +222,8 @@ pub(crate) struct PoolConstruction {
     /// Whether the file listens for the pool's `'error'` event.
     pub error_listener: Option<bool>,
     pub scope: PoolScope,
+    /// The function closes it (`pool.end()`).
+    pub closed: bool,
     /// The module serves requests (exports route handlers, registers
     /// Express-style routes): a pool made here is one per route module.
     pub in_request_module: bool,

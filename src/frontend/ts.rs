@@ -524,6 +524,14 @@ struct FileFacts<'v> {
     named_at: Vec<u32>,
     /// `class A extends B`: A's superclass, by name.
     superclasses: HashMap<String, String>,
+    /// Local names of pool classes (`import { Pool as PgPool } from 'pg'`).
+    pool_classes: HashSet<String>,
+    /// `a = b` between places anywhere in the file: the same object under
+    /// two names (`pool = global.pgPool`).
+    aliases: Vec<(String, String)>,
+    /// `const END = dryRun ? 'ROLLBACK' : 'COMMIT'`: what such a constant
+    /// runs, when both sides agree.
+    const_statements: HashMap<String, Vec<TxStatement>>,
     /// `(class, field)` to the class named by the field's type
     /// (`constructor(private readonly db: DatabaseService)`).
     field_classes: HashMap<(String, String), String>,
@@ -542,9 +550,26 @@ impl<'v> FileFacts<'v> {
             named_at: Vec::new(),
             superclasses: HashMap::new(),
             field_classes: HashMap::new(),
+            pool_classes: HashSet::new(),
+            aliases: Vec::new(),
+            const_statements: HashMap::new(),
         };
         program.visit_with(&mut facts);
         facts
+    }
+
+    fn is_pool_class(&self, class: &str) -> bool {
+        self.vocabulary.is_pool_constructor(class) || self.pool_classes.contains(class)
+    }
+
+    /// Whether the pool held by `name` has an `'error'` listener, under that
+    /// name or another the file gives the same object.
+    fn has_error_listener(&self, name: &str) -> bool {
+        self.error_listeners.contains(name)
+            || self.aliases.iter().any(|(a, b)| {
+                (a == name && self.error_listeners.contains(b))
+                    || (b == name && self.error_listeners.contains(a))
+            })
     }
 
     /// The function `this.<member>` calls inside `class`: its own method,
@@ -600,6 +625,11 @@ impl<'v> FileFacts<'v> {
     /// known: also `cond ? 'BEGIN READ ONLY' : 'BEGIN'` when both sides
     /// agree on whether they begin or end.
     fn statements(&self, expr: &Expr) -> Vec<TxStatement> {
+        if let Expr::Ident(ident) = unwrap(expr)
+            && let Some(statements) = self.const_statements.get(ident.sym.as_str())
+        {
+            return statements.clone();
+        }
         if let Expr::Cond(cond) = unwrap(expr) {
             let (cons, alt) = (self.statements(&cond.cons), self.statements(&cond.alt));
             let ends =
@@ -634,7 +664,57 @@ impl<'v> FileFacts<'v> {
     }
 }
 
+impl FileFacts<'_> {
+    /// Whether a value is a pool: `new Pool(..)`, `getPool()`, or
+    /// `cached ?? new Pool(..)`.
+    fn makes_pool(&self, init: &Expr) -> bool {
+        match unwrap(init) {
+            Expr::New(new) => callee_name(&new.callee).is_some_and(|c| self.is_pool_class(c)),
+            Expr::Await(AwaitExpr { arg, .. }) => self.makes_pool(arg),
+            Expr::Call(call) => match &call.callee {
+                Callee::Expr(callee) => callee_name(callee)
+                    .is_some_and(|function| self.vocabulary.is_pool_factory(function)),
+                _ => false,
+            },
+            Expr::Bin(bin)
+                if matches!(bin.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) =>
+            {
+                self.makes_pool(&bin.right)
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Visit for FileFacts<'_> {
+    /// A Next.js Pages Router API route: `export default async function
+    /// handler(req, res)`.
+    fn visit_export_default_decl(&mut self, export: &ExportDefaultDecl) {
+        if let DefaultDecl::Fn(function) = &export.decl
+            && let [request, response, ..] = function.function.params.as_slice()
+        {
+            let named = |param: &Param, names: &[&str], type_name: &str| match &param.pat {
+                Pat::Ident(binding) => {
+                    names.contains(&binding.id.sym.as_str())
+                        || matches!(
+                            binding.type_ann.as_deref().map(|a| &*a.type_ann),
+                            Some(TsType::TsTypeRef(TsTypeRef {
+                                type_name: TsEntityName::Ident(ident),
+                                ..
+                            })) if ident.sym == type_name
+                        )
+                }
+                _ => false,
+            };
+            if named(request, &["req", "request"], "NextApiRequest")
+                && named(response, &["res", "response"], "NextApiResponse")
+            {
+                self.serves_requests = true;
+            }
+        }
+        export.visit_children_with(self);
+    }
+
     fn visit_class_decl(&mut self, decl: &ClassDecl) {
         let class = decl.ident.sym.to_string();
         if let Some(parent) = decl.class.super_class.as_deref().and_then(callee_name) {
@@ -740,13 +820,47 @@ impl Visit for FileFacts<'_> {
                     }
                 }
             }
-            if let Expr::New(new) = unwrap(init)
-                && callee_name(&new.callee).is_some_and(|c| self.vocabulary.is_pool_constructor(c))
-            {
+            if decl.kind == VarDeclKind::Const && matches!(unwrap(init), Expr::Cond(_)) {
+                let statements = self.statements(init);
+                if !statements.is_empty() {
+                    self.const_statements.insert(name.clone(), statements);
+                }
+            }
+            if let Some(place) = place_of(init) {
+                self.aliases.push((name.clone(), place));
+            }
+            if self.makes_pool(init) {
                 self.pool_variables.insert(name);
             }
         }
         decl.visit_children_with(self);
+    }
+
+    fn visit_assign_expr(&mut self, assign: &AssignExpr) {
+        if let AssignTarget::Simple(SimpleAssignTarget::Ident(name)) = &assign.left
+            && let Some(place) = place_of(&assign.right)
+        {
+            self.aliases.push((name.id.sym.to_string(), place));
+        }
+        assign.visit_children_with(self);
+    }
+
+    /// `import { Pool as PgPool } from 'pg'`
+    fn visit_import_decl(&mut self, import: &ImportDecl) {
+        for specifier in &import.specifiers {
+            if let ImportSpecifier::Named(named) = specifier {
+                let imported = match &named.imported {
+                    Some(ModuleExportName::Ident(ident)) => ident.sym.to_string(),
+                    Some(ModuleExportName::Str(string)) => {
+                        string.value.to_string_lossy().into_owned()
+                    }
+                    None => named.local.sym.to_string(),
+                };
+                if self.vocabulary.is_pool_constructor(&imported) {
+                    self.pool_classes.insert(named.local.sym.to_string());
+                }
+            }
+        }
     }
 }
 
@@ -1127,6 +1241,17 @@ fn is_nameable(expr: &Expr) -> bool {
     )
 }
 
+/// Whether the value is built here: `new X(..)`, or `cached ?? new X(..)`.
+fn constructed(expr: &Expr) -> bool {
+    match unwrap(expr) {
+        Expr::New(_) => true,
+        Expr::Bin(bin) if matches!(bin.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) => {
+            constructed(&bin.right)
+        }
+        _ => false,
+    }
+}
+
 /// The call whose result a declaration or assignment keeps, if its value
 /// is one (`await` and parentheses aside).
 fn bound_call(init: &Expr) -> Option<Span> {
@@ -1265,6 +1390,8 @@ struct Lowerer<'a> {
     /// The call whose result the statement being lowered keeps
     /// (`const trx = await Model.startTransaction()`).
     bound_call: Option<Span>,
+    /// The call whose result a method is called on, being lowered.
+    chained_call: Option<Span>,
     /// Places that hold a transaction object or were begun through a
     /// driver's API here: known handles, whose unawaited statements float.
     begun_here: HashSet<String>,
@@ -1289,6 +1416,7 @@ impl<'a> Lowerer<'a> {
             assigned_to: None,
             in_argument_literal: false,
             bound_call: None,
+            chained_call: None,
             begun_here: HashSet::new(),
         }
     }
@@ -1348,6 +1476,9 @@ impl<'a> Lowerer<'a> {
     }
 
     fn handle_event(&mut self, kind: EventKind, place: &str, span: Span) {
+        if matches!(kind, EventKind::Escape | EventKind::HandedOff) {
+            self.builder.pool_kept(place);
+        }
         let handle = self.builder.handle(place);
         self.builder.event(kind, handle, span);
     }
@@ -1757,8 +1888,8 @@ impl<'a> Lowerer<'a> {
             }
         }
         // `const pool = new Pool(..)` names the pool it constructs.
-        self.assigned_to = match (&declarator.name, unwrap(init)) {
-            (Pat::Ident(name), Expr::New(_)) => Some(name.id.sym.to_string()),
+        self.assigned_to = match (&declarator.name, constructed(init)) {
+            (Pat::Ident(name), true) => Some(name.id.sym.to_string()),
             _ => None,
         };
         self.bound_call = bound_call(init);
@@ -1802,7 +1933,7 @@ impl<'a> Lowerer<'a> {
     /// `new Pool({..})`: record what its visible options say.
     fn pool_construction(&mut self, new: &NewExpr, name: Option<String>, scope: PoolScope) {
         let vocabulary = self.file.vocabulary;
-        if !callee_name(&new.callee).is_some_and(|class| vocabulary.is_pool_constructor(class)) {
+        if !callee_name(&new.callee).is_some_and(|class| self.file.is_pool_class(class)) {
             return;
         }
         let options = new.args.as_ref().and_then(|args| args.first());
@@ -1837,15 +1968,14 @@ impl<'a> Lowerer<'a> {
             // Options from a call or a variable: cannot tell.
             Some(_) => None,
         };
-        let error_listener = name
-            .as_ref()
-            .map(|name| self.file.error_listeners.contains(name));
+        let error_listener = name.as_ref().map(|name| self.file.has_error_listener(name));
         self.builder.pool_construction(PoolConstruction {
             span: span_of(new.span),
             name,
             bounded_wait,
             error_listener,
             scope,
+            closed: false,
             in_request_module: self.file.serves_requests,
         });
     }
@@ -2437,6 +2567,13 @@ impl<'a> Lowerer<'a> {
     fn call(&mut self, callee: &Expr, args: &[ExprOrSpread], span: SwcSpan) -> Value {
         let call_span = span_of(span);
         let path = expr_path(callee);
+        // The process ends here, and the server drops its connections with
+        // whatever they had open: no path goes on.
+        if path.as_deref() == Some("process.exit") {
+            self.args(args, true);
+            self.builder.start_unreachable();
+            return Value::Nothing;
+        }
         if let Some(summary) = path
             .as_deref()
             .and_then(|path| self.helper(path, args.len()))
@@ -2467,6 +2604,7 @@ impl<'a> Lowerer<'a> {
             if let Some(path) = &path {
                 self.call_local_function(path, call_span);
             }
+
             if !path.as_deref().is_some_and(is_quiet_call) {
                 self.builder.may_throw(call_span);
             }
@@ -2477,7 +2615,15 @@ impl<'a> Lowerer<'a> {
             return value;
         }
 
+        // A call whose result is called on (`db.startTransaction().execute()`)
+        // returns an object: its result is kept, like a bound one.
+        let outer_chain = self.chained_call;
+        self.chained_call = match unwrap(receiver) {
+            Expr::Call(inner) => Some(span_of(inner.span)),
+            _ => None,
+        };
         let receiver_value = self.expr(receiver);
+        self.chained_call = outer_chain;
         let receiver_place = match &receiver_value {
             Value::Place(place) => Some(place.clone()),
             other => {
@@ -2539,10 +2685,21 @@ impl<'a> Lowerer<'a> {
         }
         let quiet = path.as_deref().is_some_and(is_quiet_call);
         self.args(args, quiet || vocabulary.is_transaction_method(method));
+        // `getPool().query(..)` runs on the pool that call returns.
+        let receiver_place = receiver_place.or_else(|| match unwrap(receiver) {
+            Expr::Call(CallExpr {
+                callee: Callee::Expr(factory),
+                ..
+            }) if self.is_pool_factory_call(receiver) => {
+                expr_path(factory).map(|path| format!("{path}()"))
+            }
+            _ => None,
+        });
         if vocabulary.is_sql_method(method)
             && let Some(place) = receiver_place
         {
-            if self.looks_like_pool(&place) {
+            let on_pool = self.looks_like_pool(&place) || place.ends_with("()");
+            if on_pool {
                 // `pool.query('BEGIN')`: transaction statements on a pool.
                 let handle = self.builder.handle(&place);
                 self.builder.mark_pool(handle);
@@ -2554,7 +2711,15 @@ impl<'a> Lowerer<'a> {
                 self.query_through(&place, call_span);
                 return Value::Nothing;
             }
-            let statements = first.map_or_else(Vec::new, |arg| self.file.statements(arg));
+            let mut statements = first.map_or_else(Vec::new, |arg| self.file.statements(arg));
+            // A whole `BEGIN; ..; COMMIT;` script in one call runs on one
+            // connection, pool or not.
+            if on_pool
+                && statements.first() == Some(&TxStatement::Begin)
+                && statements.last() != Some(&TxStatement::Begin)
+            {
+                statements.clear();
+            }
             self.transaction_statements(&place, &statements, call_span);
             return Value::Nothing;
         }
@@ -2595,6 +2760,7 @@ impl<'a> Lowerer<'a> {
             }
             // `pool.end()` shuts the pool down; it is no connection's end.
             (Effect::Discard, Some(place)) if self.looks_like_pool(&place) => {
+                self.builder.pool_closed(&place);
                 self.builder.may_throw(span);
                 Value::Nothing
             }
@@ -2607,7 +2773,9 @@ impl<'a> Lowerer<'a> {
             // A kept result is the transaction (Objection's
             // `const trx = await Person.startTransaction()`, neo4j's
             // `session.beginTransaction()`), not a begin on the receiver.
-            (Effect::Begin, Some(_)) if self.bound_call == Some(span) => {
+            (Effect::Begin, Some(_))
+                if self.bound_call == Some(span) || self.chained_call == Some(span) =>
+            {
                 self.builder.may_throw(span);
                 Value::Transaction { span }
             }
@@ -2763,7 +2931,12 @@ impl<'a> Lowerer<'a> {
         self.builder.switch_to(after);
     }
 
+    /// A pool by its name, its binding in this file, or `getPool()`; not a
+    /// client checked out here (`const poolClient = await pool.connect()`).
     fn looks_like_pool(&self, place: &str) -> bool {
+        if self.acquired_via.contains_key(place) {
+            return false;
+        }
         self.file.vocabulary.is_pool_name(place) || self.file.pool_variables.contains(place)
     }
 

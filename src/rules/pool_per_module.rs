@@ -32,6 +32,11 @@ fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {
     for pool in &flow.pools {
         let message = match pool.scope {
             PoolScope::Module if pool.in_request_module => ROUTE_MODULE_POOL,
+            // A script's `main()` runs once.
+            PoolScope::PerCall if flow.errors_end_run => continue,
+            PoolScope::PerCall if pool.closed => {
+                "a new pool is created and closed on every call; its connections are opened again each time"
+            }
             PoolScope::PerCall => {
                 "a new pool is created on every call; its connections are opened again each time and may never be closed"
             }
@@ -61,14 +66,18 @@ pub(crate) fn count_across_files(files: &mut [FileReport]) {
         return;
     }
     let others = modules - 1;
-    let noun = if others == 1 { "module" } else { "modules" };
+    let (noun, verb) = if others == 1 {
+        ("module", "does")
+    } else {
+        ("modules", "do")
+    };
     for diagnostic in files
         .iter_mut()
         .flat_map(|file| &mut file.diagnostics)
         .filter(|d| is_route_pool(d))
     {
         diagnostic.message = format!(
-            "this route module creates its own pool, as {others} other route {noun} in this run do; each holds its own connections"
+            "this route module creates its own pool, as {others} other route {noun} in this run {verb}; each holds its own connections"
         );
         diagnostic.help = help(modules);
     }

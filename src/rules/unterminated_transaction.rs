@@ -40,11 +40,13 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
             // A raw BEGIN on a connection that is not this function's (a
             // parameter) may be committed by its caller, as split
             // begin/commit helpers do; unless this function ends the
-            // transaction itself somewhere, which shows it owns it.
+            // transaction itself somewhere, which shows it owns it. A
+            // client it stored outside (`this.client`, a unit of work) or
+            // returned carries its transaction with it.
             .filter(|exit| {
                 handle.rolls_back_on_drop
                     || matches!(exit.holding, Holding::Acquired | Holding::Released)
-                    || ends_somewhere
+                    || (ends_somewhere && exit.holding != Holding::Escaped)
             })
             .collect();
         open.sort_by_key(|exit| (exit.begun_at, exit.how == ExitHow::EndOfBody, exit.at));
