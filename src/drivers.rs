@@ -344,16 +344,17 @@ impl Vocabulary {
     }
 
     /// Where, in `code`, words of this vocabulary start: a word of the
-    /// prefilter, a method that runs SQL, an option key that names a
-    /// transaction, or a safe helper. A function whose text holds none of
-    /// them has no events to follow and need not be lowered.
+    /// prefilter, a method that runs SQL, or a safe helper. A function whose
+    /// text holds none of them has no events to follow and need not be
+    /// lowered.
     pub fn words_at(&self, code: &str) -> Vec<u32> {
         self.function_words
             .get_or_init(|| {
                 let mut words = prefilter_words([self, &Vocabulary::default()]);
+                // Not the option keys: `session` is in every other Next.js
+                // file, and a query given `{ session }` begins nothing.
                 for driver in &self.drivers {
                     words.extend(driver.sql.methods.iter().cloned());
-                    words.extend(driver.sql.transaction_options.iter().cloned());
                 }
                 words.extend(self.safe_helpers.iter().cloned());
                 aho_corasick::AhoCorasick::builder()
