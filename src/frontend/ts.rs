@@ -114,16 +114,18 @@ pub(crate) fn lower_file(
     // Helpers defined in this file change what calls to them mean: lower
     // again, knowing them.
     let own = own_summaries(&flows, &interface.instances);
+    // No helper among them: no summary to export either.
+    let mut summaries = Summaries::new();
     if !own.is_empty() {
         file.helpers.extend(own);
         file.find_names();
         flows = lower_program(&program, &file)?;
+        summaries = flows
+            .iter()
+            .map(|flow| (flow.name.clone(), summarize(flow)))
+            .filter(|(_, summary)| !summary.is_empty())
+            .collect();
     }
-    let summaries = flows
-        .iter()
-        .map(|flow| (flow.name.clone(), summarize(flow)))
-        .filter(|(_, summary)| !summary.is_empty())
-        .collect();
     Ok(LoweredFile {
         flows,
         recovered_error,
