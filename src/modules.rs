@@ -158,16 +158,12 @@ impl<'a> Linker<'a> {
                     // = getClient`) is called by the name it is bound to.
                     "*" if name == "default" && exported.commonjs => Some(local.clone()),
                     "*" => Some(format!("{local}.{name}")),
-                    imported => match name.strip_prefix(imported) {
-                        Some("") => Some(local.clone()),
-                        Some(rest) if rest.starts_with('.') => Some(format!("{local}{rest}")),
+                    imported => rebase(&name, imported, local).or_else(|| {
                         // The default import of an object of functions
                         // (`module.exports = { getClient }`) is that object.
-                        _ if imported == "default" && exported.default_object => {
-                            Some(format!("{local}.{name}"))
-                        }
-                        _ => None,
-                    },
+                        (imported == "default" && exported.default_object)
+                            .then(|| format!("{local}.{name}"))
+                    }),
                 };
                 if let Some(bound) = bound {
                     summaries.insert(bound, summary);
@@ -207,24 +203,15 @@ impl<'a> Linker<'a> {
                 for (inner, summary) in follow(&import.specifier) {
                     let outer = match import.imported.as_str() {
                         "*" => Some(format!("{name}.{inner}")),
-                        imported => match inner.strip_prefix(imported) {
-                            Some("") => Some(name.clone()),
-                            Some(rest) if rest.starts_with('.') => Some(format!("{name}{rest}")),
-                            _ => None,
-                        },
+                        imported => rebase(&inner, imported, name),
                     };
                     view.extend(outer.map(|outer| (outer, summary)));
                 }
                 continue;
             }
             for (function, summary) in &exported.summaries {
-                if function == owner {
-                    view.push((name.clone(), summary.clone()));
-                } else if let Some(method) = function
-                    .strip_prefix(owner.as_str())
-                    .and_then(|rest| rest.strip_prefix('.'))
-                {
-                    view.push((format!("{name}.{method}"), summary.clone()));
+                if let Some(exported_as) = rebase(function, owner, name) {
+                    view.push((exported_as, summary.clone()));
                 }
             }
         }
@@ -323,6 +310,16 @@ impl<'a> Linker<'a> {
             configs.insert(dir, found.clone());
         }
         found
+    }
+}
+
+/// `path` seen from elsewhere: `from` itself, or a member of it
+/// (`from.method`), renamed `onto`.
+fn rebase(path: &str, from: &str, onto: &str) -> Option<String> {
+    match path.strip_prefix(from)? {
+        "" => Some(onto.to_string()),
+        rest if rest.starts_with('.') => Some(format!("{onto}{rest}")),
+        _ => None,
     }
 }
 
@@ -622,6 +619,12 @@ mod tests {
         assert_eq!(run("./../lib/pool"), Some(1));
         assert_eq!(run("./x"), Some(2));
         assert_eq!(run("../lib/missing"), None);
+        assert_eq!(
+            rebase("Repo.getClient", "Repo", "db"),
+            Some("db.getClient".into())
+        );
+        assert_eq!(rebase("Repo", "Repo", "db"), Some("db".into()));
+        assert_eq!(rebase("Repository.getClient", "Repo", "db"), None);
         assert_eq!(
             normalize(Path::new("a/../../../shared/db")),
             PathBuf::from("../../shared/db")

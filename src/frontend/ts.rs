@@ -107,7 +107,7 @@ pub(crate) fn lower_file(
             interface,
         });
     }
-    let mut file = FileFacts::collect(&program, vocabulary, text);
+    let mut file = FileFacts::collect(&program, vocabulary, text, &interface.imports);
     file.helpers = helpers;
     file.find_names();
     let mut flows = lower_program(&program, &file)?;
@@ -540,7 +540,18 @@ struct FileFacts<'v> {
 }
 
 impl<'v> FileFacts<'v> {
-    fn collect(program: &Program, vocabulary: &'v Vocabulary, text: &'v str) -> FileFacts<'v> {
+    fn collect(
+        program: &Program,
+        vocabulary: &'v Vocabulary,
+        text: &'v str,
+        imports: &[Import],
+    ) -> FileFacts<'v> {
+        // `import { Pool as PgPool } from 'pg'`
+        let pool_classes = imports
+            .iter()
+            .filter(|import| vocabulary.is_pool_constructor(&import.imported))
+            .map(|import| import.local.clone())
+            .collect();
         let mut facts = FileFacts {
             const_strings: HashMap::new(),
             pool_variables: HashSet::new(),
@@ -552,7 +563,7 @@ impl<'v> FileFacts<'v> {
             named_at: Vec::new(),
             superclasses: HashMap::new(),
             field_classes: HashMap::new(),
-            pool_classes: HashSet::new(),
+            pool_classes,
             aliases: Vec::new(),
             const_statements: HashMap::new(),
         };
@@ -845,24 +856,6 @@ impl Visit for FileFacts<'_> {
             self.aliases.push((name.id.sym.to_string(), place));
         }
         assign.visit_children_with(self);
-    }
-
-    /// `import { Pool as PgPool } from 'pg'`
-    fn visit_import_decl(&mut self, import: &ImportDecl) {
-        for specifier in &import.specifiers {
-            if let ImportSpecifier::Named(named) = specifier {
-                let imported = match &named.imported {
-                    Some(ModuleExportName::Ident(ident)) => ident.sym.to_string(),
-                    Some(ModuleExportName::Str(string)) => {
-                        string.value.to_string_lossy().into_owned()
-                    }
-                    None => named.local.sym.to_string(),
-                };
-                if self.vocabulary.is_pool_constructor(&imported) {
-                    self.pool_classes.insert(named.local.sym.to_string());
-                }
-            }
-        }
     }
 }
 
