@@ -118,6 +118,15 @@ pub(crate) struct SqlCalls {
     /// (`queryRunner.manager.save(..)`).
     #[serde(default)]
     pub handle_properties: Vec<String>,
+    /// Methods and executors that, given SQL text txlint cannot read
+    /// (`tx.execute(&sql, ..)`), are taken to write.
+    #[serde(default)]
+    pub may_write: Vec<String>,
+    /// Executors that only return rows (`query.fetch_all(&mut *tx)`): a
+    /// handle lent to one is read, unless the statement was built by a
+    /// call that writes (`insert_into(..)`, `update(..)`).
+    #[serde(default)]
+    pub reads: Vec<String>,
 }
 
 /// Properties (or methods called without arguments) of a handle that say
@@ -421,6 +430,18 @@ impl Vocabulary {
             .any(|m| m == method)
     }
 
+    pub fn may_write(&self, method: &str) -> bool {
+        self.drivers
+            .iter()
+            .any(|d| d.sql.may_write.iter().any(|m| m == method))
+    }
+
+    pub fn only_reads(&self, method: &str) -> bool {
+        self.drivers
+            .iter()
+            .any(|d| d.sql.reads.iter().any(|m| m == method))
+    }
+
     pub fn is_sql_method(&self, method: &str) -> bool {
         self.drivers
             .iter()
@@ -529,6 +550,34 @@ pub(crate) fn transaction_statements(sql: &str) -> Vec<TxStatement> {
     split_statements(sql)
         .filter_map(|statement| classify_statement(&statement))
         .collect()
+}
+
+/// Whether `sql` may change data: a statement that writes (`INSERT`,
+/// `UPDATE`, `DELETE`, `MERGE`, DDL, `COPY`, `CALL`, ...) or a `WITH` whose
+/// body does. Reads, locks (`SELECT .. FOR UPDATE`,
+/// `pg_advisory_xact_lock`), `SET` and the transaction statements do not.
+pub(crate) fn sql_writes(sql: &str) -> bool {
+    split_statements(sql).any(|statement| {
+        let upper = statement.to_ascii_uppercase();
+        let mut words = upper
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty());
+        match words.next() {
+            None => false,
+            Some(
+                "SELECT" | "VALUES" | "TABLE" | "SHOW" | "EXPLAIN" | "SET" | "RESET" | "LOCK"
+                | "PRAGMA" | "BEGIN" | "START" | "COMMIT" | "END" | "ROLLBACK" | "ABORT"
+                | "SAVEPOINT" | "RELEASE" | "DECLARE" | "FETCH" | "CLOSE" | "MOVE" | "LISTEN"
+                | "UNLISTEN",
+            ) => false,
+            // A data-modifying statement inside the common table expressions.
+            Some("WITH") => words.any(|w| matches!(w, "INSERT" | "UPDATE" | "DELETE" | "MERGE")),
+            // INSERT, UPDATE, DELETE, MERGE, UPSERT, REPLACE, CREATE, ALTER,
+            // DROP, TRUNCATE, COPY, CALL, DO, NOTIFY, GRANT, ..., and
+            // anything not known to read.
+            Some(_) => true,
+        }
+    })
 }
 
 fn classify_statement(statement: &str) -> Option<TxStatement> {
@@ -666,6 +715,37 @@ mod tests {
         ];
         for (sql, expected) in cases {
             assert_eq!(&transaction_statements(sql), expected, "{sql:?}");
+        }
+    }
+
+    #[test]
+    fn tells_writes_from_reads() {
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "  update accounts set balance = 0",
+            "DELETE FROM t",
+            "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING",
+            "INSERT OR IGNORE INTO t VALUES (1)",
+            "CREATE TABLE t (id int)",
+            "COPY t FROM STDIN",
+            "WITH moved AS (DELETE FROM a RETURNING *) INSERT INTO b SELECT * FROM moved",
+            "SELECT 1; UPDATE t SET x = 1",
+            "CALL settle($1)",
+            "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE",
+        ] {
+            assert!(sql_writes(sql), "{sql:?}");
+        }
+        for sql in [
+            "SELECT * FROM t WHERE id = $1 FOR UPDATE",
+            "select pg_advisory_xact_lock($1)",
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "SET LOCAL statement_timeout = 1000",
+            "LOCK TABLE t IN EXCLUSIVE MODE",
+            "-- lock it\nSELECT 1",
+            "BEGIN",
+            "",
+        ] {
+            assert!(!sql_writes(sql), "{sql:?}");
         }
     }
 

@@ -40,6 +40,13 @@ pub(crate) enum EventKind {
     /// Handed to a call or closure that may release it: releasing is no
     /// longer this function's duty, but a transaction open on it still is.
     HandedOff,
+    /// A statement that may change data runs in the handle's transaction
+    /// (or the handle is lent to code that may run one): dropping the
+    /// transaction from here on loses work. The span names the write.
+    Write,
+    /// The write at this event's span is known to have changed nothing on
+    /// this path (a branch taken because it affected zero rows).
+    WroteNothing,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -58,6 +58,8 @@ struct StateKey {
     tx: TxState,
     acquired_at: Option<Span>,
     begun_at: Option<Span>,
+    /// Writes in the open transaction on this path, sorted.
+    writes: Vec<Span>,
     /// `finally` blocks entered and not yet left, innermost last.
     pending_finally: Vec<CompletionId>,
     /// What this path knows of the places that branches test, by place.
@@ -81,6 +83,9 @@ pub(crate) struct ExitFact {
     pub tx: TxState,
     pub acquired_at: Option<Span>,
     pub begun_at: Option<Span>,
+    /// The first statement that may have written in the open transaction
+    /// on this path.
+    pub written_at: Option<Span>,
     pub witness: Witness,
 }
 
@@ -168,6 +173,7 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> Handl
             tx: TxState::None,
             acquired_at: None,
             begun_at: None,
+            writes: Vec::new(),
             pending_finally: Vec::new(),
             known: Vec::new(),
         },
@@ -260,6 +266,7 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
             key.acquired_at = Some(span);
             key.tx = TxState::None;
             key.begun_at = None;
+            key.writes.clear();
             state.witness.raised_after_acquire = None;
         }
         EventKind::Begin => {
@@ -269,12 +276,26 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
                     lent: false,
                 };
                 key.begun_at = Some(span);
+                key.writes.clear();
                 state.witness.raised_after_begin = None;
             }
         }
         EventKind::Commit | EventKind::Rollback => {
             if matches!(key.tx, TxState::Open { .. }) {
                 key.tx = TxState::Ended;
+                key.writes.clear();
+            }
+        }
+        EventKind::Write => {
+            if matches!(key.tx, TxState::Open { .. })
+                && let Err(index) = key.writes.binary_search(&span)
+            {
+                key.writes.insert(index, span);
+            }
+        }
+        EventKind::WroteNothing => {
+            if let Ok(index) = key.writes.binary_search(&span) {
+                key.writes.remove(index);
             }
         }
         EventKind::Release => match key.holding {
@@ -393,6 +414,7 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
         tx: key.tx,
         acquired_at: key.acquired_at,
         begun_at: key.begun_at,
+        written_at: key.writes.first().copied(),
         witness: state.witness,
     };
     let duplicate = facts.exits.iter().any(|f| {
@@ -404,6 +426,7 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
             f.tx,
             f.acquired_at,
             f.begun_at,
+            f.written_at,
         ) == (
             exit,
             how,
@@ -412,6 +435,7 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
             fact.tx,
             fact.acquired_at,
             fact.begun_at,
+            fact.written_at,
         )
     });
     if !duplicate {

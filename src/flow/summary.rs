@@ -103,7 +103,12 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
         && events.all(|e| {
             matches!(
                 e.kind,
-                EventKind::Use | EventKind::Commit | EventKind::Rollback | EventKind::Unawaited
+                EventKind::Use
+                    | EventKind::Write
+                    | EventKind::WroteNothing
+                    | EventKind::Commit
+                    | EventKind::Rollback
+                    | EventKind::Unawaited
             )
         })
 }

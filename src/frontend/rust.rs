@@ -13,7 +13,9 @@ use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitI
 
 use super::{LowerError, LoweredFile, MAX_NESTING, check_bracket_depth};
 use crate::diagnostic::in_message_style;
-use crate::drivers::{Effect, Receiver, TxStatement, Vocabulary, transaction_statements};
+use crate::drivers::{
+    Effect, Receiver, TxStatement, Vocabulary, sql_writes, transaction_statements,
+};
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow};
 use crate::source::Span;
@@ -265,6 +267,22 @@ enum Value {
     TransactionObject(Span),
     /// A connection checked out of a pool, given back when dropped.
     PooledConnection(Span),
+    /// What a statement that writes on `place` returned (its row count, its
+    /// optional row): a test of it can tell that the write changed nothing.
+    Wrote {
+        place: String,
+        span: Span,
+    },
+}
+
+/// A branch condition that holds exactly when the write at `span` on
+/// `place` changed nothing (`if res.rows_affected() == 0`, `let Some(row)
+/// = .. else`): on that branch the transaction has nothing to lose.
+struct ZeroRows {
+    place: String,
+    span: Span,
+    /// The condition holding means zero rows (else: its failing does).
+    when_true: bool,
 }
 
 struct Lowerer<'a> {
@@ -281,6 +299,8 @@ struct Lowerer<'a> {
     /// what the iteration declared.
     declared: Vec<String>,
     loops: Vec<(Option<String>, usize)>,
+    /// Variables bound to what a write returned (see `Value::Wrote`).
+    write_results: HashMap<String, (String, Span)>,
     depth: usize,
     too_deep: Option<Span>,
 }
@@ -296,6 +316,7 @@ impl<'a> Lowerer<'a> {
             owned: HashMap::new(),
             declared: Vec::new(),
             loops: Vec::new(),
+            write_results: HashMap::new(),
             depth: 0,
             too_deep: None,
         }
@@ -354,9 +375,10 @@ impl<'a> Lowerer<'a> {
                 self.builder.start_unreachable();
             }
             Expr::If(if_expr) => {
-                let (scrutinee, pattern) = self.condition(&if_expr.cond);
+                let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
                 let (then_block, else_block) = self.builder.fork(None);
                 self.builder.switch_to(then_block);
+                self.wrote_nothing_if(zero_rows.as_ref(), true);
                 if let Some(pattern) = pattern {
                     self.enter_arm(&scrutinee, pattern);
                 }
@@ -366,6 +388,7 @@ impl<'a> Lowerer<'a> {
                 }
                 self.tail_block(&if_expr.then_branch);
                 self.builder.switch_to(else_block);
+                self.wrote_nothing_if(zero_rows.as_ref(), false);
                 self.enter_else(&scrutinee, pattern);
                 match &if_expr.else_branch {
                     Some((_, else_branch)) => self.tail(else_branch),
@@ -451,8 +474,12 @@ impl<'a> Lowerer<'a> {
                 self.builder.set_drop_behaviour(handle, false, true);
                 self.builder.event(EventKind::Acquire, handle, at);
             }
+            Value::Wrote { place, span } => {
+                self.write_results.insert(name.to_string(), (place, span));
+            }
             // `let other = tx;` moves it: no longer tracked under this name.
             other => {
+                self.write_results.remove(name);
                 self.settle(other.clone());
                 self.escape(&other, node);
             }
@@ -491,6 +518,11 @@ impl<'a> Lowerer<'a> {
             // `let PAT = value else { return .. };`: the pattern may not match.
             let (matched, other) = self.builder.fork(None);
             self.builder.switch_to(other);
+            if let Value::Wrote { place, span } = &value
+                && zero_rows_pattern(&local.pat) == Some(false)
+            {
+                self.event(EventKind::WroteNothing, place, *span);
+            }
             let value = self.expr(diverge);
             self.settle(value);
             self.builder.start_unreachable();
@@ -518,7 +550,16 @@ impl<'a> Lowerer<'a> {
 
     fn expr_inner(&mut self, expr: &Expr) -> Value {
         match expr {
-            Expr::Path(_) | Expr::Field(_) => place_of(expr).map_or(Value::Nothing, Value::Place),
+            Expr::Path(_) | Expr::Field(_) => match place_of(expr) {
+                Some(place) => match self.write_results.get(&place) {
+                    Some((written, span)) => Value::Wrote {
+                        place: written.clone(),
+                        span: *span,
+                    },
+                    None => Value::Place(place),
+                },
+                None => Value::Nothing,
+            },
             Expr::Paren(inner) => self.expr(&inner.expr),
             Expr::Group(inner) => self.expr(&inner.expr),
             Expr::Reference(reference) => match self.expr(&reference.expr) {
@@ -576,10 +617,11 @@ impl<'a> Lowerer<'a> {
             Expr::Block(block) => self.labeled_block(block.label.as_ref(), &block.block),
             Expr::Unsafe(block) => self.block(&block.block),
             Expr::If(if_expr) => {
-                let (scrutinee, pattern) = self.condition(&if_expr.cond);
+                let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
                 let (then_block, else_block) = self.builder.fork(None);
                 let after = self.builder.new_block();
                 self.builder.switch_to(then_block);
+                self.wrote_nothing_if(zero_rows.as_ref(), true);
                 if let Some(pattern) = pattern {
                     self.enter_arm(&scrutinee, pattern);
                 }
@@ -591,6 +633,7 @@ impl<'a> Lowerer<'a> {
                 self.settle(value);
                 self.builder.goto(after);
                 self.builder.switch_to(else_block);
+                self.wrote_nothing_if(zero_rows.as_ref(), false);
                 self.enter_else(&scrutinee, pattern);
                 if let Some((_, else_branch)) = &if_expr.else_branch {
                     let value = self.expr(else_branch);
@@ -748,10 +791,16 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
             Expr::Closure(closure) => {
+                let mut names = Names(Vec::new());
+                names.visit_expr(&closure.body);
                 if closure.capture.is_some() {
-                    let mut names = Names(Vec::new());
-                    names.visit_expr(&closure.body);
                     self.moved_into_closure(names, closure.span());
+                } else {
+                    // A closure that borrows the transaction may write
+                    // through it when it runs.
+                    for name in names.0 {
+                        self.written_through(&name, closure.span());
+                    }
                 }
                 Value::Nothing
             }
@@ -769,14 +818,77 @@ impl<'a> Lowerer<'a> {
 
     /// Lower an `if` condition. For `if let PAT = value` the value and the
     /// pattern are kept: which branch is taken says whether it succeeded.
-    fn condition<'e>(&mut self, condition: &'e Expr) -> (Value, Option<&'e Pat>) {
+    /// A condition that tests whether a write changed nothing says so.
+    fn condition<'e>(&mut self, condition: &'e Expr) -> (Value, Option<&'e Pat>, Option<ZeroRows>) {
         match peel(condition) {
-            Expr::Let(let_expr) => (self.expr(&let_expr.expr), Some(&*let_expr.pat)),
+            Expr::Let(let_expr) => {
+                let value = self.expr(&let_expr.expr);
+                let zero_rows = match &value {
+                    Value::Wrote { place, span } => {
+                        zero_rows_pattern(&let_expr.pat).map(|when_true| ZeroRows {
+                            place: place.clone(),
+                            span: *span,
+                            when_true,
+                        })
+                    }
+                    _ => None,
+                };
+                (value, Some(&*let_expr.pat), zero_rows)
+            }
+            Expr::Binary(binary) if comparison_with_zero_rows(binary).is_some() => {
+                let left = self.expr(&binary.left);
+                let right = self.expr(&binary.right);
+                let (written, literal_on_right) = match (&left, &right) {
+                    (Value::Wrote { .. }, _) => (left.clone(), true),
+                    (_, Value::Wrote { .. }) => (right.clone(), false),
+                    _ => {
+                        self.settle(left);
+                        self.settle(right);
+                        return (Value::Nothing, None, None);
+                    }
+                };
+                let zero_rows = match written {
+                    Value::Wrote { place, span } => comparison_with_zero_rows(binary)
+                        .and_then(|test| test(literal_on_right))
+                        .map(|when_true| ZeroRows {
+                            place,
+                            span,
+                            when_true,
+                        }),
+                    _ => None,
+                };
+                (Value::Nothing, None, zero_rows)
+            }
             other => {
                 let value = self.expr(other);
+                let zero_rows = match (&value, peel(other)) {
+                    (Value::Wrote { place, span }, Expr::MethodCall(call)) => {
+                        let when_true = match call.method.to_string().as_str() {
+                            "is_none" | "is_empty" => Some(true),
+                            "is_some" => Some(false),
+                            _ => None,
+                        };
+                        when_true.map(|when_true| ZeroRows {
+                            place: place.clone(),
+                            span: *span,
+                            when_true,
+                        })
+                    }
+                    _ => None,
+                };
                 self.settle(value);
-                (Value::Nothing, None)
+                (Value::Nothing, None, zero_rows)
             }
+        }
+    }
+
+    /// On the branch where `zero_rows` says the write changed nothing, it
+    /// did not happen.
+    fn wrote_nothing_if(&mut self, zero_rows: Option<&ZeroRows>, branch_holds: bool) {
+        if let Some(zero) = zero_rows
+            && zero.when_true == branch_holds
+        {
+            self.event(EventKind::WroteNothing, &zero.place, zero.span);
         }
     }
 
@@ -795,6 +907,11 @@ impl<'a> Lowerer<'a> {
                 self.builder.mark_error_path(span);
             }
             _ => self.settle(scrutinee.clone()),
+        }
+        if let Value::Wrote { place, span } = scrutinee
+            && zero_rows_pattern(pattern) == Some(true)
+        {
+            self.event(EventKind::WroteNothing, place, *span);
         }
         if let Some(name) = success_binding(pattern) {
             self.bind(&name, scrutinee.clone(), pattern);
@@ -889,6 +1006,28 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Arguments of a call txlint cannot see into: what is moved leaves our
+    /// hands, and a transaction lent to it (`save(&mut tx, ..)`) may be
+    /// written through.
+    fn lent_all<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>) {
+        for expr in exprs {
+            let value = self.expr(expr);
+            if let Value::Borrowed(place) = &value {
+                self.written_through(place, expr.span());
+            }
+            self.settle(value.clone());
+            self.escape(&value, &expr);
+        }
+    }
+
+    /// Code that may write reaches the transaction `place` owns.
+    fn written_through(&mut self, place: &str, span: SynSpan) {
+        if self.owned.get(place) == Some(&Owned::Transaction) {
+            let span = self.span(span);
+            self.event(EventKind::Write, place, span);
+        }
+    }
+
     /// A `move` closure or `async move` block takes the handles it names.
     fn moved_into_closure(&mut self, mut names: Names, span: SynSpan) {
         names.0.sort();
@@ -951,7 +1090,7 @@ impl<'a> Lowerer<'a> {
             let value = self.expr(&call.func);
             self.settle(value);
         }
-        self.moved_all(call.args.iter());
+        self.lent_all(call.args.iter());
         Value::Nothing
     }
 
@@ -964,6 +1103,16 @@ impl<'a> Lowerer<'a> {
         if RESULT_ADAPTERS.contains(&method.as_str()) {
             self.moved_all(call.args.iter());
             return receiver;
+        }
+        match (&receiver, method.as_str()) {
+            // `tx.as_mut()` reaches through the transaction, as `&mut *tx` does.
+            (
+                Value::Place(place) | Value::Borrowed(place),
+                "as_mut" | "deref_mut" | "as_ref" | "borrow_mut",
+            ) if call.args.is_empty() => return Value::Borrowed(place.clone()),
+            // The count of rows a write changed still tells of the write.
+            (Value::Wrote { .. }, "rows_affected") => return receiver,
+            _ => {}
         }
         let receiver_place = match &receiver {
             Value::Place(place) | Value::Borrowed(place) => Some(place.clone()),
@@ -1025,15 +1174,29 @@ impl<'a> Lowerer<'a> {
 
         if vocabulary.is_sql_method(&method)
             && let Some(place) = &receiver_place
-            && let Some(sql) = call.args.first().and_then(|a| self.file.sql_text(a))
         {
             let place = place.clone();
+            let sql = call.args.first().and_then(|a| self.file.sql_text(a));
             self.moved_all(call.args.iter());
             let span = self.call_span(call);
-            return self.run_sql(&place, &sql, span);
+            return match sql {
+                Some(sql) => self.run_sql(&place, &sql, span),
+                // Text txlint cannot read: `execute` may write.
+                None if vocabulary.may_write(&method) => {
+                    self.event(EventKind::Write, &place, span);
+                    Value::Wrote { place, span }
+                }
+                None => Value::Nothing,
+            };
         }
 
-        self.moved_all(call.args.iter());
+        // `query.fetch_all(&mut *tx)` reads, unless the statement was
+        // built by a call that writes (`insert_into(t).values(..)`).
+        if vocabulary.only_reads(&method) && !built_by_write(&call.receiver) {
+            self.moved_all(call.args.iter());
+        } else {
+            self.lent_all(call.args.iter());
+        }
         Value::Nothing
     }
 
@@ -1054,6 +1217,10 @@ impl<'a> Lowerer<'a> {
         }
         self.event(EventKind::Use, place, span);
         let begins = statements.last() == Some(&TxStatement::Begin);
+        let writes = !begins && sql_writes(sql);
+        if writes {
+            self.event(EventKind::Write, place, span);
+        }
         for statement in &statements {
             match statement {
                 TxStatement::Commit => self.event(EventKind::Commit, place, span),
@@ -1064,6 +1231,11 @@ impl<'a> Lowerer<'a> {
         }
         if begins {
             Value::Begins {
+                place: place.to_string(),
+                span,
+            }
+        } else if writes {
+            Value::Wrote {
                 place: place.to_string(),
                 span,
             }
@@ -1292,5 +1464,73 @@ fn string_literal(expr: &Expr) -> Option<String> {
         },
         Expr::Reference(reference) => string_literal(&reference.expr),
         _ => None,
+    }
+}
+
+/// Whether a pattern matches only when a write changed nothing (`None`,
+/// `0`: `Some(true)`) or only when it changed something (`Some(..)`:
+/// `Some(false)`).
+fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
+    match pat {
+        Pat::Ident(ident) if ident.ident == "None" => Some(true),
+        Pat::Path(path) if path.path.is_ident("None") => Some(true),
+        Pat::Lit(lit) => {
+            matches!(&lit.lit, Lit::Int(n) if n.base10_digits() == "0").then_some(true)
+        }
+        Pat::TupleStruct(tuple) if tuple.path.is_ident("Some") => Some(false),
+        _ => None,
+    }
+}
+
+/// For `count == 0`, `count < 1`, `count > 0`, ...: given whether the
+/// literal stands on the right, whether the comparison holding means that
+/// no row was changed (`Some(true)`), or that some was (`Some(false)`).
+/// `!= 1` counts as zero rows: a keyed write that did not change its one
+/// row changed none.
+fn comparison_with_zero_rows(binary: &syn::ExprBinary) -> Option<fn(bool) -> Option<bool>> {
+    use syn::BinOp;
+    let literal = |expr: &Expr| match peel(expr) {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(n) => n.base10_parse::<u64>().ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let n = literal(&binary.right).or_else(|| literal(&binary.left))?;
+    // Each test is written for `count OP n`; with the literal on the left
+    // the order flips (`0 < count` is `count > 0`).
+    let test: fn(bool) -> Option<bool> = match (binary.op, n) {
+        (BinOp::Eq(_), 0) | (BinOp::Ne(_), 1) => |_| Some(true),
+        (BinOp::Ne(_), 0) | (BinOp::Eq(_), 1) => |_| Some(false),
+        (BinOp::Lt(_), 1) | (BinOp::Le(_), 0) => |right| Some(right),
+        (BinOp::Gt(_), 0) | (BinOp::Ge(_), 1) => |right| Some(!right),
+        _ => return None,
+    };
+    Some(test)
+}
+
+/// Whether a statement chain was built by a call that writes
+/// (`diesel::insert_into(t).values(..)`, `update(t).set(..)`).
+fn built_by_write(expr: &Expr) -> bool {
+    let writes = |name: &str| {
+        ["insert", "update", "delete", "upsert", "replace"]
+            .iter()
+            .any(|word| name.starts_with(word))
+    };
+    let mut current = peel(expr);
+    loop {
+        match current {
+            Expr::MethodCall(call) => {
+                if writes(&call.method.to_string()) {
+                    return true;
+                }
+                current = peel(&call.receiver);
+            }
+            Expr::Call(call) => {
+                return path_text(&call.func)
+                    .is_some_and(|f| writes(f.rsplit("::").next().unwrap_or(&f)));
+            }
+            _ => return false,
+        }
     }
 }

@@ -48,6 +48,12 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
                     || matches!(exit.holding, Holding::Acquired | Holding::Released)
                     || (ends_somewhere && exit.holding != Holding::Escaped)
             })
+            // A transaction object dropped on a path that wrote nothing
+            // loses nothing: it is how read-only and lock-only
+            // transactions end, and how a write that matched no row is
+            // given up. A raw BEGIN left open poisons the connection
+            // whatever it did.
+            .filter(|exit| !handle.rolls_back_on_drop || exit.written_at.is_some())
             .collect();
         open.sort_by_key(|exit| (exit.begun_at, exit.how == ExitHow::EndOfBody, exit.at));
         open.dedup_by_key(|exit| exit.begun_at);
@@ -94,16 +100,21 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
         _ if handle.rolls_back_on_drop => "returns here without `commit()`",
         _ => "returns here without COMMIT",
     };
-    diagnostic.labels = vec![
-        Label {
-            message: "transaction begins here".into(),
-            span: begun_at,
-        },
-        Label {
-            message: exit_label.into(),
-            span: exit.at,
-        },
-    ];
+    let mut labels = vec![Label {
+        message: "transaction begins here".into(),
+        span: begun_at,
+    }];
+    if let Some(written_at) = exit.written_at.filter(|_| handle.rolls_back_on_drop) {
+        labels.push(Label {
+            message: "this may write".into(),
+            span: written_at,
+        });
+    }
+    labels.push(Label {
+        message: exit_label.into(),
+        span: exit.at,
+    });
+    diagnostic.labels = labels;
     diagnostic.help = match (flow.error_model, handle.rolls_back_on_drop) {
         (ErrorModel::ResultReturns, true) => {
             "call `commit()` before returning `Ok` (or `rollback()` when the work must be discarded)"
