@@ -35,6 +35,8 @@ struct RawConfig {
     fail_on: Option<String>,
     #[serde(default)]
     safe_helpers: Vec<String>,
+    #[serde(default)]
+    tests: Option<String>,
 }
 
 /// A checked configuration.
@@ -58,6 +60,9 @@ pub struct Config {
     /// `withTransaction`): by name (`runInTransaction`) or call path
     /// (`db.tx`).
     pub safe_helpers: Vec<String>,
+    /// `tests = "check"`: show resource-lifetime findings in test code too
+    /// (by default, `"skip"`, they are counted and not shown).
+    pub check_tests: bool,
 }
 
 /// A configuration file that cannot be used, with where and why.
@@ -158,8 +163,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             ))
         })?),
     };
+    let check_tests = match raw.tests.as_deref() {
+        None | Some("skip") => false,
+        Some("check") => true,
+        Some(other) => {
+            return Err(ConfigError(format!(
+                "{}: `tests`: `{other}` is not a choice (use \"check\" or \"skip\")",
+                key_at("tests")
+            )));
+        }
+    };
     Ok(Config {
         fail_on,
+        check_tests,
         path: Some(path.to_path_buf()),
         select: normalize(&raw.select),
         ignore: normalize(&raw.ignore),
@@ -291,7 +307,7 @@ mod tests {
     fn reads_every_key() {
         let config = parse_str(
             "select = [\"TX001\", \"tx002\"]\nignore = [\"TX005\"]\nexclude = [\"legacy/**\"]\n\
-             fail_on = \"error\"\nsafe_helpers = [\"runInTransaction\"]\n\
+             fail_on = \"error\"\nsafe_helpers = [\"runInTransaction\"]\ntests = \"check\"\n\
              [severity]\nTX002 = \"warning\"\n",
         )
         .expect("valid");
@@ -301,6 +317,10 @@ mod tests {
         assert_eq!(config.severity.get("TX002"), Some(&Severity::Warning));
         assert_eq!(config.fail_on, Some(Severity::Error));
         assert_eq!(config.safe_helpers, vec!["runInTransaction"]);
+        assert!(config.check_tests);
+        assert!(!parse_str("").expect("empty is valid").check_tests);
+        let error = parse_str("tests = \"always\"\n").expect_err("not a choice");
+        assert!(error.0.contains("`tests`"), "{}", error.0);
     }
 
     #[test]

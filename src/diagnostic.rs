@@ -42,6 +42,9 @@ pub struct Diagnostic {
     pub span: Span,
     pub labels: Vec<Label>,
     pub help: String,
+    /// Found in a test function (the file may be test code too; see
+    /// `discover::is_test_file`).
+    pub in_test_code: bool,
 }
 
 /// One checked file that has something to report, with its text kept for
@@ -65,6 +68,8 @@ pub struct Report {
     pub files: Vec<FileReport>,
     pub errors: Vec<FileError>,
     pub files_scanned: usize,
+    /// Findings in test code not shown (see `Rule::shown_in_tests`).
+    pub hidden_in_tests: usize,
 }
 
 impl Report {

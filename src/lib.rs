@@ -15,6 +15,7 @@ pub mod output;
 pub mod rules;
 pub mod source;
 mod suppression;
+mod test_code;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -136,6 +137,7 @@ fn parse_error(error: LowerError) -> Diagnostic {
             span: error.span,
         }],
         help: "fix the syntax error; txlint cannot check this file until it parses".to_string(),
+        in_test_code: false,
     }
 }
 
@@ -175,6 +177,9 @@ pub struct CheckOptions {
     /// Also look for the configuration nearest to each checked file (see
     /// `NestedConfigs`); `None` when one configuration was named for all.
     pub nested_configs: Option<NestedConfigs>,
+    /// Show resource-lifetime findings in test code too (see
+    /// `Rule::shown_in_tests`).
+    pub include_tests: bool,
 }
 
 /// A configuration file below the root of the run applies to the files
@@ -277,6 +282,7 @@ pub fn check_text(path: &Path, text: String, options: &CheckOptions) -> Result<R
                         diagnostics,
                     });
                 }
+                test_code::hide_findings_in_tests(&mut report, options.include_tests);
                 report
             }
         })
@@ -491,6 +497,7 @@ fn assemble(
         .files
         .sort_by(|a, b| a.source.path.cmp(&b.source.path));
     rules::across_files(&mut report.files);
+    test_code::hide_findings_in_tests(&mut report, options.include_tests);
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     report.errors = errors;
     report

@@ -100,6 +100,11 @@ struct CheckArgs {
     /// except errors).
     #[arg(long, short)]
     quiet: bool,
+    /// Also show missing-rollback, missing-release, unterminated and
+    /// double-release findings in test code (test files and test
+    /// functions), which are counted but not shown by default.
+    #[arg(long)]
+    include_tests: bool,
     /// Parse every file and stop there: for measuring the parser's share of
     /// a run. Only syntax errors are reported.
     #[arg(long, hide = true)]
@@ -279,6 +284,13 @@ fn check(args: CheckArgs) -> u8 {
         for error in &report.errors {
             eprintln!("error: {}: {}", error.path.display(), error.message);
         }
+        if report.hidden_in_tests > 0 && !args.quiet {
+            let count = report.hidden_in_tests;
+            let findings = if count == 1 { "finding" } else { "findings" };
+            eprintln!(
+                "note: {count} {findings} in test code not shown (--include-tests shows them)"
+            );
+        }
     }
     let fail_on = match args.fail_on {
         Some(FailOn::Error) => Severity::Error,
@@ -330,6 +342,7 @@ fn check_options(
         severity: config.severity,
         threads: args.threads,
         no_prefilter: args.no_prefilter,
+        include_tests: args.include_tests || config.check_tests,
         drivers: config.drivers,
         safe_helpers: config.safe_helpers,
         parse_only: args.parse_only,

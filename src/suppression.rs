@@ -96,6 +96,7 @@ fn unused_suppression(suppression: &Suppression, message: String) -> Diagnostic 
         help: "give a reason (`// txlint-ignore TX002: released by the caller`), fix the code, \
                or remove the comment"
             .to_string(),
+        in_test_code: false,
     }
 }
 

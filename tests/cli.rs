@@ -103,7 +103,7 @@ fn json_follows_the_documented_schema() {
     assert_eq!(json["errors"], serde_json::json!([]));
     assert_eq!(
         json["summary"],
-        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 4})
+        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 4, "hidden_in_tests": 0})
     );
 }
 
@@ -1113,4 +1113,65 @@ fn helpers_imported_from_files_outside_the_run_are_understood() {
         &["check", "--format", "concise", "route.ts"],
     );
     assert_eq!(located(&output), ["route.ts:30:11 TX001"]);
+}
+
+/// Lifetime findings in test code are counted and left out by default;
+/// `--include-tests` and `tests = "check"` show them; TX004 shows either way.
+#[test]
+fn findings_in_test_code_are_counted_and_shown_on_request() {
+    let paths = [
+        "fixtures/ts/tests/__tests__/inventory.ts",
+        "fixtures/rust/services/sqlx_tests.rs",
+    ];
+    let findings = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&paths);
+        let json: serde_json::Value = serde_json::from_slice(&txlint(&args).stdout).expect("JSON");
+        let found: Vec<(String, u64, String)> = json["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| {
+                (
+                    d["path"].as_str().expect("path").to_string(),
+                    d["span"]["start"]["line"].as_u64().expect("line"),
+                    d["code"].as_str().expect("code").to_string(),
+                )
+            })
+            .collect();
+        (found, json["summary"]["hidden_in_tests"].as_u64())
+    };
+    let tx004 = (paths[0].to_string(), 22, "TX004".to_string());
+    assert_eq!(findings(&[]), (vec![tx004.clone()], Some(3)));
+    let all = vec![
+        (paths[1].to_string(), 37, "TX005".to_string()),
+        (paths[0].to_string(), 13, "TX002".to_string()),
+        (paths[0].to_string(), 14, "TX001".to_string()),
+        tx004,
+    ];
+    let mut shown = findings(&["--include-tests"]);
+    shown.0.sort();
+    let mut expected = all.clone();
+    expected.sort();
+    assert_eq!(shown, (expected.clone(), Some(0)));
+
+    let concise = txlint(&["check", "--format", "concise", paths[0]]);
+    assert_eq!(
+        stderr(&concise),
+        "note: 2 findings in test code not shown (--include-tests shows them)\n"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("__tests__")).expect("mkdir");
+    std::fs::copy(paths[0], root.join("__tests__/inventory.ts")).expect("copy");
+    std::fs::write(root.join("txlint.toml"), "tests = \"check\"\n").expect("write");
+    let output = txlint_in(root, &["check", "--format", "concise"]);
+    let printed = stdout(&output);
+    let codes: Vec<&str> = printed
+        .lines()
+        .filter_map(|line| line.split(": ").nth(1)?.split_whitespace().next())
+        .collect();
+    assert_eq!(codes, ["TX002", "TX001", "TX004"], "{printed}");
 }

@@ -69,6 +69,7 @@ pub(crate) struct FlowBuilder {
     name: String,
     span: Span,
     errors_end_run: bool,
+    test_code: bool,
     error_model: ErrorModel,
     pools: Vec<PoolConstruction>,
     params: Vec<Option<String>>,
@@ -91,6 +92,7 @@ impl FlowBuilder {
             name,
             span,
             errors_end_run: false,
+            test_code: false,
             error_model: ErrorModel::Exceptions,
             pools: Vec::new(),
             params: Vec::new(),
@@ -173,6 +175,10 @@ impl FlowBuilder {
 
     pub fn set_error_model(&mut self, model: ErrorModel) {
         self.error_model = model;
+    }
+
+    pub fn set_test_code(&mut self) {
+        self.test_code = true;
     }
 
     /// Errors leaving this flow end the run (see `FnFlow::errors_end_run`).
@@ -526,6 +532,7 @@ impl FlowBuilder {
             name: self.name,
             span: self.span,
             errors_end_run: self.errors_end_run,
+            test_code: self.test_code,
             error_model: self.error_model,
             pools: self.pools,
             params: self.params,

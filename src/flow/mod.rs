@@ -277,6 +277,8 @@ pub(crate) struct FnFlow {
     /// `main()` called from there, a test setup hook (whose teardown hook
     /// runs when it fails).
     pub errors_end_run: bool,
+    /// A test function, or code inside one.
+    pub test_code: bool,
     pub error_model: ErrorModel,
     /// Pools constructed here.
     pub pools: Vec<PoolConstruction>,

@@ -32,6 +32,7 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
                 file: FileFacts::collect(&file, vocabulary),
                 base,
                 owner: Vec::new(),
+                in_test: 0,
                 flows: Vec::new(),
                 too_deep: None,
             };
@@ -139,11 +140,21 @@ struct Collector<'v> {
     base: usize,
     /// The enclosing `impl` type or trait, for `Type::method`.
     owner: Vec<String>,
+    /// Inside a test function or a `#[cfg(test)]` item.
+    in_test: usize,
     flows: Vec<FnFlow>,
     too_deep: Option<Span>,
 }
 
 impl Collector<'_> {
+    /// Visit an item, counting it as test code when its attributes say so.
+    fn visit_marked(&mut self, attrs: &[syn::Attribute], visit: impl FnOnce(&mut Self)) {
+        let test = attrs.iter().any(is_test_attribute);
+        self.in_test += usize::from(test);
+        visit(self);
+        self.in_test -= usize::from(test);
+    }
+
     fn name(&self, ident: &syn::Ident) -> String {
         match self.owner.last() {
             Some(owner) => format!("{owner}::{ident}"),
@@ -153,6 +164,9 @@ impl Collector<'_> {
 
     fn lower(&mut self, name: String, span: SynSpan, body: FnBody) {
         let mut lowerer = Lowerer::new(&self.file, self.base, name, span);
+        if self.in_test > 0 {
+            lowerer.builder.set_test_code();
+        }
         lowerer.body(body);
         if let Some(span) = lowerer.too_deep {
             self.too_deep.get_or_insert(span);
@@ -170,21 +184,25 @@ enum FnBody<'a> {
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_fn(&mut self, item: &'ast ItemFn) {
-        self.lower(
-            self.name(&item.sig.ident),
-            item.span(),
-            FnBody::Block(&item.block),
-        );
-        syn::visit::visit_item_fn(self, item);
+        self.visit_marked(&item.attrs, |this| {
+            this.lower(
+                this.name(&item.sig.ident),
+                item.span(),
+                FnBody::Block(&item.block),
+            );
+            syn::visit::visit_item_fn(this, item);
+        });
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
-        self.lower(
-            self.name(&item.sig.ident),
-            item.span(),
-            FnBody::Block(&item.block),
-        );
-        syn::visit::visit_impl_item_fn(self, item);
+        self.visit_marked(&item.attrs, |this| {
+            this.lower(
+                this.name(&item.sig.ident),
+                item.span(),
+                FnBody::Block(&item.block),
+            );
+            syn::visit::visit_impl_item_fn(this, item);
+        });
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast TraitItemFn) {
@@ -205,7 +223,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         };
         self.owner
             .push(owner.unwrap_or_else(|| "<impl>".to_string()));
-        syn::visit::visit_item_impl(self, item);
+        self.visit_marked(&item.attrs, |this| syn::visit::visit_item_impl(this, item));
         self.owner.pop();
     }
 
@@ -236,7 +254,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         // A module starts a new naming scope for its items.
         let saved = std::mem::take(&mut self.owner);
-        syn::visit::visit_item_mod(self, item);
+        self.visit_marked(&item.attrs, |this| syn::visit::visit_item_mod(this, item));
         self.owner = saved;
     }
 }
@@ -1533,4 +1551,18 @@ fn built_by_write(expr: &Expr) -> bool {
             _ => return false,
         }
     }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[sqlx::test(..)]`, `#[rstest]`, and
+/// `#[cfg(test)]` (not `#[cfg(not(test))]`).
+fn is_test_attribute(attribute: &syn::Attribute) -> bool {
+    let path = attribute.path();
+    let last = path.segments.last().map(|s| s.ident.to_string());
+    if matches!(last.as_deref(), Some("test" | "rstest")) {
+        return true;
+    }
+    path.is_ident("cfg")
+        && attribute
+            .parse_args::<syn::Ident>()
+            .is_ok_and(|ident| ident == "test")
 }

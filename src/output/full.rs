@@ -84,7 +84,7 @@ fn summary(report: &Report) -> String {
         let errors = report.errors.len();
         checked += &format!(", {} not checked", plural(errors, "file", "files"));
     }
-    if diagnostics == 0 {
+    let mut line = if diagnostics == 0 {
         format!("no diagnostics ({checked})")
     } else {
         format!(
@@ -92,7 +92,14 @@ fn summary(report: &Report) -> String {
             plural(diagnostics, "diagnostic", "diagnostics"),
             plural(files, "file", "files"),
         )
+    };
+    if report.hidden_in_tests > 0 {
+        line += &format!(
+            "; {} in test code not shown (--include-tests shows them)",
+            plural(report.hidden_in_tests, "finding", "findings")
+        );
     }
+    line
 }
 
 fn plural(count: usize, one: &str, many: &str) -> String {
@@ -392,6 +399,19 @@ mod tests {
         assert_eq!(
             render(&report, false),
             "no diagnostics (12 files checked)\n"
+        );
+    }
+
+    #[test]
+    fn summary_counts_findings_left_out_in_tests() {
+        let report = Report {
+            files_scanned: 4,
+            hidden_in_tests: 2,
+            ..Report::default()
+        };
+        assert_eq!(
+            render(&report, false),
+            "no diagnostics (4 files checked); 2 findings in test code not shown (--include-tests shows them)\n"
         );
     }
 }

@@ -62,6 +62,8 @@ struct Summary {
     files_scanned: usize,
     files_with_diagnostics: usize,
     diagnostics: usize,
+    /// Findings in test code left out (`--include-tests` shows them).
+    hidden_in_tests: usize,
 }
 
 impl JsonSpan {
@@ -134,6 +136,7 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
                 .filter(|file| !file.diagnostics.is_empty())
                 .count(),
             diagnostics: report.diagnostic_count(),
+            hidden_in_tests: report.hidden_in_tests,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
@@ -221,7 +224,7 @@ mod tests {
         );
         assert_eq!(
             value["summary"],
-            json!({"files_scanned": 3, "files_with_diagnostics": 1, "diagnostics": 1})
+            json!({"files_scanned": 3, "files_with_diagnostics": 1, "diagnostics": 1, "hidden_in_tests": 0})
         );
     }
 
@@ -285,7 +288,7 @@ mod tests {
         assert_eq!(value["errors"], json!([]));
         assert_eq!(
             value["summary"],
-            json!({"files_scanned": 0, "files_with_diagnostics": 0, "diagnostics": 0})
+            json!({"files_scanned": 0, "files_with_diagnostics": 0, "diagnostics": 0, "hidden_in_tests": 0})
         );
     }
 }

@@ -172,6 +172,7 @@ export async function POST(req: Request) {
                 },
             ],
             help: "run ROLLBACK in the catch block (or use a transaction helper)".to_string(),
+            in_test_code: false,
         };
         Report {
             files: vec![FileReport {
@@ -186,6 +187,7 @@ export async function POST(req: Request) {
                 message: "could not read: permission denied".to_string(),
             }],
             files_scanned: 3,
+            hidden_in_tests: 0,
         }
     }
 
@@ -216,6 +218,7 @@ export async function POST(req: Request) {
                     span,
                 }],
                 help: "release it in `finally`".to_string(),
+                in_test_code: false,
             })
             .collect();
         Report {
@@ -228,6 +231,7 @@ export async function POST(req: Request) {
             }],
             errors: vec![],
             files_scanned: 1,
+            hidden_in_tests: 0,
         }
     }
 }

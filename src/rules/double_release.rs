@@ -13,6 +13,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "a client can be released twice on one path",
     doc: include_str!("../../rules/TX006.md"),
     check: Some(check),
+    shown_in_tests: false,
 };
 
 fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {

@@ -14,6 +14,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "BEGIN/COMMIT/ROLLBACK called without awaiting it",
     doc: include_str!("../../rules/TX007.md"),
     check: Some(check),
+    shown_in_tests: true,
 };
 
 fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {

@@ -14,6 +14,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "a pooled client is not released on some path",
     doc: include_str!("../../rules/TX002.md"),
     check: Some(check),
+    shown_in_tests: false,
 };
 
 /// At most this many "released only here" labels per diagnostic.

@@ -15,6 +15,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "a begun transaction can reach an error exit without ROLLBACK",
     doc: include_str!("../../rules/TX001.md"),
     check: Some(check),
+    shown_in_tests: false,
 };
 
 fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {

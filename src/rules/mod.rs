@@ -29,6 +29,10 @@ pub struct Rule {
     pub doc: &'static str,
     /// `None` for rules the library reports itself (TX000).
     pub(crate) check: Option<Check>,
+    /// Whether its findings in test code are shown by default. A resource
+    /// lifetime rule's are not: a test's process ends what it leaves open,
+    /// and tests drop transactions on purpose.
+    pub shown_in_tests: bool,
 }
 
 pub static RULES: &[Rule] = &[
@@ -65,6 +69,7 @@ impl Rule {
             span: flow.span,
             labels: Vec::new(),
             help: String::new(),
+            in_test_code: flow.test_code,
         }
     }
 }

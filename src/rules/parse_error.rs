@@ -11,4 +11,5 @@ pub(super) const RULE: Rule = Rule {
     summary: "the file cannot be parsed (syntax error, not UTF-8, binary)",
     doc: include_str!("../../rules/TX000.md"),
     check: None,
+    shown_in_tests: true,
 };

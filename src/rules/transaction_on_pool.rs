@@ -14,6 +14,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "transaction statements go through a pool, so each may run on a different connection",
     doc: include_str!("../../rules/TX004.md"),
     check: Some(check),
+    shown_in_tests: true,
 };
 
 fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {

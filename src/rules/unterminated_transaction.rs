@@ -15,6 +15,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "a transaction reaches a success exit with neither COMMIT nor ROLLBACK",
     doc: include_str!("../../rules/TX005.md"),
     check: Some(check),
+    shown_in_tests: false,
 };
 
 fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {

@@ -12,4 +12,5 @@ pub(super) const RULE: Rule = Rule {
     summary: "a txlint-ignore comment with no reason, an unknown code, or nothing to suppress",
     doc: include_str!("../../rules/TX900.md"),
     check: None,
+    shown_in_tests: true,
 };
