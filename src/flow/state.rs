@@ -128,17 +128,7 @@ const MAX_STATES_PER_BLOCK: usize = 256;
 const MAX_TESTED_PLACES: usize = 16;
 
 pub(crate) fn analyze(flow: &FnFlow) -> Facts {
-    let mut tested: Vec<HandleId> = flow
-        .blocks
-        .iter()
-        .flat_map(|b| &b.edges)
-        .filter_map(|e| e.guard)
-        .filter(|g| !g.test.asks_state())
-        .map(|g| g.place)
-        .collect();
-    tested.sort_unstable();
-    tested.dedup();
-    tested.truncate(MAX_TESTED_PLACES);
+    let tested = places_worth_following(flow);
     let mut tracked = vec![false; flow.handles.len()];
     for event in flow.blocks.iter().flat_map(|b| &b.events) {
         if matches!(event.kind, EventKind::Acquire | EventKind::Begin) {
@@ -157,6 +147,44 @@ pub(crate) fn analyze(flow: &FnFlow) -> Facts {
         })
         .collect();
     Facts { handles }
+}
+
+/// The places whose values paths remember: those a later test can use. A
+/// place tested at one branch only, and never given a known value, tells
+/// no later branch anything; following it would only split the paths (a
+/// handler's chain of input checks would multiply them past any bound).
+fn places_worth_following(flow: &FnFlow) -> Vec<HandleId> {
+    // (place, block of the branch that tests it)
+    let mut tests: Vec<(HandleId, usize)> = flow
+        .blocks
+        .iter()
+        .enumerate()
+        .flat_map(|(block, b)| b.edges.iter().map(move |e| (block, e.guard)))
+        .filter_map(|(block, guard)| guard.map(|g| (g, block)))
+        .filter(|(g, _)| !g.test.asks_state())
+        .map(|(g, block)| (g.place, block))
+        .collect();
+    tests.sort_unstable();
+    tests.dedup();
+    let given_known = |place: HandleId| {
+        flow.blocks.iter().flat_map(|b| &b.events).any(|e| {
+            e.handle == place
+                && match e.kind {
+                    EventKind::Assign(known) => known != Known::UNKNOWN,
+                    EventKind::Acquire => true,
+                    _ => false,
+                }
+        })
+    };
+    let mut places: Vec<HandleId> = Vec::new();
+    for group in tests.chunk_by(|a, b| a.0 == b.0) {
+        let place = group[0].0;
+        if group.len() > 1 || given_known(place) {
+            places.push(place);
+        }
+    }
+    places.truncate(MAX_TESTED_PLACES);
+    places
 }
 
 fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> HandleFacts {
