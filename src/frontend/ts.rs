@@ -1311,6 +1311,8 @@ fn is_quiet_call(callee: &str) -> bool {
         "once",
         "off",
         "addListener",
+        "prependListener",
+        "prependOnceListener",
         "removeListener",
         "removeAllListeners",
     ];
@@ -1329,6 +1331,22 @@ fn is_quiet_call(callee: &str) -> bool {
         .unwrap_or(receiver)
         .to_ascii_lowercase();
     LOG_METHODS.contains(&method) && (receiver.ends_with("logger") || receiver == "log")
+}
+
+/// Built-in functions that throw on malformed input, wherever called.
+fn throws_on_bad_input(callee: &str) -> bool {
+    const THROWING: &[&str] = &[
+        "decodeURIComponent",
+        "decodeURI",
+        "encodeURIComponent",
+        "encodeURI",
+        "structuredClone",
+        "BigInt",
+        "atob",
+        "btoa",
+        "require",
+    ];
+    THROWING.contains(&callee)
 }
 
 /// Constructors that do not throw for the arguments code passes them.
@@ -1390,6 +1408,12 @@ struct Lowerer<'a> {
     /// Places that hold a transaction object or were begun through a
     /// driver's API here: known handles, whose unawaited statements float.
     begun_here: HashSet<String>,
+    /// Lowering a catch or finally clause (or a `.catch`/`.finally`
+    /// callback), where a synchronous plain function call is taken not to
+    /// throw (see `Lowerer::call`).
+    in_error_handler: usize,
+    /// The call an `await` being lowered awaits.
+    awaited_call: Option<Span>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -1413,6 +1437,8 @@ impl<'a> Lowerer<'a> {
             bound_call: None,
             chained_call: None,
             begun_here: HashSet::new(),
+            in_error_handler: 0,
+            awaited_call: None,
         }
     }
 
@@ -1845,11 +1871,15 @@ impl<'a> Lowerer<'a> {
                     self.caught_errors.insert(name.id.sym.to_string());
                 }
             }
+            self.in_error_handler += 1;
             self.stmts(handler.body.stmts.iter());
+            self.in_error_handler -= 1;
         }
         self.builder.try_finally(&token);
         if let Some(finalizer) = &try_stmt.finalizer {
+            self.in_error_handler += 1;
             self.stmts(finalizer.stmts.iter());
+            self.in_error_handler -= 1;
         }
         self.builder.try_end(token);
     }
@@ -2151,6 +2181,9 @@ impl<'a> Lowerer<'a> {
             | Expr::TsSatisfies(TsSatisfiesExpr { expr, .. })
             | Expr::TsInstantiation(TsInstantiation { expr, .. }) => self.expr(expr),
             Expr::Await(await_expr) => {
+                if let Expr::Call(call) = unwrap(&await_expr.arg) {
+                    self.awaited_call = Some(span_of(call.span));
+                }
                 let value = self.expr(&await_expr.arg);
                 // A call already has its throw edge; awaiting anything else
                 // (a stored promise) may throw too.
@@ -2561,6 +2594,7 @@ impl<'a> Lowerer<'a> {
 
     fn call(&mut self, callee: &Expr, args: &[ExprOrSpread], span: SwcSpan) -> Value {
         let call_span = span_of(span);
+        let awaited = self.awaited_call.take() == Some(call_span);
         let path = expr_path(callee);
         // The process ends here, and the server drops its connections with
         // whatever they had open: no path goes on.
@@ -2600,7 +2634,14 @@ impl<'a> Lowerer<'a> {
                 self.call_local_function(path, call_span);
             }
 
-            if !path.as_deref().is_some_and(is_quiet_call) {
+            // In a catch or finally clause, a synchronous call of a plain
+            // function is error coercion or logging (`coerceError(err)`,
+            // `log(err)`): taken not to throw, so that it is not blamed for
+            // a ROLLBACK or release after it. An awaited one may.
+            let handling_quietly = self.in_error_handler > 0
+                && !awaited
+                && !path.as_deref().is_some_and(throws_on_bad_input);
+            if !handling_quietly && !path.as_deref().is_some_and(is_quiet_call) {
                 self.builder.may_throw(call_span);
             }
             return Value::Nothing;
@@ -2880,12 +2921,14 @@ impl<'a> Lowerer<'a> {
                     .try_start(Some(span_of(handler.expr.span())), false);
                 let value = self.expr(receiver);
                 self.builder.try_catch(&token);
+                self.in_error_handler += 1;
                 match callback {
                     Some(callback) => self.inline_callback(callback, Value::Nothing),
                     None => {
                         self.expr(&handler.expr);
                     }
                 }
+                self.in_error_handler -= 1;
                 self.builder.try_finally(&token);
                 self.builder.try_end(token);
                 value
@@ -2895,7 +2938,9 @@ impl<'a> Lowerer<'a> {
                 let value = self.expr(receiver);
                 self.builder.try_catch(&token);
                 self.builder.try_finally(&token);
+                self.in_error_handler += 1;
                 self.inline_callback(callback, Value::Nothing);
+                self.in_error_handler -= 1;
                 self.builder.try_end(token);
                 value
             }

@@ -35,8 +35,17 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
                 _ => false,
             })
             .collect();
-        // One report per BEGIN; the path through a catch clause explains best.
-        bad.sort_by_key(|exit| (exit.begun_at, exit.witness.caught_by.is_none(), exit.at));
+        // One report per BEGIN; the path through a catch clause explains
+        // best, and one that leaves it normally better than one that blames
+        // a call in it.
+        bad.sort_by_key(|exit| {
+            (
+                exit.begun_at,
+                exit.witness.caught_by.is_none(),
+                exit.how == ExitHow::Exception,
+                exit.at,
+            )
+        });
         bad.dedup_by_key(|exit| exit.begun_at);
         for exit in bad {
             if let Some(begun_at) = exit.begun_at {
