@@ -51,6 +51,11 @@ pub(crate) struct CallEffect {
     /// closure form that is safe by construction).
     #[serde(default)]
     pub arguments: Option<usize>,
+    /// The call counts only with at most this many arguments: mysql2's
+    /// `beginTransaction()` takes at most a callback, a workflow engine's
+    /// `beginTransaction(id, handler, input)` is something else.
+    #[serde(default)]
+    pub max_arguments: Option<usize>,
     /// With any argument other than an options object (`{..}`) the call
     /// takes a callback that the library runs inside a transaction it
     /// manages (`knex.transaction(async (trx) => ..)`): only the bare form
@@ -328,6 +333,7 @@ impl Vocabulary {
             .filter(|c| {
                 c.method == method
                     && c.arguments.is_none_or(|n| n == arguments)
+                    && c.max_arguments.is_none_or(|n| arguments <= n)
                     && c.receiver_call
                         .as_deref()
                         .is_none_or(|call| receiver_calls.contains(&call))

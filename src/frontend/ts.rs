@@ -2703,6 +2703,20 @@ impl<'a> Lowerer<'a> {
             };
             if receiver_matches {
                 let discard = effect.discard_with_argument && !args.is_empty();
+                // `txHelpers.abortTransaction(session)`: a helper object
+                // ends the transaction handed to it.
+                let ended_argument = match args {
+                    [only] if matches!(effect.effect, Effect::Commit | Effect::Rollback) => {
+                        place_of(&only.expr).filter(|argument| {
+                            self.is_handle_here(argument)
+                                && !receiver_place
+                                    .as_deref()
+                                    .is_some_and(|p| self.is_handle_here(p))
+                        })
+                    }
+                    _ => None,
+                };
+                let receiver_place = ended_argument.or(receiver_place);
                 self.args(args, true);
                 return self.call_effect(effect, receiver, receiver_place, discard, call_span);
             }
@@ -2848,6 +2862,12 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
         }
+    }
+
+    /// Whether `place` holds a client or transaction this function checked
+    /// out or began.
+    fn is_handle_here(&self, place: &str) -> bool {
+        self.acquired_via.contains_key(place) || self.begun_here.contains(place)
     }
 
     /// A driver API call that begins or ends a transaction on `place`. Its
