@@ -1108,7 +1108,14 @@ impl<'a> Lowerer<'a> {
             let value = self.expr(&call.func);
             self.settle(value);
         }
-        self.lent_all(call.args.iter());
+        let name = function
+            .as_deref()
+            .map(|f| f.rsplit("::").next().unwrap_or(f));
+        if name.is_some_and(named_as_read) {
+            self.moved_all(call.args.iter());
+        } else {
+            self.lent_all(call.args.iter());
+        }
         Value::Nothing
     }
 
@@ -1210,7 +1217,9 @@ impl<'a> Lowerer<'a> {
 
         // `query.fetch_all(&mut *tx)` reads, unless the statement was
         // built by a call that writes (`insert_into(t).values(..)`).
-        if vocabulary.only_reads(&method) && !built_by_write(&call.receiver) {
+        if (vocabulary.only_reads(&method) && !built_by_write(&call.receiver))
+            || named_as_read(&method)
+        {
             self.moved_all(call.args.iter());
         } else {
             self.lent_all(call.args.iter());
@@ -1565,4 +1574,22 @@ fn is_test_attribute(attribute: &syn::Attribute) -> bool {
         && attribute
             .parse_args::<syn::Ident>()
             .is_ok_and(|ident| ident == "test")
+}
+
+/// Whether a function's name says it only reads (`get_user`,
+/// `is_member`, `find_by_email`, `select_workspace`): a transaction lent to
+/// it is taken not to be written through. A name that also says it writes
+/// (`get_or_create_user`) does not count.
+fn named_as_read(name: &str) -> bool {
+    const READS: &[&str] = &[
+        "get", "is", "has", "find", "fetch", "select", "load", "list", "count", "read", "exists",
+        "lookup", "query", "check", "search",
+    ];
+    const WRITES: &[&str] = &[
+        "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
+        "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim", "or",
+    ];
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    words.first().is_some_and(|first| READS.contains(first))
+        && !words.iter().any(|word| WRITES.contains(word))
 }

@@ -1330,7 +1330,11 @@ fn is_quiet_call(callee: &str) -> bool {
         .next()
         .unwrap_or(receiver)
         .to_ascii_lowercase();
-    LOG_METHODS.contains(&method) && (receiver.ends_with("logger") || receiver == "log")
+    // Loggers by convention, and the common logging packages called by
+    // their import names.
+    const LOGGERS: &[&str] = &["log", "winston", "pino", "bunyan", "consola", "signale"];
+    LOG_METHODS.contains(&method)
+        && (receiver.ends_with("logger") || LOGGERS.contains(&receiver.as_str()))
 }
 
 /// Built-in functions that throw on malformed input, wherever called.
