@@ -319,6 +319,10 @@ struct Lowerer<'a> {
     loops: Vec<(Option<String>, usize)>,
     /// Variables bound to what a write returned (see `Value::Wrote`).
     write_results: HashMap<String, (String, Span)>,
+    /// SQL text bound to local variables (`let sql = "BEGIN";`), and
+    /// statements pushed onto local vectors to be joined.
+    local_texts: HashMap<String, String>,
+    local_lists: HashMap<String, Vec<String>>,
     depth: usize,
     too_deep: Option<Span>,
 }
@@ -335,6 +339,8 @@ impl<'a> Lowerer<'a> {
             declared: Vec::new(),
             loops: Vec::new(),
             write_results: HashMap::new(),
+            local_texts: HashMap::new(),
+            local_lists: HashMap::new(),
             depth: 0,
             too_deep: None,
         }
@@ -531,6 +537,16 @@ impl<'a> Lowerer<'a> {
 
     fn local(&mut self, local: &syn::Local) {
         let Some(init) = &local.init else { return };
+        if let Some(name) = binding_name(&local.pat) {
+            match self.sql_text(&init.expr) {
+                Some(text) => self.local_texts.insert(name.clone(), text),
+                None => self.local_texts.remove(&name),
+            };
+            match self.statement_list(&init.expr) {
+                Some(list) => self.local_lists.insert(name, list),
+                None => self.local_lists.remove(&name),
+            };
+        }
         let value = self.expr(&init.expr);
         if let Some((_, diverge)) = &init.diverge {
             // `let PAT = value else { return .. };`: the pattern may not match.
@@ -1129,6 +1145,14 @@ impl<'a> Lowerer<'a> {
             self.moved_all(call.args.iter());
             return receiver;
         }
+        if method == "push"
+            && let Value::Place(list) | Value::Borrowed(list) = &receiver
+            && self.local_lists.contains_key(list)
+            && let Some(text) = call.args.first().and_then(|a| self.sql_text(a))
+            && let Some(statements) = self.local_lists.get_mut(list)
+        {
+            statements.push(text);
+        }
         match (&receiver, method.as_str()) {
             // `tx.as_mut()` reaches through the transaction, as `&mut *tx` does.
             (
@@ -1201,7 +1225,7 @@ impl<'a> Lowerer<'a> {
             && let Some(place) = &receiver_place
         {
             let place = place.clone();
-            let sql = call.args.first().and_then(|a| self.file.sql_text(a));
+            let sql = call.args.first().and_then(|a| self.sql_text(a));
             self.moved_all(call.args.iter());
             let span = self.call_span(call);
             return match sql {
@@ -1225,6 +1249,100 @@ impl<'a> Lowerer<'a> {
             self.lent_all(call.args.iter());
         }
         Value::Nothing
+    }
+
+    /// The SQL text of an expression, where it can be read: a literal, a
+    /// `const` of the file, a local bound to one (also through `if` or
+    /// `match` arms that agree on the statement they start), the literal
+    /// part of a `format!`, or a local vector of statements joined.
+    fn sql_text(&self, expr: &Expr) -> Option<String> {
+        match peel(expr) {
+            Expr::Path(path) => match path.path.get_ident() {
+                Some(name) => self
+                    .local_texts
+                    .get(&name.to_string())
+                    .cloned()
+                    .or_else(|| self.file.sql_text(expr)),
+                None => self.file.sql_text(expr),
+            },
+            Expr::Reference(reference) => self.sql_text(&reference.expr),
+            Expr::MethodCall(call) => match call.method.to_string().as_str() {
+                "as_str" | "to_string" | "to_owned" | "into" | "as_ref" | "clone"
+                    if call.args.is_empty() =>
+                {
+                    self.sql_text(&call.receiver)
+                }
+                "join" | "concat" => {
+                    let list = self.local_lists.get(&place_of(&call.receiver)?)?;
+                    let separator = match call.args.first() {
+                        Some(separator) => string_literal(separator)?,
+                        None => String::new(),
+                    };
+                    // Statements joined without `;` still run one by one.
+                    let separator = if separator.contains(';') {
+                        separator
+                    } else {
+                        format!(";{separator}")
+                    };
+                    Some(list.join(&separator))
+                }
+                _ => None,
+            },
+            Expr::Call(call)
+                if path_text(&call.func).is_some_and(|f| f.ends_with("String::from")) =>
+            {
+                self.sql_text(call.args.first()?)
+            }
+            Expr::Macro(mac) if macro_name(&mac.mac) == "format" => {
+                let template: Expr = mac.mac.parse_body_with(first_macro_argument).ok()?;
+                let template = string_literal(&template)?;
+                let text = without_placeholders(&template);
+                (!text.trim().is_empty()).then_some(text)
+            }
+            Expr::If(if_expr) => {
+                let then_text = match if_expr.then_branch.stmts.last()? {
+                    Stmt::Expr(tail, None) => self.sql_text(tail)?,
+                    _ => return None,
+                };
+                let (_, else_branch) = if_expr.else_branch.as_ref()?;
+                let else_text = self.sql_text(else_branch)?;
+                agreeing([then_text, else_text])
+            }
+            Expr::Block(block) => match block.block.stmts.last()? {
+                Stmt::Expr(tail, None) => self.sql_text(tail),
+                _ => None,
+            },
+            Expr::Match(match_expr) => agreeing(
+                match_expr
+                    .arms
+                    .iter()
+                    .map(|arm| self.sql_text(&arm.body))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            other => string_literal(other),
+        }
+    }
+
+    /// `vec!["BEGIN", ..]` or `Vec::new()`: a list of statements to push to.
+    fn statement_list(&self, expr: &Expr) -> Option<Vec<String>> {
+        match peel(expr) {
+            Expr::Call(call)
+                if path_text(&call.func)
+                    .is_some_and(|f| f == "Vec::new" || f == "Vec::with_capacity") =>
+            {
+                Some(Vec::new())
+            }
+            Expr::Macro(mac) if macro_name(&mac.mac) == "vec" => {
+                let items = mac
+                    .mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?;
+                items.iter().map(|item| self.sql_text(item)).collect()
+            }
+            _ => None,
+        }
     }
 
     /// A method call's span. Computed from all its tokens, so only when an
@@ -1283,7 +1401,7 @@ impl<'a> Lowerer<'a> {
                 if !vocabulary.is_sql_function(function) {
                     return None;
                 }
-                self.file.sql_text(call.args.first()?)
+                self.sql_text(call.args.first()?)
             }
             Expr::Macro(mac) => {
                 let name = format!("{}!", path_string(&mac.mac.path));
@@ -1592,4 +1710,45 @@ fn named_as_read(name: &str) -> bool {
     let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
     words.first().is_some_and(|first| READS.contains(first))
         && !words.iter().any(|word| WRITES.contains(word))
+}
+
+/// The text of several branches when they all start the same transaction
+/// statements (`BEGIN` or `BEGIN IMMEDIATE`): the first stands for all.
+fn agreeing(texts: impl IntoIterator<Item = String>) -> Option<String> {
+    let mut texts = texts.into_iter();
+    let first = texts.next()?;
+    let statements = transaction_statements(&first);
+    texts
+        .all(|text| {
+            transaction_statements(&text) == statements && sql_writes(&text) == sql_writes(&first)
+        })
+        .then_some(first)
+}
+
+/// A `format!` template without its `{..}` placeholders (`{{` and `}}` are
+/// literal braces).
+fn without_placeholders(template: &str) -> String {
+    let mut text = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                }
+            }
+            other => text.push(other),
+        }
+    }
+    text
 }
