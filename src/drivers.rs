@@ -220,6 +220,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     ("diesel.toml", include_str!("../rules/drivers/diesel.toml")),
     (
+        "mysql-rust.toml",
+        include_str!("../rules/drivers/mysql-rust.toml"),
+    ),
+    (
         "rust-pools.toml",
         include_str!("../rules/drivers/rust-pools.toml"),
     ),

@@ -1120,13 +1120,31 @@ impl<'a> Lowerer<'a> {
             self.event(EventKind::Release, &place, span);
             return Value::Nothing;
         }
+        let name = function
+            .as_deref()
+            .map(|f| f.rsplit("::").next().unwrap_or(f));
+        // `futures::executor::block_on(pool.begin())` is what it runs.
+        if name == Some("block_on") && call.args.len() == 1 {
+            return self.expr(&call.args[0]);
+        }
+        // `sqlx::Connection::begin(&mut conn)`, `Acquire::begin(&pool)`:
+        // a method called through its path, its receiver first.
+        if let Some(method) = name
+            && function.as_deref().is_some_and(|f| f.contains("::"))
+            && !call.args.is_empty()
+            && self
+                .file
+                .vocabulary
+                .call_effect(method, call.args.len() - 1, &[])
+                .is_some_and(|effect| effect.effect == Effect::BeginObject)
+        {
+            self.moved_all(call.args.iter());
+            return Value::TransactionObject(self.span(call.span()));
+        }
         if function.is_none() {
             let value = self.expr(&call.func);
             self.settle(value);
         }
-        let name = function
-            .as_deref()
-            .map(|f| f.rsplit("::").next().unwrap_or(f));
         if name.is_some_and(named_as_read) {
             self.moved_all(call.args.iter());
         } else {
@@ -1152,6 +1170,11 @@ impl<'a> Lowerer<'a> {
             && let Some(statements) = self.local_lists.get_mut(list)
         {
             statements.push(text);
+        }
+        // `runtime.block_on(conn.begin())` is what it runs.
+        if method == "block_on" && call.args.len() == 1 {
+            self.settle(receiver);
+            return self.expr(&call.args[0]);
         }
         match (&receiver, method.as_str()) {
             // `tx.as_mut()` reaches through the transaction, as `&mut *tx` does.
