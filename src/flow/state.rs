@@ -222,6 +222,9 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> Handl
                     EventKind::Assign(known) => Some(known),
                     // A client just checked out is an object.
                     EventKind::Acquire if event.handle == handle => Some(Known::TRUTHY),
+                    // So is one a statement or transaction ran through
+                    // (`if (session && session.inTransaction())` after it).
+                    EventKind::Begin | EventKind::Use => Some(Known::TRUTHY),
                     _ => None,
                 };
                 if let Some(known) = assigned

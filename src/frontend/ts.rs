@@ -2116,6 +2116,17 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => None,
             };
+            // `queryRunner.isReleased === false` asks the handle's state.
+            let state_test = [&bin.left, &bin.right]
+                .into_iter()
+                .find_map(|side| self.transaction_state_test(side));
+            if let (Some(guard), Some((_, value))) = (state_test, &flag) {
+                return Some(if *value == equal {
+                    guard
+                } else {
+                    guard.negated()
+                });
+            }
             if let Some((place, value)) = flag {
                 return Some(self.guard_for(&place, Test::Truthy, value == equal));
             }
@@ -2910,7 +2921,11 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.query_through(place, span);
-        self.builder.may_throw(span);
+        // A promise nobody awaits rejects later, out of this path: the call
+        // itself returns (`connection.query(..)` then `release()`).
+        if self.floating_call != Some(span) {
+            self.builder.may_throw(span);
+        }
         if begins {
             self.handle_event(EventKind::Begin, place, span);
         }
