@@ -464,7 +464,7 @@ fn lower_program(program: &Program, file: &FileFacts) -> Result<Vec<FnFlow>, Low
         prefix: Vec::new(),
         flows: Vec::new(),
         too_deep: None,
-        entry_points: entry_points(program),
+        entry_points: entry_points(program, file.text),
     };
     let span = match program {
         Program::Module(module) => module.span,
@@ -883,15 +883,30 @@ const SETUP_HOOKS: &[&str] = &["beforeEach", "beforeAll", "before", "setup"];
 /// Test suites whose body runs once, when the file loads.
 const TEST_SUITES: &[&str] = &["describe", "suite", "context"];
 
-/// `main()`, `await main()`, `main().catch(...)`, `void main()` at the top
-/// level (also inside a top-level `if`): functions whose errors end the
-/// script.
-fn entry_points(program: &Program) -> HashSet<String> {
-    fn called(expr: &Expr) -> Option<String> {
+/// Functions the top level (also inside a top-level `if`) starts in a way
+/// that ends the process when they fail: `await main()`, or
+/// `main().catch(handler)` whose handler exits (`process.exit`,
+/// `process.exitCode`) or re-throws. A failure logged and swallowed
+/// (`f().catch(console.error)`) or never handled (`f()`) may leave a
+/// server running with the transaction open: those are ordinary functions.
+fn entry_points(program: &Program, text: &str) -> HashSet<String> {
+    let ends_process = |handler: &ExprOrSpread| {
+        let span = span_of(handler.expr.span());
+        let body = text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default();
+        body.contains("process.exit") || body.contains("throw ")
+    };
+    let called = |expr: &Expr| -> Option<String> {
+        let mut awaited = false;
+        let mut handled_by_exit = false;
         let mut expr = unwrap(expr);
         loop {
             expr = match expr {
-                Expr::Await(await_expr) => unwrap(&await_expr.arg),
+                Expr::Await(await_expr) => {
+                    awaited = true;
+                    unwrap(&await_expr.arg)
+                }
                 Expr::Unary(UnaryExpr {
                     op: UnaryOp::Void,
                     arg,
@@ -899,10 +914,23 @@ fn entry_points(program: &Program) -> HashSet<String> {
                 }) => unwrap(arg),
                 Expr::Call(CallExpr {
                     callee: Callee::Expr(callee),
+                    args,
                     ..
                 }) => match unwrap(callee) {
-                    Expr::Ident(function) => return Some(function.sym.to_string()),
-                    Expr::Member(member) if matches!(&member.prop, MemberProp::Ident(p) if matches!(p.sym.as_str(), "then" | "catch" | "finally")) => {
+                    Expr::Ident(function) => {
+                        return (awaited || handled_by_exit).then(|| function.sym.to_string());
+                    }
+                    Expr::Member(member) => {
+                        let MemberProp::Ident(method) = &member.prop else {
+                            return None;
+                        };
+                        let on_rejected = match method.sym.as_str() {
+                            "catch" => args.first(),
+                            "then" => args.get(1),
+                            "finally" => None,
+                            _ => return None,
+                        };
+                        handled_by_exit |= on_rejected.is_some_and(ends_process);
                         unwrap(&member.obj)
                     }
                     _ => return None,
@@ -910,17 +938,17 @@ fn entry_points(program: &Program) -> HashSet<String> {
                 _ => return None,
             }
         }
-    }
-    fn scan(stmt: &Stmt, found: &mut HashSet<String>) {
+    };
+    fn scan(stmt: &Stmt, found: &mut HashSet<String>, called: &dyn Fn(&Expr) -> Option<String>) {
         match stmt {
             Stmt::Expr(expr) => found.extend(called(&expr.expr)),
             Stmt::If(if_stmt) => {
-                scan(&if_stmt.cons, found);
+                scan(&if_stmt.cons, found, called);
                 if let Some(alt) = &if_stmt.alt {
-                    scan(alt, found);
+                    scan(alt, found, called);
                 }
             }
-            Stmt::Block(block) => block.stmts.iter().for_each(|s| scan(s, found)),
+            Stmt::Block(block) => block.stmts.iter().for_each(|s| scan(s, found, called)),
             _ => {}
         }
     }
@@ -930,8 +958,11 @@ fn entry_points(program: &Program) -> HashSet<String> {
             .body
             .iter()
             .filter_map(|i| i.as_stmt())
-            .for_each(|s| scan(s, &mut found)),
-        Program::Script(script) => script.body.iter().for_each(|s| scan(s, &mut found)),
+            .for_each(|s| scan(s, &mut found, &called)),
+        Program::Script(script) => script
+            .body
+            .iter()
+            .for_each(|s| scan(s, &mut found, &called)),
     }
     found
 }
