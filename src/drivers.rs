@@ -87,6 +87,9 @@ pub(crate) struct PoolShape {
     pub factories: Vec<String>,
     #[serde(default)]
     pub constructors: Vec<String>,
+    /// Functions whose call creates a new pool (`mysql.createPool(..)`).
+    #[serde(default)]
+    pub creators: Vec<String>,
     /// Constructor options that bound the wait for a free connection.
     #[serde(default)]
     pub timeout_options: Vec<String>,
@@ -489,6 +492,13 @@ impl Vocabulary {
             .any(|o| o == key)
     }
 
+    pub fn is_pool_creator(&self, function: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.pool.creators)
+            .any(|f| f == function)
+    }
+
     pub fn is_pool_constructor(&self, class: &str) -> bool {
         self.drivers
             .iter()
@@ -509,6 +519,7 @@ fn prefilter_words(vocabularies: [&Vocabulary; 2]) -> Vec<String> {
             words.extend(driver.pool.names.iter().cloned());
             words.extend(driver.pool.factories.iter().cloned());
             words.extend(driver.pool.constructors.iter().cloned());
+            words.extend(driver.pool.creators.iter().cloned());
             for call in &driver.calls {
                 match call.effect {
                     Effect::Begin | Effect::BeginObject => words.push(

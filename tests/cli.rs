@@ -58,7 +58,6 @@ fn findings_exit_one_in_concise_lines() {
     let lines: Vec<&str> = text.lines().collect();
     let expected = [
         format!("{BROKEN_ROUTE}:6:14: TX003 this route module creates its own pool"),
-        format!("{BROKEN_ROUTE}:6:14: TX008 pool `pool` has no `'error'` listener"),
         format!("{BROKEN_ROUTE}:72:26: TX002 `client` is checked out of the pool"),
         format!("{BROKEN_ROUTE}:73:11: TX001 transaction begun on `client`"),
     ];
@@ -86,11 +85,10 @@ fn json_follows_the_documented_schema() {
     assert_eq!(json["tool"], "txlint");
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
     let diagnostics = json["diagnostics"].as_array().expect("diagnostics array");
-    assert_eq!(diagnostics.len(), 4);
+    assert_eq!(diagnostics.len(), 3);
     assert_eq!(diagnostics[0]["code"], "TX003");
-    assert_eq!(diagnostics[1]["code"], "TX008");
-    assert_eq!(diagnostics[1]["severity"], "warning");
-    let first = &diagnostics[2];
+    assert_eq!(diagnostics[0]["severity"], "warning");
+    let first = &diagnostics[1];
     assert_eq!(first["code"], "TX002");
     assert_eq!(first["rule"], "missing-release");
     assert_eq!(first["severity"], "error");
@@ -103,7 +101,7 @@ fn json_follows_the_documented_schema() {
     assert_eq!(json["errors"], serde_json::json!([]));
     assert_eq!(
         json["summary"],
-        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 4, "hidden_in_tests": 0})
+        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 3, "hidden_in_tests": 0})
     );
 }
 
@@ -353,7 +351,7 @@ fn bad_input_is_reported_and_the_run_goes_on() {
     assert!(!text.contains("empty.ts"), "{text}");
     assert!(!text.contains("generated.ts"), "{text}");
     let lines = text.lines().count();
-    assert_eq!(lines, 7, "{text}");
+    assert_eq!(lines, 6, "{text}");
 }
 
 #[test]
@@ -396,7 +394,7 @@ fn dependency_and_hidden_folders_are_skipped_but_named_files_are_not() {
     );
     let text = stdout(&output);
     let paths: Vec<&str> = text.lines().filter_map(|l| l.split(':').next()).collect();
-    assert_eq!(paths, vec!["app/[id]/route.ts"; 4], "{text}");
+    assert_eq!(paths, vec!["app/[id]/route.ts"; 3], "{text}");
 
     let output = txlint_in(
         root,
@@ -624,13 +622,13 @@ fn stdin_is_checked_as_the_named_file() {
 fn exit_zero_statistics_and_output_file() {
     let output = txlint(&["check", "--exit-zero", "--format", "concise", BROKEN_ROUTE]);
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stdout(&output).lines().count(), 4);
+    assert_eq!(stdout(&output).lines().count(), 3);
 
     let output = txlint(&["check", "--statistics", "fixtures/ts/nextjs"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stdout(&output),
-        "    7  TX002  missing-release\n    5  TX001  missing-rollback\n    5  TX003  pool-per-module\n    5  TX008  pool-config\n"
+        "    7  TX002  missing-release\n    5  TX001  missing-rollback\n    5  TX003  pool-per-module\n"
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -648,7 +646,7 @@ fn exit_zero_statistics_and_output_file() {
     assert_eq!(stdout(&output), "");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("JSON");
-    assert_eq!(json["summary"]["diagnostics"], 4);
+    assert_eq!(json["summary"]["diagnostics"], 3);
 }
 
 #[test]
@@ -660,7 +658,7 @@ fn baseline_reports_only_new_findings() {
 
     let output = txlint_in(root, &["check", "--write-baseline", "baseline.json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("wrote 4 findings to baseline.json"));
+    assert!(stderr(&output).contains("wrote 3 findings to baseline.json"));
 
     let output = txlint_in(
         root,
@@ -882,8 +880,8 @@ fn quiet_full_output_has_no_summary() {
         "--quiet",
         BROKEN_ROUTE,
     ]));
-    assert!(loud.contains("found 4 diagnostics in 1 file"), "{loud}");
-    assert!(!quiet.contains("found 4 diagnostics"), "{quiet}");
+    assert!(loud.contains("found 3 diagnostics in 1 file"), "{loud}");
+    assert!(!quiet.contains("found 3 diagnostics"), "{quiet}");
     assert!(quiet.contains("TX001 missing-rollback"), "{quiet}");
 }
 

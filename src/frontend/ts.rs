@@ -685,8 +685,10 @@ impl FileFacts<'_> {
             Expr::New(new) => callee_name(&new.callee).is_some_and(|c| self.is_pool_class(c)),
             Expr::Await(AwaitExpr { arg, .. }) => self.makes_pool(arg),
             Expr::Call(call) => match &call.callee {
-                Callee::Expr(callee) => callee_name(callee)
-                    .is_some_and(|function| self.vocabulary.is_pool_factory(function)),
+                Callee::Expr(callee) => callee_name(callee).is_some_and(|function| {
+                    self.vocabulary.is_pool_factory(function)
+                        || self.vocabulary.is_pool_creator(function)
+                }),
                 _ => false,
             },
             Expr::Bin(bin)
@@ -774,7 +776,8 @@ impl Visit for FileFacts<'_> {
             }),
             _ => None,
         };
-        if name.is_some_and(|n| HTTP_METHODS.contains(&n.as_str())) {
+        // App Router handlers, and a Lambda-style `export const handler`.
+        if name.is_some_and(|n| HTTP_METHODS.contains(&n.as_str()) || n == "handler") {
             self.serves_requests = true;
         }
         export.visit_children_with(self);
@@ -855,8 +858,53 @@ impl Visit for FileFacts<'_> {
         {
             self.aliases.push((name.id.sym.to_string(), place));
         }
+        // A serverless function's module: `module.exports = async (req,
+        // res) => ..`, `exports.handler = async (event) => ..`.
+        if let AssignTarget::Simple(SimpleAssignTarget::Member(member)) = &assign.left
+            && let Some(target) = expr_path(&Expr::Member(member.clone()))
+            && matches!(
+                target.as_str(),
+                "module.exports" | "module.exports.handler" | "exports.handler"
+            )
+            && (target.ends_with("handler") || handles_requests(&assign.right))
+            && matches!(unwrap(&assign.right), Expr::Arrow(_) | Expr::Fn(_))
+        {
+            self.serves_requests = true;
+        }
         assign.visit_children_with(self);
     }
+
+    /// `export default async (req, res) => ..` (Vercel, Netlify functions).
+    fn visit_export_default_expr(&mut self, export: &ExportDefaultExpr) {
+        if handles_requests(&export.expr) {
+            self.serves_requests = true;
+        }
+        export.visit_children_with(self);
+    }
+}
+
+/// A function of `(req, res)`: an HTTP handler.
+fn handles_requests(function: &Expr) -> bool {
+    let names: Vec<String> = match unwrap(function) {
+        Expr::Arrow(arrow) => arrow
+            .params
+            .iter()
+            .filter_map(|p| p.as_ident().map(|i| i.id.sym.to_string()))
+            .collect(),
+        Expr::Fn(function) => function
+            .function
+            .params
+            .iter()
+            .filter_map(|p| p.pat.as_ident().map(|i| i.id.sym.to_string()))
+            .collect(),
+        _ => return false,
+    };
+    matches!(
+        names.as_slice(),
+        [request, response, ..]
+            if matches!(request.as_str(), "req" | "request")
+                && matches!(response.as_str(), "res" | "response")
+    )
 }
 
 /// Names of route handlers a module exports (Next.js App Router).
@@ -872,8 +920,9 @@ struct Collector<'a> {
     prefix: Vec<String>,
     flows: Vec<FnFlow>,
     too_deep: Option<Span>,
-    /// Functions the module's top level runs as a script's entry point.
-    entry_points: HashSet<String>,
+    /// Functions the module's top level calls, and whether each is a
+    /// script's entry point (see `entry_points`).
+    entry_points: HashMap<String, bool>,
 }
 
 /// Test hooks that set up state their teardown hooks undo, also when the
@@ -889,7 +938,9 @@ const TEST_SUITES: &[&str] = &["describe", "suite", "context"];
 /// `process.exitCode`) or re-throws. A failure logged and swallowed
 /// (`f().catch(console.error)`) or never handled (`f()`) may leave a
 /// server running with the transaction open: those are ordinary functions.
-fn entry_points(program: &Program, text: &str) -> HashSet<String> {
+/// Returns, for each function the top level calls, whether it is such an
+/// entry point.
+fn entry_points(program: &Program, text: &str) -> HashMap<String, bool> {
     let ends_process = |handler: &ExprOrSpread| {
         let span = span_of(handler.expr.span());
         let body = text
@@ -897,7 +948,7 @@ fn entry_points(program: &Program, text: &str) -> HashSet<String> {
             .unwrap_or_default();
         body.contains("process.exit") || body.contains("throw ")
     };
-    let called = |expr: &Expr| -> Option<String> {
+    let called = |expr: &Expr| -> Option<(String, bool)> {
         let mut awaited = false;
         let mut handled_by_exit = false;
         let mut expr = unwrap(expr);
@@ -918,7 +969,7 @@ fn entry_points(program: &Program, text: &str) -> HashSet<String> {
                     ..
                 }) => match unwrap(callee) {
                     Expr::Ident(function) => {
-                        return (awaited || handled_by_exit).then(|| function.sym.to_string());
+                        return Some((function.sym.to_string(), awaited || handled_by_exit));
                     }
                     Expr::Member(member) => {
                         let MemberProp::Ident(method) = &member.prop else {
@@ -939,9 +990,28 @@ fn entry_points(program: &Program, text: &str) -> HashSet<String> {
             }
         }
     };
-    fn scan(stmt: &Stmt, found: &mut HashSet<String>, called: &dyn Fn(&Expr) -> Option<String>) {
+    fn scan(
+        stmt: &Stmt,
+        found: &mut HashMap<String, bool>,
+        called: &dyn Fn(&Expr) -> Option<(String, bool)>,
+    ) {
         match stmt {
-            Stmt::Expr(expr) => found.extend(called(&expr.expr)),
+            // `(async () => { await setup() })()`: what its body starts
+            // runs once too, its failure unhandled.
+            Stmt::Expr(expr) if let Some(body) = invoked_at_once(&expr.expr) => {
+                for stmt in body {
+                    if let Stmt::Expr(inner) = stmt
+                        && let Some((function, _)) = called(&inner.expr)
+                    {
+                        found.entry(function).or_insert(false);
+                    }
+                }
+            }
+            Stmt::Expr(expr) => {
+                if let Some((function, ends_process)) = called(&expr.expr) {
+                    found.insert(function, ends_process);
+                }
+            }
             Stmt::If(if_stmt) => {
                 scan(&if_stmt.cons, found, called);
                 if let Some(alt) = &if_stmt.alt {
@@ -952,7 +1022,7 @@ fn entry_points(program: &Program, text: &str) -> HashSet<String> {
             _ => {}
         }
     }
-    let mut found = HashSet::new();
+    let mut found = HashMap::new();
     match program {
         Program::Module(module) => module
             .body
@@ -979,7 +1049,8 @@ impl Collector<'_> {
         if name != "<module>" && !self.file.may_matter(span) {
             return;
         }
-        let errors_end_run = self.entry_points.contains(&name)
+        let runs_once = self.entry_points.contains_key(&name);
+        let errors_end_run = self.entry_points.get(&name) == Some(&true)
             || name
                 .strip_suffix(" callback")
                 .is_some_and(|callee| SETUP_HOOKS.contains(&callee));
@@ -993,6 +1064,7 @@ impl Collector<'_> {
             lowerer.builder.set_errors_end_run();
         }
         lowerer.module_scope = suite_body;
+        lowerer.runs_once = runs_once;
         for param in params {
             lowerer.builder.param(param_name(param));
             lowerer.declare_pattern(param, true);
@@ -1449,6 +1521,8 @@ struct Lowerer<'a> {
     in_error_handler: usize,
     /// The call an `await` being lowered awaits.
     awaited_call: Option<Span>,
+    /// The module's top level calls this function, once, when it loads.
+    runs_once: bool,
 }
 
 impl<'a> Lowerer<'a> {
@@ -1474,6 +1548,7 @@ impl<'a> Lowerer<'a> {
             begun_here: HashSet::new(),
             in_error_handler: 0,
             awaited_call: None,
+            runs_once: false,
         }
     }
 
@@ -1991,6 +2066,41 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `new Pool({..})`: record what its visible options say.
+    /// Where a pool is made in this function, `new Pool(..)` or
+    /// `mysql.createPool(..)`, and how long it lives.
+    fn pool_scope(&mut self) -> (Option<String>, PoolScope) {
+        let assigned_to = self.assigned_to.take();
+        // Kept in a local of a function: made again by every call, unless
+        // the module's top level calls that function once. Returned or
+        // stored outside, it may be made once.
+        let scope = if self.module_scope || self.runs_once {
+            PoolScope::Module
+        } else if assigned_to
+            .as_ref()
+            .is_some_and(|place| !place.contains('.') && self.locals.contains(place))
+        {
+            PoolScope::PerCall
+        } else {
+            PoolScope::Shared
+        };
+        (assigned_to, scope)
+    }
+
+    /// `mysql.createPool(..)`: a new pool, whose options txlint does not
+    /// judge (TX008 speaks of node-postgres's).
+    fn pool_creation(&mut self, span: Span) {
+        let (name, scope) = self.pool_scope();
+        self.builder.pool_construction(PoolConstruction {
+            span,
+            name,
+            bounded_wait: None,
+            error_listener: None,
+            scope,
+            closed: false,
+            in_request_module: self.file.serves_requests,
+        });
+    }
+
     fn pool_construction(&mut self, new: &NewExpr, name: Option<String>, scope: PoolScope) {
         let vocabulary = self.file.vocabulary;
         if !callee_name(&new.callee).is_some_and(|class| self.file.is_pool_class(class)) {
@@ -2248,19 +2358,7 @@ impl<'a> Lowerer<'a> {
             },
             Expr::OptChain(chain) => self.opt_chain(chain),
             Expr::New(new) => {
-                let assigned_to = self.assigned_to.take();
-                // Kept in a local of a function: made again by every call.
-                // Returned or stored outside, it may be made once.
-                let scope = if self.module_scope {
-                    PoolScope::Module
-                } else if assigned_to
-                    .as_ref()
-                    .is_some_and(|place| !place.contains('.') && self.locals.contains(place))
-                {
-                    PoolScope::PerCall
-                } else {
-                    PoolScope::Shared
-                };
+                let (assigned_to, scope) = self.pool_scope();
                 self.pool_construction(new, assigned_to, scope);
                 self.expr(&new.callee);
                 let quiet = expr_path(&new.callee).is_some_and(|class| {
@@ -2642,6 +2740,9 @@ impl<'a> Lowerer<'a> {
         let call_span = span_of(span);
         let awaited = self.awaited_call.take() == Some(call_span);
         let path = expr_path(callee);
+        if callee_name(callee).is_some_and(|f| self.file.vocabulary.is_pool_creator(f)) {
+            self.pool_creation(call_span);
+        }
         // The process ends here, and the server drops its connections with
         // whatever they had open: no path goes on.
         if path.as_deref() == Some("process.exit") {
@@ -3338,5 +3439,25 @@ fn prop_name(name: &PropName) -> String {
         PropName::BigInt(big) => big.value.to_string(),
         #[allow(unreachable_patterns)]
         _ => "<key>".to_string(),
+    }
+}
+
+/// The statements of a function expression called where it stands
+/// (`(async () => { .. })()`).
+fn invoked_at_once(expr: &Expr) -> Option<&[Stmt]> {
+    let Expr::Call(CallExpr {
+        callee: Callee::Expr(callee),
+        ..
+    }) = unwrap(expr)
+    else {
+        return None;
+    };
+    match unwrap(callee) {
+        Expr::Arrow(arrow) => match &*arrow.body {
+            ArrowFunctionBody::FunctionBody(body) => Some(&body.stmts),
+            ArrowFunctionBody::Expr(_) => None,
+        },
+        Expr::Fn(function) => function.function.body.as_ref().map(|b| b.stmts.as_slice()),
+        _ => None,
     }
 }
