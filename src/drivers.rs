@@ -56,6 +56,15 @@ pub(crate) struct CallEffect {
     /// `beginTransaction(id, handler, input)` is something else.
     #[serde(default)]
     pub max_arguments: Option<usize>,
+    /// A string literal argument must be one of these (TypeORM's isolation
+    /// levels): a tracer's `startTransaction('checkout')` is not a begin.
+    #[serde(default)]
+    pub string_arguments: Option<Vec<String>>,
+    /// An object literal argument may have only these keys (MongoDB's
+    /// transaction options): Sentry's `startTransaction({ name, op })` is
+    /// not a begin.
+    #[serde(default)]
+    pub option_keys: Option<Vec<String>>,
     /// With any argument other than an options object (`{..}`) the call
     /// takes a callback that the library runs inside a transaction it
     /// manages (`knex.transaction(async (trx) => ..)`): only the bare form
@@ -76,6 +85,32 @@ impl CallEffect {
     pub fn returns_to_pool_on_drop(&self) -> bool {
         self.on_drop.as_deref() == Some("return")
     }
+
+    /// Whether an argument of this shape fits the driver's call; anything
+    /// other than a literal fits (it cannot be told apart).
+    pub fn fits(&self, argument: &ArgumentShape) -> bool {
+        match argument {
+            ArgumentShape::Text(text) => self
+                .string_arguments
+                .as_ref()
+                .is_none_or(|allowed| allowed.iter().any(|a| a.eq_ignore_ascii_case(text))),
+            ArgumentShape::Keys(keys) => self
+                .option_keys
+                .as_ref()
+                .is_none_or(|allowed| keys.iter().all(|key| allowed.contains(key))),
+            ArgumentShape::Other => true,
+        }
+    }
+}
+
+/// What a call's argument visibly is, for `CallEffect::fits`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ArgumentShape {
+    /// A string literal.
+    Text(String),
+    /// An object literal with these keys.
+    Keys(Vec<String>),
+    Other,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -12,7 +12,8 @@ use swc_ecma_visit::{Visit, VisitWith};
 use super::{Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
-    CallEffect, Effect, Receiver, StateQuestion, TxStatement, Vocabulary, transaction_statements,
+    ArgumentShape, CallEffect, Effect, Receiver, StateQuestion, TxStatement, Vocabulary,
+    transaction_statements,
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary, summarize};
@@ -2838,6 +2839,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         if let Some(effect) = vocabulary.call_effect(method, args.len(), &built_by)
             && !(effect.unless_callback && args.iter().any(|a| !is_options_object(&a.expr)))
+            && args.iter().all(|a| effect.fits(&argument_shape(&a.expr)))
         {
             // A method that only checks out connections names its effect
             // whatever the receiver looks like (`createQueryRunner()`).
@@ -3459,5 +3461,27 @@ fn invoked_at_once(expr: &Expr) -> Option<&[Stmt]> {
         },
         Expr::Fn(function) => function.function.body.as_ref().map(|b| b.stmts.as_slice()),
         _ => None,
+    }
+}
+
+/// What an argument visibly is: a string, an object literal's keys, or
+/// something else.
+fn argument_shape(expr: &Expr) -> ArgumentShape {
+    match unwrap(expr) {
+        Expr::Object(object) => {
+            let mut keys = Vec::new();
+            for prop in &object.props {
+                match prop {
+                    PropOrSpread::Prop(prop) => match &**prop {
+                        Prop::KeyValue(kv) => keys.push(prop_name(&kv.key)),
+                        Prop::Shorthand(ident) => keys.push(ident.sym.to_string()),
+                        _ => return ArgumentShape::Other,
+                    },
+                    PropOrSpread::Spread(_) => return ArgumentShape::Other,
+                }
+            }
+            ArgumentShape::Keys(keys)
+        }
+        other => literal_text(other).map_or(ArgumentShape::Other, ArgumentShape::Text),
     }
 }
