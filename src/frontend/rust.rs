@@ -95,26 +95,43 @@ fn syntax_error(base: usize, err: &syn::Error) -> LowerError {
     }
 }
 
-/// File-wide facts: `const NAME: &str = "SQL";` bindings.
+/// File-wide facts: `const NAME: &str = "SQL";` bindings, and the types of
+/// struct fields (`store: Arc<dyn CryptoStore>`), by struct and field.
 struct FileFacts<'v> {
     const_strings: Vec<(String, String)>,
+    field_types: HashMap<(String, String), String>,
     vocabulary: &'v Vocabulary,
 }
 
 impl<'v> FileFacts<'v> {
     fn collect(file: &syn::File, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
-        struct Consts(Vec<(String, String)>);
-        impl<'ast> Visit<'ast> for Consts {
+        #[derive(Default)]
+        struct Found {
+            consts: Vec<(String, String)>,
+            fields: HashMap<(String, String), String>,
+        }
+        impl<'ast> Visit<'ast> for Found {
             fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
                 if let Some(text) = string_literal(&item.expr) {
-                    self.0.push((item.ident.to_string(), text));
+                    self.consts.push((item.ident.to_string(), text));
+                }
+            }
+            fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+                for field in &item.fields {
+                    if let Some(name) = &field.ident {
+                        self.fields.insert(
+                            (item.ident.to_string(), name.to_string()),
+                            type_text(&field.ty),
+                        );
+                    }
                 }
             }
         }
-        let mut consts = Consts(Vec::new());
-        consts.visit_file(file);
+        let mut found = Found::default();
+        found.visit_file(file);
         FileFacts {
-            const_strings: consts.0,
+            const_strings: found.consts,
+            field_types: found.fields,
             vocabulary,
         }
     }
@@ -162,10 +179,20 @@ impl Collector<'_> {
         }
     }
 
-    fn lower(&mut self, name: String, span: SynSpan, body: FnBody) {
+    fn lower(
+        &mut self,
+        name: String,
+        span: SynSpan,
+        signature: Option<&syn::Signature>,
+        body: FnBody,
+    ) {
         let mut lowerer = Lowerer::new(&self.file, self.base, name, span);
         if self.in_test > 0 {
             lowerer.builder.set_test_code();
+        }
+        lowerer.owner = self.owner.last().cloned();
+        if let Some(signature) = signature {
+            lowerer.typed_params(signature);
         }
         lowerer.body(body);
         if let Some(span) = lowerer.too_deep {
@@ -188,6 +215,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             this.lower(
                 this.name(&item.sig.ident),
                 item.span(),
+                Some(&item.sig),
                 FnBody::Block(&item.block),
             );
             syn::visit::visit_item_fn(this, item);
@@ -199,6 +227,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             this.lower(
                 this.name(&item.sig.ident),
                 item.span(),
+                Some(&item.sig),
                 FnBody::Block(&item.block),
             );
             syn::visit::visit_impl_item_fn(this, item);
@@ -210,6 +239,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.lower(
                 self.name(&item.sig.ident),
                 item.span(),
+                Some(&item.sig),
                 FnBody::Block(block),
             );
         }
@@ -238,7 +268,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             "{}::{{closure}}",
             self.owner.last().map_or("<fn>", String::as_str)
         );
-        self.lower(name, closure.span(), FnBody::Expr(&closure.body));
+        self.lower(name, closure.span(), None, FnBody::Expr(&closure.body));
         syn::visit::visit_expr_closure(self, closure);
     }
 
@@ -247,7 +277,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             "{}::{{async block}}",
             self.owner.last().map_or("<fn>", String::as_str)
         );
-        self.lower(name, block.span(), FnBody::Block(&block.block));
+        self.lower(name, block.span(), None, FnBody::Block(&block.block));
         syn::visit::visit_expr_async(self, block);
     }
 
@@ -323,6 +353,11 @@ struct Lowerer<'a> {
     /// statements pushed onto local vectors to be joined.
     local_texts: HashMap<String, String>,
     local_lists: HashMap<String, Vec<String>>,
+    /// The `impl` type the function belongs to, for `self.field` types.
+    owner: Option<String>,
+    /// Parameters with a concrete type (`store: &CryptoStore`); a generic
+    /// one (`db: A`) is not known.
+    param_types: HashMap<String, String>,
     depth: usize,
     too_deep: Option<Span>,
 }
@@ -341,6 +376,8 @@ impl<'a> Lowerer<'a> {
             write_results: HashMap::new(),
             local_texts: HashMap::new(),
             local_lists: HashMap::new(),
+            owner: None,
+            param_types: HashMap::new(),
             depth: 0,
             too_deep: None,
         }
@@ -1213,6 +1250,10 @@ impl<'a> Lowerer<'a> {
                 .as_deref()
                 .is_some_and(|p| vocabulary.is_pool_name(p));
             match (effect.effect, receiver_place.as_deref()) {
+                // `self.store.transaction()` on a crypto store's lock is
+                // not a database's transaction.
+                (Effect::BeginObject, place)
+                    if place.is_some_and(|place| self.typed_as_not_database(place)) => {}
                 (Effect::BeginObject, _) => {
                     self.moved_all(call.args.iter());
                     return Value::TransactionObject(self.call_span(call));
@@ -1272,6 +1313,44 @@ impl<'a> Lowerer<'a> {
             self.lent_all(call.args.iter());
         }
         Value::Nothing
+    }
+
+    /// Remember the parameters' types, except those that name one of the
+    /// function's generic parameters (their type is the caller's).
+    fn typed_params(&mut self, signature: &syn::Signature) {
+        let generics: Vec<String> = signature
+            .generics
+            .type_params()
+            .map(|p| p.ident.to_string())
+            .collect();
+        for input in &signature.inputs {
+            if let syn::FnArg::Typed(typed) = input
+                && let Some(name) = binding_name(&typed.pat)
+            {
+                let text = type_text(&typed.ty);
+                let generic = text
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|word| generics.iter().any(|g| g == word));
+                if !generic {
+                    self.param_types.insert(name, text);
+                }
+            }
+        }
+    }
+
+    /// Whether `place` has a type the front end can see (a parameter's, a
+    /// field of `self`'s struct in this file) that names no database type.
+    fn typed_as_not_database(&self, place: &str) -> bool {
+        let type_text = match place.strip_prefix("self.") {
+            Some(field) if !field.contains('.') => self.owner.as_ref().and_then(|owner| {
+                self.file
+                    .field_types
+                    .get(&(owner.clone(), field.to_string()))
+            }),
+            Some(_) => None,
+            None => self.param_types.get(place),
+        };
+        type_text.is_some_and(|text| !names_database_type(text))
     }
 
     /// The SQL text of an expression, where it can be read: a literal, a
@@ -1774,4 +1853,42 @@ fn without_placeholders(template: &str) -> String {
         }
     }
     text
+}
+
+/// A type as text, without spaces (`Arc<dyn CryptoStore>`).
+fn type_text(ty: &syn::Type) -> String {
+    quote::quote!(#ty).to_string().replace(' ', "")
+}
+
+/// Whether a type's text names a database type: a pool, a connection or
+/// client, a transaction, an executor, or a driver's crate.
+fn names_database_type(text: &str) -> bool {
+    const HINTS: &[&str] = &[
+        "Pool",
+        "Conn",
+        "Client",
+        "Transaction",
+        "Executor",
+        "Acquire",
+        "Sql",
+        "Pg",
+        "Postgres",
+        "Mysql",
+        "MySql",
+        "Sqlite",
+        "Db",
+        "DB",
+        "Database",
+        "Object",
+        "Manager",
+        "sqlx",
+        "diesel",
+        "rusqlite",
+        "postgres",
+        "mysql",
+        "deadpool",
+        "bb8",
+        "r2d2",
+    ];
+    HINTS.iter().any(|hint| text.contains(hint))
 }
