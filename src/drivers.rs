@@ -214,6 +214,24 @@ pub(crate) struct Driver {
     pub calls: Vec<CallEffect>,
     #[serde(default)]
     pub state: TransactionState,
+    #[serde(default)]
+    pub managed: ManagedCode,
+}
+
+/// Code a framework runs inside a transaction it rolls back when the code
+/// throws: an exception leaving it is handled (TypeORM runs a migration's
+/// `up`/`down` so; a `@Transaction()` method runs in an interceptor's).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ManagedCode {
+    /// Methods named in `methods` of classes implementing one of these.
+    #[serde(default)]
+    pub implements: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Methods with one of these decorators.
+    #[serde(default)]
+    pub decorators: Vec<String>,
 }
 
 /// Every driver's vocabulary for one language, merged for lookups.
@@ -476,6 +494,19 @@ impl Vocabulary {
             .iter()
             .flat_map(|d| &d.sql.executors)
             .any(|m| m == method)
+    }
+
+    /// Whether a framework rolls back when `method` of a class implementing
+    /// `interfaces` throws, or when a method with `decorators` does.
+    pub fn is_managed(&self, interfaces: &[String], method: &str, decorators: &[String]) -> bool {
+        self.drivers.iter().any(|d| {
+            let managed = &d.managed;
+            (managed.methods.iter().any(|m| m == method)
+                && interfaces.iter().any(|i| managed.implements.contains(i)))
+                || decorators
+                    .iter()
+                    .any(|name| managed.decorators.contains(name))
+        })
     }
 
     pub fn may_write(&self, method: &str) -> bool {

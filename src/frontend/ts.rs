@@ -466,6 +466,8 @@ fn lower_program(program: &Program, file: &FileFacts) -> Result<Vec<FnFlow>, Low
         flows: Vec::new(),
         too_deep: None,
         entry_points: entry_points(program, file.text),
+        implements: Vec::new(),
+        managed_next: false,
     };
     let span = match program {
         Program::Module(module) => module.span,
@@ -924,6 +926,11 @@ struct Collector<'a> {
     /// Functions the module's top level calls, and whether each is a
     /// script's entry point (see `entry_points`).
     entry_points: HashMap<String, bool>,
+    /// The interfaces each enclosing class implements, innermost last.
+    implements: Vec<Vec<String>>,
+    /// The function about to be lowered runs inside a transaction its
+    /// framework rolls back when it throws (see `ManagedCode`).
+    managed_next: bool,
 }
 
 /// Test hooks that set up state their teardown hooks undo, also when the
@@ -1051,7 +1058,9 @@ impl Collector<'_> {
             return;
         }
         let runs_once = self.entry_points.contains_key(&name);
-        let errors_end_run = self.entry_points.get(&name) == Some(&true)
+        let managed = std::mem::take(&mut self.managed_next);
+        let errors_end_run = managed
+            || self.entry_points.get(&name) == Some(&true)
             || name
                 .strip_suffix(" callback")
                 .is_some_and(|callee| SETUP_HOOKS.contains(&callee));
@@ -1242,7 +1251,9 @@ impl Visit for Collector<'_> {
 
     fn visit_class_decl(&mut self, decl: &ClassDecl) {
         self.prefix.push(decl.ident.sym.to_string());
+        self.implements.push(implemented(&decl.class));
         decl.class.visit_with(self);
+        self.implements.pop();
         self.prefix.pop();
     }
 
@@ -1252,12 +1263,34 @@ impl Visit for Collector<'_> {
             .as_ref()
             .map_or("<class>".to_string(), |i| i.sym.to_string());
         self.prefix.push(name);
+        self.implements.push(implemented(&expr.class));
         expr.class.visit_with(self);
+        self.implements.pop();
         self.prefix.pop();
     }
 
     fn visit_class_method(&mut self, method: &ClassMethod) {
-        self.lower_function(self.member_name(&prop_name(&method.key)), &method.function);
+        let name = prop_name(&method.key);
+        let decorators: Vec<String> = method
+            .function
+            .decorators
+            .iter()
+            .filter_map(|d| match unwrap(&d.expr) {
+                // `@Transaction('manual')`
+                Expr::Call(CallExpr {
+                    callee: Callee::Expr(callee),
+                    ..
+                }) => callee_name(callee).map(str::to_string),
+                other => callee_name(other).map(str::to_string),
+            })
+            .collect();
+        let interfaces = self.implements.last().map_or(&[][..], Vec::as_slice);
+        self.managed_next = self
+            .file
+            .vocabulary
+            .is_managed(interfaces, &name, &decorators);
+        self.lower_function(self.member_name(&name), &method.function);
+        self.managed_next = false;
     }
 
     fn visit_private_method(&mut self, method: &PrivateMethod) {
@@ -3484,4 +3517,14 @@ fn argument_shape(expr: &Expr) -> ArgumentShape {
         }
         other => literal_text(other).map_or(ArgumentShape::Other, ArgumentShape::Text),
     }
+}
+
+/// The interfaces a class says it implements (`implements
+/// MigrationInterface`), by name.
+fn implemented(class: &Class) -> Vec<String> {
+    class
+        .implements
+        .iter()
+        .filter_map(|i| callee_name(&i.expr).map(str::to_string))
+        .collect()
 }
