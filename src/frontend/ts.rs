@@ -1555,6 +1555,8 @@ struct Lowerer<'a> {
     in_error_handler: usize,
     /// The call an `await` being lowered awaits.
     awaited_call: Option<Span>,
+    /// The call an expression statement makes (`await conn.beginTransaction();`).
+    statement_call: Option<Span>,
     /// The module's top level calls this function, once, when it loads.
     runs_once: bool,
 }
@@ -1582,6 +1584,7 @@ impl<'a> Lowerer<'a> {
             begun_here: HashSet::new(),
             in_error_handler: 0,
             awaited_call: None,
+            statement_call: None,
             runs_once: false,
         }
     }
@@ -1759,8 +1762,12 @@ impl<'a> Lowerer<'a> {
                     }) => floating_call(arg),
                     other => floating_call(other),
                 };
+                // The call the statement makes, awaited or not: its result
+                // is not used.
+                self.statement_call = statement_call(&expr.expr);
                 let value = self.expr(&expr.expr);
                 self.floating_call = None;
+                self.statement_call = None;
                 self.discard(value);
             }
             Stmt::Decl(Decl::Var(decl)) => self.var_decl(decl),
@@ -3004,9 +3011,13 @@ impl<'a> Lowerer<'a> {
             }
             // A kept result is the transaction (Objection's
             // `const trx = await Person.startTransaction()`, neo4j's
-            // `session.beginTransaction()`), not a begin on the receiver.
+            // `session.beginTransaction()`, an adapter's transaction id put
+            // in an object), not a begin on the receiver: a driver that
+            // begins on its receiver returns nothing to keep.
             (Effect::Begin, Some(_))
-                if self.bound_call == Some(span) || self.chained_call == Some(span) =>
+                if self.bound_call == Some(span)
+                    || self.chained_call == Some(span)
+                    || self.statement_call != Some(span) =>
             {
                 self.builder.may_throw(span);
                 Value::Transaction { span }
@@ -3527,4 +3538,18 @@ fn implemented(class: &Class) -> Vec<String> {
         .iter()
         .filter_map(|i| callee_name(&i.expr).map(str::to_string))
         .collect()
+}
+
+/// The call an expression statement makes, through `await` and `void`.
+fn statement_call(expr: &Expr) -> Option<Span> {
+    match unwrap(expr) {
+        Expr::Await(AwaitExpr { arg, .. })
+        | Expr::Unary(UnaryExpr {
+            op: UnaryOp::Void,
+            arg,
+            ..
+        }) => statement_call(arg),
+        Expr::Call(call) => Some(span_of(call.span)),
+        _ => None,
+    }
 }
