@@ -42,12 +42,19 @@ pub(crate) struct Linker<'a> {
     load: &'a Loader<'a>,
     /// The `tsconfig.json` that applies in each folder asked about.
     configs: Mutex<HashMap<PathBuf, Option<Arc<TsConfig>>>>,
+    /// Where each specifier leads from each importing folder: a module's
+    /// imports are resolved once however often it is linked.
+    resolved: Mutex<HashMap<PathBuf, HashMap<String, Option<Target>>>>,
+    /// What each module exports, re-exports followed, by path and depth
+    /// (see `exported_view`): a barrel is flattened once.
+    views: Mutex<HashMap<(PathBuf, usize), Arc<Vec<(String, Summary)>>>>,
 }
 
 /// What a file outside the run exports; `None` when it cannot be read.
 type Outside = Option<Arc<ModuleInterface>>;
 
 /// Where an import leads.
+#[derive(Clone)]
 enum Target {
     /// A file of the run, by index.
     Run(usize),
@@ -87,6 +94,8 @@ impl<'a> Linker<'a> {
             outside: Mutex::new(HashMap::new()),
             load,
             configs: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(HashMap::new()),
+            views: Mutex::new(HashMap::new()),
         }
     }
 
@@ -96,8 +105,10 @@ impl<'a> Linker<'a> {
     }
 
     /// What the file at `index` exports, now that it was checked again.
+    /// The flattened views may have changed with it.
     pub fn set_interface(&mut self, index: usize, interface: Option<Box<ModuleInterface>>) {
         self.interfaces[index] = interface.map(|i| Arc::new(*i));
+        lock(&self.views).clear();
     }
 
     /// The last name of every helper known so far that returns a client: a
@@ -150,9 +161,9 @@ impl<'a> Linker<'a> {
             let Some(exported) = self.interface(target, depth) else {
                 continue;
             };
-            let view = self.exported_view(&path, &exported, depth, 0);
+            let view = self.view(&path, &exported, depth);
             let local = &import.local;
-            for (name, summary) in view {
+            for (name, summary) in view.iter().cloned() {
                 let bound = match import.imported.as_str() {
                     // A CommonJS module that is a function (`module.exports
                     // = getClient`) is called by the name it is bound to.
@@ -171,6 +182,22 @@ impl<'a> Linker<'a> {
             }
         }
         summaries
+    }
+
+    /// `exported_view` of a module from the top, remembered.
+    fn view(
+        &self,
+        path: &Path,
+        exported: &ModuleInterface,
+        depth: usize,
+    ) -> Arc<Vec<(String, Summary)>> {
+        let key = (path.to_path_buf(), depth);
+        if let Some(view) = lock(&self.views).get(&key) {
+            return view.clone();
+        }
+        let view = Arc::new(self.exported_view(path, exported, depth, 0));
+        lock(&self.views).insert(key, view.clone());
+        view
     }
 
     /// Every summary a module exports, by the path an importer writes after
@@ -259,6 +286,21 @@ impl<'a> Linker<'a> {
     /// path or matches a `paths` pattern (never a package).
     fn resolve(&self, importer: &Path, specifier: &str) -> Option<Target> {
         let folder = importer.parent().unwrap_or(Path::new(""));
+        if let Some(known) = lock(&self.resolved)
+            .get(folder)
+            .and_then(|specifiers| specifiers.get(specifier))
+        {
+            return known.clone();
+        }
+        let target = self.resolve_anew(folder, specifier);
+        lock(&self.resolved)
+            .entry(folder.to_path_buf())
+            .or_default()
+            .insert(specifier.to_string(), target.clone());
+        target
+    }
+
+    fn resolve_anew(&self, folder: &Path, specifier: &str) -> Option<Target> {
         let (bases, outside_allowed) =
             if specifier.starts_with("./") || specifier.starts_with("../") {
                 (vec![folder.join(specifier)], true)
