@@ -47,8 +47,11 @@ pub(crate) struct Linker<'a> {
     resolved: Mutex<HashMap<PathBuf, HashMap<String, Option<Target>>>>,
     /// What each module exports, re-exports followed, by path and depth
     /// (see `exported_view`): a barrel is flattened once.
-    views: Mutex<HashMap<(PathBuf, usize), Arc<Vec<(String, Summary)>>>>,
+    views: Mutex<HashMap<(PathBuf, usize), View>>,
 }
+
+/// A module's exported summaries by the path an importer writes.
+type View = Arc<Vec<(String, Summary)>>;
 
 /// What a file outside the run exports; `None` when it cannot be read.
 type Outside = Option<Arc<ModuleInterface>>;
@@ -185,12 +188,7 @@ impl<'a> Linker<'a> {
     }
 
     /// `exported_view` of a module from the top, remembered.
-    fn view(
-        &self,
-        path: &Path,
-        exported: &ModuleInterface,
-        depth: usize,
-    ) -> Arc<Vec<(String, Summary)>> {
+    fn view(&self, path: &Path, exported: &ModuleInterface, depth: usize) -> View {
         let key = (path.to_path_buf(), depth);
         if let Some(view) = lock(&self.views).get(&key) {
             return view.clone();
