@@ -75,6 +75,21 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+/// The nearest configuration file at or above the canonical folder
+/// `folder`, each folder looked into once per run.
+fn nearest_in(folder: &Path, known: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+    if let Some(found) = known.get(folder) {
+        return found.clone();
+    }
+    let found = FILE_NAMES
+        .iter()
+        .map(|name| folder.join(name))
+        .find(|candidate| candidate.is_file())
+        .or_else(|| nearest_in(folder.parent()?, known));
+    known.insert(folder.to_path_buf(), found.clone());
+    found
+}
+
 /// The nearest configuration file at or above `start`.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
@@ -222,7 +237,10 @@ pub(crate) fn nested_selections(
         .root
         .as_ref()
         .and_then(|p| std::fs::canonicalize(p).ok());
+    // By canonical folder, so that each folder's files are looked for once;
+    // and by the folder as discovered, canonicalized once.
     let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut by_folder: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut loaded: HashMap<PathBuf, (Arc<Selection>, Excludes)> = HashMap::new();
     let mut selections = Vec::with_capacity(files.len());
     let mut kept = Vec::with_capacity(files.len());
@@ -233,10 +251,16 @@ pub(crate) fn nested_selections(
         } else {
             folder
         };
-        let config_path = nearest
-            .entry(folder.clone())
-            .or_insert_with(|| discover(&folder))
-            .clone();
+        let config_path = match by_folder.get(&folder) {
+            Some(found) => found.clone(),
+            None => {
+                let found = std::fs::canonicalize(&folder)
+                    .ok()
+                    .and_then(|canonical| nearest_in(&canonical, &mut nearest));
+                by_folder.insert(folder.clone(), found.clone());
+                found
+            }
+        };
         let Some(config_path) = config_path.filter(|p| Some(p) != root.as_ref()) else {
             selections.push(None);
             kept.push(file);

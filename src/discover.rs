@@ -54,6 +54,7 @@ impl Excludes {
 pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<FileError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let cwd = std::env::current_dir().ok();
     for root in paths {
         let root = display_path(root);
         let metadata = match std::fs::metadata(&root) {
@@ -112,7 +113,7 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Fi
                 && Language::from_path(path).is_some()
                 && !excludes.matches(path)
             {
-                files.push(display_path(path));
+                files.push(display_path_in(path, cwd.as_deref()));
             }
         }
     }
@@ -129,13 +130,17 @@ fn is_skipped_dir(name: &std::ffi::OsStr) -> bool {
 /// A path as shown to the user: relative to the working directory when it
 /// lies below it, without a leading `./`.
 pub fn display_path(path: &Path) -> PathBuf {
-    let path = if path.is_absolute() {
-        std::env::current_dir()
-            .ok()
-            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-            .unwrap_or_else(|| path.to_path_buf())
-    } else {
-        path.to_path_buf()
+    display_path_in(path, std::env::current_dir().ok().as_deref())
+}
+
+/// `display_path` with the working directory already known (a walk asks
+/// for it once, not once per file).
+fn display_path_in(path: &Path, cwd: Option<&Path>) -> PathBuf {
+    let path = match cwd {
+        Some(cwd) if path.is_absolute() => path
+            .strip_prefix(cwd)
+            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf),
+        _ => path.to_path_buf(),
     };
     let cleaned: PathBuf = path
         .components()
