@@ -53,7 +53,12 @@ impl Summary {
 pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     let returns_client = flow.returned.iter().any(|returned| match *returned {
         Returned::FreshClient => true,
-        Returned::Handle(handle) => flow.events_of(handle, EventKind::Acquire).next().is_some(),
+        // A client kept in a field as well (`this.runner = ..; return
+        // this.runner`) stays the object's: its other methods release it.
+        Returned::Handle(handle) => {
+            !flow.handles[handle].name.contains('.')
+                && flow.events_of(handle, EventKind::Acquire).next().is_some()
+        }
     });
     let params_where = |holds: &dyn Fn(&str) -> bool| -> Vec<usize> {
         flow.params
