@@ -165,6 +165,13 @@ pub(crate) struct SqlCalls {
     /// (`tx.execute(&sql, ..)`), are taken to write.
     #[serde(default)]
     pub may_write: Vec<String>,
+    /// Methods that prepare SQL text into a statement to run later on the
+    /// same handle (`conn.prepare("..")`).
+    #[serde(default)]
+    pub preparers: Vec<String>,
+    /// Methods of a prepared statement that run it (`statement.execute(..)`).
+    #[serde(default)]
+    pub statement_methods: Vec<String>,
     /// Executors that only return rows (`query.fetch_all(&mut *tx)`): a
     /// handle lent to one is read, unless the statement was built by a
     /// call that writes (`insert_into(..)`, `update(..)`).
@@ -507,6 +514,18 @@ impl Vocabulary {
                     .iter()
                     .any(|name| managed.decorators.contains(name))
         })
+    }
+
+    pub fn is_preparer(&self, method: &str) -> bool {
+        self.drivers
+            .iter()
+            .any(|d| d.sql.preparers.iter().any(|m| m == method))
+    }
+
+    pub fn is_statement_method(&self, method: &str) -> bool {
+        self.drivers
+            .iter()
+            .any(|d| d.sql.statement_methods.iter().any(|m| m == method))
     }
 
     pub fn may_write(&self, method: &str) -> bool {

@@ -34,9 +34,11 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
                 owner: Vec::new(),
                 in_test: 0,
                 flows: Vec::new(),
+                lends: Vec::new(),
                 too_deep: None,
             };
             collector.visit_file(&file);
+            drop_reads_of_own_functions(&mut collector.flows, &collector.lends);
             match collector.too_deep {
                 Some(span) => Err(LowerError {
                     span,
@@ -160,6 +162,8 @@ struct Collector<'v> {
     /// Inside a test function or a `#[cfg(test)]` item.
     in_test: usize,
     flows: Vec<FnFlow>,
+    /// Per flow, the writes recorded for lending a transaction to a call.
+    lends: Vec<Vec<(String, Span)>>,
     too_deep: Option<Span>,
 }
 
@@ -200,6 +204,7 @@ impl Collector<'_> {
         }
         let end = lowerer.span(span);
         let end = Span::new(end.end.saturating_sub(1), end.end);
+        self.lends.push(std::mem::take(&mut lowerer.lends));
         self.flows.push(lowerer.builder.finish(end));
     }
 }
@@ -293,7 +298,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Owned {
     Transaction,
+    /// A pooled connection: dropped, it goes back to its pool.
     Connection,
+    /// A connection this function opened (`Connection::open(..)`):
+    /// dropped, it closes, which ends any transaction open on it.
+    Closes,
 }
 
 /// What an expression evaluates to, as far as handles go.
@@ -320,6 +329,12 @@ enum Value {
     Wrote {
         place: String,
         span: Span,
+    },
+    /// A statement prepared on `place` (`conn.prepare("..")?`), not yet
+    /// run; its SQL text where it can be read.
+    Prepared {
+        place: String,
+        sql: Option<String>,
     },
 }
 
@@ -353,11 +368,18 @@ struct Lowerer<'a> {
     /// statements pushed onto local vectors to be joined.
     local_texts: HashMap<String, String>,
     local_lists: HashMap<String, Vec<String>>,
+    /// Statements prepared into local variables (see `Value::Prepared`).
+    prepared: HashMap<String, (String, Option<String>)>,
+    /// Writes recorded because a transaction was lent to a call, with the
+    /// called function's name.
+    lends: Vec<(String, Span)>,
     /// The `impl` type the function belongs to, for `self.field` types.
     owner: Option<String>,
     /// Parameters with a concrete type (`store: &CryptoStore`); a generic
     /// one (`db: A`) is not known.
     param_types: HashMap<String, String>,
+    /// The method takes `self` by value: its fields are dropped with it.
+    self_by_value: bool,
     depth: usize,
     too_deep: Option<Span>,
 }
@@ -376,8 +398,11 @@ impl<'a> Lowerer<'a> {
             write_results: HashMap::new(),
             local_texts: HashMap::new(),
             local_lists: HashMap::new(),
+            prepared: HashMap::new(),
+            lends: Vec::new(),
             owner: None,
             param_types: HashMap::new(),
+            self_by_value: false,
             depth: 0,
             too_deep: None,
         }
@@ -538,9 +563,13 @@ impl<'a> Lowerer<'a> {
             Value::Wrote { place, span } => {
                 self.write_results.insert(name.to_string(), (place, span));
             }
+            Value::Prepared { place, sql } => {
+                self.prepared.insert(name.to_string(), (place, sql));
+            }
             // `let other = tx;` moves it: no longer tracked under this name.
             other => {
                 self.write_results.remove(name);
+                self.prepared.remove(name);
                 self.settle(other.clone());
                 self.escape(&other, node);
             }
@@ -600,6 +629,10 @@ impl<'a> Lowerer<'a> {
             self.builder.switch_to(matched);
         }
         match binding_name(&local.pat).or_else(|| success_binding(&local.pat)) {
+            Some(name) if value == Value::Nothing && opens_connection(&init.expr) => {
+                self.owned.insert(name.clone(), Owned::Closes);
+                self.declared.push(name);
+            }
             Some(name) => self.bind(&name, value, &init.expr),
             None => {
                 self.settle(value.clone());
@@ -622,13 +655,21 @@ impl<'a> Lowerer<'a> {
     fn expr_inner(&mut self, expr: &Expr) -> Value {
         match expr {
             Expr::Path(_) | Expr::Field(_) => match place_of(expr) {
-                Some(place) => match self.write_results.get(&place) {
-                    Some((written, span)) => Value::Wrote {
-                        place: written.clone(),
-                        span: *span,
-                    },
-                    None => Value::Place(place),
-                },
+                Some(place) => {
+                    if let Some((written, span)) = self.write_results.get(&place) {
+                        Value::Wrote {
+                            place: written.clone(),
+                            span: *span,
+                        }
+                    } else if let Some((on, sql)) = self.prepared.get(&place) {
+                        Value::Prepared {
+                            place: on.clone(),
+                            sql: sql.clone(),
+                        }
+                    } else {
+                        Value::Place(place)
+                    }
+                }
                 None => Value::Nothing,
             },
             Expr::Paren(inner) => self.expr(&inner.expr),
@@ -1047,7 +1088,7 @@ impl<'a> Lowerer<'a> {
             .iter()
             .map(|name| {
                 let kind = match self.owned.get(name) {
-                    Some(Owned::Transaction) => EventKind::Rollback,
+                    Some(Owned::Transaction | Owned::Closes) => EventKind::Rollback,
                     Some(Owned::Connection) | None => EventKind::Release,
                 };
                 (kind, name.clone())
@@ -1077,26 +1118,33 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// Arguments of a call txlint cannot see into: what is moved leaves our
-    /// hands, and a transaction lent to it (`save(&mut tx, ..)`) may be
-    /// written through.
-    fn lent_all<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>) {
+    /// Arguments of a call of `callee`: what is moved leaves our hands, and
+    /// a transaction lent to it (`save(&mut tx, ..)`) may be written
+    /// through, unless `callee` is a function of this file that does not
+    /// write (see `drop_reads_of_own_functions`).
+    fn lent_all<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>, callee: Option<&str>) {
         for expr in exprs {
             let value = self.expr(expr);
-            if let Value::Borrowed(place) = &value {
-                self.written_through(place, expr.span());
+            if let Value::Borrowed(place) = &value
+                && let Some(written) = self.written_through(place, expr.span())
+                && let Some(callee) = callee
+            {
+                self.lends.push((callee.to_string(), written));
             }
             self.settle(value.clone());
             self.escape(&value, &expr);
         }
     }
 
-    /// Code that may write reaches the transaction `place` owns.
-    fn written_through(&mut self, place: &str, span: SynSpan) {
+    /// Code that may write reaches the transaction `place` owns; the
+    /// write's span, if one was recorded.
+    fn written_through(&mut self, place: &str, span: SynSpan) -> Option<Span> {
         if self.owned.get(place) == Some(&Owned::Transaction) {
             let span = self.span(span);
             self.event(EventKind::Write, place, span);
+            return Some(span);
         }
+        None
     }
 
     /// A `move` closure or `async move` block takes the handles it names.
@@ -1150,6 +1198,7 @@ impl<'a> Lowerer<'a> {
             Some("drop" | "std::mem::drop" | "mem::drop")
         ) && let Some(arg) = call.args.first()
             && let Some(place) = place_of(arg)
+            && self.owned.contains_key(&place)
         {
             // Dropping a transaction object is a deliberate rollback.
             let span = self.span(call.span());
@@ -1185,7 +1234,7 @@ impl<'a> Lowerer<'a> {
         if name.is_some_and(named_as_read) {
             self.moved_all(call.args.iter());
         } else {
-            self.lent_all(call.args.iter());
+            self.lent_all(call.args.iter(), name);
         }
         Value::Nothing
     }
@@ -1207,6 +1256,30 @@ impl<'a> Lowerer<'a> {
             && let Some(statements) = self.local_lists.get_mut(list)
         {
             statements.push(text);
+        }
+        // `statement.execute(params)` runs what `conn.prepare("..")` made.
+        if let Value::Prepared { place, sql } = &receiver
+            && vocabulary.is_statement_method(&method)
+        {
+            let (place, sql) = (place.clone(), sql.clone());
+            self.moved_all(call.args.iter());
+            let span = self.call_span(call);
+            return match sql {
+                Some(sql) => self.run_sql(&place, &sql, span),
+                None if vocabulary.may_write(&method) || method == "insert" => {
+                    self.event(EventKind::Write, &place, span);
+                    Value::Wrote { place, span }
+                }
+                None => Value::Nothing,
+            };
+        }
+        if vocabulary.is_preparer(&method)
+            && let Value::Place(place) | Value::Borrowed(place) = &receiver
+        {
+            let place = place.clone();
+            let sql = call.args.first().and_then(|a| self.sql_text(a));
+            self.moved_all(call.args.iter());
+            return Value::Prepared { place, sql };
         }
         // `runtime.block_on(conn.begin())` is what it runs.
         if method == "block_on" && call.args.len() == 1 {
@@ -1254,6 +1327,11 @@ impl<'a> Lowerer<'a> {
                 // not a database's transaction.
                 (Effect::BeginObject, place)
                     if place.is_some_and(|place| self.typed_as_not_database(place)) => {}
+                // A read-only transaction has no work to lose.
+                (Effect::BeginObject, _) if self.begins_read_only(call) => {
+                    self.moved_all(call.args.iter());
+                    return Value::Nothing;
+                }
                 (Effect::BeginObject, _) => {
                     self.moved_all(call.args.iter());
                     return Value::TransactionObject(self.call_span(call));
@@ -1310,7 +1388,7 @@ impl<'a> Lowerer<'a> {
         {
             self.moved_all(call.args.iter());
         } else {
-            self.lent_all(call.args.iter());
+            self.lent_all(call.args.iter(), Some(&method));
         }
         Value::Nothing
     }
@@ -1324,6 +1402,9 @@ impl<'a> Lowerer<'a> {
             .map(|p| p.ident.to_string())
             .collect();
         for input in &signature.inputs {
+            if let syn::FnArg::Receiver(receiver) = input {
+                self.self_by_value = matches!(receiver.kind, syn::ReceiverKind::Value);
+            }
             if let syn::FnArg::Typed(typed) = input
                 && let Some(name) = binding_name(&typed.pat)
             {
@@ -1336,6 +1417,43 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+    }
+
+    /// `build_transaction().read_only(true).start()`,
+    /// `begin_with("BEGIN READ ONLY")`.
+    fn begins_read_only(&self, call: &syn::ExprMethodCall) -> bool {
+        let read_only_text = call
+            .args
+            .first()
+            .and_then(|a| self.sql_text(a))
+            .is_some_and(|sql| sql.to_ascii_uppercase().contains("READ ONLY"));
+        let mut current = peel(&call.receiver);
+        let mut read_only_builder = false;
+        while let Expr::MethodCall(inner) = current {
+            read_only_builder |= inner.method == "read_only"
+                && matches!(inner.args.first().map(peel), Some(Expr::Lit(lit))
+                    if matches!(&lit.lit, Lit::Bool(b) if b.value));
+            current = peel(&inner.receiver);
+        }
+        read_only_text || read_only_builder
+    }
+
+    /// Whether dropping `place` closes its connection: one this function
+    /// opened, one taken by value (`conn: Connection`), or a field of a
+    /// `self` taken by value. A pooled connection goes back to its pool
+    /// instead, and a borrowed one lives on.
+    fn closes_on_drop(&self, place: &str) -> bool {
+        match self.owned.get(place) {
+            Some(Owned::Closes) => return true,
+            Some(_) => return false,
+            None => {}
+        }
+        if place.starts_with("self.") {
+            return self.self_by_value;
+        }
+        self.param_types.get(place).is_some_and(|text| {
+            !text.starts_with('&') && names_database_type(text) && !text.contains("Pool")
+        })
     }
 
     /// Whether `place` has a type the front end can see (a parameter's, a
@@ -1360,11 +1478,14 @@ impl<'a> Lowerer<'a> {
     fn sql_text(&self, expr: &Expr) -> Option<String> {
         match peel(expr) {
             Expr::Path(path) => match path.path.get_ident() {
-                Some(name) => self
-                    .local_texts
-                    .get(&name.to_string())
-                    .cloned()
-                    .or_else(|| self.file.sql_text(expr)),
+                Some(name) => {
+                    let name = name.to_string();
+                    self.local_texts
+                        .get(&name)
+                        .cloned()
+                        .or_else(|| self.prepared.get(&name).and_then(|(_, sql)| sql.clone()))
+                        .or_else(|| self.file.sql_text(expr))
+                }
                 None => self.file.sql_text(expr),
             },
             Expr::Reference(reference) => self.sql_text(&reference.expr),
@@ -1463,6 +1584,12 @@ impl<'a> Lowerer<'a> {
             self.builder.mark_pool(handle);
         }
         self.event(EventKind::Use, place, span);
+        if statements.contains(&TxStatement::Begin) && self.closes_on_drop(place) {
+            // Its error exits drop it, closing the connection and with it
+            // the transaction.
+            let handle = self.builder.handle(place);
+            self.builder.set_drop_behaviour(handle, true, false);
+        }
         let begins = statements.last() == Some(&TxStatement::Begin);
         let writes = !begins && sql_writes(sql);
         if writes {
@@ -1891,4 +2018,89 @@ fn names_database_type(text: &str) -> bool {
         "r2d2",
     ];
     HINTS.iter().any(|hint| text.contains(hint))
+}
+
+/// `Connection::open(path)?`, `SqliteConnection::connect(url).await?`,
+/// `PgConnection::establish(url)?`: a new connection of its own, not one
+/// from a pool.
+fn opens_connection(expr: &Expr) -> bool {
+    let opens =
+        |name: &str| name.starts_with("open") || name.starts_with("connect") || name == "establish";
+    match peel(expr) {
+        Expr::Try(inner) => opens_connection(&inner.expr),
+        Expr::Await(inner) => opens_connection(&inner.base),
+        Expr::MethodCall(call) if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) => {
+            opens_connection(&call.receiver)
+        }
+        Expr::MethodCall(call) => opens(&call.method.to_string()),
+        Expr::Call(call) => path_text(&call.func)
+            .is_some_and(|f| f.contains("::") && opens(f.rsplit("::").next().unwrap_or(&f))),
+        _ => false,
+    }
+}
+
+/// A transaction lent to a function of this file whose body writes nothing
+/// (no statement that writes, nothing lent on to a function that may) is
+/// only read through: the write its call was taken for did not happen.
+/// Functions are known by their last name (`Db::lookup` as `lookup`), when
+/// that name is the file's only one.
+fn drop_reads_of_own_functions(flows: &mut [FnFlow], lends: &[Vec<(String, Span)>]) {
+    let last_name = |flow: &FnFlow| {
+        flow.name
+            .rsplit("::")
+            .next()
+            .unwrap_or(&flow.name)
+            .to_string()
+    };
+    let mut by_name: HashMap<String, Option<usize>> = HashMap::new();
+    for (index, flow) in flows.iter().enumerate() {
+        by_name
+            .entry(last_name(flow))
+            .and_modify(|only| *only = None)
+            .or_insert(Some(index));
+    }
+    let direct_writes: Vec<bool> = flows
+        .iter()
+        .zip(lends)
+        .map(|(flow, lent)| {
+            flow.blocks
+                .iter()
+                .flat_map(|b| &b.events)
+                .any(|e| e.kind == EventKind::Write && !lent.iter().any(|(_, at)| *at == e.span))
+        })
+        .collect();
+    // Start from every function without a write of its own, and drop those
+    // that lend to one not in the set, until nothing changes.
+    let mut reads_only: Vec<bool> = direct_writes.iter().map(|w| !w).collect();
+    loop {
+        let mut changed = false;
+        for index in 0..flows.len() {
+            if reads_only[index]
+                && lends[index].iter().any(
+                    |(callee, _)| !matches!(by_name.get(callee), Some(Some(i)) if reads_only[*i]),
+                )
+            {
+                reads_only[index] = false;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for (flow, lent) in flows.iter_mut().zip(lends) {
+        let unwritten: Vec<Span> = lent
+            .iter()
+            .filter(|(callee, _)| matches!(by_name.get(callee), Some(Some(i)) if reads_only[*i]))
+            .map(|(_, at)| *at)
+            .collect();
+        if unwritten.is_empty() {
+            continue;
+        }
+        for block in &mut flow.blocks {
+            block
+                .events
+                .retain(|e| !(e.kind == EventKind::Write && unwritten.contains(&e.span)));
+        }
+    }
 }
