@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::state::{ExitFact, Holding, TxState, analyze};
-use super::{Event, EventKind, FnFlow, Returned};
+use super::{Event, EventKind, ExitKind, FnFlow, Returned};
 
 /// A function's effect on its callers' handles; the default is "nothing
 /// known", which callers treat as any unknown call.
@@ -17,6 +17,10 @@ pub(crate) struct Summary {
     pub returns_client: bool,
     /// Parameters, by position, released on every path through the body.
     pub releases: Vec<usize>,
+    /// Parameters, by position, released on every normal return but not
+    /// when the function throws (`await qr.rollbackTransaction(); await
+    /// qr.release()`: a failed rollback skips the release).
+    pub releases_on_return: Vec<usize>,
     /// Parameters, by position, whose transaction (one open when the call
     /// is made) is committed or rolled back on every path.
     pub ends: Vec<usize>,
@@ -34,6 +38,7 @@ impl Summary {
     pub fn is_empty(&self) -> bool {
         !self.returns_client
             && self.releases.is_empty()
+            && self.releases_on_return.is_empty()
             && self.ends.is_empty()
             && self.keeps.is_empty()
     }
@@ -68,11 +73,32 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
             .map(|(position, _)| position)
             .collect()
     };
-    let releases = params_where(&|name| {
-        given(flow, name, EventKind::Release, |exit| {
-            exit.holding == Holding::Released
+    let released = |exit: &ExitFact| exit.holding == Holding::Released;
+    let release_exits: Vec<(usize, Vec<ExitFact>)> = flow
+        .params
+        .iter()
+        .enumerate()
+        .filter_map(|(position, name)| {
+            let exits = exits_given(flow, name.as_deref()?, EventKind::Release)?;
+            Some((position, exits))
         })
-    });
+        .collect();
+    let releases = release_exits
+        .iter()
+        .filter(|(_, exits)| exits.iter().all(released))
+        .map(|(position, _)| *position)
+        .collect();
+    let releases_on_return = release_exits
+        .iter()
+        .filter(|(_, exits)| {
+            !exits.iter().all(released)
+                && exits
+                    .iter()
+                    .filter(|exit| exit.exit == ExitKind::Normal)
+                    .all(released)
+        })
+        .map(|(position, _)| *position)
+        .collect();
     let ends = params_where(&|name| {
         given(flow, name, EventKind::Commit, |exit| {
             exit.tx == TxState::Ended
@@ -84,6 +110,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     Summary {
         returns_client,
         releases,
+        releases_on_return,
         ends,
         keeps,
     }
@@ -123,12 +150,16 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
 /// transaction open on it. Asked only of functions that do `evidence` to
 /// the parameter somewhere.
 fn given(flow: &FnFlow, name: &str, evidence: EventKind, done: impl Fn(&ExitFact) -> bool) -> bool {
-    let Some(handle) = flow.handles.iter().position(|h| h.name == name) else {
-        return false;
-    };
-    if flow.events_of(handle, evidence).next().is_none() {
-        return false;
-    }
+    exits_given(flow, name, evidence).is_some_and(|exits| exits.iter().all(done))
+}
+
+/// The ways out of the function when the parameter `name` arrives as a
+/// client checked out by the caller with a transaction open on it; `None`
+/// when the function does not do `evidence` to it, or the paths could not
+/// all be followed.
+fn exits_given(flow: &FnFlow, name: &str, evidence: EventKind) -> Option<Vec<ExitFact>> {
+    let handle = flow.handles.iter().position(|h| h.name == name)?;
+    flow.events_of(handle, evidence).next()?;
     let mut given = flow.clone();
     let arrives = |kind| Event {
         kind,
@@ -139,7 +170,7 @@ fn given(flow: &FnFlow, name: &str, evidence: EventKind, done: impl Fn(&ExitFact
         0..0,
         [arrives(EventKind::Acquire), arrives(EventKind::Begin)],
     );
-    let facts = analyze(&given);
-    let handle_facts = &facts.handles[handle];
-    !handle_facts.truncated && handle_facts.exits.iter().all(done)
+    let mut facts = analyze(&given);
+    let handle_facts = std::mem::take(&mut facts.handles[handle]);
+    (!handle_facts.truncated).then_some(handle_facts.exits)
 }

@@ -2710,24 +2710,34 @@ impl<'a> Lowerer<'a> {
         args: &[ExprOrSpread],
         span: Span,
     ) -> Value {
+        let mut released_on_return = Vec::new();
         for (position, arg) in args.iter().enumerate() {
             if let Value::Place(place) = self.argument(&arg.expr) {
                 let ends = summary.ends.contains(&position);
                 let releases = summary.releases.contains(&position);
+                let releases_on_return = summary.releases_on_return.contains(&position);
                 if ends {
                     self.handle_event(EventKind::Commit, &place, span);
                 }
                 if releases {
                     self.handle_event(EventKind::Release, &place, span);
                 }
-                if releases || summary.keeps.contains(&position) {
+                if releases || releases_on_return || summary.keeps.contains(&position) {
                     self.handle_event(EventKind::Use, &place, span_of(arg.expr.span()));
                 } else {
                     self.handle_event(EventKind::HandedOff, &place, span_of(arg.expr.span()));
                 }
+                if releases_on_return {
+                    released_on_return.push(place);
+                }
             }
         }
         self.builder.may_throw(span);
+        // Released only if the helper returns: a throw out of it (its own
+        // ROLLBACK failing) leaves the client checked out.
+        for place in released_on_return {
+            self.handle_event(EventKind::Release, &place, span);
+        }
         if summary.returns_client {
             Value::Acquired {
                 span,
