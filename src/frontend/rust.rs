@@ -17,7 +17,7 @@ use crate::drivers::{
     Effect, Receiver, TxStatement, Vocabulary, sql_writes, transaction_statements,
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
-use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow};
+use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow, Guard, Test};
 use crate::source::Span;
 
 pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredFile, LowerError> {
@@ -373,6 +373,8 @@ struct Lowerer<'a> {
     /// Writes recorded because a transaction was lent to a call, with the
     /// called function's name.
     lends: Vec<(String, Span)>,
+    /// Locals holding a `Result` that a branch tested (`is_ok()`).
+    tested_results: std::collections::HashSet<String>,
     /// The `impl` type the function belongs to, for `self.field` types.
     owner: Option<String>,
     /// Parameters with a concrete type (`store: &CryptoStore`); a generic
@@ -400,6 +402,7 @@ impl<'a> Lowerer<'a> {
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             lends: Vec::new(),
+            tested_results: std::collections::HashSet::new(),
             owner: None,
             param_types: HashMap::new(),
             self_by_value: false,
@@ -462,7 +465,8 @@ impl<'a> Lowerer<'a> {
             }
             Expr::If(if_expr) => {
                 let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
-                let (then_block, else_block) = self.builder.fork(None);
+                let guard = self.result_test(&if_expr.cond);
+                let (then_block, else_block) = self.builder.fork(guard);
                 self.builder.switch_to(then_block);
                 self.wrote_nothing_if(zero_rows.as_ref(), true);
                 if let Some(pattern) = pattern {
@@ -497,12 +501,52 @@ impl<'a> Lowerer<'a> {
     fn exit_with(&mut self, expr: &Expr, value: Value) {
         self.settle(value.clone());
         self.escape(&value, &expr);
-        let exit = if is_err_constructor(expr) {
-            ExitKind::Error
-        } else {
-            ExitKind::Normal
+        self.return_result(expr, self.span(expr.span()));
+    }
+
+    /// Return `expr`: an error exit for `Err(..)`; for a `Result` kept in
+    /// a local that a branch tested (`if result.is_ok() { tx.commit()?; }
+    /// result`), an error exit exactly where that test said it failed.
+    fn return_result(&mut self, expr: &Expr, at: Span) {
+        if is_err_constructor(expr) {
+            self.builder.return_(at, ExitKind::Error);
+            return;
+        }
+        let tested = place_of(expr).filter(|place| self.tested_results.contains(place));
+        let Some(place) = tested else {
+            self.builder.return_(at, ExitKind::Normal);
+            return;
         };
-        self.builder.return_(self.span(expr.span()), exit);
+        let guard = self.result_guard(&place, true);
+        let (ok, err) = self.builder.fork(Some(guard));
+        self.builder.switch_to(ok);
+        self.builder.return_(at, ExitKind::Normal);
+        self.builder.switch_to(err);
+        self.builder.return_(at, ExitKind::Error);
+    }
+
+    /// `result.is_ok()` / `result.is_err()` on a local: the branch says
+    /// which the result is, for a later return of it.
+    fn result_test(&mut self, condition: &Expr) -> Option<Guard> {
+        let Expr::MethodCall(call) = peel(condition) else {
+            return None;
+        };
+        let ok = match call.method.to_string().as_str() {
+            "is_ok" => true,
+            "is_err" => false,
+            _ => return None,
+        };
+        let place = place_of(&call.receiver).filter(|p| !p.contains('.'))?;
+        self.tested_results.insert(place.clone());
+        Some(self.result_guard(&place, ok))
+    }
+
+    fn result_guard(&mut self, place: &str, ok: bool) -> Guard {
+        Guard {
+            place: self.builder.handle(&format!("{place}.is_ok()")),
+            test: Test::Truthy,
+            holds: ok,
+        }
     }
 
     /// Guards recursion on deeply nested input; false means stop descending.
@@ -713,12 +757,7 @@ impl<'a> Lowerer<'a> {
                         let value = self.expr(value_expr);
                         self.settle(value.clone());
                         self.escape(&value, &value_expr);
-                        let exit = if is_err_constructor(value_expr) {
-                            ExitKind::Error
-                        } else {
-                            ExitKind::Normal
-                        };
-                        self.builder.return_(self.span(ret.span()), exit);
+                        self.return_result(value_expr, self.span(ret.span()));
                     }
                     None => self
                         .builder
@@ -730,7 +769,8 @@ impl<'a> Lowerer<'a> {
             Expr::Unsafe(block) => self.block(&block.block),
             Expr::If(if_expr) => {
                 let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
-                let (then_block, else_block) = self.builder.fork(None);
+                let guard = self.result_test(&if_expr.cond);
+                let (then_block, else_block) = self.builder.fork(guard);
                 let after = self.builder.new_block();
                 self.builder.switch_to(then_block);
                 self.wrote_nothing_if(zero_rows.as_ref(), true);
@@ -2021,8 +2061,8 @@ fn names_database_type(text: &str) -> bool {
 }
 
 /// `Connection::open(path)?`, `SqliteConnection::connect(url).await?`,
-/// `PgConnection::establish(url)?`: a new connection of its own, not one
-/// from a pool.
+/// `PgConnection::establish(url)?`, a project's `open_db(path)?`: a new
+/// connection of its own, not one from a pool.
 fn opens_connection(expr: &Expr) -> bool {
     let opens =
         |name: &str| name.starts_with("open") || name.starts_with("connect") || name == "establish";
@@ -2033,8 +2073,9 @@ fn opens_connection(expr: &Expr) -> bool {
             opens_connection(&call.receiver)
         }
         Expr::MethodCall(call) => opens(&call.method.to_string()),
-        Expr::Call(call) => path_text(&call.func)
-            .is_some_and(|f| f.contains("::") && opens(f.rsplit("::").next().unwrap_or(&f))),
+        Expr::Call(call) => {
+            path_text(&call.func).is_some_and(|f| opens(f.rsplit("::").next().unwrap_or(&f)))
+        }
         _ => false,
     }
 }
