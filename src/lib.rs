@@ -364,7 +364,8 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
         module_interface(path, drivers, link)
     };
     let mut linker = Linker::new(files, interfaces, &load);
-    // What each file was last checked with; at first, nothing.
+    // What each file was last checked with, of the helpers its code calls;
+    // at first, nothing.
     let mut checked_with: Vec<Summaries> = vec![Summaries::new(); files.len()];
     let mut scanned_words: Vec<String> = Vec::new();
     // A run of a few files (a pre-commit hook's) reads what the skipped
@@ -380,7 +381,7 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
             .into_par_iter()
             .filter(|&index| {
                 linker.lowered(index)
-                    && linker.imported_summaries_of(index, &files[index]) != checked_with[index]
+                    && linker.imported_summaries_used(index, &files[index]) != checked_with[index]
             })
             .collect();
         let words = linker.acquire_words();
@@ -428,8 +429,11 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
                 outcomes[index].result = outcome.result;
             }
             outcomes[index].skipped = outcome.skipped;
+            checked_with[index] = match &outcome.interface {
+                Some(interface) => interface.uses(&used),
+                None => used,
+            };
             linker.set_interface(index, outcome.interface);
-            checked_with[index] = used;
         }
     }
 }

@@ -133,11 +133,11 @@ impl<'a> Linker<'a> {
         words
     }
 
-    /// The summaries of the helpers the file at `index` imports, by the
-    /// names its code calls them with.
-    pub fn imported_summaries_of(&self, index: usize, path: &Path) -> Summaries {
+    /// The summaries of the helpers the file at `index` imports and its
+    /// code calls, by the names it calls them with.
+    pub fn imported_summaries_used(&self, index: usize, path: &Path) -> Summaries {
         match &self.interfaces[index] {
-            Some(interface) => self.imported_summaries(path, interface),
+            Some(interface) => interface.uses(&self.imported_summaries(path, interface)),
             None => Summaries::new(),
         }
     }

@@ -40,9 +40,27 @@ pub(crate) struct ModuleInterface {
     /// Its default export is an object of its functions
     /// (`module.exports = { getClient }`, `export default { getClient }`).
     pub default_object: bool,
+    /// The last names of what its lowered code calls, sorted (see
+    /// `ModuleInterface::uses`).
+    pub called: Vec<String>,
 }
 
 impl ModuleInterface {
+    /// The summaries among `summaries` that its code may call: a change in
+    /// any other cannot change how the file lowers.
+    pub fn uses(&self, summaries: &Summaries) -> Summaries {
+        summaries
+            .iter()
+            .filter(|(name, _)| {
+                let last = name.rsplit('.').next().unwrap_or(name);
+                self.called
+                    .binary_search_by(|c| c.as_str().cmp(last))
+                    .is_ok()
+            })
+            .map(|(name, summary)| (name.clone(), summary.clone()))
+            .collect()
+    }
+
     /// Whether it exports what it imports (a barrel file): importers see
     /// through it to the helpers of other files.
     pub fn reexports(&self) -> bool {

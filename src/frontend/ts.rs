@@ -132,6 +132,7 @@ pub(crate) fn lower_file(
         recovered_error,
         interface: ModuleInterface {
             summaries,
+            called: file.called.into_inner().into_iter().collect(),
             ..interface
         },
     })
@@ -523,6 +524,10 @@ struct FileFacts<'v> {
     /// Functions whose calls stand for an acquire or a release, by the
     /// name a call uses (this file's own and imported ones).
     helpers: Summaries,
+    /// The last names of the functions and methods the lowered code calls,
+    /// whatever they turned out to be: a helper that becomes known later
+    /// matters to this file only if its name is among them.
+    called: std::cell::RefCell<std::collections::BTreeSet<String>>,
     text: &'v str,
     /// Offsets, in order, where something to follow is named: a word of the
     /// vocabulary, a pool variable of this file, or a helper.
@@ -562,6 +567,7 @@ impl<'v> FileFacts<'v> {
             serves_requests: false,
             vocabulary,
             helpers: Summaries::new(),
+            called: Default::default(),
             text,
             named_at: Vec::new(),
             superclasses: HashMap::new(),
@@ -2683,6 +2689,10 @@ impl<'a> Lowerer<'a> {
     fn helper(&self, path: &str, arguments: usize) -> Option<Summary> {
         if self.file.vocabulary.is_safe_helper(path) {
             return Some(Summary::takes_care_of(arguments));
+        }
+        let name = path.rsplit('.').next().unwrap_or(path);
+        if !self.file.called.borrow().contains(name) {
+            self.file.called.borrow_mut().insert(name.to_string());
         }
         let helpers = &self.file.helpers;
         if helpers.is_empty() {
