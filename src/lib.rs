@@ -387,14 +387,15 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
         let words = linker.acquire_words();
         again.append(&mut first_round);
         if words != scanned_words && !words.is_empty() {
-            let automaton = aho_corasick::AhoCorasick::new(&words)
-                .expect("helper names form a valid automaton");
             let named: Vec<usize> = (0..files.len())
                 .into_par_iter()
                 .filter(|&index| {
                     outcomes[index].skipped
                         && !linker.lowered(index)
-                        && std::fs::read(&files[index]).is_ok_and(|b| automaton.is_match(&b))
+                        && outcomes[index]
+                            .called
+                            .as_ref()
+                            .is_some_and(|called| words.iter().any(|w| called.contains(w)))
                 })
                 .collect();
             again.extend(named);
@@ -515,6 +516,47 @@ struct FileOutcome {
     /// Nothing in it was lowered: the prefilter found none of its words,
     /// or it names nothing to follow.
     skipped: bool,
+    /// For a file the prefilter skipped, the names it calls (see
+    /// `CalledNames`): a helper found later can matter to it only if it
+    /// calls it, and only then is the file read again.
+    called: Option<CalledNames>,
+}
+
+/// The names a file calls (`name(` or `.name(`), as hashes: kept for the
+/// files the prefilter skips, so that linking can tell, without reading
+/// them again, which of them call a helper it found.
+struct CalledNames(Vec<u64>);
+
+impl CalledNames {
+    fn of(text: &str) -> CalledNames {
+        let bytes = text.as_bytes();
+        let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+        let mut names = Vec::new();
+        let mut start = None;
+        for (index, &byte) in bytes.iter().enumerate() {
+            match (is_name(byte), start) {
+                (true, None) => start = Some(index),
+                (true, Some(_)) => {}
+                (false, Some(from)) => {
+                    start = None;
+                    let rest = bytes[index..].iter().find(|b| !b.is_ascii_whitespace());
+                    if rest == Some(&b'(') {
+                        names.push(diagnostic::stable_hash(&[&text[from..index]]));
+                    }
+                }
+                (false, None) => {}
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        CalledNames(names)
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.0
+            .binary_search(&diagnostic::stable_hash(&[name]))
+            .is_ok()
+    }
 }
 
 /// Read and check one file.
@@ -527,9 +569,11 @@ fn check_file(
 ) -> FileOutcome {
     let mut interface = None;
     let mut skipped = false;
+    let mut called = None;
     let result = read_and_check(path, |source| {
         if prefilter.is_some_and(|p| !p.may_report(source.text.as_bytes())) {
             skipped = true;
+            called = Some(CalledNames::of(&source.text));
             return Ok(Vec::new());
         }
         let check = || match parse_only {
@@ -549,6 +593,7 @@ fn check_file(
         result,
         interface,
         skipped,
+        called,
     }
 }
 
