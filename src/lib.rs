@@ -369,8 +369,13 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
     let mut checked_with: Vec<Summaries> = vec![Summaries::new(); files.len()];
     let mut scanned_words: Vec<String> = Vec::new();
     // A run of a few files (a pre-commit hook's) reads what the skipped
-    // ones import: a helper outside the run may hand them a client.
-    let skipped: Vec<usize> = (0..files.len()).filter(|&i| outcomes[i].skipped).collect();
+    // ones import: a helper outside the run may hand them a client. (Rust
+    // files link nothing across files.)
+    let skipped: Vec<usize> = (0..files.len())
+        .filter(|&i| {
+            outcomes[i].skipped && Language::from_path(&files[i]) != Some(Language::Rust)
+        })
+        .collect();
     let mut first_round = if skipped.len() <= SMALL_RUN {
         skipped
     } else {
@@ -573,7 +578,10 @@ fn check_file(
     let result = read_and_check(path, |source| {
         if prefilter.is_some_and(|p| !p.may_report(source.text.as_bytes())) {
             skipped = true;
-            called = Some(CalledNames::of(&source.text));
+            // Only TypeScript and JavaScript link helpers across files.
+            if Language::from_path(path) != Some(Language::Rust) {
+                called = Some(CalledNames::of(&source.text));
+            }
             return Ok(Vec::new());
         }
         let check = || match parse_only {
