@@ -372,9 +372,7 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
     // ones import: a helper outside the run may hand them a client. (Rust
     // files link nothing across files.)
     let skipped: Vec<usize> = (0..files.len())
-        .filter(|&i| {
-            outcomes[i].skipped && Language::from_path(&files[i]) != Some(Language::Rust)
-        })
+        .filter(|&i| outcomes[i].skipped && Language::from_path(&files[i]) != Some(Language::Rust))
         .collect();
     let mut first_round = if skipped.len() <= SMALL_RUN {
         skipped

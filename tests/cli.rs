@@ -461,13 +461,19 @@ fn deeply_nested_rust_is_reported_not_a_stack_overflow() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     let depth = 10_000;
+    // Each names a pool, so that it is lowered, not skipped as naming
+    // nothing to follow.
     let calls = format!(
-        "fn f() -> Option<i32> {{ {}1{} }}\n",
+        "fn f(pool: &Pool) -> Option<i32> {{ {}1{} }}\n",
         "Some(".repeat(depth),
         ")".repeat(depth)
     );
     std::fs::write(root.join("calls.rs"), calls).expect("write");
-    let blocks = format!("fn g() {{ {}{} }}\n", "{".repeat(5_000), "}".repeat(5_000));
+    let blocks = format!(
+        "fn g(pool: &Pool) {{ {}{} }}\n",
+        "{".repeat(5_000),
+        "}".repeat(5_000)
+    );
     std::fs::write(root.join("blocks.rs"), blocks).expect("write");
     let sum = format!("fn total() -> i32 {{ {} }}\n", vec!["1"; depth].join(" + "));
     std::fs::write(root.join("sum.rs"), sum).expect("write");

@@ -29,16 +29,17 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
     let result = match parsed {
         Ok(file) => {
             let mut collector = Collector {
-                file: FileFacts::collect(&file, vocabulary),
+                file: FileFacts::collect(&file, text, vocabulary),
                 base,
                 owner: Vec::new(),
                 in_test: 0,
                 flows: Vec::new(),
                 lends: Vec::new(),
+                quiet: Vec::new(),
                 too_deep: None,
             };
             collector.visit_file(&file);
-            drop_reads_of_own_functions(&mut collector.flows, &collector.lends);
+            drop_reads_of_own_functions(&mut collector.flows, &collector.lends, &collector.quiet);
             match collector.too_deep {
                 Some(span) => Err(LowerError {
                     span,
@@ -103,10 +104,12 @@ struct FileFacts<'v> {
     const_strings: Vec<(String, String)>,
     field_types: HashMap<(String, String), String>,
     vocabulary: &'v Vocabulary,
+    /// Offsets, in order, where a word of the vocabulary starts.
+    named_at: Vec<u32>,
 }
 
 impl<'v> FileFacts<'v> {
-    fn collect(file: &syn::File, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
+    fn collect(file: &syn::File, text: &str, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
         #[derive(Default)]
         struct Found {
             consts: Vec<(String, String)>,
@@ -135,6 +138,7 @@ impl<'v> FileFacts<'v> {
             const_strings: found.consts,
             field_types: found.fields,
             vocabulary,
+            named_at: vocabulary.words_at(text),
         }
     }
 
@@ -164,10 +168,25 @@ struct Collector<'v> {
     flows: Vec<FnFlow>,
     /// Per flow, the writes recorded for lending a transaction to a call.
     lends: Vec<Vec<(String, Span)>>,
+    /// Functions not lowered because they name nothing to follow.
+    quiet: Vec<String>,
     too_deep: Option<Span>,
 }
 
 impl Collector<'_> {
+    fn at(&self, span: SynSpan) -> Span {
+        to_span(self.base, span)
+    }
+
+    /// A function's span, from `fn` to its closing brace: taken from those
+    /// two tokens, not from every token of the item.
+    fn fn_span(&self, signature: &syn::Signature, block: &Block) -> Span {
+        Span::new(
+            self.at(signature.fn_token.span).start,
+            self.at(block.brace_token.span.close()).end,
+        )
+    }
+
     /// Visit an item, counting it as test code when its attributes say so.
     fn visit_marked(&mut self, attrs: &[syn::Attribute], visit: impl FnOnce(&mut Self)) {
         let test = attrs.iter().any(is_test_attribute);
@@ -186,10 +205,23 @@ impl Collector<'_> {
     fn lower(
         &mut self,
         name: String,
-        span: SynSpan,
+        span: Span,
         signature: Option<&syn::Signature>,
         body: FnBody,
     ) {
+        // Most functions of a crate never touch a database: one whose text
+        // names nothing of the vocabulary has nothing to follow. Its name
+        // is kept: a transaction lent to it is not written through.
+        let first = self.file.named_at.partition_point(|&at| at < span.start);
+        if self
+            .file
+            .named_at
+            .get(first)
+            .is_none_or(|&at| at >= span.end)
+        {
+            self.quiet.push(name);
+            return;
+        }
         let mut lowerer = Lowerer::new(&self.file, self.base, name, span);
         if self.in_test > 0 {
             lowerer.builder.set_test_code();
@@ -202,8 +234,7 @@ impl Collector<'_> {
         if let Some(span) = lowerer.too_deep {
             self.too_deep.get_or_insert(span);
         }
-        let end = lowerer.span(span);
-        let end = Span::new(end.end.saturating_sub(1), end.end);
+        let end = Span::new(span.end.saturating_sub(1), span.end);
         self.lends.push(std::mem::take(&mut lowerer.lends));
         self.flows.push(lowerer.builder.finish(end));
     }
@@ -217,9 +248,10 @@ enum FnBody<'a> {
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_fn(&mut self, item: &'ast ItemFn) {
         self.visit_marked(&item.attrs, |this| {
+            let span = this.fn_span(&item.sig, &item.block);
             this.lower(
                 this.name(&item.sig.ident),
-                item.span(),
+                span,
                 Some(&item.sig),
                 FnBody::Block(&item.block),
             );
@@ -229,9 +261,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
         self.visit_marked(&item.attrs, |this| {
+            let span = this.fn_span(&item.sig, &item.block);
             this.lower(
                 this.name(&item.sig.ident),
-                item.span(),
+                span,
                 Some(&item.sig),
                 FnBody::Block(&item.block),
             );
@@ -241,9 +274,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_trait_item_fn(&mut self, item: &'ast TraitItemFn) {
         if let Some(block) = &item.default {
+            let span = self.fn_span(&item.sig, block);
             self.lower(
                 self.name(&item.sig.ident),
-                item.span(),
+                span,
                 Some(&item.sig),
                 FnBody::Block(block),
             );
@@ -273,7 +307,18 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             "{}::{{closure}}",
             self.owner.last().map_or("<fn>", String::as_str)
         );
-        self.lower(name, closure.span(), None, FnBody::Expr(&closure.body));
+        // From the first `|` to the body's end (a block's closing brace).
+        let start = self.at(closure.inputs_begin.span).start;
+        let end = match &*closure.body {
+            Expr::Block(block) => self.at(block.block.brace_token.span.close()).end,
+            body => self.at(body.span()).end,
+        };
+        self.lower(
+            name,
+            Span::new(start, end),
+            None,
+            FnBody::Expr(&closure.body),
+        );
         syn::visit::visit_expr_closure(self, closure);
     }
 
@@ -282,7 +327,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             "{}::{{async block}}",
             self.owner.last().map_or("<fn>", String::as_str)
         );
-        self.lower(name, block.span(), None, FnBody::Block(&block.block));
+        let span = Span::new(
+            self.at(block.async_token.span).start,
+            self.at(block.block.brace_token.span.close()).end,
+        );
+        self.lower(name, span, None, FnBody::Block(&block.block));
         syn::visit::visit_expr_async(self, block);
     }
 
@@ -387,8 +436,8 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
-    fn new(file: &'a FileFacts<'a>, base: usize, name: String, span: SynSpan) -> Self {
-        let mut builder = FlowBuilder::new(name, to_span(base, span));
+    fn new(file: &'a FileFacts<'a>, base: usize, name: String, span: Span) -> Self {
+        let mut builder = FlowBuilder::new(name, span);
         builder.set_error_model(ErrorModel::ResultReturns);
         Lowerer {
             file,
@@ -2022,9 +2071,53 @@ fn without_placeholders(template: &str) -> String {
     text
 }
 
-/// A type as text, without spaces (`Arc<dyn CryptoStore>`).
+/// A type as the names in it, with `&` for a reference
+/// (`&mut Transaction<'_, Postgres>` as `&TransactionPostgres`): enough to
+/// tell a database type and a borrow, without printing the type.
 fn type_text(ty: &syn::Type) -> String {
-    quote::quote!(#ty).to_string().replace(' ', "")
+    let mut text = String::new();
+    type_names(ty, &mut text);
+    text
+}
+
+fn type_names(ty: &syn::Type, text: &mut String) {
+    let path_names = |path: &syn::Path, text: &mut String| {
+        for segment in &path.segments {
+            text.push_str(&segment.ident.to_string());
+            if let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments {
+                for argument in &arguments.args {
+                    if let syn::GenericArgument::Type(inner) = argument {
+                        type_names(inner, text);
+                    }
+                }
+            }
+        }
+    };
+    let bounds_names =
+        |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+         text: &mut String| {
+            for bound in bounds {
+                if let syn::TypeParamBound::Trait(bound) = bound {
+                    path_names(&bound.path, text);
+                }
+            }
+        };
+    match ty {
+        syn::Type::Reference(reference) => {
+            text.push('&');
+            type_names(&reference.elem, text);
+        }
+        syn::Type::Path(path) => path_names(&path.path, text),
+        syn::Type::TraitObject(object) => bounds_names(&object.bounds, text),
+        syn::Type::ImplTrait(bounds) => bounds_names(&bounds.bounds, text),
+        syn::Type::Paren(inner) => type_names(&inner.elem, text),
+        syn::Type::Group(inner) => type_names(&inner.elem, text),
+        syn::Type::Slice(slice) => type_names(&slice.elem, text),
+        syn::Type::Array(array) => type_names(&array.elem, text),
+        syn::Type::Ptr(pointer) => type_names(&pointer.elem, text),
+        syn::Type::Tuple(tuple) => tuple.elems.iter().for_each(|elem| type_names(elem, text)),
+        _ => {}
+    }
 }
 
 /// Whether a type's text names a database type: a pool, a connection or
@@ -2085,18 +2178,24 @@ fn opens_connection(expr: &Expr) -> bool {
 /// only read through: the write its call was taken for did not happen.
 /// Functions are known by their last name (`Db::lookup` as `lookup`), when
 /// that name is the file's only one.
-fn drop_reads_of_own_functions(flows: &mut [FnFlow], lends: &[Vec<(String, Span)>]) {
-    let last_name = |flow: &FnFlow| {
-        flow.name
-            .rsplit("::")
-            .next()
-            .unwrap_or(&flow.name)
-            .to_string()
-    };
+fn drop_reads_of_own_functions(
+    flows: &mut [FnFlow],
+    lends: &[Vec<(String, Span)>],
+    quiet: &[String],
+) {
+    let last_name = |name: &str| name.rsplit("::").next().unwrap_or(name).to_string();
+    // By last name: a flow's index (`usize::MAX` for a function not
+    // lowered, which names no statement at all), or `None` when the name
+    // is not the file's only one.
     let mut by_name: HashMap<String, Option<usize>> = HashMap::new();
-    for (index, flow) in flows.iter().enumerate() {
+    let named = flows
+        .iter()
+        .enumerate()
+        .map(|(index, flow)| (&flow.name, index))
+        .chain(quiet.iter().map(|name| (name, usize::MAX)));
+    for (name, index) in named {
         by_name
-            .entry(last_name(flow))
+            .entry(last_name(name))
             .and_modify(|only| *only = None)
             .or_insert(Some(index));
     }
@@ -2117,9 +2216,9 @@ fn drop_reads_of_own_functions(flows: &mut [FnFlow], lends: &[Vec<(String, Span)
         let mut changed = false;
         for index in 0..flows.len() {
             if reads_only[index]
-                && lends[index].iter().any(
-                    |(callee, _)| !matches!(by_name.get(callee), Some(Some(i)) if reads_only[*i]),
-                )
+                && lends[index]
+                    .iter()
+                    .any(|(callee, _)| !reads(&by_name, &reads_only, callee))
             {
                 reads_only[index] = false;
                 changed = true;
@@ -2132,7 +2231,7 @@ fn drop_reads_of_own_functions(flows: &mut [FnFlow], lends: &[Vec<(String, Span)
     for (flow, lent) in flows.iter_mut().zip(lends) {
         let unwritten: Vec<Span> = lent
             .iter()
-            .filter(|(callee, _)| matches!(by_name.get(callee), Some(Some(i)) if reads_only[*i]))
+            .filter(|(callee, _)| reads(&by_name, &reads_only, callee))
             .map(|(_, at)| *at)
             .collect();
         if unwritten.is_empty() {
@@ -2143,5 +2242,15 @@ fn drop_reads_of_own_functions(flows: &mut [FnFlow], lends: &[Vec<(String, Span)
                 .events
                 .retain(|e| !(e.kind == EventKind::Write && unwritten.contains(&e.span)));
         }
+    }
+}
+
+/// Whether `callee`, by last name, is one function of the file that writes
+/// nothing.
+fn reads(by_name: &HashMap<String, Option<usize>>, reads_only: &[bool], callee: &str) -> bool {
+    match by_name.get(callee) {
+        Some(Some(usize::MAX)) => true,
+        Some(Some(index)) => reads_only[*index],
+        _ => false,
     }
 }
