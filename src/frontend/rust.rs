@@ -385,6 +385,9 @@ enum Value {
         place: String,
         sql: Option<String>,
     },
+    /// A branch condition that tests whether a pending BEGIN ran: it ran
+    /// on the branch where the condition is the `bool` given.
+    BeginTest(Box<Value>, bool),
 }
 
 /// A branch condition that holds exactly when the write at `span` on
@@ -518,9 +521,7 @@ impl<'a> Lowerer<'a> {
                 let (then_block, else_block) = self.builder.fork(guard);
                 self.builder.switch_to(then_block);
                 self.wrote_nothing_if(zero_rows.as_ref(), true);
-                if let Some(pattern) = pattern {
-                    self.enter_arm(&scrutinee, pattern);
-                }
+                self.enter_then(&scrutinee, pattern);
                 if Self::is_error_test(&if_expr.cond) {
                     let span = self.span(if_expr.cond.span());
                     self.builder.mark_error_path(span);
@@ -823,9 +824,7 @@ impl<'a> Lowerer<'a> {
                 let after = self.builder.new_block();
                 self.builder.switch_to(then_block);
                 self.wrote_nothing_if(zero_rows.as_ref(), true);
-                if let Some(pattern) = pattern {
-                    self.enter_arm(&scrutinee, pattern);
-                }
+                self.enter_then(&scrutinee, pattern);
                 if Self::is_error_test(&if_expr.cond) {
                     let span = self.span(if_expr.cond.span());
                     self.builder.mark_error_path(span);
@@ -1060,6 +1059,19 @@ impl<'a> Lowerer<'a> {
                 };
                 (Value::Nothing, None, zero_rows)
             }
+            // `if conn.execute("BEGIN").await.is_err() { return; }`: the
+            // branch says whether the BEGIN ran.
+            Expr::MethodCall(call)
+                if call.args.is_empty() && (call.method == "is_err" || call.method == "is_ok") =>
+            {
+                let value = self.expr(&call.receiver);
+                if let Value::Begins { .. } = value {
+                    let ran_when = call.method == "is_ok";
+                    return (Value::BeginTest(Box::new(value), ran_when), None, None);
+                }
+                self.settle(value);
+                (Value::Nothing, None, None)
+            }
             other => {
                 let value = self.expr(other);
                 let zero_rows = match (&value, peel(other)) {
@@ -1125,8 +1137,23 @@ impl<'a> Lowerer<'a> {
 
     /// The `else` of an `if let`: the pattern did not match.
     fn enter_else(&mut self, scrutinee: &Value, pattern: Option<&Pat>) {
+        if let Value::BeginTest(begins, ran_when) = scrutinee {
+            if !ran_when {
+                self.settle((**begins).clone());
+            }
+            return;
+        }
         if pattern.and_then(matches_err) != Some(false) {
             self.settle(scrutinee.clone());
+        }
+    }
+
+    /// The branch taken when the condition holds.
+    fn enter_then(&mut self, scrutinee: &Value, pattern: Option<&Pat>) {
+        match (scrutinee, pattern) {
+            (Value::BeginTest(begins, true), _) => self.settle((**begins).clone()),
+            (_, Some(pattern)) => self.enter_arm(scrutinee, pattern),
+            _ => {}
         }
     }
 

@@ -78,7 +78,8 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     let raised = exit.witness.raised_after_begin;
     if let Some(raised) = raised.filter(|&r| r != exit.at) {
         let message = if results {
-            "this `?` can return an error"
+            // A `?`, or the `Err(..)` arm or `is_err()` test that handles one.
+            "an error can come from here"
         } else {
             "this call can throw"
         };
