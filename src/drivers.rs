@@ -75,6 +75,10 @@ pub(crate) struct CallEffect {
     /// (`client.build_transaction().start()`).
     #[serde(default)]
     pub receiver_call: Option<String>,
+    /// The call counts only on a receiver of this name (Objection's
+    /// `transaction.start(knex)`), a method too generic to count elsewhere.
+    #[serde(default)]
+    pub receiver_name: Option<String>,
     /// What an acquired connection does when dropped: `"return"` to its
     /// pool (Rust's pools), so it never needs a release by hand.
     #[serde(default)]
@@ -386,11 +390,13 @@ impl Drivers {
 }
 
 impl Vocabulary {
+    /// What a call of `method` does; `receiver_known_as` holds the calls
+    /// that built its receiver and the name the receiver is held under.
     pub fn call_effect(
         &self,
         method: &str,
         arguments: usize,
-        receiver_calls: &[&str],
+        receiver_known_as: &[&str],
     ) -> Option<&CallEffect> {
         // An entry for what one method returns is more specific than one
         // for any receiver.
@@ -403,9 +409,12 @@ impl Vocabulary {
                     && c.max_arguments.is_none_or(|n| arguments <= n)
                     && c.receiver_call
                         .as_deref()
-                        .is_none_or(|call| receiver_calls.contains(&call))
+                        .is_none_or(|call| receiver_known_as.contains(&call))
+                    && c.receiver_name
+                        .as_deref()
+                        .is_none_or(|name| receiver_known_as.contains(&name))
             })
-            .min_by_key(|c| c.receiver_call.is_none())
+            .min_by_key(|c| c.receiver_call.is_none() && c.receiver_name.is_none())
     }
 
     /// `Some(true)` when the property says a transaction is open on its
@@ -607,9 +616,12 @@ fn prefilter_words(vocabularies: [&Vocabulary; 2]) -> Vec<String> {
             words.extend(driver.pool.creators.iter().cloned());
             for call in &driver.calls {
                 match call.effect {
+                    // The most telling word of the call: what built or
+                    // names its receiver, or else the method.
                     Effect::Begin | Effect::BeginObject => words.push(
                         call.receiver_call
                             .clone()
+                            .or_else(|| call.receiver_name.clone())
                             .unwrap_or_else(|| call.method.clone()),
                     ),
                     Effect::Release => words.push(call.method.clone()),

@@ -2891,13 +2891,20 @@ impl<'a> Lowerer<'a> {
             }
         }
 
-        let built_by: Vec<&str> = receiver_place
+        // The call that built the receiver, and the name it is held under
+        // (`WIKI.models.Objection.transaction` as `transaction`).
+        let known_as: Vec<&str> = receiver_place
             .as_ref()
             .and_then(|place| self.acquired_via.get(place))
             .map(String::as_str)
             .into_iter()
+            .chain(
+                receiver_place
+                    .as_deref()
+                    .map(|place| place.rsplit('.').next().unwrap_or(place)),
+            )
             .collect();
-        if let Some(effect) = vocabulary.call_effect(method, args.len(), &built_by)
+        if let Some(effect) = vocabulary.call_effect(method, args.len(), &known_as)
             && !(effect.unless_callback && args.iter().any(|a| !is_options_object(&a.expr)))
             && args.iter().all(|a| effect.fits(&argument_shape(&a.expr)))
         {
