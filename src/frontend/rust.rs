@@ -28,17 +28,18 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
     let parsed = syn::parse_str::<syn::File>(&text[base..]);
     let result = match parsed {
         Ok(file) => {
-            let mut collector = Collector {
-                file: FileFacts::collect(&file, text, vocabulary),
-                base,
-                owner: Vec::new(),
-                in_test: 0,
-                flows: Vec::new(),
-                lends: Vec::new(),
-                quiet: Vec::new(),
-                too_deep: None,
-            };
+            let mut collector = Collector::new(FileFacts::collect(&file, text, vocabulary), base);
             collector.visit_file(&file);
+            // Functions of this file that begin or end a transaction on a
+            // connection they are passed change what their calls mean:
+            // lower again, knowing them.
+            let helpers = transaction_helpers(&collector.flows);
+            if !helpers.is_empty() {
+                let mut facts = collector.file;
+                facts.transaction_helpers = helpers;
+                collector = Collector::new(facts, base);
+                collector.visit_file(&file);
+            }
             drop_reads_of_own_functions(&mut collector.flows, &collector.lends, &collector.quiet);
             match collector.too_deep {
                 Some(span) => Err(LowerError {
@@ -106,6 +107,19 @@ struct FileFacts<'v> {
     vocabulary: &'v Vocabulary,
     /// Offsets, in order, where a word of the vocabulary starts.
     named_at: Vec<u32>,
+    /// Functions of this file, by last name, that begin or end the
+    /// transaction of a connection passed to them (see
+    /// `transaction_helpers`).
+    transaction_helpers: HashMap<String, TransactionHelper>,
+}
+
+/// What a function does to the transaction of the connection passed at a
+/// position: `begin(&mut conn)?` leaves one open on it, `finish(&mut
+/// conn)?` commits or rolls it back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TransactionHelper {
+    Begins(usize),
+    Ends(usize),
 }
 
 impl<'v> FileFacts<'v> {
@@ -139,6 +153,7 @@ impl<'v> FileFacts<'v> {
             field_types: found.fields,
             vocabulary,
             named_at: vocabulary.words_at(text),
+            transaction_helpers: HashMap::new(),
         }
     }
 
@@ -173,7 +188,20 @@ struct Collector<'v> {
     too_deep: Option<Span>,
 }
 
-impl Collector<'_> {
+impl<'v> Collector<'v> {
+    fn new(file: FileFacts<'v>, base: usize) -> Collector<'v> {
+        Collector {
+            file,
+            base,
+            owner: Vec::new(),
+            in_test: 0,
+            flows: Vec::new(),
+            lends: Vec::new(),
+            quiet: Vec::new(),
+            too_deep: None,
+        }
+    }
+
     fn at(&self, span: SynSpan) -> Span {
         to_span(self.base, span)
     }
@@ -1347,12 +1375,48 @@ impl<'a> Lowerer<'a> {
             let value = self.expr(&call.func);
             self.settle(value);
         }
+        if let Some(helper) = name.and_then(|n| self.file.transaction_helpers.get(n).copied()) {
+            let span = self.span(call.span());
+            return self.helper_call(helper, call.args.iter(), span);
+        }
         if name.is_some_and(named_as_read) {
             self.moved_all(call.args.iter());
         } else {
             self.lent_all(call.args.iter(), name);
         }
         Value::Nothing
+    }
+
+    /// A call of a transaction helper of this file: the connection at its
+    /// position begins a transaction once the call succeeded, or has its
+    /// transaction ended.
+    fn helper_call<'e>(
+        &mut self,
+        helper: TransactionHelper,
+        args: impl Iterator<Item = &'e Expr>,
+        span: Span,
+    ) -> Value {
+        let mut result = Value::Nothing;
+        for (position, arg) in args.enumerate() {
+            let value = self.expr(arg);
+            let place = match &value {
+                Value::Place(place) | Value::Borrowed(place) => Some(place.clone()),
+                _ => None,
+            };
+            match (helper, place) {
+                (TransactionHelper::Begins(at), Some(place)) if at == position => {
+                    result = Value::Begins { place, span };
+                }
+                (TransactionHelper::Ends(at), Some(place)) if at == position => {
+                    self.event(EventKind::Commit, &place, span);
+                }
+                _ => {
+                    self.settle(value.clone());
+                    self.escape(&value, &arg);
+                }
+            }
+        }
+        result
     }
 
     fn method_call(&mut self, call: &syn::ExprMethodCall) -> Value {
@@ -1497,6 +1561,11 @@ impl<'a> Lowerer<'a> {
             };
         }
 
+        if let Some(helper) = self.file.transaction_helpers.get(&method).copied() {
+            let span = self.call_span(call);
+            return self.helper_call(helper, call.args.iter(), span);
+        }
+
         // `query.fetch_all(&mut *tx)` reads, unless the statement was
         // built by a call that writes (`insert_into(t).values(..)`).
         if (vocabulary.only_reads(&method) && !built_by_write(&call.receiver))
@@ -1520,6 +1589,9 @@ impl<'a> Lowerer<'a> {
         for input in &signature.inputs {
             if let syn::FnArg::Receiver(receiver) = input {
                 self.self_by_value = matches!(receiver.kind, syn::ReceiverKind::Value);
+            }
+            if let syn::FnArg::Typed(typed) = input {
+                self.builder.param(binding_name(&typed.pat));
             }
             if let syn::FnArg::Typed(typed) = input
                 && let Some(name) = binding_name(&typed.pat)
@@ -2280,4 +2352,72 @@ fn reads(by_name: &HashMap<String, Option<usize>>, reads_only: &[bool], callee: 
         Some(Some(index)) => reads_only[*index],
         _ => false,
     }
+}
+
+/// The functions of a file, by last name, that begin a transaction on a
+/// connection passed to them and leave it open on every normal return, or
+/// that end the transaction of one on every way out (see `summarize`). A
+/// name the file uses twice is left out.
+fn transaction_helpers(flows: &[FnFlow]) -> HashMap<String, TransactionHelper> {
+    let mut helpers: HashMap<String, Option<TransactionHelper>> = HashMap::new();
+    for flow in flows {
+        let name = flow
+            .name
+            .rsplit("::")
+            .next()
+            .unwrap_or(&flow.name)
+            .to_string();
+        let on_param = |kinds: &[EventKind]| {
+            flow.params.iter().flatten().any(|param| {
+                flow.handles
+                    .iter()
+                    .position(|h| &h.name == param)
+                    .is_some_and(|handle| {
+                        kinds
+                            .iter()
+                            .any(|&kind| flow.events_of(handle, kind).next().is_some())
+                    })
+            })
+        };
+        let mut helper = None;
+        if on_param(&[EventKind::Begin]) {
+            let facts = crate::flow::state::analyze(flow);
+            helper = flow
+                .params
+                .iter()
+                .enumerate()
+                .find_map(|(position, param)| {
+                    let handle = flow
+                        .handles
+                        .iter()
+                        .position(|h| Some(&h.name) == param.as_ref())?;
+                    let exits = &facts.handles[handle];
+                    let normal: Vec<_> = exits
+                        .exits
+                        .iter()
+                        .filter(|exit| exit.exit == ExitKind::Normal)
+                        .collect();
+                    (!exits.truncated
+                        && !normal.is_empty()
+                        && normal.iter().all(|exit| {
+                            matches!(exit.tx, crate::flow::state::TxState::Open { .. })
+                        }))
+                    .then_some(TransactionHelper::Begins(position))
+                });
+        } else if on_param(&[EventKind::Commit, EventKind::Rollback]) {
+            helper = crate::flow::summary::summarize(flow)
+                .ends
+                .first()
+                .map(|&position| TransactionHelper::Ends(position));
+        }
+        let Some(helper) = helper else { continue };
+        helpers
+            .entry(name)
+            .and_modify(|known| *known = None)
+            .or_insert(Some(helper));
+    }
+    helpers
+        .into_iter()
+        .filter_map(|(name, helper)| Some((name, helper?)))
+        .collect()
 }
