@@ -1013,13 +1013,19 @@ fn entry_points(program: &Program, text: &str) -> HashMap<String, bool> {
             // `(async () => { await setup() })()`: what its body starts
             // runs once too, its failure unhandled.
             Stmt::Expr(expr) if let Some(body) = invoked_at_once(&expr.expr) => {
-                for stmt in body {
-                    if let Stmt::Expr(inner) = stmt
-                        && let Some((function, _)) = called(&inner.expr)
-                    {
-                        found.entry(function).or_insert(false);
-                    }
+                let mut inner = HashMap::new();
+                body.iter().for_each(|s| scan(s, &mut inner, called));
+                for function in inner.into_keys() {
+                    found.entry(function).or_insert(false);
                 }
+            }
+            // `try { await install() } catch (e) { .. }` inside one.
+            Stmt::Try(try_stmt) => {
+                try_stmt
+                    .block
+                    .stmts
+                    .iter()
+                    .for_each(|s| scan(s, found, called));
             }
             Stmt::Expr(expr) => {
                 if let Some((function, ends_process)) = called(&expr.expr) {

@@ -31,7 +31,9 @@ pub struct Rule {
     pub(crate) check: Option<Check>,
     /// Whether its findings in test code are shown by default. A resource
     /// lifetime rule's are not: a test's process ends what it leaves open,
-    /// and tests drop transactions on purpose.
+    /// and tests drop transactions on purpose. Nor are those about how
+    /// production code shares and configures its pool: a pool per test is
+    /// the norm.
     pub shown_in_tests: bool,
 }
 

@@ -14,7 +14,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "a pool created with no wait timeout or no 'error' listener",
     doc: include_str!("../../rules/TX008.md"),
     check: Some(check),
-    shown_in_tests: true,
+    shown_in_tests: false,
 };
 
 fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {

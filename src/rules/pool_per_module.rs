@@ -17,7 +17,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "a route module (or a function, per call) creates its own pool",
     doc: include_str!("../../rules/TX003.md"),
     check: Some(check),
-    shown_in_tests: true,
+    shown_in_tests: false,
 };
 
 const ROUTE_MODULE_POOL: &str =
