@@ -525,34 +525,32 @@ impl Vocabulary {
         })
     }
 
-    pub fn is_preparer(&self, method: &str) -> bool {
+    /// Whether `name` is in the list `pick` takes from some driver's
+    /// `[sql]` table.
+    fn sql_lists(&self, pick: impl Fn(&SqlCalls) -> &Vec<String>, name: &str) -> bool {
         self.drivers
             .iter()
-            .any(|d| d.sql.preparers.iter().any(|m| m == method))
+            .any(|d| pick(&d.sql).iter().any(|m| m == name))
+    }
+
+    pub fn is_preparer(&self, method: &str) -> bool {
+        self.sql_lists(|sql| &sql.preparers, method)
     }
 
     pub fn is_statement_method(&self, method: &str) -> bool {
-        self.drivers
-            .iter()
-            .any(|d| d.sql.statement_methods.iter().any(|m| m == method))
+        self.sql_lists(|sql| &sql.statement_methods, method)
     }
 
     pub fn may_write(&self, method: &str) -> bool {
-        self.drivers
-            .iter()
-            .any(|d| d.sql.may_write.iter().any(|m| m == method))
+        self.sql_lists(|sql| &sql.may_write, method)
     }
 
     pub fn only_reads(&self, method: &str) -> bool {
-        self.drivers
-            .iter()
-            .any(|d| d.sql.reads.iter().any(|m| m == method))
+        self.sql_lists(|sql| &sql.reads, method)
     }
 
     pub fn is_sql_method(&self, method: &str) -> bool {
-        self.drivers
-            .iter()
-            .any(|d| d.sql.methods.iter().any(|m| m == method))
+        self.sql_lists(|sql| &sql.methods, method)
     }
 
     /// Whether a variable or field named `name` looks like a pool.

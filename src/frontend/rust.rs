@@ -206,6 +206,17 @@ impl<'v> Collector<'v> {
         to_span(self.base, span)
     }
 
+    /// Lower a function, method or default trait method.
+    fn lower_fn(&mut self, signature: &syn::Signature, block: &Block) {
+        let span = self.fn_span(signature, block);
+        self.lower(
+            self.name(&signature.ident),
+            span,
+            Some(signature),
+            FnBody::Block(block),
+        );
+    }
+
     /// A function's span, from `fn` to its closing brace: taken from those
     /// two tokens, not from every token of the item.
     fn fn_span(&self, signature: &syn::Signature, block: &Block) -> Span {
@@ -276,39 +287,21 @@ enum FnBody<'a> {
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_fn(&mut self, item: &'ast ItemFn) {
         self.visit_marked(&item.attrs, |this| {
-            let span = this.fn_span(&item.sig, &item.block);
-            this.lower(
-                this.name(&item.sig.ident),
-                span,
-                Some(&item.sig),
-                FnBody::Block(&item.block),
-            );
+            this.lower_fn(&item.sig, &item.block);
             syn::visit::visit_item_fn(this, item);
         });
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
         self.visit_marked(&item.attrs, |this| {
-            let span = this.fn_span(&item.sig, &item.block);
-            this.lower(
-                this.name(&item.sig.ident),
-                span,
-                Some(&item.sig),
-                FnBody::Block(&item.block),
-            );
+            this.lower_fn(&item.sig, &item.block);
             syn::visit::visit_impl_item_fn(this, item);
         });
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast TraitItemFn) {
         if let Some(block) = &item.default {
-            let span = self.fn_span(&item.sig, block);
-            self.lower(
-                self.name(&item.sig.ident),
-                span,
-                Some(&item.sig),
-                FnBody::Block(block),
-            );
+            self.lower_fn(&item.sig, block);
         }
         syn::visit::visit_trait_item_fn(self, item);
     }
