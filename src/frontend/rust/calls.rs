@@ -1,0 +1,570 @@
+//! Calls and method calls: driver vocabulary effects, helpers of the file,
+//! what is moved or lent to a call, and the types and ownership that decide
+//! whether a call is a database's (a crypto store's `transaction()` is not).
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    /// Values moved into a tuple, array or call by value leave our hands.
+    pub(super) fn moved_all<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>) {
+        for expr in exprs {
+            let value = self.expr(expr);
+            self.settle(value.clone());
+            self.escape(&value, &expr);
+        }
+    }
+
+    /// Arguments of a call of `callee`: what is moved leaves our hands, and
+    /// a transaction lent to it (`save(&mut tx, ..)`) may be written
+    /// through, unless `callee` is a function of this file that does not
+    /// write (see `drop_reads_of_own_functions`).
+    pub(super) fn lent_all<'e>(
+        &mut self,
+        exprs: impl Iterator<Item = &'e Expr>,
+        callee: Option<&str>,
+    ) {
+        for expr in exprs {
+            let value = self.expr(expr);
+            if let Value::Borrowed(place) = &value
+                && let Some(written) = self.written_through(place, expr.span())
+                && let Some(callee) = callee
+            {
+                self.lends.push((callee.to_string(), written));
+            }
+            self.settle(value.clone());
+            self.escape(&value, &expr);
+        }
+    }
+
+    /// Code that may write reaches the transaction `place` owns; the
+    /// write's span, if one was recorded.
+    pub(super) fn written_through(&mut self, place: &str, span: SynSpan) -> Option<Span> {
+        if self.owned.get(place) == Some(&Owned::Transaction) {
+            let span = self.span(span);
+            self.event(EventKind::Write, place, span);
+            return Some(span);
+        }
+        None
+    }
+
+    /// A `move` closure or `async move` block takes the handles it names.
+    pub(super) fn moved_into_closure(&mut self, mut names: Names, span: SynSpan) {
+        names.0.sort();
+        names.0.dedup();
+        let span = self.span(span);
+        for name in names.0 {
+            if self.owned.contains_key(&name) {
+                self.event(EventKind::Escape, &name, span);
+            }
+        }
+    }
+
+    pub(super) fn macro_call(&mut self, mac: &Macro) {
+        let name = macro_name(mac);
+        let span = self.span(mac.span());
+        match name.as_str() {
+            // `bail!(..)` is `return Err(..)`.
+            "bail" => self.builder.return_(span, ExitKind::Error),
+            // `ensure!(cond, ..)` returns an error when `cond` is false.
+            "ensure" => {
+                let (fails, holds) = self.builder.fork(None);
+                self.builder.switch_to(fails);
+                self.builder.return_(span, ExitKind::Error);
+                self.builder.switch_to(holds);
+            }
+            // Panics are not paths.
+            "panic" | "unreachable" | "todo" | "unimplemented" => self.builder.start_unreachable(),
+            // Other bodies are opaque, but one that commits or rolls back an
+            // owned transaction (`tokio::select! { .. => tx.commit() .. }`)
+            // may end it.
+            _ => {
+                let mut ended = Vec::new();
+                ended_in_tokens(mac.tokens.clone(), &mut ended);
+                ended.sort();
+                ended.dedup();
+                for name in ended {
+                    if self.owned.contains_key(&name) {
+                        self.event(EventKind::HandedOff, &name, span);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn call(&mut self, call: &syn::ExprCall) -> Value {
+        let function = path_text(&call.func);
+        if matches!(
+            function.as_deref(),
+            Some("drop" | "std::mem::drop" | "mem::drop")
+        ) && let Some(arg) = call.args.first()
+            && let Some(place) = place_of(arg)
+            && self.owned.contains_key(&place)
+        {
+            // Dropping a transaction object is a deliberate rollback.
+            let span = self.span(call.span());
+            self.event(EventKind::Rollback, &place, span);
+            self.event(EventKind::Release, &place, span);
+            return Value::Nothing;
+        }
+        let name = function
+            .as_deref()
+            .map(|f| f.rsplit("::").next().unwrap_or(f));
+        // `futures::executor::block_on(pool.begin())` is what it runs.
+        if name == Some("block_on") && call.args.len() == 1 {
+            return self.expr(&call.args[0]);
+        }
+        // `sqlx::Connection::begin(&mut conn)`, `Acquire::begin(&pool)`:
+        // a method called through its path, its receiver first.
+        if let Some(method) = name
+            && function.as_deref().is_some_and(|f| f.contains("::"))
+            && !call.args.is_empty()
+            && self
+                .file
+                .vocabulary
+                .call_effect(method, call.args.len() - 1, &[])
+                .is_some_and(|effect| effect.effect == Effect::BeginObject)
+        {
+            self.moved_all(call.args.iter());
+            return Value::TransactionObject(self.span(call.span()));
+        }
+        if function.is_none() {
+            let value = self.expr(&call.func);
+            self.settle(value);
+        }
+        if let Some(helper) = name.and_then(|n| self.file.transaction_helpers.get(n).copied()) {
+            let span = self.span(call.span());
+            return self.helper_call(helper, call.args.iter(), span);
+        }
+        if name.is_some_and(named_as_read) {
+            self.moved_all(call.args.iter());
+        } else {
+            self.lent_all(call.args.iter(), name);
+        }
+        Value::Nothing
+    }
+
+    /// A call of a transaction helper of this file: the connection at its
+    /// position begins a transaction once the call succeeded, or has its
+    /// transaction ended.
+    pub(super) fn helper_call<'e>(
+        &mut self,
+        helper: TransactionHelper,
+        args: impl Iterator<Item = &'e Expr>,
+        span: Span,
+    ) -> Value {
+        let mut result = Value::Nothing;
+        for (position, arg) in args.enumerate() {
+            let value = self.expr(arg);
+            let place = match &value {
+                Value::Place(place) | Value::Borrowed(place) => Some(place.clone()),
+                _ => None,
+            };
+            match (helper, place) {
+                (TransactionHelper::Begins(at), Some(place)) if at == position => {
+                    result = Value::Begins { place, span };
+                }
+                (TransactionHelper::Ends(at), Some(place)) if at == position => {
+                    self.event(EventKind::Commit, &place, span);
+                }
+                _ => {
+                    self.settle(value.clone());
+                    self.escape(&value, &arg);
+                }
+            }
+        }
+        result
+    }
+
+    pub(super) fn method_call(&mut self, call: &syn::ExprMethodCall) -> Value {
+        let method = call.method.to_string();
+        let vocabulary = self.file.vocabulary;
+        let receiver = self.expr(&call.receiver);
+        // Error adapters keep the success value: `pool.begin().await
+        // .context("..")?` is still the transaction.
+        if RESULT_ADAPTERS.contains(&method.as_str()) {
+            self.moved_all(call.args.iter());
+            return receiver;
+        }
+        if method == "push"
+            && let Value::Place(list) | Value::Borrowed(list) = &receiver
+            && self.local_lists.contains_key(list)
+            && let Some(text) = call.args.first().and_then(|a| self.sql_text(a))
+            && let Some(statements) = self.local_lists.get_mut(list)
+        {
+            statements.push(text);
+        }
+        // `statement.execute(params)` runs what `conn.prepare("..")` made.
+        if let Value::Prepared { place, sql } = &receiver
+            && vocabulary.is_statement_method(&method)
+        {
+            let (place, sql) = (place.clone(), sql.clone());
+            self.moved_all(call.args.iter());
+            let span = self.call_span(call);
+            return match sql {
+                Some(sql) => self.run_sql(&place, &sql, span),
+                None if vocabulary.may_write(&method) || method == "insert" => {
+                    self.event(EventKind::Write, &place, span);
+                    Value::Wrote { place, span }
+                }
+                None => Value::Nothing,
+            };
+        }
+        if vocabulary.is_preparer(&method)
+            && let Value::Place(place) | Value::Borrowed(place) = &receiver
+        {
+            let place = place.clone();
+            let sql = call.args.first().and_then(|a| self.sql_text(a));
+            self.moved_all(call.args.iter());
+            return Value::Prepared { place, sql };
+        }
+        // `runtime.block_on(conn.begin())` is what it runs.
+        if method == "block_on" && call.args.len() == 1 {
+            self.settle(receiver);
+            return self.expr(&call.args[0]);
+        }
+        match (&receiver, method.as_str()) {
+            // `tx.as_mut()` reaches through the transaction, as `&mut *tx` does.
+            (
+                Value::Place(place) | Value::Borrowed(place),
+                "as_mut" | "deref_mut" | "as_ref" | "borrow_mut",
+            ) if call.args.is_empty() => return Value::Borrowed(place.clone()),
+            // The count of rows a write changed still tells of the write.
+            (Value::Wrote { .. }, "rows_affected") => return receiver,
+            _ => {}
+        }
+        let receiver_place = match &receiver {
+            Value::Place(place) | Value::Borrowed(place) => Some(place.clone()),
+            other => {
+                // Calling a method on a pending BEGIN's result uses it.
+                self.settle(other.clone());
+                None
+            }
+        };
+        let chain = method_chain(&call.receiver);
+        let receiver_calls: Vec<&str> = chain.iter().map(String::as_str).collect();
+
+        // `statement.execute(&mut *conn)`: SQL built by `sqlx::query("..")`.
+        if vocabulary.is_sql_executor(&method)
+            && let Some(sql) = self.built_statement(&call.receiver)
+            && let Some(handle) = call.args.first().and_then(place_of)
+        {
+            self.moved_all(call.args.iter());
+            let span = self.call_span(call);
+            return self.run_sql(&handle, &sql, span);
+        }
+
+        if let Some(effect) = vocabulary.call_effect(&method, call.args.len(), &receiver_calls) {
+            let pooled = effect.returns_to_pool_on_drop();
+            let receiver_is_pool = receiver_place
+                .as_deref()
+                .is_some_and(|p| vocabulary.is_pool_name(p));
+            match (effect.effect, receiver_place.as_deref()) {
+                // `self.store.transaction()` on a crypto store's lock is
+                // not a database's transaction.
+                (Effect::BeginObject, place)
+                    if place.is_some_and(|place| self.typed_as_not_database(place)) => {}
+                // A read-only transaction has no work to lose.
+                (Effect::BeginObject, _) if self.begins_read_only(call) => {
+                    self.moved_all(call.args.iter());
+                    return Value::Nothing;
+                }
+                (Effect::BeginObject, _) => {
+                    self.moved_all(call.args.iter());
+                    return Value::TransactionObject(self.call_span(call));
+                }
+                (Effect::Acquire, _) if effect.receiver == Receiver::Any || receiver_is_pool => {
+                    self.moved_all(call.args.iter());
+                    return if pooled {
+                        Value::PooledConnection(self.call_span(call))
+                    } else {
+                        Value::Nothing
+                    };
+                }
+                (Effect::Commit, Some(place)) => {
+                    let span = self.call_span(call);
+                    self.event(EventKind::Commit, place, span);
+                    return Value::Nothing;
+                }
+                (Effect::Rollback, Some(place)) => {
+                    let span = self.call_span(call);
+                    self.event(EventKind::Rollback, place, span);
+                    return Value::Nothing;
+                }
+                (Effect::Release | Effect::Discard, Some(place)) => {
+                    let span = self.call_span(call);
+                    self.event(EventKind::Release, place, span);
+                    return Value::Nothing;
+                }
+                _ => {}
+            }
+        }
+
+        if vocabulary.is_sql_method(&method)
+            && let Some(place) = &receiver_place
+        {
+            let place = place.clone();
+            let sql = call.args.first().and_then(|a| self.sql_text(a));
+            self.moved_all(call.args.iter());
+            let span = self.call_span(call);
+            return match sql {
+                Some(sql) => self.run_sql(&place, &sql, span),
+                // Text txlint cannot read: `execute` may write.
+                None if vocabulary.may_write(&method) => {
+                    self.event(EventKind::Write, &place, span);
+                    Value::Wrote { place, span }
+                }
+                None => Value::Nothing,
+            };
+        }
+
+        if let Some(helper) = self.file.transaction_helpers.get(&method).copied() {
+            let span = self.call_span(call);
+            return self.helper_call(helper, call.args.iter(), span);
+        }
+
+        // `query.fetch_all(&mut *tx)` reads, unless the statement was
+        // built by a call that writes (`insert_into(t).values(..)`).
+        if (vocabulary.only_reads(&method) && !built_by_write(&call.receiver))
+            || named_as_read(&method)
+        {
+            self.moved_all(call.args.iter());
+        } else {
+            self.lent_all(call.args.iter(), Some(&method));
+        }
+        Value::Nothing
+    }
+
+    /// A method call's span. Computed from all its tokens, so only when an
+    /// event needs it.
+    pub(super) fn call_span(&self, call: &syn::ExprMethodCall) -> Span {
+        self.span(call.span())
+    }
+
+    /// Remember the parameters' types, except those that name one of the
+    /// function's generic parameters (their type is the caller's).
+    pub(super) fn typed_params(&mut self, signature: &syn::Signature) {
+        let generics: Vec<String> = signature
+            .generics
+            .type_params()
+            .map(|p| p.ident.to_string())
+            .collect();
+        for input in &signature.inputs {
+            if let syn::FnArg::Receiver(receiver) = input {
+                self.self_by_value = matches!(receiver.kind, syn::ReceiverKind::Value);
+            }
+            if let syn::FnArg::Typed(typed) = input {
+                self.builder.param(binding_name(&typed.pat));
+            }
+            if let syn::FnArg::Typed(typed) = input
+                && let Some(name) = binding_name(&typed.pat)
+            {
+                let text = type_text(&typed.ty);
+                let generic = text
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|word| generics.iter().any(|g| g == word));
+                if !generic {
+                    self.param_types.insert(name, text);
+                }
+            }
+        }
+    }
+
+    /// `build_transaction().read_only(true).start()`,
+    /// `begin_with("BEGIN READ ONLY")`.
+    pub(super) fn begins_read_only(&self, call: &syn::ExprMethodCall) -> bool {
+        let read_only_text = call
+            .args
+            .first()
+            .and_then(|a| self.sql_text(a))
+            .is_some_and(|sql| sql.to_ascii_uppercase().contains("READ ONLY"));
+        let mut current = peel(&call.receiver);
+        let mut read_only_builder = false;
+        while let Expr::MethodCall(inner) = current {
+            read_only_builder |= inner.method == "read_only"
+                && matches!(inner.args.first().map(peel), Some(Expr::Lit(lit))
+                    if matches!(&lit.lit, Lit::Bool(b) if b.value));
+            current = peel(&inner.receiver);
+        }
+        read_only_text || read_only_builder
+    }
+
+    /// Whether dropping `place` closes its connection: one this function
+    /// opened, one taken by value (`conn: Connection`), or a field of a
+    /// `self` taken by value. A pooled connection goes back to its pool
+    /// instead, and a borrowed one lives on.
+    pub(super) fn closes_on_drop(&self, place: &str) -> bool {
+        match self.owned.get(place) {
+            Some(Owned::Closes) => return true,
+            Some(_) => return false,
+            None => {}
+        }
+        if place.starts_with("self.") {
+            return self.self_by_value;
+        }
+        self.param_types.get(place).is_some_and(|text| {
+            !text.starts_with('&') && names_database_type(text) && !text.contains("Pool")
+        })
+    }
+
+    /// Whether `place` has a type the front end can see (a parameter's, a
+    /// field of `self`'s struct in this file) that names no database type.
+    pub(super) fn typed_as_not_database(&self, place: &str) -> bool {
+        let type_text = match place.strip_prefix("self.") {
+            Some(field) if !field.contains('.') => self.owner.as_ref().and_then(|owner| {
+                self.file
+                    .field_types
+                    .get(&(owner.clone(), field.to_string()))
+            }),
+            Some(_) => None,
+            None => self.param_types.get(place),
+        };
+        type_text.is_some_and(|text| !names_database_type(text))
+    }
+}
+
+/// `name.commit` / `name.rollback` anywhere in a macro's tokens.
+pub(super) fn ended_in_tokens(tokens: proc_macro2::TokenStream, ended: &mut Vec<String>) {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (index, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Group(group) => ended_in_tokens(group.stream(), ended),
+            TokenTree::Ident(name) => {
+                if let (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(method))) =
+                    (trees.get(index + 1), trees.get(index + 2))
+                    && dot.as_char() == '.'
+                    && (method == "commit" || method == "rollback")
+                {
+                    ended.push(name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Methods on a `Result` that change only its error (or panic on it): the
+/// success value passes through.
+pub(super) const RESULT_ADAPTERS: &[&str] = &[
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "unwrap",
+    "map",
+    "inspect",
+    "inspect_err",
+    "ok",
+    "into_diagnostic",
+    "expect",
+];
+
+/// The first argument of a function-like macro (`query!("SQL", a, b)`).
+pub(super) fn first_macro_argument(input: syn::parse::ParseStream) -> syn::Result<Expr> {
+    let first: Expr = input.parse()?;
+    let _: proc_macro2::TokenStream = input.parse()?;
+    Ok(first)
+}
+
+/// A type as the names in it, with `&` for a reference
+/// (`&mut Transaction<'_, Postgres>` as `&TransactionPostgres`): enough to
+/// tell a database type and a borrow, without printing the type.
+pub(super) fn type_text(ty: &syn::Type) -> String {
+    let mut text = String::new();
+    type_names(ty, &mut text);
+    text
+}
+
+pub(super) fn type_names(ty: &syn::Type, text: &mut String) {
+    let path_names = |path: &syn::Path, text: &mut String| {
+        for segment in &path.segments {
+            text.push_str(&segment.ident.to_string());
+            if let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments {
+                for argument in &arguments.args {
+                    if let syn::GenericArgument::Type(inner) = argument {
+                        type_names(inner, text);
+                    }
+                }
+            }
+        }
+    };
+    let bounds_names =
+        |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+         text: &mut String| {
+            for bound in bounds {
+                if let syn::TypeParamBound::Trait(bound) = bound {
+                    path_names(&bound.path, text);
+                }
+            }
+        };
+    match ty {
+        syn::Type::Reference(reference) => {
+            text.push('&');
+            type_names(&reference.elem, text);
+        }
+        syn::Type::Path(path) => path_names(&path.path, text),
+        syn::Type::TraitObject(object) => bounds_names(&object.bounds, text),
+        syn::Type::ImplTrait(bounds) => bounds_names(&bounds.bounds, text),
+        syn::Type::Paren(inner) => type_names(&inner.elem, text),
+        syn::Type::Group(inner) => type_names(&inner.elem, text),
+        syn::Type::Slice(slice) => type_names(&slice.elem, text),
+        syn::Type::Array(array) => type_names(&array.elem, text),
+        syn::Type::Ptr(pointer) => type_names(&pointer.elem, text),
+        syn::Type::Tuple(tuple) => tuple.elems.iter().for_each(|elem| type_names(elem, text)),
+        _ => {}
+    }
+}
+
+/// Whether a type's text names a database type: a pool, a connection or
+/// client, a transaction, an executor, or a driver's crate.
+pub(super) fn names_database_type(text: &str) -> bool {
+    const HINTS: &[&str] = &[
+        "Pool",
+        "Conn",
+        "Client",
+        "Transaction",
+        "Executor",
+        "Acquire",
+        "Sql",
+        "Pg",
+        "Postgres",
+        "Mysql",
+        "MySql",
+        "Sqlite",
+        "Db",
+        "DB",
+        "Database",
+        "Object",
+        "Manager",
+        "sqlx",
+        "diesel",
+        "rusqlite",
+        "postgres",
+        "mysql",
+        "deadpool",
+        "bb8",
+        "r2d2",
+    ];
+    HINTS.iter().any(|hint| text.contains(hint))
+}
+
+/// `Connection::open(path)?`, `SqliteConnection::connect(url).await?`,
+/// `PgConnection::establish(url)?`, a project's `open_db(path)?`: a new
+/// connection of its own, not one from a pool.
+pub(super) fn opens_connection(expr: &Expr) -> bool {
+    let opens =
+        |name: &str| name.starts_with("open") || name.starts_with("connect") || name == "establish";
+    match peel(expr) {
+        Expr::Try(inner) => opens_connection(&inner.expr),
+        Expr::Await(inner) => opens_connection(&inner.base),
+        Expr::MethodCall(call) if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) => {
+            opens_connection(&call.receiver)
+        }
+        Expr::MethodCall(call) => opens(&call.method.to_string()),
+        Expr::Call(call) => {
+            path_text(&call.func).is_some_and(|f| opens(f.rsplit("::").next().unwrap_or(&f)))
+        }
+        _ => false,
+    }
+}

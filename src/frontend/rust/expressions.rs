@@ -1,0 +1,434 @@
+//! Rust expressions: what each evaluates to as far as handles go, and the
+//! branch conditions (`if let Err`, zero-row tests, `is_err()` on a BEGIN).
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn expr(&mut self, expr: &Expr) -> Value {
+        if !self.enter(expr) {
+            return Value::Nothing;
+        }
+        let value = self.expr_inner(expr);
+        self.depth -= 1;
+        value
+    }
+
+    pub(super) fn expr_inner(&mut self, expr: &Expr) -> Value {
+        match expr {
+            Expr::Path(_) | Expr::Field(_) => match place_of(expr) {
+                Some(place) => {
+                    if let Some((written, span)) = self.write_results.get(&place) {
+                        Value::Wrote {
+                            place: written.clone(),
+                            span: *span,
+                        }
+                    } else if let Some((on, sql)) = self.prepared.get(&place) {
+                        Value::Prepared {
+                            place: on.clone(),
+                            sql: sql.clone(),
+                        }
+                    } else {
+                        Value::Place(place)
+                    }
+                }
+                None => Value::Nothing,
+            },
+            Expr::Paren(inner) => self.expr(&inner.expr),
+            Expr::Group(inner) => self.expr(&inner.expr),
+            Expr::Reference(reference) => match self.expr(&reference.expr) {
+                Value::Place(place) | Value::Borrowed(place) => Value::Borrowed(place),
+                other => other,
+            },
+            Expr::Unary(unary) => match self.expr(&unary.expr) {
+                // `*tx` reaches through the transaction; it does not move it.
+                Value::Place(place) | Value::Borrowed(place)
+                    if matches!(unary.op, syn::UnOp::Deref(_)) =>
+                {
+                    Value::Borrowed(place)
+                }
+                other => {
+                    self.settle(other);
+                    Value::Nothing
+                }
+            },
+            Expr::Await(await_expr) => self.expr(&await_expr.base),
+            Expr::Try(try_expr) => {
+                let value = self.expr(&try_expr.expr);
+                let span = self.span(try_expr.question_token.span);
+                self.builder.may_throw(span);
+                self.settle(value.clone());
+                match value {
+                    Value::Begins { .. } => Value::Nothing,
+                    other => other,
+                }
+            }
+            Expr::MethodCall(call) => self.method_call(call),
+            Expr::Call(call) => self.call(call),
+            Expr::Macro(mac) => {
+                self.macro_call(&mac.mac);
+                Value::Nothing
+            }
+            Expr::Return(ret) => {
+                match &ret.expr {
+                    Some(value_expr) => {
+                        let value = self.expr(value_expr);
+                        self.settle(value.clone());
+                        self.escape(&value, &value_expr);
+                        self.return_result(value_expr, self.span(ret.span()));
+                    }
+                    None => self
+                        .builder
+                        .return_(self.span(ret.span()), ExitKind::Normal),
+                }
+                Value::Nothing
+            }
+            Expr::Block(block) => self.labeled_block(block.label.as_ref(), &block.block),
+            Expr::Unsafe(block) => self.block(&block.block),
+            Expr::If(if_expr) => {
+                let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
+                let guard = self.result_test(&if_expr.cond);
+                let (then_block, else_block) = self.builder.fork(guard);
+                let after = self.builder.new_block();
+                self.builder.switch_to(then_block);
+                self.wrote_nothing_if(zero_rows.as_ref(), true);
+                self.enter_then(&scrutinee, pattern);
+                if Self::is_error_test(&if_expr.cond) {
+                    let span = self.span(if_expr.cond.span());
+                    self.builder.mark_error_path(span);
+                }
+                let value = self.block(&if_expr.then_branch);
+                self.settle(value);
+                self.builder.goto(after);
+                self.builder.switch_to(else_block);
+                self.wrote_nothing_if(zero_rows.as_ref(), false);
+                self.enter_else(&scrutinee, pattern);
+                if let Some((_, else_branch)) = &if_expr.else_branch {
+                    let value = self.expr(else_branch);
+                    self.settle(value);
+                }
+                self.builder.goto(after);
+                self.builder.switch_to(after);
+                Value::Nothing
+            }
+            Expr::Let(let_expr) => {
+                let value = self.expr(&let_expr.expr);
+                self.settle(value);
+                Value::Nothing
+            }
+            Expr::Match(match_expr) => {
+                let scrutinee = self.expr(&match_expr.expr);
+                let dispatch = self.builder.current();
+                let after = self.builder.new_block();
+                // `match pool.begin().await { Ok(tx) => tx, Err(e) => return .. }`
+                // evaluates to the transaction.
+                let mut result = Value::Nothing;
+                for arm in &match_expr.arms {
+                    let entry = self.builder.new_block();
+                    self.builder.switch_to(dispatch);
+                    self.builder.goto(entry);
+                    self.builder.switch_to(entry);
+                    let passes_on = success_binding(&arm.pat)
+                        .is_some_and(|name| place_of(&arm.body) == Some(name));
+                    if passes_on
+                        && matches!(
+                            scrutinee,
+                            Value::TransactionObject(_) | Value::PooledConnection(_)
+                        )
+                    {
+                        result = scrutinee.clone();
+                    } else {
+                        self.enter_arm(&scrutinee, &arm.pat);
+                        let value = self.expr(&arm.body);
+                        self.settle(value);
+                    }
+                    self.builder.goto(after);
+                }
+                self.builder.switch_to(after);
+                result
+            }
+            Expr::Loop(loop_expr) => {
+                let head = self.builder.new_block();
+                let exit = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                self.loop_body(loop_expr.label.as_ref(), exit, head, &loop_expr.body);
+                self.builder.switch_to(exit);
+                Value::Nothing
+            }
+            Expr::While(while_expr) => {
+                let head = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                let condition = self.expr(&while_expr.cond);
+                self.settle(condition);
+                let (body, exit) = self.builder.fork(None);
+                self.builder.switch_to(body);
+                self.loop_body(while_expr.label.as_ref(), exit, head, &while_expr.body);
+                self.builder.switch_to(exit);
+                Value::Nothing
+            }
+            Expr::ForLoop(for_expr) => {
+                let iterated = self.expr(&for_expr.expr);
+                self.settle(iterated);
+                let head = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                let (body, exit) = self.builder.fork(None);
+                self.builder.switch_to(body);
+                self.loop_body(for_expr.label.as_ref(), exit, head, &for_expr.body);
+                self.builder.switch_to(exit);
+                Value::Nothing
+            }
+            Expr::Break(break_expr) => {
+                if let Some(value_expr) = &break_expr.expr {
+                    let value = self.expr(value_expr);
+                    self.settle(value);
+                }
+                let label = break_expr.label.as_ref().map(|l| l.ident.to_string());
+                if let Some(mark) = self.loop_mark(label.as_deref()) {
+                    let span = self.span(break_expr.break_token.span);
+                    self.drop_since(mark, span);
+                }
+                self.builder.break_(label.as_deref());
+                Value::Nothing
+            }
+            Expr::Continue(continue_expr) => {
+                let label = continue_expr.label.as_ref().map(|l| l.ident.to_string());
+                if let Some(mark) = self.loop_mark(label.as_deref()) {
+                    let span = self.span(continue_expr.continue_token.span);
+                    self.drop_since(mark, span);
+                }
+                self.builder.continue_(label.as_deref());
+                Value::Nothing
+            }
+            Expr::Assign(assign) => {
+                let value = self.expr(&assign.right);
+                self.settle(value.clone());
+                self.escape(&value, &assign.right);
+                Value::Nothing
+            }
+            Expr::Struct(literal) => {
+                for field in &literal.fields {
+                    let value = self.expr(&field.expr);
+                    self.settle(value.clone());
+                    self.escape(&value, &field.expr);
+                }
+                if let Some(rest) = &literal.rest {
+                    self.expr(rest);
+                }
+                Value::Nothing
+            }
+            Expr::Tuple(tuple) => {
+                self.moved_all(tuple.elems.iter());
+                Value::Nothing
+            }
+            Expr::Array(array) => {
+                self.moved_all(array.elems.iter());
+                Value::Nothing
+            }
+            Expr::Binary(binary) => {
+                // `a + b + c ...` nests to the left: walk the spine in a loop.
+                let mut rights = vec![&binary.right];
+                let mut left = &binary.left;
+                while let Expr::Binary(inner) = &**left {
+                    rights.push(&inner.right);
+                    left = &inner.left;
+                }
+                let value = self.expr(left);
+                self.settle(value);
+                for right in rights.into_iter().rev() {
+                    let value = self.expr(right);
+                    self.settle(value);
+                }
+                Value::Nothing
+            }
+            Expr::Cast(cast) => self.expr(&cast.expr),
+            Expr::Index(index) => {
+                let value = self.expr(&index.expr);
+                self.settle(value);
+                let value = self.expr(&index.index);
+                self.settle(value);
+                Value::Nothing
+            }
+            Expr::Range(range) => {
+                for end in [&range.start, &range.end].into_iter().flatten() {
+                    let value = self.expr(end);
+                    self.settle(value);
+                }
+                Value::Nothing
+            }
+            Expr::Closure(closure) => {
+                let mut names = Names(Vec::new());
+                names.visit_expr(&closure.body);
+                if closure.capture.is_some() {
+                    self.moved_into_closure(names, closure.span());
+                } else {
+                    // A closure that borrows the transaction may write
+                    // through it when it runs.
+                    for name in names.0 {
+                        self.written_through(&name, closure.span());
+                    }
+                }
+                Value::Nothing
+            }
+            Expr::Async(block) => {
+                if block.capture.is_some() {
+                    let mut names = Names(Vec::new());
+                    names.visit_block(&block.block);
+                    self.moved_into_closure(names, block.span());
+                }
+                Value::Nothing
+            }
+            _ => Value::Nothing,
+        }
+    }
+
+    /// Lower an `if` condition. For `if let PAT = value` the value and the
+    /// pattern are kept: which branch is taken says whether it succeeded.
+    /// A condition that tests whether a write changed nothing says so.
+    pub(super) fn condition<'e>(
+        &mut self,
+        condition: &'e Expr,
+    ) -> (Value, Option<&'e Pat>, Option<ZeroRows>) {
+        match peel(condition) {
+            Expr::Let(let_expr) => {
+                let value = self.expr(&let_expr.expr);
+                let zero_rows = match &value {
+                    Value::Wrote { place, span } => {
+                        zero_rows_pattern(&let_expr.pat).map(|when_true| ZeroRows {
+                            place: place.clone(),
+                            span: *span,
+                            when_true,
+                        })
+                    }
+                    _ => None,
+                };
+                (value, Some(&*let_expr.pat), zero_rows)
+            }
+            Expr::Binary(binary) if comparison_with_zero_rows(binary).is_some() => {
+                let left = self.expr(&binary.left);
+                let right = self.expr(&binary.right);
+                let (written, literal_on_right) = match (&left, &right) {
+                    (Value::Wrote { .. }, _) => (left.clone(), true),
+                    (_, Value::Wrote { .. }) => (right.clone(), false),
+                    _ => {
+                        self.settle(left);
+                        self.settle(right);
+                        return (Value::Nothing, None, None);
+                    }
+                };
+                let zero_rows = match written {
+                    Value::Wrote { place, span } => comparison_with_zero_rows(binary)
+                        .and_then(|test| test(literal_on_right))
+                        .map(|when_true| ZeroRows {
+                            place,
+                            span,
+                            when_true,
+                        }),
+                    _ => None,
+                };
+                (Value::Nothing, None, zero_rows)
+            }
+            // `if conn.execute("BEGIN").await.is_err() { return; }`: the
+            // branch says whether the BEGIN ran.
+            Expr::MethodCall(call)
+                if call.args.is_empty() && (call.method == "is_err" || call.method == "is_ok") =>
+            {
+                let value = self.expr(&call.receiver);
+                if let Value::Begins { .. } = value {
+                    let ran_when = call.method == "is_ok";
+                    return (Value::BeginTest(Box::new(value), ran_when), None, None);
+                }
+                self.settle(value);
+                (Value::Nothing, None, None)
+            }
+            other => {
+                let value = self.expr(other);
+                let zero_rows = match (&value, peel(other)) {
+                    (Value::Wrote { place, span }, Expr::MethodCall(call)) => {
+                        let when_true = match call.method.to_string().as_str() {
+                            "is_none" | "is_empty" => Some(true),
+                            "is_some" => Some(false),
+                            _ => None,
+                        };
+                        when_true.map(|when_true| ZeroRows {
+                            place: place.clone(),
+                            span: *span,
+                            when_true,
+                        })
+                    }
+                    _ => None,
+                };
+                self.settle(value);
+                (Value::Nothing, None, zero_rows)
+            }
+        }
+    }
+
+    /// On the branch where `zero_rows` says the write changed nothing, it
+    /// did not happen.
+    pub(super) fn wrote_nothing_if(&mut self, zero_rows: Option<&ZeroRows>, branch_holds: bool) {
+        if let Some(zero) = zero_rows
+            && zero.when_true == branch_holds
+        {
+            self.event(EventKind::WroteNothing, &zero.place, zero.span);
+        }
+    }
+
+    /// Entering the arm of a `match` (or the branch of an `if let`) whose
+    /// pattern is `pattern`: on an `Err(..)` arm a pending BEGIN failed; on
+    /// `Ok(x)` it succeeded and `x` is what the call returned.
+    pub(super) fn enter_arm(&mut self, scrutinee: &Value, pattern: &Pat) {
+        let (pattern, guard) = match pattern {
+            Pat::Guard(guarded) => (&*guarded.pat, Some(&guarded.guard)),
+            other => (other, None),
+        };
+        match matches_err(pattern) {
+            // An `Err(..)` arm handles an error: an error path from here.
+            Some(true) => {
+                let span = self.span(pattern.span());
+                self.builder.mark_error_path(span);
+            }
+            _ => self.settle(scrutinee.clone()),
+        }
+        if let Value::Wrote { place, span } = scrutinee
+            && zero_rows_pattern(pattern) == Some(true)
+        {
+            self.event(EventKind::WroteNothing, place, *span);
+        }
+        if let Some(name) = success_binding(pattern) {
+            self.bind(&name, scrutinee.clone(), pattern);
+        }
+        if let Some(guard) = guard {
+            let value = self.expr(guard);
+            self.settle(value);
+        }
+    }
+
+    /// The `else` of an `if let`: the pattern did not match.
+    pub(super) fn enter_else(&mut self, scrutinee: &Value, pattern: Option<&Pat>) {
+        if let Value::BeginTest(begins, ran_when) = scrutinee {
+            if !ran_when {
+                self.settle((**begins).clone());
+            }
+            return;
+        }
+        if pattern.and_then(matches_err) != Some(false) {
+            self.settle(scrutinee.clone());
+        }
+    }
+
+    /// The branch taken when the condition holds.
+    pub(super) fn enter_then(&mut self, scrutinee: &Value, pattern: Option<&Pat>) {
+        match (scrutinee, pattern) {
+            (Value::BeginTest(begins, true), _) => self.settle((**begins).clone()),
+            (_, Some(pattern)) => self.enter_arm(scrutinee, pattern),
+            _ => {}
+        }
+    }
+
+    /// `if result.is_err() { .. }`: the branch handles an error.
+    pub(super) fn is_error_test(condition: &Expr) -> bool {
+        matches!(peel(condition), Expr::MethodCall(call) if call.method == "is_err")
+    }
+}

@@ -1,0 +1,572 @@
+//! Rust front end: parses with `syn` and lowers every `fn`, method, closure
+//! and `async` block into a `FnFlow`. Errors are values here: `?`, `return
+//! Err(..)` and `bail!` are the error exits; panics are not paths. Transaction
+//! objects roll back when dropped and pooled connections go back to their
+//! pool, which the handles record for the rules.
+
+mod calls;
+mod expressions;
+mod sql;
+mod statements;
+mod summaries;
+mod syntax;
+
+use std::collections::HashMap;
+
+use proc_macro2::Span as SynSpan;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitItemFn};
+
+use super::{LowerError, LoweredFile, MAX_NESTING, check_bracket_depth};
+use crate::diagnostic::in_message_style;
+use crate::drivers::{
+    Effect, Receiver, TxStatement, Vocabulary, sql_writes, transaction_statements,
+};
+use crate::flow::build::{BreakableKind, FlowBuilder};
+use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow, Guard, Test};
+use crate::source::Span;
+use calls::*;
+use sql::*;
+use summaries::*;
+use syntax::*;
+
+pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredFile, LowerError> {
+    // syn would strip these itself, shifting every offset; strip them here
+    // and add the length back.
+    let base = prefix_len(text);
+    check_bracket_depth(text)?;
+    let parsed = syn::parse_str::<syn::File>(&text[base..]);
+    let result = match parsed {
+        Ok(file) => {
+            let mut collector = Collector::new(FileFacts::collect(&file, text, vocabulary), base);
+            collector.visit_file(&file);
+            // Functions of this file that begin or end a transaction on a
+            // connection they are passed change what their calls mean:
+            // lower again, knowing them.
+            let helpers = transaction_helpers(&collector.flows);
+            if !helpers.is_empty() {
+                let mut facts = collector.file;
+                facts.transaction_helpers = helpers;
+                collector = Collector::new(facts, base);
+                collector.visit_file(&file);
+            }
+            drop_reads_of_own_functions(&mut collector.flows, &collector.lends, &collector.quiet);
+            match collector.too_deep {
+                Some(span) => Err(LowerError {
+                    span,
+                    message: format!(
+                        "nesting too deep to analyse (more than {MAX_NESTING} levels)"
+                    ),
+                }),
+                None => Ok(LoweredFile {
+                    interface: Default::default(),
+                    flows: collector.flows,
+                    recovered_error: None,
+                }),
+            }
+        }
+        Err(err) => Err(syntax_error(base, &err)),
+    };
+    // Spans live in a thread-wide source map; every offset has been taken.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}
+
+/// Parse only, for measuring the parser's share of a run: the syntax error,
+/// if any.
+pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
+    let base = prefix_len(text);
+    if let Err(error) = check_bracket_depth(text) {
+        return Some(error);
+    }
+    let error = syn::parse_str::<syn::File>(&text[base..])
+        .err()
+        .map(|err| syntax_error(base, &err));
+    proc_macro2::extra::invalidate_current_thread_spans();
+    error
+}
+
+/// A byte-order mark and a `#!` line that is not an inner attribute.
+fn prefix_len(text: &str) -> usize {
+    let mut base = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[base..];
+    if rest.starts_with("#!") && !rest[2..].trim_start().starts_with('[') {
+        base += rest.find('\n').unwrap_or(rest.len());
+    }
+    base
+}
+
+/// syn's error in txlint's style, at file offsets (`base` was stripped).
+fn syntax_error(base: usize, err: &syn::Error) -> LowerError {
+    let message = in_message_style(&err.to_string());
+    LowerError {
+        span: to_span(base, err.span()),
+        message: if message.is_empty() {
+            "syntax error".to_string()
+        } else {
+            message
+        },
+    }
+}
+
+/// File-wide facts: `const NAME: &str = "SQL";` bindings, and the types of
+/// struct fields (`store: Arc<dyn CryptoStore>`), by struct and field.
+struct FileFacts<'v> {
+    const_strings: Vec<(String, String)>,
+    field_types: HashMap<(String, String), String>,
+    vocabulary: &'v Vocabulary,
+    /// Offsets, in order, where a word of the vocabulary starts.
+    named_at: Vec<u32>,
+    /// Functions of this file, by last name, that begin or end the
+    /// transaction of a connection passed to them (see
+    /// `transaction_helpers`).
+    transaction_helpers: HashMap<String, TransactionHelper>,
+}
+
+/// What a function does to the transaction of the connection passed at a
+/// position: `begin(&mut conn)?` leaves one open on it, `finish(&mut
+/// conn)?` commits or rolls it back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TransactionHelper {
+    Begins(usize),
+    Ends(usize),
+}
+
+impl<'v> FileFacts<'v> {
+    fn collect(file: &syn::File, text: &str, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
+        #[derive(Default)]
+        struct Found {
+            consts: Vec<(String, String)>,
+            fields: HashMap<(String, String), String>,
+        }
+        impl<'ast> Visit<'ast> for Found {
+            fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+                if let Some(text) = string_literal(&item.expr) {
+                    self.consts.push((item.ident.to_string(), text));
+                }
+            }
+            fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+                for field in &item.fields {
+                    if let Some(name) = &field.ident {
+                        self.fields.insert(
+                            (item.ident.to_string(), name.to_string()),
+                            type_text(&field.ty),
+                        );
+                    }
+                }
+            }
+        }
+        let mut found = Found::default();
+        found.visit_file(file);
+        FileFacts {
+            const_strings: found.consts,
+            field_types: found.fields,
+            vocabulary,
+            named_at: vocabulary.words_at(text),
+            transaction_helpers: HashMap::new(),
+        }
+    }
+
+    /// The SQL text of an argument: a literal or a `const` of this file.
+    fn sql_text(&self, expr: &Expr) -> Option<String> {
+        match peel(expr) {
+            Expr::Path(path) => {
+                let name = path.path.segments.last()?.ident.to_string();
+                self.const_strings
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, text)| text.clone())
+            }
+            other => string_literal(other),
+        }
+    }
+}
+
+/// Finds every function-like item and names it as a user would.
+struct Collector<'v> {
+    file: FileFacts<'v>,
+    base: usize,
+    /// The enclosing `impl` type or trait, for `Type::method`.
+    owner: Vec<String>,
+    /// Inside a test function or a `#[cfg(test)]` item.
+    in_test: usize,
+    flows: Vec<FnFlow>,
+    /// Per flow, the writes recorded for lending a transaction to a call.
+    lends: Vec<Vec<(String, Span)>>,
+    /// Functions not lowered because they name nothing to follow.
+    quiet: Vec<String>,
+    too_deep: Option<Span>,
+}
+
+impl<'v> Collector<'v> {
+    fn new(file: FileFacts<'v>, base: usize) -> Collector<'v> {
+        Collector {
+            file,
+            base,
+            owner: Vec::new(),
+            in_test: 0,
+            flows: Vec::new(),
+            lends: Vec::new(),
+            quiet: Vec::new(),
+            too_deep: None,
+        }
+    }
+
+    fn at(&self, span: SynSpan) -> Span {
+        to_span(self.base, span)
+    }
+
+    /// Lower a function, method or default trait method.
+    fn lower_fn(&mut self, signature: &syn::Signature, block: &Block) {
+        let span = self.fn_span(signature, block);
+        self.lower(
+            self.name(&signature.ident),
+            span,
+            Some(signature),
+            FnBody::Block(block),
+        );
+    }
+
+    /// A function's span, from `fn` to its closing brace: taken from those
+    /// two tokens, not from every token of the item.
+    fn fn_span(&self, signature: &syn::Signature, block: &Block) -> Span {
+        Span::new(
+            self.at(signature.fn_token.span).start,
+            self.at(block.brace_token.span.close()).end,
+        )
+    }
+
+    /// Visit an item, counting it as test code when its attributes say so.
+    fn visit_marked(&mut self, attrs: &[syn::Attribute], visit: impl FnOnce(&mut Self)) {
+        let test = attrs.iter().any(is_test_attribute);
+        self.in_test += usize::from(test);
+        visit(self);
+        self.in_test -= usize::from(test);
+    }
+
+    fn name(&self, ident: &syn::Ident) -> String {
+        match self.owner.last() {
+            Some(owner) => format!("{owner}::{ident}"),
+            None => ident.to_string(),
+        }
+    }
+
+    fn lower(
+        &mut self,
+        name: String,
+        span: Span,
+        signature: Option<&syn::Signature>,
+        body: FnBody,
+    ) {
+        // Most functions of a crate never touch a database: one whose text
+        // names nothing of the vocabulary has nothing to follow. Its name
+        // is kept: a transaction lent to it is not written through.
+        let first = self.file.named_at.partition_point(|&at| at < span.start);
+        if self
+            .file
+            .named_at
+            .get(first)
+            .is_none_or(|&at| at >= span.end)
+        {
+            self.quiet.push(name);
+            return;
+        }
+        let mut lowerer = Lowerer::new(&self.file, self.base, name, span);
+        if self.in_test > 0 {
+            lowerer.builder.set_test_code();
+        }
+        lowerer.owner = self.owner.last().cloned();
+        if let Some(signature) = signature {
+            lowerer.typed_params(signature);
+        }
+        lowerer.body(body);
+        if let Some(span) = lowerer.too_deep {
+            self.too_deep.get_or_insert(span);
+        }
+        let end = Span::new(span.end.saturating_sub(1), span.end);
+        self.lends.push(std::mem::take(&mut lowerer.lends));
+        self.flows.push(lowerer.builder.finish(end));
+    }
+}
+
+enum FnBody<'a> {
+    Block(&'a Block),
+    Expr(&'a Expr),
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item_fn(&mut self, item: &'ast ItemFn) {
+        self.visit_marked(&item.attrs, |this| {
+            this.lower_fn(&item.sig, &item.block);
+            syn::visit::visit_item_fn(this, item);
+        });
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
+        self.visit_marked(&item.attrs, |this| {
+            this.lower_fn(&item.sig, &item.block);
+            syn::visit::visit_impl_item_fn(this, item);
+        });
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast TraitItemFn) {
+        if let Some(block) = &item.default {
+            self.lower_fn(&item.sig, block);
+        }
+        syn::visit::visit_trait_item_fn(self, item);
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        let owner = match &*item.self_ty {
+            syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        self.owner
+            .push(owner.unwrap_or_else(|| "<impl>".to_string()));
+        self.visit_marked(&item.attrs, |this| syn::visit::visit_item_impl(this, item));
+        self.owner.pop();
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        self.owner.push(item.ident.to_string());
+        syn::visit::visit_item_trait(self, item);
+        self.owner.pop();
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        let name = format!(
+            "{}::{{closure}}",
+            self.owner.last().map_or("<fn>", String::as_str)
+        );
+        // From the first `|` to the body's end (a block's closing brace).
+        let start = self.at(closure.inputs_begin.span).start;
+        let end = match &*closure.body {
+            Expr::Block(block) => self.at(block.block.brace_token.span.close()).end,
+            body => self.at(body.span()).end,
+        };
+        self.lower(
+            name,
+            Span::new(start, end),
+            None,
+            FnBody::Expr(&closure.body),
+        );
+        syn::visit::visit_expr_closure(self, closure);
+    }
+
+    fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+        let name = format!(
+            "{}::{{async block}}",
+            self.owner.last().map_or("<fn>", String::as_str)
+        );
+        let span = Span::new(
+            self.at(block.async_token.span).start,
+            self.at(block.block.brace_token.span.close()).end,
+        );
+        self.lower(name, span, None, FnBody::Block(&block.block));
+        syn::visit::visit_expr_async(self, block);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        // A module starts a new naming scope for its items.
+        let saved = std::mem::take(&mut self.owner);
+        self.visit_marked(&item.attrs, |this| syn::visit::visit_item_mod(this, item));
+        self.owner = saved;
+    }
+}
+
+/// What an owned handle is, for what dropping it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owned {
+    Transaction,
+    /// A pooled connection: dropped, it goes back to its pool.
+    Connection,
+    /// A connection this function opened (`Connection::open(..)`):
+    /// dropped, it closes, which ends any transaction open on it.
+    Closes,
+}
+
+/// What an expression evaluates to, as far as handles go.
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    Nothing,
+    /// A variable or field path (`tx`, `self.pool`), moved when used by value.
+    Place(String),
+    /// A borrow of a place (`&mut *tx`, `&conn`): a use, not a move.
+    Borrowed(String),
+    /// A raw `BEGIN` sent on `place`, which opens the transaction only once
+    /// the call is known to have succeeded (after its `?`, or when the
+    /// result is used).
+    Begins {
+        place: String,
+        span: Span,
+    },
+    /// A new transaction object that rolls back when dropped.
+    TransactionObject(Span),
+    /// A connection checked out of a pool, given back when dropped.
+    PooledConnection(Span),
+    /// What a statement that writes on `place` returned (its row count, its
+    /// optional row): a test of it can tell that the write changed nothing.
+    Wrote {
+        place: String,
+        span: Span,
+    },
+    /// A statement prepared on `place` (`conn.prepare("..")?`), not yet
+    /// run; its SQL text where it can be read.
+    Prepared {
+        place: String,
+        sql: Option<String>,
+    },
+    /// A branch condition that tests whether a pending BEGIN ran: it ran
+    /// on the branch where the condition is the `bool` given.
+    BeginTest(Box<Value>, bool),
+}
+
+/// A branch condition that holds exactly when the write at `span` on
+/// `place` changed nothing (`if res.rows_affected() == 0`, `let Some(row)
+/// = .. else`): on that branch the transaction has nothing to lose.
+struct ZeroRows {
+    place: String,
+    span: Span,
+    /// The condition holding means zero rows (else: its failing does).
+    when_true: bool,
+}
+
+struct Lowerer<'a> {
+    file: &'a FileFacts<'a>,
+    base: usize,
+    builder: FlowBuilder,
+    /// Handles this function holds by value (bound from a `begin()` or a
+    /// pool's `get()`): the only ones a call can move away, by name, with
+    /// whether dropping one rolls back (a transaction) or returns it (a
+    /// pooled connection).
+    owned: HashMap<String, Owned>,
+    /// Owned handles in the order their `let`s ran, and for each enclosing
+    /// loop how many were declared outside it: leaving an iteration drops
+    /// what the iteration declared.
+    declared: Vec<String>,
+    loops: Vec<(Option<String>, usize)>,
+    /// Variables bound to what a write returned (see `Value::Wrote`).
+    write_results: HashMap<String, (String, Span)>,
+    /// SQL text bound to local variables (`let sql = "BEGIN";`), and
+    /// statements pushed onto local vectors to be joined.
+    local_texts: HashMap<String, String>,
+    local_lists: HashMap<String, Vec<String>>,
+    /// Statements prepared into local variables (see `Value::Prepared`).
+    prepared: HashMap<String, (String, Option<String>)>,
+    /// Writes recorded because a transaction was lent to a call, with the
+    /// called function's name.
+    lends: Vec<(String, Span)>,
+    /// Locals holding a `Result` that a branch tested (`is_ok()`).
+    tested_results: std::collections::HashSet<String>,
+    /// The `impl` type the function belongs to, for `self.field` types.
+    owner: Option<String>,
+    /// Parameters with a concrete type (`store: &CryptoStore`); a generic
+    /// one (`db: A`) is not known.
+    param_types: HashMap<String, String>,
+    /// The method takes `self` by value: its fields are dropped with it.
+    self_by_value: bool,
+    depth: usize,
+    too_deep: Option<Span>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(file: &'a FileFacts<'a>, base: usize, name: String, span: Span) -> Self {
+        let mut builder = FlowBuilder::new(name, span);
+        builder.set_error_model(ErrorModel::ResultReturns);
+        Lowerer {
+            file,
+            base,
+            builder,
+            owned: HashMap::new(),
+            declared: Vec::new(),
+            loops: Vec::new(),
+            write_results: HashMap::new(),
+            local_texts: HashMap::new(),
+            local_lists: HashMap::new(),
+            prepared: HashMap::new(),
+            lends: Vec::new(),
+            tested_results: std::collections::HashSet::new(),
+            owner: None,
+            param_types: HashMap::new(),
+            self_by_value: false,
+            depth: 0,
+            too_deep: None,
+        }
+    }
+
+    fn span(&self, span: SynSpan) -> Span {
+        to_span(self.base, span)
+    }
+
+    /// Guards recursion on deeply nested input; false means stop descending.
+    /// (A syn node's span is computed from all its tokens: only on the way
+    /// out.)
+    fn enter<T: Spanned + ?Sized>(&mut self, node: &T) -> bool {
+        if self.depth >= MAX_NESTING {
+            if self.too_deep.is_none() {
+                self.too_deep = Some(self.span(node.span()));
+            }
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn event(&mut self, kind: EventKind, place: &str, span: Span) {
+        let handle = self.builder.handle(place);
+        self.builder.event(kind, handle, span);
+    }
+
+    /// A pending raw `BEGIN` takes effect: the call succeeded.
+    fn settle(&mut self, value: Value) {
+        if let Value::Begins { place, span } = value {
+            self.event(EventKind::Begin, &place, span);
+        }
+    }
+
+    /// The value leaves the function's hands (moved into a call, a struct,
+    /// returned).
+    fn escape<T: Spanned + ?Sized>(&mut self, value: &Value, node: &T) {
+        // Only what this function bound by value can be moved away; a
+        // parameter like `conn: &mut PgConnection` is passed on by reborrow.
+        if let Value::Place(place) = value
+            && self.owned.contains_key(place)
+        {
+            let span = self.span(node.span());
+            self.event(EventKind::Escape, place, span);
+        }
+    }
+
+    fn bind<T: Spanned + ?Sized>(&mut self, name: &str, value: Value, node: &T) {
+        match value {
+            Value::TransactionObject(at) => {
+                self.owned.insert(name.to_string(), Owned::Transaction);
+                self.declared.push(name.to_string());
+                let handle = self.builder.handle(name);
+                self.builder.set_drop_behaviour(handle, true, false);
+                self.builder.event(EventKind::Begin, handle, at);
+            }
+            Value::PooledConnection(at) => {
+                self.owned.insert(name.to_string(), Owned::Connection);
+                self.declared.push(name.to_string());
+                let handle = self.builder.handle(name);
+                self.builder.set_drop_behaviour(handle, false, true);
+                self.builder.event(EventKind::Acquire, handle, at);
+            }
+            Value::Wrote { place, span } => {
+                self.write_results.insert(name.to_string(), (place, span));
+            }
+            Value::Prepared { place, sql } => {
+                self.prepared.insert(name.to_string(), (place, sql));
+            }
+            // `let other = tx;` moves it: no longer tracked under this name.
+            other => {
+                self.write_results.remove(name);
+                self.prepared.remove(name);
+                self.settle(other.clone());
+                self.escape(&other, node);
+            }
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! SQL text and what it does: text read through locals, `format!` and
+//! joined lists; statements that begin, end or write; zero-row tests.
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    /// The SQL text of an expression, where it can be read: a literal, a
+    /// `const` of the file, a local bound to one (also through `if` or
+    /// `match` arms that agree on the statement they start), the literal
+    /// part of a `format!`, or a local vector of statements joined.
+    pub(super) fn sql_text(&self, expr: &Expr) -> Option<String> {
+        match peel(expr) {
+            Expr::Path(path) => match path.path.get_ident() {
+                Some(name) => {
+                    let name = name.to_string();
+                    self.local_texts
+                        .get(&name)
+                        .cloned()
+                        .or_else(|| self.prepared.get(&name).and_then(|(_, sql)| sql.clone()))
+                        .or_else(|| self.file.sql_text(expr))
+                }
+                None => self.file.sql_text(expr),
+            },
+            Expr::Reference(reference) => self.sql_text(&reference.expr),
+            Expr::MethodCall(call) => match call.method.to_string().as_str() {
+                "as_str" | "to_string" | "to_owned" | "into" | "as_ref" | "clone"
+                    if call.args.is_empty() =>
+                {
+                    self.sql_text(&call.receiver)
+                }
+                "join" | "concat" => {
+                    let list = self.local_lists.get(&place_of(&call.receiver)?)?;
+                    let separator = match call.args.first() {
+                        Some(separator) => string_literal(separator)?,
+                        None => String::new(),
+                    };
+                    // Statements joined without `;` still run one by one.
+                    let separator = if separator.contains(';') {
+                        separator
+                    } else {
+                        format!(";{separator}")
+                    };
+                    Some(list.join(&separator))
+                }
+                _ => None,
+            },
+            Expr::Call(call)
+                if path_text(&call.func).is_some_and(|f| f.ends_with("String::from")) =>
+            {
+                self.sql_text(call.args.first()?)
+            }
+            Expr::Macro(mac) if macro_name(&mac.mac) == "format" => {
+                let template: Expr = mac.mac.parse_body_with(first_macro_argument).ok()?;
+                let template = string_literal(&template)?;
+                let text = without_placeholders(&template);
+                (!text.trim().is_empty()).then_some(text)
+            }
+            Expr::If(if_expr) => {
+                let then_text = match if_expr.then_branch.stmts.last()? {
+                    Stmt::Expr(tail, None) => self.sql_text(tail)?,
+                    _ => return None,
+                };
+                let (_, else_branch) = if_expr.else_branch.as_ref()?;
+                let else_text = self.sql_text(else_branch)?;
+                agreeing([then_text, else_text])
+            }
+            Expr::Block(block) => match block.block.stmts.last()? {
+                Stmt::Expr(tail, None) => self.sql_text(tail),
+                _ => None,
+            },
+            Expr::Match(match_expr) => agreeing(
+                match_expr
+                    .arms
+                    .iter()
+                    .map(|arm| self.sql_text(&arm.body))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            other => string_literal(other),
+        }
+    }
+
+    /// `vec!["BEGIN", ..]` or `Vec::new()`: a list of statements to push to.
+    pub(super) fn statement_list(&self, expr: &Expr) -> Option<Vec<String>> {
+        match peel(expr) {
+            Expr::Call(call)
+                if path_text(&call.func)
+                    .is_some_and(|f| f == "Vec::new" || f == "Vec::with_capacity") =>
+            {
+                Some(Vec::new())
+            }
+            Expr::Macro(mac) if macro_name(&mac.mac) == "vec" => {
+                let items = mac
+                    .mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?;
+                items.iter().map(|item| self.sql_text(item)).collect()
+            }
+            _ => None,
+        }
+    }
+
+    /// Transaction statements sent on `place`: ends take effect at once,
+    /// a `BEGIN` only once the call succeeded.
+    pub(super) fn run_sql(&mut self, place: &str, sql: &str, span: Span) -> Value {
+        let statements = transaction_statements(sql);
+        if self.file.vocabulary.is_pool_name(place) {
+            // `pool.execute("BEGIN")`: transaction statements on a pool.
+            let handle = self.builder.handle(place);
+            self.builder.mark_pool(handle);
+        }
+        self.event(EventKind::Use, place, span);
+        if statements.contains(&TxStatement::Begin) && self.closes_on_drop(place) {
+            // Its error exits drop it, closing the connection and with it
+            // the transaction.
+            let handle = self.builder.handle(place);
+            self.builder.set_drop_behaviour(handle, true, false);
+        }
+        let begins = statements.last() == Some(&TxStatement::Begin);
+        let writes = !begins && sql_writes(sql);
+        if writes {
+            self.event(EventKind::Write, place, span);
+        }
+        for statement in &statements {
+            match statement {
+                TxStatement::Commit => self.event(EventKind::Commit, place, span),
+                TxStatement::Rollback => self.event(EventKind::Rollback, place, span),
+                TxStatement::Begin if begins => {}
+                TxStatement::Begin => self.event(EventKind::Begin, place, span),
+            }
+        }
+        if begins {
+            Value::Begins {
+                place: place.to_string(),
+                span,
+            }
+        } else if writes {
+            Value::Wrote {
+                place: place.to_string(),
+                span,
+            }
+        } else {
+            Value::Nothing
+        }
+    }
+
+    /// The SQL of a statement built by a vocabulary function at the root of
+    /// a builder chain: `sqlx::query("BEGIN").bind(x)`, `sqlx::query!("..")`.
+    pub(super) fn built_statement(&self, expr: &Expr) -> Option<String> {
+        let vocabulary = self.file.vocabulary;
+        match peel(expr) {
+            Expr::MethodCall(call) => self.built_statement(&call.receiver),
+            Expr::Call(call) => {
+                let function = path_text(&call.func)?;
+                let function = function.split("::<").next().unwrap_or(&function);
+                if !vocabulary.is_sql_function(function) {
+                    return None;
+                }
+                self.sql_text(call.args.first()?)
+            }
+            Expr::Macro(mac) => {
+                let name = format!("{}!", path_string(&mac.mac.path));
+                if !vocabulary.is_sql_function(&name) {
+                    return None;
+                }
+                let first: Expr = mac.mac.parse_body_with(first_macro_argument).ok()?;
+                string_literal(&first)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whether a pattern matches only when a write changed nothing (`None`,
+/// `0`: `Some(true)`) or only when it changed something (`Some(..)`:
+/// `Some(false)`).
+pub(super) fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
+    match pat {
+        Pat::Ident(ident) if ident.ident == "None" => Some(true),
+        Pat::Path(path) if path.path.is_ident("None") => Some(true),
+        Pat::Lit(lit) => {
+            matches!(&lit.lit, Lit::Int(n) if n.base10_digits() == "0").then_some(true)
+        }
+        Pat::TupleStruct(tuple) if tuple.path.is_ident("Some") => Some(false),
+        _ => None,
+    }
+}
+
+/// For `count == 0`, `count < 1`, `count > 0`, ...: given whether the
+/// literal stands on the right, whether the comparison holding means that
+/// no row was changed (`Some(true)`), or that some was (`Some(false)`).
+/// `!= 1` counts as zero rows: a keyed write that did not change its one
+/// row changed none.
+pub(super) fn comparison_with_zero_rows(
+    binary: &syn::ExprBinary,
+) -> Option<fn(bool) -> Option<bool>> {
+    use syn::BinOp;
+    let literal = |expr: &Expr| match peel(expr) {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(n) => n.base10_parse::<u64>().ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let n = literal(&binary.right).or_else(|| literal(&binary.left))?;
+    // Each test is written for `count OP n`; with the literal on the left
+    // the order flips (`0 < count` is `count > 0`).
+    let test: fn(bool) -> Option<bool> = match (binary.op, n) {
+        (BinOp::Eq(_), 0) | (BinOp::Ne(_), 1) => |_| Some(true),
+        (BinOp::Ne(_), 0) | (BinOp::Eq(_), 1) => |_| Some(false),
+        (BinOp::Lt(_), 1) | (BinOp::Le(_), 0) => |right| Some(right),
+        (BinOp::Gt(_), 0) | (BinOp::Ge(_), 1) => |right| Some(!right),
+        _ => return None,
+    };
+    Some(test)
+}
+
+/// Whether a statement chain was built by a call that writes
+/// (`diesel::insert_into(t).values(..)`, `update(t).set(..)`).
+pub(super) fn built_by_write(expr: &Expr) -> bool {
+    let writes = |name: &str| {
+        ["insert", "update", "delete", "upsert", "replace"]
+            .iter()
+            .any(|word| name.starts_with(word))
+    };
+    let mut current = peel(expr);
+    loop {
+        match current {
+            Expr::MethodCall(call) => {
+                if writes(&call.method.to_string()) {
+                    return true;
+                }
+                current = peel(&call.receiver);
+            }
+            Expr::Call(call) => {
+                return path_text(&call.func)
+                    .is_some_and(|f| writes(f.rsplit("::").next().unwrap_or(&f)));
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Whether a function's name says it only reads (`get_user`,
+/// `is_member`, `find_by_email`, `select_workspace`): a transaction lent to
+/// it is taken not to be written through. A name that also says it writes
+/// (`get_or_create_user`) does not count.
+pub(super) fn named_as_read(name: &str) -> bool {
+    const READS: &[&str] = &[
+        "get", "is", "has", "find", "fetch", "select", "load", "list", "count", "read", "exists",
+        "lookup", "query", "check", "search",
+    ];
+    const WRITES: &[&str] = &[
+        "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
+        "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim", "or",
+    ];
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    words.first().is_some_and(|first| READS.contains(first))
+        && !words.iter().any(|word| WRITES.contains(word))
+}
+
+/// The text of several branches when they all start the same transaction
+/// statements (`BEGIN` or `BEGIN IMMEDIATE`): the first stands for all.
+pub(super) fn agreeing(texts: impl IntoIterator<Item = String>) -> Option<String> {
+    let mut texts = texts.into_iter();
+    let first = texts.next()?;
+    let statements = transaction_statements(&first);
+    texts
+        .all(|text| {
+            transaction_statements(&text) == statements && sql_writes(&text) == sql_writes(&first)
+        })
+        .then_some(first)
+}
+
+/// A `format!` template without its `{..}` placeholders (`{{` and `}}` are
+/// literal braces).
+pub(super) fn without_placeholders(template: &str) -> String {
+    let mut text = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                }
+            }
+            other => text.push(other),
+        }
+    }
+    text
+}

@@ -1,0 +1,271 @@
+//! Rust statements and control flow: function bodies and their tail
+//! expressions (each arm of a tail `match` returns on its own), `let` and
+//! `let else`, blocks, loops and what leaving an iteration drops.
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn body(&mut self, body: FnBody) {
+        match body {
+            // Falling off the body's end is the function's end of body.
+            FnBody::Block(block) if !matches!(block.stmts.last(), Some(Stmt::Expr(_, None))) => {
+                let value = self.block(block);
+                self.settle(value);
+            }
+            FnBody::Block(block) => self.tail_block(block),
+            FnBody::Expr(expr) => self.tail(expr),
+        }
+    }
+
+    /// A block whose value is the function's result.
+    pub(super) fn tail_block(&mut self, block: &Block) {
+        let Some((Stmt::Expr(tail, None), init)) = block.stmts.split_last() else {
+            // Falling off the end of a block in tail position returns `()`.
+            let value = self.block(block);
+            self.settle(value);
+            let end = self.span(block.brace_token.span.close());
+            self.builder.return_(end, ExitKind::Normal);
+            return;
+        };
+        let value = self.stmts(init);
+        self.settle(value);
+        self.tail(tail);
+    }
+
+    /// An expression whose value is the function's result: each arm of a
+    /// `match` or `if` in that position returns on its own, so an `Err(..)`
+    /// arm is an error exit and an `Ok(..)` arm a success exit.
+    pub(super) fn tail(&mut self, expr: &Expr) {
+        if !self.enter(expr) {
+            return;
+        }
+        match peel(expr) {
+            Expr::Match(match_expr) => {
+                let scrutinee = self.expr(&match_expr.expr);
+                let dispatch = self.builder.current();
+                for arm in &match_expr.arms {
+                    let entry = self.builder.new_block();
+                    self.builder.switch_to(dispatch);
+                    self.builder.goto(entry);
+                    self.builder.switch_to(entry);
+                    self.enter_arm(&scrutinee, &arm.pat);
+                    self.tail(&arm.body);
+                }
+                self.builder.start_unreachable();
+            }
+            Expr::If(if_expr) => {
+                let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
+                let guard = self.result_test(&if_expr.cond);
+                let (then_block, else_block) = self.builder.fork(guard);
+                self.builder.switch_to(then_block);
+                self.wrote_nothing_if(zero_rows.as_ref(), true);
+                self.enter_then(&scrutinee, pattern);
+                if Self::is_error_test(&if_expr.cond) {
+                    let span = self.span(if_expr.cond.span());
+                    self.builder.mark_error_path(span);
+                }
+                self.tail_block(&if_expr.then_branch);
+                self.builder.switch_to(else_block);
+                self.wrote_nothing_if(zero_rows.as_ref(), false);
+                self.enter_else(&scrutinee, pattern);
+                match &if_expr.else_branch {
+                    Some((_, else_branch)) => self.tail(else_branch),
+                    None => self
+                        .builder
+                        .return_(self.span(if_expr.span()), ExitKind::Normal),
+                }
+            }
+            Expr::Block(block) if block.label.is_none() => self.tail_block(&block.block),
+            Expr::Unsafe(block) => self.tail_block(&block.block),
+            other => {
+                let value = self.expr(other);
+                self.exit_with(other, value);
+            }
+        }
+        self.depth -= 1;
+    }
+
+    /// Leave the function with the value of `expr` (its tail or `return`).
+    pub(super) fn exit_with(&mut self, expr: &Expr, value: Value) {
+        self.settle(value.clone());
+        self.escape(&value, &expr);
+        self.return_result(expr, self.span(expr.span()));
+    }
+
+    /// Return `expr`: an error exit for `Err(..)`; for a `Result` kept in
+    /// a local that a branch tested (`if result.is_ok() { tx.commit()?; }
+    /// result`), an error exit exactly where that test said it failed.
+    pub(super) fn return_result(&mut self, expr: &Expr, at: Span) {
+        if is_err_constructor(expr) {
+            self.builder.return_(at, ExitKind::Error);
+            return;
+        }
+        let tested = place_of(expr).filter(|place| self.tested_results.contains(place));
+        let Some(place) = tested else {
+            self.builder.return_(at, ExitKind::Normal);
+            return;
+        };
+        let guard = self.result_guard(&place, true);
+        let (ok, err) = self.builder.fork(Some(guard));
+        self.builder.switch_to(ok);
+        self.builder.return_(at, ExitKind::Normal);
+        self.builder.switch_to(err);
+        self.builder.return_(at, ExitKind::Error);
+    }
+
+    /// `result.is_ok()` / `result.is_err()` on a local: the branch says
+    /// which the result is, for a later return of it.
+    pub(super) fn result_test(&mut self, condition: &Expr) -> Option<Guard> {
+        let Expr::MethodCall(call) = peel(condition) else {
+            return None;
+        };
+        let ok = match call.method.to_string().as_str() {
+            "is_ok" => true,
+            "is_err" => false,
+            _ => return None,
+        };
+        let place = place_of(&call.receiver).filter(|p| !p.contains('.'))?;
+        self.tested_results.insert(place.clone());
+        Some(self.result_guard(&place, ok))
+    }
+
+    pub(super) fn result_guard(&mut self, place: &str, ok: bool) -> Guard {
+        Guard {
+            place: self.builder.handle(&format!("{place}.is_ok()")),
+            test: Test::Truthy,
+            holds: ok,
+        }
+    }
+
+    /// Lower a block; its value is the tail expression's.
+    pub(super) fn block(&mut self, block: &Block) -> Value {
+        self.stmts(&block.stmts)
+    }
+
+    pub(super) fn stmts(&mut self, stmts: &[Stmt]) -> Value {
+        let mut value = Value::Nothing;
+        for (index, stmt) in stmts.iter().enumerate() {
+            let last = index + 1 == stmts.len();
+            match stmt {
+                Stmt::Local(local) => self.local(local),
+                Stmt::Expr(expr, None) if last => value = self.expr(expr),
+                Stmt::Expr(expr, _) => {
+                    let value = self.expr(expr);
+                    self.settle(value);
+                }
+                Stmt::Macro(stmt) => self.macro_call(&stmt.mac),
+                Stmt::Item(_) => {}
+            }
+        }
+        value
+    }
+
+    pub(super) fn local(&mut self, local: &syn::Local) {
+        let Some(init) = &local.init else { return };
+        if let Some(name) = binding_name(&local.pat) {
+            match self.sql_text(&init.expr) {
+                Some(text) => self.local_texts.insert(name.clone(), text),
+                None => self.local_texts.remove(&name),
+            };
+            match self.statement_list(&init.expr) {
+                Some(list) => self.local_lists.insert(name, list),
+                None => self.local_lists.remove(&name),
+            };
+        }
+        let value = self.expr(&init.expr);
+        if let Some((_, diverge)) = &init.diverge {
+            // `let PAT = value else { return .. };`: the pattern may not match.
+            let (matched, other) = self.builder.fork(None);
+            self.builder.switch_to(other);
+            if let Value::Wrote { place, span } = &value
+                && zero_rows_pattern(&local.pat) == Some(false)
+            {
+                self.event(EventKind::WroteNothing, place, *span);
+            }
+            let value = self.expr(diverge);
+            self.settle(value);
+            self.builder.start_unreachable();
+            self.builder.switch_to(matched);
+        }
+        match binding_name(&local.pat).or_else(|| success_binding(&local.pat)) {
+            Some(name) if value == Value::Nothing && opens_connection(&init.expr) => {
+                self.owned.insert(name.clone(), Owned::Closes);
+                self.declared.push(name);
+            }
+            Some(name) => self.bind(&name, value, &init.expr),
+            None => {
+                self.settle(value.clone());
+                self.escape(&value, &init.expr);
+            }
+        }
+    }
+
+    pub(super) fn labeled_block(&mut self, label: Option<&syn::Label>, block: &Block) -> Value {
+        let Some(label) = label else {
+            return self.block(block);
+        };
+        let after = self.builder.new_block();
+        self.builder.push_breakable(
+            BreakableKind::Labeled,
+            Some(label.name.ident.to_string()),
+            after,
+            None,
+        );
+        let value = self.block(block);
+        self.settle(value);
+        self.builder.goto(after);
+        self.builder.pop_breakable();
+        self.builder.switch_to(after);
+        Value::Nothing
+    }
+
+    pub(super) fn loop_body(
+        &mut self,
+        label: Option<&syn::Label>,
+        exit: usize,
+        head: usize,
+        body: &Block,
+    ) {
+        let label = label.map(|l| l.name.ident.to_string());
+        let mark = self.declared.len();
+        self.loops.push((label.clone(), mark));
+        self.builder
+            .push_breakable(BreakableKind::Loop, label, exit, Some(head));
+        let value = self.block(body);
+        self.settle(value);
+        self.drop_since(mark, self.span(body.brace_token.span.close()));
+        self.builder.goto_back(head);
+        self.builder.pop_breakable();
+        self.loops.pop();
+        self.declared.truncate(mark);
+    }
+
+    /// The owned handles declared since `mark` go out of scope here (an
+    /// iteration ends, `break` or `continue` leaves it): a transaction is
+    /// rolled back, a pooled connection goes back.
+    pub(super) fn drop_since(&mut self, mark: usize, span: Span) {
+        let dropped: Vec<(EventKind, String)> = self.declared[mark.min(self.declared.len())..]
+            .iter()
+            .map(|name| {
+                let kind = match self.owned.get(name) {
+                    Some(Owned::Transaction | Owned::Closes) => EventKind::Rollback,
+                    Some(Owned::Connection) | None => EventKind::Release,
+                };
+                (kind, name.clone())
+            })
+            .collect();
+        for (kind, name) in dropped {
+            self.event(kind, &name, span);
+        }
+    }
+
+    /// Where the loop that `break`/`continue` with `label` leaves starts
+    /// its declarations.
+    pub(super) fn loop_mark(&self, label: Option<&str>) -> Option<usize> {
+        self.loops
+            .iter()
+            .rev()
+            .find(|(name, _)| label.is_none_or(|label| name.as_deref() == Some(label)))
+            .map(|(_, mark)| *mark)
+    }
+}

@@ -1,0 +1,159 @@
+//! What a file's own functions do for their callers, read after the file
+//! is lowered: which begin or end a transaction on a connection passed to
+//! them, and which only read through a transaction lent to them.
+
+use super::*;
+
+/// A transaction lent to a function of this file whose body writes nothing
+/// (no statement that writes, nothing lent on to a function that may) is
+/// only read through: the write its call was taken for did not happen.
+/// Functions are known by their last name (`Db::lookup` as `lookup`), when
+/// that name is the file's only one.
+pub(super) fn drop_reads_of_own_functions(
+    flows: &mut [FnFlow],
+    lends: &[Vec<(String, Span)>],
+    quiet: &[String],
+) {
+    let last_name = |name: &str| name.rsplit("::").next().unwrap_or(name).to_string();
+    // By last name: a flow's index (`usize::MAX` for a function not
+    // lowered, which names no statement at all), or `None` when the name
+    // is not the file's only one.
+    let mut by_name: HashMap<String, Option<usize>> = HashMap::new();
+    let named = flows
+        .iter()
+        .enumerate()
+        .map(|(index, flow)| (&flow.name, index))
+        .chain(quiet.iter().map(|name| (name, usize::MAX)));
+    for (name, index) in named {
+        by_name
+            .entry(last_name(name))
+            .and_modify(|only| *only = None)
+            .or_insert(Some(index));
+    }
+    let direct_writes: Vec<bool> = flows
+        .iter()
+        .zip(lends)
+        .map(|(flow, lent)| {
+            flow.blocks
+                .iter()
+                .flat_map(|b| &b.events)
+                .any(|e| e.kind == EventKind::Write && !lent.iter().any(|(_, at)| *at == e.span))
+        })
+        .collect();
+    // Start from every function without a write of its own, and drop those
+    // that lend to one not in the set, until nothing changes.
+    let mut reads_only: Vec<bool> = direct_writes.iter().map(|w| !w).collect();
+    loop {
+        let mut changed = false;
+        for index in 0..flows.len() {
+            if reads_only[index]
+                && lends[index]
+                    .iter()
+                    .any(|(callee, _)| !reads(&by_name, &reads_only, callee))
+            {
+                reads_only[index] = false;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for (flow, lent) in flows.iter_mut().zip(lends) {
+        let unwritten: Vec<Span> = lent
+            .iter()
+            .filter(|(callee, _)| reads(&by_name, &reads_only, callee))
+            .map(|(_, at)| *at)
+            .collect();
+        if unwritten.is_empty() {
+            continue;
+        }
+        for block in &mut flow.blocks {
+            block
+                .events
+                .retain(|e| !(e.kind == EventKind::Write && unwritten.contains(&e.span)));
+        }
+    }
+}
+
+/// Whether `callee`, by last name, is one function of the file that writes
+/// nothing.
+pub(super) fn reads(
+    by_name: &HashMap<String, Option<usize>>,
+    reads_only: &[bool],
+    callee: &str,
+) -> bool {
+    match by_name.get(callee) {
+        Some(Some(usize::MAX)) => true,
+        Some(Some(index)) => reads_only[*index],
+        _ => false,
+    }
+}
+
+/// The functions of a file, by last name, that begin a transaction on a
+/// connection passed to them and leave it open on every normal return, or
+/// that end the transaction of one on every way out (see `summarize`). A
+/// name the file uses twice is left out.
+pub(super) fn transaction_helpers(flows: &[FnFlow]) -> HashMap<String, TransactionHelper> {
+    let mut helpers: HashMap<String, Option<TransactionHelper>> = HashMap::new();
+    for flow in flows {
+        let name = flow
+            .name
+            .rsplit("::")
+            .next()
+            .unwrap_or(&flow.name)
+            .to_string();
+        let on_param = |kinds: &[EventKind]| {
+            flow.params.iter().flatten().any(|param| {
+                flow.handles
+                    .iter()
+                    .position(|h| &h.name == param)
+                    .is_some_and(|handle| {
+                        kinds
+                            .iter()
+                            .any(|&kind| flow.events_of(handle, kind).next().is_some())
+                    })
+            })
+        };
+        let mut helper = None;
+        if on_param(&[EventKind::Begin]) {
+            let facts = crate::flow::state::analyze(flow);
+            helper = flow
+                .params
+                .iter()
+                .enumerate()
+                .find_map(|(position, param)| {
+                    let handle = flow
+                        .handles
+                        .iter()
+                        .position(|h| Some(&h.name) == param.as_ref())?;
+                    let exits = &facts.handles[handle];
+                    let normal: Vec<_> = exits
+                        .exits
+                        .iter()
+                        .filter(|exit| exit.exit == ExitKind::Normal)
+                        .collect();
+                    (!exits.truncated
+                        && !normal.is_empty()
+                        && normal.iter().all(|exit| {
+                            matches!(exit.tx, crate::flow::state::TxState::Open { .. })
+                        }))
+                    .then_some(TransactionHelper::Begins(position))
+                });
+        } else if on_param(&[EventKind::Commit, EventKind::Rollback]) {
+            helper = crate::flow::summary::summarize(flow)
+                .ends
+                .first()
+                .map(|&position| TransactionHelper::Ends(position));
+        }
+        let Some(helper) = helper else { continue };
+        helpers
+            .entry(name)
+            .and_modify(|known| *known = None)
+            .or_insert(Some(helper));
+    }
+    helpers
+        .into_iter()
+        .filter_map(|(name, helper)| Some((name, helper?)))
+        .collect()
+}

@@ -1,0 +1,169 @@
+//! Small readings of syn's syntax: places, paths, patterns, literals and
+//! attributes, shared by the rest of the Rust front end.
+
+use super::*;
+
+/// Single-segment paths named in a body.
+pub(super) struct Names(pub(super) Vec<String>);
+
+impl<'ast> Visit<'ast> for Names {
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if let Some(ident) = path.path.get_ident() {
+            self.0.push(ident.to_string());
+        }
+    }
+}
+
+/// A syn span as file offsets (`base` is what was stripped before parsing).
+pub(super) fn to_span(base: usize, span: SynSpan) -> Span {
+    let range = span.byte_range();
+    Span::new((base + range.start) as u32, (base + range.end) as u32)
+}
+
+/// Strip parentheses and invisible groups.
+pub(super) fn peel(mut expr: &Expr) -> &Expr {
+    loop {
+        expr = match expr {
+            Expr::Paren(inner) => &inner.expr,
+            Expr::Group(inner) => &inner.expr,
+            other => return other,
+        };
+    }
+}
+
+/// `tx`, `self.pool`, `state.db.pool`, with borrows and derefs stripped
+/// (`&mut *tx` names `tx`).
+pub(super) fn place_of(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(|i| i.to_string()),
+        Expr::Field(field) => {
+            let Member::Named(name) = &field.member else {
+                return None;
+            };
+            Some(format!("{}.{name}", place_of(&field.base)?))
+        }
+        Expr::Reference(reference) => place_of(&reference.expr),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => place_of(&unary.expr),
+        Expr::MethodCall(call)
+            if call.args.is_empty()
+                && matches!(call.method.to_string().as_str(), "as_mut" | "deref_mut") =>
+        {
+            place_of(&call.receiver)
+        }
+        _ => None,
+    }
+}
+
+/// The methods called along a receiver chain (`client.build_transaction()
+/// .isolation_level(..)` gives `["isolation_level", "build_transaction"]`).
+pub(super) fn method_chain(expr: &Expr) -> Vec<String> {
+    let mut calls = Vec::new();
+    let mut current = peel(expr);
+    loop {
+        match current {
+            Expr::MethodCall(call) => {
+                calls.push(call.method.to_string());
+                current = peel(&call.receiver);
+            }
+            Expr::Await(await_expr) => current = peel(&await_expr.base),
+            Expr::Try(try_expr) => current = peel(&try_expr.expr),
+            _ => return calls,
+        }
+    }
+}
+
+pub(super) fn path_string(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// `drop`, `sqlx::query`, `Transaction::new`: a called path as text.
+pub(super) fn path_text(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::Path(path) if path.qself.is_none() => Some(path_string(&path.path)),
+        _ => None,
+    }
+}
+
+pub(super) fn macro_name(mac: &Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// `Err(..)` (also `Err(..)?`-free forms like `Err(e.into())`).
+pub(super) fn is_err_constructor(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::Call(call) => {
+            path_text(&call.func).is_some_and(|f| f == "Err" || f.ends_with("::Err"))
+        }
+        // `Err(e).context("..")`
+        Expr::MethodCall(call) if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) => {
+            is_err_constructor(&call.receiver)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a pattern is `Err(..)` (then `Some(true)`), `Ok(..)`/`Some(..)`
+/// (then `Some(false)`), or anything else.
+pub(super) fn matches_err(pat: &Pat) -> Option<bool> {
+    let Pat::TupleStruct(tuple) = pat else {
+        return None;
+    };
+    match tuple.path.segments.last()?.ident.to_string().as_str() {
+        "Err" => Some(true),
+        "Ok" | "Some" => Some(false),
+        _ => None,
+    }
+}
+
+/// The one variable bound inside `Ok(x)` / `Some(x)`.
+pub(super) fn success_binding(pat: &Pat) -> Option<String> {
+    let Pat::TupleStruct(tuple) = pat else {
+        return None;
+    };
+    if matches_err(pat) != Some(false) || tuple.elems.len() != 1 {
+        return None;
+    }
+    binding_name(tuple.elems.first()?)
+}
+
+/// The variable a `let` pattern binds, when it binds exactly one.
+pub(super) fn binding_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
+        Pat::Type(typed) => binding_name(&typed.pat),
+        _ => None,
+    }
+}
+
+pub(super) fn string_literal(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Str(text) => Some(text.value()),
+            _ => None,
+        },
+        Expr::Reference(reference) => string_literal(&reference.expr),
+        _ => None,
+    }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[sqlx::test(..)]`, `#[rstest]`, and
+/// `#[cfg(test)]` (not `#[cfg(not(test))]`).
+pub(super) fn is_test_attribute(attribute: &syn::Attribute) -> bool {
+    let path = attribute.path();
+    let last = path.segments.last().map(|s| s.ident.to_string());
+    if matches!(last.as_deref(), Some("test" | "rstest")) {
+        return true;
+    }
+    path.is_ident("cfg")
+        && attribute
+            .parse_args::<syn::Ident>()
+            .is_ok_and(|ident| ident == "test")
+}
