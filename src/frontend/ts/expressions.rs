@@ -1,0 +1,721 @@
+//! Expressions and calls: what each evaluates to as far as handles go,
+//! driver vocabulary effects, helpers of this file and of imports, and what
+//! is lent to a call.
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    // ---- expressions ----
+
+    pub(super) fn expr(&mut self, expr: &Expr) -> Value {
+        if !self.enter(expr.span()) {
+            return Value::Nothing;
+        }
+        let value = self.expr_inner(expr);
+        self.leave();
+        value
+    }
+
+    pub(super) fn expr_inner(&mut self, expr: &Expr) -> Value {
+        if let Some(place) = place_of(expr) {
+            return Value::Place(place);
+        }
+        match expr {
+            Expr::Paren(ParenExpr { expr, .. })
+            | Expr::TsAs(TsAsExpr { expr, .. })
+            | Expr::TsNonNull(TsNonNullExpr { expr, .. })
+            | Expr::TsTypeAssertion(TsTypeAssertion { expr, .. })
+            | Expr::TsConstAssertion(TsConstAssertion { expr, .. })
+            | Expr::TsSatisfies(TsSatisfiesExpr { expr, .. })
+            | Expr::TsInstantiation(TsInstantiation { expr, .. }) => self.expr(expr),
+            Expr::Await(await_expr) => {
+                if let Expr::Call(call) = unwrap(&await_expr.arg) {
+                    self.awaited_call = Some(span_of(call.span));
+                }
+                let value = self.expr(&await_expr.arg);
+                // A call already has its throw edge; awaiting anything else
+                // (a stored promise) may throw too.
+                if !matches!(unwrap(&await_expr.arg), Expr::Call(_) | Expr::OptChain(_)) {
+                    self.builder.may_throw(span_of(await_expr.span));
+                }
+                value
+            }
+            Expr::Call(call) => match &call.callee {
+                Callee::Expr(callee) => self.call(callee, &call.args, call.span),
+                Callee::Super(_) | Callee::Import(_) => {
+                    self.args(&call.args, false);
+                    self.builder.may_throw(span_of(call.span));
+                    Value::Nothing
+                }
+            },
+            Expr::OptChain(chain) => self.opt_chain(chain),
+            Expr::New(new) => {
+                let (assigned_to, scope) = self.pool_scope();
+                self.pool_construction(new, assigned_to, scope);
+                self.expr(&new.callee);
+                let quiet = expr_path(&new.callee).is_some_and(|class| {
+                    is_quiet_constructor(&class) || self.file.vocabulary.is_submittable(&class)
+                });
+                if let Some(args) = &new.args {
+                    self.args(args, quiet);
+                }
+                if !quiet {
+                    self.builder.may_throw(span_of(new.span));
+                }
+                Value::Nothing
+            }
+            Expr::Member(member) => {
+                self.expr(&member.obj);
+                if let MemberProp::Computed(computed) = &member.prop {
+                    self.expr(&computed.expr);
+                }
+                Value::Nothing
+            }
+            Expr::SuperProp(prop) => {
+                if let SuperProp::Computed(computed) = &prop.prop {
+                    self.expr(&computed.expr);
+                }
+                Value::Nothing
+            }
+            Expr::Assign(assign) => {
+                self.assigned_to = match (&assign.left, unwrap(&assign.right)) {
+                    (AssignTarget::Simple(SimpleAssignTarget::Ident(name)), Expr::New(_)) => {
+                        Some(name.id.sym.to_string())
+                    }
+                    (AssignTarget::Simple(SimpleAssignTarget::Member(member)), Expr::New(_)) => {
+                        member_place(member)
+                    }
+                    _ => None,
+                };
+                self.bound_call = bound_call(&assign.right);
+                let value = self.expr(&assign.right);
+                self.assigned_to = None;
+                self.bound_call = None;
+                let assigned = (assign.op == AssignOp::Assign).then_some(&*assign.right);
+                let target = match &assign.left {
+                    AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
+                        Some(name.id.sym.to_string())
+                    }
+                    AssignTarget::Simple(SimpleAssignTarget::Member(member)) => {
+                        member_place(member)
+                    }
+                    _ => None,
+                };
+                if let Some(target) = &target {
+                    match assigned {
+                        Some(expr) => self.assign(target, &value, Some(expr), assign.right.span()),
+                        // `x += ...` and the like leave nothing known.
+                        None => {
+                            let span = span_of(assign.span);
+                            self.handle_event(EventKind::Assign(Known::UNKNOWN), target, span);
+                        }
+                    }
+                }
+                match &assign.left {
+                    AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
+                        let outside =
+                            self.module_scope || !self.locals.contains(name.id.sym.as_str());
+                        self.bind(&name.id.sym, value, assign.right.span(), outside);
+                    }
+                    AssignTarget::Simple(SimpleAssignTarget::Member(member)) => {
+                        self.expr(&member.obj);
+                        match member_place(member) {
+                            Some(place) => self.bind(&place, value, assign.right.span(), true),
+                            None => self.escape(value, assign.right.span()),
+                        }
+                    }
+                    _ => self.escape(value, assign.right.span()),
+                }
+                Value::Nothing
+            }
+            Expr::Bin(bin) => match bin.op {
+                BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing => {
+                    let (left_true, left_false) = if bin.op == BinaryOp::NullishCoalescing {
+                        let guard =
+                            place_of(&bin.left).map(|p| self.guard_for(&p, Test::Nullish, false));
+                        if guard.is_none() {
+                            self.expr(&bin.left);
+                        }
+                        self.builder.fork(guard)
+                    } else {
+                        self.branch(&bin.left)
+                    };
+                    let (evaluate_right, skip_right) = if bin.op == BinaryOp::LogicalAnd {
+                        (left_true, left_false)
+                    } else {
+                        (left_false, left_true)
+                    };
+                    self.builder.switch_to(evaluate_right);
+                    let value = self.expr(&bin.right);
+                    self.escape(value, bin.right.span());
+                    let right_end = self.builder.current();
+                    self.join(&[right_end, skip_right]);
+                    Value::Nothing
+                }
+                _ => {
+                    // Long `a + b + c ...` chains (generated SQL, string
+                    // building) nest to the left: walk the spine in a loop.
+                    let mut rights = vec![&bin.right];
+                    let mut left = &bin.left;
+                    while let Expr::Bin(inner) = &**left
+                        && !matches!(
+                            inner.op,
+                            BinaryOp::LogicalAnd
+                                | BinaryOp::LogicalOr
+                                | BinaryOp::NullishCoalescing
+                        )
+                    {
+                        rights.push(&inner.right);
+                        left = &inner.left;
+                    }
+                    self.expr(left);
+                    for right in rights.into_iter().rev() {
+                        self.expr(right);
+                    }
+                    Value::Nothing
+                }
+            },
+            Expr::Cond(cond) => {
+                let (then_block, else_block) = self.branch(&cond.test);
+                self.builder.switch_to(then_block);
+                let value = self.expr(&cond.cons);
+                self.escape(value, cond.cons.span());
+                let then_end = self.builder.current();
+                self.builder.switch_to(else_block);
+                let value = self.expr(&cond.alt);
+                self.escape(value, cond.alt.span());
+                let else_end = self.builder.current();
+                self.join(&[then_end, else_end]);
+                Value::Nothing
+            }
+            Expr::Unary(unary) => {
+                self.expr(&unary.arg);
+                Value::Nothing
+            }
+            Expr::Update(update) => {
+                self.expr(&update.arg);
+                Value::Nothing
+            }
+            Expr::Seq(seq) => {
+                let mut value = Value::Nothing;
+                for expr in &seq.exprs {
+                    value = self.expr(expr);
+                }
+                value
+            }
+            Expr::Array(array) => {
+                for element in array.elems.iter().flatten() {
+                    let value = self.expr(&element.expr);
+                    self.escape(value, element.expr.span());
+                }
+                Value::Nothing
+            }
+            Expr::Object(object) => {
+                for prop in &object.props {
+                    match prop {
+                        PropOrSpread::Spread(spread) => {
+                            let value = self.expr(&spread.expr);
+                            self.escape(value, spread.expr.span());
+                        }
+                        PropOrSpread::Prop(prop) => match &**prop {
+                            Prop::Shorthand(ident) => {
+                                let value = Value::Place(ident.sym.to_string());
+                                self.property(ident.sym.as_str(), value, ident.span);
+                            }
+                            Prop::KeyValue(kv) => {
+                                if let PropName::Computed(computed) = &kv.key {
+                                    self.expr(&computed.expr);
+                                }
+                                let value = self.expr(&kv.value);
+                                self.property(&prop_name(&kv.key), value, kv.value.span());
+                            }
+                            Prop::Method(method) => {
+                                self.closure(method.function.span, &method.function.body);
+                            }
+                            _ => {}
+                        },
+                    }
+                }
+                Value::Nothing
+            }
+            Expr::Tpl(tpl) => {
+                for expr in &tpl.exprs {
+                    self.expr(expr);
+                }
+                Value::Nothing
+            }
+            Expr::TaggedTpl(tagged) => {
+                self.expr(&tagged.tag);
+                for expr in &tagged.tpl.exprs {
+                    self.expr(expr);
+                }
+                self.builder.may_throw(span_of(tagged.span));
+                Value::Nothing
+            }
+            Expr::Yield(yield_expr) => {
+                if let Some(arg) = &yield_expr.arg {
+                    let value = self.expr(arg);
+                    self.escape(value, arg.span());
+                }
+                Value::Nothing
+            }
+            Expr::Arrow(arrow) => {
+                self.closure(arrow.span, &*arrow.body);
+                Value::Nothing
+            }
+            Expr::Fn(function) => {
+                self.closure(function.function.span, &function.function.body);
+                Value::Nothing
+            }
+            _ => Value::Nothing,
+        }
+    }
+
+    /// `key: value` in an object literal. A key that names the transaction
+    /// a call runs in (`{ transaction: t }`) only uses it.
+    pub(super) fn property(&mut self, key: &str, value: Value, span: SwcSpan) {
+        match value {
+            // Also in an options object kept for several calls.
+            Value::Place(place) if self.file.vocabulary.is_transaction_option(key) => {
+                self.query_through(&place, span_of(span));
+            }
+            value => self.escape(value, span),
+        }
+    }
+
+    /// A call's argument; what an object or array literal there holds is
+    /// lent to the call.
+    pub(super) fn argument(&mut self, expr: &Expr) -> Value {
+        let literal = matches!(unwrap(expr), Expr::Object(_) | Expr::Array(_));
+        let outer = std::mem::replace(&mut self.in_argument_literal, literal);
+        let value = self.expr(expr);
+        self.in_argument_literal = outer;
+        value
+    }
+
+    /// The summary of the function a call path names, if it is a helper
+    /// this file knows (`this.getClient` inside `Repo` is `Repo.getClient`)
+    /// or one the configuration declares safe.
+    pub(super) fn helper(&self, path: &str, arguments: usize) -> Option<Summary> {
+        if self.file.vocabulary.is_safe_helper(path) {
+            return Some(Summary::takes_care_of(arguments));
+        }
+        let name = path.rsplit('.').next().unwrap_or(path);
+        if !self.file.called.borrow().contains(name) {
+            self.file.called.borrow_mut().insert(name.to_string());
+        }
+        let helpers = &self.file.helpers;
+        if helpers.is_empty() {
+            return None;
+        }
+        if let Some(member) = path.strip_prefix("this.")
+            && let Some((owner, _)) = self.builder.name().rsplit_once('.')
+        {
+            return self
+                .file
+                .class_member(owner, member)
+                .and_then(|name| helpers.get(&name))
+                .cloned();
+        }
+        helpers.get(path).cloned()
+    }
+
+    /// A call of a helper does what its summary says: it releases the
+    /// clients passed where it releases its parameters, and its result is
+    /// a checked-out client when it returns one.
+    pub(super) fn helper_call(
+        &mut self,
+        summary: &Summary,
+        path: &str,
+        args: &[ExprOrSpread],
+        span: Span,
+    ) -> Value {
+        let mut released_on_return = Vec::new();
+        for (position, arg) in args.iter().enumerate() {
+            if let Value::Place(place) = self.argument(&arg.expr) {
+                let ends = summary.ends.contains(&position);
+                let releases = summary.releases.contains(&position);
+                let releases_on_return = summary.releases_on_return.contains(&position);
+                if ends {
+                    self.handle_event(EventKind::Commit, &place, span);
+                }
+                if releases {
+                    self.handle_event(EventKind::Release, &place, span);
+                }
+                if releases || releases_on_return || summary.keeps.contains(&position) {
+                    self.handle_event(EventKind::Use, &place, span_of(arg.expr.span()));
+                } else {
+                    self.handle_event(EventKind::HandedOff, &place, span_of(arg.expr.span()));
+                }
+                if releases_on_return {
+                    released_on_return.push(place);
+                }
+            }
+        }
+        self.builder.may_throw(span);
+        // Released only if the helper returns: a throw out of it (its own
+        // ROLLBACK failing) leaves the client checked out.
+        for place in released_on_return {
+            self.handle_event(EventKind::Release, &place, span);
+        }
+        if summary.returns_client {
+            Value::Acquired {
+                span,
+                certain: true,
+                via: path.to_string(),
+            }
+        } else {
+            Value::Nothing
+        }
+    }
+
+    pub(super) fn args(&mut self, args: &[ExprOrSpread], lent_to_callee: bool) {
+        for arg in args {
+            let value = self.argument(&arg.expr);
+            if let Value::Place(place) = value {
+                let kind = if lent_to_callee {
+                    EventKind::Use
+                } else {
+                    EventKind::HandedOff
+                };
+                self.handle_event(kind, &place, span_of(arg.expr.span()));
+            }
+        }
+    }
+
+    pub(super) fn opt_chain(&mut self, chain: &OptChainExpr) -> Value {
+        // `client?.release()`: the call runs only when `client` is set.
+        if let Some(place) = optional_object(chain).and_then(place_of) {
+            let guard = self.guard_for(&place, Test::Nullish, false);
+            let (then_block, else_block) = self.builder.fork(Some(guard));
+            self.builder.switch_to(then_block);
+            self.opt_chain_body(chain);
+            let then_end = self.builder.current();
+            self.join(&[then_end, else_block]);
+            return Value::Nothing;
+        }
+        self.opt_chain_body(chain)
+    }
+
+    pub(super) fn opt_chain_body(&mut self, chain: &OptChainExpr) -> Value {
+        match &*chain.base {
+            OptChainBase::Call(call) => self.call(&call.callee, &call.args, call.span),
+            OptChainBase::Member(member) => {
+                self.expr(&member.obj);
+                Value::Nothing
+            }
+        }
+    }
+
+    pub(super) fn call(&mut self, callee: &Expr, args: &[ExprOrSpread], span: SwcSpan) -> Value {
+        let call_span = span_of(span);
+        let awaited = self.awaited_call.take() == Some(call_span);
+        let path = expr_path(callee);
+        if callee_name(callee).is_some_and(|f| self.file.vocabulary.is_pool_creator(f)) {
+            self.pool_creation(call_span);
+        }
+        // The process ends here, and the server drops its connections with
+        // whatever they had open: no path goes on.
+        if path.as_deref() == Some("process.exit") {
+            self.args(args, true);
+            self.builder.start_unreachable();
+            return Value::Nothing;
+        }
+        if let Some(summary) = path
+            .as_deref()
+            .and_then(|path| self.helper(path, args.len()))
+        {
+            return self.helper_call(
+                &summary,
+                path.as_deref().unwrap_or_default(),
+                args,
+                call_span,
+            );
+        }
+        let Some((receiver, method)) = member_parts(callee) else {
+            // A plain function call. Calling one of our own parameters (a
+            // callback) with a client lends it; anything else may keep it.
+            let lent = path.as_ref().is_some_and(|p| self.parameters.contains(p));
+            if path.is_none() {
+                self.expr(callee);
+            }
+            // Calling a variable of ours that is not a closure of this
+            // function runs a query through it (knex's `trx('orders')`).
+            if let Some(name) = path.as_deref()
+                && self.locals.contains(name)
+                && !self.local_functions.contains_key(name)
+            {
+                self.query_through(name, call_span);
+            }
+            self.args(args, lent);
+            if let Some(path) = &path {
+                self.call_local_function(path, call_span);
+            }
+
+            // In a catch or finally clause, a synchronous call of a plain
+            // function is error coercion or logging (`coerceError(err)`,
+            // `log(err)`): taken not to throw, so that it is not blamed for
+            // a ROLLBACK or release after it. An awaited one may.
+            let handling_quietly = self.in_error_handler > 0
+                && !awaited
+                && !path.as_deref().is_some_and(throws_on_bad_input);
+            if !handling_quietly && !path.as_deref().is_some_and(is_quiet_call) {
+                self.builder.may_throw(call_span);
+            }
+            return Value::Nothing;
+        };
+
+        if let Some(value) = self.promise_chain(receiver, method, args) {
+            return value;
+        }
+
+        // A call whose result is called on (`db.startTransaction().execute()`)
+        // returns an object: its result is kept, like a bound one.
+        let outer_chain = self.chained_call;
+        self.chained_call = match unwrap(receiver) {
+            Expr::Call(inner) => Some(span_of(inner.span)),
+            _ => None,
+        };
+        let receiver_value = self.expr(receiver);
+        self.chained_call = outer_chain;
+        let receiver_place = match &receiver_value {
+            Value::Place(place) => Some(place.clone()),
+            other => {
+                self.discard(other.clone());
+                None
+            }
+        };
+        let vocabulary = self.file.vocabulary;
+        // `queryRunner.manager.save(..)` runs on the query runner.
+        if let Some((handle, property)) = receiver_place.as_deref().and_then(|p| p.rsplit_once('.'))
+            && vocabulary.is_handle_property(property)
+        {
+            self.query_through(handle, call_span);
+        }
+        // `query.transacting(trx)` runs the query in `trx`.
+        if vocabulary.is_transaction_method(method) {
+            for arg in args {
+                if let Some(place) = place_of(&arg.expr) {
+                    self.query_through(&place, span_of(arg.expr.span()));
+                }
+            }
+        }
+
+        // The call that built the receiver, and the name it is held under
+        // (`WIKI.models.Objection.transaction` as `transaction`).
+        let known_as: Vec<&str> = receiver_place
+            .as_ref()
+            .and_then(|place| self.acquired_via.get(place))
+            .map(String::as_str)
+            .into_iter()
+            .chain(
+                receiver_place
+                    .as_deref()
+                    .map(|place| place.rsplit('.').next().unwrap_or(place)),
+            )
+            .collect();
+        if let Some(effect) = vocabulary.call_effect(method, args.len(), &known_as)
+            && !(effect.unless_callback && args.iter().any(|a| !is_options_object(&a.expr)))
+            && args.iter().all(|a| effect.fits(&argument_shape(&a.expr)))
+        {
+            // A method that only checks out connections names its effect
+            // whatever the receiver looks like (`createQueryRunner()`).
+            let receiver_matches = match effect.receiver {
+                Receiver::Pool => true,
+                Receiver::Any => {
+                    receiver_place.is_some()
+                        || matches!(effect.effect, Effect::Acquire | Effect::BeginObject)
+                }
+            };
+            if receiver_matches {
+                let discard = effect.discard_with_argument && !args.is_empty();
+                // `txHelpers.abortTransaction(session)`: a helper object
+                // ends the transaction handed to it.
+                let ended_argument = match args {
+                    [only] if matches!(effect.effect, Effect::Commit | Effect::Rollback) => {
+                        place_of(&only.expr).filter(|argument| {
+                            self.is_handle_here(argument)
+                                && !receiver_place
+                                    .as_deref()
+                                    .is_some_and(|p| self.is_handle_here(p))
+                        })
+                    }
+                    _ => None,
+                };
+                let receiver_place = ended_argument.or(receiver_place);
+                self.args(args, true);
+                return self.call_effect(effect, receiver, receiver_place, discard, call_span);
+            }
+        }
+
+        // A listener registered on a client keeps it checked out on purpose
+        // (`client.on('notification', ...)` after `LISTEN`).
+        // An `'error'` listener is a safety net, not a reason to keep it.
+        let error_listener =
+            args.first().and_then(|a| literal_text(&a.expr)).as_deref() == Some("error");
+        if matches!(method, "on" | "once" | "addListener")
+            && !error_listener
+            && let Some(place) = &receiver_place
+        {
+            self.handle_event(EventKind::HandedOff, place, call_span);
+        }
+        let quiet = path.as_deref().is_some_and(is_quiet_call);
+        self.args(args, quiet || vocabulary.is_transaction_method(method));
+        // `getPool().query(..)` runs on the pool that call returns.
+        let receiver_place = receiver_place.or_else(|| match unwrap(receiver) {
+            Expr::Call(CallExpr {
+                callee: Callee::Expr(factory),
+                ..
+            }) if self.is_pool_factory_call(receiver) => {
+                expr_path(factory).map(|path| format!("{path}()"))
+            }
+            _ => None,
+        });
+        if vocabulary.is_sql_method(method)
+            && let Some(place) = receiver_place
+        {
+            let on_pool = self.looks_like_pool(&place) || place.ends_with("()");
+            if on_pool {
+                // `pool.query('BEGIN')`: transaction statements on a pool.
+                let handle = self.builder.handle(&place);
+                self.builder.mark_pool(handle);
+            }
+            let first = args.first().map(|a| unwrap(&a.expr));
+            if let Some(Expr::New(new)) = first
+                && expr_path(&new.callee).is_some_and(|class| vocabulary.is_submittable(&class))
+            {
+                self.query_through(&place, call_span);
+                return Value::Nothing;
+            }
+            let mut statements = first.map_or_else(Vec::new, |arg| self.file.statements(arg));
+            // A whole `BEGIN; ..; COMMIT;` script in one call runs on one
+            // connection, pool or not.
+            if on_pool
+                && statements.first() == Some(&TxStatement::Begin)
+                && statements.last() != Some(&TxStatement::Begin)
+            {
+                statements.clear();
+            }
+            self.transaction_statements(&place, &statements, call_span);
+            return Value::Nothing;
+        }
+        if !quiet {
+            self.builder.may_throw(call_span);
+        }
+        Value::Nothing
+    }
+
+    pub(super) fn call_effect(
+        &mut self,
+        call: &CallEffect,
+        receiver: &Expr,
+        receiver_place: Option<String>,
+        discard: bool,
+        span: Span,
+    ) -> Value {
+        match (call.effect, receiver_place) {
+            (Effect::Acquire, place) => {
+                let certain = call.receiver == Receiver::Any
+                    || match &place {
+                        Some(place) => self.looks_like_pool(place),
+                        None => self.is_pool_factory_call(receiver),
+                    };
+                self.builder.may_throw(span);
+                Value::Acquired {
+                    span,
+                    certain,
+                    via: call.method.clone(),
+                }
+            }
+            (Effect::Release, Some(place)) => {
+                if discard {
+                    self.handle_event(EventKind::Rollback, &place, span);
+                }
+                self.handle_event(EventKind::Release, &place, span);
+                Value::Nothing
+            }
+            // `pool.end()` shuts the pool down; it is no connection's end.
+            (Effect::Discard, Some(place)) if self.looks_like_pool(&place) => {
+                self.builder.pool_closed(&place);
+                self.builder.may_throw(span);
+                Value::Nothing
+            }
+            (Effect::Discard, Some(place)) => {
+                self.handle_event(EventKind::Rollback, &place, span);
+                self.handle_event(EventKind::Release, &place, span);
+                self.builder.may_throw(span);
+                Value::Nothing
+            }
+            // A kept result is the transaction (Objection's
+            // `const trx = await Person.startTransaction()`, neo4j's
+            // `session.beginTransaction()`, an adapter's transaction id put
+            // in an object), not a begin on the receiver: a driver that
+            // begins on its receiver returns nothing to keep.
+            (Effect::Begin, Some(_))
+                if self.bound_call == Some(span)
+                    || self.chained_call == Some(span)
+                    || self.statement_call != Some(span) =>
+            {
+                self.builder.may_throw(span);
+                Value::Transaction { span }
+            }
+            (Effect::Begin, Some(place)) => {
+                self.api_statement(&place, TxStatement::Begin, span);
+                self.begun_here.insert(place);
+                Value::Nothing
+            }
+            (Effect::Commit, Some(place)) => {
+                self.api_statement(&place, TxStatement::Commit, span);
+                Value::Nothing
+            }
+            (Effect::Rollback, Some(place)) => {
+                self.api_statement(&place, TxStatement::Rollback, span);
+                Value::Nothing
+            }
+            // If opening fails the handle holds nothing: that path owes no
+            // release.
+            (Effect::Open, Some(place)) => {
+                let (fails, opens) = self.builder.fork(None);
+                self.builder.switch_to(fails);
+                self.handle_event(EventKind::Escape, &place, span);
+                self.builder.throw(span);
+                self.builder.switch_to(opens);
+                self.handle_event(EventKind::Use, &place, span);
+                Value::Nothing
+            }
+            (Effect::BeginObject, _) => {
+                self.builder.may_throw(span);
+                Value::Transaction { span }
+            }
+            (_, None) => {
+                self.builder.may_throw(span);
+                Value::Nothing
+            }
+        }
+    }
+
+    /// A checked-out client that is not kept (`await pool.connect();` as a
+    /// statement, `(await pool.connect()).query(..)`) can never be released.
+    pub(super) fn discard(&mut self, value: Value) {
+        if let Value::Acquired {
+            span,
+            certain: true,
+            ..
+        } = value
+        {
+            self.handle_event(EventKind::Acquire, UNNAMED_HANDLE, span);
+        }
+    }
+
+    /// A handle put into an object or array: stored, unless the literal is
+    /// a call's argument (`{ transaction: t }`), which only lends it.
+    pub(super) fn escape(&mut self, value: Value, span: SwcSpan) {
+        if let Value::Place(place) = value {
+            let kind = match self.in_argument_literal {
+                true => EventKind::HandedOff,
+                false => EventKind::Escape,
+            };
+            self.handle_event(kind, &place, span_of(span));
+        }
+    }
+}

@@ -1,0 +1,942 @@
+//! TypeScript/JavaScript front end: parses with `swc_ecma_parser` and lowers
+//! every function-like thing (declarations, arrows, methods, the module body)
+//! into a `FnFlow`. swc byte positions become file offsets here, once.
+
+mod expressions;
+mod facts;
+mod interface;
+mod statements;
+mod syntax;
+mod try_finally;
+mod values;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use swc_common::{BytePos, Span as SwcSpan, Spanned};
+use swc_ecma_ast::*;
+use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax};
+use swc_ecma_visit::{Visit, VisitWith};
+
+use super::{Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
+use crate::diagnostic::in_message_style;
+use crate::drivers::{
+    ArgumentShape, CallEffect, Effect, Receiver, StateQuestion, TxStatement, Vocabulary,
+    transaction_statements,
+};
+use crate::flow::build::{BreakableKind, FlowBuilder};
+use crate::flow::summary::{Summaries, Summary, summarize};
+use crate::flow::{
+    EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, PoolScope, Returned, Test,
+    UNNAMED_HANDLE,
+};
+use crate::source::{Language, Span};
+use facts::*;
+use interface::*;
+use syntax::*;
+
+/// swc reserves position 0; the file starts at 1.
+const BASE: u32 = 1;
+
+fn span_of(span: SwcSpan) -> Span {
+    Span::new(
+        span.lo.0.saturating_sub(BASE),
+        span.hi.0.saturating_sub(BASE),
+    )
+}
+
+/// Parse a file: the program, and a syntax error the parser recovered from.
+fn parse(text: &str, language: Language) -> Result<(Program, Option<LowerError>), LowerError> {
+    let syntax = match language {
+        Language::Rust => {
+            return Err(LowerError {
+                span: Span::default(),
+                message: "not a TypeScript or JavaScript file".to_string(),
+            });
+        }
+        Language::TypeScript { tsx } => Syntax::Typescript(TsSyntax {
+            tsx,
+            decorators: true,
+            ..Default::default()
+        }),
+        Language::JavaScript { jsx } => Syntax::Es(EsSyntax {
+            jsx,
+            decorators: true,
+            decorators_before_export: true,
+            auto_accessors: true,
+            explicit_resource_management: true,
+            allow_return_outside_function: true,
+            ..Default::default()
+        }),
+    };
+    check_bracket_depth(text)?;
+    let end = BytePos(BASE + text.len() as u32);
+    let mut parser = Parser::new(syntax, StringInput::new(text, BytePos(BASE), end), None);
+    // swc can panic on some truncated input (a JavaScript class cut off
+    // mid-body); that is a file it cannot parse, not a reason to stop.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let program = parser.parse_program();
+        (program, parser.take_errors())
+    }));
+    let Ok((program, errors)) = parsed else {
+        return Err(LowerError {
+            span: Span::new(0, 0),
+            message: "the parser failed on this file".to_string(),
+        });
+    };
+    let program = program.map_err(|err| syntax_error(&err))?;
+    let recovered_error = errors.first().map(syntax_error);
+    Ok((program, recovered_error))
+}
+
+/// Parse only, for measuring the parser's share of a run: the syntax error,
+/// if any.
+pub(crate) fn parse_only(text: &str, language: Language) -> Option<LowerError> {
+    match parse(text, language) {
+        Ok((_, recovered)) => recovered,
+        Err(error) => Some(error),
+    }
+}
+
+pub(crate) fn lower_file(
+    text: &str,
+    language: Language,
+    vocabulary: &Vocabulary,
+    link: &dyn Fn(&ModuleInterface) -> Summaries,
+) -> Result<LoweredFile, LowerError> {
+    let (program, recovered_error) = parse(text, language)?;
+    let interface = module_interface(&program);
+    let helpers = link(&interface);
+    // A file that names nothing to follow has nothing to lower (most files
+    // of an app); only what it imports and exports matters to the others.
+    let named = !vocabulary.words_at(text).is_empty()
+        || helpers
+            .keys()
+            .any(|helper| text.contains(helper.rsplit('.').next().unwrap_or(helper)));
+    if !named {
+        return Ok(LoweredFile {
+            flows: Vec::new(),
+            recovered_error,
+            interface,
+        });
+    }
+    let mut file = FileFacts::collect(&program, vocabulary, text, &interface.imports);
+    file.helpers = helpers;
+    file.find_names();
+    let mut flows = lower_program(&program, &file)?;
+    // Helpers defined in this file change what calls to them mean: lower
+    // again, knowing them.
+    let own = own_summaries(&flows, &interface.instances);
+    // No helper among them: no summary to export either.
+    let mut summaries = Summaries::new();
+    if !own.is_empty() {
+        file.helpers.extend(own);
+        file.find_names();
+        flows = lower_program(&program, &file)?;
+        summaries = flows
+            .iter()
+            .map(|flow| (flow.name.clone(), summarize(flow)))
+            .filter(|(_, summary)| !summary.is_empty())
+            .collect();
+    }
+    Ok(LoweredFile {
+        flows,
+        recovered_error,
+        interface: ModuleInterface {
+            summaries,
+            called: file.called.into_inner().into_iter().collect(),
+            ..interface
+        },
+    })
+}
+
+/// Summaries of this file's functions by every name this file calls them
+/// by: `getClient`, `Repo.getClient` (as `this.getClient` inside `Repo`),
+/// and `db.getClient` for `const db = new Repo()`.
+fn own_summaries(flows: &[FnFlow], instances: &HashMap<String, String>) -> Summaries {
+    let mut own = Summaries::new();
+    for flow in flows {
+        let summary = summarize(flow);
+        if summary.is_empty() {
+            continue;
+        }
+        if let Some((owner, method)) = flow.name.rsplit_once('.') {
+            for (instance, _) in instances.iter().filter(|(_, class)| *class == owner) {
+                own.insert(format!("{instance}.{method}"), summary.clone());
+            }
+        }
+        own.insert(flow.name.clone(), summary);
+    }
+    own
+}
+
+/// Every function-like thing of the program, `<module>` first.
+fn lower_program(program: &Program, file: &FileFacts) -> Result<Vec<FnFlow>, LowerError> {
+    let mut collector = Collector {
+        file,
+        prefix: Vec::new(),
+        flows: Vec::new(),
+        too_deep: None,
+        entry_points: entry_points(program, file.text),
+        implements: Vec::new(),
+        managed_next: false,
+    };
+    let span = match program {
+        Program::Module(module) => module.span,
+        Program::Script(script) => script.span,
+    };
+    collector.lower("<module>".to_string(), span, &[], |lowerer| {
+        lowerer.builder.set_errors_end_run();
+        lowerer.module_scope = true;
+        match program {
+            Program::Module(module) => module
+                .body
+                .iter()
+                .for_each(|item| lowerer.module_item(item)),
+            Program::Script(script) => lowerer.stmts(script.body.iter()),
+        }
+    });
+    program.visit_with(&mut collector);
+    if let Some(span) = collector.too_deep {
+        return Err(LowerError {
+            span,
+            message: format!("nesting too deep to analyse (more than {MAX_NESTING} levels)"),
+        });
+    }
+    Ok(collector.flows)
+}
+
+/// swc's message in txlint's style: lowercase, no trailing period.
+fn syntax_error(err: &swc_ecma_parser::error::Error) -> LowerError {
+    let message = in_message_style(&err.kind().msg());
+    let message = if message.is_empty() {
+        "syntax error".to_string()
+    } else {
+        message
+    };
+    LowerError {
+        span: span_of(err.span()),
+        message,
+    }
+}
+
+/// Finds every function-like node, names it as a user would, and lowers it.
+struct Collector<'a> {
+    file: &'a FileFacts<'a>,
+    /// Enclosing class or object names, for `Class.method`.
+    prefix: Vec<String>,
+    flows: Vec<FnFlow>,
+    too_deep: Option<Span>,
+    /// Functions the module's top level calls, and whether each is a
+    /// script's entry point (see `entry_points`).
+    entry_points: HashMap<String, bool>,
+    /// The interfaces each enclosing class implements, innermost last.
+    implements: Vec<Vec<String>>,
+    /// The function about to be lowered runs inside a transaction its
+    /// framework rolls back when it throws (see `ManagedCode`).
+    managed_next: bool,
+}
+
+/// Test hooks that set up state their teardown hooks undo, also when the
+/// setup fails (`beforeEach` BEGIN, `afterEach` ROLLBACK).
+const SETUP_HOOKS: &[&str] = &["beforeEach", "beforeAll", "before", "setup"];
+
+/// Test suites whose body runs once, when the file loads.
+const TEST_SUITES: &[&str] = &["describe", "suite", "context"];
+
+/// Functions the top level (also inside a top-level `if`) starts in a way
+/// that ends the process when they fail: `await main()`, or
+/// `main().catch(handler)` whose handler exits (`process.exit`,
+/// `process.exitCode`) or re-throws. A failure logged and swallowed
+/// (`f().catch(console.error)`) or never handled (`f()`) may leave a
+/// server running with the transaction open: those are ordinary functions.
+/// Returns, for each function the top level calls, whether it is such an
+/// entry point.
+fn entry_points(program: &Program, text: &str) -> HashMap<String, bool> {
+    let ends_process = |handler: &ExprOrSpread| {
+        let span = span_of(handler.expr.span());
+        let body = text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default();
+        body.contains("process.exit") || body.contains("throw ")
+    };
+    let called = |expr: &Expr| -> Option<(String, bool)> {
+        let mut awaited = false;
+        let mut handled_by_exit = false;
+        let mut expr = unwrap(expr);
+        loop {
+            expr = match expr {
+                Expr::Await(await_expr) => {
+                    awaited = true;
+                    unwrap(&await_expr.arg)
+                }
+                Expr::Unary(UnaryExpr {
+                    op: UnaryOp::Void,
+                    arg,
+                    ..
+                }) => unwrap(arg),
+                Expr::Call(CallExpr {
+                    callee: Callee::Expr(callee),
+                    args,
+                    ..
+                }) => match unwrap(callee) {
+                    Expr::Ident(function) => {
+                        return Some((function.sym.to_string(), awaited || handled_by_exit));
+                    }
+                    Expr::Member(member) => {
+                        let MemberProp::Ident(method) = &member.prop else {
+                            return None;
+                        };
+                        let on_rejected = match method.sym.as_str() {
+                            "catch" => args.first(),
+                            "then" => args.get(1),
+                            "finally" => None,
+                            _ => return None,
+                        };
+                        handled_by_exit |= on_rejected.is_some_and(ends_process);
+                        unwrap(&member.obj)
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+    };
+    fn scan(
+        stmt: &Stmt,
+        found: &mut HashMap<String, bool>,
+        called: &dyn Fn(&Expr) -> Option<(String, bool)>,
+    ) {
+        match stmt {
+            // `(async () => { await setup() })()`: what its body starts
+            // runs once too, its failure unhandled.
+            Stmt::Expr(expr) if let Some(body) = invoked_at_once(&expr.expr) => {
+                let mut inner = HashMap::new();
+                body.iter().for_each(|s| scan(s, &mut inner, called));
+                for function in inner.into_keys() {
+                    found.entry(function).or_insert(false);
+                }
+            }
+            // `try { await install() } catch (e) { .. }` inside one.
+            Stmt::Try(try_stmt) => {
+                try_stmt
+                    .block
+                    .stmts
+                    .iter()
+                    .for_each(|s| scan(s, found, called));
+            }
+            Stmt::Expr(expr) => {
+                if let Some((function, ends_process)) = called(&expr.expr) {
+                    found.insert(function, ends_process);
+                }
+            }
+            Stmt::If(if_stmt) => {
+                scan(&if_stmt.cons, found, called);
+                if let Some(alt) = &if_stmt.alt {
+                    scan(alt, found, called);
+                }
+            }
+            Stmt::Block(block) => block.stmts.iter().for_each(|s| scan(s, found, called)),
+            _ => {}
+        }
+    }
+    let mut found = HashMap::new();
+    match program {
+        Program::Module(module) => module
+            .body
+            .iter()
+            .filter_map(|i| i.as_stmt())
+            .for_each(|s| scan(s, &mut found, &called)),
+        Program::Script(script) => script
+            .body
+            .iter()
+            .for_each(|s| scan(s, &mut found, &called)),
+    }
+    found
+}
+
+impl Collector<'_> {
+    fn lower<'p>(
+        &mut self,
+        name: String,
+        span: SwcSpan,
+        params: impl IntoIterator<Item = &'p Pat>,
+        body: impl FnOnce(&mut Lowerer),
+    ) {
+        // Most functions of most files never touch a database.
+        if name != "<module>" && !self.file.may_matter(span) {
+            return;
+        }
+        let runs_once = self.entry_points.contains_key(&name);
+        let managed = std::mem::take(&mut self.managed_next);
+        let errors_end_run = managed
+            || self.entry_points.get(&name) == Some(&true)
+            || name
+                .strip_suffix(" callback")
+                .is_some_and(|callee| SETUP_HOOKS.contains(&callee));
+        // A test suite's body runs once, when the file loads: its variables
+        // are module state.
+        let suite_body = name
+            .strip_suffix(" callback")
+            .is_some_and(|callee| TEST_SUITES.contains(&callee));
+        let mut lowerer = Lowerer::new(self.file, name, span_of(span));
+        if errors_end_run {
+            lowerer.builder.set_errors_end_run();
+        }
+        lowerer.module_scope = suite_body;
+        lowerer.runs_once = runs_once;
+        for param in params {
+            lowerer.builder.param(param_name(param));
+            lowerer.declare_pattern(param, true);
+        }
+        body(&mut lowerer);
+        if let Some(span) = lowerer.too_deep {
+            self.too_deep.get_or_insert(span);
+        }
+        let end = Span::new(span_of(span).end.saturating_sub(1), span_of(span).end);
+        self.flows.push(lowerer.builder.finish(end));
+    }
+
+    fn lower_function(&mut self, name: String, function: &Function) {
+        let Some(body) = &function.body else { return };
+        self.lower(
+            name,
+            function.span,
+            function.params.iter().map(|p| &p.pat),
+            |lowerer| {
+                lowerer.collect_released(body);
+                lowerer.stmts(body.stmts.iter());
+            },
+        );
+        function.visit_children_with(self);
+    }
+
+    fn lower_arrow(&mut self, name: String, arrow: &ArrowExpr) {
+        self.lower(name, arrow.span, arrow.params.iter(), |lowerer| {
+            lowerer.collect_released(&*arrow.body);
+            match &*arrow.body {
+                ArrowFunctionBody::FunctionBody(body) => lowerer.stmts(body.stmts.iter()),
+                ArrowFunctionBody::Expr(expr) => {
+                    let value = lowerer.expr(expr);
+                    lowerer.return_value(value, expr.span());
+                    lowerer
+                        .builder
+                        .return_(span_of(expr.span()), ExitKind::Normal);
+                }
+            }
+        });
+        arrow.visit_children_with(self);
+    }
+
+    /// Lower a function-valued expression under `name`; false if `expr` is
+    /// not one.
+    fn lower_named(&mut self, name: String, expr: &Expr) -> bool {
+        match unwrap(expr) {
+            Expr::Arrow(arrow) => self.lower_arrow(name, arrow),
+            Expr::Fn(function) => self.lower_function(name, &function.function),
+            Expr::Class(class) => {
+                self.prefix.push(name);
+                class.class.visit_with(self);
+                self.prefix.pop();
+            }
+            Expr::Object(object) => {
+                self.prefix.push(name);
+                object.visit_with(self);
+                self.prefix.pop();
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn member_name(&self, key: &str) -> String {
+        match self.prefix.last() {
+            Some(owner) => format!("{owner}.{key}"),
+            None => key.to_string(),
+        }
+    }
+}
+
+impl Visit for Collector<'_> {
+    fn visit_fn_decl(&mut self, decl: &FnDecl) {
+        self.lower_function(decl.ident.sym.to_string(), &decl.function);
+    }
+
+    fn visit_fn_expr(&mut self, expr: &FnExpr) {
+        let name = expr
+            .ident
+            .as_ref()
+            .map_or("<anonymous>".to_string(), |i| i.sym.to_string());
+        self.lower_function(name, &expr.function);
+    }
+
+    fn visit_arrow_expr(&mut self, arrow: &ArrowExpr) {
+        self.lower_arrow("<anonymous>".to_string(), arrow);
+    }
+
+    fn visit_var_declarator(&mut self, declarator: &VarDeclarator) {
+        if let (Pat::Ident(name), Some(init)) = (&declarator.name, &declarator.init)
+            && self.lower_named(name.id.sym.to_string(), init)
+        {
+            return;
+        }
+        declarator.visit_children_with(self);
+    }
+
+    /// CommonJS exports are lowered under the names importers call them
+    /// by: `exports.getClient = async () => ..` as `getClient`, and the
+    /// functions of `module.exports = { getClient: .. }` by their keys.
+    fn visit_assign_expr(&mut self, assign: &AssignExpr) {
+        let place = match &assign.left {
+            AssignTarget::Simple(SimpleAssignTarget::Member(member)) => member_place(member),
+            _ => None,
+        };
+        match (place.as_deref(), unwrap(&assign.right)) {
+            (Some("module.exports"), Expr::Object(object)) => {
+                for prop in &object.props {
+                    if let PropOrSpread::Prop(prop) = prop {
+                        match &**prop {
+                            Prop::KeyValue(kv) if is_nameable(&kv.value) => {
+                                if !self.lower_named(prop_name(&kv.key), &kv.value) {
+                                    kv.value.visit_with(self);
+                                }
+                            }
+                            Prop::Method(method) => {
+                                self.lower_function(prop_name(&method.key), &method.function);
+                            }
+                            _ => prop.visit_with(self),
+                        }
+                    }
+                }
+                return;
+            }
+            (Some("module.exports"), value) if self.lower_named("default".into(), value) => return,
+            (Some(place), value) => {
+                if let Some(name) = place
+                    .strip_prefix("module.exports.")
+                    .or_else(|| place.strip_prefix("exports."))
+                    && self.lower_named(name.to_string(), value)
+                {
+                    return;
+                }
+            }
+            _ => {}
+        }
+        assign.visit_children_with(self);
+    }
+
+    /// `export default async function () {..}` is called as `default` by
+    /// whoever imports it.
+    fn visit_export_default_decl(&mut self, export: &ExportDefaultDecl) {
+        match &export.decl {
+            DefaultDecl::Fn(FnExpr {
+                ident: None,
+                function,
+            }) => self.lower_function("default".into(), function),
+            _ => export.visit_children_with(self),
+        }
+    }
+
+    fn visit_export_default_expr(&mut self, export: &ExportDefaultExpr) {
+        if !self.lower_named("default".to_string(), &export.expr) {
+            export.visit_children_with(self);
+        }
+    }
+
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        call.callee.visit_with(self);
+        let callee = match &call.callee {
+            Callee::Expr(callee) => expr_path(callee),
+            _ => None,
+        };
+        for arg in &call.args {
+            let named = callee.as_ref().is_some_and(|callee| {
+                is_nameable(&arg.expr) && self.lower_named(format!("{callee} callback"), &arg.expr)
+            });
+            if !named {
+                arg.visit_with(self);
+            }
+        }
+    }
+
+    fn visit_class_decl(&mut self, decl: &ClassDecl) {
+        self.prefix.push(decl.ident.sym.to_string());
+        self.implements.push(implemented(&decl.class));
+        decl.class.visit_with(self);
+        self.implements.pop();
+        self.prefix.pop();
+    }
+
+    fn visit_class_expr(&mut self, expr: &ClassExpr) {
+        let name = expr
+            .ident
+            .as_ref()
+            .map_or("<class>".to_string(), |i| i.sym.to_string());
+        self.prefix.push(name);
+        self.implements.push(implemented(&expr.class));
+        expr.class.visit_with(self);
+        self.implements.pop();
+        self.prefix.pop();
+    }
+
+    fn visit_class_method(&mut self, method: &ClassMethod) {
+        let name = prop_name(&method.key);
+        let decorators: Vec<String> = method
+            .function
+            .decorators
+            .iter()
+            .filter_map(|d| match unwrap(&d.expr) {
+                // `@Transaction('manual')`
+                Expr::Call(CallExpr {
+                    callee: Callee::Expr(callee),
+                    ..
+                }) => callee_name(callee).map(str::to_string),
+                other => callee_name(other).map(str::to_string),
+            })
+            .collect();
+        let interfaces = self.implements.last().map_or(&[][..], Vec::as_slice);
+        self.managed_next = self
+            .file
+            .vocabulary
+            .is_managed(interfaces, &name, &decorators);
+        self.lower_function(self.member_name(&name), &method.function);
+        self.managed_next = false;
+    }
+
+    fn visit_private_method(&mut self, method: &PrivateMethod) {
+        let name = self.member_name(&format!("#{}", method.key.name));
+        self.lower_function(name, &method.function);
+    }
+
+    fn visit_constructor(&mut self, constructor: &Constructor) {
+        let Some(body) = &constructor.body else {
+            return;
+        };
+        let params = constructor.params.iter().filter_map(|p| match p {
+            ParamOrTsParamProp::Param(param) => Some(&param.pat),
+            ParamOrTsParamProp::TsParamProp(_) => None,
+        });
+        self.lower(
+            self.member_name("constructor"),
+            constructor.span,
+            params,
+            |lowerer| {
+                lowerer.collect_released(body);
+                lowerer.stmts(body.stmts.iter());
+            },
+        );
+        constructor.visit_children_with(self);
+    }
+
+    fn visit_class_prop(&mut self, prop: &ClassProp) {
+        if let Some(value) = &prop.value
+            && self.lower_named(self.member_name(&prop_name(&prop.key)), value)
+        {
+            return;
+        }
+        prop.visit_children_with(self);
+    }
+
+    fn visit_method_prop(&mut self, method: &MethodProp) {
+        self.lower_function(self.member_name(&prop_name(&method.key)), &method.function);
+    }
+
+    fn visit_getter_prop(&mut self, getter: &GetterProp) {
+        self.lower_function(self.member_name(&prop_name(&getter.key)), &getter.function);
+    }
+
+    fn visit_key_value_prop(&mut self, prop: &KeyValueProp) {
+        if !self.lower_named(self.member_name(&prop_name(&prop.key)), &prop.value) {
+            prop.visit_children_with(self);
+        }
+    }
+}
+
+/// What an expression evaluates to, as far as handles go.
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    Nothing,
+    /// A variable or field path that may name a handle.
+    Place(String),
+    /// A freshly checked-out client (`await pool.connect()`); `certain` is
+    /// false when the receiver does not look like a pool, and the result
+    /// counts only if the function releases it somewhere.
+    Acquired {
+        span: Span,
+        certain: bool,
+        /// The method that checked it out (`createQueryRunner`).
+        via: String,
+    },
+    /// A transaction object that holds its connection until it is
+    /// committed or rolled back (`await knex.transaction()`); `span` is the
+    /// call that begins it.
+    Transaction {
+        span: Span,
+    },
+}
+
+/// Lowers one function body into the builder.
+struct Lowerer<'a> {
+    file: &'a FileFacts<'a>,
+    builder: FlowBuilder,
+    /// Names declared in this function (parameters included): assigning to
+    /// anything else stores outside the function.
+    locals: HashSet<String>,
+    parameters: HashSet<String>,
+    /// Places released somewhere in this function (nested closures too):
+    /// evidence that `x.connect()`'s result is a pooled client.
+    released: HashSet<String>,
+    /// The method that checked out each handle, for vocabulary entries
+    /// that apply only to what one method returns.
+    acquired_via: HashMap<String, String>,
+    depth: usize,
+    too_deep: Option<Span>,
+    /// Labels of inline promise callbacks being lowered; `return` inside one
+    /// leaves the callback, not the function.
+    callback_labels: Vec<String>,
+    /// Lowering a module's top level, whose variables are module state.
+    module_scope: bool,
+    /// Closures of this function by name, with what they do to our places.
+    local_functions: HashMap<String, Vec<(String, EndEffect)>>,
+    /// Catch clause parameters: a caught error is an object in practice, so
+    /// `failure = err` makes `if (failure)` true.
+    caught_errors: HashSet<String>,
+    /// The call an expression statement makes and drops the result of.
+    floating_call: Option<Span>,
+    /// The place the expression being lowered is assigned to, for naming a
+    /// pool constructed there.
+    assigned_to: Option<String>,
+    /// Lowering an object or array literal that is a call's argument.
+    in_argument_literal: bool,
+    /// The call whose result the statement being lowered keeps
+    /// (`const trx = await Model.startTransaction()`).
+    bound_call: Option<Span>,
+    /// The call whose result a method is called on, being lowered.
+    chained_call: Option<Span>,
+    /// Places that hold a transaction object or were begun through a
+    /// driver's API here: known handles, whose unawaited statements float.
+    begun_here: HashSet<String>,
+    /// Lowering a catch or finally clause (or a `.catch`/`.finally`
+    /// callback), where a synchronous plain function call is taken not to
+    /// throw (see `Lowerer::call`).
+    in_error_handler: usize,
+    /// The call an `await` being lowered awaits.
+    awaited_call: Option<Span>,
+    /// The call an expression statement makes (`await conn.beginTransaction();`).
+    statement_call: Option<Span>,
+    /// The module's top level calls this function, once, when it loads.
+    runs_once: bool,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(file: &'a FileFacts<'a>, name: String, span: Span) -> Self {
+        Lowerer {
+            file,
+            builder: FlowBuilder::new(name, span),
+            locals: HashSet::new(),
+            parameters: HashSet::new(),
+            released: HashSet::new(),
+            acquired_via: HashMap::new(),
+            depth: 0,
+            too_deep: None,
+            callback_labels: Vec::new(),
+            module_scope: false,
+            local_functions: HashMap::new(),
+            caught_errors: HashSet::new(),
+            floating_call: None,
+            assigned_to: None,
+            in_argument_literal: false,
+            bound_call: None,
+            chained_call: None,
+            begun_here: HashSet::new(),
+            in_error_handler: 0,
+            awaited_call: None,
+            statement_call: None,
+            runs_once: false,
+        }
+    }
+
+    fn collect_released<N: for<'f> VisitWith<EffectScan<'f>>>(&mut self, node: &N) {
+        self.released = EffectScan::of(self.file, node)
+            .into_iter()
+            .filter(|(_, effect)| *effect == EndEffect::Release)
+            .map(|(place, _)| place)
+            .collect();
+    }
+
+    fn declare_pattern(&mut self, pattern: &Pat, parameter: bool) {
+        match pattern {
+            Pat::Ident(name) => {
+                self.locals.insert(name.id.sym.to_string());
+                if parameter {
+                    self.parameters.insert(name.id.sym.to_string());
+                }
+            }
+            Pat::Assign(assign) => self.declare_pattern(&assign.left, parameter),
+            Pat::Array(array) => {
+                for element in array.elems.iter().flatten() {
+                    self.declare_pattern(element, false);
+                }
+            }
+            Pat::Object(object) => {
+                for prop in &object.props {
+                    match prop {
+                        ObjectPatProp::KeyValue(kv) => self.declare_pattern(&kv.value, false),
+                        ObjectPatProp::Assign(assign) => {
+                            self.locals.insert(assign.key.id.sym.to_string());
+                        }
+                        ObjectPatProp::Rest(rest) => self.declare_pattern(&rest.arg, false),
+                    }
+                }
+            }
+            Pat::Rest(rest) => self.declare_pattern(&rest.arg, false),
+            Pat::Expr(_) | Pat::Invalid(_) => {}
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
+    /// Guards recursion on deeply nested input; false means stop descending.
+    fn enter(&mut self, span: SwcSpan) -> bool {
+        if self.depth >= MAX_NESTING {
+            self.too_deep.get_or_insert(span_of(span));
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn handle_event(&mut self, kind: EventKind, place: &str, span: Span) {
+        if matches!(kind, EventKind::Escape | EventKind::HandedOff) {
+            self.builder.pool_kept(place);
+        }
+        let handle = self.builder.handle(place);
+        self.builder.event(kind, handle, span);
+    }
+
+    /// A statement runs through `place`: it is a database handle.
+    fn query_through(&mut self, place: &str, span: Span) {
+        let handle = self.builder.handle(place);
+        self.builder.mark_queried(handle);
+        self.builder.event(EventKind::Use, handle, span);
+    }
+
+    fn guard_for(&mut self, place: &str, test: Test, holds: bool) -> Guard {
+        Guard {
+            place: self.builder.handle(place),
+            test,
+            holds,
+        }
+    }
+
+    /// Whether `place` holds a client or transaction this function checked
+    /// out or began.
+    fn is_handle_here(&self, place: &str) -> bool {
+        self.acquired_via.contains_key(place) || self.begun_here.contains(place)
+    }
+
+    /// A pool by its name, its binding in this file, or `getPool()`; not a
+    /// client checked out here (`const poolClient = await pool.connect()`).
+    fn looks_like_pool(&self, place: &str) -> bool {
+        if self.acquired_via.contains_key(place) {
+            return false;
+        }
+        self.file.vocabulary.is_pool_name(place) || self.file.pool_variables.contains(place)
+    }
+
+    fn is_pool_factory_call(&self, expr: &Expr) -> bool {
+        let Expr::Call(call) = unwrap(expr) else {
+            return false;
+        };
+        let Callee::Expr(callee) = &call.callee else {
+            return false;
+        };
+        expr_path(callee).is_some_and(|path| {
+            let function = path.rsplit('.').next().unwrap_or(&path);
+            self.file.vocabulary.is_pool_factory(function)
+                || self.file.vocabulary.is_pool_name(function)
+        })
+    }
+}
+
+/// Collects what a body does to places it does not own (nested closures
+/// included): which it releases, rolls back, commits. Used for evidence
+/// that `connect()` returned a pooled client, and for closures.
+pub(crate) struct EffectScan<'a> {
+    file: &'a FileFacts<'a>,
+    effects: BTreeSet<(String, EndEffect)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EndEffect {
+    Commit,
+    Rollback,
+    Release,
+}
+
+impl<'a> EffectScan<'a> {
+    fn of<N: VisitWith<Self>>(file: &'a FileFacts<'a>, node: &N) -> BTreeSet<(String, EndEffect)> {
+        let mut scan = EffectScan {
+            file,
+            effects: BTreeSet::new(),
+        };
+        node.visit_with(&mut scan);
+        scan.effects
+    }
+
+    fn note(&mut self, callee: &Expr, args: &[ExprOrSpread]) {
+        let vocabulary = self.file.vocabulary;
+        let Some((receiver, method)) = member_parts(callee) else {
+            return;
+        };
+        let Some(place) = place_of(receiver) else {
+            return;
+        };
+        let mut add = |effect| {
+            self.effects.insert((place.clone(), effect));
+        };
+        match vocabulary
+            .call_effect(method, args.len(), &[])
+            .map(|c| c.effect)
+        {
+            Some(Effect::Release) => add(EndEffect::Release),
+            Some(Effect::Discard) => {
+                add(EndEffect::Rollback);
+                add(EndEffect::Release);
+            }
+            Some(Effect::Commit) => add(EndEffect::Commit),
+            Some(Effect::Rollback) => add(EndEffect::Rollback),
+            Some(Effect::Acquire | Effect::Begin | Effect::BeginObject | Effect::Open) => {}
+            None if vocabulary.is_sql_method(method) => {
+                let statements = args
+                    .first()
+                    .map_or_else(Vec::new, |a| self.file.statements(&a.expr));
+                for statement in statements {
+                    match statement {
+                        TxStatement::Commit => add(EndEffect::Commit),
+                        TxStatement::Rollback => add(EndEffect::Rollback),
+                        TxStatement::Begin => {}
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+impl Visit for EffectScan<'_> {
+    fn visit_call_expr(&mut self, call: &CallExpr) {
+        if let Callee::Expr(callee) = &call.callee {
+            self.note(callee, &call.args);
+        }
+        call.visit_children_with(self);
+    }
+
+    fn visit_opt_call(&mut self, call: &OptCall) {
+        self.note(&call.callee, &call.args);
+        call.visit_children_with(self);
+    }
+}

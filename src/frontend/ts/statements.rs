@@ -1,0 +1,541 @@
+//! Statements and control flow: blocks, declarations and bindings, loops,
+//! `switch`, returns, and branch conditions with what they tell of a place.
+
+use super::*;
+
+impl<'a> Lowerer<'a> {
+    // ---- statements ----
+
+    /// Top-level code of a module: statements, and the initialisers of
+    /// exported variables and default exports.
+    pub(super) fn module_item(&mut self, item: &ModuleItem) {
+        match item {
+            ModuleItem::Stmt(stmt) => self.stmt(stmt),
+            ModuleItem::ModuleDecl(ModuleDecl::ExportDecl(ExportDecl {
+                decl: Decl::Var(decl),
+                ..
+            })) => self.var_decl(decl),
+            ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultExpr(export)) => {
+                self.expr(&export.expr);
+            }
+            ModuleItem::ModuleDecl(_) => {}
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
+    pub(super) fn stmts<'s>(&mut self, stmts: impl Iterator<Item = &'s Stmt> + Clone) {
+        // Function declarations are hoisted: callable before their line.
+        for stmt in stmts.clone() {
+            if let Stmt::Decl(Decl::Fn(function)) = stmt
+                && let Some(body) = &function.function.body
+            {
+                let effects = self.closure(function.function.span, body);
+                self.local_functions
+                    .insert(function.ident.sym.to_string(), effects);
+            }
+        }
+        for stmt in stmts {
+            self.stmt(stmt);
+        }
+    }
+
+    pub(super) fn stmt(&mut self, stmt: &Stmt) {
+        if !self.enter(stmt.span()) {
+            return;
+        }
+        self.stmt_inner(stmt, None);
+        self.leave();
+    }
+
+    pub(super) fn stmt_inner(&mut self, stmt: &Stmt, label: Option<String>) {
+        match stmt {
+            Stmt::Block(block) => self.stmts(block.stmts.iter()),
+            Stmt::Expr(expr) => {
+                // A call whose promise the statement drops (`client.query('COMMIT');`).
+                self.floating_call = match unwrap(&expr.expr) {
+                    Expr::Unary(UnaryExpr {
+                        op: UnaryOp::Void,
+                        arg,
+                        ..
+                    }) => floating_call(arg),
+                    other => floating_call(other),
+                };
+                // The call the statement makes, awaited or not: its result
+                // is not used.
+                self.statement_call = statement_call(&expr.expr);
+                let value = self.expr(&expr.expr);
+                self.floating_call = None;
+                self.statement_call = None;
+                self.discard(value);
+            }
+            Stmt::Decl(Decl::Var(decl)) => self.var_decl(decl),
+            Stmt::Decl(Decl::Using(decl)) => {
+                // `await using conn = await pool.getConnection()`: disposing
+                // releases it at the end of the scope.
+                for declarator in &decl.decls {
+                    self.declarator(declarator);
+                    if let Pat::Ident(name) = &declarator.name {
+                        self.handle_event(
+                            EventKind::HandedOff,
+                            &name.id.sym,
+                            span_of(declarator.span),
+                        );
+                    }
+                }
+            }
+            Stmt::Decl(_) => {}
+            Stmt::Return(ret) => {
+                if let Some(arg) = &ret.arg {
+                    let value = self.expr(arg);
+                    self.return_value(value, arg.span());
+                }
+                match self.callback_labels.last().cloned() {
+                    Some(label) => {
+                        self.builder.break_(Some(&label));
+                    }
+                    None => self.builder.return_(span_of(ret.span), ExitKind::Normal),
+                }
+            }
+            Stmt::Throw(throw) => {
+                let value = self.expr(&throw.arg);
+                self.escape(value, throw.arg.span());
+                self.builder.throw(span_of(throw.span));
+            }
+            Stmt::If(if_stmt) => {
+                let (then_block, else_block) = self.branch(&if_stmt.test);
+                let after = self.builder.new_block();
+                self.builder.switch_to(then_block);
+                self.stmt(&if_stmt.cons);
+                self.builder.goto(after);
+                self.builder.switch_to(else_block);
+                if let Some(alt) = &if_stmt.alt {
+                    self.stmt(alt);
+                }
+                self.builder.goto(after);
+                self.builder.switch_to(after);
+            }
+            Stmt::Try(try_stmt) => self.try_stmt(try_stmt),
+            Stmt::While(while_stmt) => {
+                let head = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                let (body, exit) = self.branch(&while_stmt.test);
+                self.loop_body(label, exit, head, body, &while_stmt.body);
+                self.builder.switch_to(exit);
+            }
+            Stmt::DoWhile(do_while) => {
+                let body = self.builder.new_block();
+                let test = self.builder.new_block();
+                let exit = self.builder.new_block();
+                self.builder.goto(body);
+                self.builder
+                    .push_breakable(BreakableKind::Loop, label, exit, Some(test));
+                self.builder.switch_to(body);
+                self.stmt(&do_while.body);
+                self.builder.goto(test);
+                self.builder.pop_breakable();
+                self.builder.switch_to(test);
+                let (again, done) = self.branch(&do_while.test);
+                self.builder.switch_to(again);
+                self.builder.goto_back(body);
+                self.builder.switch_to(done);
+                self.builder.goto(exit);
+                self.builder.switch_to(exit);
+            }
+            Stmt::For(for_stmt) => {
+                match &for_stmt.init {
+                    Some(VarDeclOrExpr::VarDecl(decl)) => self.var_decl(decl),
+                    Some(VarDeclOrExpr::Expr(expr)) => {
+                        self.expr(expr);
+                    }
+                    None => {}
+                }
+                let head = self.builder.new_block();
+                self.builder.goto(head);
+                self.builder.switch_to(head);
+                let (body, exit) = match &for_stmt.test {
+                    Some(test) => self.branch(test),
+                    None => (self.builder.new_block(), self.builder.new_block()),
+                };
+                if for_stmt.test.is_none() {
+                    self.builder.goto(body);
+                }
+                let update = self.builder.new_block();
+                self.builder
+                    .push_breakable(BreakableKind::Loop, label, exit, Some(update));
+                self.builder.switch_to(body);
+                self.stmt(&for_stmt.body);
+                self.builder.goto(update);
+                self.builder.pop_breakable();
+                self.builder.switch_to(update);
+                if let Some(update) = &for_stmt.update {
+                    self.expr(update);
+                }
+                self.builder.goto_back(head);
+                self.builder.switch_to(exit);
+            }
+            Stmt::ForOf(ForOfStmt {
+                left,
+                right,
+                body,
+                is_await,
+                span,
+                ..
+            }) => {
+                self.for_each(label, left, right, body, is_await.then_some(*span));
+            }
+            Stmt::ForIn(ForInStmt {
+                left, right, body, ..
+            }) => {
+                self.for_each(label, left, right, body, None);
+            }
+            Stmt::Labeled(labeled) => {
+                let name = labeled.label.sym.to_string();
+                match &*labeled.body {
+                    Stmt::While(_)
+                    | Stmt::DoWhile(_)
+                    | Stmt::For(_)
+                    | Stmt::ForOf(_)
+                    | Stmt::ForIn(_) => self.stmt_inner(&labeled.body, Some(name)),
+                    body => {
+                        let after = self.builder.new_block();
+                        self.builder.push_breakable(
+                            BreakableKind::Labeled,
+                            Some(name),
+                            after,
+                            None,
+                        );
+                        self.stmt(body);
+                        self.builder.goto(after);
+                        self.builder.pop_breakable();
+                        self.builder.switch_to(after);
+                    }
+                }
+            }
+            Stmt::Break(brk) => {
+                self.builder
+                    .break_(brk.label.as_ref().map(|l| l.sym.as_str()));
+            }
+            Stmt::Continue(cont) => {
+                self.builder
+                    .continue_(cont.label.as_ref().map(|l| l.sym.as_str()));
+            }
+            Stmt::Switch(switch) => self.switch(switch, label),
+            Stmt::With(with) => {
+                self.expr(&with.obj);
+                self.stmt(&with.body);
+            }
+            Stmt::Empty(_) | Stmt::Debugger(_) => {}
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+    }
+
+    pub(super) fn loop_body(
+        &mut self,
+        label: Option<String>,
+        exit: usize,
+        continue_to: usize,
+        body_block: usize,
+        body: &Stmt,
+    ) {
+        self.builder
+            .push_breakable(BreakableKind::Loop, label, exit, Some(continue_to));
+        self.builder.switch_to(body_block);
+        self.stmt(body);
+        self.builder.goto_back(continue_to);
+        self.builder.pop_breakable();
+    }
+
+    pub(super) fn for_each(
+        &mut self,
+        label: Option<String>,
+        left: &ForHead,
+        right: &Expr,
+        body: &Stmt,
+        awaits: Option<SwcSpan>,
+    ) {
+        self.expr(right);
+        if let ForHead::VarDecl(decl) = left {
+            for declarator in &decl.decls {
+                self.declare_pattern(&declarator.name, false);
+            }
+        }
+        let head = self.builder.new_block();
+        self.builder.goto(head);
+        self.builder.switch_to(head);
+        if let Some(span) = awaits {
+            self.builder.may_throw(span_of(span));
+        }
+        let (body_block, exit) = self.builder.fork(None);
+        self.loop_body(label, exit, head, body_block, body);
+        self.builder.switch_to(exit);
+    }
+
+    pub(super) fn switch(&mut self, switch: &SwitchStmt, label: Option<String>) {
+        self.expr(&switch.discriminant);
+        let dispatch = self.builder.current();
+        let after = self.builder.new_block();
+        self.builder
+            .push_breakable(BreakableKind::Switch, label, after, None);
+        let mut previous_end = None;
+        let mut has_default = false;
+        for case in &switch.cases {
+            has_default |= case.test.is_none();
+            let entry = self.builder.new_block();
+            self.builder.switch_to(dispatch);
+            self.builder.goto(entry);
+            if let Some(end) = previous_end {
+                // Fall through from the case above.
+                self.builder.switch_to(end);
+                self.builder.goto(entry);
+            }
+            self.builder.switch_to(entry);
+            self.stmts(case.cons.iter());
+            previous_end = Some(self.builder.current());
+        }
+        if let Some(end) = previous_end {
+            self.builder.switch_to(end);
+            self.builder.goto(after);
+        }
+        if !has_default {
+            self.builder.switch_to(dispatch);
+            self.builder.goto(after);
+        }
+        self.builder.pop_breakable();
+        self.builder.switch_to(after);
+    }
+
+    pub(super) fn var_decl(&mut self, decl: &VarDecl) {
+        for declarator in &decl.decls {
+            self.declarator(declarator);
+        }
+    }
+
+    pub(super) fn declarator(&mut self, declarator: &VarDeclarator) {
+        self.declare_pattern(&declarator.name, false);
+        let Some(init) = &declarator.init else {
+            if let Pat::Ident(name) = &declarator.name {
+                self.assign(&name.id.sym, &Value::Nothing, None, declarator.span);
+            }
+            return;
+        };
+        if let Pat::Ident(name) = &declarator.name {
+            let effects = match unwrap(init) {
+                Expr::Arrow(arrow) => Some(self.closure(arrow.span, &*arrow.body)),
+                Expr::Fn(function) => {
+                    Some(self.closure(function.function.span, &function.function.body))
+                }
+                _ => None,
+            };
+            if let Some(effects) = effects {
+                self.local_functions
+                    .insert(name.id.sym.to_string(), effects);
+                return;
+            }
+        }
+        // `const pool = new Pool(..)` names the pool it constructs.
+        self.assigned_to = match (&declarator.name, constructed(init)) {
+            (Pat::Ident(name), true) => Some(name.id.sym.to_string()),
+            _ => None,
+        };
+        self.bound_call = bound_call(init);
+        let value = self.expr(init);
+        self.assigned_to = None;
+        self.bound_call = None;
+        match &declarator.name {
+            Pat::Ident(name) => {
+                self.assign(&name.id.sym, &value, Some(init), init.span());
+                self.bind(&name.id.sym, value, init.span(), self.module_scope)
+            }
+            _ => self.escape(value, init.span()),
+        }
+    }
+
+    /// `place = value`: an acquired client becomes the place's handle; a
+    /// handle copied anywhere leaves our tracking; `outside` places (fields,
+    /// variables of an enclosing scope) hold what escapes.
+    pub(super) fn bind(&mut self, place: &str, value: Value, value_span: SwcSpan, outside: bool) {
+        match value {
+            Value::Acquired { span, certain, via } => {
+                if certain || self.released.contains(place) {
+                    self.acquired_via.insert(place.to_string(), via);
+                    self.handle_event(EventKind::Acquire, place, span);
+                    if outside {
+                        self.handle_event(EventKind::Escape, place, span_of(value_span));
+                    }
+                }
+            }
+            Value::Transaction { span } => {
+                self.begun_here.insert(place.to_string());
+                self.handle_event(EventKind::Begin, place, span);
+                if outside {
+                    self.handle_event(EventKind::Escape, place, span_of(value_span));
+                }
+            }
+            other => self.escape(other, value_span),
+        }
+    }
+
+    /// `return value`: a returned handle leaves our care; a returned client
+    /// makes this function an acquire for its callers.
+    pub(super) fn return_value(&mut self, value: Value, span: SwcSpan) {
+        match value {
+            Value::Acquired { certain: true, .. } => self.builder.returns(Returned::FreshClient),
+            Value::Place(place) => {
+                self.handle_event(EventKind::Escape, &place, span_of(span));
+                let handle = self.builder.handle(&place);
+                self.builder.returns(Returned::Handle(handle));
+            }
+            _ => {}
+        }
+    }
+
+    // ---- branches ----
+
+    /// Evaluate `test` and split into its true and false successors, with
+    /// what each side says about a handle variable.
+    pub(super) fn branch(&mut self, test: &Expr) -> (usize, usize) {
+        match unwrap(test) {
+            Expr::Unary(UnaryExpr {
+                op: UnaryOp::Bang,
+                arg,
+                ..
+            }) => {
+                let (then_block, else_block) = self.branch(arg);
+                (else_block, then_block)
+            }
+            Expr::Bin(bin) if bin.op == BinaryOp::LogicalAnd => {
+                let (left_true, left_false) = self.branch(&bin.left);
+                self.builder.switch_to(left_true);
+                let (right_true, right_false) = self.branch(&bin.right);
+                (right_true, self.join(&[left_false, right_false]))
+            }
+            Expr::Bin(bin) if bin.op == BinaryOp::LogicalOr => {
+                let (left_true, left_false) = self.branch(&bin.left);
+                self.builder.switch_to(left_false);
+                let (right_true, right_false) = self.branch(&bin.right);
+                (self.join(&[left_true, right_true]), right_false)
+            }
+            other => {
+                let guard = self.null_check(other);
+                if guard.is_none() {
+                    self.expr(other);
+                }
+                self.builder.fork(guard)
+            }
+        }
+    }
+
+    /// `x`, `x != null`, `x === undefined`, `typeof x !== 'undefined'`,
+    /// and `x.isTransactionActive`-style questions to a handle.
+    pub(super) fn null_check(&mut self, test: &Expr) -> Option<Guard> {
+        if let Some(guard) = self.transaction_state_test(test) {
+            return Some(guard);
+        }
+        if let Some(place) = place_of(test) {
+            return Some(self.guard_for(&place, Test::Truthy, true));
+        }
+        let Expr::Bin(bin) = test else { return None };
+        // `committed === false`, `done !== true`: a boolean flag's test.
+        let boolean = |expr: &Expr| match unwrap(expr) {
+            Expr::Lit(Lit::Bool(value)) => Some(value.value),
+            _ => None,
+        };
+        let equal = match bin.op {
+            BinaryOp::EqEqEq | BinaryOp::EqEq => Some(true),
+            BinaryOp::NotEqEq | BinaryOp::NotEq => Some(false),
+            _ => None,
+        };
+        if let Some(equal) = equal {
+            let flag = match (
+                place_of(&bin.left),
+                boolean(&bin.right),
+                place_of(&bin.right),
+                boolean(&bin.left),
+            ) {
+                (Some(place), Some(value), _, _) | (_, _, Some(place), Some(value)) => {
+                    Some((place, value))
+                }
+                _ => None,
+            };
+            // `queryRunner.isReleased === false` asks the handle's state.
+            let state_test = [&bin.left, &bin.right]
+                .into_iter()
+                .find_map(|side| self.transaction_state_test(side));
+            if let (Some(guard), Some((_, value))) = (state_test, &flag) {
+                return Some(if *value == equal {
+                    guard
+                } else {
+                    guard.negated()
+                });
+            }
+            if let Some((place, value)) = flag {
+                return Some(self.guard_for(&place, Test::Truthy, value == equal));
+            }
+        }
+        let nullish = match bin.op {
+            BinaryOp::NotEq | BinaryOp::NotEqEq => false,
+            BinaryOp::EqEq | BinaryOp::EqEqEq => true,
+            _ => return None,
+        };
+        let operand = |expr: &Expr| -> Option<String> {
+            match unwrap(expr) {
+                Expr::Unary(UnaryExpr {
+                    op: UnaryOp::TypeOf,
+                    arg,
+                    ..
+                }) => place_of(arg),
+                other => place_of(other),
+            }
+        };
+        let (place, other) = match (operand(&bin.left), operand(&bin.right)) {
+            (Some(place), _) => (place, &bin.right),
+            (_, Some(place)) => (place, &bin.left),
+            _ => return None,
+        };
+        // `!== null` and `!== undefined` are read alike: code that holds a
+        // client in a variable means "not set yet" by either.
+        let is_absent = match unwrap(other) {
+            Expr::Lit(Lit::Null(_)) => true,
+            Expr::Ident(ident) => ident.sym == "undefined",
+            Expr::Lit(Lit::Str(string)) => string.value.to_string_lossy() == "undefined",
+            _ => false,
+        };
+        is_absent.then(|| self.guard_for(&place, Test::Nullish, nullish))
+    }
+
+    /// `queryRunner.isTransactionActive`, `trx.isCompleted()`.
+    pub(super) fn transaction_state_test(&mut self, test: &Expr) -> Option<Guard> {
+        let (object, property) = match unwrap(test) {
+            member @ Expr::Member(_) => member_parts(member)?,
+            Expr::Call(call) if call.args.is_empty() => {
+                let Callee::Expr(callee) = &call.callee else {
+                    return None;
+                };
+                let (object, method) = member_parts(callee)?;
+                (object, method)
+            }
+            _ => return None,
+        };
+        let question = self.file.vocabulary.state_question(property)?;
+        let place = place_of(object)?;
+        Some(match question {
+            StateQuestion::Transaction { open } => {
+                self.guard_for(&place, Test::InTransaction, open)
+            }
+            StateQuestion::Released => self.guard_for(&place, Test::Released, true),
+        })
+    }
+
+    pub(super) fn join(&mut self, blocks: &[usize]) -> usize {
+        let joined = self.builder.new_block();
+        for &block in blocks {
+            self.builder.switch_to(block);
+            self.builder.goto(joined);
+        }
+        self.builder.switch_to(joined);
+        joined
+    }
+}

@@ -1,0 +1,411 @@
+//! Small readings of swc's syntax: places, member paths, literals, callee
+//! names, and which calls are quiet or throw; shared by the TypeScript
+//! front end.
+
+use super::*;
+
+/// What `Collector::lower_named` lowers under a name of its own.
+pub(super) fn is_nameable(expr: &Expr) -> bool {
+    matches!(
+        unwrap(expr),
+        Expr::Arrow(_) | Expr::Fn(_) | Expr::Class(_) | Expr::Object(_)
+    )
+}
+
+/// Whether the value is built here: `new X(..)`, or `cached ?? new X(..)`.
+pub(super) fn constructed(expr: &Expr) -> bool {
+    match unwrap(expr) {
+        Expr::New(_) => true,
+        Expr::Bin(bin) if matches!(bin.op, BinaryOp::NullishCoalescing | BinaryOp::LogicalOr) => {
+            constructed(&bin.right)
+        }
+        _ => false,
+    }
+}
+
+/// The call whose result a declaration or assignment keeps, if its value
+/// is one (`await` and parentheses aside).
+pub(super) fn bound_call(init: &Expr) -> Option<Span> {
+    let init = match unwrap(init) {
+        Expr::Await(AwaitExpr { arg, .. }) => unwrap(arg),
+        other => other,
+    };
+    match init {
+        Expr::Call(call) => Some(span_of(call.span)),
+        _ => None,
+    }
+}
+
+/// A parameter's name, when it is a plain one (`client`, `client = x`).
+pub(super) fn param_name(param: &Pat) -> Option<String> {
+    match param {
+        Pat::Ident(name) => Some(name.id.sym.to_string()),
+        Pat::Assign(assign) => param_name(&assign.left),
+        _ => None,
+    }
+}
+
+/// `{ isolationLevel: 'serializable' }`, or `null` where a callback could
+/// go (`knex.transaction(null, config)`): not a callback.
+pub(super) fn is_options_object(expr: &Expr) -> bool {
+    match unwrap(expr) {
+        Expr::Object(_) | Expr::Lit(Lit::Null(_)) => true,
+        Expr::Ident(ident) => ident.sym == "undefined",
+        _ => false,
+    }
+}
+
+/// Calls that do not throw in practice and keep nothing they are given:
+/// logging, timers and pure built-ins. Anything else may throw.
+pub(super) fn is_quiet_call(callee: &str) -> bool {
+    const QUIET: &[&str] = &[
+        "parseInt",
+        "parseFloat",
+        "Number",
+        "String",
+        "Boolean",
+        "Symbol",
+        "Date.now",
+        "performance.now",
+        "Array.isArray",
+        "Object.keys",
+        "Object.values",
+        "Object.entries",
+        "setTimeout",
+        "clearTimeout",
+        "setInterval",
+        "clearInterval",
+        "setImmediate",
+        "clearImmediate",
+        // The `debug` package's logger, called by its conventional name.
+        "debug",
+    ];
+    const LOG_METHODS: &[&str] = &["log", "error", "warn", "info", "debug", "trace", "fatal"];
+    // EventEmitter's listener bookkeeping.
+    const LISTENER_METHODS: &[&str] = &[
+        "on",
+        "once",
+        "off",
+        "addListener",
+        "prependListener",
+        "prependOnceListener",
+        "removeListener",
+        "removeAllListeners",
+    ];
+    if QUIET.contains(&callee) || callee.starts_with("Math.") || callee.starts_with("console.") {
+        return true;
+    }
+    let Some((receiver, method)) = callee.rsplit_once('.') else {
+        return false;
+    };
+    if LISTENER_METHODS.contains(&method) {
+        return true;
+    }
+    let receiver = receiver
+        .rsplit('.')
+        .next()
+        .unwrap_or(receiver)
+        .to_ascii_lowercase();
+    // Loggers by convention, and the common logging packages called by
+    // their import names.
+    const LOGGERS: &[&str] = &["log", "winston", "pino", "bunyan", "consola", "signale"];
+    LOG_METHODS.contains(&method)
+        && (receiver.ends_with("logger") || LOGGERS.contains(&receiver.as_str()))
+}
+
+/// Built-in functions that throw on malformed input, wherever called.
+pub(super) fn throws_on_bad_input(callee: &str) -> bool {
+    const THROWING: &[&str] = &[
+        "decodeURIComponent",
+        "decodeURI",
+        "encodeURIComponent",
+        "encodeURI",
+        "structuredClone",
+        "BigInt",
+        "atob",
+        "btoa",
+        "require",
+    ];
+    THROWING.contains(&callee)
+}
+
+/// Constructors that do not throw for the arguments code passes them.
+pub(super) fn is_quiet_constructor(class: &str) -> bool {
+    const QUIET: &[&str] = &[
+        "Date",
+        "Map",
+        "Set",
+        "WeakMap",
+        "WeakSet",
+        "Error",
+        "TypeError",
+        "RangeError",
+        "AbortController",
+        "DisposableStack",
+        "AsyncDisposableStack",
+    ];
+    QUIET.contains(&class)
+}
+
+/// A function written inline as a promise callback.
+pub(super) struct InlineCallback<'a> {
+    pub(super) params: Vec<&'a Pat>,
+    pub(super) body: InlineBody<'a>,
+}
+
+pub(super) enum InlineBody<'a> {
+    Block(&'a [Stmt]),
+    Expr(&'a Expr),
+}
+
+pub(super) fn inline_callback(expr: &Expr) -> Option<InlineCallback<'_>> {
+    match unwrap(expr) {
+        Expr::Arrow(arrow) => Some(InlineCallback {
+            params: arrow.params.iter().collect(),
+            body: match &*arrow.body {
+                ArrowFunctionBody::FunctionBody(body) => InlineBody::Block(&body.stmts),
+                ArrowFunctionBody::Expr(expr) => InlineBody::Expr(expr),
+            },
+        }),
+        Expr::Fn(function) => function.function.body.as_ref().map(|body| InlineCallback {
+            params: function.function.params.iter().map(|p| &p.pat).collect(),
+            body: InlineBody::Block(&body.stmts),
+        }),
+        _ => None,
+    }
+}
+
+/// The span of a call whose result an expression statement drops, unless it
+/// passes a callback (`client.query('BEGIN', (err) => ..)` is the callback
+/// API, not a dropped promise). Only transaction statements are asked
+/// about, and they take no parameters: a trailing name is a callback too.
+pub(super) fn floating_call(expr: &Expr) -> Option<Span> {
+    let Expr::Call(call) = unwrap(expr) else {
+        return None;
+    };
+    let callback = call.args.last().is_some_and(|arg| {
+        matches!(
+            unwrap(&arg.expr),
+            Expr::Arrow(_) | Expr::Fn(_) | Expr::Ident(_)
+        )
+    });
+    (!callback).then(|| span_of(call.span))
+}
+
+/// Strip parentheses and TypeScript-only wrappers.
+pub(super) fn unwrap(mut expr: &Expr) -> &Expr {
+    loop {
+        expr = match expr {
+            Expr::Paren(ParenExpr { expr, .. })
+            | Expr::TsAs(TsAsExpr { expr, .. })
+            | Expr::TsNonNull(TsNonNullExpr { expr, .. })
+            | Expr::TsTypeAssertion(TsTypeAssertion { expr, .. })
+            | Expr::TsConstAssertion(TsConstAssertion { expr, .. })
+            | Expr::TsSatisfies(TsSatisfiesExpr { expr, .. }) => expr,
+            other => return other,
+        }
+    }
+}
+
+/// `client`, `this.client`, `this.db.client`: a path that can name a handle.
+pub(super) fn place_of(expr: &Expr) -> Option<String> {
+    match unwrap(expr) {
+        Expr::Ident(ident) if ident.sym != "undefined" => Some(ident.sym.to_string()),
+        Expr::Member(member) => member_place(member),
+        _ => None,
+    }
+}
+
+pub(super) fn member_place(member: &MemberExpr) -> Option<String> {
+    let MemberProp::Ident(prop) = &member.prop else {
+        return None;
+    };
+    let object = match unwrap(&member.obj) {
+        Expr::This(_) => "this".to_string(),
+        other => place_of(other)?,
+    };
+    Some(format!("{object}.{}", prop.sym))
+}
+
+/// The receiver and method name of `receiver.method` (also `receiver?.method`).
+pub(super) fn member_parts(callee: &Expr) -> Option<(&Expr, &str)> {
+    let member = match unwrap(callee) {
+        Expr::Member(member) => member,
+        Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+            OptChainBase::Member(member) => member,
+            OptChainBase::Call(_) => return None,
+        },
+        _ => return None,
+    };
+    match &member.prop {
+        MemberProp::Ident(prop) => Some((&member.obj, prop.sym.as_str())),
+        _ => None,
+    }
+}
+
+/// The object whose absence short-circuits an optional chain.
+pub(super) fn optional_object(chain: &OptChainExpr) -> Option<&Expr> {
+    match &*chain.base {
+        OptChainBase::Member(member) if chain.optional => Some(&member.obj),
+        OptChainBase::Member(member) => match unwrap(&member.obj) {
+            Expr::OptChain(inner) => optional_object(inner),
+            _ => None,
+        },
+        OptChainBase::Call(call) => match unwrap(&call.callee) {
+            Expr::OptChain(inner) => optional_object(inner),
+            callee if chain.optional => Some(callee),
+            _ => None,
+        },
+    }
+}
+
+/// A dotted name for a callee (`pool.connect`, `withTransaction`,
+/// `this.repo.save`), when it has one.
+pub(super) fn expr_path(expr: &Expr) -> Option<String> {
+    match unwrap(expr) {
+        Expr::This(_) => Some("this".to_string()),
+        Expr::Ident(ident) => Some(ident.sym.to_string()),
+        Expr::Member(member) => {
+            let MemberProp::Ident(prop) = &member.prop else {
+                return None;
+            };
+            Some(format!("{}.{}", expr_path(&member.obj)?, prop.sym))
+        }
+        Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+            OptChainBase::Member(member) => {
+                let MemberProp::Ident(prop) = &member.prop else {
+                    return None;
+                };
+                Some(format!("{}.{}", expr_path(&member.obj)?, prop.sym))
+            }
+            OptChainBase::Call(_) => None,
+        },
+        _ => None,
+    }
+}
+
+/// The class name of `new Pool(...)` / `new pg.Pool(...)`.
+pub(super) fn callee_name(expr: &Expr) -> Option<&str> {
+    match unwrap(expr) {
+        Expr::Ident(ident) => Some(ident.sym.as_str()),
+        Expr::Member(MemberExpr {
+            prop: MemberProp::Ident(prop),
+            ..
+        }) => Some(prop.sym.as_str()),
+        _ => None,
+    }
+}
+
+/// What a literal tells of a value's truthiness; anything else is unknown.
+pub(super) fn known_value(expr: &Expr) -> Known {
+    match expr {
+        Expr::Lit(Lit::Null(_)) => Known::NULLISH,
+        Expr::Ident(ident) if ident.sym == "undefined" => Known::NULLISH,
+        Expr::Lit(Lit::Bool(value)) if value.value => Known::TRUTHY,
+        Expr::Lit(Lit::Bool(_)) => Known::FALSY,
+        Expr::Lit(Lit::Num(number)) if number.value != 0.0 && !number.value.is_nan() => {
+            Known::TRUTHY
+        }
+        Expr::Lit(Lit::Num(_)) => Known::FALSY,
+        Expr::Lit(Lit::Str(string)) if string.value.is_empty() => Known::FALSY,
+        Expr::Lit(Lit::Str(_))
+        | Expr::Object(_)
+        | Expr::Array(_)
+        | Expr::Arrow(_)
+        | Expr::Fn(_) => Known::TRUTHY,
+        Expr::New(_) => Known::TRUTHY,
+        _ => Known::UNKNOWN,
+    }
+}
+
+/// The text of a string literal or a template literal without substitutions.
+pub(super) fn literal_text(expr: &Expr) -> Option<String> {
+    match unwrap(expr) {
+        Expr::Lit(Lit::Str(string)) => Some(string.value.to_string_lossy().into_owned()),
+        Expr::Tpl(tpl) if tpl.exprs.is_empty() => tpl.quasis.first().map(|quasi| {
+            quasi.cooked.as_ref().map_or_else(
+                || quasi.raw.to_string(),
+                |c| c.to_string_lossy().into_owned(),
+            )
+        }),
+        _ => None,
+    }
+}
+
+pub(super) fn prop_name(name: &PropName) -> String {
+    match name {
+        PropName::Ident(ident) => ident.sym.to_string(),
+        PropName::Str(string) => string.value.to_string_lossy().into_owned(),
+        PropName::Num(number) => number.value.to_string(),
+        PropName::Computed(_) => "[computed]".to_string(),
+        PropName::BigInt(big) => big.value.to_string(),
+        #[allow(unreachable_patterns)]
+        _ => "<key>".to_string(),
+    }
+}
+
+/// The statements of a function expression called where it stands
+/// (`(async () => { .. })()`).
+pub(super) fn invoked_at_once(expr: &Expr) -> Option<&[Stmt]> {
+    let Expr::Call(CallExpr {
+        callee: Callee::Expr(callee),
+        ..
+    }) = unwrap(expr)
+    else {
+        return None;
+    };
+    match unwrap(callee) {
+        Expr::Arrow(arrow) => match &*arrow.body {
+            ArrowFunctionBody::FunctionBody(body) => Some(&body.stmts),
+            ArrowFunctionBody::Expr(_) => None,
+        },
+        Expr::Fn(function) => function.function.body.as_ref().map(|b| b.stmts.as_slice()),
+        _ => None,
+    }
+}
+
+/// What an argument visibly is: a string, an object literal's keys, or
+/// something else.
+pub(super) fn argument_shape(expr: &Expr) -> ArgumentShape {
+    match unwrap(expr) {
+        Expr::Object(object) => {
+            let mut keys = Vec::new();
+            for prop in &object.props {
+                match prop {
+                    PropOrSpread::Prop(prop) => match &**prop {
+                        Prop::KeyValue(kv) => keys.push(prop_name(&kv.key)),
+                        Prop::Shorthand(ident) => keys.push(ident.sym.to_string()),
+                        _ => return ArgumentShape::Other,
+                    },
+                    PropOrSpread::Spread(_) => return ArgumentShape::Other,
+                }
+            }
+            ArgumentShape::Keys(keys)
+        }
+        other => literal_text(other).map_or(ArgumentShape::Other, ArgumentShape::Text),
+    }
+}
+
+/// The interfaces a class says it implements (`implements
+/// MigrationInterface`), by name.
+pub(super) fn implemented(class: &Class) -> Vec<String> {
+    class
+        .implements
+        .iter()
+        .filter_map(|i| callee_name(&i.expr).map(str::to_string))
+        .collect()
+}
+
+/// The call an expression statement makes, through `await` and `void`.
+pub(super) fn statement_call(expr: &Expr) -> Option<Span> {
+    match unwrap(expr) {
+        Expr::Await(AwaitExpr { arg, .. })
+        | Expr::Unary(UnaryExpr {
+            op: UnaryOp::Void,
+            arg,
+            ..
+        }) => statement_call(arg),
+        Expr::Call(call) => Some(span_of(call.span)),
+        _ => None,
+    }
+}
