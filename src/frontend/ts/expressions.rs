@@ -5,8 +5,6 @@
 use super::*;
 
 impl<'a> Lowerer<'a> {
-    // ---- expressions ----
-
     pub(super) fn expr(&mut self, expr: &Expr) -> Value {
         if !self.enter(expr.span()) {
             return Value::Nothing;

@@ -4,8 +4,6 @@
 use super::*;
 
 impl<'a> Lowerer<'a> {
-    // ---- statements ----
-
     /// Top-level code of a module: statements, and the initialisers of
     /// exported variables and default exports.
     pub(super) fn module_item(&mut self, item: &ModuleItem) {
@@ -391,8 +389,6 @@ impl<'a> Lowerer<'a> {
             _ => {}
         }
     }
-
-    // ---- branches ----
 
     /// Evaluate `test` and split into its true and false successors, with
     /// what each side says about a handle variable.
