@@ -152,8 +152,16 @@ pub(super) fn transaction_helpers(flows: &[FnFlow]) -> HashMap<String, Transacti
             .and_modify(|known| *known = None)
             .or_insert(Some(helper));
     }
+    // A name that another function of the file also has is ambiguous.
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for flow in flows {
+        *uses
+            .entry(flow.name.rsplit("::").next().unwrap_or(&flow.name))
+            .or_default() += 1;
+    }
     helpers
         .into_iter()
+        .filter(|(name, _)| uses.get(name.as_str()) == Some(&1))
         .filter_map(|(name, helper)| Some((name, helper?)))
         .collect()
 }
