@@ -1179,3 +1179,48 @@ fn findings_in_test_code_are_counted_and_shown_on_request() {
         .collect();
     assert_eq!(codes, ["TX002", "TX001", "TX004"], "{printed}");
 }
+
+/// A minified bundle's one long line and a binary file are reported in
+/// every format without a panic and without their bytes on the terminal.
+#[test]
+fn long_lines_and_binary_files_render_in_every_format() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let bundle = format!("{}function f( {{", "var a=1;".repeat(14_000));
+    std::fs::write(root.join("bundle.min.js"), bundle).expect("write");
+    let mut binary = b"\x7fELF\x02\x01\x01".to_vec();
+    binary.extend(std::iter::repeat_n(0u8, 4_000));
+    std::fs::write(root.join("blob.ts"), binary).expect("write");
+    for format in ["full", "concise", "json", "sarif", "github"] {
+        let output = txlint_in(
+            root,
+            &[
+                "check",
+                "--no-prefilter",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{format}: {}",
+            stderr(&output)
+        );
+        let text = stdout(&output);
+        assert!(text.contains("bundle.min.js"), "{format}: {text}");
+        assert!(text.contains("blob.ts"), "{format}: {text}");
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r'),
+            "{format}: control characters in the output"
+        );
+        assert!(
+            !text.contains(&"var a=1;".repeat(8)),
+            "{format}: the long line is not printed"
+        );
+    }
+}

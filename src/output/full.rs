@@ -11,8 +11,8 @@ use miette::{
 };
 
 use crate::diagnostic::{Diagnostic, Report, Severity};
-use crate::output::{OutputOptions, clamp_span, display_path};
-use crate::source::Span;
+use crate::output::{OutputOptions, clamp_span, display_path, locate};
+use crate::source::{LineIndex, Span};
 
 /// miette's graphical handler wraps text to fit; below this it stops being
 /// readable (and a width of 0 is never what the caller meant).
@@ -40,15 +40,19 @@ pub(crate) fn write(
             display_path(&file.source.path),
             ScalarColumns(file.source.text.clone()),
         );
+        let index = LineIndex::new(&file.source.text);
         for diagnostic in &file.diagnostics {
-            let shown = Shown {
-                diagnostic,
-                source: &source,
-            };
             let mut rendered = String::new();
-            if handler.render_report(&mut rendered, &shown).is_err() {
-                // miette gave up on the snippet; say what we know instead.
-                rendered = format!("{}: {}\n", diagnostic.code, diagnostic.message);
+            if !drawable_lines(&file.source.text, diagnostic) {
+                rendered = without_snippet(diagnostic, &file.source, &index, &style);
+            } else {
+                let shown = Shown {
+                    diagnostic,
+                    source: &source,
+                };
+                if handler.render_report(&mut rendered, &shown).is_err() {
+                    rendered = without_snippet(diagnostic, &file.source, &index, &style);
+                }
             }
             out.write_all(rendered.as_bytes())?;
             writeln!(out)?;
@@ -68,6 +72,64 @@ pub(crate) fn write(
         return Ok(());
     }
     writeln!(out, "{}", style.bold(&summary(report)))
+}
+
+/// Lines longer than this are not drawn: minified bundles and generated
+/// files have lines of megabytes, which no reader wants printed and which
+/// miette cannot lay out (it panics past 65,535 columns).
+const MAX_DRAWN_LINE: usize = 1_000;
+
+/// Whether every line a diagnostic points into can be drawn: not too long,
+/// and free of control characters (a binary file's bytes must never reach
+/// the terminal).
+fn drawable_lines(text: &str, diagnostic: &Diagnostic) -> bool {
+    let spans = std::iter::once(diagnostic.span).chain(diagnostic.labels.iter().map(|l| l.span));
+    spans.into_iter().all(|span| {
+        let span = clamp_span(text, span);
+        [span.start, span.end].into_iter().all(|at| {
+            let at = at as usize;
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let line = &text[start..end];
+            line.len() <= MAX_DRAWN_LINE
+                && !line
+                    .chars()
+                    .any(|c| c.is_control() && c != '\t' && c != '\r')
+        })
+    })
+}
+
+/// A diagnostic whose lines cannot be drawn, with its locations as text.
+fn without_snippet(
+    diagnostic: &Diagnostic,
+    source: &crate::source::SourceFile,
+    index: &LineIndex<'_>,
+    style: &Style,
+) -> String {
+    let at = |span: Span| {
+        let location = locate(index, &source.text, span);
+        format!("{}:{}", location.start.line, location.start.column)
+    };
+    let marker = match diagnostic.severity {
+        Severity::Error => style.error("×"),
+        Severity::Warning => "⚠".to_string(),
+    };
+    let mut text = format!(
+        "{} {}\n\n  {marker} {}\n   ╭─[{}:{}] (the line is not shown: too long, or not text)\n",
+        diagnostic.code,
+        diagnostic.rule,
+        diagnostic.message,
+        display_path(&source.path),
+        at(diagnostic.span),
+    );
+    for label in &diagnostic.labels {
+        text.push_str(&format!("   · {}: {}\n", at(label.span), label.message));
+    }
+    text.push_str("   ╰────\n");
+    if !diagnostic.help.is_empty() {
+        text.push_str(&format!("  help: {}\n", diagnostic.help));
+    }
+    text
 }
 
 /// `found 3 diagnostics in 2 files (12 files checked)`, or
@@ -388,6 +450,62 @@ mod tests {
             quiet: false,
         };
         super::write(&report, &options, &mut out).expect("writes to a Vec");
+    }
+
+    /// A report on one file of `text` with one diagnostic at `span`.
+    fn report_on(text: String, span: crate::source::Span) -> Report {
+        use crate::diagnostic::{Diagnostic, FileReport, Label, Severity};
+        let diagnostic = Diagnostic {
+            code: "TX000",
+            rule: "parse-error",
+            severity: Severity::Error,
+            message: "unexpected end of input".to_string(),
+            function: "<module>".to_string(),
+            span,
+            labels: vec![Label {
+                message: "here".to_string(),
+                span,
+            }],
+            help: "fix the syntax error".to_string(),
+            in_test_code: false,
+        };
+        Report {
+            files: vec![FileReport {
+                source: crate::source::SourceFile {
+                    path: std::path::PathBuf::from("bundle.min.js"),
+                    text,
+                },
+                diagnostics: vec![diagnostic],
+            }],
+            files_scanned: 1,
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn lines_too_long_or_not_text_are_located_not_drawn() {
+        // Past 65,535 columns miette's layout panics; long before that a
+        // line is no use on a terminal.
+        let long = format!("{}(", "var a=1;".repeat(14_000));
+        let at = long.len() as u32 - 1;
+        let rendered = render(
+            &report_on(long, crate::source::Span::new(at, at + 1)),
+            false,
+        );
+        assert!(rendered.contains("[bundle.min.js:1:112001]"), "{rendered}");
+        assert!(
+            rendered.contains("help: fix the syntax error"),
+            "{rendered}"
+        );
+        assert!(rendered.len() < 1_000, "the line itself is not printed");
+
+        let binary = format!("\u{7f}ELF\0\0\u{1}{}", "\0".repeat(3_000));
+        let rendered = render(&report_on(binary, crate::source::Span::new(0, 0)), false);
+        assert!(rendered.contains("[bundle.min.js:1:1]"), "{rendered}");
+        assert!(
+            !rendered.chars().any(|c| c.is_control() && c != '\n'),
+            "no control characters reach the terminal: {rendered:?}"
+        );
     }
 
     #[test]
