@@ -85,28 +85,27 @@ impl<'a> Lowerer<'a> {
             Expr::Block(block) => self.labeled_block(block.label.as_ref(), &block.block),
             Expr::Unsafe(block) => self.block(&block.block),
             Expr::If(if_expr) => {
-                let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
-                let guard = self.result_test(&if_expr.cond);
-                let (then_block, else_block) = self.builder.fork(guard);
+                let mut ends = Vec::new();
+                self.if_branches(
+                    if_expr,
+                    |this| {
+                        let value = this.block(&if_expr.then_branch);
+                        this.settle(value);
+                        ends.push(this.builder.current());
+                    },
+                    |this| {
+                        if let Some((_, else_branch)) = &if_expr.else_branch {
+                            let value = this.expr(else_branch);
+                            this.settle(value);
+                        }
+                    },
+                );
+                ends.push(self.builder.current());
                 let after = self.builder.new_block();
-                self.builder.switch_to(then_block);
-                self.wrote_nothing_if(zero_rows.as_ref(), true);
-                self.enter_then(&scrutinee, pattern);
-                if Self::is_error_test(&if_expr.cond) {
-                    let span = self.span(if_expr.cond.span());
-                    self.builder.mark_error_path(span);
+                for end in ends {
+                    self.builder.switch_to(end);
+                    self.builder.goto(after);
                 }
-                let value = self.block(&if_expr.then_branch);
-                self.settle(value);
-                self.builder.goto(after);
-                self.builder.switch_to(else_block);
-                self.wrote_nothing_if(zero_rows.as_ref(), false);
-                self.enter_else(&scrutinee, pattern);
-                if let Some((_, else_branch)) = &if_expr.else_branch {
-                    let value = self.expr(else_branch);
-                    self.settle(value);
-                }
-                self.builder.goto(after);
                 self.builder.switch_to(after);
                 Value::Nothing
             }
@@ -363,6 +362,33 @@ impl<'a> Lowerer<'a> {
                 (Value::Nothing, None, zero_rows)
             }
         }
+    }
+
+    /// An `if` (or `if let`): its condition, then each branch entered with
+    /// what the condition tells there (a pattern that matched or not, a
+    /// write that changed no row, an error being handled) and lowered by
+    /// `then` and `otherwise`.
+    pub(super) fn if_branches(
+        &mut self,
+        if_expr: &syn::ExprIf,
+        then: impl FnOnce(&mut Self),
+        otherwise: impl FnOnce(&mut Self),
+    ) {
+        let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
+        let guard = self.result_test(&if_expr.cond);
+        let (then_block, else_block) = self.builder.fork(guard);
+        self.builder.switch_to(then_block);
+        self.wrote_nothing_if(zero_rows.as_ref(), true);
+        self.enter_then(&scrutinee, pattern);
+        if Self::is_error_test(&if_expr.cond) {
+            let span = self.span(if_expr.cond.span());
+            self.builder.mark_error_path(span);
+        }
+        then(self);
+        self.builder.switch_to(else_block);
+        self.wrote_nothing_if(zero_rows.as_ref(), false);
+        self.enter_else(&scrutinee, pattern);
+        otherwise(self);
     }
 
     /// On the branch where `zero_rows` says the write changed nothing, it

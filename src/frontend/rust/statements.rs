@@ -53,28 +53,16 @@ impl<'a> Lowerer<'a> {
                 }
                 self.builder.start_unreachable();
             }
-            Expr::If(if_expr) => {
-                let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
-                let guard = self.result_test(&if_expr.cond);
-                let (then_block, else_block) = self.builder.fork(guard);
-                self.builder.switch_to(then_block);
-                self.wrote_nothing_if(zero_rows.as_ref(), true);
-                self.enter_then(&scrutinee, pattern);
-                if Self::is_error_test(&if_expr.cond) {
-                    let span = self.span(if_expr.cond.span());
-                    self.builder.mark_error_path(span);
-                }
-                self.tail_block(&if_expr.then_branch);
-                self.builder.switch_to(else_block);
-                self.wrote_nothing_if(zero_rows.as_ref(), false);
-                self.enter_else(&scrutinee, pattern);
-                match &if_expr.else_branch {
-                    Some((_, else_branch)) => self.tail(else_branch),
-                    None => self
+            Expr::If(if_expr) => self.if_branches(
+                if_expr,
+                |this| this.tail_block(&if_expr.then_branch),
+                |this| match &if_expr.else_branch {
+                    Some((_, else_branch)) => this.tail(else_branch),
+                    None => this
                         .builder
-                        .return_(self.span(if_expr.span()), ExitKind::Normal),
-                }
-            }
+                        .return_(this.span(if_expr.span()), ExitKind::Normal),
+                },
+            ),
             Expr::Block(block) if block.label.is_none() => self.tail_block(&block.block),
             Expr::Unsafe(block) => self.tail_block(&block.block),
             other => {
