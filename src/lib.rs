@@ -27,7 +27,7 @@ use discover::{Excludes, discover, io_message};
 use drivers::Drivers;
 use flow::summary::Summaries;
 use frontend::{LowerError, LoweredFile, ModuleInterface};
-use modules::Linker;
+use modules::{CalledNames, Linker};
 use source::{Language, SourceFile, Span};
 
 /// Analysis recurses over the syntax tree; it runs on a thread with this
@@ -523,43 +523,6 @@ struct FileOutcome {
     /// `CalledNames`): a helper found later can matter to it only if it
     /// calls it, and only then is the file read again.
     called: Option<CalledNames>,
-}
-
-/// The names a file calls (`name(` or `.name(`), as hashes: kept for the
-/// files the prefilter skips, so that linking can tell, without reading
-/// them again, which of them call a helper it found.
-struct CalledNames(Vec<u64>);
-
-impl CalledNames {
-    fn of(text: &str) -> CalledNames {
-        let bytes = text.as_bytes();
-        let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-        let mut names = Vec::new();
-        let mut start = None;
-        for (index, &byte) in bytes.iter().enumerate() {
-            match (is_name(byte), start) {
-                (true, None) => start = Some(index),
-                (true, Some(_)) => {}
-                (false, Some(from)) => {
-                    start = None;
-                    let rest = bytes[index..].iter().find(|b| !b.is_ascii_whitespace());
-                    if rest == Some(&b'(') {
-                        names.push(diagnostic::stable_hash(&[&text[from..index]]));
-                    }
-                }
-                (false, None) => {}
-            }
-        }
-        names.sort_unstable();
-        names.dedup();
-        CalledNames(names)
-    }
-
-    fn contains(&self, name: &str) -> bool {
-        self.0
-            .binary_search(&diagnostic::stable_hash(&[name]))
-            .is_ok()
-    }
 }
 
 /// Read and check one file.

@@ -353,6 +353,43 @@ impl<'a> Linker<'a> {
     }
 }
 
+/// The names a file calls (`name(` or `.name(`), as hashes: kept for the
+/// files the prefilter skips, so that linking can tell, without reading
+/// them again, which of them call a helper it found.
+pub(crate) struct CalledNames(Vec<u64>);
+
+impl CalledNames {
+    pub fn of(text: &str) -> CalledNames {
+        let bytes = text.as_bytes();
+        let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+        let mut names = Vec::new();
+        let mut start = None;
+        for (index, &byte) in bytes.iter().enumerate() {
+            match (is_name(byte), start) {
+                (true, None) => start = Some(index),
+                (true, Some(_)) => {}
+                (false, Some(from)) => {
+                    start = None;
+                    let rest = bytes[index..].iter().find(|b| !b.is_ascii_whitespace());
+                    if rest == Some(&b'(') {
+                        names.push(crate::diagnostic::stable_hash(&[&text[from..index]]));
+                    }
+                }
+                (false, None) => {}
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        CalledNames(names)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0
+            .binary_search(&crate::diagnostic::stable_hash(&[name]))
+            .is_ok()
+    }
+}
+
 /// `path` seen from elsewhere: `from` itself, or a member of it
 /// (`from.method`), renamed `onto`.
 fn rebase(path: &str, from: &str, onto: &str) -> Option<String> {
