@@ -639,6 +639,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn called_names_are_the_names_before_a_parenthesis() {
+        let called = CalledNames::of(
+            "const c = await db.getClient ();\nconst getPool = x;\nrelease(c) // getConnection",
+        );
+        assert!(called.contains("getClient"));
+        assert!(called.contains("release"));
+        assert!(!called.contains("getPool"), "named, not called");
+        assert!(!called.contains("getConnection"), "no call follows it");
+        assert!(!called.contains("db"));
+    }
+
+    #[test]
     fn reads_tsconfig_with_comments_and_trailing_commas() {
         let text = r#"{
   // Next.js default
