@@ -75,6 +75,29 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+/// `folder` made canonical, built on its parent's canonical form: a folder
+/// that is no symbolic link is its parent's plus its name. `realpath` of
+/// every folder of a large tree would read every component's link again.
+fn canonical_folder(
+    folder: &Path,
+    known: &mut HashMap<PathBuf, Option<PathBuf>>,
+) -> Option<PathBuf> {
+    if let Some(found) = known.get(folder) {
+        return found.clone();
+    }
+    let found = match (folder.parent(), folder.file_name()) {
+        (Some(parent), Some(name))
+            if !parent.as_os_str().is_empty()
+                && std::fs::symlink_metadata(folder).is_ok_and(|m| m.is_dir()) =>
+        {
+            canonical_folder(parent, known).map(|parent| parent.join(name))
+        }
+        _ => std::fs::canonicalize(folder).ok(),
+    };
+    known.insert(folder.to_path_buf(), found.clone());
+    found
+}
+
 /// The nearest configuration file at or above the canonical folder
 /// `folder`, each folder looked into once per run.
 fn nearest_in(folder: &Path, known: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
@@ -242,6 +265,7 @@ pub(crate) fn nested_selections(
     let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut by_folder: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut loaded: HashMap<PathBuf, (Arc<Selection>, Excludes)> = HashMap::new();
+    let mut canonical: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut selections = Vec::with_capacity(files.len());
     let mut kept = Vec::with_capacity(files.len());
     for file in files.drain(..) {
@@ -254,8 +278,7 @@ pub(crate) fn nested_selections(
         let config_path = match by_folder.get(&folder) {
             Some(found) => found.clone(),
             None => {
-                let found = std::fs::canonicalize(&folder)
-                    .ok()
+                let found = canonical_folder(&folder, &mut canonical)
                     .and_then(|canonical| nearest_in(&canonical, &mut nearest));
                 by_folder.insert(folder.clone(), found.clone());
                 found
