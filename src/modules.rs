@@ -362,22 +362,21 @@ impl CalledNames {
     pub fn of(text: &str) -> CalledNames {
         let bytes = text.as_bytes();
         let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-        let mut names = Vec::new();
-        let mut start = None;
-        for (index, &byte) in bytes.iter().enumerate() {
-            match (is_name(byte), start) {
-                (true, None) => start = Some(index),
-                (true, Some(_)) => {}
-                (false, Some(from)) => {
-                    start = None;
-                    let rest = bytes[index..].iter().find(|b| !b.is_ascii_whitespace());
-                    if rest == Some(&b'(') {
-                        names.push(crate::diagnostic::stable_hash(&[&text[from..index]]));
-                    }
-                }
-                (false, None) => {}
-            }
-        }
+        // From each parenthesis back over blanks to the name before it: far
+        // fewer steps than reading every name of the file.
+        let mut names: Vec<u64> = memchr::memchr_iter(b'(', bytes)
+            .filter_map(|paren| {
+                let end = bytes[..paren]
+                    .iter()
+                    .rposition(|b| !b.is_ascii_whitespace())?
+                    + 1;
+                let start = bytes[..end]
+                    .iter()
+                    .rposition(|&b| !is_name(b))
+                    .map_or(0, |before| before + 1);
+                (start < end).then(|| crate::diagnostic::stable_hash(&[&text[start..end]]))
+            })
+            .collect();
         names.sort_unstable();
         names.dedup();
         CalledNames(names)
