@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use crate::source::Language;
+
 /// What a recognised call does to its handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -382,10 +384,15 @@ impl Drivers {
         &self.rust
     }
 
-    /// Words without which no file can report anything (see
-    /// `prefilter_words`).
-    pub(crate) fn prefilter_words(&self) -> Vec<String> {
-        prefilter_words([&self.typescript, &self.rust])
+    /// What a file of `language` must contain to be worth parsing (see
+    /// `PrefilterWords`).
+    pub(crate) fn prefilter_words(&self, language: Language) -> PrefilterWords {
+        match language {
+            Language::Rust => self.rust.prefilter_words(),
+            Language::TypeScript { .. } | Language::JavaScript { .. } => {
+                self.typescript.prefilter_words()
+            }
+        }
     }
 }
 
@@ -441,7 +448,8 @@ impl Vocabulary {
     pub fn words_at(&self, code: &str) -> Vec<u32> {
         self.function_words
             .get_or_init(|| {
-                let mut words = prefilter_words([self, &Vocabulary::default()]);
+                let prefilter = self.prefilter_words();
+                let mut words = minimal(prefilter.alone.into_iter().chain(prefilter.pool_names));
                 // Not the option keys: `session` is in every other Next.js
                 // file, and a query given `{ session }` begins nothing.
                 for driver in &self.drivers {
@@ -599,33 +607,60 @@ impl Vocabulary {
     }
 }
 
-/// Words without which no file can report anything, derived from every
-/// vocabulary: a finding needs a begin (a begin call, or `BEGIN`/`START
-/// TRANSACTION` in SQL text) or a checked-out client (a pool-looking
-/// receiver, or a release that shows one), or it is a suppression comment.
-/// Files containing none of them (case-insensitively) need not be parsed.
-fn prefilter_words(vocabularies: [&Vocabulary; 2]) -> Vec<String> {
-    let mut words: Vec<String> = vec!["begin".into(), "transaction".into(), "txlint-ignore".into()];
-    for vocabulary in vocabularies {
-        for driver in &vocabulary.drivers {
-            words.extend(driver.pool.names.iter().cloned());
-            words.extend(driver.pool.factories.iter().cloned());
-            words.extend(driver.pool.constructors.iter().cloned());
-            words.extend(driver.pool.creators.iter().cloned());
+/// The words without which a file cannot report anything, derived from
+/// its language's vocabulary and matched case-insensitively. A finding
+/// needs a begin (a begin call, or `BEGIN`/`START TRANSACTION` in SQL
+/// text), a checked-out client (a checkout that must be given back, or a
+/// release that shows one), a pool made here, or a suppression comment.
+/// Files that contain none of them need not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PrefilterWords {
+    /// Any one of these is enough.
+    pub alone: Vec<String>,
+    /// A pool's name (`pool`, `dataSource`) counts only together with a
+    /// word of `with_pool`: a pool that nothing is checked out of and no
+    /// transaction statement goes through reports nothing. Every TypeORM
+    /// file names its `DataSource`.
+    pub pool_names: Vec<String>,
+    /// A checkout from a pool that must be given back (`connect(`), or
+    /// the end of a transaction that may be sent through one.
+    pub with_pool: Vec<String>,
+}
+
+impl Vocabulary {
+    pub(crate) fn prefilter_words(&self) -> PrefilterWords {
+        let mut alone: Vec<String> =
+            vec!["begin".into(), "transaction".into(), "txlint-ignore".into()];
+        let mut pool_names = Vec::new();
+        let mut with_pool: Vec<String> = vec!["commit".into(), "rollback".into(), "abort".into()];
+        for driver in &self.drivers {
+            pool_names.extend(driver.pool.names.iter().cloned());
+            pool_names.extend(driver.pool.factories.iter().cloned());
+            // Called: `new Pool(`, `mysql.createPool(`; a pool's name
+            // without a call is only a name.
+            let made = driver.pool.constructors.iter().chain(&driver.pool.creators);
+            alone.extend(made.map(|name| format!("{name}(")));
             for call in &driver.calls {
                 match call.effect {
                     // The most telling word of the call: what built or
                     // names its receiver, or else the method.
-                    Effect::Begin | Effect::BeginObject => words.push(
+                    Effect::Begin | Effect::BeginObject => alone.push(
                         call.receiver_call
                             .clone()
                             .or_else(|| call.receiver_name.clone())
                             .unwrap_or_else(|| call.method.clone()),
                     ),
-                    Effect::Release => words.push(call.method.clone()),
+                    Effect::Release => alone.push(call.method.clone()),
                     // Checks out whatever the receiver (`createQueryRunner()`).
                     Effect::Acquire if call.receiver == Receiver::Any => {
-                        words.push(call.method.clone())
+                        alone.push(call.method.clone())
+                    }
+                    // `pool.connect()`, called: `connect` alone is in every
+                    // `connection`. A checkout given back on drop (Rust's
+                    // `pool.get()`) needs nothing done, so it reports
+                    // nothing by itself.
+                    Effect::Acquire if !call.returns_to_pool_on_drop() => {
+                        with_pool.push(format!("{}(", call.method))
                     }
                     Effect::Acquire
                     | Effect::Commit
@@ -635,12 +670,21 @@ fn prefilter_words(vocabularies: [&Vocabulary; 2]) -> Vec<String> {
                 }
             }
         }
+        PrefilterWords {
+            alone: minimal(alone),
+            pool_names: minimal(pool_names),
+            with_pool: minimal(with_pool),
+        }
     }
+}
+
+/// The words lowercased, sorted, without duplicates, and without any that
+/// contains another (which adds nothing to a search for either).
+fn minimal(words: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut words: Vec<String> = words.into_iter().map(|w| w.to_ascii_lowercase()).collect();
     words.sort();
     words.dedup();
-    // A word that contains another adds nothing.
-    let minimal: Vec<String> = words
+    words
         .iter()
         .filter(|word| {
             !words
@@ -648,8 +692,7 @@ fn prefilter_words(vocabularies: [&Vocabulary; 2]) -> Vec<String> {
                 .any(|other| other != *word && word.contains(other.as_str()))
         })
         .cloned()
-        .collect();
-    minimal
+        .collect()
 }
 
 /// A transaction boundary found in SQL text.
@@ -888,18 +931,28 @@ mod tests {
                 .is_some()
         );
         assert!(rust.is_sql_function("sqlx::query"));
+        let words = |language| Drivers::builtin().prefilter_words(language);
+        let typescript = words(Language::TypeScript { tsx: false });
         assert_eq!(
-            Drivers::builtin().prefilter_words(),
+            typescript.alone,
             vec![
                 "begin",
                 "createqueryrunner",
-                "datasource",
-                "pool",
+                "pool(",
                 "release",
                 "transaction",
                 "txlint-ignore"
             ]
         );
+        assert_eq!(typescript.pool_names, vec!["datasource", "pool"]);
+        assert_eq!(
+            typescript.with_pool,
+            vec!["abort", "commit", "connect(", "getconnection(", "rollback"]
+        );
+        let rust = words(Language::Rust);
+        assert_eq!(rust.alone, vec!["begin", "transaction", "txlint-ignore"]);
+        assert_eq!(rust.pool_names, vec!["pool"]);
+        assert_eq!(rust.with_pool, vec!["abort", "commit", "rollback"]);
         assert!(vocabulary.is_pool_name("this.readPool"));
         assert!(vocabulary.is_pool_name("this.dataSource"));
         assert!(!vocabulary.is_pool_name("poolClient"));

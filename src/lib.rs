@@ -454,23 +454,80 @@ fn module_interface(path: &Path, drivers: &Drivers, link: &Link) -> Option<Modul
         .map(|lowered| lowered.interface)
 }
 
-/// The words any finding needs; files without one are not parsed.
+/// The words any finding needs, per language (see `PrefilterWords`); files
+/// without them are not parsed.
 struct Prefilter {
+    typescript: WordTest,
+    rust: WordTest,
+}
+
+/// One language's `PrefilterWords` in one automaton.
+struct WordTest {
     words: aho_corasick::AhoCorasick,
+    /// What each pattern of `words` is, by pattern index.
+    kinds: Vec<WordKind>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WordKind {
+    Alone,
+    PoolName,
+    WithPool,
 }
 
 impl Prefilter {
     fn new(drivers: &Drivers) -> Prefilter {
+        Prefilter {
+            typescript: WordTest::new(drivers.prefilter_words(Language::TypeScript { tsx: false })),
+            rust: WordTest::new(drivers.prefilter_words(Language::Rust)),
+        }
+    }
+
+    fn may_report(&self, language: Language, bytes: &[u8]) -> bool {
+        match language {
+            Language::Rust => self.rust.passes(bytes),
+            Language::TypeScript { .. } | Language::JavaScript { .. } => {
+                self.typescript.passes(bytes)
+            }
+        }
+    }
+}
+
+impl WordTest {
+    fn new(words: drivers::PrefilterWords) -> WordTest {
+        let kinds = [
+            (WordKind::Alone, words.alone),
+            (WordKind::PoolName, words.pool_names),
+            (WordKind::WithPool, words.with_pool),
+        ];
+        let (kinds, patterns): (Vec<WordKind>, Vec<String>) = kinds
+            .into_iter()
+            .flat_map(|(kind, words)| words.into_iter().map(move |word| (kind, word)))
+            .unzip();
         let words = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(drivers.prefilter_words())
+            .build(patterns)
             .expect("the prefilter words form a valid automaton");
-        Prefilter { words }
+        WordTest { words, kinds }
     }
 
-    fn may_report(&self, bytes: &[u8]) -> bool {
-        self.words.is_match(bytes)
+    /// Whether `bytes` hold a word that stands alone, or a pool's name and
+    /// a word that goes with it. Overlapping matches, so that no word hides
+    /// another that shares its letters.
+    fn passes(&self, bytes: &[u8]) -> bool {
+        let (mut pool_name, mut with_pool) = (false, false);
+        for found in self.words.find_overlapping_iter(bytes) {
+            match self.kinds[found.pattern().as_usize()] {
+                WordKind::Alone => return true,
+                WordKind::PoolName => pool_name = true,
+                WordKind::WithPool => with_pool = true,
+            }
+            if pool_name && with_pool {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -537,7 +594,9 @@ fn check_file(
     let mut skipped = false;
     let mut called = None;
     let result = read_and_check(path, |source| {
-        if prefilter.is_some_and(|p| !p.may_report(source.text.as_bytes())) {
+        if let (Some(prefilter), Some(language)) = (prefilter, Language::from_path(path))
+            && !prefilter.may_report(language, source.text.as_bytes())
+        {
             skipped = true;
             // Only TypeScript and JavaScript link helpers across files.
             if Language::from_path(path) != Some(Language::Rust) {

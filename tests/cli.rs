@@ -295,7 +295,7 @@ fn bad_input_tree() -> (tempfile::TempDir, PathBuf) {
     std::fs::write(root.join("route.ts"), broken).expect("write");
     std::fs::write(
         root.join("syntax.ts"),
-        "export function f(pool {\n  return 1\n",
+        "export function f(pool {\n  return pool.connect()\n",
     )
     .expect("write");
     std::fs::write(
