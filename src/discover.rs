@@ -5,7 +5,8 @@
 use std::path::{Component, Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use walkdir::WalkDir;
+use rayon::prelude::*;
+use std::sync::Mutex;
 
 use crate::diagnostic::FileError;
 use crate::source::Language;
@@ -88,38 +89,82 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Fi
             }
             continue;
         }
-        let walker = WalkDir::new(&root)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| {
-                entry.depth() == 0
-                    || !(entry.file_type().is_dir() && is_skipped_dir(entry.file_name()))
-            });
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    let path = err.path().map_or_else(|| root.clone(), Path::to_path_buf);
-                    let message = err.io_error().map_or_else(|| err.to_string(), io_message);
-                    errors.push(FileError {
-                        path: display_path(&path),
-                        message,
-                    });
-                    continue;
-                }
-            };
-            let path = entry.path();
-            if entry.file_type().is_file()
-                && Language::from_path(path).is_some()
-                && !excludes.matches(path)
-            {
-                files.push(display_path_in(path, cwd.as_deref()));
-            }
-        }
+        let found = std::sync::Mutex::new(Walked::default());
+        walk(&root, excludes, cwd.as_deref(), &found);
+        let walked = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.extend(walked.files);
+        errors.extend(walked.errors);
     }
     files.sort();
     files.dedup();
     (files, errors)
+}
+
+/// What a walk found, in no particular order.
+#[derive(Default)]
+struct Walked {
+    files: Vec<PathBuf>,
+    errors: Vec<FileError>,
+}
+
+/// Walk `folder` and the folders below it, each folder's subfolders in
+/// parallel (a large tree spends most of its discovery waiting on the file
+/// system). Symbolic links are not followed, except a root named on the
+/// command line.
+fn walk(folder: &Path, excludes: &Excludes, cwd: Option<&Path>, found: &Mutex<Walked>) {
+    let failed = |path: &Path, err: &std::io::Error| FileError {
+        path: display_path_in(path, cwd),
+        message: io_message(err),
+    };
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(err) => {
+            lock(found).errors.push(failed(folder, &err));
+            return;
+        }
+    };
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut folders = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                errors.push(failed(folder, &err));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let file_type = match entry.file_type() {
+            Ok(file_type) => file_type,
+            Err(err) => {
+                errors.push(failed(&path, &err));
+                continue;
+            }
+        };
+        if file_type.is_dir() {
+            if !is_skipped_dir(&entry.file_name()) {
+                folders.push(path);
+            }
+        } else if file_type.is_file()
+            && Language::from_path(&path).is_some()
+            && !excludes.matches(&path)
+        {
+            files.push(display_path_in(&path, cwd));
+        }
+    }
+    {
+        let mut found = lock(found);
+        found.files.append(&mut files);
+        found.errors.append(&mut errors);
+    }
+    folders
+        .par_iter()
+        .for_each(|folder| walk(folder, excludes, cwd, found));
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn is_skipped_dir(name: &std::ffi::OsStr) -> bool {
