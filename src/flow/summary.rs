@@ -15,6 +15,9 @@ pub(crate) struct Summary {
     /// A call returns a client checked out of a pool, which the caller must
     /// release.
     pub returns_client: bool,
+    /// The client it returns has a transaction open on it (the helper ran
+    /// `BEGIN`): the caller must also commit or roll back.
+    pub returns_transaction: bool,
     /// Parameters, by position, released on every path through the body.
     pub releases: Vec<usize>,
     /// Parameters, by position, released on every normal return but not
@@ -37,6 +40,7 @@ pub(crate) type Summaries = HashMap<String, Summary>;
 impl Summary {
     pub fn is_empty(&self) -> bool {
         !self.returns_client
+            && !self.returns_transaction
             && self.releases.is_empty()
             && self.releases_on_return.is_empty()
             && self.ends.is_empty()
@@ -65,6 +69,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
                 && flow.events_of(handle, EventKind::Acquire).next().is_some()
         }
     });
+    let returns_transaction = returns_client && returns_begun(flow);
     let params_where = |holds: &dyn Fn(&str) -> bool| -> Vec<usize> {
         flow.params
             .iter()
@@ -109,11 +114,35 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     let keeps = params_where(&|name| only_uses(flow, name));
     Summary {
         returns_client,
+        returns_transaction,
         releases,
         releases_on_return,
         ends,
         keeps,
     }
+}
+
+/// Whether every success exit that returns a client checked out here
+/// returns it with a transaction begun on it and still open (a helper that
+/// checks out, runs `BEGIN` and hands the client back).
+fn returns_begun(flow: &FnFlow) -> bool {
+    let facts = analyze(flow);
+    let mut returned = flow.returned.iter().filter_map(|returned| match *returned {
+        Returned::Handle(handle) => Some(handle),
+        Returned::FreshClient => None,
+    });
+    returned.clone().next().is_some()
+        && returned.all(|handle| {
+            let facts = &facts.handles[handle];
+            let mut held = facts
+                .exits
+                .iter()
+                .filter(|exit| exit.exit == ExitKind::Normal && exit.acquired_at.is_some())
+                .peekable();
+            !facts.truncated
+                && held.peek().is_some()
+                && held.all(|exit| exit.tx == TxState::Escaped && exit.begun_at.is_some())
+        })
 }
 
 /// Whether the function does nothing to the parameter `name` but query

@@ -361,6 +361,7 @@ impl<'a> Lowerer<'a> {
                 span,
                 certain: true,
                 via: path.to_string(),
+                begun: summary.returns_transaction,
             }
         } else {
             Value::Nothing
@@ -623,6 +624,7 @@ impl<'a> Lowerer<'a> {
                     span,
                     certain,
                     via: call.method.clone(),
+                    begun: false,
                 }
             }
             (Effect::Release, Some(place)) => {
@@ -698,10 +700,14 @@ impl<'a> Lowerer<'a> {
         if let Value::Acquired {
             span,
             certain: true,
+            begun,
             ..
         } = value
         {
             self.handle_event(EventKind::Acquire, UNNAMED_HANDLE, span);
+            if begun {
+                self.handle_event(EventKind::Begin, UNNAMED_HANDLE, span);
+            }
         }
     }
 

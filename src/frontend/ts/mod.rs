@@ -665,6 +665,8 @@ enum Value {
         certain: bool,
         /// The method that checked it out (`createQueryRunner`).
         via: String,
+        /// A helper began a transaction on it before handing it back.
+        begun: bool,
     },
     /// A transaction object that holds its connection until it is
     /// committed or rolled back (`await knex.transaction()`); `span` is the

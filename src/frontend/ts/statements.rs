@@ -356,10 +356,19 @@ impl<'a> Lowerer<'a> {
     /// variables of an enclosing scope) hold what escapes.
     pub(super) fn bind(&mut self, place: &str, value: Value, value_span: SwcSpan, outside: bool) {
         match value {
-            Value::Acquired { span, certain, via } => {
+            Value::Acquired {
+                span,
+                certain,
+                via,
+                begun,
+            } => {
                 if certain || self.released.contains(place) {
                     self.acquired_via.insert(place.to_string(), via);
                     self.handle_event(EventKind::Acquire, place, span);
+                    if begun {
+                        self.begun_here.insert(place.to_string());
+                        self.handle_event(EventKind::Begin, place, span);
+                    }
                     if outside {
                         self.handle_event(EventKind::Escape, place, span_of(value_span));
                     }
