@@ -255,6 +255,12 @@ pub(crate) enum Returned {
     /// A client checked out by the returned expression itself
     /// (`return pool.connect()`).
     FreshClient,
+    /// An object built around a handle of the function
+    /// (`return new Transaction(client)`).
+    Wrapped(HandleId),
+    /// A transaction object begun by the returned expression itself
+    /// (`return knex.transaction()`).
+    TransactionObject,
 }
 
 /// How errors leave a function in its language, for the words of a label.

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::state::{ExitFact, Holding, TxState, analyze};
-use super::{Event, EventKind, ExitKind, FnFlow, Returned};
+use super::{Event, EventKind, ExitKind, FnFlow, HandleId, Returned};
 
 /// A function's effect on its callers' handles; the default is "nothing
 /// known", which callers treat as any unknown call.
@@ -18,6 +18,11 @@ pub(crate) struct Summary {
     /// The client it returns has a transaction open on it (the helper ran
     /// `BEGIN`): the caller must also commit or roll back.
     pub returns_transaction: bool,
+    /// A call returns a transaction object that holds its connection until
+    /// it is committed or rolled back (`knex.transaction()` returned, or a
+    /// client in a transaction returned inside a wrapper:
+    /// `new Transaction(client)`).
+    pub returns_transaction_object: bool,
     /// Parameters, by position, released on every path through the body.
     pub releases: Vec<usize>,
     /// Parameters, by position, released on every normal return but not
@@ -41,6 +46,7 @@ impl Summary {
     pub fn is_empty(&self) -> bool {
         !self.returns_client
             && !self.returns_transaction
+            && !self.returns_transaction_object
             && self.releases.is_empty()
             && self.releases_on_return.is_empty()
             && self.ends.is_empty()
@@ -68,8 +74,32 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
             !flow.handles[handle].name.contains('.')
                 && flow.events_of(handle, EventKind::Acquire).next().is_some()
         }
+        Returned::Wrapped(_) | Returned::TransactionObject => false,
     });
-    let returns_transaction = returns_client && returns_begun(flow);
+    let returned_handles = |wanted: &dyn Fn(&Returned) -> bool| -> Vec<HandleId> {
+        flow.returned
+            .iter()
+            .filter(|returned| wanted(returned))
+            .filter_map(|returned| match *returned {
+                Returned::Handle(handle) | Returned::Wrapped(handle) => Some(handle),
+                Returned::FreshClient | Returned::TransactionObject => None,
+            })
+            // One kept in a field as well stays the object's, whose other
+            // methods end it (`this.runner`).
+            .filter(|&handle| !flow.handles[handle].name.contains('.'))
+            .collect()
+    };
+    let returns_transaction = returns_client
+        && returned_open(
+            flow,
+            &returned_handles(&|r| matches!(r, Returned::Handle(_))),
+        );
+    // A transaction object: one begun by the returned call, one begun here
+    // and returned, or a client in a transaction returned inside an object
+    // whose methods end it (`return new Transaction(client)`).
+    let returns_transaction_object = !returns_client
+        && (flow.returned.contains(&Returned::TransactionObject)
+            || returned_open(flow, &returned_handles(&|_| true)));
     let params_where = |holds: &dyn Fn(&str) -> bool| -> Vec<usize> {
         flow.params
             .iter()
@@ -104,17 +134,24 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         })
         .map(|(position, _)| *position)
         .collect();
+    // Ended on every path, except a success exit that leaves it as it came
+    // without writing: a helper that ends only the transactions it owns
+    // (`if (t.nested > 0) { t.nested--; return }`) leaves the others to
+    // their owner.
+    let ended = |exit: &ExitFact| {
+        exit.tx == TxState::Ended
+            || (exit.exit == ExitKind::Normal
+                && matches!(exit.tx, TxState::Open { errored: false, .. })
+                && exit.written_at.is_none())
+    };
     let ends = params_where(&|name| {
-        given(flow, name, EventKind::Commit, |exit| {
-            exit.tx == TxState::Ended
-        }) || given(flow, name, EventKind::Rollback, |exit| {
-            exit.tx == TxState::Ended
-        })
+        given(flow, name, EventKind::Commit, ended) || given(flow, name, EventKind::Rollback, ended)
     });
     let keeps = params_where(&|name| only_uses(flow, name));
     Summary {
         returns_client,
         returns_transaction,
+        returns_transaction_object,
         releases,
         releases_on_return,
         ends,
@@ -122,27 +159,28 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     }
 }
 
-/// Whether every success exit that returns a client checked out here
-/// returns it with a transaction begun on it and still open (a helper that
+/// Whether every success exit that leaves with one of `handles` checked out
+/// or begun here returns it with its transaction still open (a helper that
 /// checks out, runs `BEGIN` and hands the client back).
-fn returns_begun(flow: &FnFlow) -> bool {
+fn returned_open(flow: &FnFlow, handles: &[HandleId]) -> bool {
+    if handles.is_empty() {
+        return false;
+    }
     let facts = analyze(flow);
-    let mut returned = flow.returned.iter().filter_map(|returned| match *returned {
-        Returned::Handle(handle) => Some(handle),
-        Returned::FreshClient => None,
-    });
-    returned.clone().next().is_some()
-        && returned.all(|handle| {
-            let facts = &facts.handles[handle];
-            let mut held = facts
-                .exits
-                .iter()
-                .filter(|exit| exit.exit == ExitKind::Normal && exit.acquired_at.is_some())
-                .peekable();
-            !facts.truncated
-                && held.peek().is_some()
-                && held.all(|exit| exit.tx == TxState::Escaped && exit.begun_at.is_some())
-        })
+    handles.iter().all(|&handle| {
+        let facts = &facts.handles[handle];
+        let mut live = facts
+            .exits
+            .iter()
+            .filter(|exit| {
+                exit.exit == ExitKind::Normal
+                    && (exit.acquired_at.is_some() || exit.begun_at.is_some())
+            })
+            .peekable();
+        !facts.truncated
+            && live.peek().is_some()
+            && live.all(|exit| exit.tx == TxState::Escaped && exit.begun_at.is_some())
+    })
 }
 
 /// Whether the function does nothing to the parameter `name` but query

@@ -51,16 +51,34 @@ impl<'a> Lowerer<'a> {
                 let (assigned_to, scope) = self.pool_scope();
                 self.pool_construction(new, assigned_to, scope);
                 self.expr(&new.callee);
-                let quiet = expr_path(&new.callee).is_some_and(|class| {
-                    is_quiet_constructor(&class) || self.file.vocabulary.is_submittable(&class)
+                let class = expr_path(&new.callee);
+                let lent = class.as_deref().is_some_and(|class| {
+                    is_quiet_constructor(class) || self.file.vocabulary.is_submittable(class)
                 });
-                if let Some(args) = &new.args {
-                    self.args(args, quiet);
+                let plain = class
+                    .as_deref()
+                    .is_some_and(|class| self.file.plain_classes.contains(class));
+                let mut wrapped = None;
+                for arg in new.args.iter().flatten() {
+                    if let Value::Place(place) = self.argument(&arg.expr) {
+                        let kind = if lent {
+                            EventKind::Use
+                        } else {
+                            EventKind::HandedOff
+                        };
+                        self.handle_event(kind, &place, span_of(arg.expr.span()));
+                        if wrapped.is_none() && self.is_handle_here(&place) {
+                            wrapped = Some(place);
+                        }
+                    }
                 }
-                if !quiet {
+                if !(lent || plain || self.sync_call_is_quiet(false, class.as_deref())) {
                     self.builder.may_throw(span_of(new.span));
                 }
-                Value::Nothing
+                match wrapped {
+                    Some(place) if !lent => Value::Wraps(place),
+                    _ => Value::Nothing,
+                }
             }
             Expr::Member(member) => {
                 self.expr(&member.obj);
@@ -356,7 +374,9 @@ impl<'a> Lowerer<'a> {
         for place in released_on_return {
             self.handle_event(EventKind::Release, &place, span);
         }
-        if summary.returns_client {
+        if summary.returns_transaction_object {
+            Value::Transaction { span }
+        } else if summary.returns_client {
             Value::Acquired {
                 span,
                 certain: true,
@@ -455,9 +475,7 @@ impl<'a> Lowerer<'a> {
             // function is error coercion or logging (`coerceError(err)`,
             // `log(err)`): taken not to throw, so that it is not blamed for
             // a ROLLBACK or release after it. An awaited one may.
-            let handling_quietly = self.in_error_handler > 0
-                && !awaited
-                && !path.as_deref().is_some_and(throws_on_bad_input);
+            let handling_quietly = self.sync_call_is_quiet(awaited, path.as_deref());
             if !handling_quietly && !path.as_deref().is_some_and(is_quiet_call) {
                 self.builder.may_throw(call_span);
             }
@@ -598,10 +616,25 @@ impl<'a> Lowerer<'a> {
             self.transaction_statements(&place, &statements, call_span);
             return Value::Nothing;
         }
-        if !quiet {
+        let on_handle = receiver_place
+            .as_deref()
+            .is_some_and(|place| self.is_handle_here(place) || self.parameters.contains(place));
+        let setup = !on_handle && self.sync_call_is_quiet(awaited, path.as_deref());
+        if !(quiet || setup) {
             self.builder.may_throw(call_span);
         }
         Value::Nothing
+    }
+
+    /// Whether a call that is not a database call is taken not to throw:
+    /// one not awaited, in a catch or finally clause (error coercion,
+    /// logging) or outside any `try` (the setup before one: a getter, a
+    /// repository built around the transaction). Built-ins that throw on
+    /// bad input (`JSON.parse`) still may.
+    pub(super) fn sync_call_is_quiet(&self, awaited: bool, path: Option<&str>) -> bool {
+        (self.in_error_handler > 0 || self.try_depth == 0)
+            && !awaited
+            && !path.is_some_and(throws_on_bad_input)
     }
 
     pub(super) fn call_effect(

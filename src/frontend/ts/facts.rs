@@ -40,6 +40,9 @@ pub(super) struct FileFacts<'v> {
     /// `(class, field)` to the class named by the field's type
     /// (`constructor(private readonly db: DatabaseService)`).
     pub(super) field_classes: HashMap<(String, String), String>,
+    /// Classes of this file whose construction cannot throw: no superclass,
+    /// and a constructor (if any) that only stores its arguments.
+    pub(super) plain_classes: HashSet<String>,
 }
 
 impl<'v> FileFacts<'v> {
@@ -67,6 +70,7 @@ impl<'v> FileFacts<'v> {
             named_at: Vec::new(),
             superclasses: HashMap::new(),
             field_classes: HashMap::new(),
+            plain_classes: HashSet::new(),
             pool_classes,
             aliases: Vec::new(),
             const_statements: HashMap::new(),
@@ -246,6 +250,16 @@ impl Visit for FileFacts<'_> {
             },
             _ => None,
         };
+        let constructor_body = decl.class.body.iter().find_map(|member| match member {
+            ClassMember::Constructor(constructor) => Some(constructor.body.as_ref()),
+            _ => None,
+        });
+        let stores_only = constructor_body
+            .flatten()
+            .is_none_or(|body| body.stmts.iter().all(only_stores));
+        if decl.class.super_class.is_none() && stores_only {
+            self.plain_classes.insert(class.clone());
+        }
         for member in &decl.class.body {
             match member {
                 ClassMember::Constructor(constructor) => {
@@ -418,3 +432,20 @@ pub(super) const HTTP_METHODS: &[&str] =
 /// Methods that register a route in Express, Koa Router, Fastify, Hono.
 pub(super) const ROUTE_METHODS: &[&str] =
     &["get", "post", "put", "patch", "delete", "all", "route"];
+
+/// `this.field = value` with a plain value: a statement that cannot throw.
+fn only_stores(stmt: &Stmt) -> bool {
+    let Stmt::Expr(ExprStmt { expr, .. }) = stmt else {
+        return false;
+    };
+    let Expr::Assign(assign) = unwrap(expr) else {
+        return false;
+    };
+    matches!(
+        unwrap(&assign.right),
+        Expr::Ident(_) | Expr::Lit(_) | Expr::This(_) | Expr::Array(_) | Expr::Object(_)
+    ) && matches!(
+        &assign.left,
+        AssignTarget::Simple(SimpleAssignTarget::Member(_))
+    )
+}

@@ -668,6 +668,9 @@ enum Value {
         /// A helper began a transaction on it before handing it back.
         begun: bool,
     },
+    /// An object built around a handle of this function
+    /// (`new Transaction(client)`): returning it returns the handle.
+    Wraps(String),
     /// A transaction object that holds its connection until it is
     /// committed or rolled back (`await knex.transaction()`); `span` is the
     /// call that begins it.
@@ -721,6 +724,8 @@ struct Lowerer<'a> {
     /// callback), where a synchronous plain function call is taken not to
     /// throw (see `Lowerer::call`).
     in_error_handler: usize,
+    /// How many `try` blocks (not their clauses) enclose the code lowered now.
+    try_depth: usize,
     /// The call an `await` being lowered awaits.
     awaited_call: Option<Span>,
     /// The call an expression statement makes (`await conn.beginTransaction();`).
@@ -751,6 +756,7 @@ impl<'a> Lowerer<'a> {
             chained_call: None,
             begun_here: HashSet::new(),
             in_error_handler: 0,
+            try_depth: 0,
             awaited_call: None,
             statement_call: None,
             runs_once: false,

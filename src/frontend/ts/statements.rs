@@ -388,12 +388,28 @@ impl<'a> Lowerer<'a> {
     /// `return value`: a returned handle leaves our care; a returned client
     /// makes this function an acquire for its callers.
     pub(super) fn return_value(&mut self, value: Value, span: SwcSpan) {
+        // A promise callback's value is its chain's. Only a client it hands
+        // back is taken for the function's own
+        // (`return pool.connect().then((client) => client)`).
+        let in_callback = !self.callback_labels.is_empty();
         match value {
             Value::Acquired { certain: true, .. } => self.builder.returns(Returned::FreshClient),
+            Value::Transaction { .. } if !in_callback => {
+                self.builder.returns(Returned::TransactionObject)
+            }
+            Value::Wraps(place) => {
+                self.handle_event(EventKind::Escape, &place, span_of(span));
+                if !in_callback {
+                    let handle = self.builder.handle(&place);
+                    self.builder.returns(Returned::Wrapped(handle));
+                }
+            }
             Value::Place(place) => {
                 self.handle_event(EventKind::Escape, &place, span_of(span));
-                let handle = self.builder.handle(&place);
-                self.builder.returns(Returned::Handle(handle));
+                if !in_callback || self.acquired_via.contains_key(&place) {
+                    let handle = self.builder.handle(&place);
+                    self.builder.returns(Returned::Handle(handle));
+                }
             }
             _ => {}
         }

@@ -71,6 +71,7 @@ pub(super) fn is_quiet_call(callee: &str) -> bool {
         "Object.keys",
         "Object.values",
         "Object.entries",
+        "Promise.resolve",
         "setTimeout",
         "clearTimeout",
         "setInterval",
@@ -113,7 +114,9 @@ pub(super) fn is_quiet_call(callee: &str) -> bool {
         && (receiver.ends_with("logger") || LOGGERS.contains(&receiver.as_str()))
 }
 
-/// Built-in functions that throw on malformed input, wherever called.
+/// Functions that throw on malformed input, wherever called: built-ins,
+/// and by their conventional names the validators whose job is to throw
+/// (`schema.parse(body)`, `assert(ok)`).
 pub(super) fn throws_on_bad_input(callee: &str) -> bool {
     const THROWING: &[&str] = &[
         "decodeURIComponent",
@@ -126,7 +129,9 @@ pub(super) fn throws_on_bad_input(callee: &str) -> bool {
         "btoa",
         "require",
     ];
-    THROWING.contains(&callee)
+    const THROWING_NAMES: &[&str] = &["parse", "stringify", "assert", "invariant", "validateSync"];
+    let name = callee.rsplit('.').next().unwrap_or(callee);
+    THROWING.contains(&callee) || THROWING_NAMES.contains(&name)
 }
 
 /// Constructors that do not throw for the arguments code passes them.

@@ -10,7 +10,9 @@ impl<'a> Lowerer<'a> {
         let token = self
             .builder
             .try_start(catch_clause, try_stmt.finalizer.is_some());
+        self.try_depth += 1;
         self.stmts(try_stmt.block.stmts.iter());
+        self.try_depth -= 1;
         self.builder.try_catch(&token);
         if let Some(handler) = &try_stmt.handler {
             if let Some(param) = &handler.param {
