@@ -27,7 +27,7 @@ use discover::{Excludes, discover, io_message};
 use drivers::Drivers;
 use flow::summary::Summaries;
 use frontend::{LowerError, LoweredFile, ModuleInterface};
-use modules::{CalledNames, Linker};
+use modules::{CalledNames, Linker, in_import_order, lock};
 use source::{Language, SourceFile, Span};
 
 /// Analysis recurses over the syntax tree; it runs on a thread with this
@@ -313,33 +313,122 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     };
     let drivers = options.load_drivers()?;
     let prefilter = (!options.no_prefilter).then(|| Prefilter::new(&drivers));
-    // Each file on its own, in parallel; `collect` keeps the sorted order,
-    // so the report is the same bytes on any number of threads.
-    let mut outcomes: Vec<FileOutcome> = pool.install(|| {
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        files
-            .par_iter()
-            .map(|path| {
-                let outcome = check_file(
-                    path,
-                    &drivers,
-                    prefilter.as_ref(),
-                    options.parse_only,
-                    &no_imports,
-                );
-                if let Some(progress) = &options.progress {
-                    let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    (progress.0)(done, files.len());
-                }
-                outcome
-            })
-            .collect()
-    });
-    if !options.parse_only {
-        pool.install(|| link_helpers(&files, &mut outcomes, &drivers));
-    }
+    let outcomes = pool.install(|| check_files(&files, &drivers, prefilter.as_ref(), options));
     let results = outcomes.into_iter().map(|outcome| outcome.result).collect();
     Ok(assemble(files.len(), results, &selections, errors, options))
+}
+
+/// Read every file, then parse and check the ones the prefilter keeps, in
+/// the order of their imports: a file is checked after the files it
+/// imports, knowing their helpers, so that most files are parsed and
+/// lowered once. What that order cannot settle (an import cycle, a file
+/// the prefilter skipped that calls a helper found later) is settled by
+/// `link_helpers`. Results are in the order of `files`, the same on any
+/// number of threads.
+fn check_files(
+    files: &[PathBuf],
+    drivers: &Drivers,
+    prefilter: Option<&Prefilter>,
+    options: &CheckOptions,
+) -> Vec<FileOutcome> {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = || {
+        if let Some(progress) = &options.progress {
+            let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            (progress.0)(done, files.len());
+        }
+    };
+    let link_imports = !options.parse_only;
+    let mut read: Vec<Read> = files
+        .par_iter()
+        .map(|path| {
+            let read = read_file(path, prefilter, link_imports);
+            if matches!(read, Read::Done(_)) {
+                progress();
+            }
+            read
+        })
+        .collect();
+    let specifiers: Vec<Option<Vec<String>>> = read
+        .iter_mut()
+        .map(|read| match read {
+            Read::Pending { imports, .. } => Some(std::mem::take(imports)),
+            Read::Done(_) => None,
+        })
+        .collect();
+    let imports: Vec<Option<&[String]>> = specifiers.iter().map(Option::as_deref).collect();
+    let load = |path: &Path, link: &Link| module_interface(path, drivers, link);
+    let mut linker = Linker::new(files, vec![None; files.len()], &load);
+    let order = linker.import_order(&imports);
+    let todo: Vec<bool> = imports.iter().map(Option::is_some).collect();
+    let mut outcomes: Vec<Option<FileOutcome>> = Vec::with_capacity(files.len());
+    let mut sources: Vec<std::sync::Mutex<Option<SourceFile>>> = Vec::with_capacity(files.len());
+    for read in read {
+        match read {
+            Read::Done(outcome) => {
+                outcomes.push(Some(outcome));
+                sources.push(std::sync::Mutex::new(None));
+            }
+            Read::Pending { source, .. } => {
+                outcomes.push(None);
+                sources.push(std::sync::Mutex::new(Some(source)));
+            }
+        }
+    }
+    let checked: Vec<std::sync::Mutex<Option<(Summaries, FileOutcome)>>> = (0..files.len())
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    linker.set_order(Some(order.clone()));
+    in_import_order(&order, &todo, &|index| {
+        let Some(source) = lock(&sources[index]).take() else {
+            return;
+        };
+        let (used, mut outcome) = check_linked(source, drivers, options.parse_only, &linker);
+        linker.publish(index, outcome.interface.take());
+        *lock(&checked[index]) = Some((used, outcome));
+        progress();
+    });
+    linker.set_order(None);
+    // What each file was checked with, of the helpers its code calls.
+    let mut checked_with: Vec<Summaries> = vec![Summaries::new(); files.len()];
+    for (index, checked) in checked.into_iter().enumerate() {
+        let Some((used, outcome)) = checked.into_inner().unwrap_or_else(|e| e.into_inner()) else {
+            continue;
+        };
+        checked_with[index] = match linker.interface_of(index) {
+            Some(interface) => interface.uses(&used),
+            None => used,
+        };
+        outcomes[index] = Some(outcome);
+    }
+    let mut outcomes: Vec<FileOutcome> = outcomes
+        .into_iter()
+        .map(|outcome| outcome.unwrap_or_else(FileOutcome::nothing))
+        .collect();
+    if link_imports {
+        link_helpers(files, &mut outcomes, drivers, &mut linker, checked_with);
+    }
+    outcomes
+}
+
+/// Check one file read already, giving it the helpers it imports from the
+/// files the linker knows; also returns those it was given.
+fn check_linked(
+    source: SourceFile,
+    drivers: &Drivers,
+    parse_only: bool,
+    linker: &Linker,
+) -> (Summaries, FileOutcome) {
+    let used = std::sync::Mutex::new(Summaries::new());
+    let path = source.path.clone();
+    let link = |interface: &ModuleInterface| {
+        let summaries = linker.imported_summaries(&path, interface);
+        *used.lock().unwrap_or_else(|e| e.into_inner()) = summaries.clone();
+        summaries
+    };
+    let outcome = check_read(source, drivers, parse_only, &link);
+    let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
+    (used, outcome)
 }
 
 /// Rounds of checking files again as helpers become known through
@@ -351,22 +440,18 @@ const MAX_LINK_ROUNDS: usize = 4;
 const SMALL_RUN: usize = 256;
 
 /// Check again, knowing the helpers of the other files, each file that
-/// calls one: a file lowered already that imports one, and a file the
-/// prefilter skipped that names a helper returning a client. A file checked
-/// again may show new helpers, so this repeats until nothing changes. An
+/// calls one it was not checked with (`checked_with`): a file lowered
+/// already that imports one (an import cycle), and a file the prefilter
+/// skipped that names a helper returning a client. A file checked again
+/// may show new helpers, so this repeats until nothing changes. An
 /// imported file outside the run is read for its helpers but not reported.
-fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drivers) {
-    let interfaces: Vec<Option<Box<ModuleInterface>>> = outcomes
-        .iter_mut()
-        .map(|outcome| outcome.interface.take())
-        .collect();
-    let load = |path: &Path, link: &dyn Fn(&ModuleInterface) -> Summaries| {
-        module_interface(path, drivers, link)
-    };
-    let mut linker = Linker::new(files, interfaces, &load);
-    // What each file was last checked with, of the helpers its code calls;
-    // at first, nothing.
-    let mut checked_with: Vec<Summaries> = vec![Summaries::new(); files.len()];
+fn link_helpers(
+    files: &[PathBuf],
+    outcomes: &mut [FileOutcome],
+    drivers: &Drivers,
+    linker: &mut Linker,
+    mut checked_with: Vec<Summaries>,
+) {
     let mut scanned_words: Vec<String> = Vec::new();
     // A run of a few files (a pre-commit hook's) reads what the skipped
     // ones import: a helper outside the run may hand them a client. (Rust
@@ -412,19 +497,16 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
         let redone: Vec<(usize, Summaries, FileOutcome)> = again
             .into_par_iter()
             .map(|index| {
-                let path = &files[index];
-                let used = std::sync::Mutex::new(Summaries::new());
-                let link = |interface: &ModuleInterface| {
-                    let summaries = linker.imported_summaries(path, interface);
-                    *used.lock().unwrap_or_else(|e| e.into_inner()) = summaries.clone();
-                    summaries
+                let (used, outcome) = match read_source(&files[index]) {
+                    Ok(Ok(source)) => check_linked(source, drivers, false, linker),
+                    // Unreadable now, or no longer text: what the first
+                    // reading found stands.
+                    _ => (Summaries::new(), FileOutcome::nothing()),
                 };
-                let outcome = check_file(path, drivers, None, false, &link);
-                let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
                 (index, used, outcome)
             })
             .collect();
-        for (index, used, outcome) in redone {
+        for (index, used, mut outcome) in redone {
             // A file the prefilter skipped keeps its silence about syntax
             // errors (see `Prefilter`): only what linking found is new.
             let only_parse_errors = matches!(&outcome.result, Ok(Some(file))
@@ -437,7 +519,7 @@ fn link_helpers(files: &[PathBuf], outcomes: &mut [FileOutcome], drivers: &Drive
                 Some(interface) => interface.uses(&used),
                 None => used,
             };
-            linker.set_interface(index, outcome.interface);
+            linker.set_interface(index, outcome.interface.take());
         }
     }
 }
@@ -586,100 +668,131 @@ struct FileOutcome {
     called: Option<CalledNames>,
 }
 
-/// Read and check one file.
-fn check_file(
-    path: &Path,
-    drivers: &Drivers,
-    prefilter: Option<&Prefilter>,
-    parse_only: bool,
-    link: &Link,
-) -> FileOutcome {
-    let mut interface = None;
-    let mut skipped = false;
-    let mut called = None;
-    let result = read_and_check(path, |source| {
-        if let (Some(prefilter), Some(language)) = (prefilter, Language::from_path(path))
-            && !prefilter.may_report(language, source.text.as_bytes())
-        {
-            skipped = true;
-            // Only TypeScript and JavaScript link helpers across files.
-            if Language::from_path(path) != Some(Language::Rust) {
-                called = Some(CalledNames::of(&source.text));
-            }
-            return Ok(Vec::new());
+impl FileOutcome {
+    /// A file with nothing to report and nothing to link.
+    fn nothing() -> FileOutcome {
+        FileOutcome {
+            result: Ok(None),
+            interface: None,
+            skipped: false,
+            called: None,
         }
-        let check = || match parse_only {
-            true => Analysis {
-                diagnostics: parse_errors(source),
-                interface: None,
-            },
-            false => analyze(source, drivers, link),
-        };
-        let analysis = catch_unwind(AssertUnwindSafe(check))
-            .map_err(|_| "internal error while analysing this file".to_string())?;
-        interface = analysis.interface;
-        skipped = interface.is_none();
-        Ok(analysis.diagnostics)
-    });
-    FileOutcome {
-        result,
-        interface,
-        skipped,
-        called,
     }
 }
 
-/// Read a file and hand its text to `check`; binary and non-UTF-8 files
-/// get their TX000 here.
-fn read_and_check(
-    path: &Path,
-    check: impl FnOnce(&SourceFile) -> Result<Vec<Diagnostic>, String>,
-) -> Result<Option<FileReport>, FileError> {
-    let file_error = |message: String| FileError {
-        path: path.to_path_buf(),
-        message,
+/// A file as read, before it is checked.
+enum Read {
+    /// Nothing more to do: unreadable, binary, not UTF-8, or skipped by the
+    /// prefilter.
+    Done(FileOutcome),
+    /// To be parsed and checked, after the files it imports.
+    Pending {
+        source: SourceFile,
+        /// The specifiers its text imports (see `import_specifiers`).
+        imports: Vec<String>,
+    },
+}
+
+/// Read one file and decide whether it needs parsing.
+fn read_file(path: &Path, prefilter: Option<&Prefilter>, link_imports: bool) -> Read {
+    let done = |result| {
+        Read::Done(FileOutcome {
+            result,
+            ..FileOutcome::nothing()
+        })
     };
-    let bytes = std::fs::read(path)
-        .map_err(|err| file_error(format!("could not read: {}", io_message(&err))))?;
-    let (source, diagnostics) = if looks_binary(&bytes) {
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let source = SourceFile {
-            path: path.to_path_buf(),
-            text,
+    let source = match read_source(path) {
+        Ok(Ok(source)) => source,
+        Ok(Err(report)) => return done(Ok(Some(report))),
+        Err(error) => return done(Err(error)),
+    };
+    let language = Language::from_path(path);
+    // Only TypeScript and JavaScript link helpers across files.
+    let links = link_imports && language.is_some_and(|l| l != Language::Rust);
+    if let (Some(prefilter), Some(language)) = (prefilter, language)
+        && !prefilter.may_report(language, source.text.as_bytes())
+    {
+        return Read::Done(FileOutcome {
+            skipped: true,
+            called: links.then(|| CalledNames::of(&source.text)),
+            ..FileOutcome::nothing()
+        });
+    }
+    let imports = match links {
+        true => modules::import_specifiers(&source.text),
+        false => Vec::new(),
+    };
+    Read::Pending { source, imports }
+}
+
+/// Parse and check one file's text (or only parse it, `--parse-only`).
+fn check_read(source: SourceFile, drivers: &Drivers, parse_only: bool, link: &Link) -> FileOutcome {
+    let check = || match parse_only {
+        true => Analysis {
+            diagnostics: parse_errors(&source),
+            interface: None,
+        },
+        false => analyze(&source, drivers, link),
+    };
+    let Ok(analysis) = catch_unwind(AssertUnwindSafe(check)) else {
+        return FileOutcome {
+            result: Err(FileError {
+                path: source.path,
+                message: "internal error while analysing this file".to_string(),
+            }),
+            ..FileOutcome::nothing()
         };
+    };
+    let skipped = analysis.interface.is_none();
+    let diagnostics = analysis.diagnostics;
+    FileOutcome {
+        result: Ok((!diagnostics.is_empty()).then_some(FileReport {
+            source,
+            diagnostics,
+        })),
+        interface: analysis.interface,
+        skipped,
+        called: None,
+    }
+}
+
+/// A file's text; a binary or non-UTF-8 file is, instead, its report with
+/// the TX000 that says so.
+fn read_source(path: &Path) -> Result<Result<SourceFile, FileReport>, FileError> {
+    let bytes = std::fs::read(path).map_err(|err| FileError {
+        path: path.to_path_buf(),
+        message: format!("could not read: {}", io_message(&err)),
+    })?;
+    let (text, error) = if looks_binary(&bytes) {
         let error = LowerError {
             span: Span::new(0, 0),
             message: "binary file, not source code".into(),
         };
-        (source, vec![parse_error(error)])
+        (String::from_utf8_lossy(&bytes).into_owned(), error)
     } else {
         match String::from_utf8(bytes) {
             Ok(text) => {
-                let source = SourceFile {
+                return Ok(Ok(SourceFile {
                     path: path.to_path_buf(),
                     text,
-                };
-                let diagnostics = check(&source).map_err(file_error)?;
-                (source, diagnostics)
+                }));
             }
             Err(err) => {
                 let offset = err.utf8_error().valid_up_to() as u32;
-                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                let source = SourceFile {
-                    path: path.to_path_buf(),
-                    text,
-                };
                 let error = LowerError {
                     span: Span::new(offset, offset),
                     message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
                 };
-                (source, vec![parse_error(error)])
+                (String::from_utf8_lossy(err.as_bytes()).into_owned(), error)
             }
         }
     };
-    Ok((!diagnostics.is_empty()).then_some(FileReport {
-        source,
-        diagnostics,
+    Ok(Err(FileReport {
+        source: SourceFile {
+            path: path.to_path_buf(),
+            text,
+        },
+        diagnostics: vec![parse_error(error)],
     }))
 }
 

@@ -6,7 +6,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rayon::prelude::*;
 
 use crate::flow::summary::{Summaries, Summary};
 use crate::frontend::ModuleInterface;
@@ -36,7 +38,10 @@ const MAX_REEXPORT_HOPS: usize = 8;
 pub(crate) struct Linker<'a> {
     paths: &'a [PathBuf],
     files: HashMap<Cow<'a, Path>, usize>,
-    interfaces: Vec<Option<Arc<ModuleInterface>>>,
+    interfaces: RwLock<Vec<Option<Arc<ModuleInterface>>>>,
+    /// While the run is checked in import order (see `import_order`), the
+    /// files each file may see: those it imports, checked before it.
+    order: Option<Vec<Vec<usize>>>,
     /// Files outside the run that imports named, read once per depth.
     outside: Mutex<HashMap<(PathBuf, usize), Outside>>,
     load: &'a Loader<'a>,
@@ -90,10 +95,13 @@ impl<'a> Linker<'a> {
         Linker {
             paths,
             files,
-            interfaces: interfaces
-                .into_iter()
-                .map(|i| i.map(|i| Arc::new(*i)))
-                .collect(),
+            interfaces: RwLock::new(
+                interfaces
+                    .into_iter()
+                    .map(|i| i.map(|i| Arc::new(*i)))
+                    .collect(),
+            ),
+            order: None,
             outside: Mutex::new(HashMap::new()),
             load,
             configs: Mutex::new(HashMap::new()),
@@ -104,14 +112,123 @@ impl<'a> Linker<'a> {
 
     /// Whether the file at `index` of the run was lowered.
     pub fn lowered(&self, index: usize) -> bool {
-        self.interfaces[index].is_some()
+        read(&self.interfaces)[index].is_some()
     }
 
     /// What the file at `index` exports, now that it was checked again.
     /// The flattened views may have changed with it.
     pub fn set_interface(&mut self, index: usize, interface: Option<Box<ModuleInterface>>) {
-        self.interfaces[index] = interface.map(|i| Arc::new(*i));
+        self.interfaces.get_mut().unwrap_or_else(|e| e.into_inner())[index] =
+            interface.map(|i| Arc::new(*i));
         lock(&self.views).clear();
+    }
+
+    /// What the file at `index` exports, as far as linking knows.
+    pub fn interface_of(&self, index: usize) -> Option<Arc<ModuleInterface>> {
+        read(&self.interfaces)[index].clone()
+    }
+
+    /// What the file at `index` exports, checked in import order: only the
+    /// files that import it see it, and only after it was checked, so no
+    /// view made before is out of date.
+    pub fn publish(&self, index: usize, interface: Option<Box<ModuleInterface>>) {
+        write(&self.interfaces)[index] = interface.map(|i| Arc::new(*i));
+    }
+
+    /// Check in import order (`Some`, from `import_order`), or see every
+    /// file (`None`). What was seen in order is forgotten with it.
+    pub fn set_order(&mut self, order: Option<Vec<Vec<usize>>>) {
+        self.order = order;
+        lock(&self.views).clear();
+        lock(&self.outside).clear();
+    }
+
+    /// Whether the module at `from` may see the file of the run `to`:
+    /// always, except in import order, where a module sees only the files
+    /// it imports (checked before it). What a cycle hides then is settled
+    /// by checking again.
+    fn visible(&self, from: &Path, to: usize) -> bool {
+        let Some(order) = &self.order else {
+            return true;
+        };
+        self.files
+            .get(from)
+            .is_some_and(|&from| order[from].binary_search(&to).is_ok())
+    }
+
+    /// The order in which linking needs the files of the run: for each
+    /// file, the files it imports that must be checked before it, so that
+    /// it is checked once, knowing their helpers. `imports[i]` holds the
+    /// specifiers of a file to check, `None` for one that is not checked.
+    /// An import cycle is cut where a walk of the imports closes it;
+    /// `link_helpers` settles what that leaves.
+    pub fn import_order(&self, imports: &[Option<&[String]>]) -> Vec<Vec<usize>> {
+        let count = imports.len();
+        let dependencies: Vec<Vec<usize>> = (0..count)
+            .into_par_iter()
+            .map(|index| {
+                let mut dependencies: Vec<usize> = imports[index]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(
+                        |specifier| match self.resolve(&self.paths[index], specifier) {
+                            Some(Target::Run(other))
+                                if other != index && imports[other].is_some() =>
+                            {
+                                Some(other)
+                            }
+                            _ => None,
+                        },
+                    )
+                    .collect();
+                dependencies.sort_unstable();
+                dependencies.dedup();
+                dependencies
+            })
+            .collect();
+        // Each file's depth: one more than its deepest import's, an import
+        // still being walked (a cycle) not counted. Depth first, without
+        // recursion: a chain of imports can be as long as the run.
+        const UNSEEN: usize = usize::MAX;
+        const ON_PATH: usize = usize::MAX - 1;
+        let mut depth = vec![UNSEEN; count];
+        for root in (0..count).filter(|&i| imports[i].is_some()) {
+            if depth[root] != UNSEEN {
+                continue;
+            }
+            depth[root] = ON_PATH;
+            let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+            while let Some((file, next)) = path.last_mut() {
+                if let Some(&dependency) = dependencies[*file].get(*next) {
+                    *next += 1;
+                    if depth[dependency] == UNSEEN {
+                        depth[dependency] = ON_PATH;
+                        path.push((dependency, 0));
+                    }
+                    continue;
+                }
+                let file = *file;
+                depth[file] = dependencies[file]
+                    .iter()
+                    .map(|&dependency| depth[dependency])
+                    .filter(|&known| known < ON_PATH)
+                    .map(|known| known + 1)
+                    .max()
+                    .unwrap_or(0);
+                path.pop();
+            }
+        }
+        // An import of a deeper file closes a cycle: it is cut.
+        dependencies
+            .into_iter()
+            .enumerate()
+            .map(|(file, dependencies)| {
+                dependencies
+                    .into_iter()
+                    .filter(|&dependency| depth[dependency] < depth[file])
+                    .collect()
+            })
+            .collect()
     }
 
     /// The last name of every helper known so far that returns a client: a
@@ -119,8 +236,8 @@ impl<'a> Linker<'a> {
     /// cannot hold a client or transaction.
     pub fn acquire_words(&self) -> Vec<String> {
         let outside = lock(&self.outside);
-        let mut words: Vec<String> = self
-            .interfaces
+        let interfaces = read(&self.interfaces);
+        let mut words: Vec<String> = interfaces
             .iter()
             .chain(outside.values())
             .flatten()
@@ -136,8 +253,9 @@ impl<'a> Linker<'a> {
     /// The summaries of the helpers the file at `index` imports and its
     /// code calls, by the names it calls them with.
     pub fn imported_summaries_used(&self, index: usize, path: &Path) -> Summaries {
-        match &self.interfaces[index] {
-            Some(interface) => interface.uses(&self.imported_summaries(path, interface)),
+        let interface = read(&self.interfaces)[index].clone();
+        match interface {
+            Some(interface) => interface.uses(&self.imported_summaries(path, &interface)),
             None => Summaries::new(),
         }
     }
@@ -161,7 +279,7 @@ impl<'a> Linker<'a> {
                 continue;
             };
             let path = self.path_of(&target);
-            let Some(exported) = self.interface(target, depth) else {
+            let Some(exported) = self.interface(importer, target, depth) else {
                 continue;
             };
             let view = self.view(&path, &exported, depth);
@@ -218,7 +336,7 @@ impl<'a> Linker<'a> {
                 return Vec::new();
             };
             let target_path = self.path_of(&target);
-            match self.interface(target, depth + 1) {
+            match self.interface(path, target, depth + 1) {
                 Some(module) => self.exported_view(&target_path, &module, depth + 1, hops + 1),
                 None => Vec::new(),
             }
@@ -257,9 +375,11 @@ impl<'a> Linker<'a> {
         }
     }
 
-    fn interface(&self, target: Target, depth: usize) -> Option<Arc<ModuleInterface>> {
+    /// What `target` exports, as the module at `from` sees it.
+    fn interface(&self, from: &Path, target: Target, depth: usize) -> Option<Arc<ModuleInterface>> {
         match target {
-            Target::Run(index) => self.interfaces[index].clone(),
+            Target::Run(index) if !self.visible(from, index) => None,
+            Target::Run(index) => read(&self.interfaces)[index].clone(),
             Target::Outside(_) if depth >= OUTSIDE_DEPTH => None,
             // Read once per depth: what a module's own imports give depends
             // on how deep it is read, and every thread must see the same.
@@ -389,6 +509,45 @@ impl CalledNames {
     }
 }
 
+/// The module specifiers a file's text names after `from`, `import`,
+/// `require(` and `import(`, read before the file is parsed to order the
+/// run (see `Linker::import_levels`). Reading one too many or too few
+/// costs only order, never a result.
+pub(crate) fn import_specifiers(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let mut specifiers = Vec::new();
+    for keyword in ["from", "import", "require"] {
+        for (at, _) in text.match_indices(keyword) {
+            let end = at + keyword.len();
+            if (at > 0 && is_name(bytes[at - 1])) || bytes.get(end).is_some_and(|&b| is_name(b)) {
+                continue;
+            }
+            let mut rest = text[end..].trim_start();
+            if let Some(inner) = rest.strip_prefix('(') {
+                rest = inner.trim_start();
+            }
+            let Some(quote) = rest
+                .chars()
+                .next()
+                .filter(|c| matches!(c, '\'' | '"' | '`'))
+            else {
+                continue;
+            };
+            let rest = &rest[1..];
+            if let Some(close) = rest.find([quote, '\n'])
+                && rest[close..].starts_with(quote)
+                && close > 0
+            {
+                specifiers.push(rest[..close].to_string());
+            }
+        }
+    }
+    specifiers.sort();
+    specifiers.dedup();
+    specifiers
+}
+
 /// `path` seen from elsewhere: `from` itself, or a member of it
 /// (`from.method`), renamed `onto`.
 fn rebase(path: &str, from: &str, onto: &str) -> Option<String> {
@@ -427,8 +586,49 @@ fn file_candidates(base: &Path) -> Vec<PathBuf> {
     candidates
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// Run `work` on every file marked in `todo`, each after `work` ran on the
+/// files `order` says it imports, in parallel wherever the order allows.
+pub(crate) fn in_import_order(order: &[Vec<usize>], todo: &[bool], work: &(dyn Fn(usize) + Sync)) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut importers = vec![Vec::new(); order.len()];
+    for (file, imported) in order.iter().enumerate() {
+        for &dependency in imported {
+            importers[dependency].push(file);
+        }
+    }
+    let waiting: Vec<AtomicUsize> = order.iter().map(|d| AtomicUsize::new(d.len())).collect();
+    fn run<'s>(
+        file: usize,
+        scope: &rayon::Scope<'s>,
+        importers: &'s [Vec<usize>],
+        waiting: &'s [AtomicUsize],
+        work: &'s (dyn Fn(usize) + Sync),
+    ) {
+        work(file);
+        for &next in &importers[file] {
+            if waiting[next].fetch_sub(1, Ordering::AcqRel) == 1 {
+                scope.spawn(move |scope| run(next, scope, importers, waiting, work));
+            }
+        }
+    }
+    let (importers, waiting) = (&importers, &waiting);
+    rayon::scope(|scope| {
+        for file in (0..order.len()).filter(|&f| todo[f] && order[f].is_empty()) {
+            scope.spawn(move |scope| run(file, scope, importers, waiting, work));
+        }
+    });
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The module resolution part of a `tsconfig.json`.
@@ -647,6 +847,64 @@ mod tests {
         assert!(!called.contains("getPool"), "named, not called");
         assert!(!called.contains("getConnection"), "no call follows it");
         assert!(!called.contains("db"));
+    }
+
+    #[test]
+    fn import_specifiers_are_read_from_the_text() {
+        let text = "import { a } from './a'\nimport b from \"../b.js\"\nimport './side-effect'\n\
+            export * from '@/lib/db'\nconst c = require( './c' )\nconst d = await import(`./d`)\n\
+            const from = 1; // transform('x')\nconst e = importer('./no')";
+        assert_eq!(
+            import_specifiers(text),
+            vec!["../b.js", "./a", "./c", "./d", "./side-effect", "@/lib/db"]
+        );
+    }
+
+    #[test]
+    fn files_are_ordered_after_what_they_import() {
+        let paths: Vec<PathBuf> = [
+            "app/route.ts",
+            "lib/db.ts",
+            "lib/tx.ts",
+            "lib/x.ts",
+            "lib/y.ts",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let load = |_: &Path, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
+        let linker = Linker::new(&paths, vec![None; paths.len()], &load);
+        let specifiers = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let route = specifiers(&["../lib/tx", "next/server"]);
+        let db = specifiers(&[]);
+        let tx = specifiers(&["./db", "./db.js"]);
+        // A cycle: each of x and y imports the other; the walk from x
+        // closes it at y's import of x.
+        let x = specifiers(&["./y", "./db"]);
+        let y = specifiers(&["./x"]);
+        let imports = [
+            Some(route.as_slice()),
+            Some(db.as_slice()),
+            Some(tx.as_slice()),
+            Some(x.as_slice()),
+            Some(y.as_slice()),
+        ];
+        assert_eq!(
+            linker.import_order(&imports),
+            vec![vec![2], vec![], vec![1], vec![1, 4], vec![]]
+        );
+        // A file not checked is no one's dependency.
+        let imports = [
+            Some(route.as_slice()),
+            None,
+            Some(tx.as_slice()),
+            None,
+            None,
+        ];
+        assert_eq!(
+            linker.import_order(&imports),
+            vec![vec![2], vec![], vec![], vec![], vec![]]
+        );
     }
 
     #[test]
