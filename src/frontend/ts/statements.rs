@@ -439,6 +439,17 @@ impl<'a> Lowerer<'a> {
                 let (right_true, right_false) = self.branch(&bin.right);
                 (self.join(&[left_true, right_true]), right_false)
             }
+            // `runner?.isTransactionActive` is false when `runner` is not
+            // set, and the plain test when it is.
+            Expr::OptChain(chain)
+                if let Some(place) = optional_object(chain).and_then(place_of) =>
+            {
+                let present = self.guard_for(&place, Test::Nullish, false);
+                let (present, absent) = self.builder.fork(Some(present));
+                self.builder.switch_to(present);
+                let (then_block, else_block) = self.branch(&without_optional(chain));
+                (then_block, self.join(&[absent, else_block]))
+            }
             other => {
                 let guard = self.null_check(other);
                 if guard.is_none() {

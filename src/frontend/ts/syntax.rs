@@ -264,6 +264,29 @@ pub(super) fn optional_object(chain: &OptChainExpr) -> Option<&Expr> {
     }
 }
 
+/// `a?.b?.c()` as `a.b.c()`: what the chain evaluates once every optional
+/// part is set.
+pub(super) fn without_optional(chain: &OptChainExpr) -> Expr {
+    let plain = |expr: &Expr| match unwrap(expr) {
+        Expr::OptChain(inner) => without_optional(inner),
+        other => other.clone(),
+    };
+    match &*chain.base {
+        OptChainBase::Member(member) => Expr::Member(MemberExpr {
+            span: member.span,
+            obj: Box::new(plain(&member.obj)),
+            prop: member.prop.clone(),
+        }),
+        OptChainBase::Call(call) => Expr::Call(CallExpr {
+            span: call.span,
+            ctxt: call.ctxt,
+            callee: Callee::Expr(Box::new(plain(&call.callee))),
+            args: call.args.clone(),
+            type_args: call.type_args.clone(),
+        }),
+    }
+}
+
 /// A dotted name for a callee (`pool.connect`, `withTransaction`,
 /// `this.repo.save`), when it has one.
 pub(super) fn expr_path(expr: &Expr) -> Option<String> {
