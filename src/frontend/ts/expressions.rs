@@ -382,6 +382,7 @@ impl<'a> Lowerer<'a> {
                 certain: true,
                 via: path.to_string(),
                 begun: summary.returns_transaction,
+                pool: None,
             }
         } else {
             Value::Nothing
@@ -658,6 +659,7 @@ impl<'a> Lowerer<'a> {
                     certain,
                     via: call.method.clone(),
                     begun: false,
+                    pool: place,
                 }
             }
             (Effect::Release, Some(place)) => {
@@ -667,9 +669,20 @@ impl<'a> Lowerer<'a> {
                 self.handle_event(EventKind::Release, &place, span);
                 Value::Nothing
             }
-            // `pool.end()` shuts the pool down; it is no connection's end.
+            // `pool.end()` shuts the pool down; it is no connection's end,
+            // but it closes every connection checked out of it here
+            // (`finally { await dataSource.destroy() }`).
             (Effect::Discard, Some(place)) if self.looks_like_pool(&place) => {
                 self.builder.pool_closed(&place);
+                let closed: Vec<String> = self
+                    .acquired_from
+                    .iter()
+                    .filter(|(_, pool)| **pool == place)
+                    .map(|(client, _)| client.clone())
+                    .collect();
+                for client in closed {
+                    self.handle_event(EventKind::HandedOff, &client, span);
+                }
                 self.builder.may_throw(span);
                 Value::Nothing
             }

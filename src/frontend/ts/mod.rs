@@ -667,6 +667,8 @@ enum Value {
         via: String,
         /// A helper began a transaction on it before handing it back.
         begun: bool,
+        /// The pool it was checked out of, by place.
+        pool: Option<String>,
     },
     /// An object built around a handle of this function
     /// (`new Transaction(client)`): returning it returns the handle.
@@ -693,6 +695,9 @@ struct Lowerer<'a> {
     /// The method that checked out each handle, for vocabulary entries
     /// that apply only to what one method returns.
     acquired_via: HashMap<String, String>,
+    /// The pool each handle was checked out of, by place: closing the pool
+    /// closes it too. Sorted, so that events come in the same order.
+    acquired_from: std::collections::BTreeMap<String, String>,
     depth: usize,
     too_deep: Option<Span>,
     /// Labels of inline promise callbacks being lowered; `return` inside one
@@ -743,6 +748,7 @@ impl<'a> Lowerer<'a> {
             parameters: HashSet::new(),
             released: HashSet::new(),
             acquired_via: HashMap::new(),
+            acquired_from: Default::default(),
             depth: 0,
             too_deep: None,
             callback_labels: Vec::new(),

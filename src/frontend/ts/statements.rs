@@ -361,9 +361,13 @@ impl<'a> Lowerer<'a> {
                 certain,
                 via,
                 begun,
+                pool,
             } => {
                 if certain || self.released.contains(place) {
                     self.acquired_via.insert(place.to_string(), via);
+                    if let Some(pool) = pool {
+                        self.acquired_from.insert(place.to_string(), pool);
+                    }
                     self.handle_event(EventKind::Acquire, place, span);
                     if begun {
                         self.begun_here.insert(place.to_string());
