@@ -48,6 +48,11 @@ pub(crate) struct CallEffect {
     /// its transaction (pg's `release(err)`).
     #[serde(default)]
     pub discard_with_argument: bool,
+    /// An acquire that takes its connection only when the handle is first
+    /// used (TypeORM's `createQueryRunner()`): a path that never uses it
+    /// owes no release.
+    #[serde(default)]
+    pub lazy: bool,
     /// The call counts only with exactly this many arguments (rusqlite's
     /// `transaction()` begins; diesel's `transaction(|conn| ..)` is a
     /// closure form that is safe by construction).

@@ -173,6 +173,11 @@ impl FlowBuilder {
         self.handles[handle].pool = true;
     }
 
+    /// The handle is acquired lazily (see `Handle::lazy`).
+    pub fn mark_lazy(&mut self, handle: HandleId) {
+        self.handles[handle].lazy = true;
+    }
+
     pub fn set_error_model(&mut self, model: ErrorModel) {
         self.error_model = model;
     }
@@ -215,6 +220,7 @@ impl FlowBuilder {
             returns_to_pool_on_drop: false,
             pool: false,
             queried: false,
+            lazy: false,
         });
         self.handle_ids.insert(name.to_string(), id);
         id

@@ -79,6 +79,9 @@ pub(crate) struct Handle {
     /// Statements are run through it (`client.query(..)`): a database
     /// handle, not just any value the function logs or passes on.
     pub queried: bool,
+    /// Its acquire takes the connection only at its first use (see
+    /// `Holding::Reserved`).
+    pub lazy: bool,
 }
 
 impl Handle {

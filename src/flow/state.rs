@@ -16,6 +16,9 @@ pub(crate) enum Holding {
     /// Not acquired here (a parameter, a value of unknown origin, not yet
     /// assigned): nothing is owed.
     NotOwned,
+    /// Acquired lazily and not used yet: no connection is taken, so none is
+    /// owed (a TypeORM query runner before `connect()` or its first query).
+    Reserved,
     Acquired,
     Released,
     /// Handed to someone else (returned, stored, passed on).
@@ -216,7 +219,8 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> Handl
         for mut state in std::mem::take(&mut queued[block_id]) {
             for event in &block.events {
                 if event.handle == handle {
-                    apply_event(&mut state, event.kind, event.span, &mut facts);
+                    let lazy = flow.handles[handle].lazy;
+                    apply_event(&mut state, event.kind, event.span, lazy, &mut facts);
                 }
                 let assigned = match event.kind {
                     EventKind::Assign(known) => Some(known),
@@ -247,7 +251,7 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> Handl
                         }
                         Test::Released => match next.key.holding {
                             _ if guard.place != handle => true,
-                            Holding::Acquired => !guard.holds,
+                            Holding::Acquired | Holding::Reserved => !guard.holds,
                             Holding::Released => guard.holds,
                             Holding::NotOwned | Holding::Escaped => true,
                         },
@@ -280,8 +284,27 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> Handl
     facts
 }
 
-fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut HandleFacts) {
+fn apply_event(
+    state: &mut State,
+    kind: EventKind,
+    span: Span,
+    lazy: bool,
+    facts: &mut HandleFacts,
+) {
     let key = &mut state.key;
+    // A lazily acquired handle takes its connection when first used.
+    let uses_connection = matches!(
+        kind,
+        EventKind::Begin
+            | EventKind::Commit
+            | EventKind::Rollback
+            | EventKind::Use
+            | EventKind::Write
+            | EventKind::Unawaited
+    );
+    if uses_connection && key.holding == Holding::Reserved {
+        key.holding = Holding::Acquired;
+    }
     match kind {
         EventKind::Acquire => {
             if let (Holding::Acquired, Some(acquired_at)) = (key.holding, key.acquired_at) {
@@ -293,7 +316,11 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
                     facts.overwrites.push(overwrite);
                 }
             }
-            key.holding = Holding::Acquired;
+            key.holding = if lazy {
+                Holding::Reserved
+            } else {
+                Holding::Acquired
+            };
             key.acquired_at = Some(span);
             key.tx = TxState::None;
             key.begun_at = None;
@@ -330,7 +357,7 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
             }
         }
         EventKind::Release => match key.holding {
-            Holding::Acquired => {
+            Holding::Acquired | Holding::Reserved => {
                 key.holding = Holding::Released;
                 state.witness.released_at = Some(span);
             }
@@ -347,7 +374,7 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
             Holding::NotOwned | Holding::Escaped => {}
         },
         EventKind::Escape => {
-            if key.holding == Holding::Acquired {
+            if matches!(key.holding, Holding::Acquired | Holding::Reserved) {
                 key.holding = Holding::Escaped;
             }
             if matches!(key.tx, TxState::Open { .. }) {
@@ -355,7 +382,7 @@ fn apply_event(state: &mut State, kind: EventKind, span: Span, facts: &mut Handl
             }
         }
         EventKind::HandedOff => {
-            if key.holding == Holding::Acquired {
+            if matches!(key.holding, Holding::Acquired | Holding::Reserved) {
                 key.holding = Holding::Escaped;
             }
             if let TxState::Open { errored, .. } = key.tx {

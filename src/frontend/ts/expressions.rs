@@ -383,6 +383,7 @@ impl<'a> Lowerer<'a> {
                 via: path.to_string(),
                 begun: summary.returns_transaction,
                 pool: None,
+                lazy: false,
             }
         } else {
             Value::Nothing
@@ -660,6 +661,7 @@ impl<'a> Lowerer<'a> {
                     via: call.method.clone(),
                     begun: false,
                     pool: place,
+                    lazy: call.lazy,
                 }
             }
             (Effect::Release, Some(place)) => {

@@ -669,6 +669,8 @@ enum Value {
         begun: bool,
         /// The pool it was checked out of, by place.
         pool: Option<String>,
+        /// It takes its connection only when first used.
+        lazy: bool,
     },
     /// An object built around a handle of this function
     /// (`new Transaction(client)`): returning it returns the handle.

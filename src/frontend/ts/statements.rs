@@ -362,9 +362,14 @@ impl<'a> Lowerer<'a> {
                 via,
                 begun,
                 pool,
+                lazy,
             } => {
                 if certain || self.released.contains(place) {
                     self.acquired_via.insert(place.to_string(), via);
+                    if lazy {
+                        let handle = self.builder.handle(place);
+                        self.builder.mark_lazy(handle);
+                    }
                     if let Some(pool) = pool {
                         self.acquired_from.insert(place.to_string(), pool);
                     }
