@@ -30,6 +30,26 @@ use frontend::{LowerError, LoweredFile, ModuleInterface};
 use modules::{CalledNames, Linker, in_import_order, lock};
 use source::{Language, SourceFile, Span};
 
+thread_local! {
+    /// How many `catching` calls enclose the code running on this thread.
+    static CATCHING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Run `work`, catching a panic in it (a parser's, say) that then becomes
+/// a finding or a file error.
+pub(crate) fn catching<T>(work: impl FnOnce() -> T) -> std::thread::Result<T> {
+    CATCHING.with(|depth| depth.set(depth.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(work));
+    CATCHING.with(|depth| depth.set(depth.get() - 1));
+    result
+}
+
+/// Whether a panic on this thread now would be caught and reported as a
+/// finding or a file error: a panic hook keeps quiet about those.
+pub fn panic_is_handled() -> bool {
+    CATCHING.with(|depth| depth.get() > 0)
+}
+
 /// Analysis recurses over the syntax tree; it runs on a thread with this
 /// much stack so that deep but legal nesting cannot overflow.
 const ANALYSIS_STACK_BYTES: usize = 256 * 1024 * 1024;
@@ -530,7 +550,7 @@ fn module_interface(path: &Path, drivers: &Drivers, link: &Link) -> Option<Modul
     let language = Language::from_path(path)?;
     let text = std::fs::read_to_string(path).ok()?;
     let lower = || lower(&text, language, drivers, link).ok();
-    catch_unwind(AssertUnwindSafe(lower))
+    catching(lower)
         .ok()
         .flatten()
         .map(|lowered| lowered.interface)
@@ -734,7 +754,7 @@ fn check_read(source: SourceFile, drivers: &Drivers, parse_only: bool, link: &Li
         },
         false => analyze(&source, drivers, link),
     };
-    let Ok(analysis) = catch_unwind(AssertUnwindSafe(check)) else {
+    let Ok(analysis) = catching(check) else {
         return FileOutcome {
             result: Err(FileError {
                 path: source.path,
@@ -763,12 +783,13 @@ fn read_source(path: &Path) -> Result<Result<SourceFile, FileReport>, FileError>
         path: path.to_path_buf(),
         message: format!("could not read: {}", io_message(&err)),
     })?;
-    let (text, error) = if looks_binary(&bytes) {
+    let (text, error, help) = if looks_binary(&bytes) {
         let error = LowerError {
             span: Span::new(0, 0),
             message: "binary file, not source code".into(),
         };
-        (String::from_utf8_lossy(&bytes).into_owned(), error)
+        let help = "nothing to check in a binary file: leave it out with `--exclude` or `exclude` in txlint.toml";
+        (String::from_utf8_lossy(&bytes).into_owned(), error, help)
     } else {
         match String::from_utf8(bytes) {
             Ok(text) => {
@@ -783,16 +804,23 @@ fn read_source(path: &Path) -> Result<Result<SourceFile, FileReport>, FileError>
                     span: Span::new(offset, offset),
                     message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
                 };
-                (String::from_utf8_lossy(err.as_bytes()).into_owned(), error)
+                let help = "save the file as UTF-8: txlint reads source text as UTF-8";
+                (
+                    String::from_utf8_lossy(err.as_bytes()).into_owned(),
+                    error,
+                    help,
+                )
             }
         }
     };
+    let mut diagnostic = parse_error(error);
+    diagnostic.help = help.to_string();
     Ok(Err(FileReport {
         source: SourceFile {
             path: path.to_path_buf(),
             text,
         },
-        diagnostics: vec![parse_error(error)],
+        diagnostics: vec![diagnostic],
     }))
 }
 

@@ -133,6 +133,15 @@ const EXIT_FOUND: u8 = 1;
 const EXIT_FAILED: u8 = 2;
 
 fn main() -> ExitCode {
+    // A panic that the analysis catches (a parser's, on input it cannot
+    // read) is reported as TX000 or a file error; its default message
+    // would only garble stderr. Any other panic is a bug, told as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !txlint::panic_is_handled() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => check(*args),

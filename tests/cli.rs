@@ -1223,4 +1223,32 @@ fn long_lines_and_binary_files_render_in_every_format() {
             "{format}: the long line is not printed"
         );
     }
+    // A binary file is not told to fix its syntax.
+    let output = txlint_in(root, &["check", "--format", "json", "blob.ts"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let help = json["diagnostics"][0]["help"].as_str().expect("help");
+    assert!(
+        help.contains("binary file") && !help.contains("syntax"),
+        "{help}"
+    );
+}
+
+/// A parser panic on input it cannot read is a TX000, and its default
+/// message never reaches the terminal (the debug build's parser panics on
+/// this truncated class).
+#[test]
+fn a_caught_parser_panic_prints_nothing_on_stderr() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("cut.js"), "class A { x").expect("write");
+    let output = txlint_in(
+        dir.path(),
+        &["check", "--no-prefilter", "--format", "concise", "cut.js"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stdout(&output).contains("cut.js:1:"), "{}", stdout(&output));
+    assert!(
+        !stderr(&output).contains("panicked"),
+        "stderr: {}",
+        stderr(&output)
+    );
 }

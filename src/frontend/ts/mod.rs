@@ -73,10 +73,10 @@ fn parse(text: &str, language: Language) -> Result<(Program, Option<LowerError>)
     let mut parser = Parser::new(syntax, StringInput::new(text, BytePos(BASE), end), None);
     // swc can panic on some truncated input (a JavaScript class cut off
     // mid-body); that is a file it cannot parse, not a reason to stop.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let parsed = crate::catching(|| {
         let program = parser.parse_program();
         (program, parser.take_errors())
-    }));
+    });
     let Ok((program, errors)) = parsed else {
         return Err(LowerError {
             span: Span::new(0, 0),
