@@ -296,7 +296,11 @@ pub(crate) fn nested_selections(
                 false => own,
             };
             let exclude = pick(nested.exclude_flag, &options.exclude, config.exclude);
-            let excludes = Excludes::new(&exclude).map_err(|err| {
+            let base = match nested.exclude_flag {
+                true => Path::new("."),
+                false => config_path.parent().unwrap_or(Path::new(".")),
+            };
+            let excludes = Excludes::new(&exclude, base).map_err(|err| {
                 ConfigError(format!(
                     "{}: invalid `exclude` pattern: {err}",
                     config_path.display()
@@ -310,7 +314,7 @@ pub(crate) fn nested_selections(
             loaded.insert(config_path.clone(), (Arc::new(selection), excludes));
         }
         let (selection, excludes) = &loaded[&config_path];
-        if excludes.matches(&file) && !paths.contains(&file) {
+        if excludes.matches(&file) && (options.force_exclude || !paths.contains(&file)) {
             continue;
         }
         selections.push(Some(selection.clone()));

@@ -4,7 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use std::sync::Mutex;
 
@@ -23,36 +23,85 @@ const SKIPPED_DIRS: &[&str] = &[
     "target",
 ];
 
-/// `--exclude` patterns, matched against the whole path and each component.
+/// Exclude patterns, read as `.gitignore` reads them: a pattern without a
+/// slash (`legacy`, `*.gen.ts`) matches a file or folder name at any
+/// depth; one with a slash (`legacy/**`, `src/generated`) is anchored at
+/// `base` (the folder of the configuration file that declares it, or the
+/// current folder for `--exclude`) and excludes what it matches and
+/// everything below it. `*` does not cross a `/`; `**` does.
 pub struct Excludes {
-    set: GlobSet,
+    anywhere: GlobSet,
+    anchored: GlobSet,
+    /// Where anchored patterns start, absolute and canonical.
+    base: PathBuf,
+    /// The current folder, for paths given relative to it.
+    cwd: PathBuf,
 }
 
 impl Excludes {
-    pub fn new(patterns: &[String]) -> Result<Excludes, globset::Error> {
-        let mut builder = GlobSetBuilder::new();
+    pub fn new(patterns: &[String], base: &Path) -> Result<Excludes, globset::Error> {
+        let mut anywhere = GlobSetBuilder::new();
+        let mut anchored = GlobSetBuilder::new();
         for pattern in patterns {
-            builder.add(Glob::new(pattern)?);
+            let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+            let (builder, pattern) = match trimmed.strip_prefix('/') {
+                Some(rooted) => (&mut anchored, rooted),
+                None if trimmed.contains('/') => (&mut anchored, trimmed),
+                None => (&mut anywhere, trimmed),
+            };
+            builder.add(GlobBuilder::new(pattern).literal_separator(true).build()?);
         }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let absolute = |path: &Path| {
+            let joined = cwd.join(path);
+            std::fs::canonicalize(&joined).unwrap_or(joined)
+        };
         Ok(Excludes {
-            set: builder.build()?,
+            anywhere: anywhere.build()?,
+            anchored: anchored.build()?,
+            base: absolute(base),
+            cwd: absolute(Path::new(".")),
         })
     }
 
     pub fn matches(&self, path: &Path) -> bool {
-        if self.set.is_empty() {
+        if self.anywhere.is_empty() && self.anchored.is_empty() {
             return false;
         }
-        self.set.is_match(path)
-            || path
-                .components()
-                .any(|c| matches!(c, Component::Normal(name) if self.set.is_match(name)))
+        if path
+            .components()
+            .any(|c| matches!(c, Component::Normal(name) if self.anywhere.is_match(name)))
+        {
+            return true;
+        }
+        if self.anchored.is_empty() {
+            return false;
+        }
+        let absolute: PathBuf = self
+            .cwd
+            .join(path)
+            .components()
+            .filter(|c| *c != Component::CurDir)
+            .collect();
+        let Ok(below) = absolute.strip_prefix(&self.base) else {
+            return false;
+        };
+        below
+            .ancestors()
+            .filter(|prefix| !prefix.as_os_str().is_empty())
+            .any(|prefix| self.anchored.is_match(prefix))
     }
 }
 
 /// The files under `paths`, sorted and without duplicates, and the paths
 /// that could not be walked.
-pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<FileError>) {
+/// A file named in `paths` is checked even when an exclude pattern matches
+/// it, unless `force_exclude` (a hook that passes every changed file).
+pub fn discover(
+    paths: &[PathBuf],
+    excludes: &Excludes,
+    force_exclude: bool,
+) -> (Vec<PathBuf>, Vec<FileError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let cwd = std::env::current_dir().ok();
@@ -79,6 +128,9 @@ pub fn discover(paths: &[PathBuf], excludes: &Excludes) -> (Vec<PathBuf>, Vec<Fi
         if metadata.is_file() {
             // Named on the command line: always checked (pre-commit passes
             // file lists), if it is a language txlint reads.
+            if force_exclude && excludes.matches(&root) {
+                continue;
+            }
             if Language::from_path(&root).is_some() {
                 files.push(root);
             } else {
@@ -143,7 +195,7 @@ fn walk(folder: &Path, excludes: &Excludes, cwd: Option<&Path>, found: &Mutex<Wa
             }
         };
         if file_type.is_dir() {
-            if !is_skipped_dir(&entry.file_name()) {
+            if !is_skipped_dir(&entry.file_name()) && !excludes.matches(&path) {
                 folders.push(path);
             }
         } else if file_type.is_file()

@@ -172,6 +172,12 @@ fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 #[derive(Debug, Default, Clone)]
 pub struct CheckOptions {
     pub exclude: Vec<String>,
+    /// The configuration file `exclude` comes from, whose folder its
+    /// patterns are relative to; `None` when they come from the command
+    /// line (relative to the current folder).
+    pub exclude_from: Option<PathBuf>,
+    /// Exclude files named on the command line too (`--force-exclude`).
+    pub force_exclude: bool,
     /// Rule codes to report; empty means all.
     pub select: Vec<String>,
     /// Rule codes never to report.
@@ -314,8 +320,17 @@ pub fn check_text(path: &Path, text: String, options: &CheckOptions) -> Result<R
 
 /// Check every file under `paths`.
 pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, RunError> {
-    let excludes = Excludes::new(&options.exclude)
-        .map_err(|err| RunError(format!("invalid --exclude pattern: {err}")))?;
+    let base = options
+        .exclude_from
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    let excludes = Excludes::new(&options.exclude, base).map_err(|err| {
+        RunError(match &options.exclude_from {
+            Some(config) => format!("{}: invalid `exclude` pattern: {err}", config.display()),
+            None => format!("invalid --exclude pattern: {err}"),
+        })
+    })?;
     let threads = options.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -325,7 +340,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
         .thread_name(|index| format!("txlint-analysis-{index}"))
         .build()
         .map_err(|err| RunError(format!("could not start the analysis threads: {err}")))?;
-    let (mut files, errors) = pool.install(|| discover(paths, &excludes));
+    let (mut files, errors) = pool.install(|| discover(paths, &excludes, options.force_exclude));
     let selections = match &options.nested_configs {
         Some(nested) => config::nested_selections(paths, &mut files, options, nested)
             .map_err(|err| RunError(err.0))?,

@@ -48,14 +48,20 @@ its job (bad arguments or configuration, unreadable paths).")]
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files or folders to check. Files named here are always checked.
+    /// Files or folders to check. Files named here are checked even when an
+    /// exclude pattern matches them, unless --force-exclude.
     paths: Vec<PathBuf>,
     /// Output format (default: full on a terminal, concise otherwise).
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Skip paths matching this glob (repeatable), e.g. `generated/**`.
+    /// Skip paths matching this glob (repeatable), as .gitignore reads it:
+    /// `generated` anywhere, `src/generated/**` from the current folder.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Apply exclude patterns to files named on the command line too (for
+    /// hooks that pass every changed file).
+    #[arg(long)]
+    force_exclude: bool,
     /// Report only these rule codes (comma-separated or repeated).
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     select: Vec<String>,
@@ -345,7 +351,13 @@ fn check_options(
         |flag: &[String], file: Vec<String>| if flag.is_empty() { file } else { flag.to_vec() };
     let fail_on = config.fail_on;
     let options = CheckOptions {
+        exclude_from: if args.exclude.is_empty() && !config.exclude.is_empty() {
+            config.path.clone()
+        } else {
+            None
+        },
         exclude: pick(&args.exclude, config.exclude),
+        force_exclude: args.force_exclude,
         select: pick(&args.select, config.select),
         ignore: pick(&args.ignore, config.ignore),
         severity: config.severity,

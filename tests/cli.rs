@@ -1252,3 +1252,67 @@ fn a_caught_parser_panic_prints_nothing_on_stderr() {
         stderr(&output)
     );
 }
+
+/// Exclude patterns read as `.gitignore` reads them: a bare name anywhere,
+/// a path anchored at the current folder (`--exclude`) or at the folder of
+/// the configuration that declares it; `--force-exclude` applies them to
+/// files named on the command line too.
+#[test]
+fn exclude_patterns_are_anchored_like_gitignore() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let broken = broken_route();
+    for folder in ["app/legacy", "app/src", "app/src/legacy", "tools"] {
+        std::fs::create_dir_all(root.join(folder)).expect("mkdir");
+        std::fs::write(root.join(folder).join("route.ts"), &broken).expect("write");
+    }
+    let checked = |cwd: &Path, args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", "--format", "concise", "--select", "TX001"];
+        all.extend_from_slice(args);
+        let output = txlint_in(cwd, &all);
+        let mut paths: Vec<String> = stdout(&output)
+            .lines()
+            .filter_map(|l| l.split(':').next().map(str::to_string))
+            .collect();
+        paths.dedup();
+        paths
+    };
+    // Anchored at the current folder: only `app/legacy`, not `app/src/legacy`.
+    assert_eq!(
+        checked(root, &["--exclude", "app/legacy/**"]),
+        [
+            "app/src/legacy/route.ts",
+            "app/src/route.ts",
+            "tools/route.ts"
+        ]
+    );
+    assert_eq!(
+        checked(&root.join("app"), &["--exclude", "legacy/**"]),
+        ["src/legacy/route.ts", "src/route.ts"]
+    );
+    // A bare name matches at any depth.
+    assert_eq!(
+        checked(root, &["--exclude", "legacy"]),
+        ["app/src/route.ts", "tools/route.ts"]
+    );
+    // A configuration's patterns start at its own folder, wherever the run
+    // starts.
+    std::fs::write(root.join("app/txlint.toml"), "exclude = [\"src/legacy\"]\n").expect("write");
+    assert_eq!(
+        checked(root, &["app"]),
+        ["app/legacy/route.ts", "app/src/route.ts"]
+    );
+    assert_eq!(checked(&root.join("app/src"), &["."]), ["route.ts"]);
+    // A file named on the command line is checked, unless --force-exclude.
+    assert_eq!(
+        checked(root, &["--exclude", "tools", "tools/route.ts"]),
+        ["tools/route.ts"]
+    );
+    assert!(
+        checked(
+            root,
+            &["--exclude", "tools", "--force-exclude", "tools/route.ts"]
+        )
+        .is_empty()
+    );
+}

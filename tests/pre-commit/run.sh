@@ -22,16 +22,21 @@ cd "$repo"
 git init --quiet
 git config user.email ci@example.com
 git config user.name ci
-# The hook definition of .pre-commit-hooks.yaml, run as a local hook.
+# The hook definition of .pre-commit-hooks.yaml, run as a local hook: its
+# entry (with this checkout's binary) and its file pattern.
+hook_value() { sed -n "s/^  $1: //p" "$here/.pre-commit-hooks.yaml"; }
+entry=$(hook_value entry | sed "s|^txlint |$binary |")
+files=$(hook_value files)
+[ -n "$entry" ] && [ -n "$files" ] || { echo "FAIL: cannot read the hook's entry and files" >&2; exit 1; }
 cat > .pre-commit-config.yaml <<YAML
 repos:
   - repo: local
     hooks:
       - id: txlint
         name: txlint
-        entry: $binary check --format concise
+        entry: $entry
         language: system
-        types_or: [ts, tsx, javascript, jsx, rust]
+        files: $files
         require_serial: false
 YAML
 pre-commit install --install-hooks >/dev/null
@@ -70,10 +75,48 @@ grep -q "app/api/orders/route.ts:8:11: TX001" "$work/refused.txt" || {
 }
 
 sed -i "s|  } catch (error) {|  } catch (error) {\n    await client.query('ROLLBACK')|" app/api/orders/route.ts
-git add app
+
+# An ES module worker (`.mts`, which pre-commit has no file type for) with
+# the same bug is refused too.
+mkdir -p workers
+cat > workers/refunds.mts <<'TS'
+import { getPool } from '../lib/db-pool.mjs'
+
+export async function refund(orderId: string): Promise<void> {
+  const client = await getPool().connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('UPDATE orders SET refunded = true WHERE id = $1', [orderId])
+    await client.query('COMMIT')
+  } catch (error) {
+    console.error('refund failed', error)
+  } finally {
+    client.release()
+  }
+}
+TS
+git add app workers
+if git commit --quiet -m "add refunds worker" > "$work/refused-mts.txt" 2>&1; then
+  echo "FAIL: the .mts worker with a missing ROLLBACK was accepted" >&2
+  cat "$work/refused-mts.txt" >&2
+  exit 1
+fi
+grep -q "workers/refunds.mts:6:11: TX001" "$work/refused-mts.txt" || {
+  echo "FAIL: the refusal does not show the .mts worker's TX001" >&2
+  cat "$work/refused-mts.txt" >&2
+  exit 1
+}
+sed -i "s|    console.error('refund failed', error)|    await client.query('ROLLBACK')|" workers/refunds.mts
+
+# A file the project excludes is not checked when the hook passes it.
+mkdir -p legacy
+cp app/api/orders/route.ts legacy/route.ts
+sed -i "/await client.query('ROLLBACK')/d" legacy/route.ts
+printf 'exclude = ["legacy/**"]\n' > txlint.toml
+git add app workers legacy txlint.toml
 git commit --quiet -m "add orders route" > "$work/accepted.txt" 2>&1 || {
   echo "FAIL: the fixed route was refused" >&2
   cat "$work/accepted.txt" >&2
   exit 1
 }
-echo "pre-commit flow: the buggy route was refused with TX001, the fixed one committed"
+echo "pre-commit flow: the buggy route and .mts worker were refused with TX001; fixed, and with an excluded legacy file, they committed"
