@@ -34,10 +34,12 @@ enum Command {
 Configuration is read from the nearest txlint.toml or .txlint.toml (keys:
 select, ignore, exclude, drivers, fail_on, [severity]); flags override it.
 
-Exit codes: 0 nothing found, 1 diagnostics reported, 2 txlint could not do
-its job (bad arguments or configuration, unreadable paths).")]
+Exit codes: 0 nothing found (or only warnings), 1 errors reported (also
+warnings with --fail-on warning), 2 txlint could not do its job (bad
+arguments or configuration, unreadable paths).")]
     Check(Box<CheckArgs>),
-    /// Print the documentation of a rule, e.g. `txlint rule TX001`.
+    /// Print the documentation of a rule, by code or name: `txlint rule
+    /// TX001`, `txlint rule missing-rollback`.
     Rule { code: String },
     /// List every rule with its code, name and severity.
     Rules,
@@ -72,15 +74,19 @@ struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Read the source from standard input and report it as this path.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "paths")]
     stdin_filename: Option<PathBuf>,
     /// Print how many diagnostics each rule reported instead of each one.
     #[arg(long)]
     statistics: bool,
-    /// The least severity that fails the run (exit 1): `warning` (the
-    /// default) or `error`, so that warnings are shown but do not fail.
+    /// The least severity that fails the run (exit 1): `error` (the
+    /// default: warnings are shown but do not fail, as in oxlint and
+    /// ESLint) or `warning` (strict).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
+    /// Fail the run on warnings too: the same as `--fail-on warning`.
+    #[arg(long, conflicts_with = "fail_on")]
+    deny_warnings: bool,
     /// Exit 0 even when diagnostics are reported.
     #[arg(long)]
     exit_zero: bool,
@@ -151,10 +157,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => check(*args),
-        Command::Rule { code } => match rules::rule(&code) {
+        Command::Rule { code } => match rules::find(&code) {
             Some(rule) => print(rule.doc),
             None => {
-                eprintln!("error: unknown rule code `{code}` (see `txlint rules`)");
+                eprintln!("error: unknown rule `{code}` (see `txlint rules`)");
                 EXIT_FAILED
             }
         },
@@ -192,6 +198,8 @@ fn main() -> ExitCode {
 fn print(text: &str) -> u8 {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => EXIT_CLEAN,
+        // `txlint rule TX001 | head`: the reader has all it wanted.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_CLEAN,
         Err(_) => EXIT_FAILED,
     }
 }
@@ -268,7 +276,8 @@ fn check(args: CheckArgs) -> u8 {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        // no-color.org: set and not empty.
+        Color::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let rendering = OutputOptions {
         color,
@@ -289,9 +298,30 @@ fn check(args: CheckArgs) -> u8 {
             out.write_all(&rendered).and_then(|()| out.flush())
         }
     });
-    if let Err(err) = delivered {
-        eprintln!("error: could not write the report: {err}");
-        return EXIT_FAILED;
+    match (delivered, &args.output_file) {
+        (Ok(()), _) => {}
+        // `txlint check | head -1`: the reader stopped reading; the exit
+        // status still says what was found.
+        (Err(err), None) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        (Err(err), Some(path)) => {
+            eprintln!(
+                "error: could not write the report to {}: {}",
+                path.display(),
+                txlint::discover::io_message(&err)
+            );
+            return EXIT_FAILED;
+        }
+        (Err(err), None) => {
+            eprintln!("error: could not write the report: {err}");
+            return EXIT_FAILED;
+        }
+    }
+    if report.files_scanned == 0 && report.errors.is_empty() && !args.quiet {
+        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "warning: no TypeScript, JavaScript or Rust file to check in {}",
+            named.join(", ")
+        );
     }
     // The full format lists what could not be checked itself; the others
     // keep their output to findings, so say it on stderr.
@@ -308,9 +338,10 @@ fn check(args: CheckArgs) -> u8 {
         }
     }
     let fail_on = match args.fail_on {
+        _ if args.deny_warnings => Severity::Warning,
         Some(FailOn::Error) => Severity::Error,
         Some(FailOn::Warning) => Severity::Warning,
-        None => fail_on_configured.unwrap_or(Severity::Warning),
+        None => fail_on_configured.unwrap_or(Severity::Error),
     };
     let failing = report.diagnostics().any(|(_, d)| d.severity >= fail_on);
     if !report.errors.is_empty() {
@@ -418,9 +449,14 @@ fn statistics(report: &txlint::diagnostic::Report) -> String {
         .collect()
 }
 
+/// `COLUMNS` when set, else the terminal's own width, else 100.
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            terminal_size::terminal_size_of(std::io::stdout())
+                .map(|(terminal_size::Width(width), _)| usize::from(width))
+        })
         .unwrap_or(100)
 }

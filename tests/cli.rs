@@ -268,9 +268,61 @@ fn rule_documentation_is_printed() {
     assert!(stdout(&output).starts_with("# TX001 missing-rollback"));
     let output = txlint(&["rule", "tx002"]);
     assert!(stdout(&output).starts_with("# TX002 missing-release"));
+    let output = txlint(&["rule", "missing-rollback"]);
+    assert!(stdout(&output).starts_with("# TX001 missing-rollback"));
     let output = txlint(&["rule", "TX999"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("unknown rule code `TX999`"));
+    assert!(stderr(&output).contains("unknown rule `TX999`"));
+}
+
+/// `txlint check | head -1`: the reader stops early, and txlint exits with
+/// the status its findings deserve, without an error.
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_txlint"))
+        .args(["check", "--format", "concise", "--no-prefilter", "fixtures"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("txlint runs");
+    // Close the reading end at once, as `head -1` does after one line.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("txlint ends");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("error"), "{}", stderr(&output));
+}
+
+#[test]
+fn invalid_combinations_and_empty_runs_are_told() {
+    let output = txlint(&["check", "--stdin-filename", "a.ts", "fixtures"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--stdin-filename"),
+        "{}",
+        stderr(&output)
+    );
+    let empty = tempfile::tempdir().expect("temp dir");
+    let output = txlint_in(empty.path(), &["check", "."]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("no TypeScript, JavaScript or Rust file to check"),
+        "{}",
+        stderr(&output)
+    );
+    let target = empty.path().join("missing/report.json");
+    let output = txlint(&[
+        "check",
+        "--output-file",
+        target.to_str().expect("utf-8 path"),
+        BROKEN_ROUTE,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("report.json"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -905,23 +957,31 @@ fn parse_only_reports_syntax_errors_and_nothing_else() {
 }
 
 #[test]
-fn fail_on_error_lets_warnings_pass() {
+fn warnings_pass_unless_fail_on_warning() {
     let pool_module = "fixtures/ts/pools/pool-shapes.ts";
     let output = txlint(&["check", "--format", "concise", pool_module]);
-    assert_eq!(output.status.code(), Some(1), "warnings fail by default");
+    assert_eq!(output.status.code(), Some(0), "warnings pass by default");
+    assert!(
+        stdout(&output).contains("TX008"),
+        "warnings are still shown"
+    );
     let output = txlint(&[
         "check",
         "--format",
         "concise",
         "--fail-on",
-        "error",
+        "warning",
         pool_module,
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(
-        stdout(&output).contains("TX008"),
-        "warnings are still shown"
-    );
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let output = txlint(&[
+        "check",
+        "--format",
+        "concise",
+        "--deny-warnings",
+        pool_module,
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let output = txlint(&[
         "check",
         "--format",

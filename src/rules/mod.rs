@@ -59,6 +59,15 @@ pub fn rule(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
+/// A rule by its code or its name (`TX001`, `missing-rollback`).
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    rule(code_or_name).or_else(|| {
+        RULES
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(code_or_name))
+    })
+}
+
 impl Rule {
     /// A diagnostic of this rule with its code, name and severity filled in.
     pub(crate) fn diagnostic(&self, flow: &FnFlow, message: String) -> Diagnostic {
