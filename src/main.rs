@@ -54,7 +54,8 @@ struct CheckArgs {
     /// exclude pattern matches them, unless --force-exclude.
     paths: Vec<PathBuf>,
     /// Output format (default: full on a terminal, concise otherwise).
-    #[arg(long, value_enum)]
+    /// `--output-format` is the same flag, as ruff names it.
+    #[arg(long, value_enum, alias = "output-format")]
     format: Option<Format>,
     /// Skip paths matching this glob (repeatable), as .gitignore reads it:
     /// `generated` anywhere, `src/generated/**` from the current folder.
@@ -286,7 +287,7 @@ fn check(args: CheckArgs) -> u8 {
     };
     let mut rendered = Vec::new();
     let written = if args.statistics {
-        rendered.extend_from_slice(statistics(&report).as_bytes());
+        rendered.extend_from_slice(statistics(&report, format).as_bytes());
         Ok(())
     } else {
         output::write(format, &report, &rendering, &mut rendered)
@@ -329,7 +330,11 @@ fn check(args: CheckArgs) -> u8 {
         for error in &report.errors {
             eprintln!("error: {}: {}", error.path.display(), error.message);
         }
-        if report.hidden_in_tests > 0 && !args.quiet {
+        // The concise summary line, printed when something was found,
+        // says it already.
+        let summarized =
+            format == Format::Concise && !args.statistics && report.diagnostic_count() > 0;
+        if report.hidden_in_tests > 0 && !args.quiet && !summarized {
             let count = report.hidden_in_tests;
             let findings = if count == 1 { "finding" } else { "findings" };
             eprintln!(
@@ -431,7 +436,9 @@ fn progress_bar() -> Option<txlint::Progress> {
 }
 
 /// `--statistics`: diagnostics per rule, most frequent first.
-fn statistics(report: &txlint::diagnostic::Report) -> String {
+/// How many diagnostics each rule reported, most first: aligned columns,
+/// or with `--format json` a list of `{"code", "rule", "count"}`.
+fn statistics(report: &txlint::diagnostic::Report, format: Format) -> String {
     let mut counts: Vec<(&str, &str, usize)> = Vec::new();
     for (_, diagnostic) in report.diagnostics() {
         match counts
@@ -443,6 +450,13 @@ fn statistics(report: &txlint::diagnostic::Report) -> String {
         }
     }
     counts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    if format == Format::Json {
+        let list: Vec<serde_json::Value> = counts
+            .iter()
+            .map(|(code, rule, count)| serde_json::json!({"code": code, "rule": rule, "count": count}))
+            .collect();
+        return serde_json::to_string_pretty(&list).unwrap_or_default() + "\n";
+    }
     counts
         .iter()
         .map(|(code, rule, count)| format!("{count:>5}  {code}  {rule}\n"))

@@ -25,6 +25,26 @@ fn txlint(args: &[&str]) -> Output {
     txlint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
+/// The code in a concise line's `severity[CODE]` (`None` for the summary
+/// line).
+fn concise_code(rest: &str) -> Option<&str> {
+    let token = rest.split_whitespace().next()?;
+    token
+        .strip_suffix(']')?
+        .split_once('[')
+        .map(|(_, code)| code)
+}
+
+/// The lines of concise output that are findings (not the summary line).
+fn finding_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|line| {
+            line.split_once(": ")
+                .is_some_and(|(_, rest)| concise_code(rest).is_some())
+        })
+        .collect()
+}
+
 fn txlint_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_txlint"))
         .args(args)
@@ -55,11 +75,11 @@ fn findings_exit_one_in_concise_lines() {
     let output = txlint(&["check", "--format", "concise", BROKEN_ROUTE]);
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = finding_lines(&text);
     let expected = [
-        format!("{BROKEN_ROUTE}:6:14: TX003 this route module creates its own pool"),
-        format!("{BROKEN_ROUTE}:72:26: TX002 `client` is checked out of the pool"),
-        format!("{BROKEN_ROUTE}:73:11: TX001 transaction begun on `client`"),
+        format!("{BROKEN_ROUTE}:6:14: warning[TX003] this route module creates its own pool"),
+        format!("{BROKEN_ROUTE}:72:26: error[TX002] `client` is checked out of the pool"),
+        format!("{BROKEN_ROUTE}:73:11: error[TX001] transaction begun on `client`"),
     ];
     assert_eq!(lines.len(), expected.len(), "{text}");
     for (line, start) in lines.iter().zip(&expected) {
@@ -174,11 +194,14 @@ fn every_format_reports_exactly_the_annotated_fixture_set() {
     let concise = stdout(&txlint(&["check", "--format", "concise", "fixtures"]));
     let from_concise: BTreeSet<(String, u32, String)> = concise
         .lines()
+        .filter(|line| !line.starts_with("found ") && !line.starts_with("no diagnostics"))
         .map(|line| {
-            let (location, rest) = line.split_once(": ").expect("path:line:col: CODE message");
+            let (location, rest) = line
+                .split_once(": ")
+                .expect("path:line:col: severity[CODE] message");
             let mut parts = location.rsplitn(3, ':');
             let (_column, line_number, path) = (parts.next(), parts.next(), parts.next());
-            let code = rest.split_whitespace().next().expect("code");
+            let code = concise_code(rest).expect("code");
             (
                 path.expect("path").to_string(),
                 line_number.expect("line").parse().expect("number"),
@@ -390,19 +413,22 @@ fn bad_input_is_reported_and_the_run_goes_on() {
         &root,
         &["check", "--format", "concise", "--no-prefilter", "."],
     ));
-    assert!(all.contains("utility.ts:2:1: TX000"), "{all}");
+    assert!(all.contains("utility.ts:2:1: error[TX000]"), "{all}");
     assert!(
-        text.contains("syntax.ts:1:24: TX000 expected ',', got"),
+        text.contains("syntax.ts:1:24: error[TX000] expected ',', got"),
         "{text}"
     );
-    assert!(text.contains("binary.ts:1:1: TX000 binary file"), "{text}");
     assert!(
-        text.contains("latin1.ts:1:18: TX000 file is not valid UTF-8"),
+        text.contains("binary.ts:1:1: error[TX000] binary file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("latin1.ts:1:18: error[TX000] file is not valid UTF-8"),
         "{text}"
     );
     assert!(!text.contains("empty.ts"), "{text}");
     assert!(!text.contains("generated.ts"), "{text}");
-    let lines = text.lines().count();
+    let lines = finding_lines(&text).len();
     assert_eq!(lines, 6, "{text}");
 }
 
@@ -445,7 +471,10 @@ fn dependency_and_hidden_folders_are_skipped_but_named_files_are_not() {
         &["check", "--format", "concise", "--exclude", "legacy"],
     );
     let text = stdout(&output);
-    let paths: Vec<&str> = text.lines().filter_map(|l| l.split(':').next()).collect();
+    let paths: Vec<&str> = finding_lines(&text)
+        .into_iter()
+        .filter_map(|l| l.split(':').next())
+        .collect();
     assert_eq!(paths, vec!["app/[id]/route.ts"; 3], "{text}");
 
     let output = txlint_in(
@@ -496,7 +525,7 @@ fn deeply_nested_code_is_reported_not_a_stack_overflow() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
     assert!(
-        text.contains("calls.ts:2:") && text.contains("TX000 nesting too deep"),
+        text.contains("calls.ts:2:") && text.contains("error[TX000] nesting too deep"),
         "{text}"
     );
     assert!(text.contains("blocks.ts:1:"), "{text}");
@@ -543,7 +572,7 @@ fn deeply_nested_rust_is_reported_not_a_stack_overflow() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
     assert!(
-        text.contains("calls.rs:1:") && text.contains("TX000 nesting too deep"),
+        text.contains("calls.rs:1:") && text.contains("error[TX000] nesting too deep"),
         "{text}"
     );
     assert!(text.contains("blocks.rs:1:"), "{text}");
@@ -552,7 +581,7 @@ fn deeply_nested_rust_is_reported_not_a_stack_overflow() {
         !text.contains("sum.rs"),
         "a long flat chain is analysed, not refused: {text}"
     );
-    assert!(text.contains("worker.rs:3:5: TX001"), "{text}");
+    assert!(text.contains("worker.rs:3:5: error[TX001]"), "{text}");
 }
 
 fn txlint_with_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
@@ -585,8 +614,8 @@ fn select_and_ignore_filter_codes() {
         BROKEN_ROUTE,
     ]);
     let text = stdout(&output);
-    assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.contains(" TX001 "), "{text}");
+    assert_eq!(finding_lines(&text).len(), 1, "{text}");
+    assert!(text.contains("[TX001] "), "{text}");
     let output = txlint(&[
         "check",
         "--format",
@@ -666,7 +695,7 @@ fn stdin_is_checked_as_the_named_file() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
-        text.starts_with("app/api/orders/route.ts:6:14: TX003"),
+        text.starts_with("app/api/orders/route.ts:6:14: warning[TX003]"),
         "{text}"
     );
     assert!(text.contains("app/api/orders/route.ts:72:"), "{text}");
@@ -680,7 +709,7 @@ fn stdin_is_checked_as_the_named_file() {
 fn exit_zero_statistics_and_output_file() {
     let output = txlint(&["check", "--exit-zero", "--format", "concise", BROKEN_ROUTE]);
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stdout(&output).lines().count(), 3);
+    assert_eq!(finding_lines(&stdout(&output)).len(), 3);
 
     let output = txlint(&["check", "--statistics", "fixtures/ts/nextjs"]);
     assert_eq!(output.status.code(), Some(1));
@@ -750,9 +779,9 @@ fn baseline_reports_only_new_findings() {
     );
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert_eq!(text.lines().count(), 1, "{text}");
+    assert_eq!(finding_lines(&text).len(), 1, "{text}");
     assert!(
-        text.contains(" TX002 ") && text.contains("route.ts:"),
+        text.contains("[TX002] ") && text.contains("route.ts:"),
         "{text}"
     );
 
@@ -802,7 +831,7 @@ fn configuration_adds_drivers() {
     let output = txlint_in(root, &["check", "--format", "concise"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
-        stdout(&output).starts_with("report.ts:2:22: TX002 `conn`"),
+        stdout(&output).starts_with("report.ts:2:22: error[TX002] `conn`"),
         "{}",
         stdout(&output)
     );
@@ -849,7 +878,7 @@ fn nearest_configuration_applies_to_each_file() {
             .filter_map(|line| {
                 let (place, rest) = line.split_once(": ")?;
                 let (path, _) = place.split_once(':')?;
-                Some(format!("{path} {}", rest.split(' ').next()?))
+                Some(format!("{path} {}", concise_code(rest)?))
             })
             .collect()
     };
@@ -914,7 +943,7 @@ fn configured_safe_helpers_end_what_is_passed_to_them() {
     let output = txlint_in(root, &["check", "--format", "concise"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
-        stdout(&output).starts_with("transfer.ts:7:11: TX001"),
+        stdout(&output).starts_with("transfer.ts:7:11: error[TX001]"),
         "{}",
         stdout(&output)
     );
@@ -938,8 +967,11 @@ fn quiet_full_output_has_no_summary() {
         "--quiet",
         BROKEN_ROUTE,
     ]));
-    assert!(loud.contains("found 3 diagnostics in 1 file"), "{loud}");
-    assert!(!quiet.contains("found 3 diagnostics"), "{quiet}");
+    assert!(
+        loud.contains("found 2 errors and 1 warning in 1 file"),
+        "{loud}"
+    );
+    assert!(!quiet.contains("found 2 errors"), "{quiet}");
     assert!(quiet.contains("TX001 missing-rollback"), "{quiet}");
 }
 
@@ -949,7 +981,7 @@ fn parse_only_reports_syntax_errors_and_nothing_else() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let output = txlint(&["check", "--format", "concise", "--parse-only", "fixtures"]);
     let text = stdout(&output);
-    assert_eq!(text.lines().count(), 1, "{text}");
+    assert_eq!(finding_lines(&text).len(), 1, "{text}");
     assert!(
         text.starts_with("fixtures/ts/parse-error/broken.ts:6:"),
         "{text}"
@@ -1097,13 +1129,13 @@ fn helpers_imported_from_files_outside_the_run_are_understood() {
         ],
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    // `path:line:col: CODE message` to `path:line:col CODE`.
+    // `path:line:col: severity[CODE] message` to `path:line:col CODE`.
     let located = |output: &Output| -> Vec<String> {
         stdout(output)
             .lines()
             .filter_map(|line| {
                 let (place, rest) = line.split_once(": ")?;
-                Some(format!("{place} {}", rest.split(' ').next()?))
+                Some(format!("{place} {}", concise_code(rest)?))
             })
             .collect()
     };
@@ -1220,11 +1252,15 @@ fn findings_in_test_code_are_counted_and_shown_on_request() {
     expected.sort();
     assert_eq!(shown, (expected.clone(), Some(0)));
 
+    // Concise output says it in its summary line.
     let concise = txlint(&["check", "--format", "concise", paths[0]]);
-    assert_eq!(
-        stderr(&concise),
-        "note: 2 findings in test code not shown (--include-tests shows them)\n"
+    assert!(
+        stdout(&concise)
+            .ends_with("; 2 findings in test code not shown (--include-tests shows them)\n"),
+        "{}",
+        stdout(&concise)
     );
+    assert_eq!(stderr(&concise), "");
 
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
@@ -1235,7 +1271,7 @@ fn findings_in_test_code_are_counted_and_shown_on_request() {
     let printed = stdout(&output);
     let codes: Vec<&str> = printed
         .lines()
-        .filter_map(|line| line.split(": ").nth(1)?.split_whitespace().next())
+        .filter_map(|line| concise_code(line.split(": ").nth(1)?))
         .collect();
     assert_eq!(codes, ["TX002", "TX001", "TX004"], "{printed}");
 }
@@ -1330,8 +1366,9 @@ fn exclude_patterns_are_anchored_like_gitignore() {
         let mut all = vec!["check", "--format", "concise", "--select", "TX001"];
         all.extend_from_slice(args);
         let output = txlint_in(cwd, &all);
-        let mut paths: Vec<String> = stdout(&output)
-            .lines()
+        let text = stdout(&output);
+        let mut paths: Vec<String> = finding_lines(&text)
+            .into_iter()
             .filter_map(|l| l.split(':').next().map(str::to_string))
             .collect();
         paths.dedup();
@@ -1374,5 +1411,27 @@ fn exclude_patterns_are_anchored_like_gitignore() {
             &["--exclude", "tools", "--force-exclude", "tools/route.ts"]
         )
         .is_empty()
+    );
+}
+
+/// `--statistics` honours `--format json`, and `--output-format` is
+/// `--format` by ruff's name.
+#[test]
+fn statistics_in_json_and_the_output_format_alias() {
+    let output = txlint(&[
+        "check",
+        "--statistics",
+        "--output-format",
+        "json",
+        BROKEN_ROUTE,
+    ]);
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        list,
+        serde_json::json!([
+            {"code": "TX001", "rule": "missing-rollback", "count": 1},
+            {"code": "TX002", "rule": "missing-release", "count": 1},
+            {"code": "TX003", "rule": "pool-per-module", "count": 1},
+        ])
     );
 }

@@ -1,14 +1,19 @@
-//! `path:line:col: CODE message`, one diagnostic per line and nothing else,
-//! so editor problem matchers and grep see only findings. Files that could
-//! not be checked are said on stderr by the caller.
+//! `path:line:col: severity[CODE] message`, one diagnostic per line
+//! (rustc's and clippy's `error[E0425]`, so that editors show warnings as
+//! warnings), then a summary line when there was any, unless quiet. Files
+//! that could not be checked are said on stderr by the caller.
 
 use std::io::Write;
 
 use crate::diagnostic::Report;
-use crate::output::{display_path, locate};
+use crate::output::{OutputOptions, display_path, locate, summary};
 use crate::source::LineIndex;
 
-pub(crate) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn write(
+    report: &Report,
+    options: &OutputOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     for file in &report.files {
         let path = display_path(&file.source.path);
         let index = LineIndex::new(&file.source.text);
@@ -16,10 +21,18 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
             let start = locate(&index, &file.source.text, diagnostic.span).start;
             writeln!(
                 out,
-                "{path}:{}:{}: {} {}",
-                start.line, start.column, diagnostic.code, diagnostic.message
+                "{path}:{}:{}: {}[{}] {}",
+                start.line,
+                start.column,
+                diagnostic.severity.as_str(),
+                diagnostic.code,
+                diagnostic.message
             )?;
         }
+    }
+    // A clean run prints nothing, for scripts that test for output.
+    if !options.quiet && report.diagnostic_count() > 0 {
+        writeln!(out, "{}", summary(report))?;
     }
     Ok(())
 }
@@ -30,7 +43,12 @@ mod tests {
 
     fn render(report: &crate::diagnostic::Report) -> String {
         let mut out = Vec::new();
-        super::write(report, &mut out).expect("writes to a Vec");
+        let quiet = crate::output::OutputOptions {
+            color: false,
+            width: 100,
+            quiet: true,
+        };
+        super::write(report, &quiet, &mut out).expect("writes to a Vec");
         String::from_utf8(out).expect("concise output is UTF-8")
     }
 
@@ -40,7 +58,7 @@ mod tests {
         // does not shift anything on later lines.
         assert_eq!(
             render(&test_report::report()),
-            "app/api/orders/route.ts:5:11: TX001 transaction begun here is not rolled back \
+            "app/api/orders/route.ts:5:11: error[TX001] transaction begun here is not rolled back \
              when the catch clause is taken\n"
         );
     }
@@ -52,7 +70,7 @@ mod tests {
         let orders = text.find("orders").expect("comment names orders") as u32;
         report.files[0].diagnostics[0].span = crate::source::Span::new(orders, orders + 6);
         // "// café " is 8 scalars but 9 bytes.
-        assert!(render(&report).starts_with("app/api/orders/route.ts:1:9: TX001 "));
+        assert!(render(&report).starts_with("app/api/orders/route.ts:1:9: error[TX001] "));
     }
 
     #[test]
@@ -62,11 +80,11 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "edge.ts:2:13: TX002 client is not released",
-                "edge.ts:1:5: TX002 client is not released",
-                "edge.ts:2:10: TX002 client is not released",
-                "edge.ts:1:9: TX002 client is not released",
-                "edge.ts:2:13: TX002 client is not released",
+                "edge.ts:2:13: warning[TX002] client is not released",
+                "edge.ts:1:5: warning[TX002] client is not released",
+                "edge.ts:2:10: warning[TX002] client is not released",
+                "edge.ts:1:9: warning[TX002] client is not released",
+                "edge.ts:2:13: warning[TX002] client is not released",
             ]
         );
     }

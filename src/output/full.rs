@@ -71,7 +71,7 @@ pub(crate) fn write(
     if options.quiet {
         return Ok(());
     }
-    writeln!(out, "{}", style.bold(&summary(report)))
+    writeln!(out, "{}", style.bold(&super::summary(report)))
 }
 
 /// Lines longer than this are not drawn: minified bundles and generated
@@ -130,42 +130,6 @@ fn without_snippet(
         text.push_str(&format!("  help: {}\n", diagnostic.help));
     }
     text
-}
-
-/// `found 3 diagnostics in 2 files (12 files checked)`, or
-/// `no diagnostics (12 files checked)`.
-fn summary(report: &Report) -> String {
-    let diagnostics = report.diagnostic_count();
-    let files = report
-        .files
-        .iter()
-        .filter(|file| !file.diagnostics.is_empty())
-        .count();
-    let mut checked = plural(report.files_scanned, "file", "files") + " checked";
-    if !report.errors.is_empty() {
-        let errors = report.errors.len();
-        checked += &format!(", {} not checked", plural(errors, "file", "files"));
-    }
-    let mut line = if diagnostics == 0 {
-        format!("no diagnostics ({checked})")
-    } else {
-        format!(
-            "found {} in {} ({checked})",
-            plural(diagnostics, "diagnostic", "diagnostics"),
-            plural(files, "file", "files"),
-        )
-    };
-    if report.hidden_in_tests > 0 {
-        line += &format!(
-            "; {} in test code not shown (--include-tests shows them)",
-            plural(report.hidden_in_tests, "finding", "findings")
-        );
-    }
-    line
-}
-
-fn plural(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// ANSI styling for the lines miette does not draw.
@@ -374,8 +338,7 @@ mod tests {
             "{rendered}"
         );
         assert!(
-            rendered
-                .ends_with("found 1 diagnostic in 1 file (3 files checked, 1 file not checked)\n"),
+            rendered.ends_with("found 1 error in 1 file (3 files checked, 1 file not checked)\n"),
             "{rendered}"
         );
         assert!(
@@ -425,7 +388,7 @@ mod tests {
         // Every label is drawn, the ones at and past the end of file included.
         assert_eq!(rendered.matches("╰── here").count(), 5, "{rendered}");
         assert!(!rendered.contains("Failed to read"), "{rendered}");
-        assert!(rendered.ends_with("found 5 diagnostics in 1 file (1 file checked)\n"));
+        assert!(rendered.ends_with("found 5 warnings in 1 file (1 file checked)\n"));
     }
 
     #[test]

@@ -18,7 +18,8 @@ use crate::source::{LineCol, LineIndex, Span};
 pub enum Format {
     /// Source snippets with labelled spans, for people at a terminal.
     Full,
-    /// `path:line:col: CODE message`, one per line, for editors and grep.
+    /// `path:line:col: severity[CODE] message`, one per line, for editors
+    /// and grep, and a summary line.
     Concise,
     /// One JSON document, for tools.
     Json,
@@ -34,7 +35,8 @@ pub struct OutputOptions {
     pub color: bool,
     /// Columns to wrap the `full` rendering at.
     pub width: usize,
-    /// Diagnostics and nothing else (no summary line in `full`).
+    /// Diagnostics and nothing else (no summary line in `full` and
+    /// `concise`).
     pub quiet: bool,
 }
 
@@ -47,11 +49,62 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         Format::Full => full::write(report, options, out),
-        Format::Concise => concise::write(report, out),
+        Format::Concise => concise::write(report, options, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Github => github::write(report, out),
     }
+}
+
+/// The last line of the `full` and `concise` formats: `found 3 errors and
+/// 1 warning in 2 files (12 files checked)`, or `no diagnostics (12 files
+/// checked)`, and what was left out in test code.
+fn summary(report: &Report) -> String {
+    let files = report
+        .files
+        .iter()
+        .filter(|file| !file.diagnostics.is_empty())
+        .count();
+    let mut checked = plural(report.files_scanned, "file", "files") + " checked";
+    if !report.errors.is_empty() {
+        let errors = report.errors.len();
+        checked += &format!(", {} not checked", plural(errors, "file", "files"));
+    }
+    let (mut errors, mut warnings) = (0, 0);
+    for (_, diagnostic) in report.diagnostics() {
+        match diagnostic.severity {
+            crate::diagnostic::Severity::Error => errors += 1,
+            crate::diagnostic::Severity::Warning => warnings += 1,
+        }
+    }
+    let found: Vec<String> = [
+        (errors, plural(errors, "error", "errors")),
+        (warnings, plural(warnings, "warning", "warnings")),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(_, text)| text)
+    .collect();
+    let mut line = if found.is_empty() {
+        format!("no diagnostics ({checked})")
+    } else {
+        format!(
+            "found {} in {} ({checked})",
+            found.join(" and "),
+            plural(files, "file", "files"),
+        )
+    };
+    if report.hidden_in_tests > 0 {
+        line += &format!(
+            "; {} in test code not shown (--include-tests shows them)",
+            plural(report.hidden_in_tests, "finding", "findings")
+        );
+    }
+    line
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// The path as shown to the user: `/`-separated on every platform so output

@@ -68,7 +68,7 @@ if git commit --quiet -m "add orders route" > "$work/refused.txt" 2>&1; then
   cat "$work/refused.txt" >&2
   exit 1
 fi
-grep -q "app/api/orders/route.ts:8:11: TX001" "$work/refused.txt" || {
+grep -q "app/api/orders/route.ts:8:11: error\[TX001\]" "$work/refused.txt" || {
   echo "FAIL: the refusal does not show the TX001 diagnostic" >&2
   cat "$work/refused.txt" >&2
   exit 1
@@ -101,7 +101,7 @@ if git commit --quiet -m "add refunds worker" > "$work/refused-mts.txt" 2>&1; th
   cat "$work/refused-mts.txt" >&2
   exit 1
 fi
-grep -q "workers/refunds.mts:6:11: TX001" "$work/refused-mts.txt" || {
+grep -q "workers/refunds.mts:6:11: error\[TX001\]" "$work/refused-mts.txt" || {
   echo "FAIL: the refusal does not show the .mts worker's TX001" >&2
   cat "$work/refused-mts.txt" >&2
   exit 1
