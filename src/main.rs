@@ -41,8 +41,12 @@ arguments or configuration, unreadable paths).")]
     /// Print the documentation of a rule, by code or name: `txlint rule
     /// TX001`, `txlint rule missing-rollback`.
     Rule { code: String },
-    /// List every rule with its code, name and severity.
-    Rules,
+    /// List every rule with its code, name, severity and summary.
+    Rules {
+        /// `text` (aligned columns, the default) or `json` (a list).
+        #[arg(long, value_enum, default_value = "text", alias = "output-format")]
+        format: RulesFormat,
+    },
     /// Print the flow graph of each function of a file in Graphviz format.
     #[command(hide = true)]
     DebugFlow { path: PathBuf },
@@ -128,6 +132,45 @@ struct CheckArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+}
+
+/// Every rule: aligned columns, or a JSON list with each rule's
+/// documentation address.
+fn rules_list(format: RulesFormat) -> String {
+    if format == RulesFormat::Json {
+        let list: Vec<serde_json::Value> = rules::RULES
+            .iter()
+            .map(|rule| {
+                serde_json::json!({
+                    "code": rule.code,
+                    "name": rule.name,
+                    "severity": rule.severity.as_str(),
+                    "summary": rule.summary,
+                    "url": rule.url(),
+                })
+            })
+            .collect();
+        return serde_json::to_string_pretty(&list).unwrap_or_default() + "\n";
+    }
+    let name_width = rules::RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    rules::RULES
+        .iter()
+        .map(|rule| {
+            format!(
+                "{}  {:<name_width$}  {:<7}  {}\n",
+                rule.code,
+                rule.name,
+                rule.severity.as_str(),
+                rule.summary
+            )
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum FailOn {
     Warning,
     Error,
@@ -165,19 +208,7 @@ fn main() -> ExitCode {
                 EXIT_FAILED
             }
         },
-        Command::Rules => {
-            let mut table = String::new();
-            for rule in rules::RULES {
-                table.push_str(&format!(
-                    "{}  {:<18} {:<8} {}\n",
-                    rule.code,
-                    rule.name,
-                    rule.severity.as_str(),
-                    rule.summary
-                ));
-            }
-            print(&table)
-        }
+        Command::Rules { format } => print(&rules_list(format)),
         Command::DebugFlow { path } => match std::fs::read_to_string(&path) {
             Ok(text) => print(&txlint::debug_flow(&txlint::source::SourceFile {
                 path,

@@ -349,6 +349,37 @@ fn invalid_combinations_and_empty_runs_are_told() {
 }
 
 #[test]
+fn rules_list_aligns_columns_and_has_json() {
+    let text = stdout(&txlint(&["rules"]));
+    // The severity column starts at the same place on every line.
+    let starts: BTreeSet<usize> = text
+        .lines()
+        .map(|line| {
+            line.find(" error ")
+                .or(line.find(" warning "))
+                .expect("severity")
+        })
+        .collect();
+    assert_eq!(starts.len(), 1, "{text}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&txlint(&["rules", "--format", "json"]).stdout).expect("JSON");
+    assert_eq!(json[1]["code"], "TX001");
+    assert_eq!(json[1]["name"], "missing-rollback");
+    assert!(
+        json[1]["url"]
+            .as_str()
+            .is_some_and(|url| url.ends_with("/rules/TX001.md"))
+    );
+    // Every format of a finding links the rule's documentation.
+    let found: serde_json::Value =
+        serde_json::from_slice(&txlint(&["check", "--format", "json", BROKEN_ROUTE]).stdout)
+            .expect("JSON");
+    assert_eq!(found["diagnostics"][0]["url"], json[3]["url"]);
+    let full = stdout(&txlint(&["check", "--format", "full", BROKEN_ROUTE]));
+    assert!(full.contains("docs: https://"), "{full}");
+}
+
+#[test]
 fn rules_lists_every_code() {
     let output = txlint(&["rules"]);
     assert_eq!(output.status.code(), Some(0));

@@ -55,6 +55,9 @@ pub(crate) fn write(
                 }
             }
             out.write_all(rendered.as_bytes())?;
+            if let Some(rule) = crate::rules::rule(diagnostic.code) {
+                writeln!(out, "  docs: {}", rule.url())?;
+            }
             writeln!(out)?;
         }
     }

@@ -29,6 +29,8 @@ struct JsonDiagnostic<'a> {
     span: JsonSpan,
     labels: Vec<JsonLabel<'a>>,
     help: &'a str,
+    /// The rule's documentation.
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -113,6 +115,9 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
                     })
                     .collect(),
                 help: &diagnostic.help,
+                url: crate::rules::rule(diagnostic.code)
+                    .map(|rule| rule.url())
+                    .unwrap_or_default(),
             });
         }
     }

@@ -62,6 +62,7 @@ struct ReportingDescriptor {
     short_description: Text<'static>,
     full_description: Text<'static>,
     help: Help,
+    help_uri: String,
     default_configuration: Configuration,
 }
 
@@ -208,6 +209,7 @@ fn descriptor(rule: &'static Rule) -> ReportingDescriptor {
             text: rule.doc,
             markdown: rule.doc,
         },
+        help_uri: rule.url(),
         default_configuration: Configuration {
             level: level(rule.severity),
         },
@@ -470,6 +472,7 @@ mod tests {
             assert_eq!(descriptor["shortDescription"]["text"], rule.summary);
             assert_eq!(descriptor["help"]["markdown"], rule.doc);
             assert_eq!(descriptor["help"]["text"], rule.doc);
+            assert_eq!(descriptor["helpUri"], rule.url());
             assert_eq!(
                 descriptor["defaultConfiguration"]["level"],
                 rule.severity.as_str()

@@ -68,7 +68,15 @@ pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     })
 }
 
+/// Where each rule's documentation (`rules/<CODE>.md`) is published.
+const DOCS: &str = "https://github.com/txlint/txlint/blob/main/rules";
+
 impl Rule {
+    /// The address of this rule's documentation.
+    pub fn url(&self) -> String {
+        format!("{DOCS}/{}.md", self.code)
+    }
+
     /// A diagnostic of this rule with its code, name and severity filled in.
     pub(crate) fn diagnostic(&self, flow: &FnFlow, message: String) -> Diagnostic {
         Diagnostic {
