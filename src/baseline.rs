@@ -2,9 +2,11 @@
 //! today's findings, `--baseline FILE` reports only the others. A finding is
 //! recorded by code, path, function and a hash of its spanned text with
 //! whitespace collapsed, not by line, so edits elsewhere keep it matched.
+//! Paths are relative to the baseline file's folder, so that it matches
+//! from wherever the run starts.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,44 @@ struct Finding {
 #[derive(Debug, Default)]
 pub struct Baseline {
     findings: BTreeMap<Finding, usize>,
+    /// The folder the recorded paths are relative to.
+    folder: PathBuf,
+}
+
+/// The folder of the baseline file at `path`, absolute and canonical.
+fn folder_of(path: &Path) -> PathBuf {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf())
+}
+
+/// `path` (as shown, relative to the current folder or absolute) relative
+/// to `folder`, `/`-separated: `../app/route.ts` when it lies beside it.
+fn relative_to(path: &Path, folder: &Path) -> String {
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_default();
+    let joined = cwd.join(path);
+    let absolute: Vec<Component> = joined
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    let base: Vec<Component> = folder.components().collect();
+    let shared = absolute
+        .iter()
+        .zip(&base)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative = PathBuf::new();
+    for _ in shared..base.len() {
+        relative.push("..");
+    }
+    for component in &absolute[shared..] {
+        relative.push(component.as_os_str());
+    }
+    display_path(&relative)
 }
 
 fn finding(path: &str, text: &str, diagnostic: &Diagnostic) -> Finding {
@@ -53,11 +93,20 @@ fn finding(path: &str, text: &str, diagnostic: &Diagnostic) -> Finding {
 
 /// Record every diagnostic of `report` in `path`; returns how many.
 pub fn write(report: &Report, path: &Path) -> Result<usize, String> {
+    // Written first, so that its folder exists to be made canonical.
+    std::fs::write(path, "").map_err(|err| {
+        format!(
+            "{}: could not write the baseline: {}",
+            path.display(),
+            crate::discover::io_message(&err)
+        )
+    })?;
+    let folder = folder_of(path);
     let mut findings: Vec<Finding> = report
         .files
         .iter()
         .flat_map(|file| {
-            let shown = display_path(&file.source.path);
+            let shown = relative_to(&file.source.path, &folder);
             file.diagnostics
                 .iter()
                 .map(move |d| finding(&shown, &file.source.text, d))
@@ -110,20 +159,25 @@ pub fn load(path: &Path) -> Result<Baseline, String> {
     for finding in file.findings {
         *findings.entry(finding).or_insert(0) += 1;
     }
-    Ok(Baseline { findings })
+    Ok(Baseline {
+        findings,
+        folder: folder_of(path),
+    })
 }
 
 impl Baseline {
     /// Drop the diagnostics the baseline records; what is left is new.
     pub fn filter(&self, report: &mut Report) {
         let mut remaining = self.findings.clone();
+        let mut hidden = 0;
         for file in &mut report.files {
-            let shown = display_path(&file.source.path);
+            let shown = relative_to(&file.source.path, &self.folder);
             let text = &file.source.text;
             file.diagnostics.retain(|diagnostic| {
                 match remaining.get_mut(&finding(&shown, text, diagnostic)) {
                     Some(count) if *count > 0 => {
                         *count -= 1;
+                        hidden += 1;
                         false
                     }
                     _ => true,
@@ -131,5 +185,6 @@ impl Baseline {
             });
         }
         report.files.retain(|file| !file.diagnostics.is_empty());
+        report.hidden_by_baseline += hidden;
     }
 }

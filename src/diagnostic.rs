@@ -70,6 +70,8 @@ pub struct Report {
     pub files_scanned: usize,
     /// Findings in test code not shown (see `Rule::shown_in_tests`).
     pub hidden_in_tests: usize,
+    /// Findings a baseline recorded, not shown (see `baseline`).
+    pub hidden_by_baseline: usize,
 }
 
 impl Report {

@@ -121,7 +121,7 @@ fn json_follows_the_documented_schema() {
     assert_eq!(json["errors"], serde_json::json!([]));
     assert_eq!(
         json["summary"],
-        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 3, "hidden_in_tests": 0})
+        serde_json::json!({"files_scanned": 2, "files_with_diagnostics": 1, "diagnostics": 3, "hidden_in_tests": 0, "hidden_by_baseline": 0})
     );
 }
 
@@ -815,6 +815,11 @@ fn baseline_reports_only_new_findings() {
         text.contains("[TX002] ") && text.contains("route.ts:"),
         "{text}"
     );
+    // The summary says what the baseline hid.
+    assert!(
+        text.contains("; 3 findings in the baseline not shown"),
+        "{text}"
+    );
 
     std::fs::write(
         root.join("corrupt.json"),
@@ -1465,4 +1470,48 @@ fn statistics_in_json_and_the_output_format_alias() {
             {"code": "TX003", "rule": "pool-per-module", "count": 1},
         ])
     );
+}
+
+/// A baseline written at the root of a project and used from a subfolder
+/// (or from elsewhere) matches the same findings: its paths are relative to
+/// its own folder.
+#[test]
+fn a_baseline_matches_from_any_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app/api")).expect("mkdir");
+    std::fs::write(root.join("app/api/route.ts"), broken_route()).expect("write");
+    let output = txlint_in(root, &["check", "--write-baseline", "txlint-baseline.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let written = std::fs::read_to_string(root.join("txlint-baseline.json")).expect("baseline");
+    assert!(
+        written.contains("\"path\": \"app/api/route.ts\""),
+        "{written}"
+    );
+    for (cwd, baseline, target) in [
+        (root.join("app"), "../txlint-baseline.json", "."),
+        (
+            root.join("app/api"),
+            "../../txlint-baseline.json",
+            "route.ts",
+        ),
+    ] {
+        let output = txlint_in(
+            &cwd,
+            &[
+                "check",
+                "--format",
+                "concise",
+                "--baseline",
+                baseline,
+                target,
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        assert!(
+            finding_lines(&stdout(&output)).is_empty(),
+            "{}",
+            stdout(&output)
+        );
+    }
 }

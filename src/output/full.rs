@@ -491,6 +491,7 @@ mod tests {
         let report = Report {
             files_scanned: 4,
             hidden_in_tests: 2,
+            hidden_by_baseline: 0,
             ..Report::default()
         };
         assert_eq!(

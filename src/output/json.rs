@@ -66,6 +66,7 @@ struct Summary {
     diagnostics: usize,
     /// Findings in test code left out (`--include-tests` shows them).
     hidden_in_tests: usize,
+    hidden_by_baseline: usize,
 }
 
 impl JsonSpan {
@@ -142,6 +143,7 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
                 .count(),
             diagnostics: report.diagnostic_count(),
             hidden_in_tests: report.hidden_in_tests,
+            hidden_by_baseline: report.hidden_by_baseline,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
@@ -229,7 +231,7 @@ mod tests {
         );
         assert_eq!(
             value["summary"],
-            json!({"files_scanned": 3, "files_with_diagnostics": 1, "diagnostics": 1, "hidden_in_tests": 0})
+            json!({"files_scanned": 3, "files_with_diagnostics": 1, "diagnostics": 1, "hidden_in_tests": 0, "hidden_by_baseline": 0})
         );
     }
 
@@ -293,7 +295,7 @@ mod tests {
         assert_eq!(value["errors"], json!([]));
         assert_eq!(
             value["summary"],
-            json!({"files_scanned": 0, "files_with_diagnostics": 0, "diagnostics": 0, "hidden_in_tests": 0})
+            json!({"files_scanned": 0, "files_with_diagnostics": 0, "diagnostics": 0, "hidden_in_tests": 0, "hidden_by_baseline": 0})
         );
     }
 }

@@ -100,6 +100,12 @@ fn summary(report: &Report) -> String {
             plural(report.hidden_in_tests, "finding", "findings")
         );
     }
+    if report.hidden_by_baseline > 0 {
+        line += &format!(
+            "; {} in the baseline not shown",
+            plural(report.hidden_by_baseline, "finding", "findings")
+        );
+    }
     line
 }
 
@@ -241,6 +247,7 @@ export async function POST(req: Request) {
             }],
             files_scanned: 3,
             hidden_in_tests: 0,
+            hidden_by_baseline: 0,
         }
     }
 
@@ -285,6 +292,7 @@ export async function POST(req: Request) {
             errors: vec![],
             files_scanned: 1,
             hidden_in_tests: 0,
+            hidden_by_baseline: 0,
         }
     }
 }
