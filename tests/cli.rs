@@ -1515,3 +1515,34 @@ fn a_baseline_matches_from_any_folder() {
         );
     }
 }
+
+/// A Rust file the tokenizer cannot read says why, where it stopped.
+#[test]
+fn rust_tokenizer_errors_say_why() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::write(
+        root.join("string.rs"),
+        "fn main() {\n    let x = \"open;\n}\n",
+    )
+    .expect("write");
+    std::fs::write(root.join("brace.rs"), "fn main() {\n    let x = 1;\n").expect("write");
+    std::fs::write(
+        root.join("paren.rs"),
+        "fn main() {\n    let x = (1, 2;\n}\n",
+    )
+    .expect("write");
+    let output = txlint_in(
+        root,
+        &["check", "--no-prefilter", "--format", "concise", "."],
+    );
+    let text = stdout(&output);
+    for expected in [
+        "brace.rs:1:11: error[TX000] unclosed delimiter `{`",
+        "paren.rs:3:1: error[TX000] mismatched closing delimiter `}`",
+        "string.rs:2:13: error[TX000] unterminated string literal",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    assert!(!text.contains("token stream"), "{text}");
+}

@@ -66,7 +66,7 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
                 }),
             }
         }
-        Err(err) => Err(syntax_error(base, &err)),
+        Err(err) => Err(syntax_error(text, base, &err)),
     };
     // Spans live in a thread-wide source map; every offset has been taken.
     proc_macro2::extra::invalidate_current_thread_spans();
@@ -82,7 +82,7 @@ pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
     }
     let error = syn::parse_str::<syn::File>(&text[base..])
         .err()
-        .map(|err| syntax_error(base, &err));
+        .map(|err| syntax_error(text, base, &err));
     proc_macro2::extra::invalidate_current_thread_spans();
     error
 }
@@ -98,15 +98,36 @@ fn prefix_len(text: &str) -> usize {
 }
 
 /// syn's error in txlint's style, at file offsets (`base` was stripped).
-fn syntax_error(base: usize, err: &syn::Error) -> LowerError {
-    let message = in_message_style(&err.to_string());
+fn syntax_error(text: &str, base: usize, err: &syn::Error) -> LowerError {
+    let span = to_span(base, err.span());
+    let mut message = in_message_style(&err.to_string());
+    // The tokenizer's own error says only that it failed; what is at the
+    // place it failed says why.
+    if message == "cannot parse string into token stream" {
+        message = lexing_failure(text, span.start as usize);
+    }
     LowerError {
-        span: to_span(base, err.span()),
+        span,
         message: if message.is_empty() {
             "syntax error".to_string()
         } else {
             message
         },
+    }
+}
+
+/// Why the tokenizer stopped at `offset` of `text`.
+fn lexing_failure(text: &str, offset: usize) -> String {
+    let rest = text.get(offset..).unwrap_or_default();
+    let unquoted = rest.trim_start_matches(['b', 'c', 'r', '#']);
+    match rest.chars().next() {
+        None => "unclosed delimiter: the file ends before it is closed".to_string(),
+        Some(open @ ('(' | '[' | '{')) => format!("unclosed delimiter `{open}`"),
+        Some(close @ (')' | ']' | '}')) => format!("mismatched closing delimiter `{close}`"),
+        Some('\'') => "invalid character literal".to_string(),
+        _ if rest.starts_with("/*") => "unterminated block comment".to_string(),
+        _ if unquoted.starts_with('"') => "unterminated string literal".to_string(),
+        Some(other) => format!("invalid token starting with `{other}`"),
     }
 }
 
