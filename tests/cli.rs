@@ -444,7 +444,7 @@ fn bad_input_is_reported_and_the_run_goes_on() {
         &root,
         &["check", "--format", "concise", "--no-prefilter", "."],
     ));
-    assert!(all.contains("utility.ts:2:1: error[TX000]"), "{all}");
+    assert!(all.contains("utility.ts:1:47: error[TX000]"), "{all}");
     assert!(
         text.contains("syntax.ts:1:24: error[TX000] expected ',', got"),
         "{text}"
@@ -1545,4 +1545,34 @@ fn rust_tokenizer_errors_say_why() {
         assert!(text.contains(expected), "{expected} in {text}");
     }
     assert!(!text.contains("token stream"), "{text}");
+}
+
+/// Full and concise output agree on where a finding at the end of a file
+/// is, with or without a final newline.
+#[test]
+fn full_and_concise_agree_at_the_end_of_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    for (name, text) in [
+        (
+            "cut.ts",
+            "export function f(pool) {\n  return pool.connect(",
+        ),
+        (
+            "cut-newline.ts",
+            "export function f(pool) {\n  return pool.connect(\n",
+        ),
+    ] {
+        std::fs::write(root.join(name), text).expect("write");
+        let concise = stdout(&txlint_in(root, &["check", "--format", "concise", name]));
+        let full = stdout(&txlint_in(
+            root,
+            &["check", "--format", "full", "--color", "never", name],
+        ));
+        let (location, _) = concise.split_once(": ").expect("a finding");
+        assert!(
+            full.contains(&format!("[{location}]")),
+            "{location} in {full}"
+        );
+    }
 }

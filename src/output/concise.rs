@@ -80,11 +80,11 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "edge.ts:2:13: warning[TX002] client is not released",
+                "edge.ts:2:12: warning[TX002] client is not released",
                 "edge.ts:1:5: warning[TX002] client is not released",
                 "edge.ts:2:10: warning[TX002] client is not released",
                 "edge.ts:1:9: warning[TX002] client is not released",
-                "edge.ts:2:13: warning[TX002] client is not released",
+                "edge.ts:2:12: warning[TX002] client is not released",
             ]
         );
     }

@@ -166,28 +166,8 @@ struct Shown<'a> {
 
 impl Shown<'_> {
     fn source_span(&self, span: Span) -> SourceSpan {
-        let span = drawable(&self.source.inner().0, span);
+        let span = super::at_end_shown(&self.source.inner().0, span);
         SourceSpan::from(span.start as usize..span.end as usize)
-    }
-}
-
-/// miette draws nothing for an empty span at the very end of the text, which
-/// is where "unexpected end of file" points. Show it at the end of the last
-/// line instead, or on the last char when the file has no final newline.
-fn drawable(text: &str, span: Span) -> Span {
-    let span = clamp_span(text, span);
-    if !span.is_empty() || span.start as usize != text.len() || text.is_empty() {
-        return span;
-    }
-    let trimmed = text
-        .strip_suffix('\n')
-        .map(|t| t.strip_suffix('\r').unwrap_or(t));
-    match trimmed {
-        Some(trimmed) => Span::new(trimmed.len() as u32, trimmed.len() as u32),
-        None => {
-            let last = text.char_indices().next_back().map_or(0, |(i, _)| i);
-            Span::new(last as u32, text.len() as u32)
-        }
     }
 }
 
@@ -396,13 +376,27 @@ mod tests {
 
     #[test]
     fn end_of_file_spans_are_drawn_on_the_last_line() {
-        use super::drawable;
         use crate::source::Span;
-        assert_eq!(drawable("a\nbc\n", Span::new(5, 5)), Span::new(4, 4));
-        assert_eq!(drawable("a\r\nbc\r\n", Span::new(7, 7)), Span::new(5, 5));
-        assert_eq!(drawable("a\nb\u{e9}", Span::new(5, 5)), Span::new(3, 5));
-        assert_eq!(drawable("", Span::new(0, 0)), Span::new(0, 0));
-        assert_eq!(drawable("ab", Span::new(1, 1)), Span::new(1, 1));
+        assert_eq!(
+            crate::output::at_end_shown("a\nbc\n", Span::new(5, 5)),
+            Span::new(4, 4)
+        );
+        assert_eq!(
+            crate::output::at_end_shown("a\r\nbc\r\n", Span::new(7, 7)),
+            Span::new(5, 5)
+        );
+        assert_eq!(
+            crate::output::at_end_shown("a\nb\u{e9}", Span::new(5, 5)),
+            Span::new(3, 5)
+        );
+        assert_eq!(
+            crate::output::at_end_shown("", Span::new(0, 0)),
+            Span::new(0, 0)
+        );
+        assert_eq!(
+            crate::output::at_end_shown("ab", Span::new(1, 1)),
+            Span::new(1, 1)
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ mod tests {
         );
         assert_eq!(
             lines[0],
-            "::warning file=edge.ts,line=2,col=13,endLine=2,endColumn=13,\
+            "::warning file=edge.ts,line=2,col=12,endLine=2,endColumn=13,\
              title=TX002 missing-release::client is not released"
         );
     }

@@ -270,11 +270,12 @@ mod tests {
             .iter()
             .map(|d| &d["span"])
             .collect();
-        // End of file: empty, on the last line after its 12 scalars.
+        // End of file without a final newline: the last char, as the full
+        // format draws it.
         assert_eq!(
             *spans[0],
-            json!({"start": {"line": 2, "column": 13}, "end": {"line": 2, "column": 13},
-                   "offset": 30, "length": 0})
+            json!({"start": {"line": 2, "column": 12}, "end": {"line": 2, "column": 13},
+                   "offset": 29, "length": 1})
         );
         // Inside the emoji: widened to the whole char.
         assert_eq!(

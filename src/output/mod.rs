@@ -150,8 +150,29 @@ pub(crate) struct Location {
     pub(crate) length: u32,
 }
 
-pub(crate) fn locate(index: &LineIndex<'_>, text: &str, span: Span) -> Location {
+/// An empty span at the very end of the text (where "unexpected end of
+/// file" points) is shown at the end of the last line, or on the last char
+/// when the file has no final newline: miette draws nothing past the text,
+/// and every format must agree on where a finding is.
+pub(crate) fn at_end_shown(text: &str, span: Span) -> Span {
     let span = clamp_span(text, span);
+    if !span.is_empty() || span.start as usize != text.len() || text.is_empty() {
+        return span;
+    }
+    let trimmed = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t));
+    match trimmed {
+        Some(trimmed) => Span::new(trimmed.len() as u32, trimmed.len() as u32),
+        None => {
+            let last = text.char_indices().next_back().map_or(0, |(i, _)| i);
+            Span::new(last as u32, text.len() as u32)
+        }
+    }
+}
+
+pub(crate) fn locate(index: &LineIndex<'_>, text: &str, span: Span) -> Location {
+    let span = at_end_shown(text, span);
     Location {
         start: index.line_col(span.start),
         end: index.line_col(span.end),
@@ -168,7 +189,7 @@ pub(crate) fn locate_region(index: &LineIndex<'_>, text: &str, span: Span) -> Lo
     let mut location = locate(index, text, span);
     if location.end.column == 1 && location.end.line > location.start.line {
         // The byte before the end is the `\n` that ends the previous line.
-        let span = clamp_span(text, span);
+        let span = at_end_shown(text, span);
         let mut end = index.line_col(span.end - 1);
         end.column += 1;
         location.end = end;

@@ -628,10 +628,11 @@ mod tests {
             assert!(start <= end, "{region}");
             assert_eq!(result["level"], "warning");
         }
-        // End of file: an empty region after the last of line 2's 12 scalars.
+        // End of file without a final newline: the last of line 2's 12
+        // scalars, as the full format draws it.
         assert_eq!(
             results[0]["locations"][0]["physicalLocation"]["region"],
-            json!({"startLine": 2, "startColumn": 13, "endLine": 2, "endColumn": 13})
+            json!({"startLine": 2, "startColumn": 12, "endLine": 2, "endColumn": 13})
         );
         // Inside the emoji: widened to the whole char, one column.
         assert_eq!(
