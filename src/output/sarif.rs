@@ -95,7 +95,28 @@ struct SarifResult<'a> {
     locations: [SarifLocation<'a>; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<SarifLocation<'a>>,
+    /// The path the finding proves, step by step (transaction begins here,
+    /// this call can throw, catch returns here), for code scanning's
+    /// "show paths".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    code_flows: Vec<CodeFlow<'a>>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CodeFlow<'a> {
+    thread_flows: [ThreadFlow<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct ThreadFlow<'a> {
+    locations: Vec<ThreadFlowLocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct ThreadFlowLocation<'a> {
+    location: SarifLocation<'a>,
 }
 
 #[derive(Serialize)]
@@ -250,6 +271,26 @@ fn result<'a>(
             message: Some(Text::new(label.message.as_str())),
         })
         .collect();
+    // The labels in the order the path passes them: by where they are.
+    let mut steps: Vec<&crate::diagnostic::Label> = diagnostic.labels.iter().collect();
+    steps.sort_by_key(|label| (label.span.start, label.span.end));
+    let code_flows = match steps.len() {
+        0 | 1 => Vec::new(),
+        _ => vec![CodeFlow {
+            thread_flows: [ThreadFlow {
+                locations: steps
+                    .into_iter()
+                    .map(|label| ThreadFlowLocation {
+                        location: SarifLocation {
+                            id: None,
+                            physical_location: physical(label.span),
+                            message: Some(Text::new(label.message.as_str())),
+                        },
+                    })
+                    .collect(),
+            }],
+        }],
+    };
     let hash = line_hash(
         diagnostic.code,
         &display_path(&source.path),
@@ -267,6 +308,7 @@ fn result<'a>(
             message: primary_label.map(|label| Text::new(label.message.as_str())),
         }],
         related_locations,
+        code_flows,
         partial_fingerprints: BTreeMap::from([(
             "primaryLocationLineHash",
             fingerprints.next(hash),
@@ -522,6 +564,25 @@ mod tests {
         assert_eq!(
             related[1]["physicalLocation"]["region"],
             json!({"startLine": 8, "startColumn": 5, "endLine": 8, "endColumn": 19})
+        );
+        // The path, step by step, in the order of the source.
+        let steps = result["codeFlows"][0]["threadFlows"][0]["locations"]
+            .as_array()
+            .expect("a code flow");
+        let messages: Vec<&str> = steps
+            .iter()
+            .filter_map(|step| step["location"]["message"]["text"].as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "transaction begins here",
+                "catch clause returns here without ROLLBACK"
+            ]
+        );
+        assert_eq!(
+            steps[1]["location"]["physicalLocation"]["region"],
+            related[1]["physicalLocation"]["region"]
         );
         let fingerprint = result["partialFingerprints"]["primaryLocationLineHash"]
             .as_str()
