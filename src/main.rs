@@ -47,6 +47,9 @@ arguments or configuration, unreadable paths).")]
         #[arg(long, value_enum, default_value = "text", alias = "output-format")]
         format: RulesFormat,
     },
+    /// Print a completion script for a shell (bash, zsh, fish, powershell,
+    /// elvish), e.g. `txlint completions bash > /etc/bash_completion.d/txlint`.
+    Completions { shell: clap_complete::Shell },
     /// Print the flow graph of each function of a file in Graphviz format.
     #[command(hide = true)]
     DebugFlow { path: PathBuf },
@@ -209,6 +212,16 @@ fn main() -> ExitCode {
             }
         },
         Command::Rules { format } => print(&rules_list(format)),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "txlint",
+                &mut script,
+            );
+            print(&String::from_utf8_lossy(&script))
+        }
         Command::DebugFlow { path } => match std::fs::read_to_string(&path) {
             Ok(text) => print(&txlint::debug_flow(&txlint::source::SourceFile {
                 path,

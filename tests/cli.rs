@@ -1323,7 +1323,9 @@ fn long_lines_and_binary_files_render_in_every_format() {
     let mut binary = b"\x7fELF\x02\x01\x01".to_vec();
     binary.extend(std::iter::repeat_n(0u8, 4_000));
     std::fs::write(root.join("blob.ts"), binary).expect("write");
-    for format in ["full", "concise", "json", "sarif", "github"] {
+    for format in [
+        "full", "concise", "json", "sarif", "github", "gitlab", "junit",
+    ] {
         let output = txlint_in(
             root,
             &[
@@ -1574,5 +1576,15 @@ fn full_and_concise_agree_at_the_end_of_a_file() {
             full.contains(&format!("[{location}]")),
             "{location} in {full}"
         );
+    }
+}
+
+/// `txlint completions SHELL` prints a script that knows the flags.
+#[test]
+fn completions_know_the_flags() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let output = txlint(&["completions", shell]);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        assert!(stdout(&output).contains("force-exclude"), "{shell}");
     }
 }

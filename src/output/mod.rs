@@ -5,7 +5,9 @@
 mod concise;
 mod full;
 mod github;
+mod gitlab;
 mod json;
+mod junit;
 mod sarif;
 
 use std::path::Path;
@@ -27,6 +29,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: one annotation per diagnostic.
     Github,
+    /// A GitLab Code Quality report, for merge request widgets.
+    Gitlab,
+    /// JUnit XML, for CI systems that show test results.
+    Junit,
 }
 
 /// Rendering settings that come from the terminal rather than the report.
@@ -53,6 +59,8 @@ pub fn write(
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Github => github::write(report, out),
+        Format::Gitlab => gitlab::write(report, out),
+        Format::Junit => junit::write(report, out),
     }
 }
 

@@ -328,12 +328,12 @@ fn region(location: Location) -> Region {
 /// GitHub's `<hash>:<n>`, where `n` counts the results of this run with the
 /// same hash so far (1 for the first), so identical lines stay distinct.
 #[derive(Default)]
-struct Fingerprints {
+pub(super) struct Fingerprints {
     seen: BTreeMap<u64, u32>,
 }
 
 impl Fingerprints {
-    fn next(&mut self, hash: u64) -> String {
+    pub(super) fn next(&mut self, hash: u64) -> String {
         let count = self.seen.entry(hash).or_insert(0);
         *count += 1;
         format!("{hash:016x}:{count}")
@@ -343,13 +343,13 @@ impl Fingerprints {
 /// A hash of what identifies a finding across commits: the rule, the file,
 /// the function, and the trimmed text of the line it starts on. Not the line
 /// number, so an edit above the finding does not make it a new alert.
-fn line_hash(code: &str, path: &str, function: &str, line: &str) -> u64 {
+pub(super) fn line_hash(code: &str, path: &str, function: &str, line: &str) -> u64 {
     stable_hash(&[code, path, function, line])
 }
 
 /// The line the span starts on, without its line break and surrounding
 /// whitespace.
-fn line_text(text: &str, span: Span) -> &str {
+pub(super) fn line_text(text: &str, span: Span) -> &str {
     let start = clamp_span(text, span).start as usize;
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
