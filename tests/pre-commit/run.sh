@@ -62,17 +62,23 @@ export async function POST(request: NextRequest) {
   }
 }
 TS
-git add .pre-commit-config.yaml app
-if git commit --quiet -m "add orders route" > "$work/refused.txt" 2>&1; then
-  echo "FAIL: the commit with a missing ROLLBACK was accepted" >&2
-  cat "$work/refused.txt" >&2
-  exit 1
-fi
-grep -q "app/api/orders/route.ts:8:11: error\[TX001\]" "$work/refused.txt" || {
-  echo "FAIL: the refusal does not show the TX001 diagnostic" >&2
-  cat "$work/refused.txt" >&2
-  exit 1
+# Commit what is staged; the hook must refuse it, showing `finding`.
+refused() {
+  local finding=$1 log="$work/refused-$RANDOM.txt"
+  if git commit --quiet -m "a commit the hook refuses" > "$log" 2>&1; then
+    echo "FAIL: a commit with a missing ROLLBACK was accepted" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  grep -qF "$finding" "$log" || {
+    echo "FAIL: the refusal does not show $finding" >&2
+    cat "$log" >&2
+    exit 1
+  }
 }
+
+git add .pre-commit-config.yaml app
+refused "app/api/orders/route.ts:8:11: error[TX001]"
 
 sed -i "s|  } catch (error) {|  } catch (error) {\n    await client.query('ROLLBACK')|" app/api/orders/route.ts
 
@@ -96,16 +102,7 @@ export async function refund(orderId: string): Promise<void> {
 }
 TS
 git add app workers
-if git commit --quiet -m "add refunds worker" > "$work/refused-mts.txt" 2>&1; then
-  echo "FAIL: the .mts worker with a missing ROLLBACK was accepted" >&2
-  cat "$work/refused-mts.txt" >&2
-  exit 1
-fi
-grep -q "workers/refunds.mts:6:11: error\[TX001\]" "$work/refused-mts.txt" || {
-  echo "FAIL: the refusal does not show the .mts worker's TX001" >&2
-  cat "$work/refused-mts.txt" >&2
-  exit 1
-}
+refused "workers/refunds.mts:6:11: error[TX001]"
 sed -i "s|    console.error('refund failed', error)|    await client.query('ROLLBACK')|" workers/refunds.mts
 
 # A file the project excludes is not checked when the hook passes it.
