@@ -1588,3 +1588,42 @@ fn completions_know_the_flags() {
         assert!(stdout(&output).contains("force-exclude"), "{shell}");
     }
 }
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), colour
+/// follows `NO_COLOR` as no-color.org says (set and not empty), and the
+/// full format wraps at the terminal's width.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_colour_and_width_follow_the_terminal() {
+    let on_terminal = |setup: &str| -> String {
+        let command = format!(
+            "{setup}; {} check --format full {BROKEN_ROUTE}",
+            env!("CARGO_BIN_EXE_txlint")
+        );
+        let output = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("COLUMNS")
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("util-linux's script runs");
+        String::from_utf8_lossy(&output.stdout).replace('\r', "")
+    };
+    assert!(
+        on_terminal("export NO_COLOR=").contains("\u{1b}["),
+        "empty NO_COLOR: colour"
+    );
+    assert!(
+        !on_terminal("export NO_COLOR=1").contains("\u{1b}["),
+        "NO_COLOR=1: none"
+    );
+    let narrow = on_terminal("stty rows 40 cols 60; export NO_COLOR=1");
+    let wide = on_terminal("stty rows 40 cols 160; export NO_COLOR=1");
+    let help = |text: &str| {
+        text.lines()
+            .find(|line| line.trim_start().starts_with("help:"))
+            .map(|line| line.chars().count())
+            .unwrap_or(0)
+    };
+    assert!(help(&narrow) <= 60 && help(&wide) > 60, "{narrow}\n{wide}");
+}
