@@ -13,6 +13,7 @@ mod frontend;
 mod modules;
 pub mod output;
 pub mod rules;
+pub mod server;
 pub mod source;
 mod suppression;
 mod test_code;

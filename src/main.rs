@@ -47,6 +47,8 @@ arguments or configuration, unreadable paths).")]
         #[arg(long, value_enum, default_value = "text", alias = "output-format")]
         format: RulesFormat,
     },
+    /// Run the language server on standard input and output, for editors.
+    Server,
     /// Print a completion script for a shell (bash, zsh, fish, powershell,
     /// elvish), e.g. `txlint completions bash > /etc/bash_completion.d/txlint`.
     Completions { shell: clap_complete::Shell },
@@ -212,6 +214,13 @@ fn main() -> ExitCode {
             }
         },
         Command::Rules { format } => print(&rules_list(format)),
+        Command::Server => match txlint::server::run() {
+            Ok(()) => EXIT_CLEAN,
+            Err(message) => {
+                eprintln!("error: {message}");
+                EXIT_FAILED
+            }
+        },
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(

@@ -1,0 +1,437 @@
+//! `txlint server`: a language server over standard input and output.
+//! Diagnostics are published on open, change (the unsaved text, debounced)
+//! and save, each with its code, a link to the rule's documentation and the
+//! path that proves it as related information; a quick fix inserts a
+//! suppression comment. Analysis runs off the message thread: the editor is
+//! never kept waiting, an edit makes the queued check of an older text
+//! stale, and a panic while checking one file is logged, not fatal.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lsp_server::{Connection, Message, Notification, Request, Response};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, CodeDescription, Diagnostic as LspDiagnostic,
+    DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, Location,
+    NumberOrString, Position, PublishDiagnosticsParams, Range, SaveOptions, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, TextEdit, Uri, WorkspaceEdit,
+};
+
+use crate::config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::{CheckOptions, check_text};
+
+/// How long the checker waits for more edits before checking: typing
+/// produces a change per key.
+const DEBOUNCE: Duration = Duration::from_millis(20);
+
+/// An open document: its latest text and the client's version of it.
+#[derive(Clone)]
+struct Document {
+    text: String,
+    version: i32,
+}
+
+/// What the message thread and the checker share.
+#[derive(Default)]
+struct State {
+    documents: HashMap<String, Document>,
+    /// The findings last published for each document, for code actions.
+    published: HashMap<String, Vec<LspDiagnostic>>,
+}
+
+type Shared = Arc<Mutex<State>>;
+
+fn lock(state: &Shared) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Serve one client until it shuts down.
+pub fn run() -> Result<(), String> {
+    let (connection, io_threads) = Connection::stdio();
+    let capabilities = ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::FULL),
+                save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                    include_text: Some(false),
+                })),
+                ..Default::default()
+            },
+        )),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        ..Default::default()
+    };
+    let capabilities = serde_json::to_value(capabilities).map_err(|e| e.to_string())?;
+    connection
+        .initialize(capabilities)
+        .map_err(|e| e.to_string())?;
+
+    let state: Shared = Arc::default();
+    let (jobs, queued) = mpsc::channel::<String>();
+    let checker = {
+        let state = state.clone();
+        let sender = connection.sender.clone();
+        std::thread::Builder::new()
+            .name("txlint-checker".into())
+            .spawn(move || {
+                check_queued(&queued, &state, &|message| {
+                    let _ = sender.send(message);
+                })
+            })
+            .map_err(|e| e.to_string())?
+    };
+    for message in &connection.receiver {
+        match message {
+            Message::Request(request) => {
+                if connection
+                    .handle_shutdown(&request)
+                    .map_err(|e| e.to_string())?
+                {
+                    break;
+                }
+                let response = respond(&request, &state);
+                let _ = connection.sender.send(Message::Response(response));
+            }
+            Message::Notification(notification) => notify(notification, &state, &jobs),
+            Message::Response(_) => {}
+        }
+    }
+    drop(jobs);
+    let _ = checker.join();
+    // The reader thread waits for the client to close standard input, which
+    // a client need not do after `exit`: the process ends without it.
+    drop(io_threads);
+    Ok(())
+}
+
+/// Keep the documents up to date and queue their checks.
+fn notify(notification: Notification, state: &Shared, jobs: &mpsc::Sender<String>) {
+    match notification.method.as_str() {
+        "textDocument/didOpen" => {
+            if let Ok(params) =
+                notification.extract::<DidOpenTextDocumentParams>("textDocument/didOpen")
+            {
+                let uri = params.text_document.uri.as_str().to_string();
+                let document = Document {
+                    text: params.text_document.text,
+                    version: params.text_document.version,
+                };
+                lock(state).documents.insert(uri.clone(), document);
+                let _ = jobs.send(uri);
+            }
+        }
+        "textDocument/didChange" => {
+            if let Ok(params) =
+                notification.extract::<DidChangeTextDocumentParams>("textDocument/didChange")
+                && let Some(change) = params.content_changes.into_iter().last()
+            {
+                let uri = params.text_document.uri.as_str().to_string();
+                let document = Document {
+                    text: change.text,
+                    version: params.text_document.version,
+                };
+                lock(state).documents.insert(uri.clone(), document);
+                let _ = jobs.send(uri);
+            }
+        }
+        "textDocument/didSave" => {
+            if let Ok(params) =
+                notification.extract::<DidSaveTextDocumentParams>("textDocument/didSave")
+            {
+                let _ = jobs.send(params.text_document.uri.as_str().to_string());
+            }
+        }
+        "textDocument/didClose" => {
+            if let Ok(params) =
+                notification.extract::<DidCloseTextDocumentParams>("textDocument/didClose")
+            {
+                let uri = params.text_document.uri.as_str().to_string();
+                let mut state = lock(state);
+                state.documents.remove(&uri);
+                state.published.remove(&uri);
+                // Clearing what was shown is the checker's: it publishes
+                // nothing for a document that is not open.
+                drop(state);
+                let _ = jobs.send(uri);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Answer a request: code actions; anything else is not supported.
+fn respond(request: &Request, state: &Shared) -> Response {
+    if request.method != "textDocument/codeAction" {
+        return Response::new_err(
+            request.id.clone(),
+            lsp_server::ErrorCode::MethodNotFound as i32,
+            format!("txlint does not answer `{}`", request.method),
+        );
+    }
+    let Ok(params) = serde_json::from_value::<CodeActionParams>(request.params.clone()) else {
+        return Response::new_err(
+            request.id.clone(),
+            lsp_server::ErrorCode::InvalidParams as i32,
+            "not code action parameters".to_string(),
+        );
+    };
+    let uri = params.text_document.uri;
+    let state = lock(state);
+    let text = state
+        .documents
+        .get(uri.as_str())
+        .map(|d| d.text.as_str())
+        .unwrap_or_default();
+    let actions: Vec<CodeActionOrCommand> = state
+        .published
+        .get(uri.as_str())
+        .into_iter()
+        .flatten()
+        .filter(|d| overlaps(&d.range, &params.range))
+        .filter_map(|diagnostic| suppression(&uri, text, diagnostic))
+        .map(CodeActionOrCommand::CodeAction)
+        .collect();
+    Response::new_ok(request.id.clone(), actions)
+}
+
+fn overlaps(a: &Range, b: &Range) -> bool {
+    a.start.line <= b.end.line && b.start.line <= a.end.line
+}
+
+/// "Suppress TX001 on this line": a `txlint-ignore` comment on the line
+/// above, indented like it, with a reason for the user to write.
+fn suppression(uri: &Uri, text: &str, diagnostic: &LspDiagnostic) -> Option<CodeAction> {
+    let Some(NumberOrString::String(code)) = &diagnostic.code else {
+        return None;
+    };
+    let line = diagnostic.range.start.line;
+    let indent: String = text
+        .lines()
+        .nth(line as usize)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect();
+    let at = Position { line, character: 0 };
+    let edit = TextEdit {
+        range: Range { start: at, end: at },
+        new_text: format!("{indent}// txlint-ignore {code}: <reason>\n"),
+    };
+    Some(CodeAction {
+        title: format!("Suppress {code} on this line"),
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+/// The checker: take what is queued (after a short wait for more edits),
+/// check each document's latest text, and publish, unless a newer text
+/// arrived meanwhile.
+fn check_queued(queued: &mpsc::Receiver<String>, state: &Shared, send: &dyn Fn(Message)) {
+    while let Ok(first) = queued.recv() {
+        std::thread::sleep(DEBOUNCE);
+        let mut uris = BTreeSet::from([first]);
+        uris.extend(queued.try_iter());
+        for uri in uris {
+            let document = lock(state).documents.get(&uri).cloned();
+            let diagnostics = match &document {
+                Some(document) => check(&uri, &document.text),
+                None => Vec::new(),
+            };
+            let mut shared = lock(state);
+            let current = shared.documents.get(&uri).map(|d| d.version);
+            if current != document.as_ref().map(|d| d.version) {
+                // Edited (or closed) while it was checked: the newer text
+                // is queued already.
+                continue;
+            }
+            if document.is_some() {
+                shared.published.insert(uri.clone(), diagnostics.clone());
+            }
+            drop(shared);
+            let Ok(uri) = Uri::from_str(&uri) else {
+                continue;
+            };
+            let params = PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version: document.map(|d| d.version),
+            };
+            let notification =
+                Notification::new("textDocument/publishDiagnostics".to_string(), params);
+            send(Message::Notification(notification));
+        }
+    }
+}
+
+/// Check a document's text as the file it names, with the nearest
+/// configuration; a failure is logged on stderr (the client's log) and
+/// shows nothing.
+fn check(uri: &str, text: &str) -> Vec<LspDiagnostic> {
+    let Some(path) = path_of(uri) else {
+        return Vec::new();
+    };
+    let options = options_for(&path);
+    let report = match check_text(&path, text.to_string(), &options) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("txlint: {}: {err}", path.display());
+            return Vec::new();
+        }
+    };
+    let Ok(uri) = Uri::from_str(uri) else {
+        return Vec::new();
+    };
+    report
+        .files
+        .iter()
+        .flat_map(|file| &file.diagnostics)
+        .map(|diagnostic| to_lsp(&uri, text, diagnostic))
+        .collect()
+}
+
+/// The options of the configuration nearest to `path`, as the command
+/// line would use them.
+fn options_for(path: &Path) -> CheckOptions {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let config = config::discover(folder)
+        .and_then(|found| match config::load(&found) {
+            Ok(config) => Some(config),
+            Err(err) => {
+                eprintln!("txlint: {err}");
+                None
+            }
+        })
+        .unwrap_or_default();
+    CheckOptions {
+        select: config.select,
+        ignore: config.ignore,
+        severity: config.severity,
+        drivers: config.drivers,
+        safe_helpers: config.safe_helpers,
+        include_tests: config.check_tests,
+        ..CheckOptions::default()
+    }
+}
+
+fn to_lsp(uri: &Uri, text: &str, diagnostic: &Diagnostic) -> LspDiagnostic {
+    let rule = crate::rules::rule(diagnostic.code);
+    let related = diagnostic
+        .labels
+        .iter()
+        .map(|label| DiagnosticRelatedInformation {
+            location: Location::new(uri.clone(), range(text, label.span)),
+            message: label.message.clone(),
+        })
+        .collect();
+    LspDiagnostic {
+        range: range(text, diagnostic.span),
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.to_string())),
+        code_description: rule
+            .and_then(|rule| Uri::from_str(&rule.url()).ok())
+            .map(|href| CodeDescription { href }),
+        source: Some("txlint".to_string()),
+        message: if diagnostic.help.is_empty() {
+            diagnostic.message.clone()
+        } else {
+            format!("{}\nhelp: {}", diagnostic.message, diagnostic.help)
+        },
+        related_information: Some(related),
+        ..Default::default()
+    }
+}
+
+/// A byte span as an LSP range: zero-based lines, UTF-16 columns.
+fn range(text: &str, span: crate::source::Span) -> Range {
+    let span = crate::output::clamp_span(text, span);
+    Range {
+        start: position(text, span.start as usize),
+        end: position(text, span.end as usize),
+    }
+}
+
+fn position(text: &str, offset: usize) -> Position {
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        line: before.matches('\n').count() as u32,
+        character: before[line_start..].encode_utf16().count() as u32,
+    }
+}
+
+/// The file a `file:` URI names, percent-decoded.
+fn path_of(uri: &str) -> Option<PathBuf> {
+    let encoded = uri.strip_prefix("file://")?;
+    let bytes = encoded.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        match (bytes[at], bytes.get(at + 1..at + 3)) {
+            (b'%', Some(hex)) => {
+                let value = std::str::from_utf8(hex)
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())?;
+                decoded.push(value);
+                at += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).ok().map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_utf16_units() {
+        let text = "let a = 1\nconst é = '😀'; x";
+        let x = text.rfind('x').expect("x");
+        // `é` is one UTF-16 unit, `😀` two.
+        assert_eq!(
+            position(text, x),
+            Position {
+                line: 1,
+                character: 17
+            }
+        );
+        assert_eq!(
+            position(text, 0),
+            Position {
+                line: 0,
+                character: 0
+            }
+        );
+    }
+
+    #[test]
+    fn file_uris_are_decoded() {
+        assert_eq!(
+            path_of("file:///srv/app/api/%5Bid%5D/route%20old.ts"),
+            Some(PathBuf::from("/srv/app/api/[id]/route old.ts"))
+        );
+        assert_eq!(path_of("untitled:Untitled-1"), None);
+    }
+}
