@@ -414,7 +414,7 @@ mod tests {
             position(text, x),
             Position {
                 line: 1,
-                character: 17
+                character: 16
             }
         );
         assert_eq!(
