@@ -1450,6 +1450,15 @@ fn exclude_patterns_are_anchored_like_gitignore() {
         )
         .is_empty()
     );
+    // A bad pattern in a configuration is blamed on that file and key.
+    std::fs::write(root.join("app/txlint.toml"), "exclude = [\"[z\"]\n").expect("write");
+    let output = txlint_in(root, &["check", "app"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("txlint.toml: invalid `exclude` pattern"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// `--statistics` honours `--format json`, and `--output-format` is
