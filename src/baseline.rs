@@ -37,44 +37,57 @@ struct Finding {
 #[derive(Debug, Default)]
 pub struct Baseline {
     findings: BTreeMap<Finding, usize>,
-    /// The folder the recorded paths are relative to.
+    paths: RecordedPaths,
+}
+
+/// Paths as a baseline file records them: relative to its folder.
+#[derive(Debug, Default)]
+struct RecordedPaths {
+    /// The baseline's folder, absolute and canonical.
     folder: PathBuf,
+    /// The current folder, the same way: shown paths are relative to it.
+    cwd: PathBuf,
 }
 
-/// The folder of the baseline file at `path`, absolute and canonical.
-fn folder_of(path: &Path) -> PathBuf {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf())
-}
+impl RecordedPaths {
+    /// For the baseline file at `path`.
+    fn of(path: &Path) -> RecordedPaths {
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        RecordedPaths {
+            folder: std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf()),
+            cwd: std::env::current_dir()
+                .and_then(std::fs::canonicalize)
+                .unwrap_or_default(),
+        }
+    }
 
-/// `path` (as shown, relative to the current folder or absolute) relative
-/// to `folder`, `/`-separated: `../app/route.ts` when it lies beside it.
-fn relative_to(path: &Path, folder: &Path) -> String {
-    let cwd = std::env::current_dir()
-        .and_then(std::fs::canonicalize)
-        .unwrap_or_default();
-    let joined = cwd.join(path);
-    let absolute: Vec<Component> = joined
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .collect();
-    let base: Vec<Component> = folder.components().collect();
-    let shared = absolute
-        .iter()
-        .zip(&base)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let mut relative = PathBuf::new();
-    for _ in shared..base.len() {
-        relative.push("..");
+    /// `path` (as shown: relative to the current folder, or absolute)
+    /// relative to the baseline's folder, `/`-separated: `../app/route.ts`
+    /// when it lies beside it.
+    fn recorded(&self, path: &Path) -> String {
+        let joined = self.cwd.join(path);
+        let absolute: Vec<Component> = joined
+            .components()
+            .filter(|c| *c != Component::CurDir)
+            .collect();
+        let base: Vec<Component> = self.folder.components().collect();
+        let shared = absolute
+            .iter()
+            .zip(&base)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut relative = PathBuf::new();
+        for _ in shared..base.len() {
+            relative.push("..");
+        }
+        for component in &absolute[shared..] {
+            relative.push(component.as_os_str());
+        }
+        display_path(&relative)
     }
-    for component in &absolute[shared..] {
-        relative.push(component.as_os_str());
-    }
-    display_path(&relative)
 }
 
 fn finding(path: &str, text: &str, diagnostic: &Diagnostic) -> Finding {
@@ -101,12 +114,12 @@ pub fn write(report: &Report, path: &Path) -> Result<usize, String> {
             crate::discover::io_message(&err)
         )
     })?;
-    let folder = folder_of(path);
+    let paths = RecordedPaths::of(path);
     let mut findings: Vec<Finding> = report
         .files
         .iter()
         .flat_map(|file| {
-            let shown = relative_to(&file.source.path, &folder);
+            let shown = paths.recorded(&file.source.path);
             file.diagnostics
                 .iter()
                 .map(move |d| finding(&shown, &file.source.text, d))
@@ -161,7 +174,7 @@ pub fn load(path: &Path) -> Result<Baseline, String> {
     }
     Ok(Baseline {
         findings,
-        folder: folder_of(path),
+        paths: RecordedPaths::of(path),
     })
 }
 
@@ -171,7 +184,7 @@ impl Baseline {
         let mut remaining = self.findings.clone();
         let mut hidden = 0;
         for file in &mut report.files {
-            let shown = relative_to(&file.source.path, &self.folder);
+            let shown = self.paths.recorded(&file.source.path);
             let text = &file.source.text;
             file.diagnostics.retain(|diagnostic| {
                 match remaining.get_mut(&finding(&shown, text, diagnostic)) {
