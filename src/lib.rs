@@ -234,6 +234,23 @@ impl std::fmt::Debug for Progress {
 }
 
 impl CheckOptions {
+    /// What a configuration file says, with no flag laid over it.
+    pub fn from_config(config: config::Config) -> CheckOptions {
+        CheckOptions {
+            exclude_from: (!config.exclude.is_empty())
+                .then_some(config.path)
+                .flatten(),
+            exclude: config.exclude,
+            select: config.select,
+            ignore: config.ignore,
+            severity: config.severity,
+            drivers: config.drivers,
+            safe_helpers: config.safe_helpers,
+            include_tests: config.check_tests,
+            ..CheckOptions::default()
+        }
+    }
+
     fn load_drivers(&self) -> Result<std::borrow::Cow<'static, Drivers>, RunError> {
         if self.drivers.is_empty() && self.safe_helpers.is_empty() {
             return Ok(std::borrow::Cow::Borrowed(Drivers::builtin()));

@@ -436,34 +436,32 @@ fn check_options(
     };
     config::check_codes(&args.select, "--select")?;
     config::check_codes(&args.ignore, "--ignore")?;
-    let pick =
-        |flag: &[String], file: Vec<String>| if flag.is_empty() { file } else { flag.to_vec() };
     let fail_on = config.fail_on;
-    let options = CheckOptions {
-        exclude_from: if args.exclude.is_empty() && !config.exclude.is_empty() {
-            config.path.clone()
-        } else {
-            None
-        },
-        exclude: pick(&args.exclude, config.exclude),
-        force_exclude: args.force_exclude,
-        select: pick(&args.select, config.select),
-        ignore: pick(&args.ignore, config.ignore),
-        severity: config.severity,
-        threads: args.threads,
-        no_prefilter: args.no_prefilter,
-        include_tests: args.include_tests || config.check_tests,
-        drivers: config.drivers,
-        safe_helpers: config.safe_helpers,
-        parse_only: args.parse_only,
-        progress: if args.quiet { None } else { progress_bar() },
-        nested_configs: args.config.is_none().then(|| NestedConfigs {
-            root: config.path.clone(),
-            select_flag: !args.select.is_empty(),
-            ignore_flag: !args.ignore.is_empty(),
-            exclude_flag: !args.exclude.is_empty(),
-        }),
-    };
+    let root = config.path.clone();
+    let mut options = CheckOptions::from_config(config);
+    // Flags win over the file.
+    if !args.exclude.is_empty() {
+        options.exclude = args.exclude.clone();
+        options.exclude_from = None;
+    }
+    if !args.select.is_empty() {
+        options.select = args.select.clone();
+    }
+    if !args.ignore.is_empty() {
+        options.ignore = args.ignore.clone();
+    }
+    options.include_tests |= args.include_tests;
+    options.force_exclude = args.force_exclude;
+    options.threads = args.threads;
+    options.no_prefilter = args.no_prefilter;
+    options.parse_only = args.parse_only;
+    options.progress = if args.quiet { None } else { progress_bar() };
+    options.nested_configs = args.config.is_none().then_some(NestedConfigs {
+        root,
+        select_flag: !args.select.is_empty(),
+        ignore_flag: !args.ignore.is_empty(),
+        exclude_flag: !args.exclude.is_empty(),
+    });
     Ok((options, fail_on))
 }
 

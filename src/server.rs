@@ -317,15 +317,7 @@ fn options_for(path: &Path) -> CheckOptions {
             }
         })
         .unwrap_or_default();
-    CheckOptions {
-        select: config.select,
-        ignore: config.ignore,
-        severity: config.severity,
-        drivers: config.drivers,
-        safe_helpers: config.safe_helpers,
-        include_tests: config.check_tests,
-        ..CheckOptions::default()
-    }
+    CheckOptions::from_config(config)
 }
 
 fn to_lsp(uri: &Uri, text: &str, diagnostic: &Diagnostic) -> LspDiagnostic {
