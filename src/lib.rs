@@ -394,72 +394,46 @@ fn check_files(
         }
     };
     let link_imports = !options.parse_only;
-    let mut read: Vec<Read> = files
+    let (slots, specifiers): (Vec<std::sync::Mutex<Slot>>, Vec<Option<Vec<String>>>) = files
         .par_iter()
-        .map(|path| {
-            let read = read_file(path, prefilter, link_imports);
-            if matches!(read, Read::Done(_)) {
+        .map(|path| match read_file(path, prefilter, link_imports) {
+            Read::Done(outcome) => {
                 progress();
+                (Slot::done(outcome), None)
             }
-            read
+            Read::Pending { source, imports } => (Slot::pending(source), Some(imports)),
         })
-        .collect();
-    let specifiers: Vec<Option<Vec<String>>> = read
-        .iter_mut()
-        .map(|read| match read {
-            Read::Pending { imports, .. } => Some(std::mem::take(imports)),
-            Read::Done(_) => None,
-        })
-        .collect();
+        .unzip();
     let imports: Vec<Option<&[String]>> = specifiers.iter().map(Option::as_deref).collect();
     let load = |path: &Path, link: &Link| module_interface(path, drivers, link);
     let mut linker = Linker::new(files, vec![None; files.len()], &load);
     let order = linker.import_order(&imports);
     let todo: Vec<bool> = imports.iter().map(Option::is_some).collect();
-    let mut outcomes: Vec<Option<FileOutcome>> = Vec::with_capacity(files.len());
-    let mut sources: Vec<std::sync::Mutex<Option<SourceFile>>> = Vec::with_capacity(files.len());
-    for read in read {
-        match read {
-            Read::Done(outcome) => {
-                outcomes.push(Some(outcome));
-                sources.push(std::sync::Mutex::new(None));
-            }
-            Read::Pending { source, .. } => {
-                outcomes.push(None);
-                sources.push(std::sync::Mutex::new(Some(source)));
-            }
-        }
-    }
-    let checked: Vec<std::sync::Mutex<Option<(Summaries, FileOutcome)>>> = (0..files.len())
-        .map(|_| std::sync::Mutex::new(None))
-        .collect();
     linker.set_order(Some(order.clone()));
     in_import_order(&order, &todo, &|index| {
-        let Some(source) = lock(&sources[index]).take() else {
+        let Some(source) = lock(&slots[index]).pending.take() else {
             return;
         };
         let (used, mut outcome) = check_linked(source, drivers, options.parse_only, &linker);
         linker.publish(index, outcome.interface.take());
-        *lock(&checked[index]) = Some((used, outcome));
+        let mut slot = lock(&slots[index]);
+        slot.outcome = Some(outcome);
+        slot.checked_with = used;
+        drop(slot);
         progress();
     });
     linker.set_order(None);
+    let mut outcomes = Vec::with_capacity(files.len());
     // What each file was checked with, of the helpers its code calls.
-    let mut checked_with: Vec<Summaries> = vec![Summaries::new(); files.len()];
-    for (index, checked) in checked.into_iter().enumerate() {
-        let Some((used, outcome)) = checked.into_inner().unwrap_or_else(|e| e.into_inner()) else {
-            continue;
-        };
-        checked_with[index] = match linker.interface_of(index) {
-            Some(interface) => interface.uses(&used),
-            None => used,
-        };
-        outcomes[index] = Some(outcome);
+    let mut checked_with = Vec::with_capacity(files.len());
+    for (index, slot) in slots.into_iter().enumerate() {
+        let slot = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+        checked_with.push(match linker.interface_of(index) {
+            Some(interface) => interface.uses(&slot.checked_with),
+            None => slot.checked_with,
+        });
+        outcomes.push(slot.outcome.unwrap_or_else(FileOutcome::nothing));
     }
-    let mut outcomes: Vec<FileOutcome> = outcomes
-        .into_iter()
-        .map(|outcome| outcome.unwrap_or_else(FileOutcome::nothing))
-        .collect();
     if link_imports {
         link_helpers(files, &mut outcomes, drivers, &mut linker, checked_with);
     }
@@ -651,6 +625,33 @@ impl FileOutcome {
             skipped: false,
             called: None,
         }
+    }
+}
+
+/// One file of the run while it waits for its turn, and after.
+struct Slot {
+    /// Its text, until it is checked.
+    pending: Option<SourceFile>,
+    outcome: Option<FileOutcome>,
+    /// The imported helpers it was checked with.
+    checked_with: Summaries,
+}
+
+impl Slot {
+    fn done(outcome: FileOutcome) -> std::sync::Mutex<Slot> {
+        std::sync::Mutex::new(Slot {
+            pending: None,
+            outcome: Some(outcome),
+            checked_with: Summaries::new(),
+        })
+    }
+
+    fn pending(source: SourceFile) -> std::sync::Mutex<Slot> {
+        std::sync::Mutex::new(Slot {
+            pending: Some(source),
+            outcome: None,
+            checked_with: Summaries::new(),
+        })
     }
 }
 
