@@ -129,7 +129,7 @@ fn lower(
     link: &Link,
 ) -> Result<LoweredFile, LowerError> {
     match language {
-        Language::Rust => frontend::rust::lower_file(text, drivers.rust()),
+        Language::Rust => frontend::rust::lower_file(text, drivers.rust(), link),
         Language::TypeScript { .. } | Language::JavaScript { .. } => {
             frontend::ts::lower_file(text, language, drivers.typescript(), link)
         }
@@ -483,8 +483,9 @@ fn link_helpers(
 ) {
     let mut scanned_words: Vec<String> = Vec::new();
     // A run of a few files (a pre-commit hook's) reads what the skipped
-    // ones import: a helper outside the run may hand them a client. (Rust
-    // files link nothing across files.)
+    // ones import: a helper outside the run may hand them a client. (Not
+    // Rust files: a Rust transaction is named where it is used, and a file
+    // that names none rarely calls another module's helper that begins one.)
     let skipped: Vec<usize> = (0..files.len())
         .filter(|&i| outcomes[i].skipped && Language::from_path(&files[i]) != Some(Language::Rust))
         .collect();
@@ -682,19 +683,20 @@ fn read_file(path: &Path, prefilter: Option<&Prefilter>, link_imports: bool) -> 
         Err(error) => return done(Err(error)),
     };
     let language = Language::from_path(path);
-    // Only TypeScript and JavaScript link helpers across files.
-    let links = link_imports && language.is_some_and(|l| l != Language::Rust);
+    let links = link_imports && language.is_some();
     if let (Some(prefilter), Some(language)) = (prefilter, language)
         && !prefilter.may_report(language, source.text.as_bytes())
     {
+        // Rust helpers never hand out a client (see `acquire_words`).
+        let scripts = links && language != Language::Rust;
         return Read::Done(FileOutcome {
             skipped: true,
-            called: links.then(|| CalledNames::of(&source.text)),
+            called: scripts.then(|| CalledNames::of(&source.text)),
             ..FileOutcome::nothing()
         });
     }
     let imports = match links {
-        true => modules::import_specifiers(&source.text),
+        true => modules::import_specifiers(path, &source.text),
         false => Vec::new(),
     };
     Read::Pending { source, imports }

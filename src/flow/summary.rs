@@ -32,6 +32,13 @@ pub(crate) struct Summary {
     /// Parameters, by position, whose transaction (one open when the call
     /// is made) is committed or rolled back on every path.
     pub ends: Vec<usize>,
+    /// Parameters, by position, whose connection is left with a
+    /// transaction open on every normal return (a raw `BEGIN` sent on it):
+    /// the caller must commit or roll it back.
+    pub begins: Vec<usize>,
+    /// A transaction lent to it is only read through: nothing it runs, or
+    /// lends on, writes.
+    pub reads_only: bool,
     /// Parameters, by position, that the function queries through (and may
     /// end the transaction of) but never releases, stores or hands on: the
     /// client passed there is still the caller's to release.
@@ -50,6 +57,8 @@ impl Summary {
             && self.releases.is_empty()
             && self.releases_on_return.is_empty()
             && self.ends.is_empty()
+            && self.begins.is_empty()
+            && !self.reads_only
             && self.keeps.is_empty()
     }
 
@@ -156,6 +165,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         releases_on_return,
         ends,
         keeps,
+        ..Summary::default()
     }
 }
 

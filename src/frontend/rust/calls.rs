@@ -25,6 +25,9 @@ impl<'a> Lowerer<'a> {
     ) {
         for expr in exprs {
             let value = self.expr(expr);
+            if let Value::Borrowed(place) | Value::Place(place) = &value {
+                self.passing_param(place, callee.unwrap_or_default());
+            }
             if let Value::Borrowed(place) = &value
                 && let Some(written) = self.written_through(place, expr.span())
                 && let Some(callee) = callee
@@ -33,6 +36,14 @@ impl<'a> Lowerer<'a> {
             }
             self.settle(value.clone());
             self.escape(&value, &expr);
+        }
+    }
+
+    /// Remember that a parameter (or a field of one) is handed to `callee`.
+    pub(super) fn passing_param(&mut self, place: &str, callee: &str) {
+        let root = place.split('.').next().unwrap_or(place);
+        if self.params.iter().any(|param| param == root) {
+            self.params_passed_to.push(callee.to_string());
         }
     }
 
@@ -135,6 +146,12 @@ impl<'a> Lowerer<'a> {
             let span = self.span(call.span());
             return self.helper_call(helper, call.args.iter(), span);
         }
+        let file = self.file;
+        if let Some(summary) = function.as_deref().and_then(|f| file.imported_function(f))
+            && let Some(value) = self.imported_call(summary, call.args.iter(), call.span())
+        {
+            return value;
+        }
         if name.is_some_and(named_as_read) {
             self.moved_all(call.args.iter());
         } else {
@@ -173,6 +190,28 @@ impl<'a> Lowerer<'a> {
             }
         }
         result
+    }
+
+    /// A call of a function of another module that does something to the
+    /// transaction of a connection passed to it, or only reads through
+    /// one; `None` when its summary says neither.
+    pub(super) fn imported_call<'e>(
+        &mut self,
+        summary: &Summary,
+        args: impl Iterator<Item = &'e Expr>,
+        span: SynSpan,
+    ) -> Option<Value> {
+        let helper = match (summary.begins.first(), summary.ends.first()) {
+            (Some(&position), _) => TransactionHelper::Begins(position),
+            (None, Some(&position)) => TransactionHelper::Ends(position),
+            (None, None) if summary.reads_only => {
+                self.moved_all(args);
+                return Some(Value::Nothing);
+            }
+            (None, None) => return None,
+        };
+        let span = self.span(span);
+        Some(self.helper_call(helper, args, span))
     }
 
     pub(super) fn method_call(&mut self, call: &syn::ExprMethodCall) -> Value {
@@ -321,6 +360,12 @@ impl<'a> Lowerer<'a> {
             let span = self.call_span(call);
             return self.helper_call(helper, call.args.iter(), span);
         }
+        let file = self.file;
+        if let Some(summary) = file.imported_method(&method)
+            && let Some(value) = self.imported_call(summary, call.args.iter(), call.span())
+        {
+            return value;
+        }
 
         // `query.fetch_all(&mut *tx)` reads, unless the statement was
         // built by a call that writes (`insert_into(t).values(..)`).
@@ -329,6 +374,9 @@ impl<'a> Lowerer<'a> {
         {
             self.moved_all(call.args.iter());
         } else {
+            if let Some(place) = &receiver_place {
+                self.passing_param(place, &method);
+            }
             self.lent_all(call.args.iter(), Some(&method));
         }
         Value::Nothing
@@ -353,7 +401,11 @@ impl<'a> Lowerer<'a> {
                 self.self_by_value = matches!(receiver.kind, syn::ReceiverKind::Value);
             }
             if let syn::FnArg::Typed(typed) = input {
-                self.builder.param(binding_name(&typed.pat));
+                let name = binding_name(&typed.pat);
+                if lendable_type(&typed.ty, signature) {
+                    self.params.extend(name.clone());
+                }
+                self.builder.param(name);
             }
             if let syn::FnArg::Typed(typed) = input
                 && let Some(name) = binding_name(&typed.pat)

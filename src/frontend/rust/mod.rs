@@ -6,6 +6,7 @@
 
 mod calls;
 mod expressions;
+mod interface;
 mod sql;
 mod statements;
 mod summaries;
@@ -18,12 +19,13 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitItemFn};
 
-use super::{LowerError, LoweredFile, MAX_NESTING, check_bracket_depth};
+use super::{LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
     Effect, Receiver, TxStatement, Vocabulary, sql_writes, transaction_statements,
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
+use crate::flow::summary::{Summaries, Summary};
 use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow, Guard, Test};
 use crate::source::Span;
 use calls::*;
@@ -31,7 +33,13 @@ use sql::*;
 use summaries::*;
 use syntax::*;
 
-pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredFile, LowerError> {
+/// Lower a file; `link` gives the summaries of the functions it imports
+/// from other modules, by the names its code calls them with.
+pub(crate) fn lower_file(
+    text: &str,
+    vocabulary: &Vocabulary,
+    link: &dyn Fn(&ModuleInterface) -> Summaries,
+) -> Result<LoweredFile, LowerError> {
     // syn would strip these itself, shifting every offset; strip them here
     // and add the length back.
     let base = prefix_len(text);
@@ -39,7 +47,10 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
     let parsed = syn::parse_str::<syn::File>(&text[base..]);
     let result = match parsed {
         Ok(file) => {
-            let mut collector = Collector::new(FileFacts::collect(&file, text, vocabulary), base);
+            let mut facts = FileFacts::collect(&file, text, vocabulary);
+            let mut interface = interface::imports(&file, &facts, base);
+            facts.imported = link(&interface);
+            let mut collector = Collector::new(facts, base);
             collector.visit_file(&file);
             // Functions of this file that begin or end a transaction on a
             // connection they are passed change what their calls mean:
@@ -51,7 +62,18 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
                 collector = Collector::new(facts, base);
                 collector.visit_file(&file);
             }
-            drop_reads_of_own_functions(&mut collector.flows, &collector.lends, &collector.quiet);
+            let reads_only = drop_reads_of_own_functions(
+                &mut collector.flows,
+                &collector.lends,
+                &collector.quiet,
+            );
+            let readers = readers_for_callers(&collector, &reads_only);
+            interface::export_summaries(
+                &mut interface,
+                &collector.flows,
+                &collector.file.transaction_helpers,
+                &readers,
+            );
             match collector.too_deep {
                 Some(span) => Err(LowerError {
                     span,
@@ -60,7 +82,7 @@ pub(crate) fn lower_file(text: &str, vocabulary: &Vocabulary) -> Result<LoweredF
                     ),
                 }),
                 None => Ok(LoweredFile {
-                    interface: Default::default(),
+                    interface,
                     flows: collector.flows,
                     recovered_error: None,
                 }),
@@ -143,6 +165,9 @@ struct FileFacts<'v> {
     /// transaction of a connection passed to them (see
     /// `transaction_helpers`).
     transaction_helpers: HashMap<String, TransactionHelper>,
+    /// What the functions it imports from other modules do, by the name a
+    /// call writes (`begin`, `db.begin`, `Db.open`; see `interface`).
+    imported: Summaries,
 }
 
 /// What a function does to the transaction of the connection passed at a
@@ -186,7 +211,33 @@ impl<'v> FileFacts<'v> {
             vocabulary,
             named_at: vocabulary.words_at(text),
             transaction_helpers: HashMap::new(),
+            imported: Summaries::new(),
         }
+    }
+
+    /// Whether the code at `span` names a word of the vocabulary: one that
+    /// does not has nothing to follow.
+    fn names_vocabulary(&self, span: Span) -> bool {
+        let first = self.named_at.partition_point(|&at| at < span.start);
+        self.named_at.get(first).is_some_and(|&at| at < span.end)
+    }
+
+    /// The imported function a call of `path` runs (`begin`, `db::begin`).
+    fn imported_function(&self, path: &str) -> Option<&Summary> {
+        self.imported.get(&path.replace("::", "."))
+    }
+
+    /// The imported method that `.method(..)` runs: the one imported
+    /// function of a type (`Repo.exists`) with that name, when all of that
+    /// name agree (the receiver's type is rarely written at the call).
+    fn imported_method(&self, method: &str) -> Option<&Summary> {
+        let mut found = self.imported.iter().filter(|(name, _)| {
+            name.rsplit_once('.').is_some_and(|(owner, last)| {
+                last == method && owner.starts_with(char::is_uppercase)
+            })
+        });
+        let (_, first) = found.next()?;
+        found.all(|(_, other)| other == first).then_some(first)
     }
 
     /// The SQL text of an argument: a literal or a `const` of this file.
@@ -215,8 +266,14 @@ struct Collector<'v> {
     flows: Vec<FnFlow>,
     /// Per flow, the writes recorded for lending a transaction to a call.
     lends: Vec<Vec<(String, Span)>>,
+    /// Per flow, the calls its parameters were handed to (see
+    /// `Lowerer::params_passed_to`).
+    params_passed_to: Vec<Vec<String>>,
     /// Functions not lowered because they name nothing to follow.
     quiet: Vec<String>,
+    /// Functions, lowered or not, that take a borrowed or generic
+    /// parameter: one a transaction can be lent through.
+    lendable: std::collections::HashSet<String>,
     too_deep: Option<Span>,
 }
 
@@ -229,7 +286,9 @@ impl<'v> Collector<'v> {
             in_test: 0,
             flows: Vec::new(),
             lends: Vec::new(),
+            params_passed_to: Vec::new(),
             quiet: Vec::new(),
+            lendable: Default::default(),
             too_deep: None,
         }
     }
@@ -280,16 +339,13 @@ impl<'v> Collector<'v> {
         signature: Option<&syn::Signature>,
         body: FnBody,
     ) {
+        if signature.is_some_and(takes_lendable) {
+            self.lendable.insert(name.clone());
+        }
         // Most functions of a crate never touch a database: one whose text
         // names nothing of the vocabulary has nothing to follow. Its name
         // is kept: a transaction lent to it is not written through.
-        let first = self.file.named_at.partition_point(|&at| at < span.start);
-        if self
-            .file
-            .named_at
-            .get(first)
-            .is_none_or(|&at| at >= span.end)
-        {
+        if !self.file.names_vocabulary(span) {
             self.quiet.push(name);
             return;
         }
@@ -307,6 +363,8 @@ impl<'v> Collector<'v> {
         }
         let end = Span::new(span.end.saturating_sub(1), span.end);
         self.lends.push(std::mem::take(&mut lowerer.lends));
+        self.params_passed_to
+            .push(std::mem::take(&mut lowerer.params_passed_to));
         self.flows.push(lowerer.builder.finish(end));
     }
 }
@@ -478,6 +536,13 @@ struct Lowerer<'a> {
     /// Writes recorded because a transaction was lent to a call, with the
     /// called function's name.
     lends: Vec<(String, Span)>,
+    /// The parameters that can carry a transaction (see `lendable_type`),
+    /// and the calls one was handed to
+    /// (as an argument or a method's receiver) that are not statements the
+    /// vocabulary knows: what the function may do to a transaction lent to
+    /// it depends on them.
+    params: Vec<String>,
+    params_passed_to: Vec<String>,
     /// Locals holding a `Result` that a branch tested (`is_ok()`).
     tested_results: std::collections::HashSet<String>,
     /// The `impl` type the function belongs to, for `self.field` types.
@@ -507,6 +572,8 @@ impl<'a> Lowerer<'a> {
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             lends: Vec::new(),
+            params: Vec::new(),
+            params_passed_to: Vec::new(),
             tested_results: std::collections::HashSet::new(),
             owner: None,
             param_types: HashMap::new(),

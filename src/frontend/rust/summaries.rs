@@ -8,12 +8,13 @@ use super::*;
 /// (no statement that writes, nothing lent on to a function that may) is
 /// only read through: the write its call was taken for did not happen.
 /// Functions are known by their last name (`Db::lookup` as `lookup`), when
-/// that name is the file's only one.
+/// that name is the file's only one. Returns, per flow, whether it writes
+/// nothing.
 pub(super) fn drop_reads_of_own_functions(
     flows: &mut [FnFlow],
     lends: &[Vec<(String, Span)>],
     quiet: &[String],
-) {
+) -> Vec<bool> {
     let last_name = |name: &str| name.rsplit("::").next().unwrap_or(name).to_string();
     // By last name: a flow's index (`usize::MAX` for a function not
     // lowered, which names no statement at all), or `None` when the name
@@ -74,6 +75,54 @@ pub(super) fn drop_reads_of_own_functions(
                 .retain(|e| !(e.kind == EventKind::Write && unwritten.contains(&e.span)));
         }
     }
+    reads_only
+}
+
+/// The functions that other modules may take to only read through a
+/// transaction lent to them. Stricter than within the file: the function
+/// is lowered (a function that names nothing of the vocabulary may still
+/// hand its connection to one that writes), takes a parameter a
+/// transaction can be lent through, writes nothing, and hands its
+/// parameters only to statements that read or to such functions of the
+/// file.
+pub(super) fn readers_for_callers(collector: &Collector, reads_only: &[bool]) -> Vec<String> {
+    let last_name = |name: &str| name.rsplit("::").next().unwrap_or(name).to_string();
+    let mut readers: Vec<bool> = collector
+        .flows
+        .iter()
+        .zip(reads_only)
+        .map(|(flow, &reads)| reads && collector.lendable.contains(&flow.name))
+        .collect();
+    let mut by_name: HashMap<String, Option<usize>> = HashMap::new();
+    let named = collector.flows.iter().map(|flow| &flow.name);
+    for (index, name) in named.chain(&collector.quiet).enumerate() {
+        by_name
+            .entry(last_name(name))
+            .and_modify(|only| *only = None)
+            .or_insert(Some(index));
+    }
+    loop {
+        let mut changed = false;
+        for index in 0..readers.len() {
+            let hands_to_writer = collector.params_passed_to[index].iter().any(|callee| {
+                !matches!(by_name.get(callee.as_str()), Some(Some(other)) if readers.get(*other) == Some(&true))
+            });
+            if readers[index] && hands_to_writer {
+                readers[index] = false;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    collector
+        .flows
+        .iter()
+        .zip(readers)
+        .filter(|(_, reader)| *reader)
+        .map(|(flow, _)| flow.name.clone())
+        .collect()
 }
 
 /// Whether `callee`, by last name, is one function of the file that writes

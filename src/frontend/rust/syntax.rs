@@ -80,6 +80,40 @@ pub(super) fn path_string(path: &syn::Path) -> String {
         .join("::")
 }
 
+/// Whether a function takes a parameter that a transaction can be lent
+/// through (see `lendable_type`).
+pub(super) fn takes_lendable(signature: &syn::Signature) -> bool {
+    signature.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(typed) => lendable_type(&typed.ty, signature),
+        syn::FnArg::Receiver(_) => false,
+    })
+}
+
+/// Whether a parameter of this type can carry a transaction: one typed as
+/// a connection, transaction, client or executor (`&mut PgConnection`,
+/// `&Transaction<'_>`), an `impl Trait`, or one of the function's generic
+/// types (`E: Executor`).
+pub(super) fn lendable_type(ty: &syn::Type, signature: &syn::Signature) -> bool {
+    const DATABASE_TYPES: &[&str] = &["transaction", "conn", "executor", "client", "tx"];
+    let mut ty = ty;
+    while let syn::Type::Reference(reference) = ty {
+        ty = &reference.elem;
+    }
+    let generic = match ty {
+        syn::Type::Path(path) => path.path.get_ident().is_some_and(|ident| {
+            signature
+                .generics
+                .type_params()
+                .any(|param| param.ident == *ident)
+        }),
+        _ => false,
+    };
+    let text = type_text(ty).to_ascii_lowercase();
+    matches!(ty, syn::Type::ImplTrait(_))
+        || generic
+        || DATABASE_TYPES.iter().any(|word| text.contains(word))
+}
+
 /// `drop`, `sqlx::query`, `Transaction::new`: a called path as text.
 pub(super) fn path_text(expr: &Expr) -> Option<String> {
     match peel(expr) {

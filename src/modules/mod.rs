@@ -1,7 +1,9 @@
 //! Links the modules of one run: resolves import specifiers to files of
 //! the run (relative paths, `tsconfig.json` `baseUrl` and `paths` such as
-//! `@/*`), so that a call of an imported helper means what the helper's
-//! own body does (see `flow::summary`).
+//! `@/*`; Rust module paths, see `crates`), so that a call of an imported
+//! helper means what the helper's own body does (see `flow::summary`).
+
+mod crates;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -11,7 +13,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use rayon::prelude::*;
 
 use crate::flow::summary::{Summaries, Summary};
-use crate::frontend::ModuleInterface;
+use crate::frontend::{Import, ModuleInterface};
 
 /// Extensions an extensionless specifier may stand for, in the order
 /// TypeScript tries them.
@@ -47,12 +49,15 @@ pub(crate) struct Linker<'a> {
     load: &'a Loader<'a>,
     /// The `tsconfig.json` that applies in each folder asked about.
     configs: Mutex<HashMap<PathBuf, Option<Arc<TsConfig>>>>,
-    /// Where each specifier leads from each importing folder: a module's
-    /// imports are resolved once however often it is linked.
-    resolved: Mutex<HashMap<PathBuf, HashMap<String, Option<Target>>>>,
-    /// What each module exports, re-exports followed, by path and depth
-    /// (see `exported_view`): a barrel is flattened once.
-    views: Mutex<HashMap<(PathBuf, usize), View>>,
+    /// Where each specifier leads from each importing folder (each file,
+    /// for Rust's `self` and `super`): a module's imports are resolved once
+    /// however often it is linked.
+    resolved: Mutex<HashMap<PathBuf, HashMap<String, Option<Resolved>>>>,
+    /// The Cargo packages that Rust paths lead through.
+    crates: crates::Crates,
+    /// What each module exports, re-exports followed, by path, depth and
+    /// re-export hops (see `exported_view`): a barrel is flattened once.
+    views: Mutex<HashMap<(PathBuf, usize, usize), View>>,
 }
 
 /// A module's exported summaries by the path an importer writes.
@@ -60,6 +65,11 @@ type View = Arc<Vec<(String, Summary)>>;
 
 /// What a file outside the run exports; `None` when it cannot be read.
 type Outside = Option<Arc<ModuleInterface>>;
+
+/// Where a specifier leads: the file, and for a Rust path that goes on
+/// past its module, the item it names there, `.`-joined (`begin`,
+/// `Db.begin`; empty otherwise).
+type Resolved = (Target, String);
 
 /// Where an import leads.
 #[derive(Clone)]
@@ -106,6 +116,7 @@ impl<'a> Linker<'a> {
             load,
             configs: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
+            crates: crates::Crates::default(),
             views: Mutex::new(HashMap::new()),
         }
     }
@@ -233,7 +244,10 @@ impl<'a> Linker<'a> {
 
     /// The last name of every helper known so far that returns a client: a
     /// file that contains none of them, nor any word of the prefilter,
-    /// cannot hold a client or transaction.
+    /// cannot hold a client or transaction. (A helper that begins on a
+    /// connection passed to it is left out: its caller names the
+    /// connection's pool or transaction, and such helpers are often called
+    /// `new` or `open`, which every file calls.)
     pub fn acquire_words(&self) -> Vec<String> {
         let outside = lock(&self.outside);
         let interfaces = read(&self.interfaces);
@@ -275,20 +289,35 @@ impl<'a> Linker<'a> {
     ) -> Summaries {
         let mut summaries = Summaries::new();
         for import in &interface.imports {
-            let Some(target) = self.resolve(importer, &import.specifier) else {
+            let Some((target, imported)) = self.import_target(importer, import) else {
                 continue;
             };
             let path = self.path_of(&target);
             let Some(exported) = self.interface(importer, target, depth) else {
                 continue;
             };
-            let view = self.view(&path, &exported, depth);
+            let view = self.view(&path, &exported, depth, 0);
             let local = &import.local;
-            for (name, summary) in view.iter().cloned() {
-                let bound = match import.imported.as_str() {
+            // One name and its members (`Db`, `Db.begin`): their run of
+            // the sorted view, unless the default import may be an object.
+            let named = match imported.as_str() {
+                "*" | "default" => &view[..],
+                imported => {
+                    let start = view.partition_point(|(name, _)| name.as_str() < imported);
+                    let len = view[start..]
+                        .iter()
+                        .take_while(|(name, _)| name.starts_with(imported))
+                        .count();
+                    &view[start..start + len]
+                }
+            };
+            for (name, summary) in named.iter().cloned() {
+                let bound = match imported.as_str() {
                     // A CommonJS module that is a function (`module.exports
                     // = getClient`) is called by the name it is bound to.
                     "*" if name == "default" && exported.commonjs => Some(local.clone()),
+                    // A Rust glob (`use crate::db::*`) binds each name.
+                    "*" if local.is_empty() => Some(name.clone()),
                     "*" => Some(format!("{local}.{name}")),
                     imported => rebase(&name, imported, local).or_else(|| {
                         // The default import of an object of functions
@@ -305,13 +334,15 @@ impl<'a> Linker<'a> {
         summaries
     }
 
-    /// `exported_view` of a module from the top, remembered.
-    fn view(&self, path: &Path, exported: &ModuleInterface, depth: usize) -> View {
-        let key = (path.to_path_buf(), depth);
+    /// `exported_view` of a module, remembered and sorted by name.
+    fn view(&self, path: &Path, exported: &ModuleInterface, depth: usize, hops: usize) -> View {
+        let key = (path.to_path_buf(), depth, hops);
         if let Some(view) = lock(&self.views).get(&key) {
             return view.clone();
         }
-        let view = Arc::new(self.exported_view(path, exported, depth, 0));
+        let mut view = self.exported_view(path, exported, depth, hops);
+        view.sort_by(|a, b| a.0.cmp(&b.0));
+        let view = Arc::new(view);
         lock(&self.views).insert(key, view.clone());
         view
     }
@@ -328,23 +359,29 @@ impl<'a> Linker<'a> {
         hops: usize,
     ) -> Vec<(String, Summary)> {
         let mut view = Vec::new();
-        let follow = |specifier: &str| -> Vec<(String, Summary)> {
+        let follow = |target: Target| -> View {
             if hops >= MAX_REEXPORT_HOPS {
-                return Vec::new();
+                return View::default();
             }
-            let Some(target) = self.resolve(path, specifier) else {
-                return Vec::new();
-            };
             let target_path = self.path_of(&target);
             match self.interface(path, target, depth + 1) {
-                Some(module) => self.exported_view(&target_path, &module, depth + 1, hops + 1),
-                None => Vec::new(),
+                Some(module) => self.view(&target_path, &module, depth + 1, hops + 1),
+                None => View::default(),
             }
         };
+        // The functions of each owner (`Db` for `Db.begin`).
+        let mut owned: HashMap<&str, Vec<(&String, &Summary)>> = HashMap::new();
+        for (function, summary) in &exported.summaries {
+            let owner = function.split('.').next().unwrap_or(function);
+            owned.entry(owner).or_default().push((function, summary));
+        }
         for (name, owner) in &exported.exports {
             if let Some(import) = exported.imports.iter().find(|i| &i.local == owner) {
-                for (inner, summary) in follow(&import.specifier) {
-                    let outer = match import.imported.as_str() {
+                let Some((target, imported)) = self.import_target(path, import) else {
+                    continue;
+                };
+                for (inner, summary) in follow(target).iter().cloned() {
+                    let outer = match imported.as_str() {
                         "*" => Some(format!("{name}.{inner}")),
                         imported => rebase(&inner, imported, name),
                     };
@@ -352,17 +389,21 @@ impl<'a> Linker<'a> {
                 }
                 continue;
             }
-            for (function, summary) in &exported.summaries {
+            for (function, summary) in owned.get(owner.as_str()).into_iter().flatten() {
                 if let Some(exported_as) = rebase(function, owner, name) {
-                    view.push((exported_as, summary.clone()));
+                    view.push((exported_as, (*summary).clone()));
                 }
             }
         }
         for specifier in &exported.reexports_all {
+            let Some(target) = self.resolve(path, specifier) else {
+                continue;
+            };
             view.extend(
-                follow(specifier)
-                    .into_iter()
-                    .filter(|(name, _)| name != "default" && !name.starts_with("default.")),
+                follow(target)
+                    .iter()
+                    .filter(|(name, _)| name != "default" && !name.starts_with("default."))
+                    .cloned(),
             );
         }
         view
@@ -401,21 +442,63 @@ impl<'a> Linker<'a> {
 
     /// The file that `specifier`, imported by `importer`, names: one of the
     /// run, or else a source file on disk when the specifier is a relative
-    /// path or matches a `paths` pattern (never a package).
+    /// path, matches a `paths` pattern or is a Rust path (never a package
+    /// of `node_modules` or a crate of the registry).
     fn resolve(&self, importer: &Path, specifier: &str) -> Option<Target> {
-        let folder = importer.parent().unwrap_or(Path::new(""));
+        self.resolve_item(importer, specifier)
+            .map(|(target, _)| target)
+    }
+
+    /// `resolve`, with the item a Rust path names in the file it leads to.
+    fn resolve_item(&self, importer: &Path, specifier: &str) -> Option<Resolved> {
+        let rust = is_rust(importer);
+        let key = match rust {
+            true => importer,
+            false => importer.parent().unwrap_or(Path::new("")),
+        };
         if let Some(known) = lock(&self.resolved)
-            .get(folder)
+            .get(key)
             .and_then(|specifiers| specifiers.get(specifier))
         {
             return known.clone();
         }
-        let target = self.resolve_anew(folder, specifier);
+        let resolved = match rust {
+            true => self.resolve_rust(importer, specifier),
+            false => self
+                .resolve_anew(key, specifier)
+                .map(|target| (target, String::new())),
+        };
         lock(&self.resolved)
-            .entry(folder.to_path_buf())
+            .entry(key.to_path_buf())
             .or_default()
-            .insert(specifier.to_string(), target.clone());
-        target
+            .insert(specifier.to_string(), resolved.clone());
+        resolved
+    }
+
+    fn resolve_rust(&self, importer: &Path, specifier: &str) -> Option<Resolved> {
+        let exists = |path: &Path| self.files.contains_key(path) || path.is_file();
+        let (file, item) = self.crates.resolve(importer, specifier, &exists)?;
+        let target = match self.files.get(file.as_path()) {
+            Some(&index) => Target::Run(index),
+            None => Target::Outside(file),
+        };
+        Some((target, item))
+    }
+
+    /// Where `import`, written in the module at `importer`, leads, and what
+    /// it takes from there: the name `imported` in the module's own terms
+    /// (a Rust path's item; `*` for the whole module).
+    fn import_target(&self, importer: &Path, import: &Import) -> Option<(Target, String)> {
+        let (target, item) = self.resolve_item(importer, &import.specifier)?;
+        let imported = match (item.is_empty(), import.imported.as_str()) {
+            (true, "") => "*".to_string(),
+            (true, imported) => imported.to_string(),
+            // `use crate::db::begin`: the item, unless it is a glob of
+            // something that is not a module.
+            (false, "") => item,
+            (false, _) => return None,
+        };
+        Some((target, imported))
     }
 
     fn resolve_anew(&self, folder: &Path, specifier: &str) -> Option<Target> {
@@ -509,11 +592,19 @@ impl CalledNames {
     }
 }
 
-/// The module specifiers a file's text names after `from`, `import`,
-/// `require(` and `import(`, read before the file is parsed to order the
-/// run (see `Linker::import_levels`). Reading one too many or too few
-/// costs only order, never a result.
-pub(crate) fn import_specifiers(text: &str) -> Vec<String> {
+/// The module specifiers a file's text names, read before the file is
+/// parsed to order the run (see `Linker::import_order`).
+pub(crate) fn import_specifiers(path: &Path, text: &str) -> Vec<String> {
+    match is_rust(path) {
+        true => crates::use_specifiers(text),
+        false => script_specifiers(text),
+    }
+}
+
+/// The specifiers a script's text names after `from`, `import`, `require(`
+/// and `import(`. Reading one too many or too few costs only order, never
+/// a result.
+fn script_specifiers(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
     let mut specifiers = Vec::new();
@@ -546,6 +637,11 @@ pub(crate) fn import_specifiers(text: &str) -> Vec<String> {
     specifiers.sort();
     specifiers.dedup();
     specifiers
+}
+
+/// A Rust file: its imports are module paths.
+fn is_rust(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rs")
 }
 
 /// `path` seen from elsewhere: `from` itself, or a member of it
@@ -855,7 +951,7 @@ mod tests {
             export * from '@/lib/db'\nconst c = require( './c' )\nconst d = await import(`./d`)\n\
             const from = 1; // transform('x')\nconst e = importer('./no')";
         assert_eq!(
-            import_specifiers(text),
+            script_specifiers(text),
             vec!["../b.js", "./a", "./c", "./d", "./side-effect", "@/lib/db"]
         );
     }
