@@ -93,6 +93,13 @@ pub(super) fn module_decl(decl: &ModuleDecl, interface: &mut ModuleInterface) {
                     top_level_binding(declarator, interface);
                     if let Pat::Ident(binding) = &declarator.name {
                         let name = binding.id.sym.to_string();
+                        // `export const kit = { start, abort }`: an object
+                        // of the file's functions.
+                        if let Some(Expr::Object(object)) = declarator.init.as_deref().map(unwrap) {
+                            for (key, local) in object_members(object) {
+                                interface.exports.insert(format!("{name}.{key}"), local);
+                            }
+                        }
                         interface.exports.insert(name.clone(), name);
                     }
                 }

@@ -501,12 +501,16 @@ impl<'a> Lowerer<'a> {
                 }
                 _ => None,
             };
-            // `queryRunner.isReleased === false` asks the handle's state.
+            // `queryRunner.isReleased === false` and `session.inTransaction()
+            // === false` ask the handle's state.
             let state_test = [&bin.left, &bin.right]
                 .into_iter()
                 .find_map(|side| self.transaction_state_test(side));
-            if let (Some(guard), Some((_, value))) = (state_test, &flag) {
-                return Some(if *value == equal {
+            if let (Some(guard), Some(value)) = (
+                state_test,
+                boolean(&bin.right).or_else(|| boolean(&bin.left)),
+            ) {
+                return Some(if value == equal {
                     guard
                 } else {
                     guard.negated()
