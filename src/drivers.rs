@@ -301,6 +301,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "rust-pools.toml",
         include_str!("../rules/drivers/rust-pools.toml"),
     ),
+    (
+        "sea-orm.toml",
+        include_str!("../rules/drivers/sea-orm.toml"),
+    ),
 ];
 
 /// The vocabularies of one run: the built-in drivers, and any the user's
@@ -774,6 +778,58 @@ fn classify_statement(statement: &str) -> Option<TxStatement> {
     }
 }
 
+/// Whether `statement`, read so far, is inside the `BEGIN .. END` body of
+/// a `CREATE TRIGGER`/`FUNCTION`/`PROCEDURE` or of a PL/SQL block
+/// (`DECLARE ..`, or `BEGIN` followed by a statement rather than by the
+/// words of a transaction's start).
+fn inside_block(statement: &str) -> bool {
+    let mut words = statement
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .peekable();
+    let Some(first) = words.next() else {
+        return false;
+    };
+    let block = match first.as_str() {
+        "CREATE" | "DECLARE" => true,
+        "BEGIN" => words.peek().is_some_and(|second| {
+            !matches!(
+                second.as_str(),
+                "TRANSACTION"
+                    | "WORK"
+                    | "ISOLATION"
+                    | "READ"
+                    | "NOT"
+                    | "DEFERRABLE"
+                    | "DEFERRED"
+                    | "IMMEDIATE"
+                    | "EXCLUSIVE"
+            )
+        }),
+        _ => false,
+    };
+    if !block {
+        return false;
+    }
+    let mut depth: i32 = i32::from(first == "BEGIN");
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "BEGIN" | "CASE" => depth += 1,
+            // `END IF`, `END LOOP` close what `BEGIN` does not open.
+            "END"
+                if !words.peek().is_some_and(|next| {
+                    matches!(next.as_str(), "IF" | "LOOP" | "WHILE" | "FOR" | "REPEAT")
+                }) =>
+            {
+                depth -= 1
+            }
+            _ => {}
+        }
+    }
+    depth > 0
+}
+
 /// Statements of `sql` with comments removed, split on `;` outside quotes.
 fn split_statements(sql: &str) -> impl Iterator<Item = String> {
     let mut statements = vec![String::new()];
@@ -830,6 +886,9 @@ fn split_statements(sql: &str) -> impl Iterator<Item = String> {
                     }
                 }
             }
+            // `;` inside a trigger's, a routine's or a PL/SQL block's
+            // `BEGIN .. END` ends a statement of the body, not this one.
+            ';' if inside_block(current) => current.push(c),
             ';' => statements.push(String::new()),
             '\'' | '"' => {
                 quote = Some(c);
@@ -875,6 +934,21 @@ mod tests {
                 &[],
             ),
             ("UPDATE t SET x = $1; COMMIT", &[Commit]),
+            // Bodies whose `BEGIN .. END` is not a transaction.
+            (
+                "CREATE TRIGGER no_edit BEFORE UPDATE ON t BEGIN SELECT RAISE(ABORT, 'no'); END;",
+                &[],
+            ),
+            (
+                "CREATE TRIGGER t1 AFTER INSERT ON a BEGIN UPDATE b SET n = CASE WHEN n > 0 THEN n END; END; BEGIN; COMMIT",
+                &[Begin, Commit],
+            ),
+            ("BEGIN EXECUTE IMMEDIATE 'DROP TABLE t'; END;", &[]),
+            (
+                "DECLARE n NUMBER; BEGIN IF n > 0 THEN n := 1; END IF; END;",
+                &[],
+            ),
+            ("CREATE TABLE t (id int); BEGIN; END", &[Begin, Commit]),
             ("", &[]),
         ];
         for (sql, expected) in cases {
