@@ -407,8 +407,9 @@ fn check_files(
     let imports: Vec<Option<&[String]>> = specifiers.iter().map(Option::as_deref).collect();
     let load = |path: &Path, link: &Link| module_interface(path, drivers, link);
     let mut linker = Linker::new(files, vec![None; files.len()], &load);
-    let order = linker.import_order(&imports);
     let todo: Vec<bool> = imports.iter().map(Option::is_some).collect();
+    linker.set_unread(todo.iter().map(|parsed| !parsed).collect());
+    let order = linker.import_order(&imports);
     linker.set_order(Some(order.clone()));
     in_import_order(&order, &todo, &|index| {
         let Some(source) = lock(&slots[index]).pending.take() else {

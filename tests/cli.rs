@@ -1247,6 +1247,59 @@ fn helpers_imported_from_files_outside_the_run_are_understood() {
     assert_eq!(located(&output), ["route.ts:30:11 TX001"]);
 }
 
+/// The same for Rust: a staged module's helpers in other modules and in
+/// another crate of the workspace are read from disk (lowering them while
+/// the staged file is lowered), and an unsaved buffer sees them too.
+#[test]
+fn rust_helpers_of_modules_outside_the_run_are_understood() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rust/workspace");
+    let located = |output: &Output| -> Vec<String> {
+        stdout(output)
+            .lines()
+            .filter_map(|line| {
+                let (place, rest) = line.split_once(": ")?;
+                Some(format!("{place} {}", concise_code(rest)?))
+            })
+            .collect()
+    };
+    let staged = [
+        "crates/payments/src/quotes.rs",
+        "crates/payments/src/batch.rs",
+    ];
+    let mut args = vec!["check", "--format", "concise"];
+    args.extend(staged);
+    let output = txlint_in(&workspace, &args);
+    assert_eq!(stderr(&output), "", "no file fails to analyse");
+    assert_eq!(
+        located(&output),
+        [
+            "crates/payments/src/batch.rs:13:5 TX001",
+            "crates/payments/src/batch.rs:24:5 TX001",
+            "crates/payments/src/quotes.rs:28:18 TX005",
+            "crates/payments/src/quotes.rs:49:18 TX005",
+        ]
+    );
+    let text = std::fs::read(workspace.join(staged[0])).expect("fixture");
+    let output = txlint_with_stdin(
+        &workspace,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            staged[0],
+        ],
+        &text,
+    );
+    assert_eq!(
+        located(&output),
+        [
+            "crates/payments/src/quotes.rs:28:18 TX005",
+            "crates/payments/src/quotes.rs:49:18 TX005",
+        ]
+    );
+}
+
 /// Lifetime findings in test code are counted and left out by default;
 /// `--include-tests` and `tests = "check"` show them; TX004 shows either way.
 #[test]

@@ -55,6 +55,8 @@ pub(crate) struct Linker<'a> {
     resolved: Mutex<HashMap<PathBuf, HashMap<String, Option<Resolved>>>>,
     /// The Cargo packages that Rust paths lead through.
     crates: crates::Crates,
+    /// Files of the run that are not parsed (the prefilter skipped them).
+    unread: Vec<bool>,
     /// What each module exports, re-exports followed, by path, depth and
     /// re-export hops (see `exported_view`): a barrel is flattened once.
     views: Mutex<HashMap<(PathBuf, usize, usize), View>>,
@@ -117,8 +119,15 @@ impl<'a> Linker<'a> {
             configs: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             crates: crates::Crates::default(),
+            unread: Vec::new(),
             views: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Mark the files of the run that are not parsed, before anything is
+    /// resolved (see `resolve_rust`).
+    pub fn set_unread(&mut self, unread: Vec<bool>) {
+        self.unread = unread;
     }
 
     /// Whether the file at `index` of the run was lowered.
@@ -479,6 +488,17 @@ impl<'a> Linker<'a> {
         let exists = |path: &Path| self.files.contains_key(path) || path.is_file();
         let (file, item) = self.crates.resolve(importer, specifier, &exists)?;
         let target = match self.files.get(file.as_path()) {
+            // A module the prefilter skipped names no transaction, but its
+            // functions may read through one lent to them: it is read like
+            // a file outside the run, for the functions an importer calls
+            // (not for a type's methods, which would read every module of
+            // types).
+            Some(&index) if self.unread.get(index) == Some(&true) => {
+                if item.starts_with(char::is_uppercase) {
+                    return None;
+                }
+                Target::Outside(file)
+            }
             Some(&index) => Target::Run(index),
             None => Target::Outside(file),
         };

@@ -39,6 +39,21 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Whether a call is handed a connection or transaction this function
+    /// holds or was given (`&mut tx`, `conn`, `&mut *self.conn`): only such
+    /// a call can begin, end or write through one.
+    pub(super) fn passes_handles(
+        &self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> bool {
+        args.iter().filter_map(place_of).any(|place| {
+            let root = place.split('.').next().unwrap_or(&place);
+            self.owned.contains_key(&place)
+                || self.params.iter().any(|param| param == root)
+                || root == "self"
+        })
+    }
+
     /// Remember that a parameter (or a field of one) is handed to `callee`.
     pub(super) fn passing_param(&mut self, place: &str, callee: &str) {
         let root = place.split('.').next().unwrap_or(place);
@@ -147,7 +162,10 @@ impl<'a> Lowerer<'a> {
             return self.helper_call(helper, call.args.iter(), span);
         }
         let file = self.file;
-        if let Some(summary) = function.as_deref().and_then(|f| file.imported_function(f))
+        if let Some(summary) = function
+            .as_deref()
+            .filter(|_| self.passes_handles(&call.args))
+            .and_then(|f| file.imported_function(f))
             && let Some(value) = self.imported_call(summary, call.args.iter(), call.span())
         {
             return value;
@@ -361,7 +379,9 @@ impl<'a> Lowerer<'a> {
             return self.helper_call(helper, call.args.iter(), span);
         }
         let file = self.file;
-        if let Some(summary) = file.imported_method(&method)
+        if let Some(summary) = Some(&method)
+            .filter(|_| self.passes_handles(&call.args))
+            .and_then(|method| file.imported_method(method))
             && let Some(value) = self.imported_call(summary, call.args.iter(), call.span())
         {
             return value;

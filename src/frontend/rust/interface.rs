@@ -1,6 +1,6 @@
-//! A Rust file's interface for linking: the paths its `use` items and its
-//! calls of qualified paths import, the names it calls, and, once lowered,
-//! what its functions do for callers in other modules.
+//! A Rust file's interface for linking: the paths its `use` items and the
+//! calls its lowering asked about import, and, once lowered, what its
+//! functions do for callers in other modules.
 
 use std::collections::BTreeSet;
 
@@ -8,38 +8,23 @@ use super::*;
 use crate::flow::summary::{Summaries, Summary};
 use crate::frontend::{Import, ModuleInterface};
 
-/// What the file imports and calls, read before it is lowered.
+/// What the file's `use` items import, and which of them it re-exports.
 ///
 /// Imports are written for the linker as full Rust paths: `use
 /// crate::db::begin as open` is `open` from `crate::db::begin`, with
 /// `imported` empty ("what the path names"); a glob is `*` bound to no
-/// name. A call of a path of two segments or more (`db::begin(..)`,
-/// `crate::db::begin(..)`, `Db::open(..)`) imports that path under the
-/// name the call site looks up, `::` written `.` (`db.begin`).
-pub(super) fn imports(file: &syn::File, facts: &FileFacts, base: usize) -> ModuleInterface {
+/// name. A child module declared with `mod db;` is written `self::db`, as
+/// the linker reads a bare first name as another crate.
+pub(super) fn use_imports(file: &syn::File) -> ModuleInterface {
     let mut interface = ModuleInterface::default();
-    // `mod db;` declares a child module that paths may start at (`use
-    // db::begin`); written `self::db` for the linker, whose bare first
-    // names are other crates.
-    let children: Vec<String> = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Mod(module) if module.content.is_none() => Some(module.ident.to_string()),
-            _ => None,
-        })
-        .collect();
-    let rooted = |path: String| match path.split("::").next() {
-        Some(first) if children.iter().any(|child| child == first) => format!("self::{path}"),
-        _ => path,
-    };
+    let children = child_modules(file);
     for item in &file.items {
         if let syn::Item::Use(item) = item {
             let public = !matches!(item.vis, syn::Visibility::Inherited);
             let mut found = Vec::new();
             flatten(&item.tree, String::new(), &mut found);
             for mut import in found {
-                import.specifier = rooted(import.specifier);
+                import.specifier = rooted(import.specifier, &children);
                 if public {
                     if import.imported == "*" {
                         interface.reexports_all.push(import.specifier.clone());
@@ -55,52 +40,91 @@ pub(super) fn imports(file: &syn::File, facts: &FileFacts, base: usize) -> Modul
             }
         }
     }
-    let mut calls = Calls {
-        facts,
-        base,
-        paths: BTreeSet::new(),
-        names: BTreeSet::new(),
+    interface
+}
+
+/// Link only what lowering asked about (`consulted`, see
+/// `FileFacts::imported_function`): a call of a path of two segments or
+/// more (`db::begin(..)`, `crate::db::begin(..)`, `Db::open(..)`) imports
+/// that path under the name it was looked up by (`db.begin`), going on from
+/// where a `use` leads when it starts at one (`use crate::repo;` then
+/// `repo::users::find(..)`). Of the `use` imports, those stay that can bind
+/// a name asked about, and those re-exported. No other import can change
+/// how the file lowers, and a module the prefilter skipped is read only
+/// when a call asks for it.
+pub(super) fn keep_consulted(
+    interface: &mut ModuleInterface,
+    consulted: &BTreeSet<String>,
+    file: &syn::File,
+) {
+    let methods = consulted.iter().any(|name| name.starts_with('.'));
+    let binds = |local: &str| {
+        consulted.iter().any(|name| {
+            name.strip_prefix(local)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
     };
-    calls.visit_file(file);
-    // An imported function or module that no lowered code calls cannot
-    // change how the file lowers (types stay: their methods are looked up
-    // by name).
-    let first_segments: BTreeSet<&str> = calls
-        .paths
-        .iter()
-        .filter_map(|path| path.split("::").next())
-        .collect();
+    let exports = &interface.exports;
     interface.imports.retain(|import| {
         let local = import.local.as_str();
-        local.is_empty()
-            || local.starts_with(char::is_uppercase)
-            || calls.names.contains(local)
-            || first_segments.contains(local)
-            || interface.exports.contains_key(local)
+        exports.contains_key(local)
+            || (local.is_empty() && !consulted.is_empty())
+            || (local.starts_with(char::is_uppercase) && methods)
+            || binds(local)
     });
-    for path in calls.paths {
-        let segments: Vec<&str> = path.split("::").collect();
-        // A path that starts at an imported name goes on from where that
-        // import leads (`use crate::repo;` then `repo::users::find(..)`).
+    let children = child_modules(file);
+    let mut paths = Vec::new();
+    for name in consulted
+        .iter()
+        .filter(|name| name.contains('.') && !name.starts_with('.'))
+    {
+        let segments: Vec<&str> = name.split('.').collect();
+        let rest = segments[1..].join("::");
         let specifier = match interface
             .imports
             .iter()
             .find(|import| import.local == segments[0] && import.imported.is_empty())
         {
-            Some(import) => format!("{}::{}", import.specifier, segments[1..].join("::")),
-            // A type's (`Utc::now`) that no `use` brought in is not
-            // another module's.
+            Some(import) => format!("{}::{rest}", import.specifier),
+            // A type's (`Utc::now`, `Self::open`) that no `use` brought in
+            // is not another module's.
             None if segments[0].starts_with(char::is_uppercase) => continue,
-            None => rooted(path.clone()),
+            None => rooted(segments.join("::"), &children),
         };
-        interface.imports.push(Import {
-            local: segments.join("."),
+        paths.push(Import {
+            local: name.clone(),
             imported: String::new(),
             specifier,
         });
     }
-    interface.called = calls.names.into_iter().collect();
-    interface
+    interface.imports.extend(paths);
+    // Last names, for telling whether a changed summary matters.
+    let mut called: Vec<String> = consulted
+        .iter()
+        .map(|name| name.rsplit('.').next().unwrap_or(name).to_string())
+        .collect();
+    called.sort();
+    called.dedup();
+    interface.called = called;
+}
+
+/// The child modules that `mod name;` items declare.
+fn child_modules(file: &syn::File) -> Vec<String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(module) if module.content.is_none() => Some(module.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `path`, written `self::..` when it starts at a child module.
+fn rooted(path: String, children: &[String]) -> String {
+    match path.split("::").next() {
+        Some(first) if children.iter().any(|child| child == first) => format!("self::{path}"),
+        _ => path,
+    }
 }
 
 /// The bindings of one `use` tree below `prefix`.
@@ -148,60 +172,6 @@ fn flatten(tree: &syn::UseTree, prefix: String, found: &mut Vec<Import>) {
                 flatten(tree, prefix.clone(), found);
             }
         }
-    }
-}
-
-/// The paths of two segments or more that the file's functions call, and
-/// the last names of everything they call (functions and methods). A
-/// function that names nothing of the vocabulary is not lowered, so what
-/// it calls does not matter.
-struct Calls<'f, 'v> {
-    facts: &'f FileFacts<'v>,
-    base: usize,
-    paths: BTreeSet<String>,
-    names: BTreeSet<String>,
-}
-
-impl Calls<'_, '_> {
-    fn lowered(&self, signature: &syn::Signature, block: &Block) -> bool {
-        let span = Span::new(
-            to_span(self.base, signature.fn_token.span).start,
-            to_span(self.base, block.brace_token.span.close()).end,
-        );
-        self.facts.names_vocabulary(span)
-    }
-}
-
-impl<'ast> Visit<'ast> for Calls<'_, '_> {
-    fn visit_item_fn(&mut self, item: &'ast ItemFn) {
-        if self.lowered(&item.sig, &item.block) {
-            syn::visit::visit_item_fn(self, item);
-        }
-    }
-
-    fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
-        if self.lowered(&item.sig, &item.block) {
-            syn::visit::visit_impl_item_fn(self, item);
-        }
-    }
-
-    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-        if let Expr::Path(path) = &*call.func
-            && path.qself.is_none()
-            && let Some(last) = path.path.segments.last()
-        {
-            self.names.insert(last.ident.to_string());
-            let first = path.path.segments[0].ident.to_string();
-            if path.path.segments.len() > 1 && first != "Self" {
-                self.paths.insert(path_string(&path.path));
-            }
-        }
-        syn::visit::visit_expr_call(self, call);
-    }
-
-    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        self.names.insert(call.method.to_string());
-        syn::visit::visit_expr_method_call(self, call);
     }
 }
 

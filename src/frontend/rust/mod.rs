@@ -44,21 +44,26 @@ pub(crate) fn lower_file(
     // and add the length back.
     let base = prefix_len(text);
     check_bracket_depth(text)?;
+    let _spans = SpanScope::enter();
     let parsed = syn::parse_str::<syn::File>(&text[base..]);
-    let result = match parsed {
+    match parsed {
         Ok(file) => {
-            let mut facts = FileFacts::collect(&file, text, vocabulary);
-            let mut interface = interface::imports(&file, &facts, base);
-            facts.imported = link(&interface);
+            let facts = FileFacts::collect(&file, text, vocabulary);
+            let mut interface = interface::use_imports(&file);
             let mut collector = Collector::new(facts, base);
             collector.visit_file(&file);
-            // Functions of this file that begin or end a transaction on a
-            // connection they are passed change what their calls mean:
-            // lower again, knowing them.
+            // Functions of this file, and of the modules it imports, that
+            // begin or end a transaction on a connection they are passed,
+            // or only read through it, change what their calls mean: link
+            // the calls lowering asked about, and lower again knowing them.
+            let consulted = collector.file.consulted.take();
+            interface::keep_consulted(&mut interface, &consulted, &file);
+            let imported = link(&interface);
             let helpers = transaction_helpers(&collector.flows);
-            if !helpers.is_empty() {
+            if !helpers.is_empty() || !imported.is_empty() {
                 let mut facts = collector.file;
                 facts.transaction_helpers = helpers;
+                facts.imported = imported;
                 collector = Collector::new(facts, base);
                 collector.visit_file(&file);
             }
@@ -89,10 +94,38 @@ pub(crate) fn lower_file(
             }
         }
         Err(err) => Err(syntax_error(text, base, &err)),
-    };
-    // Spans live in a thread-wide source map; every offset has been taken.
-    proc_macro2::extra::invalidate_current_thread_spans();
-    result
+    }
+}
+
+thread_local! {
+    /// How many files this thread is lowering at once: linking may lower
+    /// a helper module while the file that imports it is being lowered.
+    static LOWERING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Spans live in a thread-wide source map that only grows. It is emptied
+/// when the outermost file lowered on this thread is done (also when its
+/// lowering panics): emptying it earlier would void the spans of the file
+/// that is still being lowered.
+struct SpanScope;
+
+impl SpanScope {
+    fn enter() -> SpanScope {
+        LOWERING.with(|depth| depth.set(depth.get() + 1));
+        SpanScope
+    }
+}
+
+impl Drop for SpanScope {
+    fn drop(&mut self) {
+        let outermost = LOWERING.with(|depth| {
+            depth.set(depth.get() - 1);
+            depth.get() == 0
+        });
+        if outermost {
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+    }
 }
 
 /// Parse only, for measuring the parser's share of a run: the syntax error,
@@ -102,11 +135,10 @@ pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
     if let Err(error) = check_bracket_depth(text) {
         return Some(error);
     }
-    let error = syn::parse_str::<syn::File>(&text[base..])
+    let _spans = SpanScope::enter();
+    syn::parse_str::<syn::File>(&text[base..])
         .err()
-        .map(|err| syntax_error(text, base, &err));
-    proc_macro2::extra::invalidate_current_thread_spans();
-    error
+        .map(|err| syntax_error(text, base, &err))
 }
 
 /// A byte-order mark and a `#!` line that is not an inner attribute.
@@ -168,6 +200,9 @@ struct FileFacts<'v> {
     /// What the functions it imports from other modules do, by the name a
     /// call writes (`begin`, `db.begin`, `Db.open`; see `interface`).
     imported: Summaries,
+    /// The names looked up in `imported`, `.method` for a method: what
+    /// lowering asked of other modules.
+    consulted: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 /// What a function does to the transaction of the connection passed at a
@@ -212,6 +247,7 @@ impl<'v> FileFacts<'v> {
             named_at: vocabulary.words_at(text),
             transaction_helpers: HashMap::new(),
             imported: Summaries::new(),
+            consulted: Default::default(),
         }
     }
 
@@ -224,13 +260,17 @@ impl<'v> FileFacts<'v> {
 
     /// The imported function a call of `path` runs (`begin`, `db::begin`).
     fn imported_function(&self, path: &str) -> Option<&Summary> {
-        self.imported.get(&path.replace("::", "."))
+        let key = path.replace("::", ".");
+        let found = self.imported.get(&key);
+        self.consulted.borrow_mut().insert(key);
+        found
     }
 
     /// The imported method that `.method(..)` runs: the one imported
     /// function of a type (`Repo.exists`) with that name, when all of that
     /// name agree (the receiver's type is rarely written at the call).
     fn imported_method(&self, method: &str) -> Option<&Summary> {
+        self.consulted.borrow_mut().insert(format!(".{method}"));
         let mut found = self.imported.iter().filter(|(name, _)| {
             name.rsplit_once('.').is_some_and(|(owner, last)| {
                 last == method && owner.starts_with(char::is_uppercase)
