@@ -47,6 +47,10 @@ pub(crate) enum EventKind {
     /// The write at this event's span is known to have changed nothing on
     /// this path (a branch taken because it affected zero rows).
     WroteNothing,
+    /// The path on which the commit at this event's span failed and its
+    /// error was discarded (`let _ = tx.commit().await`): the transaction's
+    /// work is rolled back, and the function goes on as if it were saved.
+    CommitDiscarded,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

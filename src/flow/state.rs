@@ -53,6 +53,8 @@ pub(crate) struct Witness {
     pub caught_by: Option<Span>,
     /// Where the handle was released on this path.
     pub released_at: Option<Span>,
+    /// A commit whose failure was discarded on this path.
+    pub commit_discarded_at: Option<Span>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -354,6 +356,13 @@ fn apply_event(
         EventKind::WroteNothing => {
             if let Ok(index) = key.writes.binary_search(&span) {
                 key.writes.remove(index);
+            }
+        }
+        // The transaction stays open until it is dropped, which rolls it
+        // back: what TX005 reports, with the commit that failed.
+        EventKind::CommitDiscarded => {
+            if matches!(key.tx, TxState::Open { .. }) {
+                state.witness.commit_discarded_at = Some(span);
             }
         }
         EventKind::Release => match key.holding {

@@ -215,6 +215,7 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
                 EventKind::Use
                     | EventKind::Write
                     | EventKind::WroteNothing
+                    | EventKind::CommitDiscarded
                     | EventKind::Commit
                     | EventKind::Rollback
                     | EventKind::Unawaited

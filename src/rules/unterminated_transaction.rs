@@ -85,7 +85,12 @@ fn ends_transaction_somewhere(flow: &FnFlow, handle: HandleId) -> bool {
 
 fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Diagnostic {
     let name = &handle.name;
-    let message = if handle.rolls_back_on_drop {
+    let discarded = exit.witness.commit_discarded_at;
+    let message = if discarded.is_some() {
+        format!(
+            "the result of `commit()` on `{name}` is discarded: when the commit fails, its work is rolled back and the function still succeeds"
+        )
+    } else if handle.rolls_back_on_drop {
         format!(
             "transaction `{name}` is dropped without `commit()` on a success path; its work is silently rolled back"
         )
@@ -97,6 +102,7 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     let mut diagnostic = RULE.diagnostic(flow, message);
     diagnostic.span = begun_at;
     let exit_label = match exit.how {
+        _ if discarded.is_some() => "and succeeds here even when it failed",
         ExitHow::EndOfBody => "the function ends here with the transaction open",
         _ if handle.rolls_back_on_drop => "returns here without `commit()`",
         _ => "returns here without COMMIT",
@@ -111,12 +117,21 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
             span: written_at,
         });
     }
+    if let Some(commit) = discarded {
+        labels.push(Label {
+            message: "this commit's error is discarded".into(),
+            span: commit,
+        });
+    }
     labels.push(Label {
         message: exit_label.into(),
         span: exit.at,
     });
     diagnostic.labels = labels;
     diagnostic.help = match (flow.error_model, handle.rolls_back_on_drop) {
+        _ if discarded.is_some() => {
+            "return the commit's error (`tx.commit().await?`), or handle it before returning `Ok`"
+        }
         (ErrorModel::ResultReturns, true) => {
             "call `commit()` before returning `Ok` (or `rollback()` when the work must be discarded)"
         }

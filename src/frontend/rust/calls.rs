@@ -54,6 +54,74 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// A commit of a transaction this function owns whose result is thrown
+    /// away: `let _ = tx.commit().await`, `drop(tx.commit())`,
+    /// `tx.commit().await.ok();`, in a function that returns a result.
+    /// Lowered as two paths: on one it committed, on the other it failed
+    /// and the work is lost while the function goes on. Returns whether
+    /// `discarded` was such a commit.
+    pub(super) fn discarded_commit(&mut self, discarded: &Expr) -> bool {
+        let mut commit = peel(discarded);
+        if let Expr::Await(awaited) = commit {
+            commit = peel(&awaited.base);
+        }
+        let Expr::MethodCall(call) = commit else {
+            return false;
+        };
+        let Some(place) = place_of(&call.receiver) else {
+            return false;
+        };
+        let commits = self
+            .file
+            .vocabulary
+            .call_effect(&call.method.to_string(), call.args.len(), &[])
+            .is_some_and(|effect| effect.effect == Effect::Commit);
+        // A function with no result to report an error through (a
+        // best-effort `()` task, a closure) says nothing by succeeding.
+        if !commits || !self.returns_result || self.owned.get(&place) != Some(&Owned::Transaction) {
+            return false;
+        }
+        let span = self.span(call.span());
+        let (committed, failed) = self.builder.fork(None);
+        self.builder.switch_to(failed);
+        self.event(EventKind::CommitDiscarded, &place, span);
+        let failed = self.builder.current();
+        self.builder.switch_to(committed);
+        let value = self.expr(discarded);
+        self.settle(value);
+        let after = self.builder.new_block();
+        self.builder.goto(after);
+        self.builder.switch_to(failed);
+        self.builder.goto(after);
+        self.builder.switch_to(after);
+        true
+    }
+
+    /// `drop(C)`, `C.ok()`, `C.unwrap_or_default()` as a statement: the
+    /// result of `C` is thrown away (see `discarded_commit`).
+    pub(super) fn discards_result(&mut self, statement: &Expr) -> bool {
+        match peel(statement) {
+            Expr::Call(call)
+                if call.args.len() == 1
+                    && matches!(
+                        path_text(&call.func).as_deref(),
+                        Some("drop" | "std::mem::drop" | "mem::drop")
+                    ) =>
+            {
+                self.discarded_commit(&call.args[0])
+            }
+            Expr::MethodCall(call)
+                if matches!(
+                    call.method.to_string().as_str(),
+                    "ok" | "unwrap_or_default" | "unwrap_or" | "unwrap_or_else"
+                ) =>
+            {
+                self.discarded_commit(&call.receiver)
+            }
+            _ => false,
+        }
+    }
+
     /// Remember that a parameter (or a field of one) is handed to `callee`.
     pub(super) fn passing_param(&mut self, place: &str, callee: &str) {
         let root = place.split('.').next().unwrap_or(place);
@@ -416,6 +484,12 @@ impl<'a> Lowerer<'a> {
             .type_params()
             .map(|p| p.ident.to_string())
             .collect();
+        self.returns_result = match &signature.output {
+            syn::ReturnType::Default => false,
+            syn::ReturnType::Type(_, ty) => {
+                !matches!(&**ty, syn::Type::Tuple(unit) if unit.elems.is_empty())
+            }
+        };
         for input in &signature.inputs {
             if let syn::FnArg::Receiver(receiver) = input {
                 self.self_by_value = matches!(receiver.kind, syn::ReceiverKind::Value);

@@ -592,6 +592,8 @@ struct Lowerer<'a> {
     param_types: HashMap<String, String>,
     /// The method takes `self` by value: its fields are dropped with it.
     self_by_value: bool,
+    /// The function's signature returns something other than `()`.
+    returns_result: bool,
     depth: usize,
     too_deep: Option<Span>,
 }
@@ -618,6 +620,7 @@ impl<'a> Lowerer<'a> {
             owner: None,
             param_types: HashMap::new(),
             self_by_value: false,
+            returns_result: false,
             depth: 0,
             too_deep: None,
         }

@@ -137,6 +137,7 @@ impl<'a> Lowerer<'a> {
             match stmt {
                 Stmt::Local(local) => self.local(local),
                 Stmt::Expr(expr, None) if last => value = self.expr(expr),
+                Stmt::Expr(expr, Some(_)) if self.discards_result(expr) => {}
                 Stmt::Expr(expr, _) => {
                     let value = self.expr(expr);
                     self.settle(value);
@@ -150,6 +151,12 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn local(&mut self, local: &syn::Local) {
         let Some(init) = &local.init else { return };
+        if matches!(local.pat, Pat::Wild(_))
+            && init.diverge.is_none()
+            && self.discarded_commit(&init.expr)
+        {
+            return;
+        }
         if let Some(name) = binding_name(&local.pat) {
             match self.sql_text(&init.expr) {
                 Some(text) => self.local_texts.insert(name.clone(), text),
