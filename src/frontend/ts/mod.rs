@@ -697,6 +697,12 @@ struct Lowerer<'a> {
     /// The method that checked out each handle, for vocabulary entries
     /// that apply only to what one method returns.
     acquired_via: HashMap<String, String>,
+    /// `const own = !outer`: a constant flag that says what a test of
+    /// another place would (a test of `own` is one of `outer`).
+    derived_flags: HashMap<String, Guard>,
+    /// `const t = lent ?? create()`: `t` by name, to `lent`. `t !== lent`
+    /// holds exactly when nothing was lent.
+    lent_or_created: HashMap<String, String>,
     /// The pool each handle was checked out of, by place: closing the pool
     /// closes it too. Sorted, so that events come in the same order.
     acquired_from: std::collections::BTreeMap<String, String>,
@@ -750,6 +756,8 @@ impl<'a> Lowerer<'a> {
             parameters: HashSet::new(),
             released: HashSet::new(),
             acquired_via: HashMap::new(),
+            derived_flags: HashMap::new(),
+            lent_or_created: HashMap::new(),
             acquired_from: Default::default(),
             depth: 0,
             too_deep: None,

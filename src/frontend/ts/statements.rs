@@ -308,6 +308,27 @@ impl<'a> Lowerer<'a> {
     pub(super) fn var_decl(&mut self, decl: &VarDecl) {
         for declarator in &decl.decls {
             self.declarator(declarator);
+            if decl.kind == VarDeclKind::Const
+                && let Pat::Ident(name) = &declarator.name
+                && let Some(init) = &declarator.init
+                && let Some(guard) = self.derived_flag(init)
+            {
+                self.derived_flags.insert(name.id.sym.to_string(), guard);
+            }
+        }
+    }
+
+    /// What a constant flag's truth says of another place: `!outer`,
+    /// `outer === undefined`, `client != null`, `!!client`.
+    fn derived_flag(&mut self, init: &Expr) -> Option<Guard> {
+        match unwrap(init) {
+            Expr::Unary(UnaryExpr {
+                op: UnaryOp::Bang,
+                arg,
+                ..
+            }) => self.derived_flag(arg).map(Guard::negated),
+            test @ Expr::Bin(_) => self.null_check(test),
+            test => place_of(test).map(|place| self.guard_for(&place, Test::Truthy, true)),
         }
     }
 
@@ -333,22 +354,50 @@ impl<'a> Lowerer<'a> {
                 return;
             }
         }
+        // `const runner = lent ?? dataSource.createQueryRunner()`: a client
+        // is checked out only on the path where none was lent, and a later
+        // `if (!lent)` tells the two apart.
+        if let (Pat::Ident(name), Expr::Bin(bin)) = (&declarator.name, unwrap(init))
+            && bin.op == BinaryOp::NullishCoalescing
+            && let Some(lent) = place_of(&bin.left)
+        {
+            self.lent_or_created
+                .insert(name.id.sym.to_string(), lent.clone());
+            let guard = self.guard_for(&lent, Test::Nullish, false);
+            let (present, absent) = self.builder.fork(Some(guard));
+            self.builder.switch_to(present);
+            self.declare_as(&name.id.sym, &declarator.name, &bin.left);
+            let present = self.builder.current();
+            self.builder.switch_to(absent);
+            self.declare_as(&name.id.sym, &declarator.name, &bin.right);
+            let absent = self.builder.current();
+            self.join(&[present, absent]);
+            return;
+        }
+        match &declarator.name {
+            Pat::Ident(name) => self.declare_as(&name.id.sym, &declarator.name, init),
+            _ => {
+                self.bound_call = bound_call(init);
+                let value = self.expr(init);
+                self.bound_call = None;
+                self.escape(value, init.span());
+            }
+        }
+    }
+
+    /// `const name = init`.
+    fn declare_as(&mut self, name: &str, pattern: &Pat, init: &Expr) {
         // `const pool = new Pool(..)` names the pool it constructs.
-        self.assigned_to = match (&declarator.name, constructed(init)) {
-            (Pat::Ident(name), true) => Some(name.id.sym.to_string()),
+        self.assigned_to = match (pattern, constructed(init)) {
+            (Pat::Ident(_), true) => Some(name.to_string()),
             _ => None,
         };
         self.bound_call = bound_call(init);
         let value = self.expr(init);
         self.assigned_to = None;
         self.bound_call = None;
-        match &declarator.name {
-            Pat::Ident(name) => {
-                self.assign(&name.id.sym, &value, Some(init), init.span());
-                self.bind(&name.id.sym, value, init.span(), self.module_scope)
-            }
-            _ => self.escape(value, init.span()),
-        }
+        self.assign(name, &value, Some(init), init.span());
+        self.bind(name, value, init.span(), self.module_scope)
     }
 
     /// `place = value`: an acquired client becomes the place's handle; a
@@ -475,6 +524,9 @@ impl<'a> Lowerer<'a> {
         if let Some(guard) = self.transaction_state_test(test) {
             return Some(guard);
         }
+        if let Some(guard) = place_of(test).and_then(|place| self.derived_flags.get(&place)) {
+            return Some(*guard);
+        }
         if let Some(place) = place_of(test) {
             return Some(self.guard_for(&place, Test::Truthy, true));
         }
@@ -490,6 +542,20 @@ impl<'a> Lowerer<'a> {
             _ => None,
         };
         if let Some(equal) = equal {
+            // `t !== lent` after `const t = lent ?? create()`: nothing was
+            // lent, and `t` was created here.
+            let places = (place_of(&bin.left), place_of(&bin.right));
+            if let (Some(left), Some(right)) = &places {
+                let lent = |name: &str, other: &str| {
+                    self.lent_or_created
+                        .get(name)
+                        .is_some_and(|lent| lent == other)
+                };
+                if lent(left, right) || lent(right, left) {
+                    let lent = if lent(left, right) { right } else { left };
+                    return Some(self.guard_for(lent, Test::Nullish, !equal));
+                }
+            }
             let flag = match (
                 place_of(&bin.left),
                 boolean(&bin.right),
