@@ -296,7 +296,17 @@ pub(super) fn use_specifiers(text: &str) -> Vec<String> {
         let Some(end) = rest.find(';').filter(|&end| end < 4096) else {
             continue;
         };
-        let tree: String = rest[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        // Spaces only where a word ends (`begin as open`).
+        let words: Vec<&str> = rest[..end].split_whitespace().collect();
+        let mut tree = String::new();
+        for pair in words.windows(2) {
+            tree.push_str(pair[0]);
+            let is_word_end = |c: char| c.is_ascii_alphanumeric() || c == '_';
+            if pair[0].ends_with(is_word_end) && pair[1].starts_with(is_word_end) {
+                tree.push(' ');
+            }
+        }
+        tree.push_str(words.last().copied().unwrap_or(""));
         flatten_use(&tree, "", &mut specifiers);
     }
     // `ident::ident(`, a call through a module path.
@@ -333,7 +343,8 @@ pub(super) fn use_specifiers(text: &str) -> Vec<String> {
     specifiers
 }
 
-/// The paths of a `use` tree written without spaces (`a::{b,c::d as e}`).
+/// The paths of a `use` tree written with spaces only between words
+/// (`a::{b,c::d as e}`).
 fn flatten_use(tree: &str, prefix: &str, found: &mut Vec<String>) {
     let join = |name: &str| match prefix.is_empty() {
         true => name.to_string(),
@@ -361,12 +372,14 @@ fn flatten_use(tree: &str, prefix: &str, found: &mut Vec<String>) {
         }
         Some(_) => {}
         None => {
-            let path = tree.split("as").next().unwrap_or(tree);
+            let path = tree.split(" as ").next().unwrap_or(tree);
             let path = path.trim_end_matches("::*").trim_end_matches("::self");
-            if !path.is_empty() && path != "self" && path != "*" {
-                found.push(join(path));
-            } else if !prefix.is_empty() {
-                found.push(prefix.to_string());
+            match path {
+                // A trailing comma's empty item.
+                "" => {}
+                "self" | "*" if !prefix.is_empty() => found.push(prefix.to_string()),
+                "self" | "*" => {}
+                path => found.push(join(path)),
             }
         }
     }
@@ -471,11 +484,14 @@ mod tests {
     #[test]
     fn use_items_and_module_calls_are_read_from_the_text() {
         let text = "mod db;\nuse crate::{store::{self, Store as S}, util::*};\nuse db::begin;\n\
+            use crate::database::{\n    pools as p,\n    Basket,\n};\n\
             // use nothing here\nfn f() { db::finish(&mut c); crate::audit::log(1); Utc::now(); x.y::<u8>(); }";
         assert_eq!(
             use_specifiers(text),
             vec![
                 "crate::audit::log",
+                "crate::database::Basket",
+                "crate::database::pools",
                 "crate::store",
                 "crate::store::Store",
                 "crate::util",

@@ -49,9 +49,8 @@ pub(crate) struct Linker<'a> {
     load: &'a Loader<'a>,
     /// The `tsconfig.json` that applies in each folder asked about.
     configs: Mutex<HashMap<PathBuf, Option<Arc<TsConfig>>>>,
-    /// Where each specifier leads from each importing folder (each file,
-    /// for Rust's `self` and `super`): a module's imports are resolved once
-    /// however often it is linked.
+    /// Where each specifier leads from each importing folder: a module's
+    /// imports are resolved once however often it is linked.
     resolved: Mutex<HashMap<PathBuf, HashMap<String, Option<Resolved>>>>,
     /// The Cargo packages that Rust paths lead through.
     crates: crates::Crates,
@@ -460,23 +459,22 @@ impl<'a> Linker<'a> {
 
     /// `resolve`, with the item a Rust path names in the file it leads to.
     fn resolve_item(&self, importer: &Path, specifier: &str) -> Option<Resolved> {
-        let rust = is_rust(importer);
-        let key = match rust {
-            true => importer,
-            false => importer.parent().unwrap_or(Path::new("")),
-        };
+        // A Rust path means something else in each file (`self`, `super`),
+        // so one file's answers are not shared: resolving again costs less
+        // than the lock of a shared table.
+        if is_rust(importer) {
+            return self.resolve_rust(importer, specifier);
+        }
+        let key = importer.parent().unwrap_or(Path::new(""));
         if let Some(known) = lock(&self.resolved)
             .get(key)
             .and_then(|specifiers| specifiers.get(specifier))
         {
             return known.clone();
         }
-        let resolved = match rust {
-            true => self.resolve_rust(importer, specifier),
-            false => self
-                .resolve_anew(key, specifier)
-                .map(|target| (target, String::new())),
-        };
+        let resolved = self
+            .resolve_anew(key, specifier)
+            .map(|target| (target, String::new()));
         lock(&self.resolved)
             .entry(key.to_path_buf())
             .or_default()
