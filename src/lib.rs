@@ -19,8 +19,10 @@ pub mod source;
 mod suppression;
 mod test_code;
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -292,6 +294,21 @@ impl std::fmt::Display for RunError {
 /// Check text that is not on disk (an editor's unsaved buffer) as if it
 /// were the file at `path`.
 pub fn check_text(path: &Path, text: String, options: &CheckOptions) -> Result<Report, RunError> {
+    check_text_among(path, text, options, Arc::default())
+}
+
+/// Unsaved buffers by absolute path: the text a helper module has in the
+/// editor wins over its file on disk.
+pub type OpenBuffers = Arc<HashMap<PathBuf, String>>;
+
+/// `check_text`, reading the helper modules it imports from `open` first
+/// and from disk otherwise.
+pub fn check_text_among(
+    path: &Path,
+    text: String,
+    options: &CheckOptions,
+    open: OpenBuffers,
+) -> Result<Report, RunError> {
     if Language::from_path(path).is_none() {
         return Err(RunError(format!(
             "{}: not a TypeScript, JavaScript or Rust file name",
@@ -309,9 +326,13 @@ pub fn check_text(path: &Path, text: String, options: &CheckOptions) -> Result<R
         .spawn({
             let options = options.clone();
             move || {
-                // The unsaved buffer's imports are read from disk, as a
-                // check of the saved file would read them.
-                let load = |path: &Path, link: &Link| module_interface(path, &drivers, link);
+                // The unsaved buffer's imports are read as a check of the
+                // saved file would read them, unless they are open too.
+                let read = |path: &Path| match open.get(&absolute(path)) {
+                    Some(text) => Some(text.clone()),
+                    None => std::fs::read_to_string(path).ok(),
+                };
+                let load = |path: &Path, link: &Link| module_interface(path, &read, &drivers, link);
                 let linker = Linker::new(&[], Vec::new(), &load);
                 let link = |interface: &ModuleInterface| {
                     linker.imported_summaries(&source.path, interface)
@@ -405,7 +426,8 @@ fn check_files(
         })
         .unzip();
     let imports: Vec<Option<&[String]>> = specifiers.iter().map(Option::as_deref).collect();
-    let load = |path: &Path, link: &Link| module_interface(path, drivers, link);
+    let read = |path: &Path| std::fs::read_to_string(path).ok();
+    let load = |path: &Path, link: &Link| module_interface(path, &read, drivers, link);
     let mut linker = Linker::new(files, vec![None; files.len()], &load);
     let todo: Vec<bool> = imports.iter().map(Option::is_some).collect();
     linker.set_unread(todo.iter().map(|parsed| !parsed).collect());
@@ -557,9 +579,14 @@ fn link_helpers(
 
 /// What a file outside the run exports, for the files of the run that
 /// import it; `None` when it cannot be read or parsed.
-fn module_interface(path: &Path, drivers: &Drivers, link: &Link) -> Option<ModuleInterface> {
+fn module_interface(
+    path: &Path,
+    read: &dyn Fn(&Path) -> Option<String>,
+    drivers: &Drivers,
+    link: &Link,
+) -> Option<ModuleInterface> {
     let language = Language::from_path(path)?;
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = read(path)?;
     let lower = || lower(&text, language, drivers, link).ok();
     catching(lower)
         .ok()
@@ -780,6 +807,25 @@ fn read_source(path: &Path) -> Result<Result<SourceFile, FileReport>, FileError>
         },
         diagnostics: vec![diagnostic],
     }))
+}
+
+/// `path` from the working folder, `.` and `..` taken out.
+fn absolute(path: &Path) -> PathBuf {
+    let joined = match path.is_absolute() {
+        true => path.to_path_buf(),
+        false => std::env::current_dir().unwrap_or_default().join(path),
+    };
+    let mut clean = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
 }
 
 /// A file with NUL bytes in its first 8 KiB is not source code.

@@ -2,9 +2,11 @@
 //! Diagnostics are published on open, change (the unsaved text, debounced)
 //! and save, each with its code, a link to the rule's documentation and the
 //! path that proves it as related information; a quick fix inserts a
-//! suppression comment. Analysis runs off the message thread: the editor is
-//! never kept waiting, an edit makes the queued check of an older text
-//! stale, and a panic while checking one file is logged, not fatal.
+//! suppression comment. Helper modules are read from the open buffers
+//! before the disk, so an edit to one re-checks the open files, and so does
+//! a change to `txlint.toml`. Analysis runs off the message thread: the
+//! editor is never kept waiting, an edit makes the queued check of an older
+//! text stale, and a panic while checking one file is logged, not fatal.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -26,7 +28,7 @@ use lsp_types::{
 
 use crate::config;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::{CheckOptions, check_text};
+use crate::{CheckOptions, OpenBuffers, check_text_among};
 
 /// How long the checker waits for more edits before checking: typing
 /// produces a change per key.
@@ -71,9 +73,18 @@ pub fn run() -> Result<(), String> {
         ..Default::default()
     };
     let capabilities = serde_json::to_value(capabilities).map_err(|e| e.to_string())?;
-    connection
+    let client = connection
         .initialize(capabilities)
         .map_err(|e| e.to_string())?;
+    // Changes made outside the editor (a `git checkout`, a saved
+    // `txlint.toml`) reach the server only through watchers it asks for.
+    let can_watch = client
+        .pointer("/capabilities/workspace/didChangeWatchedFiles/dynamicRegistration")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true);
+    if can_watch {
+        let _ = connection.sender.send(Message::Request(watch_request()));
+    }
 
     let state: Shared = Arc::default();
     let (jobs, queued) = mpsc::channel::<String>();
@@ -113,7 +124,49 @@ pub fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Keep the documents up to date and queue their checks.
+/// The files whose change may change a finding: sources (helper modules),
+/// `txlint.toml`, and the files that say how imports resolve.
+fn watch_request() -> Request {
+    let watchers: Vec<serde_json::Value> = [
+        "**/txlint.toml",
+        "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs,rs}",
+        "**/{tsconfig,jsconfig}.json",
+        "**/Cargo.toml",
+    ]
+    .iter()
+    .map(|glob| serde_json::json!({ "globPattern": glob }))
+    .collect();
+    Request::new(
+        "txlint/watch".to_string().into(),
+        "client/registerCapability".to_string(),
+        serde_json::json!({
+            "registrations": [{
+                "id": "txlint-watched-files",
+                "method": "workspace/didChangeWatchedFiles",
+                "registerOptions": { "watchers": watchers },
+            }]
+        }),
+    )
+}
+
+/// Queue a check of every open document (a helper module or the
+/// configuration changed), `first` ahead of the others.
+fn recheck_open(state: &Shared, jobs: &mpsc::Sender<String>, first: Option<&str>) {
+    let mut uris: Vec<String> = lock(state).documents.keys().cloned().collect();
+    uris.sort_by_key(|uri| Some(uri.as_str()) != first);
+    for uri in uris {
+        let _ = jobs.send(uri);
+    }
+}
+
+/// Whether a document is the configuration (whose saved text the checks
+/// read) rather than code.
+fn is_configuration(uri: &str) -> bool {
+    uri.ends_with("/txlint.toml")
+}
+
+/// Keep the documents up to date and queue their checks. A document may be
+/// a helper module of the others, so any change of one re-checks them all.
 fn notify(notification: Notification, state: &Shared, jobs: &mpsc::Sender<String>) {
     match notification.method.as_str() {
         "textDocument/didOpen" => {
@@ -126,7 +179,7 @@ fn notify(notification: Notification, state: &Shared, jobs: &mpsc::Sender<String
                     version: params.text_document.version,
                 };
                 lock(state).documents.insert(uri.clone(), document);
-                let _ = jobs.send(uri);
+                recheck_open(state, jobs, Some(&uri));
             }
         }
         "textDocument/didChange" => {
@@ -140,28 +193,34 @@ fn notify(notification: Notification, state: &Shared, jobs: &mpsc::Sender<String
                     version: params.text_document.version,
                 };
                 lock(state).documents.insert(uri.clone(), document);
-                let _ = jobs.send(uri);
+                // The configuration counts once saved.
+                if !is_configuration(&uri) {
+                    recheck_open(state, jobs, Some(&uri));
+                }
             }
         }
         "textDocument/didSave" => {
             if let Ok(params) =
                 notification.extract::<DidSaveTextDocumentParams>("textDocument/didSave")
             {
-                let _ = jobs.send(params.text_document.uri.as_str().to_string());
+                recheck_open(state, jobs, Some(params.text_document.uri.as_str()));
             }
         }
+        "workspace/didChangeWatchedFiles" => recheck_open(state, jobs, None),
         "textDocument/didClose" => {
             if let Ok(params) =
                 notification.extract::<DidCloseTextDocumentParams>("textDocument/didClose")
             {
                 let uri = params.text_document.uri.as_str().to_string();
-                let mut state = lock(state);
-                state.documents.remove(&uri);
-                state.published.remove(&uri);
+                let mut shared = lock(state);
+                shared.documents.remove(&uri);
+                shared.published.remove(&uri);
                 // Clearing what was shown is the checker's: it publishes
-                // nothing for a document that is not open.
-                drop(state);
+                // nothing for a document that is not open. The others now
+                // read the closed one from disk.
+                drop(shared);
                 let _ = jobs.send(uri);
+                recheck_open(state, jobs, None);
             }
         }
         _ => {}
@@ -247,9 +306,12 @@ fn check_queued(queued: &mpsc::Receiver<String>, state: &Shared, send: &dyn Fn(M
         let mut uris = BTreeSet::from([first]);
         uris.extend(queued.try_iter());
         for uri in uris {
-            let document = lock(state).documents.get(&uri).cloned();
+            let (document, open) = {
+                let shared = lock(state);
+                (shared.documents.get(&uri).cloned(), open_buffers(&shared))
+            };
             let diagnostics = match &document {
-                Some(document) => check(&uri, &document.text),
+                Some(document) => check(&uri, &document.text, open),
                 None => Vec::new(),
             };
             let mut shared = lock(state);
@@ -278,15 +340,28 @@ fn check_queued(queued: &mpsc::Receiver<String>, state: &Shared, send: &dyn Fn(M
     }
 }
 
+/// The open documents' texts by path, for the helper modules a check reads.
+fn open_buffers(state: &State) -> OpenBuffers {
+    let buffers = state
+        .documents
+        .iter()
+        .filter_map(|(uri, document)| Some((path_of(uri)?, document.text.clone())))
+        .collect();
+    Arc::new(buffers)
+}
+
 /// Check a document's text as the file it names, with the nearest
 /// configuration; a failure is logged on stderr (the client's log) and
 /// shows nothing.
-fn check(uri: &str, text: &str) -> Vec<LspDiagnostic> {
+fn check(uri: &str, text: &str, open: OpenBuffers) -> Vec<LspDiagnostic> {
     let Some(path) = path_of(uri) else {
         return Vec::new();
     };
+    if crate::source::Language::from_path(&path).is_none() {
+        return Vec::new();
+    }
     let options = options_for(&path);
-    let report = match check_text(&path, text.to_string(), &options) {
+    let report = match check_text_among(&path, text.to_string(), &options, open) {
         Ok(report) => report,
         Err(err) => {
             eprintln!("txlint: {}: {err}", path.display());

@@ -226,3 +226,97 @@ fn diagnostics_code_actions_and_shutdown() {
     };
     assert!(status.success(), "{status}");
 }
+
+const ROUTE_WITH_HELPER: &str = "\
+import { pool } from './pool'
+import { rollback } from './tx'
+
+export async function POST() {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('INSERT INTO orders DEFAULT VALUES')
+    await client.query('COMMIT')
+  } catch (error) {
+    await rollback(client)
+    throw error
+  } finally {
+    client.release()
+  }
+}
+";
+
+/// A helper module's unsaved buffer wins over its file on disk, and a
+/// change to it or to `txlint.toml` re-checks the open files.
+#[test]
+fn open_buffers_and_configuration_changes_recheck_open_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::write(
+        root.join("pool.ts"),
+        "import { Pool } from 'pg'\nexport const pool = new Pool()\n",
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("tx.ts"),
+        "export async function rollback(client) {\n  await client.query('ROLLBACK')\n}\n",
+    )
+    .expect("write");
+    std::fs::write(root.join("route.ts"), ROUTE_WITH_HELPER).expect("write");
+    let route = format!("file://{}", root.join("route.ts").display());
+    let helper = format!("file://{}", root.join("tx.ts").display());
+
+    let mut client = Client::start();
+    let initialized = client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
+        }}),
+    );
+    assert!(initialized["result"]["capabilities"].is_object());
+    client.notify("initialized", json!({}));
+    // It asks to be told of changes to sources and configuration.
+    let registration = client.wait_for(|m| m["method"] == "client/registerCapability");
+    let watchers = &registration["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert!(
+        watchers
+            .as_array()
+            .is_some_and(|w| w.iter().any(|w| w["globPattern"] == "**/txlint.toml")),
+        "{registration}"
+    );
+
+    // The helper on disk rolls back: nothing to report.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": route, "languageId": "typescript", "version": 1, "text": ROUTE_WITH_HELPER}}),
+    );
+    assert_eq!(client.diagnostics(&route), Vec::<Value>::new());
+
+    // The helper opened and edited, unsaved, to roll back nothing: the
+    // route's catch no longer rolls back.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": helper, "languageId": "typescript", "version": 1,
+            "text": "export async function rollback(client) {\n  console.log('kept open')\n}\n"}}),
+    );
+    let codes = |diagnostics: Vec<Value>| -> Vec<String> {
+        diagnostics
+            .iter()
+            .filter_map(|d| d["code"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(codes(client.diagnostics(&route)), ["TX001"]);
+
+    // A configuration saved outside the editor that ignores the rule.
+    std::fs::write(root.join("txlint.toml"), "ignore = [\"TX001\"]\n").expect("write");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": format!("file://{}", root.join("txlint.toml").display()), "type": 1}]}),
+    );
+    assert_eq!(client.diagnostics(&route), Vec::<Value>::new());
+
+    let shutdown = client.request("shutdown", Value::Null);
+    assert_eq!(shutdown["result"], Value::Null);
+    client.notify("exit", Value::Null);
+    let _ = client.child.wait();
+}
