@@ -45,6 +45,8 @@ pub struct Diagnostic {
     /// Found in a test function (the file may be test code too; see
     /// `discover::is_test_file`).
     pub in_test_code: bool,
+    /// The edits that repair it, where a fix can be made for its shape.
+    pub fix: Option<crate::fix::Fix>,
 }
 
 /// One checked file that has something to report, with its text kept for

@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod drivers;
+pub mod fix;
 mod flow;
 mod frontend;
 mod modules;
@@ -163,6 +164,7 @@ fn parse_error(error: LowerError) -> Diagnostic {
         }],
         help: "fix the syntax error; txlint cannot check this file until it parses".to_string(),
         in_test_code: false,
+        fix: None,
     }
 }
 
@@ -807,6 +809,24 @@ fn read_source(path: &Path) -> Result<Result<SourceFile, FileReport>, FileError>
         },
         diagnostics: vec![diagnostic],
     }))
+}
+
+/// The text of a checked file with its fixes applied (safe ones, and
+/// unsafe ones too with `unsafe_fixes`), and how many were applied; `None`
+/// when there is nothing to apply, or when the result would not parse.
+pub fn fixed_text(file: &FileReport, unsafe_fixes: bool) -> Option<(String, usize)> {
+    let fixes: Vec<&fix::Fix> = file
+        .diagnostics
+        .iter()
+        .filter_map(|diagnostic| diagnostic.fix.as_ref())
+        .filter(|fix| unsafe_fixes || fix.applicability == fix::Applicability::Safe)
+        .collect();
+    let (text, applied) = fix::apply(&file.source.text, fixes);
+    let fixed = SourceFile {
+        path: file.source.path.clone(),
+        text,
+    };
+    (applied > 0 && parse_errors(&fixed).is_empty()).then_some((fixed.text, applied))
 }
 
 /// `path` from the working folder, `.` and `..` taken out.

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use txlint::baseline;
 use txlint::config::{self, Config};
+use txlint::diagnostic::Report;
 use txlint::diagnostic::Severity;
 use txlint::output::{self, Format, OutputOptions};
 use txlint::{CheckOptions, NestedConfigs, rules};
@@ -134,6 +135,20 @@ struct CheckArgs {
     /// When to use colour in the full format.
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
+    /// Apply the safe fixes and report what is left. With
+    /// --stdin-filename, print the fixed text instead.
+    #[arg(long)]
+    fix: bool,
+    /// Apply the unsafe fixes too (they change control flow: read them).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of applying them; exit 1
+    /// when there is something to fix.
+    #[arg(long, conflicts_with_all = ["fix", "fix_only"])]
+    diff: bool,
+    /// Apply the fixes and report nothing else.
+    #[arg(long, conflicts_with = "fix")]
+    fix_only: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -281,14 +296,14 @@ fn check(args: CheckArgs) -> u8 {
         },
         None => None,
     };
+    let mut stdin_text = String::new();
     let report = match &args.stdin_filename {
         Some(path) => {
-            let mut text = String::new();
-            if let Err(err) = std::io::stdin().read_to_string(&mut text) {
+            if let Err(err) = std::io::stdin().read_to_string(&mut stdin_text) {
                 eprintln!("error: could not read standard input: {err}");
                 return EXIT_FAILED;
             }
-            txlint::check_text(path, text, &options)
+            txlint::check_text(path, stdin_text.clone(), &options)
         }
         None => txlint::check_paths(&paths, &options),
     };
@@ -319,6 +334,36 @@ fn check(args: CheckArgs) -> u8 {
     }
     if let Some(baseline) = &baseline {
         baseline.filter(&mut report);
+    }
+    if args.diff {
+        return print_diff(&report, args.unsafe_fixes);
+    }
+    if args.fix || args.fix_only {
+        if args.stdin_filename.is_some() {
+            return print_fixed(&report, &stdin_text, args.unsafe_fixes);
+        }
+        let fixed = fix_files(&report, args.unsafe_fixes);
+        if args.fix_only {
+            return if fixed.is_ok() {
+                EXIT_CLEAN
+            } else {
+                EXIT_FAILED
+            };
+        }
+        // What is left, read from the fixed files.
+        report = match txlint::check_paths(&paths, &options) {
+            Ok(report) => report,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return EXIT_FAILED;
+            }
+        };
+        if let Some(baseline) = &baseline {
+            baseline.filter(&mut report);
+        }
+        if fixed.is_err() {
+            return EXIT_FAILED;
+        }
     }
 
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
@@ -409,6 +454,75 @@ fn check(args: CheckArgs) -> u8 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// `--diff`: each file's fixes as a unified diff on stdout.
+fn print_diff(report: &Report, unsafe_fixes: bool) -> u8 {
+    let mut out = String::new();
+    let mut count = 0;
+    for file in &report.files {
+        if let Some((fixed, applied)) = txlint::fixed_text(file, unsafe_fixes) {
+            let shown = file.source.path.display().to_string();
+            let diff = similar::TextDiff::from_lines(file.source.text.as_str(), fixed.as_str());
+            out.push_str(&diff.unified_diff().header(&shown, &shown).to_string());
+            count += applied;
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush());
+    if count > 0 {
+        let fixes = if count == 1 { "fix" } else { "fixes" };
+        eprintln!("{count} {fixes} would be applied (--fix applies them)");
+        EXIT_FOUND
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// `--fix --stdin-filename`: the fixed text (or the text as it was) on
+/// stdout.
+fn print_fixed(report: &Report, text: &str, unsafe_fixes: bool) -> u8 {
+    let text = report
+        .files
+        .first()
+        .and_then(|file| txlint::fixed_text(file, unsafe_fixes))
+        .map_or_else(|| text.to_string(), |(fixed, _)| fixed);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    EXIT_CLEAN
+}
+
+/// `--fix`: write each file's fixes; says on stderr how many were applied
+/// and which files could not be written. `Err` when any could not.
+fn fix_files(report: &Report, unsafe_fixes: bool) -> Result<(), ()> {
+    let mut applied = 0;
+    let mut files = 0;
+    let mut failed = false;
+    for file in &report.files {
+        let Some((fixed, count)) = txlint::fixed_text(file, unsafe_fixes) else {
+            continue;
+        };
+        match txlint::fix::write_fixed(&file.source.path, &file.source.text, &fixed) {
+            Ok(()) => {
+                applied += count;
+                files += 1;
+            }
+            Err(message) => {
+                eprintln!("error: {}: {message}", file.source.path.display());
+                failed = true;
+            }
+        }
+    }
+    if applied > 0 {
+        let fixes = if applied == 1 { "fix" } else { "fixes" };
+        let in_files = if files == 1 { "file" } else { "files" };
+        eprintln!("applied {applied} {fixes} in {files} {in_files}");
+    }
+    if failed { Err(()) } else { Ok(()) }
 }
 
 /// The configuration file's settings with the flags laid over them.

@@ -28,6 +28,7 @@ use lsp_types::{
 
 use crate::config;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::{Applicability, Fix};
 use crate::{CheckOptions, OpenBuffers, check_text_among};
 
 /// How long the checker waits for more edits before checking: typing
@@ -45,8 +46,16 @@ struct Document {
 #[derive(Default)]
 struct State {
     documents: HashMap<String, Document>,
-    /// The findings last published for each document, for code actions.
-    published: HashMap<String, Vec<LspDiagnostic>>,
+    /// The findings last published for each document, with their fixes,
+    /// for code actions.
+    published: HashMap<String, Vec<Published>>,
+}
+
+/// A finding as the client shows it, and the fix txlint has for it.
+#[derive(Clone)]
+struct Published {
+    diagnostic: LspDiagnostic,
+    fix: Option<Fix>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -255,11 +264,41 @@ fn respond(request: &Request, state: &Shared) -> Response {
         .get(uri.as_str())
         .into_iter()
         .flatten()
-        .filter(|d| overlaps(&d.range, &params.range))
-        .filter_map(|diagnostic| suppression(&uri, text, diagnostic))
+        .filter(|p| overlaps(&p.diagnostic.range, &params.range))
+        .flat_map(|published| {
+            let fix = published
+                .fix
+                .as_ref()
+                .map(|fix| fix_action(&uri, text, &published.diagnostic, fix));
+            fix.into_iter()
+                .chain(suppression(&uri, text, &published.diagnostic))
+        })
         .map(CodeActionOrCommand::CodeAction)
         .collect();
     Response::new_ok(request.id.clone(), actions)
+}
+
+/// The finding's fix as a quick fix; a safe one is the preferred action.
+fn fix_action(uri: &Uri, text: &str, diagnostic: &LspDiagnostic, fix: &Fix) -> CodeAction {
+    let edits = fix
+        .edits
+        .iter()
+        .map(|edit| TextEdit {
+            range: range(text, edit.span),
+            new_text: edit.content.clone(),
+        })
+        .collect();
+    CodeAction {
+        title: fix.message.clone(),
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), edits)])),
+            ..Default::default()
+        }),
+        is_preferred: Some(fix.applicability == Applicability::Safe),
+        ..Default::default()
+    }
 }
 
 fn overlaps(a: &Range, b: &Range) -> bool {
@@ -325,6 +364,8 @@ fn check_queued(queued: &mpsc::Receiver<String>, state: &Shared, send: &dyn Fn(M
                 shared.published.insert(uri.clone(), diagnostics.clone());
             }
             drop(shared);
+            let diagnostics: Vec<LspDiagnostic> =
+                diagnostics.into_iter().map(|p| p.diagnostic).collect();
             let Ok(uri) = Uri::from_str(&uri) else {
                 continue;
             };
@@ -353,7 +394,7 @@ fn open_buffers(state: &State) -> OpenBuffers {
 /// Check a document's text as the file it names, with the nearest
 /// configuration; a failure is logged on stderr (the client's log) and
 /// shows nothing.
-fn check(uri: &str, text: &str, open: OpenBuffers) -> Vec<LspDiagnostic> {
+fn check(uri: &str, text: &str, open: OpenBuffers) -> Vec<Published> {
     let Some(path) = path_of(uri) else {
         return Vec::new();
     };
@@ -375,7 +416,10 @@ fn check(uri: &str, text: &str, open: OpenBuffers) -> Vec<LspDiagnostic> {
         .files
         .iter()
         .flat_map(|file| &file.diagnostics)
-        .map(|diagnostic| to_lsp(&uri, text, diagnostic))
+        .map(|diagnostic| Published {
+            diagnostic: to_lsp(&uri, text, diagnostic),
+            fix: diagnostic.fix.clone(),
+        })
         .collect()
 }
 

@@ -97,6 +97,7 @@ fn unused_suppression(suppression: &Suppression, message: String) -> Diagnostic 
                or remove the comment"
             .to_string(),
         in_test_code: false,
+        fix: None,
     }
 }
 

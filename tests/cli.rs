@@ -1689,3 +1689,107 @@ fn on_a_terminal_colour_and_width_follow_the_terminal() {
     };
     assert!(help(&narrow) <= 60 && help(&wide) > 60, "{narrow}\n{wide}");
 }
+
+const FLOATING_COMMIT: &str = "\
+import { pool } from './db'
+
+export async function archive(id: number) {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('UPDATE notes SET archived = true WHERE id = $1', [id])
+    client.query('COMMIT')
+  } catch (error) {
+    console.error(error)
+  } finally {
+    client.release()
+  }
+}
+";
+
+/// `--diff` shows the safe fix and writes nothing; `--fix` writes it and
+/// reports what is left; a second `--fix` has nothing to do; JSON carries
+/// the fix's edits; `--stdin-filename` with `--fix` prints the fixed text.
+#[test]
+fn fixes_are_shown_applied_and_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let route = dir.path().join("route.ts");
+    std::fs::write(&route, FLOATING_COMMIT).expect("write");
+
+    let json: serde_json::Value = serde_json::from_slice(
+        &txlint_in(dir.path(), &["check", "--format", "json", "route.ts"]).stdout,
+    )
+    .expect("json");
+    let floating = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["code"] == "TX007")
+        .expect("a TX007");
+    let offset = FLOATING_COMMIT
+        .find("client.query('COMMIT')")
+        .expect("in text");
+    assert_eq!(
+        floating["fix"],
+        serde_json::json!({"applicability": "safe", "message": "Add `await`",
+            "edits": [{"offset": offset, "length": 0, "content": "await "}]})
+    );
+    assert!(
+        json["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["code"] == "TX001")
+            .all(|d| d.get("fix").is_none()),
+        "{json}"
+    );
+
+    let diff = txlint_in(dir.path(), &["check", "--diff", "route.ts"]);
+    assert_eq!(diff.status.code(), Some(1));
+    assert!(
+        stdout(&diff).contains("-    client.query('COMMIT')\n+    await client.query('COMMIT')\n"),
+        "{}",
+        stdout(&diff)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&route).expect("read"),
+        FLOATING_COMMIT
+    );
+
+    let fixed = txlint_in(
+        dir.path(),
+        &["check", "--fix", "--format", "concise", "route.ts"],
+    );
+    assert_eq!(fixed.status.code(), Some(1), "the TX001 is left");
+    assert!(
+        stderr(&fixed).contains("applied 1 fix in 1 file"),
+        "{}",
+        stderr(&fixed)
+    );
+    let reported = stdout(&fixed);
+    let codes: Vec<&str> = reported
+        .lines()
+        .filter_map(|line| concise_code(line.split_once(": ")?.1))
+        .collect();
+    assert_eq!(codes, ["TX001"]);
+    let text = std::fs::read_to_string(&route).expect("read");
+    assert_eq!(
+        text,
+        FLOATING_COMMIT.replace(
+            "    client.query('COMMIT')",
+            "    await client.query('COMMIT')"
+        )
+    );
+
+    let again = txlint_in(dir.path(), &["check", "--fix", "route.ts"]);
+    assert!(!stderr(&again).contains("applied"), "{}", stderr(&again));
+    assert_eq!(std::fs::read_to_string(&route).expect("read"), text);
+
+    let piped = txlint_with_stdin(
+        dir.path(),
+        &["check", "--fix", "--stdin-filename", "other.ts"],
+        FLOATING_COMMIT.as_bytes(),
+    );
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(stdout(&piped), text);
+}

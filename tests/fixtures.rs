@@ -189,3 +189,86 @@ fn unrelated_edits_above_the_code_only_shift_findings() {
     }
     assert!(checked > 150, "checked {checked} fixtures");
 }
+
+/// Every fixture whose findings have fixes has a `.fixed` twin: the text
+/// with every fix applied (`--fix --unsafe-fixes`). Applied, the fixes give
+/// exactly the twin, which parses, reports the same findings less the
+/// fixed ones, and has nothing left to fix. A fixture without fixes has
+/// no twin.
+#[test]
+fn fixes_give_their_twins_and_leave_nothing_to_fix() {
+    let root = fixtures_root();
+    let mut fixed_files = 0;
+    let mut problems = Vec::new();
+    for path in fixture_files(&root) {
+        let text = std::fs::read_to_string(&path).expect("fixtures are UTF-8");
+        let check = |text: &str| {
+            txlint::check_text(&path, text.to_string(), &Default::default())
+                .expect("a fixture can be checked")
+        };
+        let report = check(&text);
+        let twin = path.with_file_name(format!(
+            "{}.fixed",
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+        ));
+        let fixed = report
+            .files
+            .first()
+            .and_then(|file| txlint::fixed_text(file, true));
+        let shown = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let Some((fixed, applied)) = fixed else {
+            if twin.exists() {
+                problems.push(format!("{shown}: has a .fixed twin but nothing to fix"));
+            }
+            continue;
+        };
+        fixed_files += 1;
+        match std::fs::read_to_string(&twin) {
+            Ok(expected) if expected == fixed => {}
+            Ok(_) => problems.push(format!("{shown}: the fixes do not give its .fixed twin")),
+            Err(_) => problems.push(format!("{shown}: has fixes but no .fixed twin")),
+        }
+        // What is left: the same findings but the fixed ones, by code,
+        // function and message (lines move).
+        let summary = |report: &txlint::diagnostic::Report, fixed: bool| {
+            let mut found: Vec<(String, String, String)> = report
+                .files
+                .iter()
+                .flat_map(|file| &file.diagnostics)
+                .filter(|d| !fixed || d.fix.is_none())
+                .map(|d| (d.code.to_string(), d.function.clone(), d.message.clone()))
+                .collect();
+            found.sort();
+            found
+        };
+        let after = check(&fixed);
+        if summary(&after, false) != summary(&report, true) {
+            problems.push(format!(
+                "{shown}: after {applied} fixes it reports {:?}, not {:?}",
+                summary(&after, false),
+                summary(&report, true)
+            ));
+        }
+        if after
+            .files
+            .iter()
+            .flat_map(|f| &f.diagnostics)
+            .any(|d| d.code == "TX000")
+        {
+            problems.push(format!("{shown}: the fixed text does not parse"));
+        }
+        if let Some(file) = after.files.first()
+            && txlint::fixed_text(file, true).is_some()
+        {
+            problems.push(format!("{shown}: a second --fix would change it again"));
+        }
+    }
+    assert!(fixed_files >= 5, "only {fixed_files} fixtures have fixes");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

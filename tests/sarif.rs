@@ -98,6 +98,16 @@ fn sarif_is_valid_and_matches_json() {
 
     let runs = log["runs"].as_array().expect("runs is an array");
     assert_eq!(runs.len(), 1);
+    // Fixes are part of what was validated: each TX007 carries one.
+    let results = runs[0]["results"].as_array().expect("results");
+    let floating: Vec<&Value> = results.iter().filter(|r| r["ruleId"] == "TX007").collect();
+    assert!(!floating.is_empty());
+    for result in floating {
+        let replacement = &result["fixes"][0]["artifactChanges"][0]["replacements"][0];
+        assert_eq!(replacement["insertedContent"]["text"], "await ", "{result}");
+        let region = &replacement["deletedRegion"];
+        assert_eq!(region["startColumn"], region["endColumn"], "an insertion");
+    }
     let rules = runs[0]["tool"]["driver"]["rules"]
         .as_array()
         .expect("rules is an array");

@@ -315,6 +315,32 @@ fn open_buffers_and_configuration_changes_recheck_open_files() {
     );
     assert_eq!(client.diagnostics(&route), Vec::<Value>::new());
 
+    // A finding with a fix offers it first, as the preferred action.
+    let floating = ROUTE_WITH_HELPER.replace(
+        "    await client.query('COMMIT')",
+        "    client.query('COMMIT')",
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": route, "version": 2}, "contentChanges": [{"text": floating}]}),
+    );
+    let diagnostics = client.diagnostics(&route);
+    let finding = diagnostics
+        .iter()
+        .find(|d| d["code"] == "TX007")
+        .expect("the floating COMMIT");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": route}, "range": finding["range"], "context": {"diagnostics": [finding]}}),
+    );
+    let fix = &actions["result"][0];
+    assert_eq!(fix["title"], "Add `await`", "{actions}");
+    assert_eq!(fix["isPreferred"], true);
+    let edit = &fix["edit"]["changes"][&route][0];
+    assert_eq!(edit["newText"], "await ");
+    assert_eq!(edit["range"]["start"], json!({"line": 8, "character": 4}));
+    assert_eq!(actions["result"][1]["title"], "Suppress TX007 on this line");
+
     let shutdown = client.request("shutdown", Value::Null);
     assert_eq!(shutdown["result"], Value::Null);
     client.notify("exit", Value::Null);

@@ -70,6 +70,7 @@ pub(crate) struct FlowBuilder {
     span: Span,
     errors_end_run: bool,
     test_code: bool,
+    is_async: bool,
     error_model: ErrorModel,
     pools: Vec<PoolConstruction>,
     params: Vec<Option<String>>,
@@ -93,6 +94,7 @@ impl FlowBuilder {
             span,
             errors_end_run: false,
             test_code: false,
+            is_async: false,
             error_model: ErrorModel::Exceptions,
             pools: Vec::new(),
             params: Vec::new(),
@@ -184,6 +186,11 @@ impl FlowBuilder {
 
     pub fn set_test_code(&mut self) {
         self.test_code = true;
+    }
+
+    /// The function is `async`: `await` may be written in its body.
+    pub fn set_async(&mut self) {
+        self.is_async = true;
     }
 
     /// Errors leaving this flow end the run (see `FnFlow::errors_end_run`).
@@ -539,6 +546,7 @@ impl FlowBuilder {
             span: self.span,
             errors_end_run: self.errors_end_run,
             test_code: self.test_code,
+            is_async: self.is_async,
             error_model: self.error_model,
             pools: self.pools,
             params: self.params,

@@ -292,6 +292,8 @@ pub(crate) struct FnFlow {
     pub errors_end_run: bool,
     /// A test function, or code inside one.
     pub test_code: bool,
+    /// An `async` function: `await` may be written in its body.
+    pub is_async: bool,
     pub error_model: ErrorModel,
     /// Pools constructed here.
     pub pools: Vec<PoolConstruction>,

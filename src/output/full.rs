@@ -428,6 +428,7 @@ mod tests {
             }],
             help: "fix the syntax error".to_string(),
             in_test_code: false,
+            fix: None,
         };
         Report {
             files: vec![FileReport {

@@ -31,6 +31,25 @@ struct JsonDiagnostic<'a> {
     help: &'a str,
     /// The rule's documentation.
     url: String,
+    /// The edits that repair it, when a fix exists for its shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    /// `safe` (applied by `--fix`) or `unsafe` (also `--unsafe-fixes`).
+    applicability: &'static str,
+    message: &'a str,
+    /// Replacements as UTF-8 byte ranges of the checked text.
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    offset: u32,
+    length: u32,
+    content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -119,6 +138,19 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()>
                 url: crate::rules::rule(diagnostic.code)
                     .map(|rule| rule.url())
                     .unwrap_or_default(),
+                fix: diagnostic.fix.as_ref().map(|fix| JsonFix {
+                    applicability: fix.applicability.as_str(),
+                    message: &fix.message,
+                    edits: fix
+                        .edits
+                        .iter()
+                        .map(|edit| JsonEdit {
+                            offset: edit.span.start,
+                            length: edit.span.end - edit.span.start,
+                            content: &edit.content,
+                        })
+                        .collect(),
+                }),
             });
         }
     }

@@ -261,6 +261,7 @@ export async function POST(req: Request) {
             ],
             help: "run ROLLBACK in the catch block (or use a transaction helper)".to_string(),
             in_test_code: false,
+            fix: None,
         };
         Report {
             files: vec![FileReport {
@@ -308,6 +309,7 @@ export async function POST(req: Request) {
                 }],
                 help: "release it in `finally`".to_string(),
                 in_test_code: false,
+                fix: None,
             })
             .collect();
         Report {

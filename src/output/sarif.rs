@@ -100,7 +100,32 @@ struct SarifResult<'a> {
     /// "show paths".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     code_flows: Vec<CodeFlow<'a>>,
+    /// The edits that repair it, where txlint has a fix.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix<'a>>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    description: Text<'a>,
+    artifact_changes: [ArtifactChange<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'a> {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement<'a>>,
+}
+
+/// An empty `deletedRegion` inserts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: Region,
+    inserted_content: Text<'a>,
 }
 
 #[derive(Serialize)]
@@ -297,6 +322,24 @@ fn result<'a>(
         &diagnostic.function,
         line_text(text, diagnostic.span),
     );
+    let fixes = diagnostic
+        .fix
+        .iter()
+        .map(|fix| SarifFix {
+            description: Text::new(fix.message.as_str()),
+            artifact_changes: [ArtifactChange {
+                artifact_location: artifact.clone(),
+                replacements: fix
+                    .edits
+                    .iter()
+                    .map(|edit| Replacement {
+                        deleted_region: region(locate_region(index, text, edit.span)),
+                        inserted_content: Text::new(edit.content.as_str()),
+                    })
+                    .collect(),
+            }],
+        })
+        .collect();
     SarifResult {
         rule_id: diagnostic.code,
         rule_index: RULES.iter().position(|rule| rule.code == diagnostic.code),
@@ -309,6 +352,7 @@ fn result<'a>(
         }],
         related_locations,
         code_flows,
+        fixes,
         partial_fingerprints: BTreeMap::from([(
             "primaryLocationLineHash",
             fingerprints.next(hash),

@@ -4,6 +4,7 @@
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::fix::{Applicability, Edit, Fix};
 use crate::flow::state::Facts;
 use crate::flow::{EventKind, FnFlow};
 
@@ -38,6 +39,14 @@ fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {
             span: event.span,
         }];
         diagnostic.help = "`await` the statement (or return its promise)".into();
+        // In an `async` function the statement can simply be awaited.
+        if flow.is_async {
+            diagnostic.fix = Some(Fix {
+                applicability: Applicability::Safe,
+                message: "Add `await`".into(),
+                edits: vec![Edit::insert(event.span.start, "await ")],
+            });
+        }
         out.push(diagnostic);
     }
 }

@@ -89,6 +89,7 @@ impl Rule {
             labels: Vec::new(),
             help: String::new(),
             in_test_code: flow.test_code,
+            fix: None,
         }
     }
 }

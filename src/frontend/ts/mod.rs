@@ -184,7 +184,8 @@ fn lower_program(program: &Program, file: &FileFacts) -> Result<Vec<FnFlow>, Low
         Program::Module(module) => module.span,
         Program::Script(script) => script.span,
     };
-    collector.lower("<module>".to_string(), span, &[], |lowerer| {
+    // Top-level `await` only in modules: not known to be allowed here.
+    collector.lower("<module>".to_string(), span, false, &[], |lowerer| {
         lowerer.builder.set_errors_end_run();
         lowerer.module_scope = true;
         match program {
@@ -359,6 +360,7 @@ impl Collector<'_> {
         &mut self,
         name: String,
         span: SwcSpan,
+        is_async: bool,
         params: impl IntoIterator<Item = &'p Pat>,
         body: impl FnOnce(&mut Lowerer),
     ) {
@@ -382,6 +384,9 @@ impl Collector<'_> {
         if errors_end_run {
             lowerer.builder.set_errors_end_run();
         }
+        if is_async {
+            lowerer.builder.set_async();
+        }
         lowerer.module_scope = suite_body;
         lowerer.runs_once = runs_once;
         for param in params {
@@ -401,6 +406,7 @@ impl Collector<'_> {
         self.lower(
             name,
             function.span,
+            function.is_async,
             function.params.iter().map(|p| &p.pat),
             |lowerer| {
                 lowerer.collect_released(body);
@@ -411,19 +417,25 @@ impl Collector<'_> {
     }
 
     fn lower_arrow(&mut self, name: String, arrow: &ArrowExpr) {
-        self.lower(name, arrow.span, arrow.params.iter(), |lowerer| {
-            lowerer.collect_released(&*arrow.body);
-            match &*arrow.body {
-                ArrowFunctionBody::FunctionBody(body) => lowerer.stmts(body.stmts.iter()),
-                ArrowFunctionBody::Expr(expr) => {
-                    let value = lowerer.expr(expr);
-                    lowerer.return_value(value, expr.span());
-                    lowerer
-                        .builder
-                        .return_(span_of(expr.span()), ExitKind::Normal);
+        self.lower(
+            name,
+            arrow.span,
+            arrow.is_async,
+            arrow.params.iter(),
+            |lowerer| {
+                lowerer.collect_released(&*arrow.body);
+                match &*arrow.body {
+                    ArrowFunctionBody::FunctionBody(body) => lowerer.stmts(body.stmts.iter()),
+                    ArrowFunctionBody::Expr(expr) => {
+                        let value = lowerer.expr(expr);
+                        lowerer.return_value(value, expr.span());
+                        lowerer
+                            .builder
+                            .return_(span_of(expr.span()), ExitKind::Normal);
+                    }
                 }
-            }
-        });
+            },
+        );
         arrow.visit_children_with(self);
     }
 
@@ -618,6 +630,7 @@ impl Visit for Collector<'_> {
         self.lower(
             self.member_name("constructor"),
             constructor.span,
+            false,
             params,
             |lowerer| {
                 lowerer.collect_released(body);
