@@ -55,6 +55,18 @@ fn txlint_in(dir: &Path, args: &[&str]) -> Output {
         .expect("txlint runs")
 }
 
+/// Concise lines, `path:line:col: severity[CODE] message`, as
+/// `path:line:col CODE`.
+fn located(output: &Output) -> Vec<String> {
+    stdout(output)
+        .lines()
+        .filter_map(|line| {
+            let (place, rest) = line.split_once(": ")?;
+            Some(format!("{place} {}", concise_code(rest)?))
+        })
+        .collect()
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -1165,16 +1177,6 @@ fn helpers_imported_from_files_outside_the_run_are_understood() {
         ],
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    // `path:line:col: severity[CODE] message` to `path:line:col CODE`.
-    let located = |output: &Output| -> Vec<String> {
-        stdout(output)
-            .lines()
-            .filter_map(|line| {
-                let (place, rest) = line.split_once(": ")?;
-                Some(format!("{place} {}", concise_code(rest)?))
-            })
-            .collect()
-    };
     assert_eq!(
         located(&output),
         [
@@ -1253,15 +1255,6 @@ fn helpers_imported_from_files_outside_the_run_are_understood() {
 #[test]
 fn rust_helpers_of_modules_outside_the_run_are_understood() {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rust/workspace");
-    let located = |output: &Output| -> Vec<String> {
-        stdout(output)
-            .lines()
-            .filter_map(|line| {
-                let (place, rest) = line.split_once(": ")?;
-                Some(format!("{place} {}", concise_code(rest)?))
-            })
-            .collect()
-    };
     let staged = [
         "crates/payments/src/quotes.rs",
         "crates/payments/src/batch.rs",

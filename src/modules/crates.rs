@@ -439,35 +439,28 @@ mod tests {
                 (file, item)
             })
         };
+        let cases = [
+            ("crate::db::begin", "api/src/db.rs", "begin"),
+            ("crate::Error", "api/src/lib.rs", "Error"),
+            (
+                "super::orders::Repo::save",
+                "api/src/routes/orders.rs",
+                "Repo.save",
+            ),
+            ("super::super::db", "api/src/db.rs", ""),
+            ("self::lines::add", "api/src/routes/orders/lines.rs", "add"),
+            (
+                "acme_store::accounts::balance",
+                "store/src/accounts.rs",
+                "balance",
+            ),
+            ("local::accounts", "store/src/accounts.rs", ""),
+        ];
+        for (path, file, item) in cases {
+            let expected = Some((file.to_string(), item.to_string()));
+            assert_eq!(resolve(&orders, path), expected, "{path}");
+        }
         let at = |file: &str, item: &str| Some((file.to_string(), item.to_string()));
-        assert_eq!(
-            resolve(&orders, "crate::db::begin"),
-            at("api/src/db.rs", "begin")
-        );
-        assert_eq!(
-            resolve(&orders, "crate::Error"),
-            at("api/src/lib.rs", "Error")
-        );
-        assert_eq!(
-            resolve(&orders, "super::orders::Repo::save"),
-            at("api/src/routes/orders.rs", "Repo.save")
-        );
-        assert_eq!(
-            resolve(&orders, "super::super::db"),
-            at("api/src/db.rs", "")
-        );
-        assert_eq!(
-            resolve(&orders, "self::lines::add"),
-            at("api/src/routes/orders/lines.rs", "add")
-        );
-        assert_eq!(
-            resolve(&orders, "acme_store::accounts::balance"),
-            at("store/src/accounts.rs", "balance")
-        );
-        assert_eq!(
-            resolve(&orders, "local::accounts"),
-            at("store/src/accounts.rs", "")
-        );
         // The package's own library, from a test crate; the registry's
         // crates and the standard library lead nowhere.
         let test = root.join("api/tests/flow.rs");
