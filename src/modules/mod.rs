@@ -159,7 +159,20 @@ impl<'a> Linker<'a> {
     pub fn set_order(&mut self, order: Option<Vec<Vec<usize>>>) {
         self.order = order;
         lock(&self.views).clear();
-        lock(&self.outside).clear();
+        // A skipped Rust module sees no file of the run in any phase (see
+        // `visible`): what was read of it stands.
+        let unread = |path: &Path| self.unread_rust(path);
+        lock(&self.outside).retain(|(path, _), _| unread(path));
+    }
+
+    /// A Rust file of the run that was not parsed, read only for the
+    /// functions its importers call (see `resolve_rust`).
+    fn unread_rust(&self, path: &Path) -> bool {
+        is_rust(path)
+            && self
+                .files
+                .get(path)
+                .is_some_and(|&index| self.unread.get(index) == Some(&true))
     }
 
     /// Whether the module at `from` may see the file of the run `to`:
@@ -167,6 +180,10 @@ impl<'a> Linker<'a> {
     /// it imports (checked before it). What a cycle hides then is settled
     /// by checking again.
     fn visible(&self, from: &Path, to: usize) -> bool {
+        // A skipped Rust module is read as it is, in every phase alike.
+        if self.unread_rust(from) {
+            return false;
+        }
         let Some(order) = &self.order else {
             return true;
         };

@@ -311,8 +311,8 @@ struct Collector<'v> {
     params_passed_to: Vec<Vec<String>>,
     /// Functions not lowered because they name nothing to follow.
     quiet: Vec<String>,
-    /// Functions, lowered or not, that take a borrowed or generic
-    /// parameter: one a transaction can be lent through.
+    /// Functions, lowered or not, that take a parameter a transaction can
+    /// be lent through (see `lendable_type`).
     lendable: std::collections::HashSet<String>,
     too_deep: Option<Span>,
 }
