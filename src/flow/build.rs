@@ -188,6 +188,13 @@ impl FlowBuilder {
         self.test_code = true;
     }
 
+    /// The position of the parameter named `name`.
+    pub fn param_position(&self, name: &str) -> Option<usize> {
+        self.params
+            .iter()
+            .position(|param| param.as_deref() == Some(name))
+    }
+
     /// The function is `async`: `await` may be written in its body.
     pub fn set_async(&mut self) {
         self.is_async = true;

@@ -39,6 +39,10 @@ pub(crate) struct Summary {
     /// A transaction lent to it is only read through: nothing it runs, or
     /// lends on, writes.
     pub reads_only: bool,
+    /// Parameters, by position, that it writes through and whose write it
+    /// reports: it returns `Ok(true)` exactly when the write changed a row
+    /// (a compare-and-swap such as `claim(&mut tx, id)?`).
+    pub reports_write: Vec<usize>,
     /// Parameters, by position, that the function queries through (and may
     /// end the transaction of) but never releases, stores or hands on: the
     /// client passed there is still the caller's to release.
@@ -59,6 +63,7 @@ impl Summary {
             && self.ends.is_empty()
             && self.begins.is_empty()
             && !self.reads_only
+            && self.reports_write.is_empty()
             && self.keeps.is_empty()
     }
 

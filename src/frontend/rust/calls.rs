@@ -269,6 +269,16 @@ impl<'a> Lowerer<'a> {
                 (TransactionHelper::Ends(at), Some(place)) if at == position => {
                     self.event(EventKind::Commit, &place, span);
                 }
+                // What it returns tells whether the write changed a row.
+                (TransactionHelper::ReportsWrite(at), Some(place))
+                    if at == position
+                        && let Some(written) = self.written_through(&place, arg.span()) =>
+                {
+                    result = Value::Wrote {
+                        place,
+                        span: written,
+                    };
+                }
                 _ => {
                     self.settle(value.clone());
                     self.escape(&value, &arg);
@@ -290,6 +300,9 @@ impl<'a> Lowerer<'a> {
         let helper = match (summary.begins.first(), summary.ends.first()) {
             (Some(&position), _) => TransactionHelper::Begins(position),
             (None, Some(&position)) => TransactionHelper::Ends(position),
+            (None, None) if let Some(&position) = summary.reports_write.first() => {
+                TransactionHelper::ReportsWrite(position)
+            }
             (None, None) if summary.reads_only => {
                 self.moved_all(args);
                 return Some(Value::Nothing);

@@ -86,16 +86,21 @@ impl<'a> Lowerer<'a> {
             Expr::Unsafe(block) => self.block(&block.block),
             Expr::If(if_expr) => {
                 let mut ends = Vec::new();
+                // `let res = if buyer { ..execute(&mut **tx) } else { .. }`:
+                // both branches' writes, on one place, are what it holds.
+                let (mut then_value, mut else_value) = (Value::Nothing, Value::Nothing);
                 self.if_branches(
                     if_expr,
                     |this| {
                         let value = this.block(&if_expr.then_branch);
+                        then_value = value.clone();
                         this.settle(value);
                         ends.push(this.builder.current());
                     },
                     |this| {
                         if let Some((_, else_branch)) = &if_expr.else_branch {
                             let value = this.expr(else_branch);
+                            else_value = value.clone();
                             this.settle(value);
                         }
                     },
@@ -107,7 +112,14 @@ impl<'a> Lowerer<'a> {
                     self.builder.goto(after);
                 }
                 self.builder.switch_to(after);
-                Value::Nothing
+                match (then_value, else_value) {
+                    (Value::Wrote { place, span }, Value::Wrote { place: other, .. })
+                        if place == other =>
+                    {
+                        Value::Wrote { place, span }
+                    }
+                    _ => Value::Nothing,
+                }
             }
             Expr::Let(let_expr) => {
                 let value = self.expr(&let_expr.expr);
@@ -341,6 +353,22 @@ impl<'a> Lowerer<'a> {
                 self.settle(value);
                 (Value::Nothing, None, None)
             }
+            // `if !claimed`: a compare-and-swap helper's `false` says its
+            // write changed no row (see `TransactionHelper::ReportsWrite`);
+            // nothing else that a write returns is negated.
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+                let value = self.expr(&unary.expr);
+                let zero_rows = match &value {
+                    Value::Wrote { place, span } => Some(ZeroRows {
+                        place: place.clone(),
+                        span: *span,
+                        when_true: true,
+                    }),
+                    _ => None,
+                };
+                self.settle(value);
+                (Value::Nothing, None, zero_rows)
+            }
             other => {
                 let value = self.expr(other);
                 let zero_rows = match (&value, peel(other)) {
@@ -356,6 +384,12 @@ impl<'a> Lowerer<'a> {
                             when_true,
                         })
                     }
+                    // `if claimed`, the same flag.
+                    (Value::Wrote { place, span }, _) => Some(ZeroRows {
+                        place: place.clone(),
+                        span: *span,
+                        when_true: false,
+                    }),
                     _ => None,
                 };
                 self.settle(value);

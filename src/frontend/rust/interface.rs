@@ -196,6 +196,7 @@ pub(super) fn export_summaries(
         match *helper {
             TransactionHelper::Begins(position) => summary.begins.push(position),
             TransactionHelper::Ends(position) => summary.ends.push(position),
+            TransactionHelper::ReportsWrite(position) => summary.reports_write.push(position),
         }
         summaries.insert(key(&flow.name), summary);
     }

@@ -59,7 +59,7 @@ pub(crate) fn lower_file(
             let consulted = collector.file.consulted.take();
             interface::keep_consulted(&mut interface, &consulted, &file);
             let imported = link(&interface);
-            let helpers = transaction_helpers(&collector.flows);
+            let helpers = transaction_helpers(&collector.flows, &collector.reports_write);
             if !helpers.is_empty() || !imported.is_empty() {
                 let mut facts = collector.file;
                 facts.transaction_helpers = helpers;
@@ -207,11 +207,27 @@ struct FileFacts<'v> {
 
 /// What a function does to the transaction of the connection passed at a
 /// position: `begin(&mut conn)?` leaves one open on it, `finish(&mut
-/// conn)?` commits or rolls it back.
+/// conn)?` commits or rolls it back, `claim(&mut tx)?` writes through it
+/// and returns `Ok(true)` exactly when its write changed a row (a
+/// compare-and-swap).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TransactionHelper {
     Begins(usize),
     Ends(usize),
+    ReportsWrite(usize),
+}
+
+/// What the function's successful returns say of its writes so far (see
+/// `TransactionHelper::ReportsWrite`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum ReportedWrite {
+    /// No success return seen yet, or only `Ok(false)`.
+    #[default]
+    Nothing,
+    /// `Ok(res.rows_affected() == 1)` for a write through this place.
+    Through(String),
+    /// Anything else.
+    Other,
 }
 
 impl<'v> FileFacts<'v> {
@@ -309,6 +325,9 @@ struct Collector<'v> {
     /// Per flow, the calls its parameters were handed to (see
     /// `Lowerer::params_passed_to`).
     params_passed_to: Vec<Vec<String>>,
+    /// Per flow, the parameter whose write its `Ok(bool)` reports, by
+    /// position (see `TransactionHelper::ReportsWrite`).
+    reports_write: Vec<Option<usize>>,
     /// Functions not lowered because they name nothing to follow.
     quiet: Vec<String>,
     /// Functions, lowered or not, that take a parameter a transaction can
@@ -327,6 +346,7 @@ impl<'v> Collector<'v> {
             flows: Vec::new(),
             lends: Vec::new(),
             params_passed_to: Vec::new(),
+            reports_write: Vec::new(),
             quiet: Vec::new(),
             lendable: Default::default(),
             too_deep: None,
@@ -405,6 +425,11 @@ impl<'v> Collector<'v> {
         self.lends.push(std::mem::take(&mut lowerer.lends));
         self.params_passed_to
             .push(std::mem::take(&mut lowerer.params_passed_to));
+        let reported = match &lowerer.reported_write {
+            ReportedWrite::Through(place) => lowerer.builder.param_position(place),
+            _ => None,
+        };
+        self.reports_write.push(reported);
         self.flows.push(lowerer.builder.finish(end));
     }
 }
@@ -594,6 +619,8 @@ struct Lowerer<'a> {
     self_by_value: bool,
     /// The function's signature returns something other than `()`.
     returns_result: bool,
+    /// What its successful returns say of its writes.
+    reported_write: ReportedWrite,
     depth: usize,
     too_deep: Option<Span>,
 }
@@ -621,6 +648,7 @@ impl<'a> Lowerer<'a> {
             param_types: HashMap::new(),
             self_by_value: false,
             returns_result: false,
+            reported_write: ReportedWrite::Nothing,
             depth: 0,
             too_deep: None,
         }

@@ -88,6 +88,7 @@ impl<'a> Lowerer<'a> {
             self.builder.return_(at, ExitKind::Error);
             return;
         }
+        self.note_reported_write(expr);
         let tested = place_of(expr).filter(|place| self.tested_results.contains(place));
         let Some(place) = tested else {
             self.builder.return_(at, ExitKind::Normal);
@@ -99,6 +100,54 @@ impl<'a> Lowerer<'a> {
         self.builder.return_(at, ExitKind::Normal);
         self.builder.switch_to(err);
         self.builder.return_(at, ExitKind::Error);
+    }
+
+    /// Fold a successful return into `reported_write`: `Ok(false)` says
+    /// nothing was written, `Ok(res.rows_affected() == 1)` (or `> 0`) that
+    /// the write `res` came from changed a row; anything else is not a
+    /// report of a write.
+    fn note_reported_write(&mut self, expr: &Expr) {
+        let reported = match peel(expr) {
+            Expr::Call(call)
+                if path_text(&call.func).as_deref() == Some("Ok") && call.args.len() == 1 =>
+            {
+                match peel(&call.args[0]) {
+                    Expr::Lit(lit) if matches!(&lit.lit, Lit::Bool(b) if !b.value) => None,
+                    Expr::Binary(binary) => Some(self.wrote_test(binary)),
+                    _ => Some(None),
+                }
+            }
+            _ => Some(None),
+        };
+        let Some(through) = reported else {
+            return;
+        };
+        self.reported_write = match (std::mem::take(&mut self.reported_write), through) {
+            (ReportedWrite::Nothing, Some(place)) => ReportedWrite::Through(place),
+            (ReportedWrite::Through(known), Some(place)) if known == place => {
+                ReportedWrite::Through(known)
+            }
+            _ => ReportedWrite::Other,
+        };
+    }
+
+    /// The place whose write `binary` says changed a row when it holds
+    /// (`res.rows_affected() == 1`, `> 0`, `!= 0`).
+    fn wrote_test(&self, binary: &syn::ExprBinary) -> Option<String> {
+        let test = comparison_with_zero_rows(binary)?;
+        let counted = |side: &Expr| match peel(side) {
+            Expr::MethodCall(call) if call.method == "rows_affected" => {
+                place_of(&call.receiver).and_then(|local| self.write_results.get(&local))
+            }
+            _ => None,
+        };
+        let (written, literal_on_right) = match (counted(&binary.left), counted(&binary.right)) {
+            (Some(written), _) => (written, true),
+            (None, Some(written)) => (written, false),
+            _ => return None,
+        };
+        // The test says "no row" when it fails.
+        (test(literal_on_right) == Some(false)).then(|| written.0.clone())
     }
 
     /// `result.is_ok()` / `result.is_err()` on a local: the branch says

@@ -140,12 +140,16 @@ pub(super) fn reads(
 }
 
 /// The functions of a file, by last name, that begin a transaction on a
-/// connection passed to them and leave it open on every normal return, or
-/// that end the transaction of one on every way out (see `summarize`). A
-/// name the file uses twice is left out.
-pub(super) fn transaction_helpers(flows: &[FnFlow]) -> HashMap<String, TransactionHelper> {
+/// connection passed to them and leave it open on every normal return,
+/// that end the transaction of one on every way out (see `summarize`), or
+/// that report whether their write through one changed a row
+/// (`reports_write`, per flow). A name the file uses twice is left out.
+pub(super) fn transaction_helpers(
+    flows: &[FnFlow],
+    reports_write: &[Option<usize>],
+) -> HashMap<String, TransactionHelper> {
     let mut helpers: HashMap<String, Option<TransactionHelper>> = HashMap::new();
-    for flow in flows {
+    for (flow, reported) in flows.iter().zip(reports_write) {
         let name = flow
             .name
             .rsplit("::")
@@ -194,6 +198,8 @@ pub(super) fn transaction_helpers(flows: &[FnFlow]) -> HashMap<String, Transacti
                 .ends
                 .first()
                 .map(|&position| TransactionHelper::Ends(position));
+        } else if let Some(position) = reported {
+            helper = Some(TransactionHelper::ReportsWrite(*position));
         }
         let Some(helper) = helper else { continue };
         helpers
