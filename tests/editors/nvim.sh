@@ -35,8 +35,8 @@ export async function POST(request: Request) {
 TS
 cd "$work"
 TXLINT="$binary" TXLINT_OUT="$work/seen.txt" timeout 60 \
-  nvim --headless --clean -c "luafile $here/tests/editor/nvim.lua" app/api/orders/route.ts
-expected=$'7:11 TX001\n--\n--'
+  nvim --headless --clean -c "luafile $here/tests/editors/nvim.lua" app/api/orders/route.ts
+expected=$'7:11 TX001 error\n--\n--'
 seen=$(cat "$work/seen.txt")
 if [ "$seen" != "$expected" ]; then
   echo "FAIL: Neovim showed" >&2

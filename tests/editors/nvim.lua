@@ -1,7 +1,7 @@
 -- Neovim's own LSP client (0.7, Debian's) speaking to `txlint server`:
 -- the diagnostics of the open buffer, then again after an edit that
--- fixes it. Each state is written to $TXLINT_OUT as `line:col CODE` lines,
--- one list per state, separated by `--`.
+-- fixes it. Each state is written to $TXLINT_OUT as `line:col CODE
+-- severity` lines, one list per state, separated by `--`.
 local binary = os.getenv("TXLINT")
 local out = os.getenv("TXLINT_OUT")
 local lines = {}
@@ -10,7 +10,8 @@ local function snapshot()
   local found = {}
   for _, d in ipairs(vim.diagnostic.get(0)) do
     local lsp = d.user_data and d.user_data.lsp or {}
-    table.insert(found, string.format("%d:%d %s", d.lnum + 1, d.col + 1, lsp.code or d.code or "?"))
+    local severity = ({ "error", "warning", "information", "hint" })[d.severity] or "?"
+    table.insert(found, string.format("%d:%d %s %s", d.lnum + 1, d.col + 1, lsp.code or d.code or "?", severity))
   end
   table.sort(found)
   for _, line in ipairs(found) do
