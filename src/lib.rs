@@ -831,21 +831,7 @@ pub fn fixed_text(file: &FileReport, unsafe_fixes: bool) -> Option<(String, usiz
 
 /// `path` from the working folder, `.` and `..` taken out.
 fn absolute(path: &Path) -> PathBuf {
-    let joined = match path.is_absolute() {
-        true => path.to_path_buf(),
-        false => std::env::current_dir().unwrap_or_default().join(path),
-    };
-    let mut clean = PathBuf::new();
-    for component in joined.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                clean.pop();
-            }
-            other => clean.push(other),
-        }
-    }
-    clean
+    modules::normalize(&std::env::current_dir().unwrap_or_default().join(path))
 }
 
 /// A file with NUL bytes in its first 8 KiB is not source code.

@@ -10,8 +10,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::lock;
-
 /// A Cargo package: its folder, and the crates it depends on by path.
 #[derive(Debug)]
 pub(super) struct Package {
@@ -203,27 +201,14 @@ impl Crates {
 
     /// The nearest package at or above `dir`.
     fn package_of(&self, dir: &Path) -> Option<Arc<Package>> {
-        let mut visited = Vec::new();
-        let mut current = Some(dir);
-        let found = loop {
-            let Some(dir) = current else { break None };
-            if let Some(known) = lock(&self.packages).get(dir) {
-                break known.clone();
-            }
-            visited.push(dir.to_path_buf());
+        super::nearest(&self.packages, dir, |dir| {
             let manifest = dir.join("Cargo.toml");
-            if manifest.is_file()
-                && let Some(package) = Package::read(&manifest)
-            {
-                break Some(Arc::new(package));
-            }
-            current = dir.parent();
-        };
-        let mut packages = lock(&self.packages);
-        for dir in visited {
-            packages.insert(dir, found.clone());
-        }
-        found
+            manifest
+                .is_file()
+                .then(|| Package::read(&manifest))
+                .flatten()
+                .map(Arc::new)
+        })
     }
 }
 

@@ -565,30 +565,42 @@ impl<'a> Linker<'a> {
     /// The nearest `tsconfig.json` (or `jsconfig.json`) at or above
     /// `folder`.
     fn config_for(&self, folder: &Path) -> Option<Arc<TsConfig>> {
-        let lock = || lock(&self.configs);
-        let mut visited = Vec::new();
-        let mut current = Some(folder);
-        let found = loop {
-            let Some(dir) = current else { break None };
-            if let Some(cached) = lock().get(dir) {
-                break cached.clone();
-            }
-            visited.push(dir.to_path_buf());
-            if let Some(path) = ["tsconfig.json", "jsconfig.json"]
+        nearest(&self.configs, folder, |dir| {
+            ["tsconfig.json", "jsconfig.json"]
                 .iter()
                 .map(|name| dir.join(name))
                 .find(|path| path.is_file())
-            {
-                break Some(Arc::new(TsConfig::read(&path)));
-            }
-            current = dir.parent();
-        };
-        let mut configs = lock();
-        for dir in visited {
-            configs.insert(dir, found.clone());
-        }
-        found
+                .map(|path| Arc::new(TsConfig::read(&path)))
+        })
     }
+}
+
+/// What `find` gives for the nearest folder at or above `folder` where it
+/// gives something, remembered in `known` for every folder walked through
+/// (also when nothing is found), so that each folder is looked into once.
+fn nearest<T: Clone>(
+    known: &Mutex<HashMap<PathBuf, Option<T>>>,
+    folder: &Path,
+    find: impl Fn(&Path) -> Option<T>,
+) -> Option<T> {
+    let mut visited = Vec::new();
+    let mut current = Some(folder);
+    let found = loop {
+        let Some(dir) = current else { break None };
+        if let Some(cached) = lock(known).get(dir) {
+            break cached.clone();
+        }
+        visited.push(dir.to_path_buf());
+        if let Some(found) = find(dir) {
+            break Some(found);
+        }
+        current = dir.parent();
+    };
+    let mut known = lock(known);
+    for dir in visited {
+        known.insert(dir, found.clone());
+    }
+    found
 }
 
 /// The names a file calls (`name(` or `.name(`), as hashes: kept for the
@@ -943,7 +955,7 @@ fn strip_jsonc(text: &str) -> String {
 
 /// `a/./b/../c` as `a/c`, without touching the file system (symlinks are
 /// not followed anywhere in a run).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut normal = PathBuf::new();
     for component in path.components() {
         match component {
