@@ -330,8 +330,8 @@ struct Collector<'v> {
     reports_write: Vec<Option<usize>>,
     /// Functions not lowered because they name nothing to follow.
     quiet: Vec<String>,
-    /// Functions, lowered or not, that take a parameter a transaction can
-    /// be lent through (see `lendable_type`).
+    /// Lowered functions that take a parameter a transaction can be lent
+    /// through (see `lendable_type`).
     lendable: std::collections::HashSet<String>,
     too_deep: Option<Span>,
 }
@@ -399,15 +399,15 @@ impl<'v> Collector<'v> {
         signature: Option<&syn::Signature>,
         body: FnBody,
     ) {
-        if signature.is_some_and(takes_lendable) {
-            self.lendable.insert(name.clone());
-        }
         // Most functions of a crate never touch a database: one whose text
         // names nothing of the vocabulary has nothing to follow. Its name
         // is kept: a transaction lent to it is not written through.
         if !self.file.names_vocabulary(span) {
             self.quiet.push(name);
             return;
+        }
+        if signature.is_some_and(takes_lendable) {
+            self.lendable.insert(name.clone());
         }
         let mut lowerer = Lowerer::new(&self.file, self.base, name, span);
         if self.in_test > 0 {
