@@ -15,24 +15,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/app/api/orders"
-cat > "$work/app/api/orders/route.ts" <<'TS'
-import { NextResponse } from 'next/server'
-import { pool } from '@/lib/db'
-
-export async function POST(request: Request) {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    await client.query('INSERT INTO orders DEFAULT VALUES')
-    await client.query('COMMIT')
-    return NextResponse.json({ ok: true })
-  } catch (error) {
-    return NextResponse.json({ error: 'failed' }, { status: 500 })
-  } finally {
-    client.release()
-  }
-}
-TS
+cp "$here/tests/editors/broken-route.ts" "$work/app/api/orders/route.ts"
 cd "$work"
 TXLINT="$binary" TXLINT_OUT="$work/seen.txt" timeout 60 \
   nvim --headless --clean -c "luafile $here/tests/editors/nvim.lua" app/api/orders/route.ts
