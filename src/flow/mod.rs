@@ -65,7 +65,11 @@ pub(crate) struct Event {
 pub(crate) const UNNAMED_HANDLE: &str = "<unnamed client>";
 
 /// A variable or field path (`client`, `this.client`, `committed`): a handle
-/// when it has resource events, a tested value when branches test it.
+/// when it has resource events, a tested value when branches test it. A
+/// comparison with a constant (`this.mode === "all"`) is tested as a place of
+/// its own, named so. What a path knows of a place is forgotten when the
+/// place, or a path it extends (`this.mode` of `this.mode === "all"`,
+/// `job` of `job.done`), is assigned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Handle {
     pub name: String,

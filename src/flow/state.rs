@@ -134,6 +134,7 @@ const MAX_TESTED_PLACES: usize = 16;
 
 pub(crate) fn analyze(flow: &FnFlow) -> Facts {
     let tested = places_worth_following(flow);
+    let extended = extended_places(flow, &tested);
     let mut tracked = vec![false; flow.handles.len()];
     for event in flow.blocks.iter().flat_map(|b| &b.events) {
         if matches!(event.kind, EventKind::Acquire | EventKind::Begin) {
@@ -145,7 +146,7 @@ pub(crate) fn analyze(flow: &FnFlow) -> Facts {
         .enumerate()
         .map(|(handle, &tracked)| {
             if tracked {
-                analyze_handle(flow, handle, &tested)
+                analyze_handle(flow, handle, &tested, &extended)
             } else {
                 HandleFacts::default()
             }
@@ -192,7 +193,31 @@ fn places_worth_following(flow: &FnFlow) -> Vec<HandleId> {
     places
 }
 
-fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> HandleFacts {
+/// (place, followed place that extends it): assigning `job` makes what a
+/// path knew of `job.done` or `job.kind === "batch"` stale.
+fn extended_places(flow: &FnFlow, tested: &[HandleId]) -> Vec<(HandleId, HandleId)> {
+    let mut pairs = Vec::new();
+    for &place in tested {
+        let name = &flow.handles[place].name;
+        for (base, handle) in flow.handles.iter().enumerate() {
+            if base != place
+                && let Some(rest) = name.strip_prefix(handle.name.as_str())
+                && (rest.starts_with('.') || rest.starts_with(' '))
+            {
+                pairs.push((base, place));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs
+}
+
+fn analyze_handle(
+    flow: &FnFlow,
+    handle: HandleId,
+    tested: &[HandleId],
+    extended: &[(HandleId, HandleId)],
+) -> HandleFacts {
     let mut facts = HandleFacts::default();
     let mut seen: Vec<HashSet<StateKey>> = vec![HashSet::new(); flow.blocks.len()];
     let mut queued: Vec<Vec<State>> = vec![Vec::new(); flow.blocks.len()];
@@ -237,6 +262,11 @@ fn analyze_handle(flow: &FnFlow, handle: HandleId, tested: &[HandleId]) -> Handl
                     && tested.contains(&event.handle)
                 {
                     set_known(&mut state.key.known, event.handle, known);
+                }
+                if let EventKind::Assign(_) | EventKind::Acquire = event.kind {
+                    for &(_, place) in extended.iter().filter(|(base, _)| *base == event.handle) {
+                        set_known(&mut state.key.known, place, Known::UNKNOWN);
+                    }
                 }
             }
             for edge in &block.edges {

@@ -210,6 +210,10 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Update(update) => {
                 self.expr(&update.arg);
+                if let Some(place) = place_of(&update.arg) {
+                    let span = span_of(update.span);
+                    self.handle_event(EventKind::Assign(Known::UNKNOWN), &place, span);
+                }
                 Value::Nothing
             }
             Expr::Seq(seq) => {

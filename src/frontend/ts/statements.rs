@@ -374,6 +374,24 @@ impl<'a> Lowerer<'a> {
             self.join(&[present, absent]);
             return;
         }
+        // `const mustCreate = runner === undefined || runner.isReleased`: a
+        // flag made of tests is true on the paths where they hold, so a
+        // later `if (mustCreate)` follows the checkout they chose.
+        if let Pat::Ident(name) = &declarator.name
+            && is_compound_condition(init)
+        {
+            let (holds, fails) = self.branch(init);
+            let span = span_of(init.span());
+            self.builder.switch_to(holds);
+            self.handle_event(EventKind::Assign(Known::TRUTHY), &name.id.sym, span);
+            let holds = self.builder.current();
+            self.builder.switch_to(fails);
+            self.handle_event(EventKind::Assign(Known::FALSY), &name.id.sym, span);
+            let fails = self.builder.current();
+            self.join(&[holds, fails]);
+            self.bind(&name.id.sym, Value::Nothing, init.span(), self.module_scope);
+            return;
+        }
         match &declarator.name {
             Pat::Ident(name) => self.declare_as(&name.id.sym, &declarator.name, init),
             _ => {
@@ -584,6 +602,30 @@ impl<'a> Lowerer<'a> {
             }
             if let Some((place, value)) = flag {
                 return Some(self.guard_for(&place, Test::Truthy, value == equal));
+            }
+            // `this.mode === "all"`: the comparison is a place of its own,
+            // so that testing it again gives the same answer until the
+            // place compared is assigned (see `flow::Handle`).
+            let constant = |expr: &Expr| match unwrap(expr) {
+                Expr::Lit(Lit::Num(number)) => Some(number.value.to_string()),
+                other => literal_text(other).map(|text| format!("{text:?}")),
+            };
+            let compared = match (
+                place_of(&bin.left),
+                constant(&bin.right),
+                place_of(&bin.right),
+                constant(&bin.left),
+            ) {
+                (Some(place), Some(value), _, _) | (_, _, Some(place), Some(value)) => {
+                    Some((place, value))
+                }
+                _ => None,
+            };
+            if let Some((place, value)) = compared
+                && value != "\"undefined\""
+            {
+                let comparison = format!("{place} === {value}");
+                return Some(self.guard_for(&comparison, Test::Truthy, equal));
             }
         }
         let nullish = match bin.op {
