@@ -636,11 +636,13 @@ impl<'a> Lowerer<'a> {
     /// one not awaited, in a catch or finally clause (error coercion,
     /// logging) or outside any `try` (the setup before one: a getter, a
     /// repository built around the transaction). Built-ins that throw on
-    /// bad input (`JSON.parse`) still may.
+    /// bad input (`JSON.parse`) still may, except that an error handler's
+    /// `JSON.stringify(err)` formats what it caught for a log.
     pub(super) fn sync_call_is_quiet(&self, awaited: bool, path: Option<&str>) -> bool {
+        let formats_caught = self.in_error_handler > 0 && path.is_some_and(formats_value);
         (self.in_error_handler > 0 || self.try_depth == 0)
             && !awaited
-            && !path.is_some_and(throws_on_bad_input)
+            && (formats_caught || !path.is_some_and(throws_on_bad_input))
     }
 
     pub(super) fn call_effect(

@@ -134,6 +134,12 @@ pub(super) fn throws_on_bad_input(callee: &str) -> bool {
     THROWING.contains(&callee) || THROWING_NAMES.contains(&name)
 }
 
+/// `JSON.stringify`: throws only on a cycle or a `BigInt`, which a value
+/// being logged rarely has.
+pub(super) fn formats_value(callee: &str) -> bool {
+    callee.rsplit('.').next() == Some("stringify")
+}
+
 /// Constructors that do not throw for the arguments code passes them.
 pub(super) fn is_quiet_constructor(class: &str) -> bool {
     const QUIET: &[&str] = &[
