@@ -1271,6 +1271,7 @@ fn rust_helpers_of_modules_outside_the_run_are_understood() {
             "crates/payments/src/quotes.rs:28:18 TX005",
             "crates/payments/src/quotes.rs:49:18 TX005",
             "crates/payments/src/quotes.rs:69:18 TX005",
+            "crates/payments/src/quotes.rs:104:18 TX005",
         ]
     );
     let text = std::fs::read(workspace.join(staged[0])).expect("fixture");
@@ -1291,6 +1292,7 @@ fn rust_helpers_of_modules_outside_the_run_are_understood() {
             "crates/payments/src/quotes.rs:28:18 TX005",
             "crates/payments/src/quotes.rs:49:18 TX005",
             "crates/payments/src/quotes.rs:69:18 TX005",
+            "crates/payments/src/quotes.rs:104:18 TX005",
         ]
     );
 }

@@ -6,7 +6,7 @@
 mod crates;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -29,9 +29,10 @@ pub(crate) type Loader<'a> =
     dyn Fn(&Path, &dyn Fn(&ModuleInterface) -> Summaries) -> Option<ModuleInterface> + Sync + 'a;
 
 /// How many imports deep files outside the run are read: a helper module,
-/// and the modules its helpers come from. A pre-commit run must not read a
+/// the modules its helpers come from, and theirs (a mail template that
+/// fills itself from a model's query). A pre-commit run must not read a
 /// project's whole import graph.
-const OUTSIDE_DEPTH: usize = 2;
+const OUTSIDE_DEPTH: usize = 3;
 
 /// Re-exports followed from one module (barrel files of barrel files).
 const MAX_REEXPORT_HOPS: usize = 8;
@@ -59,6 +60,9 @@ pub(crate) struct Linker<'a> {
     /// What each module exports, re-exports followed, by path, depth and
     /// re-export hops (see `exported_view`): a barrel is flattened once.
     views: Mutex<HashMap<(PathBuf, usize, usize), View>>,
+    /// The functions a Rust file outside the run (or not parsed) defines,
+    /// by name, read from its text (see `defines_any`).
+    defined: Mutex<HashMap<PathBuf, Arc<HashSet<String>>>>,
 }
 
 /// A module's exported summaries by the path an importer writes.
@@ -120,6 +124,7 @@ impl<'a> Linker<'a> {
             crates: crates::Crates::default(),
             unread: Vec::new(),
             views: Mutex::new(HashMap::new()),
+            defined: Mutex::new(HashMap::new()),
         }
     }
 
@@ -318,6 +323,17 @@ impl<'a> Linker<'a> {
                 continue;
             };
             let path = self.path_of(&target);
+            // A type imported from a module read only for its helpers
+            // (`use crate::mail::Message;` then `message.fill(conn)`): read
+            // it only when it defines a function the importer calls.
+            if matches!(target, Target::Outside(_))
+                && is_rust(importer)
+                && imported.starts_with(char::is_uppercase)
+                && !imported.contains('.')
+                && !self.defines_any(&path, &interface.called)
+            {
+                continue;
+            }
             let Some(exported) = self.interface(importer, target, depth) else {
                 continue;
             };
@@ -357,6 +373,30 @@ impl<'a> Linker<'a> {
             }
         }
         summaries
+    }
+
+    /// Whether the Rust file at `path` defines a function of one of these
+    /// names (`fn name`), by its text: far cheaper than lowering a module
+    /// of types to find that none of its methods is called.
+    fn defines_any(&self, path: &Path, names: &[String]) -> bool {
+        let known = lock(&self.defined).get(path).cloned();
+        let defined = known.unwrap_or_else(|| {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let defined: HashSet<String> = text
+                .split("fn ")
+                .skip(1)
+                .map(|rest| {
+                    let end = rest
+                        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len());
+                    rest[..end].to_string()
+                })
+                .collect();
+            let defined = Arc::new(defined);
+            lock(&self.defined).insert(path.to_path_buf(), defined.clone());
+            defined
+        });
+        names.iter().any(|name| defined.contains(name))
     }
 
     /// `exported_view` of a module, remembered and sorted by name.
@@ -505,15 +545,8 @@ impl<'a> Linker<'a> {
         let target = match self.files.get(file.as_path()) {
             // A module the prefilter skipped names no transaction, but its
             // functions may read through one lent to them: it is read like
-            // a file outside the run, for the functions an importer calls
-            // (not for a type's methods, which would read every module of
-            // types).
-            Some(&index) if self.unread.get(index) == Some(&true) => {
-                if item.starts_with(char::is_uppercase) {
-                    return None;
-                }
-                Target::Outside(file)
-            }
+            // a file outside the run, for the functions an importer calls.
+            Some(&index) if self.unread.get(index) == Some(&true) => Target::Outside(file),
             Some(&index) => Target::Run(index),
             None => Target::Outside(file),
         };

@@ -401,8 +401,10 @@ impl<'v> Collector<'v> {
     ) {
         // Most functions of a crate never touch a database: one whose text
         // names nothing of the vocabulary has nothing to follow. Its name
-        // is kept: a transaction lent to it is not written through.
-        if !self.file.names_vocabulary(span) {
+        // is kept: a transaction lent to it is not written through. One
+        // that takes a connection or transaction still hands it on, to a
+        // reader or a writer of another module, so it is followed.
+        if !self.file.names_vocabulary(span) && !signature.is_some_and(takes_database_handle) {
             self.quiet.push(name);
             return;
         }

@@ -89,6 +89,19 @@ pub(super) fn takes_lendable(signature: &syn::Signature) -> bool {
     })
 }
 
+/// Whether a parameter is typed as a connection, transaction or executor
+/// by name (`&mut PgConnection`, `&Transaction<'_>`, `DbConn`).
+pub(super) fn takes_database_handle(signature: &syn::Signature) -> bool {
+    const HANDLE_TYPES: &[&str] = &["transaction", "conn", "executor"];
+    signature.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(typed) => {
+            let text = type_text(&typed.ty).to_ascii_lowercase();
+            HANDLE_TYPES.iter().any(|word| text.contains(word))
+        }
+        syn::FnArg::Receiver(_) => false,
+    })
+}
+
 /// Whether a parameter of this type can carry a transaction: one typed as
 /// a connection, transaction, client or executor (`&mut PgConnection`,
 /// `&Transaction<'_>`), an `impl Trait`, or one of the function's generic
