@@ -74,7 +74,8 @@ pub(crate) struct FlowBuilder {
     error_model: ErrorModel,
     pools: Vec<PoolConstruction>,
     params: Vec<Option<String>>,
-    returned: Vec<Returned>,
+    truthy_defaults: Vec<usize>,
+    returned: Vec<(Returned, BlockId)>,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
     handle_ids: HashMap<String, HandleId>,
@@ -98,6 +99,7 @@ impl FlowBuilder {
             error_model: ErrorModel::Exceptions,
             pools: Vec::new(),
             params: Vec::new(),
+            truthy_defaults: Vec::new(),
             returned: Vec::new(),
             blocks: Vec::new(),
             handles: Vec::new(),
@@ -137,9 +139,16 @@ impl FlowBuilder {
         self.params.push(name);
     }
 
+    /// The last parameter's default value is truthy (`retry = true`).
+    pub fn truthy_default(&mut self) {
+        if let Some(last) = self.params.len().checked_sub(1) {
+            self.truthy_defaults.push(last);
+        }
+    }
+
     /// A `return` hands back something callers care about.
     pub fn returns(&mut self, value: Returned) {
-        self.returned.push(value);
+        self.returned.push((value, self.current));
     }
 
     /// The pool held by `name` leaves the function (returned, stored,
@@ -557,6 +566,7 @@ impl FlowBuilder {
             error_model: self.error_model,
             pools: self.pools,
             params: self.params,
+            truthy_defaults: self.truthy_defaults,
             returned: self.returned,
             blocks: self.blocks,
             handles: self.handles,

@@ -303,8 +303,12 @@ pub(crate) struct FnFlow {
     pub pools: Vec<PoolConstruction>,
     /// The parameters by position, where each is a plain name.
     pub params: Vec<Option<String>>,
-    /// What `return` statements hand back, for the callers' summaries.
-    pub returned: Vec<Returned>,
+    /// Parameters, by position, whose default value is truthy: a call that
+    /// leaves one out passes a truthy value.
+    pub truthy_defaults: Vec<usize>,
+    /// What `return` statements hand back, for the callers' summaries, and
+    /// the block each returns from.
+    pub returned: Vec<(Returned, BlockId)>,
     pub blocks: Vec<Block>,
     pub handles: Vec<Handle>,
     pub entry: BlockId,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::state::{ExitFact, Holding, TxState, analyze};
-use super::{Event, EventKind, ExitKind, FnFlow, HandleId, Returned};
+use super::{BlockId, Event, EventKind, ExitKind, FnFlow, Guard, HandleId, Returned, Test};
 
 /// A function's effect on its callers' handles; the default is "nothing
 /// known", which callers treat as any unknown call.
@@ -23,6 +23,10 @@ pub(crate) struct Summary {
     /// client in a transaction returned inside a wrapper:
     /// `new Transaction(client)`).
     pub returns_transaction_object: bool,
+    /// What it returns is fresh (a client or transaction object) only when
+    /// the parameter at this position is truthy: a call that passes a falsy
+    /// literal there, or leaves it out, gets nothing of its own to end.
+    pub fresh_only_if: Option<usize>,
     /// Parameters, by position, released on every path through the body.
     pub releases: Vec<usize>,
     /// Parameters, by position, released on every normal return but not
@@ -80,7 +84,7 @@ impl Summary {
 /// The summary of one function; empty when it does nothing a caller needs
 /// to know.
 pub(crate) fn summarize(flow: &FnFlow) -> Summary {
-    let returns_client = flow.returned.iter().any(|returned| match *returned {
+    let returns_client = flow.returned.iter().any(|(returned, _)| match *returned {
         Returned::FreshClient => true,
         // A client kept in a field as well (`this.runner = ..; return
         // this.runner`) stays the object's: its other methods release it.
@@ -93,6 +97,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     let returned_handles = |wanted: &dyn Fn(&Returned) -> bool| -> Vec<HandleId> {
         flow.returned
             .iter()
+            .map(|(returned, _)| returned)
             .filter(|returned| wanted(returned))
             .filter_map(|returned| match *returned {
                 Returned::Handle(handle) | Returned::Wrapped(handle) => Some(handle),
@@ -112,7 +117,10 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     // and returned, or a client in a transaction returned inside an object
     // whose methods end it (`return new Transaction(client)`).
     let returns_transaction_object = !returns_client
-        && (flow.returned.contains(&Returned::TransactionObject)
+        && (flow
+            .returned
+            .iter()
+            .any(|(returned, _)| *returned == Returned::TransactionObject)
             || returned_open(flow, &returned_handles(&|_| true)));
     let params_where = |holds: &dyn Fn(&str) -> bool| -> Vec<usize> {
         flow.params
@@ -162,16 +170,64 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         given(flow, name, EventKind::Commit, ended) || given(flow, name, EventKind::Rollback, ended)
     });
     let keeps = params_where(&|name| only_uses(flow, name));
+    let fresh_only_if = (returns_client || returns_transaction_object)
+        .then(|| fresh_only_if(flow))
+        .flatten();
     Summary {
         returns_client,
         returns_transaction,
         returns_transaction_object,
+        fresh_only_if,
         releases,
         releases_on_return,
         ends,
         keeps,
         ..Summary::default()
     }
+}
+
+/// The parameter that every return of something fresh is guarded by
+/// (`if (autoGen) return sequelize.transaction()`), when a call that
+/// leaves it out passes a falsy value: the blocks of those returns cannot
+/// be reached while it is falsy.
+fn fresh_only_if(flow: &FnFlow) -> Option<usize> {
+    let fresh: Vec<BlockId> = flow
+        .returned
+        .iter()
+        .filter(|(returned, _)| match *returned {
+            Returned::FreshClient | Returned::TransactionObject => true,
+            Returned::Handle(handle) | Returned::Wrapped(handle) => {
+                flow.events_of(handle, EventKind::Acquire).next().is_some()
+                    || flow.events_of(handle, EventKind::Begin).next().is_some()
+            }
+        })
+        .map(|&(_, block)| block)
+        .collect();
+    flow.params.iter().enumerate().find_map(|(position, name)| {
+        let name = name.as_deref()?;
+        if flow.truthy_defaults.contains(&position) {
+            return None;
+        }
+        let flag = flow.handles.iter().position(|handle| handle.name == name)?;
+        let needs_flag = |guard: Option<Guard>| {
+            guard.is_some_and(|g| g.place == flag && g.test == Test::Truthy && g.holds)
+        };
+        let mut reached = vec![false; flow.blocks.len()];
+        let mut stack = vec![flow.entry];
+        reached[flow.entry] = true;
+        while let Some(block) = stack.pop() {
+            for edge in &flow.blocks[block].edges {
+                if !needs_flag(edge.guard) && !reached[edge.to] {
+                    reached[edge.to] = true;
+                    stack.push(edge.to);
+                }
+            }
+        }
+        fresh
+            .iter()
+            .all(|&block| !reached[block])
+            .then_some(position)
+    })
 }
 
 /// Whether every success exit that leaves with one of `handles` checked out

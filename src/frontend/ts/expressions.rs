@@ -378,7 +378,17 @@ impl<'a> Lowerer<'a> {
         for place in released_on_return {
             self.handle_event(EventKind::Release, &place, span);
         }
-        if summary.returns_transaction_object {
+        // `getTransaction(options)` of a helper that begins only when asked
+        // (`autoGen`): it returns the caller's own, or nothing.
+        let fresh = match summary.fresh_only_if {
+            Some(flag) => args
+                .get(flag)
+                .is_some_and(|arg| known_value(unwrap(&arg.expr)).truthy != Some(false)),
+            None => true,
+        };
+        if !fresh {
+            Value::Nothing
+        } else if summary.returns_transaction_object {
             Value::Transaction { span }
         } else if summary.returns_client {
             Value::Acquired {

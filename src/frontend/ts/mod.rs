@@ -391,6 +391,11 @@ impl Collector<'_> {
         lowerer.runs_once = runs_once;
         for param in params {
             lowerer.builder.param(param_name(param));
+            if let Pat::Assign(assign) = param
+                && known_value(unwrap(&assign.right)).truthy == Some(true)
+            {
+                lowerer.builder.truthy_default();
+            }
             lowerer.declare_pattern(param, true);
         }
         body(&mut lowerer);
