@@ -100,7 +100,7 @@ fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link) -> Analysis {
                 let facts = flow::state::analyze(flow);
                 for rule in rules::RULES {
                     if let Some(check) = rule.check {
-                        check(flow, &facts, &mut diagnostics);
+                        check(flow, &facts, &source.text, &mut diagnostics);
                     }
                 }
             }

@@ -155,6 +155,13 @@ pub(crate) fn analyze(flow: &FnFlow) -> Facts {
     Facts { handles }
 }
 
+/// The facts of one handle, as `analyze` gives them.
+pub(crate) fn analyze_one(flow: &FnFlow, handle: HandleId) -> HandleFacts {
+    let tested = places_worth_following(flow);
+    let extended = extended_places(flow, &tested);
+    analyze_handle(flow, handle, &tested, &extended)
+}
+
 /// The places whose values paths remember: those a later test can use. A
 /// place tested at one branch only, and never given a known value, tells
 /// no later branch anything; following it would only split the paths (a

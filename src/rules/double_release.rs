@@ -3,8 +3,10 @@
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::flow::FnFlow;
-use crate::flow::state::Facts;
+use crate::fix::{Applicability, Edit, Fix};
+use crate::flow::state::{DoubleRelease, Facts, HandleFacts, Holding, analyze_one};
+use crate::flow::{EdgeKind, EventKind, ExitKind, FnFlow, HandleId};
+use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
     code: "TX006",
@@ -16,9 +18,9 @@ pub(super) const RULE: Rule = Rule {
     shown_in_tests: false,
 };
 
-fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
-    for (handle, handle_facts) in facts.handles.iter().enumerate() {
-        let handle = &flow.handles[handle];
+fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
+    for (handle_id, handle_facts) in facts.handles.iter().enumerate() {
+        let handle = &flow.handles[handle_id];
         if handle_facts.truncated || handle.returns_to_pool_on_drop || handle.pool {
             continue;
         }
@@ -55,7 +57,103 @@ fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
             diagnostic.labels = labels;
             diagnostic.help =
                 "release exactly once, in `finally`, and not also in `try` or `catch`".into();
+            diagnostic.fix = removal(flow, handle_id, handle_facts, &double, text);
             out.push(diagnostic);
         }
+    }
+}
+
+/// Removing the first release, when the statement is alone on its line and
+/// the engine shows the function without it releasing on every path it
+/// released on before, and never twice: the other release (in `finally`)
+/// does it all.
+fn removal(
+    flow: &FnFlow,
+    handle: HandleId,
+    before: &HandleFacts,
+    double: &DoubleRelease,
+    text: &str,
+) -> Option<Fix> {
+    if double.first == double.second {
+        return None;
+    }
+    let line = statement_line(text, double.first)?;
+    // The function as it reads without that statement: neither its release
+    // nor its throw.
+    let inside = |span: Span| line.start <= span.start && span.end <= line.end;
+    let mut without = flow.clone();
+    for block in &mut without.blocks {
+        block
+            .events
+            .retain(|e| !(e.handle == handle && e.kind == EventKind::Release && inside(e.span)));
+        block
+            .edges
+            .retain(|edge| !matches!(edge.kind, EdgeKind::Raise { at } if inside(at)));
+    }
+    // Each way out that released the client before still does.
+    let released = |facts: &HandleFacts| -> Vec<(Span, ExitKind)> {
+        let mut released: Vec<(Span, ExitKind)> = facts
+            .exits
+            .iter()
+            .filter(|exit| exit.holding == Holding::Released)
+            .map(|exit| (exit.at, exit.exit))
+            .collect();
+        released.sort();
+        released.dedup();
+        released
+    };
+    let facts = analyze_one(&without, handle);
+    let still = released(&facts);
+    let new_leak = released(before).iter().any(|exit| !still.contains(exit));
+    if facts.truncated || new_leak || !facts.double_releases.is_empty() {
+        return None;
+    }
+    Some(Fix {
+        applicability: Applicability::Safe,
+        message: "Remove the release that `finally` repeats".into(),
+        edits: vec![Edit {
+            span: line,
+            content: String::new(),
+        }],
+    })
+}
+
+/// The whole line of the statement at `call` (`client.release()`, also
+/// `await ..;`), when nothing else is on it.
+fn statement_line(text: &str, call: Span) -> Option<Span> {
+    let (start, end) = (call.start as usize, call.end as usize);
+    let before = text.get(..start)?;
+    let after = text.get(end..)?;
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    let line_end = after.find('\n').map_or(text.len(), |at| end + at + 1);
+    let lead = before[line_start..].trim();
+    let trail = text[end..line_end].trim();
+    let alone = matches!(lead, "" | "await") && matches!(trail, "" | ";");
+    alone.then(|| Span::new(line_start as u32, line_end as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_release_is_removed_with_its_line_only_when_alone_on_it() {
+        let text =
+            "try {\n    client.release()\n    await qr.release();\n  x(); client.release()\n}";
+        let span_of = |needle: &str, nth: usize| {
+            let at = text.match_indices(needle).nth(nth).expect("in text").0 as u32;
+            Span::new(at, at + needle.len() as u32)
+        };
+        let line = statement_line(text, span_of("client.release()", 0)).expect("alone");
+        assert_eq!(
+            &text[line.start as usize..line.end as usize],
+            "    client.release()\n"
+        );
+        let line = statement_line(text, span_of("qr.release()", 0)).expect("awaited, alone");
+        assert_eq!(
+            &text[line.start as usize..line.end as usize],
+            "    await qr.release();\n"
+        );
+        assert_eq!(statement_line(text, span_of("client.release()", 1)), None);
     }
 }

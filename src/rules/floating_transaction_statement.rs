@@ -18,7 +18,7 @@ pub(super) const RULE: Rule = Rule {
     shown_in_tests: true,
 };
 
-fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
     // One pass over the events: a module can name tens of thousands of places.
     let unawaited = flow
         .blocks

@@ -20,7 +20,7 @@ pub(super) const RULE: Rule = Rule {
 /// At most this many "released only here" labels per diagnostic.
 const MAX_RELEASE_LABELS: usize = 3;
 
-fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
     for (handle, handle_facts) in facts.handles.iter().enumerate() {
         // A pooled connection that goes back on drop needs no release.
         if handle_facts.truncated || flow.handles[handle].returns_to_pool_on_drop {

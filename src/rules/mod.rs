@@ -1,6 +1,7 @@
 //! The rule registry, sorted by code. A rule is plain data plus one check
-//! function over a function's flow and the engine's facts about it; it never
-//! sees a parser type and never prints.
+//! function over a function's flow and the engine's facts about it (and the
+//! file's text, which fixes are cut from); it never sees a parser type and
+//! never prints.
 
 mod double_release;
 mod floating_transaction_statement;
@@ -17,7 +18,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::flow::FnFlow;
 use crate::flow::state::Facts;
 
-pub(crate) type Check = fn(&FnFlow, &Facts, &mut Vec<Diagnostic>);
+pub(crate) type Check = fn(&FnFlow, &Facts, &str, &mut Vec<Diagnostic>);
 
 pub struct Rule {
     pub code: &'static str,

@@ -17,7 +17,7 @@ pub(super) const RULE: Rule = Rule {
     shown_in_tests: false,
 };
 
-fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
     for pool in &flow.pools {
         // A pool that should not exist at all (TX003) carries its
         // configuration's problems in that one report.

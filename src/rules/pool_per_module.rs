@@ -26,7 +26,7 @@ const ROUTE_MODULE_POOL: &str =
 const HELP: &str =
     "create one pool in a shared module (`lib/db-pool.ts` exporting `getPool()`) and import it";
 
-fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
     for pool in &flow.pools {
         let Some(message) = reported(flow, pool) else {
             continue;

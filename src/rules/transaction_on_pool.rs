@@ -17,7 +17,7 @@ pub(super) const RULE: Rule = Rule {
     shown_in_tests: true,
 };
 
-fn check(flow: &FnFlow, _facts: &Facts, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
     for (id, handle) in flow.handles.iter().enumerate().filter(|(_, h)| h.pool) {
         let mut statements: Vec<&Event> =
             [EventKind::Begin, EventKind::Commit, EventKind::Rollback]

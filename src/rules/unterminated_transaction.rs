@@ -18,7 +18,7 @@ pub(super) const RULE: Rule = Rule {
     shown_in_tests: false,
 };
 
-fn check(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
     for (handle_id, handle_facts) in facts.handles.iter().enumerate() {
         let handle = &flow.handles[handle_id];
         // A pool holds no transaction; TX004 reports statements sent to one.
