@@ -97,6 +97,11 @@ impl<'a> Lowerer<'a> {
             self.builder.return_(at, ExitKind::Error);
             return;
         }
+        // A visible `Ok(..)` succeeds even in an `Err(..)` arm, where a
+        // bare `return;` of a `()` worker gives up on the error.
+        if is_ok_constructor(expr) {
+            self.builder.mark_success_path();
+        }
         self.note_reported_write(expr);
         let tested = place_of(expr).filter(|place| self.tested_results.contains(place));
         let Some(place) = tested else {

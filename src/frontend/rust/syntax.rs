@@ -144,6 +144,12 @@ pub(super) fn is_err_constructor(expr: &Expr) -> bool {
     }
 }
 
+/// `Ok(..)`.
+pub(super) fn is_ok_constructor(expr: &Expr) -> bool {
+    matches!(peel(expr), Expr::Call(call)
+        if path_text(&call.func).is_some_and(|f| f == "Ok" || f.ends_with("::Ok")))
+}
+
 /// Whether a pattern is `Err(..)` (then `Some(true)`), `Ok(..)`/`Some(..)`
 /// (then `Some(false)`), or anything else.
 pub(super) fn matches_err(pat: &Pat) -> Option<bool> {
