@@ -738,14 +738,43 @@ pub(crate) fn sql_writes(sql: &str) -> bool {
                 | "SAVEPOINT" | "RELEASE" | "DECLARE" | "FETCH" | "CLOSE" | "MOVE" | "LISTEN"
                 | "UNLISTEN",
             ) => false,
-            // A data-modifying statement inside the common table expressions.
-            Some("WITH") => words.any(|w| matches!(w, "INSERT" | "UPDATE" | "DELETE" | "MERGE")),
+            Some("WITH") => with_writes(&upper),
             // INSERT, UPDATE, DELETE, MERGE, UPSERT, REPLACE, CREATE, ALTER,
             // DROP, TRUNCATE, COPY, CALL, DO, NOTIFY, GRANT, ..., and
             // anything not known to read.
             Some(_) => true,
         }
     })
+}
+
+/// Whether a `WITH` statement (uppercased) writes: a CTE's body or the
+/// main statement is data-modifying. Both start right after a parenthesis
+/// (`AS (DELETE ..`, `) INSERT ..`); the same words elsewhere belong to a
+/// clause (`FOR UPDATE` on a sub-select, `DO UPDATE` of an upsert whose
+/// `INSERT` is seen anyway) or sit inside a string.
+fn with_writes(upper: &str) -> bool {
+    let mut after_parenthesis = false;
+    let mut rest = upper;
+    loop {
+        rest = rest.trim_start();
+        let Some(c) = rest.chars().next() else {
+            return false;
+        };
+        if c.is_ascii_alphanumeric() || c == '_' {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let word = &rest[..end];
+            if after_parenthesis && matches!(word, "INSERT" | "UPDATE" | "DELETE" | "MERGE") {
+                return true;
+            }
+            after_parenthesis = false;
+            rest = &rest[end..];
+        } else {
+            after_parenthesis = matches!(c, '(' | ')');
+            rest = &rest[c.len_utf8()..];
+        }
+    }
 }
 
 fn classify_statement(statement: &str) -> Option<TxStatement> {
@@ -967,6 +996,10 @@ mod tests {
             "CREATE TABLE t (id int)",
             "COPY t FROM STDIN",
             "WITH moved AS (DELETE FROM a RETURNING *) INSERT INTO b SELECT * FROM moved",
+            "WITH picked AS (SELECT id FROM jobs FOR UPDATE SKIP LOCKED) \
+             UPDATE jobs SET state = 'running' FROM picked WHERE jobs.id = picked.id",
+            "with gone as materialized (\n delete from t returning id) select count(*) from gone",
+            "WITH a AS (SELECT 1), b (x) AS (INSERT INTO t VALUES (1) RETURNING x) SELECT * FROM b",
             "SELECT 1; UPDATE t SET x = 1",
             "CALL settle($1)",
             "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE",
@@ -977,6 +1010,10 @@ mod tests {
             "SELECT * FROM t WHERE id = $1 FOR UPDATE",
             "select pg_advisory_xact_lock($1)",
             "WITH x AS (SELECT 1) SELECT * FROM x",
+            "WITH x AS (SELECT id FROM t WHERE k = $1 FOR UPDATE) SELECT * FROM x",
+            "WITH x AS (SELECT id FROM t) SELECT * FROM x JOIN (SELECT id FROM u FOR UPDATE) y USING (id)",
+            "WITH x AS (SELECT id FROM t) SELECT * FROM x FOR NO KEY UPDATE OF x",
+            "WITH x AS (SELECT id FROM t WHERE kind IN ('delete', 'update')) SELECT * FROM x",
             "SET LOCAL statement_timeout = 1000",
             "LOCK TABLE t IN EXCLUSIVE MODE",
             "-- lock it\nSELECT 1",

@@ -297,6 +297,15 @@ impl FlowBuilder {
         self.current = next;
     }
 
+    /// From here on the path succeeds whatever error it handled (Rust's
+    /// `return Ok(..)` in an `Err(..)` arm): its exit is a success exit
+    /// for the transaction too.
+    pub fn mark_success_path(&mut self) {
+        let next = self.new_block();
+        self.edge(self.current, next, EdgeKind::Recover, None);
+        self.current = next;
+    }
+
     /// A `throw` statement: control leaves only for the handler.
     pub fn throw(&mut self, at: Span) {
         self.raise(at);
@@ -836,6 +845,43 @@ mod tests {
                     ExitHow::EndOfBody,
                     Holding::Released,
                     TxState::None
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_visible_success_ends_the_error_path() {
+        // begin; Err(e) => { return Ok(..) } or { return; }
+        let mut b = FlowBuilder::new("f".into(), at(0));
+        let tx = b.handle("tx");
+        b.event(EventKind::Begin, tx, at(1));
+        b.mark_error_path(at(2));
+        let (ok, bare) = b.fork(None);
+        b.switch_to(ok);
+        b.mark_success_path();
+        b.return_(at(3), ExitKind::Normal);
+        b.switch_to(bare);
+        b.return_(at(4), ExitKind::Normal);
+        let flow = b.finish(at(5));
+        let open = |errored| TxState::Open {
+            errored,
+            lent: false,
+        };
+        assert_eq!(
+            exits(&flow),
+            vec![
+                (
+                    ExitKind::Normal,
+                    ExitHow::Return,
+                    Holding::NotOwned,
+                    open(false)
+                ),
+                (
+                    ExitKind::Normal,
+                    ExitHow::Return,
+                    Holding::NotOwned,
+                    open(true)
                 ),
             ]
         );

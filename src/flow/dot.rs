@@ -38,6 +38,7 @@ pub(crate) fn to_dot(flow: &FnFlow) -> String {
                 EdgeKind::LeaveFinally(c) => format!("leave finally #{c}"),
                 EdgeKind::Exit { how, at } => format!("exit {how:?} @{}", at.start),
                 EdgeKind::Back => "back".to_string(),
+                EdgeKind::Recover => "recover".to_string(),
             };
             if let Some(guard) = edge.guard {
                 let place = &flow.handles[guard.place].name;

@@ -132,6 +132,10 @@ pub(crate) enum EdgeKind {
     },
     /// Back to a loop head.
     Back,
+    /// The path stops handling an error: what was raised on it no longer
+    /// makes its exits error exits (Rust's `return Ok(..)` inside an
+    /// `Err(..)` arm is a success).
+    Recover,
 }
 
 /// What a branch condition asks of a place.

@@ -496,6 +496,14 @@ fn follow_edge(state: &State, kind: EdgeKind) -> Option<State> {
                 next.witness.raised_after_acquire.get_or_insert(at);
             }
         }
+        EdgeKind::Recover => {
+            if let TxState::Open { lent, .. } = next.key.tx {
+                next.key.tx = TxState::Open {
+                    errored: false,
+                    lent,
+                };
+            }
+        }
         EdgeKind::Catch { clause } => next.witness.caught_by = Some(clause),
         EdgeKind::EnterFinally(completion) => next.key.pending_finally.push(completion),
         EdgeKind::LeaveFinally(completion) => {

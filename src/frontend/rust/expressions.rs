@@ -85,6 +85,7 @@ impl<'a> Lowerer<'a> {
             Expr::Block(block) => self.labeled_block(block.label.as_ref(), &block.block),
             Expr::Unsafe(block) => self.block(&block.block),
             Expr::If(if_expr) => {
+                let flag = self.flag_target.take();
                 let mut ends = Vec::new();
                 // `let res = if buyer { ..execute(&mut **tx) } else { .. }`:
                 // both branches' writes, on one place, are what it holds.
@@ -95,7 +96,10 @@ impl<'a> Lowerer<'a> {
                         let value = this.block(&if_expr.then_branch);
                         then_value = value.clone();
                         this.settle(value);
-                        ends.push(this.builder.current());
+                        ends.push((
+                            this.builder.current(),
+                            block_bool_value(&if_expr.then_branch),
+                        ));
                     },
                     |this| {
                         if let Some((_, else_branch)) = &if_expr.else_branch {
@@ -105,10 +109,18 @@ impl<'a> Lowerer<'a> {
                         }
                     },
                 );
-                ends.push(self.builder.current());
+                let else_bool = if_expr
+                    .else_branch
+                    .as_ref()
+                    .and_then(|(_, e)| bool_value(e));
+                ends.push((self.builder.current(), else_bool));
                 let after = self.builder.new_block();
-                for end in ends {
+                let span = self.span(if_expr.span());
+                for (end, bool_value) in ends {
                     self.builder.switch_to(end);
+                    if let Some(flag) = &flag {
+                        self.assign_flag(flag, bool_value, span);
+                    }
                     self.builder.goto(after);
                 }
                 self.builder.switch_to(after);
@@ -127,6 +139,7 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
             Expr::Match(match_expr) => {
+                let flag = self.flag_target.take();
                 let scrutinee = self.expr(&match_expr.expr);
                 let dispatch = self.builder.current();
                 let after = self.builder.new_block();
@@ -151,6 +164,10 @@ impl<'a> Lowerer<'a> {
                         self.enter_arm(&scrutinee, &arm.pat);
                         let value = self.expr(&arm.body);
                         self.settle(value);
+                    }
+                    if let Some(flag) = &flag {
+                        let span = self.span(arm.body.span());
+                        self.assign_flag(flag, bool_value(&arm.body), span);
                     }
                     self.builder.goto(after);
                 }
@@ -213,7 +230,8 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
             Expr::Assign(assign) => {
-                let value = self.expr(&assign.right);
+                let local = place_of(&assign.left).filter(|place| !place.contains('.'));
+                let value = self.flag_value(local.as_deref(), &assign.right);
                 self.settle(value.clone());
                 self.escape(&value, &assign.right);
                 Value::Nothing
@@ -409,7 +427,9 @@ impl<'a> Lowerer<'a> {
         otherwise: impl FnOnce(&mut Self),
     ) {
         let (scrutinee, pattern, zero_rows) = self.condition(&if_expr.cond);
-        let guard = self.result_test(&if_expr.cond);
+        let guard = self
+            .result_test(&if_expr.cond)
+            .or_else(|| self.flag_test(&if_expr.cond));
         let (then_block, else_block) = self.builder.fork(guard);
         self.builder.switch_to(then_block);
         self.wrote_nothing_if(zero_rows.as_ref(), true);

@@ -26,7 +26,7 @@ use crate::drivers::{
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary};
-use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow, Guard, Test};
+use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow, Guard, Known, Test};
 use crate::source::Span;
 use calls::*;
 use sql::*;
@@ -612,6 +612,13 @@ struct Lowerer<'a> {
     params_passed_to: Vec<String>,
     /// Locals holding a `Result` that a branch tested (`is_ok()`).
     tested_results: std::collections::HashSet<String>,
+    /// Locals the body gives a `true` or `false` somewhere (`let started =
+    /// if .. { ..; true } else { false }`): a test of one follows the
+    /// paths that gave it.
+    flags: std::collections::HashSet<String>,
+    /// The local that the `if` or `match` being lowered is assigned to
+    /// (see `flag_value`).
+    flag_target: Option<String>,
     /// The `impl` type the function belongs to, for `self.field` types.
     owner: Option<String>,
     /// Parameters with a concrete type (`store: &CryptoStore`); a generic
@@ -646,6 +653,8 @@ impl<'a> Lowerer<'a> {
             params: Vec::new(),
             params_passed_to: Vec::new(),
             tested_results: std::collections::HashSet::new(),
+            flags: std::collections::HashSet::new(),
+            flag_target: None,
             owner: None,
             param_types: HashMap::new(),
             self_by_value: false,

@@ -173,10 +173,12 @@ impl<'a> Lowerer<'a> {
 }
 
 /// Whether a pattern matches only when a write changed nothing (`None`,
-/// `0`: `Some(true)`) or only when it changed something (`Some(..)`:
+/// `0`, and `Err(..)`: a statement that failed changed no row; then
+/// `Some(true)`) or only when it changed something (`Some(..)`:
 /// `Some(false)`).
 pub(super) fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
     match pat {
+        _ if matches_err(pat) == Some(true) => Some(true),
         Pat::Ident(ident) if ident.ident == "None" => Some(true),
         Pat::Path(path) if path.path.is_ident("None") => Some(true),
         Pat::Lit(lit) => {

@@ -6,6 +6,15 @@ use super::*;
 
 impl<'a> Lowerer<'a> {
     pub(super) fn body(&mut self, body: FnBody) {
+        // Every assignment of a flag must say what it gave, also one
+        // lowered before the literal that makes it a flag (the top of a
+        // loop): find the flags first.
+        let mut flags = Flags::default();
+        match body {
+            FnBody::Block(block) => flags.visit_block(block),
+            FnBody::Expr(expr) => flags.visit_expr(expr),
+        }
+        self.flags = flags.0;
         match body {
             // Falling off the body's end is the function's end of body.
             FnBody::Block(block) if !matches!(block.stmts.last(), Some(Stmt::Expr(_, None))) => {
@@ -88,6 +97,11 @@ impl<'a> Lowerer<'a> {
             self.builder.return_(at, ExitKind::Error);
             return;
         }
+        // A visible `Ok(..)` succeeds even in an `Err(..)` arm, where a
+        // bare `return;` of a `()` worker gives up on the error.
+        if is_ok_constructor(expr) {
+            self.builder.mark_success_path();
+        }
         self.note_reported_write(expr);
         let tested = place_of(expr).filter(|place| self.tested_results.contains(place));
         let Some(place) = tested else {
@@ -166,6 +180,54 @@ impl<'a> Lowerer<'a> {
         Some(self.result_guard(&place, ok))
     }
 
+    /// `if started` / `if !started` on a flag (see `flags`): the branch is
+    /// taken only on the paths where the flag has that value.
+    pub(super) fn flag_test(&mut self, condition: &Expr) -> Option<Guard> {
+        let (tested, holds) = match peel(condition) {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => (&*unary.expr, false),
+            other => (other, true),
+        };
+        let place = place_of(tested).filter(|place| self.flags.contains(place))?;
+        Some(Guard {
+            place: self.builder.handle(&place),
+            test: Test::Truthy,
+            holds,
+        })
+    }
+
+    /// Lower `init`, the value a `let` or an assignment gives the local
+    /// `name`: a `true` or `false`, also at the end of a branch of an `if`
+    /// or `match` (`if autocommit { begin()?; true } else { false }`), says
+    /// which way a later `if name` goes on that path.
+    pub(super) fn flag_value(&mut self, name: Option<&str>, init: &Expr) -> Value {
+        let branches = matches!(init, Expr::If(_) | Expr::Match(_));
+        if branches {
+            self.flag_target = name.map(str::to_string);
+        }
+        let value = self.expr(init);
+        // The branches said it themselves, unless lowering gave up early.
+        let said = branches && self.flag_target.take().is_none();
+        if let Some(name) = name
+            && !said
+        {
+            self.assign_flag(name, bool_value(init), self.span(init.span()));
+        }
+        value
+    }
+
+    /// The local `name` is given `value` here (`None`: not a literal).
+    pub(super) fn assign_flag(&mut self, name: &str, value: Option<bool>, span: Span) {
+        let known = match value {
+            Some(true) => Known::TRUTHY,
+            Some(false) => Known::FALSY,
+            // What was known of a flag is stale; any other local has
+            // nothing to forget.
+            None if self.flags.contains(name) => Known::UNKNOWN,
+            None => return,
+        };
+        self.event(EventKind::Assign(known), name, span);
+    }
+
     pub(super) fn result_guard(&mut self, place: &str, ok: bool) -> Guard {
         Guard {
             place: self.builder.handle(&format!("{place}.is_ok()")),
@@ -216,7 +278,8 @@ impl<'a> Lowerer<'a> {
                 None => self.local_lists.remove(&name),
             };
         }
-        let value = self.expr(&init.expr);
+        let name = binding_name(&local.pat);
+        let value = self.flag_value(name.as_deref(), &init.expr);
         if let Some((_, diverge)) = &init.diverge {
             // `let PAT = value else { return .. };`: the pattern may not match.
             let (matched, other) = self.builder.fork(None);
@@ -311,5 +374,29 @@ impl<'a> Lowerer<'a> {
             .rev()
             .find(|(name, _)| label.is_none_or(|label| name.as_deref() == Some(label)))
             .map(|(_, mark)| *mark)
+    }
+}
+
+/// The locals a body gives `true` or `false` (see `Lowerer::flags`).
+#[derive(Default)]
+struct Flags(std::collections::HashSet<String>);
+
+impl<'ast> Visit<'ast> for Flags {
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let (Some(name), Some(init)) = (binding_name(&local.pat), &local.init)
+            && gives_bool_literal(&init.expr)
+        {
+            self.0.insert(name);
+        }
+        syn::visit::visit_local(self, local);
+    }
+
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        if let Some(name) = place_of(&assign.left).filter(|place| !place.contains('.'))
+            && gives_bool_literal(&assign.right)
+        {
+            self.0.insert(name);
+        }
+        syn::visit::visit_expr_assign(self, assign);
     }
 }

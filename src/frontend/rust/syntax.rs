@@ -157,6 +157,12 @@ pub(super) fn is_err_constructor(expr: &Expr) -> bool {
     }
 }
 
+/// `Ok(..)`.
+pub(super) fn is_ok_constructor(expr: &Expr) -> bool {
+    matches!(peel(expr), Expr::Call(call)
+        if path_text(&call.func).is_some_and(|f| f == "Ok" || f.ends_with("::Ok")))
+}
+
 /// Whether a pattern is `Err(..)` (then `Some(true)`), `Ok(..)`/`Some(..)`
 /// (then `Some(false)`), or anything else.
 pub(super) fn matches_err(pat: &Pat) -> Option<bool> {
@@ -187,6 +193,45 @@ pub(super) fn binding_name(pat: &Pat) -> Option<String> {
         Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
         Pat::Type(typed) => binding_name(&typed.pat),
         _ => None,
+    }
+}
+
+/// The `true` or `false` an expression evaluates to when it is written as
+/// one: a literal, or a block that ends in one (`{ begin()?; true }`).
+pub(super) fn bool_value(expr: &Expr) -> Option<bool> {
+    match peel(expr) {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Bool(value) => Some(value.value),
+            _ => None,
+        },
+        Expr::Block(block) if block.label.is_none() => block_bool_value(&block.block),
+        _ => None,
+    }
+}
+
+pub(super) fn block_bool_value(block: &Block) -> Option<bool> {
+    match block.stmts.last() {
+        Some(Stmt::Expr(tail, None)) => bool_value(tail),
+        _ => None,
+    }
+}
+
+/// Whether `expr` is a `true` or `false`, or an `if` or `match` with a
+/// branch that ends in one.
+pub(super) fn gives_bool_literal(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::If(if_expr) => {
+            block_bool_value(&if_expr.then_branch).is_some()
+                || if_expr
+                    .else_branch
+                    .as_ref()
+                    .is_some_and(|(_, other)| gives_bool_literal(other))
+        }
+        Expr::Match(match_expr) => match_expr
+            .arms
+            .iter()
+            .any(|arm| bool_value(&arm.body).is_some()),
+        other => bool_value(other).is_some(),
     }
 }
 
