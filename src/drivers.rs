@@ -78,6 +78,10 @@ pub(crate) struct CallEffect {
     /// counts.
     #[serde(default)]
     pub unless_callback: bool,
+    /// Awaited, the call ignores a callback argument and resolves to what
+    /// its bare form does (mysql2's promise `getConnection(cb)`).
+    #[serde(default)]
+    pub awaited_ignores_callback: bool,
     /// The call counts only on a receiver built by a call of this method
     /// (`client.build_transaction().start()`).
     #[serde(default)]

@@ -547,7 +547,18 @@ impl<'a> Lowerer<'a> {
                     .map(|place| place.rsplit('.').next().unwrap_or(place)),
             )
             .collect();
-        if let Some(effect) = vocabulary.call_effect(method, args.len(), &known_as)
+        // `await pool.getConnection(cb)` on mysql2's promise API ignores the
+        // callback and resolves to the connection: the bare form.
+        let callback_ignored = || {
+            let [only] = args else { return None };
+            let callback = matches!(unwrap(&only.expr), Expr::Arrow(_) | Expr::Fn(_));
+            vocabulary
+                .call_effect(method, 0, &known_as)
+                .filter(|effect| awaited && callback && effect.awaited_ignores_callback)
+        };
+        if let Some(effect) = vocabulary
+            .call_effect(method, args.len(), &known_as)
+            .or_else(callback_ignored)
             && !(effect.unless_callback && args.iter().any(|a| !is_options_object(&a.expr)))
             && args.iter().all(|a| effect.fits(&argument_shape(&a.expr)))
         {
