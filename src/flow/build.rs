@@ -209,6 +209,16 @@ impl FlowBuilder {
         self.is_async = true;
     }
 
+    pub fn is_async(&self) -> bool {
+        self.is_async
+    }
+
+    /// How the transaction object held by `handle` is committed (see
+    /// `Handle::commit_statement`).
+    pub fn set_commit_statement(&mut self, handle: HandleId, statement: String) {
+        self.handles[handle].commit_statement = Some(statement);
+    }
+
     /// Errors leaving this flow end the run (see `FnFlow::errors_end_run`).
     pub fn set_errors_end_run(&mut self) {
         self.errors_end_run = true;
@@ -244,6 +254,7 @@ impl FlowBuilder {
             pool: false,
             queried: false,
             lazy: false,
+            commit_statement: None,
         });
         self.handle_ids.insert(name.to_string(), id);
         id

@@ -90,6 +90,9 @@ pub(crate) struct Handle {
     /// Its acquire takes the connection only at its first use (see
     /// `Holding::Reserved`).
     pub lazy: bool,
+    /// The statement that commits the transaction object it holds, written
+    /// in the source's language (`tx.commit().await?;`), for a fix.
+    pub commit_statement: Option<String>,
 }
 
 impl Handle {

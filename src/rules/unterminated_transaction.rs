@@ -4,6 +4,7 @@
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::fix::{Applicability, Edit, Fix};
 use crate::flow::state::{ExitFact, Facts, Holding, TxState};
 use crate::flow::{ErrorModel, EventKind, ExitHow, ExitKind, FnFlow, Handle, HandleId};
 use crate::source::Span;
@@ -18,7 +19,7 @@ pub(super) const RULE: Rule = Rule {
     shown_in_tests: false,
 };
 
-fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
     for (handle_id, handle_facts) in facts.handles.iter().enumerate() {
         let handle = &flow.handles[handle_id];
         // A pool holds no transaction; TX004 reports statements sent to one.
@@ -57,13 +58,84 @@ fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
             .filter(|exit| !handle.rolls_back_on_drop || exit.written_at.is_some())
             .collect();
         open.sort_by_key(|exit| (exit.begun_at, exit.how == ExitHow::EndOfBody, exit.at));
+        let every_exit = open.clone();
         open.dedup_by_key(|exit| exit.begun_at);
         for exit in open {
             if let Some(begun_at) = exit.begun_at {
-                out.push(report(flow, handle, begun_at, exit));
+                let mut diagnostic = report(flow, handle, begun_at, exit);
+                let exits = every_exit
+                    .iter()
+                    .copied()
+                    .filter(|e| e.begun_at == exit.begun_at);
+                diagnostic.fix = commit_fix(handle, exits, text);
+                out.push(diagnostic);
             }
         }
     }
+}
+
+/// Committing a dropped transaction object (Rust) before each `Ok` exit
+/// that drops it: the language's commit statement (see
+/// `Handle::commit_statement`) on a line of its own above a `return
+/// Ok(..)` or a tail `Ok(..)`, or inline after a `{` or `;`, or braced
+/// with the exit after a match arm's `=>`. Unsafe: the caller may have
+/// meant the work to be discarded, and `?` needs the driver's error to
+/// convert into the function's.
+fn commit_fix<'e>(
+    handle: &Handle,
+    exits: impl Iterator<Item = &'e ExitFact>,
+    text: &str,
+) -> Option<Fix> {
+    let statement = handle.commit_statement.as_deref()?;
+    let mut edits = Vec::new();
+    let mut seen = Vec::new();
+    for exit in exits {
+        if exit.witness.commit_discarded_at.is_some() {
+            return None;
+        }
+        if seen.contains(&exit.at) {
+            continue;
+        }
+        seen.push(exit.at);
+        edits.extend(commit_before(text, exit.at, statement)?);
+    }
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: "Commit before returning `Ok`".into(),
+        edits,
+    })
+}
+
+/// The edits that put `statement` before the exit expression at `exit`.
+fn commit_before(text: &str, exit: Span, statement: &str) -> Option<Vec<Edit>> {
+    let (start, end) = (exit.start as usize, exit.end as usize);
+    let returned = text.get(start..end)?;
+    let value = returned
+        .strip_prefix("return ")
+        .unwrap_or(returned)
+        .trim_start();
+    if !(value.starts_with("Ok(") || value.starts_with("Ok::<")) {
+        return None;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |at| at + 1);
+    let lead = &text[line_start..start];
+    let before = lead.trim_end();
+    if before.is_empty() {
+        return Some(vec![Edit::insert(
+            exit.start,
+            format!("{statement}\n{lead}"),
+        )]);
+    }
+    if before.ends_with('{') || before.ends_with(';') {
+        return Some(vec![Edit::insert(exit.start, format!("{statement} "))]);
+    }
+    if before.ends_with("=>") {
+        return Some(vec![
+            Edit::insert(exit.start, format!("{{ {statement} ")),
+            Edit::insert(exit.end, " }"),
+        ]);
+    }
+    None
 }
 
 /// Whether the function ends, somewhere after a begin of its own, a
@@ -139,4 +211,42 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     }
     .into();
     diagnostic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed(text: &str, exit: &str) -> Option<String> {
+        let at = text.find(exit).expect("exit in text") as u32;
+        let edits = commit_before(text, Span::new(at, at + exit.len() as u32), "tx.commit()?;")?;
+        let fix = Fix {
+            applicability: Applicability::Unsafe,
+            message: String::new(),
+            edits,
+        };
+        Some(crate::fix::apply(text, [&fix]).0)
+    }
+
+    #[test]
+    fn the_commit_goes_where_the_exit_is_written() {
+        assert_eq!(
+            fixed(
+                "    if done {\n        return Ok(0);\n    }",
+                "return Ok(0)"
+            )
+            .as_deref(),
+            Some("    if done {\n        tx.commit()?;\n        return Ok(0);\n    }")
+        );
+        assert_eq!(
+            fixed("if done { return Ok(0) }", "return Ok(0)").as_deref(),
+            Some("if done { tx.commit()?; return Ok(0) }")
+        );
+        assert_eq!(
+            fixed("None => return Ok(None),", "return Ok(None)").as_deref(),
+            Some("None => { tx.commit()?; return Ok(None) },")
+        );
+        assert_eq!(fixed("let x = return Ok(1);", "return Ok(1)"), None);
+        assert_eq!(fixed("    return Err(e);", "return Err(e)"), None);
+    }
 }

@@ -364,6 +364,7 @@ impl<'v> Collector<'v> {
             self.name(&signature.ident),
             span,
             Some(signature),
+            signature.asyncness.is_some(),
             FnBody::Block(block),
         );
     }
@@ -397,6 +398,7 @@ impl<'v> Collector<'v> {
         name: String,
         span: Span,
         signature: Option<&syn::Signature>,
+        asynchronous: bool,
         body: FnBody,
     ) {
         // Most functions of a crate never touch a database: one whose text
@@ -416,6 +418,9 @@ impl<'v> Collector<'v> {
             lowerer.builder.set_test_code();
         }
         lowerer.owner = self.owner.last().cloned();
+        if asynchronous {
+            lowerer.builder.set_async();
+        }
         if let Some(signature) = signature {
             lowerer.typed_params(signature);
         }
@@ -495,6 +500,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             name,
             Span::new(start, end),
             None,
+            closure.asyncness.is_some(),
             FnBody::Expr(&closure.body),
         );
         syn::visit::visit_expr_closure(self, closure);
@@ -509,7 +515,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.at(block.async_token.span).start,
             self.at(block.block.brace_token.span.close()).end,
         );
-        self.lower(name, span, None, FnBody::Block(&block.block));
+        self.lower(name, span, None, true, FnBody::Block(&block.block));
         syn::visit::visit_expr_async(self, block);
     }
 
@@ -715,6 +721,9 @@ impl<'a> Lowerer<'a> {
                 self.declared.push(name.to_string());
                 let handle = self.builder.handle(name);
                 self.builder.set_drop_behaviour(handle, true, false);
+                if let Some(statement) = commit_statement(name, self.builder.is_async()) {
+                    self.builder.set_commit_statement(handle, statement);
+                }
                 self.builder.event(EventKind::Begin, handle, at);
             }
             Value::PooledConnection(at) => {

@@ -259,3 +259,68 @@ pub(super) fn is_test_attribute(attribute: &syn::Attribute) -> bool {
             .parse_args::<syn::Ident>()
             .is_ok_and(|ident| ident == "test")
 }
+
+/// `tx.commit().await?;` (`tx.commit()?;` outside an `async fn`): the
+/// statement that commits the transaction object held by `place`, built
+/// from syntax, for a fix.
+pub(super) fn commit_statement(place: &str, awaits: bool) -> Option<String> {
+    let place: Expr = syn::parse_str(place).ok()?;
+    let statement = match awaits {
+        true => quote::quote!(#place.commit().await?;),
+        false => quote::quote!(#place.commit()?;),
+    };
+    Some(compact(statement))
+}
+
+/// Tokens as code is written: a space only between two words.
+fn compact(tokens: proc_macro2::TokenStream) -> String {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut text = String::new();
+    let mut after_word = false;
+    for token in tokens {
+        match token {
+            TokenTree::Ident(_) | TokenTree::Literal(_) => {
+                if after_word {
+                    text.push(' ');
+                }
+                text.push_str(&token.to_string());
+                after_word = true;
+            }
+            TokenTree::Punct(punct) => {
+                text.push(punct.as_char());
+                after_word = false;
+            }
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::None => ("", ""),
+                };
+                text.push_str(open);
+                text.push_str(&compact(group.stream()));
+                text.push_str(close);
+                after_word = false;
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_statements_are_written_as_code_is() {
+        assert_eq!(
+            commit_statement("tx", true).as_deref(),
+            Some("tx.commit().await?;")
+        );
+        assert_eq!(
+            commit_statement("self.tx", false).as_deref(),
+            Some("self.tx.commit()?;")
+        );
+        assert_eq!(commit_statement("not a place!", true), None);
+    }
+}
