@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::state::{ExitFact, Holding, TxState, analyze};
+use super::state::{ExitFact, Holding, TxState, analyze, analyze_one};
 use super::{BlockId, Event, EventKind, ExitKind, FnFlow, Guard, HandleId, Returned, Test};
 
 /// A function's effect on its callers' handles; the default is "nothing
@@ -91,6 +91,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         Returned::Handle(handle) => {
             !flow.handles[handle].name.contains('.')
                 && flow.events_of(handle, EventKind::Acquire).next().is_some()
+                && !released_before_returned(flow, handle)
         }
         Returned::Wrapped(_) | Returned::TransactionObject => false,
     });
@@ -184,6 +185,29 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         keeps,
         ..Summary::default()
     }
+}
+
+/// Whether every success exit that checked `handle` out has released it,
+/// `finally` included, so what the caller gets back is no client of its
+/// own (`try { ..; return runner } finally { if (!lent) await
+/// runner.release() }`): the handle followed as if returning it did not
+/// hand it on.
+fn released_before_returned(flow: &FnFlow, handle: HandleId) -> bool {
+    let mut kept = flow.clone();
+    for block in &mut kept.blocks {
+        block
+            .events
+            .retain(|e| !(e.handle == handle && e.kind == EventKind::Escape));
+    }
+    let facts = analyze_one(&kept, handle);
+    let mut acquired = facts
+        .exits
+        .iter()
+        .filter(|exit| exit.exit == ExitKind::Normal && exit.acquired_at.is_some())
+        .peekable();
+    !facts.truncated
+        && acquired.peek().is_some()
+        && acquired.all(|exit| exit.holding == Holding::Released)
 }
 
 /// The parameter that every return of something fresh is guarded by
