@@ -93,7 +93,7 @@ impl<'a> Lowerer<'a> {
     /// a local that a branch tested (`if result.is_ok() { tx.commit()?; }
     /// result`), an error exit exactly where that test said it failed.
     pub(super) fn return_result(&mut self, expr: &Expr, at: Span) {
-        if is_err_constructor(expr) {
+        if is_err_constructor(expr) || answers_http_error(expr) {
             self.builder.return_(at, ExitKind::Error);
             return;
         }

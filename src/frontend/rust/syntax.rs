@@ -163,6 +163,84 @@ pub(super) fn is_ok_constructor(expr: &Expr) -> bool {
         if path_text(&call.func).is_some_and(|f| f == "Ok" || f.ends_with("::Ok")))
 }
 
+/// `Ok(ApiResponse::with_status(StatusCode::BAD_REQUEST))`,
+/// `Ok(HttpResponse::NotFound().finish())`: a handler's success value that
+/// answers with an HTTP error. Returning it is giving up on the request,
+/// as `Err(..)` is; a transaction dropped there is meant to roll back.
+pub(super) fn answers_http_error(expr: &Expr) -> bool {
+    /// `StatusCode` constants (http, axum, actix) of 4xx and 5xx.
+    const ERROR_STATUSES: &[&str] = &[
+        "BAD_REQUEST",
+        "UNAUTHORIZED",
+        "PAYMENT_REQUIRED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "METHOD_NOT_ALLOWED",
+        "NOT_ACCEPTABLE",
+        "REQUEST_TIMEOUT",
+        "CONFLICT",
+        "GONE",
+        "PRECONDITION_FAILED",
+        "PAYLOAD_TOO_LARGE",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "UNPROCESSABLE_ENTITY",
+        "LOCKED",
+        "PRECONDITION_REQUIRED",
+        "TOO_MANY_REQUESTS",
+        "INTERNAL_SERVER_ERROR",
+        "NOT_IMPLEMENTED",
+        "BAD_GATEWAY",
+        "SERVICE_UNAVAILABLE",
+        "GATEWAY_TIMEOUT",
+    ];
+    /// actix-web's `HttpResponse` builders of the same statuses.
+    const ERROR_BUILDERS: &[&str] = &[
+        "BadRequest",
+        "Unauthorized",
+        "Forbidden",
+        "NotFound",
+        "MethodNotAllowed",
+        "Conflict",
+        "Gone",
+        "PreconditionFailed",
+        "UnprocessableEntity",
+        "TooManyRequests",
+        "InternalServerError",
+        "NotImplemented",
+        "BadGateway",
+        "ServiceUnavailable",
+        "GatewayTimeout",
+    ];
+    struct Statuses(bool);
+    impl<'ast> Visit<'ast> for Statuses {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            if let [.., owner, name] = names.as_slice() {
+                self.0 |= (owner == "StatusCode" && ERROR_STATUSES.contains(&name.as_str()))
+                    || (owner == "HttpResponse" && ERROR_BUILDERS.contains(&name.as_str()));
+            }
+            syn::visit::visit_path(self, path);
+        }
+        // A status chosen by a branch (`Ok(match .. { Ok(v) => ..OK..,
+        // Err(e) => ..BAD_REQUEST.. })`) does not say how this exit answers.
+        fn visit_expr_match(&mut self, _: &'ast syn::ExprMatch) {}
+        fn visit_expr_if(&mut self, _: &'ast syn::ExprIf) {}
+        fn visit_expr_block(&mut self, _: &'ast syn::ExprBlock) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let Expr::Call(call) = peel(expr) else {
+        return false;
+    };
+    if !is_ok_constructor(expr) {
+        return false;
+    }
+    let mut statuses = Statuses(false);
+    for arg in &call.args {
+        statuses.visit_expr(arg);
+    }
+    statuses.0
+}
+
 /// Whether a pattern is `Err(..)` (then `Some(true)`), `Ok(..)`/`Some(..)`
 /// (then `Some(false)`), or anything else.
 pub(super) fn matches_err(pat: &Pat) -> Option<bool> {
