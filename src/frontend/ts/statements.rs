@@ -574,17 +574,7 @@ impl<'a> Lowerer<'a> {
                     return Some(self.guard_for(lent, Test::Nullish, !equal));
                 }
             }
-            let flag = match (
-                place_of(&bin.left),
-                boolean(&bin.right),
-                place_of(&bin.right),
-                boolean(&bin.left),
-            ) {
-                (Some(place), Some(value), _, _) | (_, _, Some(place), Some(value)) => {
-                    Some((place, value))
-                }
-                _ => None,
-            };
+            let flag = place_against(bin, boolean);
             // `queryRunner.isReleased === false` and `session.inTransaction()
             // === false` ask the handle's state.
             let state_test = [&bin.left, &bin.right]
@@ -610,18 +600,7 @@ impl<'a> Lowerer<'a> {
                 Expr::Lit(Lit::Num(number)) => Some(number.value.to_string()),
                 other => literal_text(other).map(|text| format!("{text:?}")),
             };
-            let compared = match (
-                place_of(&bin.left),
-                constant(&bin.right),
-                place_of(&bin.right),
-                constant(&bin.left),
-            ) {
-                (Some(place), Some(value), _, _) | (_, _, Some(place), Some(value)) => {
-                    Some((place, value))
-                }
-                _ => None,
-            };
-            if let Some((place, value)) = compared
+            if let Some((place, value)) = place_against(bin, constant)
                 && value != "\"undefined\""
             {
                 let comparison = format!("{place} === {value}");
@@ -690,5 +669,15 @@ impl<'a> Lowerer<'a> {
         }
         self.builder.switch_to(joined);
         joined
+    }
+}
+
+/// `place OP value` or `value OP place`: the place, and what `value_of`
+/// makes of the other side.
+fn place_against<T>(bin: &BinExpr, value_of: impl Fn(&Expr) -> Option<T>) -> Option<(String, T)> {
+    match (place_of(&bin.left), place_of(&bin.right)) {
+        (Some(place), _) if let Some(value) = value_of(&bin.right) => Some((place, value)),
+        (_, Some(place)) => value_of(&bin.left).map(|value| (place, value)),
+        _ => None,
     }
 }
