@@ -376,8 +376,10 @@ impl<'a> Linker<'a> {
     }
 
     /// Whether the Rust file at `path` defines a function of one of these
-    /// names (`fn name`), by its text: far cheaper than lowering a module
-    /// of types to find that none of its methods is called.
+    /// names that takes a connection, transaction or executor (`fn
+    /// fill(&self, conn: &mut PgConnection)`), by its text: far cheaper
+    /// than lowering a module of types to find that none of its methods is
+    /// called with one.
     fn defines_any(&self, path: &Path, names: &[String]) -> bool {
         let known = lock(&self.defined).get(path).cloned();
         let defined = known.unwrap_or_else(|| {
@@ -385,11 +387,16 @@ impl<'a> Linker<'a> {
             let defined: HashSet<String> = text
                 .split("fn ")
                 .skip(1)
-                .map(|rest| {
+                .filter_map(|rest| {
                     let end = rest
                         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
                         .unwrap_or(rest.len());
-                    rest[..end].to_string()
+                    let signature = &rest[..rest.find(['{', ';']).unwrap_or(rest.len())];
+                    let signature = signature.to_ascii_lowercase();
+                    ["conn", "transaction", "executor"]
+                        .iter()
+                        .any(|word| signature.contains(word))
+                        .then(|| rest[..end].to_string())
                 })
                 .collect();
             let defined = Arc::new(defined);
