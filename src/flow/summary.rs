@@ -227,6 +227,9 @@ fn fresh_only_if(flow: &FnFlow) -> Option<usize> {
         })
         .map(|&(_, block)| block)
         .collect();
+    if fresh.is_empty() {
+        return None;
+    }
     flow.params.iter().enumerate().find_map(|(position, name)| {
         let name = name.as_deref()?;
         if flow.truthy_defaults.contains(&position) {
