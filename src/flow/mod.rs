@@ -266,7 +266,7 @@ pub(crate) enum PoolScope {
 }
 
 /// A value a function returns that its callers care about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Returned {
     /// A handle of the function (`return client`).
     Handle(HandleId),
@@ -279,6 +279,9 @@ pub(crate) enum Returned {
     /// A transaction object begun by the returned expression itself
     /// (`return knex.transaction()`).
     TransactionObject,
+    /// A handle of the function returned as a field of an object literal
+    /// (`return { ok: true, data: t }`).
+    InField(HandleId, String),
 }
 
 /// How errors leave a function in its language, for the words of a label.

@@ -23,6 +23,9 @@ pub(crate) struct Summary {
     /// client in a transaction returned inside a wrapper:
     /// `new Transaction(client)`).
     pub returns_transaction_object: bool,
+    /// It returns an object whose field of this name holds a transaction it
+    /// began (`return { ok: true, data: t }`): the caller must end it.
+    pub returns_transaction_in: Option<String>,
     /// What it returns is fresh (a client or transaction object) only when
     /// the parameter at this position is truthy: a call that passes a falsy
     /// literal there, or leaves it out, gets nothing of its own to end.
@@ -62,6 +65,7 @@ impl Summary {
         !self.returns_client
             && !self.returns_transaction
             && !self.returns_transaction_object
+            && self.returns_transaction_in.is_none()
             && self.releases.is_empty()
             && self.releases_on_return.is_empty()
             && self.ends.is_empty()
@@ -93,7 +97,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
                 && flow.events_of(handle, EventKind::Acquire).next().is_some()
                 && !released_before_returned(flow, handle)
         }
-        Returned::Wrapped(_) | Returned::TransactionObject => false,
+        Returned::Wrapped(_) | Returned::TransactionObject | Returned::InField(..) => false,
     });
     let returned_handles = |wanted: &dyn Fn(&Returned) -> bool| -> Vec<HandleId> {
         flow.returned
@@ -102,7 +106,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
             .filter(|returned| wanted(returned))
             .filter_map(|returned| match *returned {
                 Returned::Handle(handle) | Returned::Wrapped(handle) => Some(handle),
-                Returned::FreshClient | Returned::TransactionObject => None,
+                Returned::FreshClient | Returned::TransactionObject | Returned::InField(..) => None,
             })
             // One kept in a field as well stays the object's, whose other
             // methods end it (`this.runner`).
@@ -171,6 +175,15 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         given(flow, name, EventKind::Commit, ended) || given(flow, name, EventKind::Rollback, ended)
     });
     let keeps = params_where(&|name| only_uses(flow, name));
+    let returns_transaction_in = flow
+        .returned
+        .iter()
+        .find_map(|(returned, _)| match returned {
+            Returned::InField(handle, field) if returned_open(flow, &[*handle]) => {
+                Some(field.clone())
+            }
+            _ => None,
+        });
     let fresh_only_if = (returns_client || returns_transaction_object)
         .then(|| fresh_only_if(flow))
         .flatten();
@@ -178,6 +191,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         returns_client,
         returns_transaction,
         returns_transaction_object,
+        returns_transaction_in,
         fresh_only_if,
         releases,
         releases_on_return,
@@ -220,12 +234,12 @@ fn fresh_only_if(flow: &FnFlow) -> Option<usize> {
         .iter()
         .filter(|(returned, _)| match *returned {
             Returned::FreshClient | Returned::TransactionObject => true,
-            Returned::Handle(handle) | Returned::Wrapped(handle) => {
+            Returned::Handle(handle) | Returned::Wrapped(handle) | Returned::InField(handle, _) => {
                 flow.events_of(handle, EventKind::Acquire).next().is_some()
                     || flow.events_of(handle, EventKind::Begin).next().is_some()
             }
         })
-        .map(|&(_, block)| block)
+        .map(|(_, block)| *block)
         .collect();
     if fresh.is_empty() {
         return None;

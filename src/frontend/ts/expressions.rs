@@ -388,6 +388,11 @@ impl<'a> Lowerer<'a> {
         };
         if !fresh {
             Value::Nothing
+        } else if let Some(field) = &summary.returns_transaction_in {
+            Value::TransactionIn {
+                field: field.clone(),
+                span,
+            }
         } else if summary.returns_transaction_object {
             Value::Transaction { span }
         } else if summary.returns_client {

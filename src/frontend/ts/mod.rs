@@ -433,7 +433,7 @@ impl Collector<'_> {
                     ArrowFunctionBody::FunctionBody(body) => lowerer.stmts(body.stmts.iter()),
                     ArrowFunctionBody::Expr(expr) => {
                         let value = lowerer.expr(expr);
-                        lowerer.return_value(value, expr.span());
+                        lowerer.return_value(value, expr);
                         lowerer
                             .builder
                             .return_(span_of(expr.span()), ExitKind::Normal);
@@ -697,6 +697,12 @@ enum Value {
     /// committed or rolled back (`await knex.transaction()`); `span` is the
     /// call that begins it.
     Transaction {
+        span: Span,
+    },
+    /// An object whose field holds a transaction object begun by the call
+    /// at `span` (`{ ok: true, data: t }` from a begin helper).
+    TransactionIn {
+        field: String,
         span: Span,
     },
 }

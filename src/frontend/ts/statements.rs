@@ -86,7 +86,7 @@ impl<'a> Lowerer<'a> {
             Stmt::Return(ret) => {
                 if let Some(arg) = &ret.arg {
                     let value = self.expr(arg);
-                    self.return_value(value, arg.span());
+                    self.return_value(value, arg);
                 }
                 match self.callback_labels.last().cloned() {
                     Some(label) => {
@@ -457,13 +457,22 @@ impl<'a> Lowerer<'a> {
                     self.handle_event(EventKind::Escape, place, span_of(value_span));
                 }
             }
+            Value::TransactionIn { field, span } => {
+                self.bind(
+                    &format!("{place}.{field}"),
+                    Value::Transaction { span },
+                    value_span,
+                    outside,
+                );
+            }
             other => self.escape(other, value_span),
         }
     }
 
     /// `return value`: a returned handle leaves our care; a returned client
     /// makes this function an acquire for its callers.
-    pub(super) fn return_value(&mut self, value: Value, span: SwcSpan) {
+    pub(super) fn return_value(&mut self, value: Value, returned: &Expr) {
+        let span = returned.span();
         // A promise callback's value is its chain's. Only a client it hands
         // back is taken for the function's own
         // (`return pool.connect().then((client) => client)`).
@@ -488,6 +497,34 @@ impl<'a> Lowerer<'a> {
                 }
             }
             _ => {}
+        }
+        // `return { ok: true, data: t }` (also through `Promise.resolve`): a
+        // transaction begun here, handed back in a field of a result object.
+        let returned = match unwrap(returned) {
+            Expr::Call(call)
+                if let Callee::Expr(callee) = &call.callee
+                    && expr_path(callee).as_deref() == Some("Promise.resolve")
+                    && let [only] = call.args.as_slice() =>
+            {
+                &*only.expr
+            }
+            other => other,
+        };
+        if let Expr::Object(object) = unwrap(returned)
+            && !in_callback
+        {
+            for prop in &object.props {
+                if let PropOrSpread::Prop(prop) = prop
+                    && let Prop::KeyValue(pair) = &**prop
+                    && let Some(place) = place_of(&pair.value)
+                    && self.begun_here.contains(&place)
+                {
+                    self.handle_event(EventKind::Escape, &place, span_of(span));
+                    let handle = self.builder.handle(&place);
+                    let field = prop_name(&pair.key);
+                    self.builder.returns(Returned::InField(handle, field));
+                }
+            }
         }
     }
 
