@@ -6,7 +6,8 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::{
-    CompletionId, EdgeKind, EventKind, ExitHow, ExitKind, FnFlow, Guard, HandleId, Known, Test,
+    CompletionId, EdgeKind, Event, EventKind, ExitHow, ExitKind, FnFlow, Guard, Handle, HandleId,
+    Known, Test,
 };
 use crate::source::Span;
 
@@ -160,6 +161,55 @@ pub(crate) fn analyze_one(flow: &FnFlow, handle: HandleId) -> HandleFacts {
     let tested = places_worth_following(flow);
     let extended = extended_places(flow, &tested);
     analyze_handle(flow, handle, &tested, &extended)
+}
+
+/// Whether the function, without the statement at `removed` (its release
+/// of `handle` and any throw from it), still releases `handle` on every
+/// path through that statement, and never twice: another release does its
+/// work. A stand-in handle is checked out where the removed release was
+/// and given back wherever `handle` is released; it leaks on exactly the
+/// paths through the removed release that never release again. A client
+/// handed on or returned after it does not count as released.
+pub(crate) fn release_is_repeated(flow: &FnFlow, handle: HandleId, removed: Span) -> bool {
+    let inside = |span: Span| removed.start <= span.start && span.end <= removed.end;
+    let mut without = flow.clone();
+    let stand_in = without.handles.len();
+    without.handles.push(Handle {
+        lazy: false,
+        ..flow.handles[handle].clone()
+    });
+    for block in &mut without.blocks {
+        let mut events = Vec::with_capacity(block.events.len());
+        for event in &block.events {
+            let release = event.handle == handle && event.kind == EventKind::Release;
+            if release && inside(event.span) {
+                events.push(Event {
+                    kind: EventKind::Acquire,
+                    handle: stand_in,
+                    span: event.span,
+                });
+                continue;
+            }
+            events.push(event.clone());
+            if release {
+                events.push(Event {
+                    handle: stand_in,
+                    ..event.clone()
+                });
+            }
+        }
+        block.events = events;
+        block
+            .edges
+            .retain(|edge| !matches!(edge.kind, EdgeKind::Raise { at } if inside(at)));
+    }
+    let client = analyze_one(&without, handle);
+    let released_again = analyze_one(&without, stand_in);
+    let leaks = released_again
+        .exits
+        .iter()
+        .any(|exit| matches!(exit.holding, Holding::Acquired | Holding::Reserved));
+    !(client.truncated || released_again.truncated || leaks || !client.double_releases.is_empty())
 }
 
 /// The places whose values paths remember: those a later test can use. A

@@ -4,8 +4,8 @@
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::flow::state::{DoubleRelease, Facts, Holding, analyze_one};
-use crate::flow::{EdgeKind, Event, EventKind, FnFlow, Handle, HandleId};
+use crate::flow::state::{DoubleRelease, Facts, release_is_repeated};
+use crate::flow::{FnFlow, HandleId};
 use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
@@ -64,59 +64,15 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
 }
 
 /// Removing the first release, when the statement is alone on its line and
-/// the engine shows that every path through it releases the client again
-/// later (the other release, in `finally`, does it all) and that without
-/// it nothing is released twice.
+/// the engine shows that the function without it still releases the client
+/// on every path through it, and never twice (the other release, in
+/// `finally`, does it all).
 fn removal(flow: &FnFlow, handle: HandleId, double: &DoubleRelease, text: &str) -> Option<Fix> {
     if double.first == double.second {
         return None;
     }
     let line = statement_line(text, double.first)?;
-    let inside = |span: Span| line.start <= span.start && span.end <= line.end;
-    // The function as it reads without that statement: neither its release
-    // nor its throw. A stand-in handle is checked out where the release was
-    // and given back wherever the client is: it leaks on exactly the paths
-    // through the removed release that never release again.
-    let mut without = flow.clone();
-    let stand_in = without.handles.len();
-    without.handles.push(Handle {
-        lazy: false,
-        ..flow.handles[handle].clone()
-    });
-    for block in &mut without.blocks {
-        let mut events = Vec::with_capacity(block.events.len());
-        for event in &block.events {
-            let ours = event.handle == handle;
-            if ours && event.kind == EventKind::Release && inside(event.span) {
-                events.push(Event {
-                    kind: EventKind::Acquire,
-                    handle: stand_in,
-                    span: event.span,
-                });
-                continue;
-            }
-            events.push(event.clone());
-            // Only a release counts: a client handed on or returned after
-            // the removed release would no longer be given back by anyone.
-            if ours && event.kind == EventKind::Release {
-                events.push(Event {
-                    handle: stand_in,
-                    ..event.clone()
-                });
-            }
-        }
-        block.events = events;
-        block
-            .edges
-            .retain(|edge| !matches!(edge.kind, EdgeKind::Raise { at } if inside(at)));
-    }
-    let client = analyze_one(&without, handle);
-    let released_again = analyze_one(&without, stand_in);
-    let leaks = released_again
-        .exits
-        .iter()
-        .any(|exit| matches!(exit.holding, Holding::Acquired | Holding::Reserved));
-    if client.truncated || released_again.truncated || leaks || !client.double_releases.is_empty() {
+    if !release_is_repeated(flow, handle, line) {
         return None;
     }
     Some(Fix {
