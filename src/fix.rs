@@ -48,6 +48,15 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+/// Where the line holding offset `at` starts, and its text up to `at` (the
+/// indentation, when nothing comes before): where a fix inserts or removes
+/// a statement.
+pub(crate) fn line_before(text: &str, at: u32) -> Option<(u32, &str)> {
+    let before = text.get(..at as usize)?;
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    Some((line_start as u32, &before[line_start..]))
+}
+
 /// `text` with as many of `fixes` applied as do not overlap an earlier
 /// one (in source order), and how many were applied. A fix whose edits
 /// fall outside the text is skipped.

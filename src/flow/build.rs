@@ -76,6 +76,7 @@ pub(crate) struct FlowBuilder {
     params: Vec<Option<String>>,
     truthy_defaults: Vec<usize>,
     returned: Vec<(Returned, BlockId)>,
+    visible_successes: Vec<Span>,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
     handle_ids: HashMap<String, HandleId>,
@@ -101,6 +102,7 @@ impl FlowBuilder {
             params: Vec::new(),
             truthy_defaults: Vec::new(),
             returned: Vec::new(),
+            visible_successes: Vec::new(),
             blocks: Vec::new(),
             handles: Vec::new(),
             handle_ids: HashMap::new(),
@@ -306,6 +308,12 @@ impl FlowBuilder {
         let next = self.new_block();
         self.edge(self.current, next, EdgeKind::Raise { at }, None);
         self.current = next;
+    }
+
+    /// The exit at `at` returns a value that visibly succeeds (see
+    /// `FnFlow::visible_successes`).
+    pub fn visible_success(&mut self, at: Span) {
+        self.visible_successes.push(at);
     }
 
     /// From here on the path succeeds whatever error it handled (Rust's
@@ -588,6 +596,7 @@ impl FlowBuilder {
             params: self.params,
             truthy_defaults: self.truthy_defaults,
             returned: self.returned,
+            visible_successes: self.visible_successes,
             blocks: self.blocks,
             handles: self.handles,
             entry: 0,

@@ -319,6 +319,9 @@ pub(crate) struct FnFlow {
     /// What `return` statements hand back, for the callers' summaries, and
     /// the block each returns from.
     pub returned: Vec<(Returned, BlockId)>,
+    /// Exits, by their span, whose value visibly succeeds (Rust's `return
+    /// Ok(..)` or tail `Ok(..)`): where a commit can go before returning.
+    pub visible_successes: Vec<Span>,
     pub blocks: Vec<Block>,
     pub handles: Vec<Handle>,
     pub entry: BlockId,

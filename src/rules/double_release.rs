@@ -3,7 +3,7 @@
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::fix::{Applicability, Edit, Fix, line_before};
 use crate::flow::state::{DoubleRelease, Facts, release_is_repeated};
 use crate::flow::{FnFlow, HandleId};
 use crate::source::Span;
@@ -88,15 +88,11 @@ fn removal(flow: &FnFlow, handle: HandleId, double: &DoubleRelease, text: &str) 
 /// The whole line of the statement at `call` (`client.release()`, also
 /// `await ..;`), when nothing else is on it.
 fn statement_line(text: &str, call: Span) -> Option<Span> {
-    let (start, end) = (call.start as usize, call.end as usize);
-    let before = text.get(..start)?;
-    let after = text.get(end..)?;
-    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-    let line_end = after.find('\n').map_or(text.len(), |at| end + at + 1);
-    let lead = before[line_start..].trim();
-    let trail = text[end..line_end].trim();
-    let alone = matches!(lead, "" | "await") && matches!(trail, "" | ";");
-    alone.then(|| Span::new(line_start as u32, line_end as u32))
+    let (line_start, lead) = line_before(text, call.start)?;
+    let after = text.get(call.end as usize..)?;
+    let trail = &after[..after.find('\n').map_or(after.len(), |at| at + 1)];
+    let alone = matches!(lead.trim(), "" | "await") && matches!(trail.trim(), "" | ";");
+    alone.then(|| Span::new(line_start, call.end + trail.len() as u32))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::fix::{Applicability, Edit, Fix, line_before};
 use crate::flow::state::{ExitFact, Facts, Holding, TxState};
 use crate::flow::{ErrorModel, EventKind, ExitHow, ExitKind, FnFlow, Handle, HandleId};
 use crate::source::Span;
@@ -67,21 +67,22 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
                     .iter()
                     .copied()
                     .filter(|e| e.begun_at == exit.begun_at);
-                diagnostic.fix = commit_fix(handle, exits, text);
+                diagnostic.fix = commit_fix(flow, handle, exits, text);
                 out.push(diagnostic);
             }
         }
     }
 }
 
-/// Committing a dropped transaction object (Rust) before each `Ok` exit
-/// that drops it: the language's commit statement (see
-/// `Handle::commit_statement`) on a line of its own above a `return
-/// Ok(..)` or a tail `Ok(..)`, or inline after a `{` or `;`, or braced
-/// with the exit after a match arm's `=>`. Unsafe: the caller may have
-/// meant the work to be discarded, and `?` needs the driver's error to
-/// convert into the function's.
+/// Committing a dropped transaction object (Rust) before each exit that
+/// drops it, when every such exit visibly succeeds (`Ok(..)`, see
+/// `FnFlow::visible_successes`): the language's commit statement (see
+/// `Handle::commit_statement`) on a line of its own above the exit, or
+/// inline after a `{` or `;`, or braced with the exit after a match arm's
+/// `=>`. Unsafe: the caller may have meant the work to be discarded, and
+/// `?` needs the driver's error to convert into the function's.
 fn commit_fix<'e>(
+    flow: &FnFlow,
     handle: &Handle,
     exits: impl Iterator<Item = &'e ExitFact>,
     text: &str,
@@ -90,7 +91,8 @@ fn commit_fix<'e>(
     let mut edits = Vec::new();
     let mut seen = Vec::new();
     for exit in exits {
-        if exit.witness.commit_discarded_at.is_some() {
+        if exit.witness.commit_discarded_at.is_some() || !flow.visible_successes.contains(&exit.at)
+        {
             return None;
         }
         if seen.contains(&exit.at) {
@@ -108,17 +110,7 @@ fn commit_fix<'e>(
 
 /// The edits that put `statement` before the exit expression at `exit`.
 fn commit_before(text: &str, exit: Span, statement: &str) -> Option<Vec<Edit>> {
-    let (start, end) = (exit.start as usize, exit.end as usize);
-    let returned = text.get(start..end)?;
-    let value = returned
-        .strip_prefix("return ")
-        .unwrap_or(returned)
-        .trim_start();
-    if !(value.starts_with("Ok(") || value.starts_with("Ok::<")) {
-        return None;
-    }
-    let line_start = text[..start].rfind('\n').map_or(0, |at| at + 1);
-    let lead = &text[line_start..start];
+    let (_, lead) = line_before(text, exit.start)?;
     let before = lead.trim_end();
     if before.is_empty() {
         return Some(vec![Edit::insert(
@@ -247,6 +239,5 @@ mod tests {
             Some("None => { tx.commit()?; return Ok(None) },")
         );
         assert_eq!(fixed("let x = return Ok(1);", "return Ok(1)"), None);
-        assert_eq!(fixed("    return Err(e);", "return Err(e)"), None);
     }
 }

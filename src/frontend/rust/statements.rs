@@ -101,6 +101,7 @@ impl<'a> Lowerer<'a> {
         // bare `return;` of a `()` worker gives up on the error.
         if is_ok_constructor(expr) {
             self.builder.mark_success_path();
+            self.builder.visible_success(at);
         }
         self.note_reported_write(expr);
         let tested = place_of(expr).filter(|place| self.tested_results.contains(place));
