@@ -721,9 +721,6 @@ struct Lowerer<'a> {
     /// The method that checked out each handle, for vocabulary entries
     /// that apply only to what one method returns.
     acquired_via: HashMap<String, String>,
-    /// `const own = !outer`: a constant flag that says what a test of
-    /// another place would (a test of `own` is one of `outer`).
-    derived_flags: HashMap<String, Guard>,
     /// `const t = lent ?? create()`: `t` by name, to `lent`. `t !== lent`
     /// holds exactly when nothing was lent.
     lent_or_created: HashMap<String, String>,
@@ -780,7 +777,6 @@ impl<'a> Lowerer<'a> {
             parameters: HashSet::new(),
             released: HashSet::new(),
             acquired_via: HashMap::new(),
-            derived_flags: HashMap::new(),
             lent_or_created: HashMap::new(),
             acquired_from: Default::default(),
             depth: 0,

@@ -308,27 +308,6 @@ impl<'a> Lowerer<'a> {
     pub(super) fn var_decl(&mut self, decl: &VarDecl) {
         for declarator in &decl.decls {
             self.declarator(declarator);
-            if decl.kind == VarDeclKind::Const
-                && let Pat::Ident(name) = &declarator.name
-                && let Some(init) = &declarator.init
-                && let Some(guard) = self.derived_flag(init)
-            {
-                self.derived_flags.insert(name.id.sym.to_string(), guard);
-            }
-        }
-    }
-
-    /// What a constant flag's truth says of another place: `!outer`,
-    /// `outer === undefined`, `client != null`, `!!client`.
-    fn derived_flag(&mut self, init: &Expr) -> Option<Guard> {
-        match unwrap(init) {
-            Expr::Unary(UnaryExpr {
-                op: UnaryOp::Bang,
-                arg,
-                ..
-            }) => self.derived_flag(arg).map(Guard::negated),
-            test @ Expr::Bin(_) => self.null_check(test),
-            test => place_of(test).map(|place| self.guard_for(&place, Test::Truthy, true)),
         }
     }
 
@@ -374,11 +353,12 @@ impl<'a> Lowerer<'a> {
             self.join(&[present, absent]);
             return;
         }
-        // `const mustCreate = runner === undefined || runner.isReleased`: a
-        // flag made of tests is true on the paths where they hold, so a
-        // later `if (mustCreate)` follows the checkout they chose.
+        // `const own = !lent`, `const mustCreate = runner === undefined ||
+        // runner.isReleased`: a flag made of tests is true on the paths
+        // where they hold, so a later `if (mustCreate)` follows the
+        // checkout they chose.
         if let Pat::Ident(name) = &declarator.name
-            && is_compound_condition(init)
+            && is_condition(init)
         {
             let (holds, fails) = self.branch(init);
             let span = span_of(init.span());
@@ -578,9 +558,6 @@ impl<'a> Lowerer<'a> {
     pub(super) fn null_check(&mut self, test: &Expr) -> Option<Guard> {
         if let Some(guard) = self.transaction_state_test(test) {
             return Some(guard);
-        }
-        if let Some(guard) = place_of(test).and_then(|place| self.derived_flags.get(&place)) {
-            return Some(*guard);
         }
         if let Some(place) = place_of(test) {
             return Some(self.guard_for(&place, Test::Truthy, true));

@@ -444,43 +444,30 @@ pub(super) fn statement_call(expr: &Expr) -> Option<Span> {
     }
 }
 
-/// `a === undefined || b.isReleased`, `!(a && b)`: tests joined by `&&` or
-/// `||`, at least one a comparison or a negation, so a boolean rather than
-/// a defaulted value (`options.name || "main"`).
-pub(super) fn is_compound_condition(expr: &Expr) -> bool {
-    fn leaves_test(expr: &Expr) -> bool {
-        match unwrap(expr) {
-            Expr::Unary(UnaryExpr {
-                op: UnaryOp::Bang, ..
-            }) => true,
-            Expr::Bin(bin) if matches!(bin.op, BinaryOp::LogicalAnd | BinaryOp::LogicalOr) => {
-                leaves_test(&bin.left) || leaves_test(&bin.right)
-            }
-            Expr::Bin(bin) => matches!(
-                bin.op,
-                BinaryOp::EqEqEq
-                    | BinaryOp::NotEqEq
-                    | BinaryOp::EqEq
-                    | BinaryOp::NotEq
-                    | BinaryOp::Lt
-                    | BinaryOp::LtEq
-                    | BinaryOp::Gt
-                    | BinaryOp::GtEq
-                    | BinaryOp::InstanceOf
-                    | BinaryOp::In
-            ),
-            _ => false,
-        }
-    }
+/// `!outer`, `lent === undefined`, `a === undefined || b.isReleased`: a
+/// test, or tests joined by `&&` or `||` with at least one a comparison or
+/// a negation; a boolean rather than a value (`options.name || "main"`).
+pub(super) fn is_condition(expr: &Expr) -> bool {
     match unwrap(expr) {
         Expr::Unary(UnaryExpr {
-            op: UnaryOp::Bang,
-            arg,
-            ..
-        }) => is_compound_condition(arg),
+            op: UnaryOp::Bang, ..
+        }) => true,
         Expr::Bin(bin) if matches!(bin.op, BinaryOp::LogicalAnd | BinaryOp::LogicalOr) => {
-            leaves_test(expr)
+            is_condition(&bin.left) || is_condition(&bin.right)
         }
+        Expr::Bin(bin) => matches!(
+            bin.op,
+            BinaryOp::EqEqEq
+                | BinaryOp::NotEqEq
+                | BinaryOp::EqEq
+                | BinaryOp::NotEq
+                | BinaryOp::Lt
+                | BinaryOp::LtEq
+                | BinaryOp::Gt
+                | BinaryOp::GtEq
+                | BinaryOp::InstanceOf
+                | BinaryOp::In
+        ),
         _ => false,
     }
 }
