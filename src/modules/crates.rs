@@ -6,9 +6,11 @@
 //! the crate root's folder. `#[path]` attributes and inline `mod` blocks
 //! are not followed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+use crate::frontend::rust::names_handle_type;
 
 /// A Cargo package: its folder, and the crates it depends on by path.
 #[derive(Debug)]
@@ -251,6 +253,22 @@ fn child(module: &Module, name: &str, exists: &dyn Fn(&Path) -> bool) -> Option<
     .map(|file| Module { file, children })
 }
 
+/// The functions a Rust file's text defines with a parameter typed as a
+/// connection, transaction or executor (`fn fill(&self, conn: &mut
+/// PgConnection)`), by name, read without parsing it.
+pub(super) fn functions_taking_handles(text: &str) -> HashSet<String> {
+    text.split("fn ")
+        .skip(1)
+        .filter_map(|rest| {
+            let name_end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let signature = &rest[..rest.find(['{', ';']).unwrap_or(rest.len())];
+            names_handle_type(&signature.to_ascii_lowercase()).then(|| rest[..name_end].to_string())
+        })
+        .collect()
+}
+
 /// The module paths a Rust file's text names, read before it is parsed to
 /// order the run: every path of its `use` items, and every call of a path
 /// that starts with a module name (`crate::db::begin(`, `db::begin(`).
@@ -457,6 +475,14 @@ mod tests {
         assert_eq!(resolve(&orders, "sqlx::query"), None);
         assert_eq!(resolve(&orders, "std::mem::drop"), None);
         assert_eq!(resolve(&root.join("api/src/lib.rs"), "super::x"), None);
+    }
+
+    #[test]
+    fn functions_taking_a_connection_are_read_from_the_text() {
+        let text = "impl Notice {\n    pub fn key(&self) -> &str { \"k\" }\n    pub async fn fill(&self, conn: &mut PgConnection) -> Result<String> { todo!() }\n}\nfn all<'e, E: PgExecutor<'e>>(e: E);\nfn new(context: Context) -> Self { Self }";
+        let mut found: Vec<String> = functions_taking_handles(text).into_iter().collect();
+        found.sort();
+        assert_eq!(found, ["all", "fill"]);
     }
 
     #[test]

@@ -384,22 +384,7 @@ impl<'a> Linker<'a> {
         let known = lock(&self.defined).get(path).cloned();
         let defined = known.unwrap_or_else(|| {
             let text = std::fs::read_to_string(path).unwrap_or_default();
-            let defined: HashSet<String> = text
-                .split("fn ")
-                .skip(1)
-                .filter_map(|rest| {
-                    let end = rest
-                        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .unwrap_or(rest.len());
-                    let signature = &rest[..rest.find(['{', ';']).unwrap_or(rest.len())];
-                    let signature = signature.to_ascii_lowercase();
-                    ["conn", "transaction", "executor"]
-                        .iter()
-                        .any(|word| signature.contains(word))
-                        .then(|| rest[..end].to_string())
-                })
-                .collect();
-            let defined = Arc::new(defined);
+            let defined = Arc::new(crates::functions_taking_handles(&text));
             lock(&self.defined).insert(path.to_path_buf(), defined.clone());
             defined
         });

@@ -130,6 +130,15 @@ impl Drop for SpanScope {
 
 /// Parse only, for measuring the parser's share of a run: the syntax error,
 /// if any.
+/// Whether a type's or signature's text, lowercased, names a connection,
+/// transaction or executor (`&mut pgconnection`, `transaction<'_, postgres>`,
+/// `dbconn`): a function taking one may hand a lent transaction on.
+pub(crate) fn names_handle_type(lowercase: &str) -> bool {
+    ["transaction", "conn", "executor"]
+        .iter()
+        .any(|word| lowercase.contains(word))
+}
+
 pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
     let base = prefix_len(text);
     if let Err(error) = check_bracket_depth(text) {

@@ -92,12 +92,8 @@ pub(super) fn takes_lendable(signature: &syn::Signature) -> bool {
 /// Whether a parameter is typed as a connection, transaction or executor
 /// by name (`&mut PgConnection`, `&Transaction<'_>`, `DbConn`).
 pub(super) fn takes_database_handle(signature: &syn::Signature) -> bool {
-    const HANDLE_TYPES: &[&str] = &["transaction", "conn", "executor"];
     signature.inputs.iter().any(|input| match input {
-        syn::FnArg::Typed(typed) => {
-            let text = type_text(&typed.ty).to_ascii_lowercase();
-            HANDLE_TYPES.iter().any(|word| text.contains(word))
-        }
+        syn::FnArg::Typed(typed) => names_handle_type(&type_text(&typed.ty).to_ascii_lowercase()),
         syn::FnArg::Receiver(_) => false,
     })
 }
