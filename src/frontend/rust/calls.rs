@@ -141,7 +141,8 @@ impl<'a> Lowerer<'a> {
         None
     }
 
-    /// A `move` closure or `async move` block takes the handles it names.
+    /// A closure or `async` block takes these handles: those a `move` one
+    /// names, or those another uses by value.
     pub(super) fn moved_into_closure(&mut self, mut names: Names, span: SynSpan) {
         names.0.sort();
         names.0.dedup();

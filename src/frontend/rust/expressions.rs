@@ -292,11 +292,17 @@ impl<'a> Lowerer<'a> {
                 if closure.capture.is_some() {
                     self.moved_into_closure(names, closure.span());
                 } else {
-                    // A closure that borrows the transaction may write
-                    // through it when it runs.
-                    for name in names.0 {
-                        self.written_through(&name, closure.span());
+                    // A closure that uses a handle by value takes it
+                    // (`opt.map(|id| (id, tx))`); one that borrows it may
+                    // write through it when it runs.
+                    let mut moved = MovedNames(Vec::new());
+                    moved.visit_expr(&closure.body);
+                    for name in &names.0 {
+                        if !moved.0.contains(name) {
+                            self.written_through(name, closure.span());
+                        }
                     }
+                    self.moved_into_closure(Names(moved.0), closure.span());
                 }
                 Value::Nothing
             }

@@ -194,11 +194,16 @@ fn lexing_failure(text: &str, offset: usize) -> String {
     }
 }
 
-/// File-wide facts: `const NAME: &str = "SQL";` bindings, and the types of
-/// struct fields (`store: Arc<dyn CryptoStore>`), by struct and field.
+/// File-wide facts: `const NAME: &str = "SQL";` bindings, the types of
+/// struct fields (`store: Arc<dyn CryptoStore>`), by struct and field, and
+/// the fields whose transaction their struct's `Drop` rolls back.
 struct FileFacts<'v> {
     const_strings: Vec<(String, String)>,
     field_types: HashMap<(String, String), String>,
+    /// (struct, field) where `impl Drop` rolls back the transaction of
+    /// `self.field`: such a type keeps a transaction open across its
+    /// methods on purpose (a protocol session), and ends it when dropped.
+    rolled_back_by_drop: std::collections::HashSet<(String, String)>,
     vocabulary: &'v Vocabulary,
     /// Offsets, in order, where a word of the vocabulary starts.
     named_at: Vec<u32>,
@@ -245,8 +250,25 @@ impl<'v> FileFacts<'v> {
         struct Found {
             consts: Vec<(String, String)>,
             fields: HashMap<(String, String), String>,
+            rolled_back_by_drop: std::collections::HashSet<(String, String)>,
         }
         impl<'ast> Visit<'ast> for Found {
+            fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+                let is_drop = item.trait_.as_ref().is_some_and(|(path, _)| {
+                    path.segments.last().is_some_and(|s| s.ident == "Drop")
+                });
+                if let (true, syn::Type::Path(owner)) = (is_drop, &*item.self_ty)
+                    && let Some(owner) = owner.path.segments.last()
+                {
+                    let mut rollbacks = DropRollbacks::default();
+                    rollbacks.visit_item_impl(item);
+                    for field in rollbacks.fields {
+                        self.rolled_back_by_drop
+                            .insert((owner.ident.to_string(), field));
+                    }
+                }
+                syn::visit::visit_item_impl(self, item);
+            }
             fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
                 if let Some(text) = string_literal(&item.expr) {
                     self.consts.push((item.ident.to_string(), text));
@@ -268,12 +290,23 @@ impl<'v> FileFacts<'v> {
         FileFacts {
             const_strings: found.consts,
             field_types: found.fields,
+            rolled_back_by_drop: found.rolled_back_by_drop,
             vocabulary,
             named_at: vocabulary.words_at(text),
             transaction_helpers: HashMap::new(),
             imported: Summaries::new(),
             consulted: Default::default(),
         }
+    }
+
+    /// Whether `place` is a field of `owner` whose transaction the type's
+    /// `Drop` rolls back.
+    fn rolled_back_by_drop(&self, owner: Option<&str>, place: &str) -> bool {
+        let field = place.strip_prefix("self.").filter(|f| !f.contains('.'));
+        owner.zip(field).is_some_and(|(owner, field)| {
+            self.rolled_back_by_drop
+                .contains(&(owner.to_string(), field.to_string()))
+        })
     }
 
     /// Whether the code at `span` names a word of the vocabulary: one that
@@ -317,6 +350,31 @@ impl<'v> FileFacts<'v> {
             }
             other => string_literal(other),
         }
+    }
+}
+
+/// The fields of `self` that a `Drop` body rolls back:
+/// `self.conn.execute_batch("ROLLBACK")`, `self.tx.rollback()`.
+#[derive(Default)]
+struct DropRollbacks {
+    fields: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for DropRollbacks {
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let rolls_back = call.method == "rollback"
+            || call.args.iter().any(|arg| {
+                string_literal(arg).is_some_and(|sql| {
+                    transaction_statements(&sql).contains(&TxStatement::Rollback)
+                })
+            });
+        if rolls_back
+            && let Some(field) = place_of(&call.receiver)
+                .and_then(|place| place.strip_prefix("self.").map(str::to_string))
+        {
+            self.fields.push(field);
+        }
+        syn::visit::visit_expr_method_call(self, call);
     }
 }
 
@@ -703,10 +761,14 @@ impl<'a> Lowerer<'a> {
         self.builder.event(kind, handle, span);
     }
 
-    /// A pending raw `BEGIN` takes effect: the call succeeded.
+    /// A pending raw `BEGIN` takes effect: the call succeeded. One on a
+    /// field whose struct's `Drop` rolls it back is the object's to end.
     fn settle(&mut self, value: Value) {
         if let Value::Begins { place, span } = value {
             self.event(EventKind::Begin, &place, span);
+            if self.file.rolled_back_by_drop(self.owner.as_deref(), &place) {
+                self.event(EventKind::Escape, &place, span);
+            }
         }
     }
 

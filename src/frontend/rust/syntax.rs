@@ -14,6 +14,36 @@ impl<'ast> Visit<'ast> for Names {
     }
 }
 
+/// Single-segment paths a body uses by value, which moves them into a
+/// closure: not borrowed (`&tx`, `&mut *tx`), not the base of a field or
+/// the receiver of a method (`tx.execute(..)` borrows it, as a method
+/// taking `self` by value ends it).
+pub(super) struct MovedNames(pub(super) Vec<String>);
+
+impl<'ast> Visit<'ast> for MovedNames {
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if let Some(ident) = path.path.get_ident() {
+            self.0.push(ident.to_string());
+        }
+    }
+    fn visit_expr_reference(&mut self, _: &'ast syn::ExprReference) {}
+    fn visit_expr_field(&mut self, _: &'ast syn::ExprField) {}
+    fn visit_expr_unary(&mut self, unary: &'ast syn::ExprUnary) {
+        if !matches!(unary.op, syn::UnOp::Deref(_)) {
+            syn::visit::visit_expr_unary(self, unary);
+        }
+    }
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if !matches!(peel(&call.receiver), Expr::Path(_)) {
+            self.visit_expr(&call.receiver);
+        }
+        for arg in &call.args {
+            self.visit_expr(arg);
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
+
 /// A syn span as file offsets (`base` is what was stripped before parsing).
 pub(super) fn to_span(base: usize, span: SynSpan) -> Span {
     let range = span.byte_range();
