@@ -169,6 +169,10 @@ impl<'a> Lowerer<'a> {
             }
             // Panics are not paths.
             "panic" | "unreachable" | "todo" | "unimplemented" => self.builder.start_unreachable(),
+            // A function that returns nothing says it failed by logging an
+            // error (`error!("insert failed: {e}"); return;`): the path
+            // handles an error from here, like an `Err(..)` arm.
+            "error" if self.returns_nothing => self.builder.mark_error_path(span),
             // Other bodies are opaque, but one that commits or rolls back an
             // owned transaction (`tokio::select! { .. => tx.commit() .. }`)
             // may end it.
@@ -367,6 +371,13 @@ impl<'a> Lowerer<'a> {
                 Value::Place(place) | Value::Borrowed(place),
                 "as_mut" | "deref_mut" | "as_ref" | "borrow_mut",
             ) if call.args.is_empty() => return Value::Borrowed(place.clone()),
+            // `tx.acquire().await?` on a transaction or connection (not a
+            // pool) is a reborrow of its connection (sqlx's `Acquire`).
+            (Value::Place(place) | Value::Borrowed(place), "acquire")
+                if call.args.is_empty() && self.holds_connection(place) =>
+            {
+                return Value::Borrowed(place.clone());
+            }
             // The count of rows a write changed still tells of the write.
             (Value::Wrote { .. }, "rows_affected") => return receiver,
             _ => {}
@@ -504,6 +515,7 @@ impl<'a> Lowerer<'a> {
                 !matches!(&**ty, syn::Type::Tuple(unit) if unit.elems.is_empty())
             }
         };
+        self.returns_nothing = !self.returns_result;
         for input in &signature.inputs {
             if let syn::FnArg::Receiver(receiver) = input {
                 self.self_by_value = matches!(receiver.kind, syn::ReceiverKind::Value);
@@ -564,6 +576,16 @@ impl<'a> Lowerer<'a> {
         self.param_types.get(place).is_some_and(|text| {
             !text.starts_with('&') && names_database_type(text) && !text.contains("Pool")
         })
+    }
+
+    /// Whether `place` is a transaction or connection, not a pool: one this
+    /// function began, or a parameter typed as one.
+    pub(super) fn holds_connection(&self, place: &str) -> bool {
+        self.owned.get(place) == Some(&Owned::Transaction)
+            || self.param_types.get(place).is_some_and(|text| {
+                let text = text.to_lowercase();
+                names_handle_type(&text) && !text.contains("pool")
+            })
     }
 
     /// Whether `place` has a type the front end can see (a parameter's, a

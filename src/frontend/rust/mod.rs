@@ -701,6 +701,8 @@ struct Lowerer<'a> {
     self_by_value: bool,
     /// The function's signature returns something other than `()`.
     returns_result: bool,
+    /// The function's signature returns `()`: it has no error to return.
+    returns_nothing: bool,
     /// What its successful returns say of its writes.
     reported_write: ReportedWrite,
     depth: usize,
@@ -732,6 +734,7 @@ impl<'a> Lowerer<'a> {
             param_types: HashMap::new(),
             self_by_value: false,
             returns_result: false,
+            returns_nothing: false,
             reported_write: ReportedWrite::Nothing,
             depth: 0,
             too_deep: None,
