@@ -361,8 +361,18 @@ fn analyze_handle(
                     continue;
                 }
                 if seen[edge.to].len() >= MAX_STATES_PER_BLOCK {
-                    facts.truncated = true;
-                    continue;
+                    // Too many paths to tell apart by what they know of
+                    // tested places: forget it, taking paths that may not
+                    // happen rather than dropping ones that do. A second
+                    // bound ends the walk where even that is not enough.
+                    next.key.known.clear();
+                    if seen[edge.to].contains(&next.key) {
+                        continue;
+                    }
+                    if seen[edge.to].len() >= 2 * MAX_STATES_PER_BLOCK {
+                        facts.truncated = true;
+                        continue;
+                    }
                 }
                 seen[edge.to].insert(next.key.clone());
                 queued[edge.to].push(next);

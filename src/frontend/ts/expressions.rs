@@ -104,19 +104,15 @@ impl<'a> Lowerer<'a> {
                     _ => None,
                 };
                 self.bound_call = bound_call(&assign.right);
+                if assign.op == AssignOp::Assign && matches!(unwrap(&assign.right), Expr::Cond(_)) {
+                    self.ternary_target = assign_target_place(&assign.left);
+                }
                 let value = self.expr(&assign.right);
+                self.ternary_target = None;
                 self.assigned_to = None;
                 self.bound_call = None;
                 let assigned = (assign.op == AssignOp::Assign).then_some(&*assign.right);
-                let target = match &assign.left {
-                    AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => {
-                        Some(name.id.sym.to_string())
-                    }
-                    AssignTarget::Simple(SimpleAssignTarget::Member(member)) => {
-                        member_place(member)
-                    }
-                    _ => None,
-                };
+                let target = assign_target_place(&assign.left);
                 if let Some(target) = &target {
                     match assigned {
                         Some(expr) => self.assign(target, &value, Some(expr), assign.right.span()),
@@ -192,14 +188,23 @@ impl<'a> Lowerer<'a> {
                 }
             },
             Expr::Cond(cond) => {
+                let target = self.ternary_target.take();
                 let (then_block, else_block) = self.branch(&cond.test);
                 self.builder.switch_to(then_block);
                 let value = self.expr(&cond.cons);
                 self.escape(value, cond.cons.span());
+                if let Some(target) = &target {
+                    let known = known_value(unwrap(&cond.cons));
+                    self.handle_event(EventKind::Assign(known), target, span_of(cond.cons.span()));
+                }
                 let then_end = self.builder.current();
                 self.builder.switch_to(else_block);
                 let value = self.expr(&cond.alt);
                 self.escape(value, cond.alt.span());
+                if let Some(target) = &target {
+                    let known = known_value(unwrap(&cond.alt));
+                    self.handle_event(EventKind::Assign(known), target, span_of(cond.alt.span()));
+                }
                 let else_end = self.builder.current();
                 self.join(&[then_end, else_end]);
                 Value::Nothing

@@ -744,6 +744,10 @@ struct Lowerer<'a> {
     /// The place the expression being lowered is assigned to, for naming a
     /// pool constructed there.
     assigned_to: Option<String>,
+    /// The place a conditional expression being lowered is assigned to
+    /// (`savepoint = nested ? 'sp1' : undefined`): each branch assigns
+    /// what its arm is.
+    ternary_target: Option<String>,
     /// Lowering an object or array literal that is a call's argument.
     in_argument_literal: bool,
     /// The call whose result the statement being lowered keeps
@@ -787,6 +791,7 @@ impl<'a> Lowerer<'a> {
             caught_errors: HashSet::new(),
             floating_call: None,
             assigned_to: None,
+            ternary_target: None,
             in_argument_literal: false,
             bound_call: None,
             chained_call: None,

@@ -391,7 +391,11 @@ impl<'a> Lowerer<'a> {
             _ => None,
         };
         self.bound_call = bound_call(init);
+        if matches!(unwrap(init), Expr::Cond(_)) {
+            self.ternary_target = Some(name.to_string());
+        }
         let value = self.expr(init);
+        self.ternary_target = None;
         self.assigned_to = None;
         self.bound_call = None;
         self.assign(name, &value, Some(init), init.span());

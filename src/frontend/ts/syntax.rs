@@ -227,6 +227,15 @@ pub(super) fn place_of(expr: &Expr) -> Option<String> {
     }
 }
 
+/// The place an assignment writes: `name` or `a.b`.
+pub(super) fn assign_target_place(target: &AssignTarget) -> Option<String> {
+    match target {
+        AssignTarget::Simple(SimpleAssignTarget::Ident(name)) => Some(name.id.sym.to_string()),
+        AssignTarget::Simple(SimpleAssignTarget::Member(member)) => member_place(member),
+        _ => None,
+    }
+}
+
 pub(super) fn member_place(member: &MemberExpr) -> Option<String> {
     let MemberProp::Ident(prop) = &member.prop else {
         return None;

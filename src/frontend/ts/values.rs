@@ -16,6 +16,8 @@ impl<'a> Lowerer<'a> {
     ) {
         let known = match (value, expr.map(unwrap)) {
             (Value::Acquired { .. }, _) => return,
+            // Each branch of `c ? a : b` assigned what its arm is.
+            (_, Some(Expr::Cond(_))) => return,
             // A transaction object is an object.
             (Value::Transaction { .. }, _) => Known::TRUTHY,
             (_, None) => Known::NULLISH,
