@@ -686,9 +686,15 @@ impl<'a> Lowerer<'a> {
     ) -> Value {
         match (call.effect, receiver_place) {
             (Effect::Acquire, place) => {
+                // A `pool` that `new` made of a class no driver's pool is
+                // (`new mssql.ConnectionPool(..)`) has its own `connect()`.
                 let certain = call.receiver == Receiver::Any
                     || match &place {
-                        Some(place) => self.looks_like_pool(place),
+                        Some(place) => {
+                            self.file.pool_variables.contains(place)
+                                || (self.looks_like_pool(place)
+                                    && !self.file.constructed_as_other(place))
+                        }
                         None => self.is_pool_factory_call(receiver),
                     };
                 self.builder.may_throw(span);

@@ -31,6 +31,10 @@ pub(super) struct FileFacts<'v> {
     pub(super) superclasses: HashMap<String, String>,
     /// Local names of pool classes (`import { Pool as PgPool } from 'pg'`).
     pub(super) pool_classes: HashSet<String>,
+    /// Variables given an object of a class by `new` anywhere in the file,
+    /// with those classes: a `pool` made by `new mssql.ConnectionPool(..)`
+    /// is not a pool whose `connect()` checks a client out.
+    pub(super) constructed: HashMap<String, Vec<String>>,
     /// `a = b` between places anywhere in the file: the same object under
     /// two names (`pool = global.pgPool`).
     pub(super) aliases: Vec<(String, String)>,
@@ -72,6 +76,7 @@ impl<'v> FileFacts<'v> {
             field_classes: HashMap::new(),
             plain_classes: HashSet::new(),
             pool_classes,
+            constructed: HashMap::new(),
             aliases: Vec::new(),
             const_statements: HashMap::new(),
         };
@@ -81,6 +86,38 @@ impl<'v> FileFacts<'v> {
 
     pub(super) fn is_pool_class(&self, class: &str) -> bool {
         self.vocabulary.is_pool_constructor(class) || self.pool_classes.contains(class)
+    }
+
+    /// Whether every object `new` gave `place` in this file is of a class
+    /// that is no pool's, nor extends one (`class Db extends Pool`).
+    pub(super) fn constructed_as_other(&self, place: &str) -> bool {
+        let descends_from_pool = |class: &str| {
+            let mut current = Some(class);
+            // A bound on the chain, in case of a cycle in invalid code.
+            for _ in 0..8 {
+                let Some(class) = current else { return false };
+                if self.is_pool_class(class) {
+                    return true;
+                }
+                current = self.superclasses.get(class).map(String::as_str);
+            }
+            false
+        };
+        self.constructed
+            .get(place)
+            .is_some_and(|classes| !classes.iter().any(|class| descends_from_pool(class)))
+    }
+
+    /// `name = new C(..)`: remember C for `name`.
+    fn note_construction(&mut self, name: &str, value: &Expr) {
+        if let Expr::New(new) = unwrap(value)
+            && let Some(class) = callee_name(&new.callee)
+        {
+            self.constructed
+                .entry(name.to_string())
+                .or_default()
+                .push(class.to_string());
+        }
     }
 
     /// Whether the pool held by `name` has an `'error'` listener, under that
@@ -363,6 +400,7 @@ impl Visit for FileFacts<'_> {
             if let Some(place) = place_of(init) {
                 self.aliases.push((name.clone(), place));
             }
+            self.note_construction(&name, init);
             if self.makes_pool(init) {
                 self.pool_variables.insert(name);
             }
@@ -371,10 +409,11 @@ impl Visit for FileFacts<'_> {
     }
 
     fn visit_assign_expr(&mut self, assign: &AssignExpr) {
-        if let AssignTarget::Simple(SimpleAssignTarget::Ident(name)) = &assign.left
-            && let Some(place) = place_of(&assign.right)
-        {
-            self.aliases.push((name.id.sym.to_string(), place));
+        if let AssignTarget::Simple(SimpleAssignTarget::Ident(name)) = &assign.left {
+            if let Some(place) = place_of(&assign.right) {
+                self.aliases.push((name.id.sym.to_string(), place));
+            }
+            self.note_construction(&name.id.sym, &assign.right);
         }
         // A serverless function's module: `module.exports = async (req,
         // res) => ..`, `exports.handler = async (event) => ..`.
