@@ -741,11 +741,16 @@ impl<'a> Lowerer<'a> {
             // `const trx = await Person.startTransaction()`, neo4j's
             // `session.beginTransaction()`, an adapter's transaction id put
             // in an object), not a begin on the receiver: a driver that
-            // begins on its receiver returns nothing to keep.
-            (Effect::Begin, Some(_))
-                if self.bound_call == Some(span)
+            // begins on its receiver returns nothing to keep. Unless this
+            // function commits or rolls back the receiver itself (`const
+            // session = await uow.startTransaction(); .. await
+            // uow.commitTransaction()`): then what it kept is not what it
+            // ends.
+            (Effect::Begin, Some(place))
+                if (self.bound_call == Some(span)
                     || self.chained_call == Some(span)
-                    || self.statement_call != Some(span) =>
+                    || self.statement_call != Some(span))
+                    && !self.ended.contains(&place) =>
             {
                 self.builder.may_throw(span);
                 Value::Transaction { span }

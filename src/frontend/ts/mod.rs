@@ -718,6 +718,9 @@ struct Lowerer<'a> {
     /// Places released somewhere in this function (nested closures too):
     /// evidence that `x.connect()`'s result is a pooled client.
     released: HashSet<String>,
+    /// Places the body commits or rolls back by a driver call with no
+    /// argument (see `EffectScan`).
+    ended: HashSet<String>,
     /// The method that checked out each handle, for vocabulary entries
     /// that apply only to what one method returns.
     acquired_via: HashMap<String, String>,
@@ -780,6 +783,7 @@ impl<'a> Lowerer<'a> {
             locals: HashSet::new(),
             parameters: HashSet::new(),
             released: HashSet::new(),
+            ended: HashSet::new(),
             acquired_via: HashMap::new(),
             lent_or_created: HashMap::new(),
             acquired_from: Default::default(),
@@ -805,9 +809,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn collect_released<N: for<'f> VisitWith<EffectScan<'f>>>(&mut self, node: &N) {
-        self.released = EffectScan::of(self.file, node)
-            .into_iter()
+        let effects = EffectScan::of(self.file, node);
+        self.released = effects
+            .iter()
             .filter(|(_, effect)| *effect == EndEffect::Release)
+            .map(|(place, _)| place.clone())
+            .collect();
+        self.ended = effects
+            .into_iter()
+            .filter(|(_, effect)| *effect == EndEffect::EndsOwn)
             .map(|(place, _)| place)
             .collect();
     }
@@ -924,6 +934,9 @@ enum EndEffect {
     Commit,
     Rollback,
     Release,
+    /// A driver call that commits or rolls back with no argument: the
+    /// receiver's own transaction, not one named by an id.
+    EndsOwn,
 }
 
 impl<'a> EffectScan<'a> {
@@ -956,8 +969,16 @@ impl<'a> EffectScan<'a> {
                 add(EndEffect::Rollback);
                 add(EndEffect::Release);
             }
-            Some(Effect::Commit) => add(EndEffect::Commit),
-            Some(Effect::Rollback) => add(EndEffect::Rollback),
+            Some(effect @ (Effect::Commit | Effect::Rollback)) => {
+                add(if effect == Effect::Commit {
+                    EndEffect::Commit
+                } else {
+                    EndEffect::Rollback
+                });
+                if args.is_empty() {
+                    add(EndEffect::EndsOwn);
+                }
+            }
             Some(Effect::Acquire | Effect::Begin | Effect::BeginObject | Effect::Open) => {}
             None if vocabulary.is_sql_method(method) => {
                 let statements = args
