@@ -142,11 +142,14 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Bin(bin) => match bin.op {
                 BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing => {
+                    let mut left_value = Value::Nothing;
                     let (left_true, left_false) = if bin.op == BinaryOp::NullishCoalescing {
                         let guard =
                             place_of(&bin.left).map(|p| self.guard_for(&p, Test::Nullish, false));
                         if guard.is_none() {
-                            self.expr(&bin.left);
+                            self.left_of_nullish = true;
+                            left_value = self.expr(&bin.left);
+                            self.left_of_nullish = false;
                         }
                         self.builder.fork(guard)
                     } else {
@@ -159,10 +162,21 @@ impl<'a> Lowerer<'a> {
                     };
                     self.builder.switch_to(evaluate_right);
                     let value = self.expr(&bin.right);
-                    self.escape(value, bin.right.span());
+                    // `(await outer?.transaction()) ?? (await
+                    // knex.transaction())`: a transaction begun here
+                    // either way.
+                    let begun_either_way = matches!(left_value, Value::Transaction { .. })
+                        && matches!(value, Value::Transaction { .. });
+                    if !begun_either_way {
+                        self.escape(value.clone(), bin.right.span());
+                    }
                     let right_end = self.builder.current();
                     self.join(&[right_end, skip_right]);
-                    Value::Nothing
+                    if begun_either_way {
+                        value
+                    } else {
+                        Value::Nothing
+                    }
                 }
                 _ => {
                     // Long `a + b + c ...` chains (generated SQL, string
@@ -428,18 +442,21 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// `client?.release()`: the call runs only when `client` is set. Its
+    /// value is kept only on the left of a `??`, which replaces it when the
+    /// chain gave nothing (`(await outer?.transaction()) ?? ..`).
     pub(super) fn opt_chain(&mut self, chain: &OptChainExpr) -> Value {
-        // `client?.release()`: the call runs only when `client` is set.
-        if let Some(place) = optional_object(chain).and_then(place_of) {
-            let guard = self.guard_for(&place, Test::Nullish, false);
-            let (then_block, else_block) = self.builder.fork(Some(guard));
-            self.builder.switch_to(then_block);
-            self.opt_chain_body(chain);
-            let then_end = self.builder.current();
-            self.join(&[then_end, else_block]);
-            return Value::Nothing;
-        }
-        self.opt_chain_body(chain)
+        let keep = std::mem::take(&mut self.left_of_nullish);
+        let Some(place) = optional_object(chain).and_then(place_of) else {
+            return self.opt_chain_body(chain);
+        };
+        let guard = self.guard_for(&place, Test::Nullish, false);
+        let (then_block, else_block) = self.builder.fork(Some(guard));
+        self.builder.switch_to(then_block);
+        let value = self.opt_chain_body(chain);
+        let then_end = self.builder.current();
+        self.join(&[then_end, else_block]);
+        if keep { value } else { Value::Nothing }
     }
 
     pub(super) fn opt_chain_body(&mut self, chain: &OptChainExpr) -> Value {

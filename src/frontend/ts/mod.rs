@@ -751,6 +751,8 @@ struct Lowerer<'a> {
     /// (`savepoint = nested ? 'sp1' : undefined`): each branch assigns
     /// what its arm is.
     ternary_target: Option<String>,
+    /// Lowering the left of `??`, whose optional call's value is kept.
+    left_of_nullish: bool,
     /// Lowering an object or array literal that is a call's argument.
     in_argument_literal: bool,
     /// The call whose result the statement being lowered keeps
@@ -796,6 +798,7 @@ impl<'a> Lowerer<'a> {
             floating_call: None,
             assigned_to: None,
             ternary_target: None,
+            left_of_nullish: false,
             in_argument_literal: false,
             bound_call: None,
             chained_call: None,
