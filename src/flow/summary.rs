@@ -36,6 +36,10 @@ pub(crate) struct Summary {
     /// when the function throws (`await qr.rollbackTransaction(); await
     /// qr.release()`: a failed rollback skips the release).
     pub releases_on_return: Vec<usize>,
+    /// Parameters, by position, released on some normal returns but not
+    /// others (`try { await c.rollback(); c.release() } catch (e) { log(e) }`):
+    /// after the call the client may or may not still be the caller's.
+    pub releases_sometimes: Vec<usize>,
     /// Parameters, by position, whose transaction (one open when the call
     /// is made) is committed or rolled back on every path.
     pub ends: Vec<usize>,
@@ -68,6 +72,7 @@ impl Summary {
             && self.returns_transaction_in.is_none()
             && self.releases.is_empty()
             && self.releases_on_return.is_empty()
+            && self.releases_sometimes.is_empty()
             && self.ends.is_empty()
             && self.begins.is_empty()
             && !self.reads_only
@@ -161,6 +166,17 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         })
         .map(|(position, _)| *position)
         .collect();
+    let releases_sometimes = release_exits
+        .iter()
+        .filter(|(_, exits)| {
+            let returns: Vec<&ExitFact> = exits
+                .iter()
+                .filter(|exit| exit.exit == ExitKind::Normal)
+                .collect();
+            returns.iter().any(|exit| released(exit)) && !returns.iter().all(|exit| released(exit))
+        })
+        .map(|(position, _)| *position)
+        .collect();
     // Ended on every path, except a success exit that leaves it as it came
     // without writing: a helper that ends only the transactions it owns
     // (`if (t.nested > 0) { t.nested--; return }`) leaves the others to
@@ -195,6 +211,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         fresh_only_if,
         releases,
         releases_on_return,
+        releases_sometimes,
         ends,
         keeps,
         ..Summary::default()

@@ -370,24 +370,32 @@ impl<'a> Lowerer<'a> {
         span: Span,
     ) -> Value {
         let mut released_on_return = Vec::new();
+        let mut released_sometimes = Vec::new();
         for (position, arg) in args.iter().enumerate() {
             if let Value::Place(place) = self.argument(&arg.expr) {
                 let ends = summary.ends.contains(&position);
                 let releases = summary.releases.contains(&position);
                 let releases_on_return = summary.releases_on_return.contains(&position);
+                let releases_sometimes = summary.releases_sometimes.contains(&position);
                 if ends {
                     self.handle_event(EventKind::Commit, &place, span);
                 }
                 if releases {
                     self.handle_event(EventKind::Release, &place, span);
                 }
-                if releases || releases_on_return || summary.keeps.contains(&position) {
+                if releases
+                    || releases_on_return
+                    || releases_sometimes
+                    || summary.keeps.contains(&position)
+                {
                     self.handle_event(EventKind::Use, &place, span_of(arg.expr.span()));
                 } else {
                     self.handle_event(EventKind::HandedOff, &place, span_of(arg.expr.span()));
                 }
                 if releases_on_return {
                     released_on_return.push(place);
+                } else if releases_sometimes {
+                    released_sometimes.push(place);
                 }
             }
         }
@@ -396,6 +404,14 @@ impl<'a> Lowerer<'a> {
         // ROLLBACK failing) leaves the client checked out.
         for place in released_on_return {
             self.handle_event(EventKind::Release, &place, span);
+        }
+        // Released on some of its returns: both follow.
+        for place in released_sometimes {
+            let (released, kept) = self.builder.fork(None);
+            self.builder.switch_to(released);
+            self.handle_event(EventKind::Release, &place, span);
+            let released = self.builder.current();
+            self.join(&[released, kept]);
         }
         // `getTransaction(options)` of a helper that begins only when asked
         // (`autoGen`): it returns the caller's own, or nothing.
