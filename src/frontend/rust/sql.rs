@@ -251,7 +251,7 @@ pub(super) fn built_by_write(expr: &Expr) -> bool {
 pub(super) fn named_as_read(name: &str) -> bool {
     const READS: &[&str] = &[
         "get", "is", "has", "find", "fetch", "select", "load", "list", "count", "read", "exists",
-        "lookup", "query", "check", "search",
+        "lookup", "query", "check", "search", "all", "can",
     ];
     const WRITES: &[&str] = &[
         "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
