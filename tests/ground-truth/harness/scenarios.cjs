@@ -1,0 +1,410 @@
+// One scenario: fresh module instances, one call of one function (a success
+// run, or a run whose Nth statement fails in one of three ways), then what
+// became of its clients and transactions, seen from outside:
+//   - a client it checked out and never gave back (the pool's own counts,
+//     and a pool of max 1 whose next connect() times out);
+//   - a session left `idle in transaction` (pg_stat_activity), and what the
+//     next request on the recycled connection meets: `current transaction
+//     is aborted`, or an open transaction whose rows its COMMIT makes visible;
+//   - a client released twice (node-postgres throws).
+'use strict'
+const fs = require('node:fs')
+const { state, facade } = require('./pg.cjs')
+const { Realm } = require('./modules.cjs')
+const fakes = require('./fakes.cjs')
+const { makeArgs } = require('./inputs.cjs')
+
+const CALL_TIMEOUT_MS = 4000
+let nextScenarioId = 1
+
+const tick = () => new Promise((resolve) => setImmediate(resolve))
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function withTimeout(promise, ms) {
+  let timer
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((resolve) => { timer = setTimeout(() => resolve({ timedOut: true }), ms) }),
+  ])
+}
+
+/** Clients reachable from a value: itself, its fields, their fields. */
+function clientsIn(value, depth = 0, seen = new Set()) {
+  if (!value || typeof value !== 'object' || depth > 2 || seen.has(value)) return []
+  seen.add(value)
+  if (value.__gt) return [value]
+  let fields = []
+  try {
+    fields = Object.values(value)
+  } catch {
+    return []
+  }
+  return fields.flatMap((field) => clientsIn(field, depth + 1, seen))
+}
+
+/** Functions passed as props in a rendered element tree (server actions). */
+function actionsIn(node, found = []) {
+  if (!node || typeof node !== 'object') return found
+  if (Array.isArray(node)) {
+    node.forEach((child) => actionsIn(child, found))
+    return found
+  }
+  for (const v of Object.values(node.props || {})) if (typeof v === 'function') found.push(v)
+  actionsIn(node.children, found)
+  actionsIn(node.props?.children, found)
+  return found
+}
+
+class ScenarioRunner {
+  constructor(db, fixturesRoot, realmOptions) {
+    this.db = db
+    this.fixturesRoot = fixturesRoot
+    this.realmOptions = realmOptions
+  }
+
+  /**
+   * @param plan  {file, entry, info, kase}
+   * @param spec  {bool, mode, failAt, data: 'seeded'|'empty', failWrites, poolMax}
+   */
+  async run(plan, spec) {
+    await this.db.reset(spec.data || 'seeded')
+    const id = nextScenarioId++
+    const sc = {
+      id,
+      mode: spec.mode,
+      failAt: spec.failAt,
+      armed: false,
+      poolMax: spec.poolMax ?? plan.kase.poolMax ?? 1,
+      connectTimeout: plan.kase.connectTimeout ?? 300,
+      statements: 0,
+      trace: [],
+      pools: [],
+      clients: new Set(),
+      checkouts: [],
+      failedXids: [],
+      appErrors: [],
+      injected: null,
+      exited: false,
+      terminate: async (client) => {
+        const ended = new Promise((resolve) => client.once('end', resolve))
+        await this.db.terminate(client.processID)
+        await withTimeout(ended, 1000)
+      },
+    }
+    state.scenario = sc
+    const realm = new Realm(this.fixturesRoot, this.realmOptions(plan))
+    const outcome = { spec, trace: sc.trace }
+    const harnessClients = []
+    let self
+    try {
+      const helpers = this.helpers(plan, realm, spec, harnessClients)
+      if (plan.kase.before) await plan.kase.before(helpers)
+      const { call, target } = await this.prepare(plan, realm, helpers, spec, harnessClients)
+      self = target
+      for (const c of harnessClients) c.__gtCheckout.owner = 'harness'
+      const before = sc.statements
+      sc.armed = true
+      const settled = await withTimeout(call().then(
+        (value) => ({ value }),
+        (error) => ({ error })), plan.kase.timeout ?? CALL_TIMEOUT_MS)
+      sc.armed = false
+      outcome.injected = sc.injected
+      outcome.appErrors = sc.appErrors
+      outcome.status = responseStatus(settled.value)
+      outcome.unhandled = sc.unhandled
+      outcome.statementsInCall = sc.trace.filter((s) => s.index > before)
+      if (settled.timedOut) outcome.timedOut = true
+      if (settled.error) outcome.threw = describeError(settled.error)
+      outcome.value = settled.value
+      // What the rest of the program does afterwards, where the case says so.
+      if (plan.kase.after) await plan.kase.after(helpers)
+      await tick()
+      await tick()
+      if (realm.exited !== undefined || settled.error instanceof fakes.ProcessExit) {
+        // process.exit(): the process and its connections are gone, and
+        // PostgreSQL rolls back what they had open.
+        outcome.exited = true
+        sc.exited = true
+        return outcome
+      }
+      await this.observe(sc, outcome, plan, settled, self, harnessClients)
+      return outcome
+    } catch (error) {
+      outcome.harnessError = describeError(error)
+      return outcome
+    } finally {
+      sc.armed = false
+      state.scenario = null
+      // The sessions end below; a pool without an 'error' listener would
+      // take this process down with them.
+      for (const pool of sc.pools) pool.on('error', () => {})
+      for (const client of sc.clients) {
+        try {
+          client.connection.stream.destroy()
+        } catch {
+          // already gone
+        }
+      }
+      await this.db.endScenario(id)
+    }
+  }
+
+  helpers(plan, realm, spec, harnessClients) {
+    const kase = plan.kase
+    const body = spec.body ?? kase.body
+    const query = spec.query ?? kase.query
+    const method = spec.method ?? kase.method
+    const helpers = {
+      realm,
+      spec,
+      pool: (name) => realm.pool(name),
+      client: () => harnessClients[0],
+      request: () => plan.entry.kind === 'route' ? helpers.expressRequest()
+        : new fakes.FakeNextRequest({ method: method || 'POST', body, query: query ?? {}, headers: kase.headers ?? {} }),
+      expressRequest: () => fakes.fakeRequest({ method: plan.entry.method || method || 'POST', body: body ?? {}, params: kase.params ?? routeParams(plan.entry.path), query: query ?? {}, headers: kase.headers ?? {} }),
+      response: () => fakes.fakeResponse({ failWrites: spec.failWrites }),
+      next: () => {},
+      app: () => realm.express(),
+      formData: () => {
+        const form = new FormData()
+        for (const [k, v] of Object.entries(body ?? { body: '1' })) form.set(k, String(v))
+        return form
+      },
+      apiRequest: () => fakes.fakeRequest({ method: method || 'POST', body, query: query ?? { id: '1' }, headers: kase.headers ?? {} }),
+      callback: (type, name = '') => {
+        if (/^(done|cb|callback)$/i.test(name)) {
+          // A completion callback: the call is over when it is called.
+          let resolve
+          const called = new Promise((r) => { resolve = r })
+          helpers.pendingCallbacks.push(called)
+          return (error) => resolve(error)
+        }
+        return async (first) => {
+          if (first && typeof first.query === 'function') await first.query('SELECT 1')
+          return 1
+        }
+      },
+      pendingCallbacks: [],
+      anything: fakes.anything,
+    }
+    return helpers
+  }
+
+  /** Loads the module and returns the call to make, with its arguments. */
+  async prepare(plan, realm, helpers, spec, harnessClients) {
+    const { entry, info, kase, file } = plan
+    const params = entry.params
+    if (plan.needsClient) harnessClients.push(await realm.pool('harness').connect())
+    const argsFn = spec.args ?? kase.args
+    const argsFor = (ps) => argsFn ? argsFn(helpers, spec) : makeArgs(ps, info.types, spec.bool, helpers).args
+    if (entry.kind === 'module') {
+      // Loading the script is the call; its floating promises run on, so
+      // wait until its statements stop.
+      return {
+        call: async () => {
+          realm.load(file)
+          let last = -1
+          for (let i = 0; i < 40 && state.scenario.statements !== last; i++) {
+            last = state.scenario.statements
+            await sleep(25)
+          }
+        },
+      }
+    }
+    const exports = realm.load(file)
+    helpers.exports = exports
+    const exported = (name) => name === 'module.exports' ? exports : name === 'default' ? (exports.default ?? exports) : exports[name]
+
+    if (entry.kind === 'function') {
+      const fn = exported(entry.exportName)
+      if (typeof fn !== 'function') throw new Error(`${entry.exportName} is not exported as a function`)
+      return {
+        call: async () => {
+          const result = await fn(...argsFor(params))
+          await Promise.all(helpers.pendingCallbacks)
+          return result
+        },
+        target: undefined,
+      }
+    }
+    if (entry.kind === 'member') {
+      const object = exported(entry.exportName)
+      return { call: async () => object[entry.member](...argsFor(params)), target: object }
+    }
+    if (entry.kind === 'method') {
+      let cls = exported(entry.exportName)
+      if (kase.construct) {
+        const instance = await kase.construct(helpers, exports)
+        helpers.target = instance
+        return { call: async () => instance[entry.member](...argsFor(params)), target: instance }
+      }
+      if (entry.isStatic) return { call: async () => cls[entry.member](...argsFor(params)), target: cls }
+      const ctorArgs = entry.cls.ctorParams ? makeArgs(entry.cls.ctorParams, info.types, true, helpers).args : []
+      const instance = new cls(...ctorArgs)
+      helpers.target = instance
+      return { call: async () => instance[entry.member](...argsFor(params)), target: instance }
+    }
+    if (entry.kind === 'route') {
+      let route = realm.routes.find((r) => r.method === entry.method && r.path === entry.path)
+      if (!route) {
+        // Routes registered by an exported function: call it with an app.
+        for (const value of Object.values(exports)) {
+          if (typeof value === 'function' && value.length >= 1 && !/^class\b/.test(String(value))) {
+            try {
+              value(realm.express())
+            } catch {
+              // not a registration function
+            }
+          }
+        }
+        route = realm.routes.find((r) => r.method === entry.method && r.path === entry.path)
+      }
+      if (!route) throw new Error(`route ${entry.name} was not registered`)
+      return {
+        call: async () => {
+          const req = helpers.request()
+          const res = helpers.response()
+          helpers.lastResponse = res
+          let index = 0
+          let failure
+          const next = async (error) => {
+            if (error) { failure = error; return }
+            const handler = route.handlers[index++]
+            if (handler) await handler(req, res, next)
+          }
+          await next()
+          // Express emits 'finish' once the response is written.
+          if (res.finished) res.emit('finish')
+          if (failure) throw failure
+          return res
+        },
+      }
+    }
+    if (entry.kind === 'action') {
+      const parent = exported(plan.parentExport ?? 'default')
+      const parentEntry = plan.parentEntry
+      const tree = await parent(...makeArgs(parentEntry.params, info.types, true, helpers).args)
+      const action = actionsIn(tree).find((fn) => fn.name === entry.action)
+      if (!action) throw new Error(`action ${entry.action} was not rendered`)
+      return { call: async () => action(...argsFor(params)) }
+    }
+    throw new Error(`cannot call ${entry.kind}`)
+  }
+
+  async observe(sc, outcome, plan, settled, self, harnessClients) {
+    // Handles the function gave back (returned, or kept on its object) are
+    // the caller's: the harness ends them as a careful caller would.
+    const handed = new Set([...clientsIn(settled.value), ...clientsIn(self)])
+    for (const client of handed) {
+      const record = client.__gtCheckout
+      if (!record || record.releases > 0) continue
+      record.owner = 'caller'
+      await this.finishAsCaller(client)
+    }
+    for (const client of harnessClients) {
+      const record = client.__gtCheckout
+      if (record && record.releases === 0 && !client.__gt.ended) {
+        if (client.__gt.tx !== 'I' && !plan.kase.keepHarnessTransaction) outcome.harnessClientInTransaction = true
+        client.release()
+      } else if (record && record.releases === 0) {
+        client.release(new Error('ended'))
+      }
+    }
+    await tick()
+
+    outcome.doubleRelease = sc.checkouts.some((r) => r.doubleReleased)
+    outcome.checkouts = sc.checkouts.filter((r) => r.owner === 'function' || r.owner === 'caller').length
+    const leaked = sc.checkouts.filter((r) => r.owner === 'function' && r.releases === 0)
+    outcome.leaked = leaked.length
+    // The pool's own view agrees? (checked out = total - idle)
+    outcome.poolCounts = sc.pools.map((p) => ({ total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount }))
+
+    // A client being ended (release(err), client.end()) takes its
+    // transaction with it: PostgreSQL rolls back when the session closes.
+    await Promise.all([...sc.clients].filter((c) => c._ending && !c.__gt.ended)
+      .map((c) => withTimeout(new Promise((r) => c.once('end', r)), 500)))
+    const live = [...sc.clients].filter((c) => !c.__gt.ended && !c._ending && c.processID)
+    const sessions = await this.db.sessions(live.map((c) => c.processID))
+    outcome.openTransactions = []
+    for (const client of live) {
+      const session = sessions.get(client.processID)
+      if (!session || !session.startsWith('idle in transaction')) continue
+      const record = client.__gtCheckout
+      const where = client.__gt.kind === 'standalone' ? 'a standalone client'
+        : record && record.releases === 0 ? (record.owner === 'harness' ? "the caller's client" : 'a client still checked out')
+        : 'a client back in the pool'
+      outcome.openTransactions.push({ state: session, where, pid: client.processID })
+    }
+    outcome.standaloneOpen = live.filter((c) => c.__gt.kind === 'standalone' && !c._ending).length
+
+    // The next request on each pool: does it get a connection, and what does
+    // it meet there?
+    outcome.nextRequest = []
+    for (const pool of sc.pools) {
+      if (pool.totalCount === 0) continue
+      const checkedOut = pool.totalCount - pool.idleCount
+      if (checkedOut > 0 && checkedOut >= pool.options.max) {
+        if (!plan.exhaustionShown) {
+          const started = Date.now()
+          try {
+            const c = await pool.connect()
+            c.__gtCheckout.owner = 'harness'
+            c.release()
+            outcome.nextRequest.push('got a connection')
+          } catch (error) {
+            outcome.nextRequest.push(`next connect() failed after ${Date.now() - started}ms: ${error.message}`)
+            plan.exhaustionShown = true
+          }
+        } else {
+          outcome.nextRequest.push('pool exhausted (all clients checked out)')
+        }
+        continue
+      }
+      if (pool.idleCount === 0) continue
+      const c = await pool.connect()
+      c.__gtCheckout.owner = 'harness'
+      try {
+        await c.query('BEGIN')
+        await c.query('SELECT 1')
+        await c.query('COMMIT')
+      } catch (error) {
+        outcome.nextRequest.push(`next request failed: ${error.message}`)
+        await c.query('ROLLBACK').catch(() => {})
+      }
+      c.release()
+    }
+    const statuses = await this.db.transactionStatus(sc.failedXids)
+    outcome.failedCommitted = [...statuses.values()].some((s) => s === 'committed')
+  }
+
+  async finishAsCaller(client) {
+    try {
+      if (client.__gt.tx !== 'I') await client.query('ROLLBACK')
+      client.release()
+    } catch {
+      try { client.release(new Error('broken')) } catch { /* released */ }
+    }
+  }
+}
+
+/** The HTTP status of what a handler answered, if it answered. */
+function responseStatus(value) {
+  if (!value || typeof value !== 'object') return undefined
+  if (typeof value.statusCode === 'number' && value.finished) return value.statusCode
+  if (typeof value.status === 'number') return value.status
+  return undefined
+}
+
+function routeParams(path = '') {
+  const params = {}
+  for (const m of path.matchAll(/:(\w+)/g)) params[m[1]] = '1'
+  return params
+}
+
+function describeError(error) {
+  if (!error) return undefined
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 160)
+  return String(error).slice(0, 160)
+}
+
+module.exports = { ScenarioRunner }
