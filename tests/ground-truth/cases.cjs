@@ -23,19 +23,135 @@ const aliases = [
   { from: '@/lib/db-transaction', to: 'helpers/db-transaction' },
 ]
 
-const notExecuted = {}
+// Fixtures not run, by folder and by file, and why.
+const notExecutedDirs = {
+  'knex/': 'knex and Objection, not node-postgres',
+  'mongodb/': 'MongoDB sessions, not PostgreSQL',
+  'mysql2/': 'mysql2, not node-postgres',
+  'sequelize/': 'Sequelize, not node-postgres',
+  'typeorm/': 'TypeORM query runners, not node-postgres',
+  'safe-apis/': 'Kysely, pg-promise, Prisma and Slonik: other client libraries',
+  'lookalikes/': 'APIs that only look like transactions (mysql2, Dexie, TypeORM, workflow engines), no node-postgres',
+  'monorepo/apps/functions/': 'mysql2, not node-postgres',
+  'tests/': 'test code, run by a test runner whose process ends what a test leaves open; txlint counts its lifetime findings without showing them',
+}
+
+const notExecuted = {
+  'parse-error/broken.ts': 'does not parse (the TX000 fixture)',
+  'helpers/runner-helpers.ts': 'TypeORM query runners, not node-postgres',
+  'promise-chains/request-transaction.ts': "a CMS's database adapter (payload.db), not node-postgres",
+  'variations/kept-transaction-objects.ts': 'Objection and neo4j transaction objects, not node-postgres',
+}
 
 const failingTelemetry = { reportError: async () => { throw new Error('telemetry is down') } }
 
-/** A seed file for the seed script, in the system's temporary folder. */
-function seedUsersFile() {
-  const file = path.join(os.tmpdir(), `txlint-gt-seed-users-${process.pid}.json`)
-  fs.writeFileSync(file, JSON.stringify([{ email: 'new@example.com', name: 'New', roles: ['admin', 'editor'] }]))
-  process.once('exit', () => fs.rmSync(file, { force: true }))
-  return file
+/** A data file for a seed script to read, written once in the system's temporary folder. */
+const dataFiles = new Map()
+function dataFile(name, content) {
+  if (!dataFiles.has(name)) {
+    const file = path.join(os.tmpdir(), `txlint-gt-${process.pid}-${name}`)
+    fs.writeFileSync(file, JSON.stringify(content))
+    if (!dataFiles.size) process.once('exit', () => dataFiles.forEach((f) => fs.rmSync(f, { force: true })))
+    dataFiles.set(name, file)
+  }
+  return dataFiles.get(name)
+}
+
+// One request body that every audit-app route (buggy and corrected) accepts.
+const characterBody = {
+  category: 'education',
+  title: 'School',
+  description: 'Went to school',
+  entries: [{ category: 'education', title: 'School', description: 'Went to school' }],
+  interests: [{ category: 'music', interest_text: 'piano' }],
+  patterns: [{ pattern_type: 'humor', pattern_name: 'puns', pattern_value: 'often' }],
+  replace: true,
+  items: [{ item_type: 'core_principle', item_text: 'be kind' }],
+  default_length: 'short',
+  formality: 'casual',
+  use_markdown: false,
+}
+
+const dirs = {
+  'nextjs/': { '*': { body: characterBody } },
+  'nextjs-fixed/': { '*': { body: characterBody } },
 }
 
 const files = {
+  'cross-file/src/app/api/audit/route.ts': {
+    DELETE: { method: 'DELETE', query: { before: '2030-01-01' } },
+  },
+  'cross-file/src/app/api/customers/route.ts': {
+    GET: { method: 'GET', query: { id: '1' } },
+    PATCH: { body: { id: 1, email: 'ada@example.com' } },
+  },
+  'cross-file/src/app/api/orders/route.ts': {
+    GET: { method: 'GET', query: { customer: '1' } },
+    POST: { body: { customerId: 1, items: [{ sku: '1', quantity: 1 }] } },
+    DELETE: { method: 'DELETE', query: { id: '1' } },
+  },
+  'cross-file/src/app/api/refunds/route.ts': {
+    POST: { body: { orderId: 1, amountCents: 100, reason: 'damaged' } },
+    GET: { method: 'GET', query: { order: '1' } },
+  },
+  'cross-file/src/app/api/transfers/route.ts': {
+    POST: { body: { from: 1, to: 1, cents: 10 } },
+    PUT: { body: { walletId: 1, cents: 5 } },
+    PATCH: { variants: [{ label: 'existing wallet', body: { walletId: 1, label: 'savings' } }, { label: 'unknown wallet', body: { walletId: 999, label: 'savings' } }] },
+    DELETE: { method: 'DELETE', query: { id: '1' } },
+  },
+  'express/bulk-import.js': {
+    '*': { body: { courseId: 1, modules: [{ title: 'Intro' }, { title: 'Basics' }] } },
+  },
+  'express/catch_helpers.ts': {
+    // The label says: the awaited recordFailure() may throw, and the ROLLBACK after it is skipped.
+    '*': { body: { cents: 100 }, modules: { '../telemetry': { recordFailure: async () => { throw new Error('telemetry is down') } } } },
+  },
+  'express/inventory.ts': {
+    'PUT /inventory/:sku': { body: { quantity: 5, warehouseId: 1 } },
+    'POST /inventory/transfers': { body: { sku: '1', fromWarehouseId: 1, toWarehouseId: 2, quantity: 1 } },
+  },
+  'express/many_checks.ts': {
+    '*': { body: { orderId: 1, carrier: 'ups', street: 'Main St 1', city: 'Springfield', zip: '12345' } },
+  },
+  'express/orders.js': {
+    'POST /orders': { body: { customerId: 1, items: [{ productId: 1, quantity: 1 }], shippingAddress: 'Main St 1' } },
+  },
+  'express/users.js': {
+    'POST /login': { body: { email: 'seed@example.com', password: 'secret' } },
+    'PUT /users/:id/preferences': { body: { theme: 'dark', locale: 'en' } },
+  },
+  'cross-file/src/lib/transaction.ts': {
+    // The constructor is private: a Transaction comes from begin().
+    'Transaction.query': { construct: (h, exports) => exports.Transaction.begin(), args: () => ['SELECT 1'], after: (h) => h.target.commit() },
+    'Transaction.commit': { construct: (h, exports) => exports.Transaction.begin() },
+    'Transaction.rollback': { construct: (h, exports) => exports.Transaction.begin() },
+  },
+  'cross-file/src/nest/users.service.ts': {
+    // The provider Nest would inject: the real DatabaseService of the fixtures.
+    '*': {
+      construct: async (h, exports, name) => {
+        const { DatabaseService } = h.realm.load(require('node:path').join(h.realm.fixtures, 'cross-file/src/nest/database.service.ts'))
+        return new exports[name.split('.')[0]](new DatabaseService())
+      },
+    },
+  },
+  'helpers/callers.ts': {
+    PUT: { body: { entries: [{ category: 'education', title: 'School', description: 'Went to school' }] } },
+    POST: { body: { fromCharacterId: 1, toCharacterId: 1 } },
+  },
+  'pools/pages/api/stats.ts': {
+    default: { method: 'GET' },
+  },
+  'scripts/seed.js': {
+    '<module>': { argv: () => [dataFile('seed.json', { users: [{ email: 'new@example.com', name: 'New' }] })] },
+  },
+  'streams/csv-export.ts': {
+    exportOrders: { query: { since: '2024-01-01' } },
+  },
+  'suppressions/route-suppressions.ts': {
+    '*': { body: { id: 1, name: 'Ada' } },
+  },
   'variations/arrow-export-post.ts': {
     POST: { body: { name: 'Road trip', trackIds: [1, 2] } },
   },
@@ -84,7 +200,7 @@ const files = {
     '*': { variants: [{ label: 'two shards', args: () => [['a', 'b']] }, { label: 'no shards', args: () => [[]] }] },
   },
   'variations/standalone-client.ts': {
-    '<module>': { argv: () => [seedUsersFile()] },
+    '<module>': { argv: () => [dataFile('users.json', [{ email: 'new@example.com', name: 'New', roles: ['admin', 'editor'] }])] },
   },
   'variations/unit-of-work.ts': {
     'UnitOfWork.commit': {
@@ -135,20 +251,28 @@ const files = {
   },
 }
 
+function layers(rel) {
+  return [...Object.entries(dirs).filter(([dir]) => rel.startsWith(dir)).map(([, c]) => c), files[rel] || {}]
+}
+
 function caseFor(rel, name) {
-  const file = files[rel] || {}
-  return { ...(file['*'] || {}), ...(file[name] || {}) }
+  return Object.assign({}, ...layers(rel).flatMap((c) => [c['*'] || {}, c[name] || {}]))
+}
+
+function notExecutedReason(rel) {
+  if (notExecuted[rel]) return notExecuted[rel]
+  const dir = Object.keys(notExecutedDirs).find((d) => rel.startsWith(d))
+  return dir ? notExecutedDirs[dir] : undefined
 }
 
 function realmOptions(plan) {
-  const file = files[plan.rel] || {}
   return {
     aliases,
-    modules: { ...(file['*']?.modules || {}), ...(plan.kase.modules || {}) },
+    modules: plan.kase.modules || {},
     ambient: () => plan.info.ambient,
     globals: plan.kase.globals,
     argv: plan.kase.argv?.(),
   }
 }
 
-module.exports = { notExecuted, caseFor, realmOptions }
+module.exports = { notExecutedReason, caseFor, realmOptions }

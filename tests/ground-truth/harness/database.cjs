@@ -74,10 +74,12 @@ class Database {
   /** Ends every session a scenario opened, and waits until PostgreSQL has let them go. */
   async endScenario(id) {
     const name = `gt-${id}`
-    await this.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name])
-    for (let i = 0; i < 200; i++) {
+    // Terminated again on each look: a connection still being opened when
+    // the scenario ended arrives late.
+    for (let i = 0; i < 600; i++) {
       const { rows } = await this.admin.query(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [name])
+        `SELECT count(*)::int AS n, count(pg_terminate_backend(pid)) AS t
+           FROM pg_stat_activity WHERE application_name = $1`, [name])
       if (rows[0].n === 0) return
       await new Promise((resolve) => setTimeout(resolve, 5))
     }

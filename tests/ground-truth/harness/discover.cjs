@@ -15,16 +15,34 @@ function scriptKind(file) {
   return ts.ScriptKind.JS
 }
 
-/** `//~ CODE` and `//~^ CODE` annotations, as {line, codes}. */
+/**
+ * `//~ CODE` and `//~^ CODE` annotations, as {line, codes}; and findings
+ * silenced on purpose, `// txlint-ignore CODE: reason` (on the line, or on
+ * its own line above the next one), which are still there to be observed.
+ */
 function annotations(text) {
   const found = []
-  text.split('\n').forEach((content, index) => {
+  const lines = text.split('\n')
+  lines.forEach((content, index) => {
     const match = /\/\/~(\^*)\s+([A-Z0-9 ]+?)\s*(?::.*)?$/.exec(content)
-    if (!match) return
-    const codes = match[2].split(/\s+/).filter((code) => /^TX\d{3}$/.test(code))
-    if (codes.length) found.push({ line: index + 1 - match[1].length, codes })
+    if (match) {
+      const codes = match[2].split(/\s+/).filter((code) => /^TX\d{3}$/.test(code))
+      if (codes.length) found.push({ line: index + 1 - match[1].length, codes })
+    }
+    const ignored = /\/\/\s*txlint-ignore\s+((?:TX\d{3}[\s,]*)+):\s*\S/.exec(content)
+    if (ignored) {
+      const codes = ignored[1].split(/[\s,]+/).filter((code) => /^TX\d{3}$/.test(code))
+      const ownLine = /^\s*\/\//.test(content)
+      found.push({ line: index + 1 + (ownLine ? 1 : 0), codes, suppressed: true })
+    }
   })
   return found
+}
+
+/** Codes a `txlint-ignore-file CODE: reason` comment silences in the whole file: not judged there. */
+function fileSuppressions(text) {
+  const match = /\/\/\s*txlint-ignore-file\s+((?:TX\d{3}[\s,]*)+):/.exec(text)
+  return match ? match[1].split(/[\s,]+/).filter((code) => /^TX\d{3}$/.test(code)) : []
 }
 
 function hasModifier(node, kind) {
@@ -119,6 +137,22 @@ function localTypes(sf) {
   }
   ts.forEachChild(sf, visit)
   return types
+}
+
+/** Imported names and the module each comes from. */
+function importedNames(sf) {
+  const names = {}
+  for (const statement of sf.statements) {
+    if (!ts.isImportDeclaration(statement) || !statement.importClause) continue
+    const from = statement.moduleSpecifier.text
+    const clause = statement.importClause
+    if (clause.name) names[clause.name.text] = from
+    const bindings = clause.namedBindings
+    if (bindings && ts.isNamedImports(bindings)) {
+      for (const element of bindings.elements) names[element.name.text] = from
+    }
+  }
+  return names
 }
 
 /** Names a file declares for the type checker only (`declare const x: any`). */
@@ -303,9 +337,11 @@ function discover(file, text) {
     entries,
     unattributed,
     types: localTypes(sf),
+    imports: importedNames(sf),
     ambient: ambientNames(sf),
     topLevelAwait: hasTopLevelAwait(sf),
     labels: annotations(text),
+    fileSuppressed: fileSuppressions(text),
   }
 }
 
@@ -379,7 +415,7 @@ function attribute(sf, text, entries) {
     if (around.length) {
       const inner = around.sort((a, b) => size(a) - size(b))[0]
       // A helper declared inside the entry is still the entry's code.
-      inner.labels.push({ line: label.line, codes })
+      inner.labels.push({ line: label.line, codes, suppressed: label.suppressed })
       continue
     }
     const helper = namedFunctions

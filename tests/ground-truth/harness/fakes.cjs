@@ -3,7 +3,7 @@
 // decorators, and a catch-all for modules that are not in the repository
 // (loggers, mailers, queues). They succeed unless a case says otherwise.
 'use strict'
-const { EventEmitter } = require('node:events')
+const { Transform, Writable } = require('node:stream')
 
 const ERROR_NAME = /(Error|Exception)$/
 
@@ -119,42 +119,88 @@ const nextCache = { revalidatePath: () => {}, revalidateTag: () => {}, unstable_
 
 // --- Express ----------------------------------------------------------------
 
-/** An Express response; with `failWrites` its first write throws, as a gone socket does. */
-function fakeResponse({ failWrites = false } = {}) {
-  const res = new EventEmitter()
-  res.statusCode = 200
-  res.headersSent = false
-  res.finished = false
-  res.headers = {}
-  res.locals = {}
-  const write = (body) => {
-    if (failWrites && !res.failedOnce) {
-      res.failedOnce = true
-      const error = new Error('write EPIPE (injected: the client went away)')
-      error.code = 'EPIPE'
+/**
+ * An Express response: a writable stream (streams are piped into it) with
+ * Express's helpers. With `failWrites`, sending fails once: send()/json()
+ * throw as they do when the headers went out already, and a stream piped
+ * in gets an 'error', as when the client goes away.
+ */
+class FakeResponse extends Writable {
+  constructor({ failWrites = false } = {}) {
+    super()
+    this.failWrites = failWrites
+    this.statusCode = 200
+    this.headersSent = false
+    this.headers = {}
+    this.locals = {}
+    this.chunks = []
+  }
+
+  _write(chunk, encoding, callback) {
+    this.chunks.push(chunk)
+    callback()
+  }
+
+  checkWritable() {
+    if (this.failWrites && !this.failedOnce) {
+      this.failedOnce = true
+      const error = new Error('Cannot set headers after they are sent to the client (injected)')
+      error.code = 'ERR_HTTP_HEADERS_SENT'
       throw error
     }
-    if (res.headersSent) {
+    if (this.writableEnded) {
       const error = new Error('Cannot set headers after they are sent to the client')
       error.code = 'ERR_HTTP_HEADERS_SENT'
       throw error
     }
-    res.headersSent = true
-    res.finished = true
-    res.body = body
-    return res
+    this.headersSent = true
   }
-  res.status = (code) => { res.statusCode = code; return res }
-  res.json = (body) => write(body)
-  res.send = (body) => write(body)
-  res.end = (body) => write(body)
-  res.sendStatus = (code) => { res.statusCode = code; return write(String(code)) }
-  res.setHeader = (k, v) => { res.headers[k.toLowerCase()] = v; return res }
-  res.set = res.setHeader
-  res.header = res.setHeader
-  res.type = () => res
-  res.redirect = (url) => write(url)
-  return res
+
+  get finished() {
+    return this.writableEnded
+  }
+
+  write(...args) {
+    if (this.failWrites && !this.failedOnce) {
+      this.failedOnce = true
+      const error = new Error('write EPIPE (injected: the client went away)')
+      error.code = 'EPIPE'
+      this.destroy(error)
+      return false
+    }
+    this.headersSent = true
+    return super.write(...args)
+  }
+
+  end(body, ...rest) {
+    this.checkWritable()
+    if (body !== undefined && typeof body !== 'function') this.body = body
+    return super.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : undefined, ...rest)
+  }
+
+  status(code) { this.statusCode = code; return this }
+  json(body) { return this.end(JSON.stringify(body)) }
+  send(body) { return this.end(typeof body === 'string' ? body : JSON.stringify(body ?? null)) }
+  sendStatus(code) { this.statusCode = code; return this.end(String(code)) }
+  setHeader(k, v) { this.headers[String(k).toLowerCase()] = v; return this }
+  set(k, v) { return this.setHeader(k, v) }
+  header(k, v) { return this.setHeader(k, v) }
+  type() { return this }
+  redirect(url) { return this.end(String(url)) }
+}
+
+function fakeResponse(options) {
+  return new FakeResponse(options)
+}
+
+/** csv-stringify's stringify(): rows in, lines out. */
+function stringify() {
+  return new Transform({
+    writableObjectMode: true,
+    transform(row, encoding, callback) {
+      callback(null, `${Object.values(row).join(',')}\n`)
+    },
+  })
 }
 
 function fakeRequest({ method = 'GET', body, params = {}, query = {}, headers = {} } = {}) {
@@ -234,7 +280,9 @@ module.exports = {
   nextServer,
   nextCache,
   fakeResponse,
+  FakeResponse,
   fakeRequest,
+  stringify,
   fakeExpress,
   nestCommon,
 }

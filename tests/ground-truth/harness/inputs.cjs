@@ -15,7 +15,6 @@ function stringFor(name = '') {
   if (/month/.test(n)) return '2024-01'
   if (/day|date|before|after|since/.test(n)) return DATE
   if (/url/.test(n)) return 'https://example.com/1'
-  if (/channel/.test(n)) return 'gt_events'
   if (/^table$/.test(n)) return 'users'
   return '1'
 }
@@ -94,8 +93,9 @@ function refValue(type, name, ctx, depth) {
     case 'PoolClient':
     case 'ClientBase':
     case 'Client': return ctx.client()
-    case 'NextRequest':
-    case 'Request': return ctx.request()
+    case 'NextRequest': return ctx.request()
+    // Express's Request and Response, or the web's (a Next.js route)?
+    case 'Request': return ctx.imports?.Request === 'express' ? ctx.expressRequest() : ctx.request()
     case 'Response': return ctx.response()
     case 'NextApiRequest': return ctx.apiRequest()
     case 'NextApiResponse': return ctx.response()
@@ -111,8 +111,8 @@ function refValue(type, name, ctx, depth) {
 }
 
 /** The arguments for one call; `helpers` makes pools, clients, requests. */
-function makeArgs(params, types, bool, helpers) {
-  const ctx = Object.assign(Object.create(helpers), { types, bool, usedBoolean: false })
+function makeArgs(params, types, bool, helpers, imports) {
+  const ctx = Object.assign(Object.create(helpers), { types, bool, usedBoolean: false, imports })
   const args = []
   for (const param of params) {
     if (param.rest) break
@@ -123,12 +123,12 @@ function makeArgs(params, types, bool, helpers) {
 }
 
 /** Whether booleans are involved (then both settings are tried) and whether a client is asked for. */
-function probeArgs(params, types, helpers) {
+function probeArgs(params, types, helpers, imports) {
   let usedClient = false
   const probe = new Proxy({}, {
     get: (_, name) => (name === 'client' ? () => { usedClient = true; return null } : helpers[name]),
   })
-  const { usedBoolean } = makeArgs(params, types, true, probe)
+  const { usedBoolean } = makeArgs(params, types, true, probe, imports)
   return { booleans: usedBoolean ? [true, false] : [true], usedClient }
 }
 

@@ -38,7 +38,8 @@ function importsOf(text) {
 
 /** Why a fixture is not run, or undefined when it is. */
 function notExecutable(rel, text, info) {
-  if (cases.notExecuted[rel]) return cases.notExecuted[rel]
+  const listed = cases.notExecutedReason(rel)
+  if (listed) return listed
   const imports = importsOf(text)
   const driver = imports.find((i) => OTHER_DRIVERS.includes(i))
   if (driver) return `uses ${driver}, not node-postgres`
@@ -47,7 +48,6 @@ function notExecutable(rel, text, info) {
   if (!info.entries.length) {
     return lifetimeLabels.length ? 'its labelled code is not reachable from an export' : 'nothing exported to call (module of pools or helpers only)'
   }
-  if (!/\bpg\b|pool|client/i.test(text)) return 'no node-postgres use'
   return undefined
 }
 
@@ -87,7 +87,7 @@ async function runEntry(runner, plan) {
   const outcomes = []
   const variants = kase.variants ?? [{}]
   const dummies = new Proxy({}, { get: () => () => null })
-  const probe = probeArgs(entry.params, plan.info.types, dummies)
+  const probe = probeArgs(entry.params, plan.info.types, dummies, plan.info.imports)
   plan.needsClient = probe.usedClient || kase.needsClient
   for (const variant of variants) {
     for (const bool of kase.booleans ?? probe.booleans) {
@@ -95,9 +95,9 @@ async function runEntry(runner, plan) {
       const success = await runner.run(plan, { ...base, data: 'seeded' })
       outcomes.push(success)
       if (success.harnessError) return outcomes
-      const positions = success.statementsInCall.filter((s) => s.kind !== 'rollback').map((s) => s.index)
-      for (const failAt of positions) {
-        for (const mode of kase.modes ?? MODES) {
+      const positions = success.statementsInCall.filter((s) => s.kind !== 'rollback')
+      for (const { index: failAt, kind } of positions) {
+        for (const mode of (kase.modes ?? MODES).filter((m) => kind !== 'stream' || m === 'conn-lost')) {
           outcomes.push(await runner.run(plan, { ...base, data: 'seeded', failAt, mode }))
         }
       }
@@ -110,9 +110,10 @@ async function runEntry(runner, plan) {
   return outcomes
 }
 
-function judge(rel, entry, outcomes, report) {
+function judge(rel, entry, outcomes, report, info) {
   const labelled = new Set(entry.labels.flatMap((l) => l.codes))
   const excused = labelled.has('TX004') || labelled.has('TX007') ? ['TX001', 'TX005'] : []
+  excused.push(...info.fileSuppressed)
   const judged = LIFETIME.filter((c) => !excused.includes(c))
   const seen = new Map()
   for (const outcome of outcomes) {
@@ -140,7 +141,8 @@ function judge(rel, entry, outcomes, report) {
     const outcome = seen.get(code)
     if (expected && outcome) {
       report.confirmed += 1
-      lines.push(`  ${code} confirmed: ${summarize(outcome)}`)
+      const suppressed = entry.labels.some((l) => l.suppressed && l.codes.includes(code))
+      lines.push(`  ${code} confirmed${suppressed ? ' (silenced by a txlint-ignore comment)' : ''}: ${summarize(outcome)}`)
     } else if (expected) {
       agree = false
       const success = outcomes[0]
@@ -157,7 +159,7 @@ function judge(rel, entry, outcomes, report) {
   report.functions += 1
   if (traceScenarios) {
     for (const o of outcomes) {
-      report.lines.push(`    - ${summarize(o)}${o.harnessError ? ` HARNESS ${o.harnessError}` : ''}${o.unhandled ? ` unhandled: ${o.unhandled}` : ''} => ${[...evidence(o)].join(' ')}`)
+      report.lines.push(`    - ${summarize(o)}${o.harnessError ? ` HARNESS ${o.harnessError}` : ''}${o.unhandled ? ` unhandled: ${o.unhandled}` : ''} => ${[...evidence(o)].join(" ")} ${o.debug || ""}`)
     }
   }
   const timedOut = outcomes.filter((o) => o.timedOut).length
@@ -214,7 +216,7 @@ async function main() {
         plan.parentExport = plan.parentEntry?.exportName
       }
       const outcomes = await runEntry(runner, plan)
-      judge(rel, entry, outcomes, report)
+      judge(rel, entry, outcomes, report, info)
     }
   }
 

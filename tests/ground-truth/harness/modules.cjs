@@ -11,11 +11,13 @@ const vm = require('node:vm')
 const { builtinModules } = require('node:module')
 const { requireDep } = require('./deps.cjs')
 const esbuild = requireDep('esbuild')
-const { facade, state } = require('./pg.cjs')
+const { facade, state, inCall } = require('./pg.cjs')
 const fakes = require('./fakes.cjs')
 
 const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs']
-const REAL_PACKAGES = new Set(['zod'])
+// Real packages: the driver's own companions, and a validator whose
+// behaviour decides which requests get through.
+const REAL_PACKAGES = new Set(['zod', 'pg-query-stream'])
 // Names that a missing local module is taken to export as the app's pool.
 const POOL_NAME = /^(pool|db|database|default|(?!get|create|make)[a-z]+Pool)$/
 
@@ -40,7 +42,7 @@ const WRAPPER = ['exports', 'require', 'module', '__filename', '__dirname', 'con
 class FixtureError extends Error {
   constructor(...args) {
     super(...args)
-    if (state.scenario && state.scenario.armed) state.scenario.appErrors.push(this.message)
+    if (state.scenario && inCall.getStore()) state.scenario.appErrors.push(this.message)
   }
 
   static [Symbol.hasInstance](value) {
@@ -165,6 +167,7 @@ class Realm {
       express: this.express,
       '@nestjs/common': fakes.nestCommon,
       'fastify-plugin': Object.assign((fn) => fn, { default: (fn) => fn }),
+      'csv-stringify': { stringify: fakes.stringify },
     }
     if (known[spec]) return Object.keys(overrides).length ? Object.assign(Object.create(known[spec]), overrides) : known[spec]
     const local = spec.startsWith('.') || spec.startsWith('@/')

@@ -6,8 +6,14 @@
 const { requireDep } = require('./deps.cjs')
 const pg = requireDep('pg')
 
+const { AsyncLocalStorage } = require('node:async_hooks')
+
 const originalQuery = pg.Client.prototype.query
 const state = { scenario: null }
+// Set while the function under test runs, and in everything it starts: its
+// statements and checkouts are told apart from the module's own (a script's
+// main() still running) and the harness's.
+const inCall = new AsyncLocalStorage()
 
 /** begin | commit | rollback | other, after leading blanks and SQL comments. */
 function statementKind(text) {
@@ -50,12 +56,13 @@ async function runStatement(client, args, callbackStyle) {
   const text = textOf(config)
   const kind = statementKind(text)
   if (sc.exited) return new Promise(() => {})
-  const index = ++sc.statements
-  const step = { index, kind, text: (text || '(query object)').replace(/\s+/g, ' ').trim().slice(0, 80), client: client.__gt.id }
+  const ours = !!inCall.getStore()
+  const index = ours ? ++sc.statements : 0
+  const step = { index, kind, text: (text || '(query object)').replace(/\s+/g, ' ').trim().slice(0, 80), client: client.__gt.id, inCall: ours }
   sc.trace.push(step)
   // With the callback API an application error cannot come out of a
   // statement: only PostgreSQL's errors and a lost connection are injected.
-  if (sc.armed && sc.failAt === index && !(callbackStyle && sc.mode === 'app-error')) {
+  if (ours && sc.failAt === index && !(callbackStyle && sc.mode === 'app-error')) {
     const inTx = client.__gt.tx === 'T' || client.__gt.tx === 'E'
     sc.injected = { ...step, mode: sc.mode, xid: inTx ? client.__gt.xid : undefined }
     if (sc.injected.xid) sc.failedXids.push(sc.injected.xid)
@@ -89,9 +96,8 @@ async function runStatement(client, args, callbackStyle) {
 
 pg.Client.prototype.query = function query(config, values, callback) {
   const sc = state.scenario
-  if (!sc || !this.__gt || (config && typeof config.submit === 'function')) {
-    return originalQuery.apply(this, arguments)
-  }
+  if (!sc || !this.__gt) return originalQuery.apply(this, arguments)
+  if (config && typeof config.submit === 'function') return submitStream(this, config, sc)
   if (typeof values === 'function') {
     callback = values
     values = undefined
@@ -107,6 +113,26 @@ pg.Client.prototype.query = function query(config, values, callback) {
     return undefined
   }
   return promise
+}
+
+/**
+ * A submittable (pg-query-stream, pg-cursor) is handed back at once and
+ * reports its errors as events: counted like a statement, and only a lost
+ * connection is injected into it.
+ */
+function submitStream(client, submittable, sc) {
+  if (sc.exited) return submittable
+  const ours = !!inCall.getStore()
+  const index = ours ? ++sc.statements : 0
+  const text = submittable.cursor?.text ?? submittable.text ?? '(stream)'
+  const step = { index, kind: 'stream', text: String(text).replace(/\s+/g, ' ').trim().slice(0, 80), client: client.__gt.id, inCall: ours }
+  sc.trace.push(step)
+  if (ours && sc.failAt === index && sc.mode === 'conn-lost') {
+    sc.injected = { ...step, mode: sc.mode }
+    sc.pending.push(sc.terminate(client).then(() => originalQuery.call(client, submittable)))
+    return submittable
+  }
+  return originalQuery.call(client, submittable)
 }
 
 let nextClientId = 1
@@ -158,7 +184,7 @@ class Pool extends pg.Pool {
     this.on('connect', (client) => watchClient(client, 'pooled'))
     this.on('acquire', (client) => {
       // Checkouts while the module loads or the harness sets up are not the function's.
-      const record = { client, pool: this, releases: 0, owner: sc && sc.armed ? 'function' : 'setup', at: sc ? sc.statements : 0 }
+      const record = { client, pool: this, releases: 0, owner: inCall.getStore() ? 'function' : 'setup', at: sc ? sc.statements : 0 }
       client.__gtCheckout = record
       if (sc) sc.checkouts.push(record)
     })
@@ -199,4 +225,4 @@ const facade = {
   escapeLiteral: pg.escapeLiteral,
 }
 
-module.exports = { pg, facade, state, statementKind, Pool, Client, originalQuery }
+module.exports = { pg, facade, state, inCall, statementKind, Pool, Client, originalQuery }

@@ -9,7 +9,7 @@
 //   - a client released twice (node-postgres throws).
 'use strict'
 const fs = require('node:fs')
-const { state, facade } = require('./pg.cjs')
+const { state, inCall } = require('./pg.cjs')
 const { Realm } = require('./modules.cjs')
 const fakes = require('./fakes.cjs')
 const { makeArgs } = require('./inputs.cjs')
@@ -83,6 +83,7 @@ class ScenarioRunner {
       checkouts: [],
       failedXids: [],
       appErrors: [],
+      pending: [],
       injected: null,
       exited: false,
       terminate: async (client) => {
@@ -102,9 +103,8 @@ class ScenarioRunner {
       const { call, target } = await this.prepare(plan, realm, helpers, spec, harnessClients)
       self = target
       for (const c of harnessClients) c.__gtCheckout.owner = 'harness'
-      const before = sc.statements
       sc.armed = true
-      const settled = await withTimeout(call().then(
+      const settled = await withTimeout(inCall.run({ scenario: id }, call).then(
         (value) => ({ value }),
         (error) => ({ error })), plan.kase.timeout ?? CALL_TIMEOUT_MS)
       sc.armed = false
@@ -112,10 +112,19 @@ class ScenarioRunner {
       outcome.appErrors = sc.appErrors
       outcome.status = responseStatus(settled.value)
       outcome.unhandled = sc.unhandled
-      outcome.statementsInCall = sc.trace.filter((s) => s.index > before)
+      outcome.statementsInCall = sc.trace.filter((s) => s.inCall)
       if (settled.timedOut) outcome.timedOut = true
       if (settled.error) outcome.threw = describeError(settled.error)
       outcome.value = settled.value
+      // The request completes: a response nobody ended is ended, and
+      // 'finish' listeners (a middleware's release) run, as in Node's http.
+      for (const res of helpers.responses) {
+        if (!res.writableEnded) {
+          try { res.end() } catch { /* a write that was made to fail */ }
+        }
+        if (!res.writableFinished) await withTimeout(new Promise((r) => res.once('finish', r)), 200)
+      }
+      await this.settle(sc)
       // What the rest of the program does afterwards, where the case says so.
       if (plan.kase.after) await plan.kase.after(helpers)
       await tick()
@@ -162,7 +171,12 @@ class ScenarioRunner {
       request: () => plan.entry.kind === 'route' ? helpers.expressRequest()
         : new fakes.FakeNextRequest({ method: method || 'POST', body, query: query ?? {}, headers: kase.headers ?? {} }),
       expressRequest: () => fakes.fakeRequest({ method: plan.entry.method || method || 'POST', body: body ?? {}, params: kase.params ?? routeParams(plan.entry.path), query: query ?? {}, headers: kase.headers ?? {} }),
-      response: () => fakes.fakeResponse({ failWrites: spec.failWrites }),
+      response: () => {
+        const res = fakes.fakeResponse({ failWrites: spec.failWrites })
+        helpers.responses.push(res)
+        return res
+      },
+      responses: [],
       next: () => {},
       app: () => realm.express(),
       formData: () => {
@@ -196,7 +210,7 @@ class ScenarioRunner {
     const params = entry.params
     if (plan.needsClient) harnessClients.push(await realm.pool('harness').connect())
     const argsFn = spec.args ?? kase.args
-    const argsFor = (ps) => argsFn ? argsFn(helpers, spec) : makeArgs(ps, info.types, spec.bool, helpers).args
+    const argsFor = (ps) => argsFn ? argsFn(helpers, spec) : makeArgs(ps, info.types, spec.bool, helpers, info.imports).args
     if (entry.kind === 'module') {
       // Loading the script is the call; its floating promises run on, so
       // wait until its statements stop.
@@ -234,12 +248,12 @@ class ScenarioRunner {
     if (entry.kind === 'method') {
       let cls = exported(entry.exportName)
       if (kase.construct) {
-        const instance = await kase.construct(helpers, exports)
+        const instance = await kase.construct(helpers, exports, entry.name)
         helpers.target = instance
         return { call: async () => instance[entry.member](...argsFor(params)), target: instance }
       }
       if (entry.isStatic) return { call: async () => cls[entry.member](...argsFor(params)), target: cls }
-      const ctorArgs = entry.cls.ctorParams ? makeArgs(entry.cls.ctorParams, info.types, true, helpers).args : []
+      const ctorArgs = entry.cls.ctorParams ? makeArgs(entry.cls.ctorParams, info.types, true, helpers, info.imports).args : []
       const instance = new cls(...ctorArgs)
       helpers.target = instance
       return { call: async () => instance[entry.member](...argsFor(params)), target: instance }
@@ -264,17 +278,24 @@ class ScenarioRunner {
         call: async () => {
           const req = helpers.request()
           const res = helpers.response()
-          helpers.lastResponse = res
+          // Express's chain: each handler's next() runs the one after it;
+          // every handler's promise is waited for, awaited by the caller or not.
+          const running = []
           let index = 0
           let failure
-          const next = async (error) => {
+          const next = (error) => {
             if (error) { failure = error; return }
             const handler = route.handlers[index++]
-            if (handler) await handler(req, res, next)
+            if (handler) running.push(Promise.resolve().then(() => handler(req, res, next)))
           }
-          await next()
-          // Express emits 'finish' once the response is written.
-          if (res.finished) res.emit('finish')
+          next()
+          for (let settledCount = 0; settledCount < running.length;) {
+            const batch = running.slice(settledCount)
+            settledCount = running.length
+            const results = await Promise.allSettled(batch)
+            const rejected = results.find((r) => r.status === 'rejected')
+            if (rejected && !failure) failure = rejected.reason
+          }
           if (failure) throw failure
           return res
         },
@@ -283,7 +304,7 @@ class ScenarioRunner {
     if (entry.kind === 'action') {
       const parent = exported(plan.parentExport ?? 'default')
       const parentEntry = plan.parentEntry
-      const tree = await parent(...makeArgs(parentEntry.params, info.types, true, helpers).args)
+      const tree = await parent(...makeArgs(parentEntry.params, info.types, true, helpers, info.imports).args)
       const action = actionsIn(tree).find((fn) => fn.name === entry.action)
       if (!action) throw new Error(`action ${entry.action} was not rendered`)
       return { call: async () => action(...argsFor(params)) }
@@ -324,7 +345,16 @@ class ScenarioRunner {
     await Promise.all([...sc.clients].filter((c) => c._ending && !c.__gt.ended)
       .map((c) => withTimeout(new Promise((r) => c.once('end', r)), 500)))
     const live = [...sc.clients].filter((c) => !c.__gt.ended && !c._ending && c.processID)
-    const sessions = await this.db.sessions(live.map((c) => c.processID))
+    // node-postgres rejects a failed statement on PostgreSQL's error message,
+    // before the server is done with it: wait for each connection's
+    // ReadyForQuery, so that pg_stat_activity shows where it stands.
+    for (let i = 0; i < 200 && live.some((c) => !c.__gt.ended && (!c.readyForQuery || c._activeQuery)); i++) await sleep(2)
+    let sessions = await this.db.sessions(live.map((c) => c.processID))
+    for (let i = 0; i < 50 && [...sessions.values()].includes('active'); i++) {
+      await sleep(2)
+      sessions = await this.db.sessions(live.map((c) => c.processID))
+    }
+    if (process.env.GT_DEBUG) outcome.debug = JSON.stringify([[...sc.clients].map((c) => [c.processID, c._ending, c.__gt.ended, c.__gt.tx]), [...sessions], sc.trace.map((t) => t.index + t.kind + (t.error || ""))])
     outcome.openTransactions = []
     for (const client of live) {
       const session = sessions.get(client.processID)
@@ -375,6 +405,14 @@ class ScenarioRunner {
     }
     const statuses = await this.db.transactionStatus(sc.failedXids)
     outcome.failedCommitted = [...statuses.values()].some((s) => s === 'committed')
+  }
+
+  /** Waits while work the call started is still running: a statement in flight, a checkout waiting. */
+  async settle(sc) {
+    const busy = () => sc.pools.some((p) => p.waitingCount > 0) ||
+      [...sc.clients].some((c) => !c.__gt.ended && !c._ending && c._connected && (c._activeQuery || c._queryQueue.length))
+    await Promise.all(sc.pending)
+    for (let i = 0; i < 250 && busy(); i++) await sleep(4)
   }
 
   async finishAsCaller(client) {
