@@ -78,6 +78,9 @@ const dirs = {
 }
 
 const files = {
+  'closures/fail-closure.ts': {
+    '*': { body: { seat: 1 } },
+  },
   'cross-file/src/app/api/audit/route.ts': {
     DELETE: { method: 'DELETE', query: { before: '2030-01-01' } },
   },
@@ -136,6 +139,9 @@ const files = {
       },
     },
   },
+  'flags/job-worker.ts': {
+    processOne: { setup: (h) => h.exports.register('noop', async (job, client) => { await client.query('SELECT 1') }) },
+  },
   'helpers/callers.ts': {
     PUT: { body: { entries: [{ category: 'education', title: 'School', description: 'Went to school' }] } },
     POST: { body: { fromCharacterId: 1, toCharacterId: 1 } },
@@ -146,6 +152,9 @@ const files = {
   'scripts/seed.js': {
     '<module>': { argv: () => [dataFile('seed.json', { users: [{ email: 'new@example.com', name: 'New' }] })] },
   },
+  'suppressions/file-level.ts': {
+    stageImport: { variants: [{ label: 'two rows', args: () => [[['a', 'b'], ['c', 'd']]] }, { label: 'no rows', args: () => [[]] }] },
+  },
   'streams/csv-export.ts': {
     exportOrders: { query: { since: '2024-01-01' } },
   },
@@ -154,6 +163,9 @@ const files = {
   },
   'variations/arrow-export-post.ts': {
     POST: { body: { name: 'Road trip', trackIds: [1, 2] } },
+  },
+  'variations/base-repository.ts': {
+    'BaseRepository.findById': { skip: 'an abstract class: its findById runs through AccountRepository.findById' },
   },
   'variations/calls-that-cannot-throw.ts': {
     // The calls between connect() and try that can throw, made to throw.
@@ -192,6 +204,23 @@ const files = {
   'variations/discarded-connect.js': {
     // The module's connectDB() keeps one client for good; the route needs another.
     '*': { poolMax: 3 },
+  },
+  'variations/finally-conditional-release.ts': {
+    timedQuery: {
+      variants: [
+        { label: 'released', args: () => ['SELECT $1::int AS n', [1], { holdForDebug: false }] },
+        { label: 'held for debugging', args: () => ['SELECT $1::int AS n', [1], { holdForDebug: true }] },
+      ],
+    },
+  },
+  'variations/finally-throws-before-release.ts': {
+    '*': { args: () => ['1', 'SELECT $1::int AS n', [1]] },
+  },
+  'variations/get-client-leak-detection.js': {
+    query: { args: () => ['SELECT $1::int AS n', [1]] },
+  },
+  'variations/release-with-error.ts': {
+    refreshMaterializedView: { args: () => ['gt_view'] },
   },
   'variations/nested-functions.ts': {
     'POST /webhooks/payments': { body: { id: 'evt_1', type: 'payment.succeeded' } },
@@ -251,6 +280,27 @@ const files = {
   },
 }
 
+// Where execution and a label disagree and the label stays, for now, as it
+// is: txlint's own tests pin its output to the labels, so a label changes
+// with txlint. Each is reported on every run; one that stops happening fails
+// the run, so the list cannot go stale. Keys: 'file function code'.
+const knownDisagreements = {
+  'cross-file/src/services/payouts.ts schedulePayout TX006':
+    'when COMMIT fails, Transaction.commit() has already released the client in its finally; the catch then calls ' +
+    'tx.rollback(), which runs ROLLBACK on a client back in the pool and releases it again (node-postgres throws)',
+  'cross-file/src/services/payouts.ts markPaid TX006':
+    'the same double release as schedulePayout when COMMIT fails',
+  'cross-file/src/services/payouts.ts markPaid TX002':
+    'the early `return false` leaves the Transaction open and its pooled client checked out for good: ' +
+    'labelled TX005 only, but the client is never released either',
+  'cross-file/src/services/payouts.ts cancelPayout TX002':
+    'a failed statement leaves the Transaction open and its client checked out for good: labelled TX001 only, ' +
+    'where the same shape through unitOfWork.start() (transfers/route.ts DELETE) carries TX001 and TX002',
+  'express/users.js attachClient TX002':
+    "the client is released on the response's 'finish' only: a response that never finishes (the client went " +
+    "away, the write failed) emits 'close' and no 'finish', and the client is never released",
+}
+
 function layers(rel) {
   return [...Object.entries(dirs).filter(([dir]) => rel.startsWith(dir)).map(([, c]) => c), files[rel] || {}]
 }
@@ -275,4 +325,4 @@ function realmOptions(plan) {
   }
 }
 
-module.exports = { notExecutedReason, caseFor, realmOptions }
+module.exports = { notExecutedReason, caseFor, realmOptions, knownDisagreements }

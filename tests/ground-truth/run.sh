@@ -76,7 +76,6 @@ cp "$here/package.json" "$here/package-lock.json" "$work/node/"
 
 export GT_NODE_MODULES="$work/node/node_modules"
 export GT_FIXTURES="$root/fixtures/ts"
-status=0
-node "$here/harness/main.cjs" "$@" || status=$?
-echo "ground truth: $(($(date +%s) - started))s in all, PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}')"
-exit "$status"
+export GT_STARTED=$started
+echo "ground truth: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on port $port, node $(node --version), set up in $(($(date +%s) - started))s"
+node "$here/harness/main.cjs" "$@"

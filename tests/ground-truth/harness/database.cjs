@@ -53,10 +53,15 @@ class Database {
 
   /** pg_stat_activity's view of the given backends: pid -> state. */
   async sessions(pids) {
+    return new Map([...(await this.sessionDetails(pids))].map(([pid, s]) => [pid, s.state]))
+  }
+
+  /** pid -> {state, xid}: the transaction id is there once the transaction has written. */
+  async sessionDetails(pids) {
     if (!pids.length) return new Map()
     const { rows } = await this.admin.query(
-      'SELECT pid, state FROM pg_stat_activity WHERE pid = ANY($1)', [pids])
-    return new Map(rows.map((r) => [r.pid, r.state]))
+      'SELECT pid, state, backend_xid::text AS xid FROM pg_stat_activity WHERE pid = ANY($1)', [pids])
+    return new Map(rows.map((r) => [r.pid, { state: r.state, xid: r.xid }]))
   }
 
   /** committed | aborted | in progress, per transaction id. */

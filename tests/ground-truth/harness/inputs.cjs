@@ -10,6 +10,7 @@ const DATE = '2024-01-15'
 
 function stringFor(name = '') {
   const n = name.toLowerCase()
+  if (/[a-z]At$/.test(name) || /time/.test(n)) return `${DATE}T12:00:00Z`
   if (/sql|statement/.test(n)) return 'SELECT 1'
   if (/email/.test(n)) return 'user1@example.com'
   if (/month/.test(n)) return '2024-01'

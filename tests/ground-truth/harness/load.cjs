@@ -34,7 +34,6 @@ async function runRoute(db, fixtures, cases, route) {
     pools: [],
     clients: new Set(),
     checkouts: [],
-    failedXids: [],
     appErrors: [],
     pending: [],
     exited: false,

@@ -63,7 +63,7 @@ function summarize(outcome) {
   for (const t of outcome.openTransactions || []) parts.push(`${t.where} is ${t.state}`)
   if (outcome.doubleRelease) parts.push('client released twice (node-postgres threw)')
   for (const n of outcome.nextRequest || []) parts.push(n)
-  if (outcome.failedCommitted) parts.push("the next request's COMMIT committed the failed transaction")
+  if (outcome.failedCommitted) parts.push("the next request's COMMIT made the open transaction's rows visible")
   return parts.join('; ')
 }
 
@@ -136,6 +136,7 @@ function judge(rel, entry, outcomes, report, info) {
   }
   const lines = []
   let agree = true
+  let known = false
   for (const code of judged) {
     const expected = labelled.has(code)
     const outcome = seen.get(code)
@@ -143,27 +144,34 @@ function judge(rel, entry, outcomes, report, info) {
       report.confirmed += 1
       const suppressed = entry.labels.some((l) => l.suppressed && l.codes.includes(code))
       lines.push(`  ${code} confirmed${suppressed ? ' (silenced by a txlint-ignore comment)' : ''}: ${summarize(outcome)}`)
-    } else if (expected) {
-      agree = false
-      const success = outcomes[0]
-      report.disagreements.push(`${name}: labelled ${code}, not observed in ${outcomes.length} scenarios` +
-        ` (success run: ${summarize(success)}${success.timedOut ? '; timed out' : ''})`)
-    } else if (outcome) {
-      agree = false
-      report.disagreements.push(`${name}: not labelled ${code}, observed: ${summarize(outcome)}`)
+    } else if (expected || outcome) {
+      const text = expected
+        ? `${name}: labelled ${code}, not observed in ${outcomes.length} scenarios (success run: ${summarize(outcomes[0])}${outcomes[0].timedOut ? '; timed out' : ''})`
+        : `${name}: not labelled ${code}, observed: ${summarize(outcome)}`
+      const key = `${rel} ${entry.name} ${code}`
+      if (cases.knownDisagreements[key]) {
+        known = true
+        report.known.push({ key, text, why: cases.knownDisagreements[key] })
+      } else {
+        agree = false
+        report.disagreements.push(text)
+      }
     }
   }
   const lifetime = [...labelled].filter((c) => LIFETIME.includes(c))
-  if (agree && !lifetime.length && !excused.length) report.silent += 1
-  if (agree) report.agreeing += 1
+  if (agree && !known && !lifetime.length && !excused.length) report.silent += 1
+  if (agree && !known) report.agreeing += 1
+  if (agree && known) report.knownFunctions += 1
   report.functions += 1
   if (traceScenarios) {
     for (const o of outcomes) {
       report.lines.push(`    - ${summarize(o)}${o.harnessError ? ` HARNESS ${o.harnessError}` : ''}${o.unhandled ? ` unhandled: ${o.unhandled}` : ''} => ${[...evidence(o)].join(" ")} ${o.debug || ""}`)
     }
   }
+  const first = outcomes[0]
+  if (argv.includes('--inputs') && (first.threw || first.status >= 400)) report.lines.push(`  INPUT? ${name}: ${summarize(first)}`)
   const timedOut = outcomes.filter((o) => o.timedOut).length
-  const status = agree ? 'ok  ' : 'FAIL'
+  const status = !agree ? 'FAIL' : known ? 'KNOWN' : 'ok  '
   report.lines.push(`${status} ${name} [${[...labelled].join(' ') || 'silent'}] ${outcomes.length} scenarios` +
     (timedOut ? `, ${timedOut} timed out` : ''))
   if (verbose || !agree) report.lines.push(...lines)
@@ -185,7 +193,7 @@ async function main() {
   const db = new Database()
   await db.open()
   const runner = new ScenarioRunner(db, FIXTURES, (plan) => cases.realmOptions(plan))
-  const report = { idle: 0, functions: 0, agreeing: 0, confirmed: 0, silent: 0, disagreements: [], problems: [], lines: [], executed: [], skipped: [] }
+  const report = { known: [], knownFunctions: 0, idle: 0, functions: 0, agreeing: 0, confirmed: 0, silent: 0, disagreements: [], problems: [], lines: [], executed: [], skipped: [] }
 
   for (const file of walk(FIXTURES)) {
     const rel = path.relative(FIXTURES, file)
@@ -234,15 +242,30 @@ async function main() {
     console.log('\nharness problems:')
     for (const p of report.problems) console.log(`  ${p}`)
   }
+  if (report.known.length) {
+    console.log('\nknown disagreements (labels found wrong, listed in cases.cjs until txlint reports them):')
+    for (const k of report.known) console.log(`  ${k.text}\n    why: ${k.why}`)
+  }
+  const seenKeys = new Set(report.known.map((k) => k.key))
+  for (const key of Object.keys(cases.knownDisagreements)) {
+    const [file] = key.split(' ')
+    if (!seenKeys.has(key) && (!only || file.includes(only))) {
+      report.disagreements.push(`${key}: listed as a known disagreement, but execution now agrees with the label: remove it from cases.cjs`)
+    }
+  }
   if (report.disagreements.length) {
     console.log('\ndisagreements:')
     for (const d of report.disagreements) console.log(`  ${d}`)
   }
   const loadFailures = load.filter((l) => !l.ok).length
-  const seconds = Math.round((Date.now() - started) / 1000)
-  console.log(`\nground truth: ${report.executed.length} fixtures executed (${report.functions} functions, ${seconds}s), ` +
+  const total = process.env.GT_STARTED ? `, ${Math.round(Date.now() / 1000 - Number(process.env.GT_STARTED))}s in all` : ''
+  const seconds = `${Math.round((Date.now() - started) / 1000)}s${total}`
+  console.log(`\nfunctions: ${report.functions} judged (${report.agreeing} agree, ${report.knownFunctions} with known ` +
+    `disagreements, ${report.functions - report.agreeing - report.knownFunctions} disagree), ${report.idle} doing no ` +
+    `database work, ${report.skippedFunctions || 0} skipped`)
+  console.log(`ground truth: ${report.executed.length} fixtures executed (${report.functions} functions, ${seconds}), ` +
     `${report.confirmed} findings confirmed, ${report.silent} silent functions confirmed, ` +
-    `${report.disagreements.length} disagreements, ${report.problems.length} harness problems, ` +
+    `${report.disagreements.length} disagreements (${report.known.length} known), ${report.problems.length} harness problems, ` +
     `${load.length - loadFailures}/${load.length} load checks, ${report.skipped.length} fixtures not executed`)
   process.exitCode = report.disagreements.length || report.problems.length || loadFailures ? 1 : 0
 }

@@ -63,9 +63,7 @@ async function runStatement(client, args, callbackStyle) {
   // With the callback API an application error cannot come out of a
   // statement: only PostgreSQL's errors and a lost connection are injected.
   if (ours && sc.failAt === index && !(callbackStyle && sc.mode === 'app-error')) {
-    const inTx = client.__gt.tx === 'T' || client.__gt.tx === 'E'
-    sc.injected = { ...step, mode: sc.mode, xid: inTx ? client.__gt.xid : undefined }
-    if (sc.injected.xid) sc.failedXids.push(sc.injected.xid)
+    sc.injected = { ...step, mode: sc.mode }
     if (sc.mode === 'app-error') {
       throw new Error('injected failure: the application threw before this statement')
     }
@@ -81,13 +79,7 @@ async function runStatement(client, args, callbackStyle) {
     return originalQuery.call(client, INJECTED_SQL)
   }
   try {
-    const result = await originalQuery.call(client, config, values)
-    if (kind === 'begin' && client.__gt.tx === 'T') {
-      // The transaction's id, to ask PostgreSQL later whether it committed.
-      const r = await originalQuery.call(client, 'SELECT txid_current()::text AS xid')
-      client.__gt.xid = r.rows[0].xid
-    }
-    return result
+    return await originalQuery.call(client, config, values)
   } catch (error) {
     step.error = error.code || error.message
     throw error
@@ -141,7 +133,7 @@ let nextClientId = 1
 function watchClient(client, kind) {
   const sc = state.scenario
   if (client.__gt) return
-  client.__gt = { id: nextClientId++, kind, tx: 'I', xid: undefined, scenario: sc }
+  client.__gt = { id: nextClientId++, kind, tx: 'I', scenario: sc }
   // A lost connection must fail the statement, not the harness: without a
   // listener an 'error' on a checked-out client would end this process.
   client.on('error', (error) => { client.__gt.lostWith = error.message })

@@ -81,7 +81,6 @@ class ScenarioRunner {
       pools: [],
       clients: new Set(),
       checkouts: [],
-      failedXids: [],
       appErrors: [],
       pending: [],
       injected: null,
@@ -99,7 +98,6 @@ class ScenarioRunner {
     let self
     try {
       const helpers = this.helpers(plan, realm, spec, harnessClients)
-      if (plan.kase.before) await plan.kase.before(helpers)
       const { call, target } = await this.prepare(plan, realm, helpers, spec, harnessClients)
       self = target
       for (const c of harnessClients) c.__gtCheckout.owner = 'harness'
@@ -126,7 +124,13 @@ class ScenarioRunner {
       }
       await this.settle(sc)
       // What the rest of the program does afterwards, where the case says so.
-      if (plan.kase.after) await plan.kase.after(helpers)
+      if (plan.kase.after) {
+        try {
+          await plan.kase.after(helpers)
+        } catch (error) {
+          outcome.afterError = describeError(error)
+        }
+      }
       await tick()
       await tick()
       if (realm.exited !== undefined || settled.error instanceof fakes.ProcessExit) {
@@ -227,6 +231,8 @@ class ScenarioRunner {
     }
     const exports = realm.load(file)
     helpers.exports = exports
+    // Set-up the rest of the program would have done (a handler registered).
+    if (kase.setup) await kase.setup(helpers)
     const exported = (name) => name === 'module.exports' ? exports : name === 'default' ? (exports.default ?? exports) : exports[name]
 
     if (entry.kind === 'function') {
@@ -349,11 +355,15 @@ class ScenarioRunner {
     // before the server is done with it: wait for each connection's
     // ReadyForQuery, so that pg_stat_activity shows where it stands.
     for (let i = 0; i < 200 && live.some((c) => !c.__gt.ended && (!c.readyForQuery || c._activeQuery)); i++) await sleep(2)
-    let sessions = await this.db.sessions(live.map((c) => c.processID))
-    for (let i = 0; i < 50 && [...sessions.values()].includes('active'); i++) {
+    let details = await this.db.sessionDetails(live.map((c) => c.processID))
+    for (let i = 0; i < 50 && [...details.values()].some((d) => d.state === 'active'); i++) {
       await sleep(2)
-      sessions = await this.db.sessions(live.map((c) => c.processID))
+      details = await this.db.sessionDetails(live.map((c) => c.processID))
     }
+    const sessions = new Map([...details].map(([pid, d]) => [pid, d.state]))
+    // Open transactions that wrote something: does the next request's COMMIT
+    // make their rows visible?
+    const openWrites = [...details.values()].filter((d) => d.state === 'idle in transaction' && d.xid).map((d) => d.xid)
     if (process.env.GT_DEBUG) outcome.debug = JSON.stringify([[...sc.clients].map((c) => [c.processID, c._ending, c.__gt.ended, c.__gt.tx]), [...sessions], sc.trace.map((t) => t.index + t.kind + (t.error || ""))])
     outcome.openTransactions = []
     for (const client of live) {
@@ -403,16 +413,21 @@ class ScenarioRunner {
       }
       c.release()
     }
-    const statuses = await this.db.transactionStatus(sc.failedXids)
+    const statuses = await this.db.transactionStatus(openWrites)
     outcome.failedCommitted = [...statuses.values()].some((s) => s === 'committed')
   }
 
   /** Waits while work the call started is still running: a statement in flight, a checkout waiting. */
   async settle(sc) {
-    const busy = () => sc.pools.some((p) => p.waitingCount > 0) ||
+    // A pool still opening a connection (for a request that waits), or a
+    // statement still running, is work in progress, not a leak.
+    const busy = () => sc.pools.some((p) => p.waitingCount > 0 || p._clients.some((c) => !c._connected && !c._ending)) ||
       [...sc.clients].some((c) => !c.__gt.ended && !c._ending && c._connected && (c._activeQuery || c._queryQueue.length))
     await Promise.all(sc.pending)
-    for (let i = 0; i < 250 && busy(); i++) await sleep(4)
+    for (let quiet = 0, i = 0; quiet < 2 && i < 250; i++) {
+      quiet = busy() ? 0 : quiet + 1
+      await sleep(2)
+    }
   }
 
   async finishAsCaller(client) {
