@@ -78,4 +78,5 @@ export GT_NODE_MODULES="$work/node/node_modules"
 export GT_FIXTURES="$root/fixtures/ts"
 export GT_STARTED=$started
 echo "ground truth: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on port $port, node $(node --version), set up in $(($(date +%s) - started))s"
-node "$here/harness/main.cjs" "$@"
+# vm modules: fixtures with top-level await load as ES modules.
+node --experimental-vm-modules --disable-warning=ExperimentalWarning "$here/harness/main.cjs" "$@"

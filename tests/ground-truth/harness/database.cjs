@@ -81,12 +81,12 @@ class Database {
     const name = `gt-${id}`
     // Terminated again on each look: a connection still being opened when
     // the scenario ended arrives late.
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 2000; i++) {
       const { rows } = await this.admin.query(
         `SELECT count(*)::int AS n, count(pg_terminate_backend(pid)) AS t
            FROM pg_stat_activity WHERE application_name = $1`, [name])
       if (rows[0].n === 0) return
-      await new Promise((resolve) => setTimeout(resolve, 5))
+      await new Promise((resolve) => setTimeout(resolve, 1))
     }
     throw new Error(`sessions of scenario ${id} did not end`)
   }

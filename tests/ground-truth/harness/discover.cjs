@@ -327,7 +327,7 @@ function discover(file, text) {
   // Work a script does when it is loaded: its calls at the top level.
   const topLevelCalls = sf.statements.some((st) => ts.isExpressionStatement(st) && !isRegistration(st.expression, sf) &&
     containsCall(st.expression) && !ts.isBinaryExpression(st.expression))
-  if (topLevelCalls) {
+  if (topLevelCalls || hasTopLevelAwait(sf)) {
     add({ kind: 'module', name: '<module>', exportName: '<module>' }, sf)
     entries[entries.length - 1].params = []
   }

@@ -134,6 +134,8 @@ class FakeResponse extends Writable {
     this.headers = {}
     this.locals = {}
     this.chunks = []
+    // A destroyed response ends its socket; an HTTP server does not crash on it.
+    this.on('error', () => {})
   }
 
   _write(chunk, encoding, callback) {

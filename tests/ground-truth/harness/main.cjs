@@ -43,7 +43,6 @@ function notExecutable(rel, text, info) {
   const imports = importsOf(text)
   const driver = imports.find((i) => OTHER_DRIVERS.includes(i))
   if (driver) return `uses ${driver}, not node-postgres`
-  if (info.topLevelAwait) return 'a script whose work runs at module level (top-level await): its outcome is the process\'s exit'
   const lifetimeLabels = info.labels.filter((l) => l.codes.some((c) => LIFETIME.includes(c)))
   if (!info.entries.length) {
     return lifetimeLabels.length ? 'its labelled code is not reachable from an export' : 'nothing exported to call (module of pools or helpers only)'
@@ -64,6 +63,9 @@ function summarize(outcome) {
   if (outcome.doubleRelease) parts.push('client released twice (node-postgres threw)')
   for (const n of outcome.nextRequest || []) parts.push(n)
   if (outcome.failedCommitted) parts.push("the next request's COMMIT made the open transaction's rows visible")
+  const aborted = (outcome.statementsInCall || []).filter((s) => s.error === '25P02').length
+  if (aborted) parts.push(`${aborted} later statement(s) met \`current transaction is aborted\``)
+  if (outcome.exited) parts.push(`the process ended (${outcome.exited}): its connections closed and PostgreSQL rolled back`)
   return parts.join('; ')
 }
 
@@ -71,12 +73,17 @@ function summarize(outcome) {
 function evidence(outcome) {
   const codes = new Set()
   if (outcome.exited || outcome.harnessError) return codes
+  // A statement that met `current transaction is aborted`: an earlier failure
+  // left its transaction open on that connection, and the code went on.
+  if ((outcome.statementsInCall || []).some((s) => s.error === '25P02')) codes.add('TX001')
   // A failure: injected, thrown out of the call, or a statement of the call
   // that failed by itself (and was caught inside).
   const failure = !!outcome.injected || !!outcome.threw || !!outcome.spec.failWrites || !!outcome.spec.failure ||
     (outcome.statementsInCall || []).some((s) => s.error) || (outcome.appErrors || []).length > 0 ||
     outcome.status >= 500
-  if (outcome.leaked > 0) codes.add('TX002')
+  // A client the code keeps for good on purpose (a LISTEN connection), on a
+  // run where nothing failed, is not a leak.
+  if (outcome.leaked > 0 && !(outcome.heldOnPurpose && !failure)) codes.add('TX002')
   if (outcome.doubleRelease) codes.add('TX006')
   if ((outcome.openTransactions || []).length) codes.add(failure ? 'TX001' : 'TX005')
   return codes
@@ -95,6 +102,7 @@ async function runEntry(runner, plan) {
       const success = await runner.run(plan, { ...base, data: 'seeded' })
       outcomes.push(success)
       if (success.harnessError) return outcomes
+      if (kase.heldOnPurpose) success.heldOnPurpose = true
       const positions = success.statementsInCall.filter((s) => s.kind !== 'rollback')
       for (const { index: failAt, kind } of positions) {
         for (const mode of (kase.modes ?? MODES).filter((m) => kind !== 'stream' || m === 'conn-lost')) {
@@ -103,7 +111,9 @@ async function runEntry(runner, plan) {
       }
     }
   }
-  outcomes.push(await runner.run(plan, { ...variants[0], bool: (kase.booleans ?? probe.booleans)[0], data: 'empty' }))
+  const empty = await runner.run(plan, { ...variants[0], bool: (kase.booleans ?? probe.booleans)[0], data: 'empty' })
+  if (kase.heldOnPurpose) empty.heldOnPurpose = true
+  outcomes.push(empty)
   const usesResponse = entry.kind === 'route' || entry.params.some((p) => /^res(ponse)?$/.test(p.name || '') ||
     (p.type && p.type.k === 'ref' && /Response$/.test(p.type.name)))
   if (usesResponse) outcomes.push(await runner.run(plan, { ...variants[0], bool: true, data: 'seeded', failWrites: true }))
@@ -165,7 +175,7 @@ function judge(rel, entry, outcomes, report, info) {
   report.functions += 1
   if (traceScenarios) {
     for (const o of outcomes) {
-      report.lines.push(`    - ${summarize(o)}${o.harnessError ? ` HARNESS ${o.harnessError}` : ''}${o.unhandled ? ` unhandled: ${o.unhandled}` : ''} => ${[...evidence(o)].join(" ")} ${o.debug || ""}`)
+      report.lines.push(`    - ${summarize(o)}${o.harnessError ? ` HARNESS ${o.harnessError}` : ''}${o.unhandled ? ` unhandled: ${o.unhandled}` : ''} => ${[...evidence(o)].join(' ') || '-'}`)
     }
   }
   const first = outcomes[0]

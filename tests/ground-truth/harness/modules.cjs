@@ -8,6 +8,7 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const vm = require('node:vm')
+const util = require('node:util')
 const { builtinModules } = require('node:module')
 const { requireDep } = require('./deps.cjs')
 const esbuild = requireDep('esbuild')
@@ -80,6 +81,43 @@ function compile(file, ambient) {
   return result
 }
 
+/**
+ * A module with top-level await cannot be CommonJS: it is loaded as an ES
+ * module (node's vm modules), its imports linked to what `require` gives.
+ */
+const esmCompiled = new Map()
+function compileESM(file, ambient) {
+  if (esmCompiled.has(file)) return esmCompiled.get(file)
+  const names = [...WRAPPER.slice(5), ...ambient.filter((name) => !WRAPPER.includes(name))]
+  const code = esbuild.transformSync(fs.readFileSync(file, 'utf8'), {
+    loader: loaderFor(file),
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcefile: file,
+    jsx: 'transform',
+    jsxFactory: '__gtJsx',
+    jsxFragment: '__gtFragment',
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
+    // The same globals as a CommonJS fixture gets, from the realm loading it.
+    banner: `const { ${names.join(', ')} } = globalThis.__gtModuleGlobals;`,
+  }).code
+  // What each import asks of its module: default, names, or everything.
+  const wanted = new Map()
+  for (const m of code.matchAll(/^import\s+(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s+as\s+[\w$]+)?\s*from\s*["']([^"']+)["']/gm)) {
+    const list = wanted.get(m[3]) || new Set()
+    if (m[1]) list.add('default')
+    for (const part of (m[2] || '').split(',')) {
+      const name = part.trim().split(/\s+as\s+/)[0]
+      if (name) list.add(name)
+    }
+    wanted.set(m[3], list)
+  }
+  const result = { code, wanted, names }
+  esmCompiled.set(file, result)
+  return result
+}
+
 class Realm {
   /**
    * @param fixtures  the fixtures/ts folder
@@ -105,6 +143,51 @@ class Realm {
     return this.pools.get(key)
   }
 
+  /** The module's exports; an ES module with top-level await is evaluated to its end first. */
+  async loadAsync(file) {
+    const absolute = path.resolve(file)
+    if (this.cache.has(absolute)) return this.cache.get(absolute).exports
+    const unit = compile(absolute, this.options.ambient?.(absolute) ?? [])
+    if (unit.error && /Top-level await/.test(unit.error)) return this.loadESM(absolute)
+    return this.load(absolute)
+  }
+
+  async loadESM(absolute) {
+    const ambient = this.options.ambient?.(absolute) ?? []
+    const { code, wanted, names } = compileESM(absolute, ambient)
+    const module = { exports: {}, filename: absolute }
+    this.cache.set(absolute, module)
+    const mod = new vm.SourceTextModule(code, { identifier: absolute })
+    await mod.link(async (spec) => {
+      const exports = this.require(absolute, spec)
+      const keys = typeof exports === 'object' && !util.types.isProxy(exports) ? Object.keys(exports) : []
+      const exportNames = [...new Set(['default', ...keys, ...(wanted.get(spec) || [])])]
+      return new vm.SyntheticModule(exportNames, function () {
+        for (const name of exportNames) {
+          this.setExport(name, name === 'default' && !exports?.__esModule ? exports : exports?.[name])
+        }
+      }, { identifier: `${absolute} -> ${spec}` })
+    })
+    const globals = this.globals()
+    globalThis.__gtModuleGlobals = Object.fromEntries(names.map((name) => [name,
+      name in globals ? globals[name] : this.options.globals?.[name] ?? fakes.anything(name)]))
+    await mod.evaluate()
+    module.exports = mod.namespace
+    return module.exports
+  }
+
+  /** What a fixture is handed instead of Node's globals of the same name. */
+  globals() {
+    return {
+      console: fakes.quietConsole,
+      process: fakes.fakeProcess((code) => { this.exited = code }, this.options.argv),
+      fetch: async () => new Response('{}', { status: 200 }),
+      __gtJsx: this.jsx,
+      __gtFragment: this.fragment,
+      Error: FixtureError,
+    }
+  }
+
   load(file) {
     const absolute = path.resolve(file)
     if (this.cache.has(absolute)) return this.cache.get(absolute).exports
@@ -114,14 +197,7 @@ class Realm {
     const module = { exports: {}, filename: absolute, loaded: false }
     this.cache.set(absolute, module)
     const require = (spec) => this.require(absolute, spec)
-    const globals = {
-      console: fakes.quietConsole,
-      process: fakes.fakeProcess((code) => { this.exited = code }, this.options.argv),
-      fetch: async () => new Response('{}', { status: 200 }),
-      __gtJsx: this.jsx,
-      __gtFragment: this.fragment,
-      Error: FixtureError,
-    }
+    const globals = this.globals()
     const args = unit.params.map((name, i) => {
       if (i < 5) return [module.exports, require, module, absolute, path.dirname(absolute)][i]
       if (name in globals) return globals[name]
@@ -150,6 +226,7 @@ class Realm {
 
   require(fromFile, spec) {
     const override = this.options.modules?.[spec]
+    if (override && override.__replace) return override.__replace
     if (spec === 'pg') return facade
     if (spec.startsWith('node:') || builtinModules.includes(spec)) return require(spec)
     if (REAL_PACKAGES.has(spec)) return requireDep(spec)

@@ -75,7 +75,9 @@ class ScenarioRunner {
       failAt: spec.failAt,
       armed: false,
       poolMax: spec.poolMax ?? plan.kase.poolMax ?? 1,
-      connectTimeout: plan.kase.connectTimeout ?? 300,
+      // Short, so that an exhausted pool shows within the run; long enough for
+      // a new connection to a local server on a busy machine.
+      connectTimeout: plan.kase.connectTimeout ?? 150,
       statements: 0,
       trace: [],
       pools: [],
@@ -133,10 +135,14 @@ class ScenarioRunner {
       }
       await tick()
       await tick()
-      if (realm.exited !== undefined || settled.error instanceof fakes.ProcessExit) {
-        // process.exit(): the process and its connections are gone, and
-        // PostgreSQL rolls back what they had open.
-        outcome.exited = true
+      // The process ends: process.exit(), an error nothing handles (Node
+      // stops on an unhandled rejection), or a script's top level throwing.
+      // Its connections close and PostgreSQL rolls back what they had open.
+      const exit = realm.exited !== undefined || settled.error instanceof fakes.ProcessExit ? 'process.exit()'
+        : sc.unhandled ? `unhandled: ${sc.unhandled}`
+          : plan.entry.kind === 'module' && settled.error ? 'the script threw' : undefined
+      if (exit) {
+        outcome.exited = exit
         sc.exited = true
         return outcome
       }
@@ -220,7 +226,7 @@ class ScenarioRunner {
       // wait until its statements stop.
       return {
         call: async () => {
-          realm.load(file)
+          await realm.loadAsync(file)
           let last = -1
           for (let i = 0; i < 40 && state.scenario.statements !== last; i++) {
             last = state.scenario.statements
@@ -229,7 +235,7 @@ class ScenarioRunner {
         },
       }
     }
-    const exports = realm.load(file)
+    const exports = await realm.loadAsync(file)
     helpers.exports = exports
     // Set-up the rest of the program would have done (a handler registered).
     if (kase.setup) await kase.setup(helpers)
@@ -364,7 +370,6 @@ class ScenarioRunner {
     // Open transactions that wrote something: does the next request's COMMIT
     // make their rows visible?
     const openWrites = [...details.values()].filter((d) => d.state === 'idle in transaction' && d.xid).map((d) => d.xid)
-    if (process.env.GT_DEBUG) outcome.debug = JSON.stringify([[...sc.clients].map((c) => [c.processID, c._ending, c.__gt.ended, c.__gt.tx]), [...sessions], sc.trace.map((t) => t.index + t.kind + (t.error || ""))])
     outcome.openTransactions = []
     for (const client of live) {
       const session = sessions.get(client.processID)
@@ -404,9 +409,7 @@ class ScenarioRunner {
       const c = await pool.connect()
       c.__gtCheckout.owner = 'harness'
       try {
-        await c.query('BEGIN')
-        await c.query('SELECT 1')
-        await c.query('COMMIT')
+        await c.query('BEGIN; SELECT 1; COMMIT')
       } catch (error) {
         outcome.nextRequest.push(`next request failed: ${error.message}`)
         await c.query('ROLLBACK').catch(() => {})
@@ -424,9 +427,10 @@ class ScenarioRunner {
     const busy = () => sc.pools.some((p) => p.waitingCount > 0 || p._clients.some((c) => !c._connected && !c._ending)) ||
       [...sc.clients].some((c) => !c.__gt.ended && !c._ending && c._connected && (c._activeQuery || c._queryQueue.length))
     await Promise.all(sc.pending)
-    for (let quiet = 0, i = 0; quiet < 2 && i < 250; i++) {
+    for (let quiet = 0, i = 0; quiet < 3 && i < 2000; i++) {
       quiet = busy() ? 0 : quiet + 1
-      await sleep(2)
+      if (quiet) await tick()
+      else await sleep(1)
     }
   }
 
