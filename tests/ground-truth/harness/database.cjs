@@ -9,8 +9,9 @@ class Database {
   async open() {
     this.admin = new pg.Client({ application_name: 'gt-admin' })
     await this.admin.connect()
-    // Statement triggers on every table record which ones were written; the
-    // seed rows are kept aside to put back.
+    // Triggers on every table record which ones were written (per row, so
+    // that a statement that changes nothing leaves no trace, not even a
+    // transaction id); the seed rows are kept aside to put back.
     await this.admin.query(`
       CREATE UNLOGGED TABLE IF NOT EXISTS gt_dirty (name text NOT NULL);
       CREATE OR REPLACE FUNCTION gt_mark_dirty() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -29,7 +30,10 @@ class Database {
         DROP TABLE IF EXISTS gt_seed."${name}";
         CREATE TABLE gt_seed."${name}" AS SELECT * FROM public."${name}";
         DROP TRIGGER IF EXISTS gt_dirty ON public."${name}";
-        CREATE TRIGGER gt_dirty AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON public."${name}"
+        DROP TRIGGER IF EXISTS gt_dirty_truncate ON public."${name}";
+        CREATE TRIGGER gt_dirty AFTER INSERT OR UPDATE OR DELETE ON public."${name}"
+          FOR EACH ROW EXECUTE FUNCTION gt_mark_dirty();
+        CREATE TRIGGER gt_dirty_truncate AFTER TRUNCATE ON public."${name}"
           FOR EACH STATEMENT EXECUTE FUNCTION gt_mark_dirty();`)
     }
     this.state = 'seeded'

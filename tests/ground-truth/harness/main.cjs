@@ -62,7 +62,7 @@ function summarize(outcome) {
   for (const t of outcome.openTransactions || []) parts.push(`${t.where} is ${t.state}`)
   if (outcome.doubleRelease) parts.push('client released twice (node-postgres threw)')
   for (const n of outcome.nextRequest || []) parts.push(n)
-  if (outcome.failedCommitted) parts.push("the next request's COMMIT made the open transaction's rows visible")
+  if (outcome.failedCommitted) parts.push("the next request's COMMIT committed the transaction left open, with what it had written")
   const aborted = (outcome.statementsInCall || []).filter((s) => s.error === '25P02').length
   if (aborted) parts.push(`${aborted} later statement(s) met \`current transaction is aborted\``)
   if (outcome.exited) parts.push(`the process ended (${outcome.exited}): its connections closed and PostgreSQL rolled back`)
@@ -125,9 +125,14 @@ function judge(rel, entry, outcomes, report, info) {
   const excused = labelled.has('TX004') || labelled.has('TX007') ? ['TX001', 'TX005'] : []
   excused.push(...info.fileSuppressed)
   const judged = LIFETIME.filter((c) => !excused.includes(c))
+  // For each code, the scenario that shows it best: the first one, unless a
+  // later one also shows what the next request meets.
+  const telling = (o) => (o.failedCommitted ? 2 : 0) + ((o.nextRequest || []).some((n) => /failed/.test(n)) ? 1 : 0)
   const seen = new Map()
   for (const outcome of outcomes) {
-    for (const code of evidence(outcome)) if (!seen.has(code)) seen.set(code, outcome)
+    for (const code of evidence(outcome)) {
+      if (!seen.has(code) || telling(outcome) > telling(seen.get(code))) seen.set(code, outcome)
+    }
   }
   const broken = outcomes.find((o) => o.harnessError)
   const name = `${rel} ${entry.name}`
@@ -178,8 +183,14 @@ function judge(rel, entry, outcomes, report, info) {
       report.lines.push(`    - ${summarize(o)}${o.harnessError ? ` HARNESS ${o.harnessError}` : ''}${o.unhandled ? ` unhandled: ${o.unhandled}` : ''} => ${[...evidence(o)].join(' ') || '-'}`)
     }
   }
-  const first = outcomes[0]
-  if (argv.includes('--inputs') && (first.threw || first.status >= 400)) report.lines.push(`  INPUT? ${name}: ${summarize(first)}`)
+  if (argv.includes('--inputs')) {
+    for (const o of outcomes.filter((o) => !o.injected && !o.spec.failWrites && o.spec.data !== 'empty')) {
+      const sqlError = (o.statementsInCall || []).find((s) => s.error && s.error !== '25P02')
+      if (o.threw || o.status >= 400 || sqlError || o.exited) {
+        report.lines.push(`  INPUT? ${name}: ${summarize(o)}${sqlError ? `; statement failed: ${sqlError.error} \`${sqlError.text}\`` : ''}`)
+      }
+    }
+  }
   const timedOut = outcomes.filter((o) => o.timedOut).length
   const status = !agree ? 'FAIL' : known ? 'KNOWN' : 'ok  '
   report.lines.push(`${status} ${name} [${[...labelled].join(' ') || 'silent'}] ${outcomes.length} scenarios` +
