@@ -49,8 +49,13 @@ function injectedCommitFailure() {
   return error
 }
 
-/** Runs one statement for the fixture, failing it if the scenario says so. */
-async function runStatement(client, args, callbackStyle) {
+/**
+ * Runs one statement for the fixture, failing it if the scenario says so:
+ * `sql-error` fails it in PostgreSQL (a unique_violation raised in its
+ * place, which aborts the transaction), `conn-lost` terminates the backend
+ * just before it.
+ */
+async function runStatement(client, args) {
   const sc = state.scenario
   const [config, values] = args
   const text = textOf(config)
@@ -60,13 +65,8 @@ async function runStatement(client, args, callbackStyle) {
   const index = ours ? ++sc.statements : 0
   const step = { index, kind, text: (text || '(query object)').replace(/\s+/g, ' ').trim().slice(0, 80), client: client.__gt.id, inCall: ours }
   sc.trace.push(step)
-  // With the callback API an application error cannot come out of a
-  // statement: only PostgreSQL's errors and a lost connection are injected.
-  if (ours && sc.failAt === index && !(callbackStyle && sc.mode === 'app-error')) {
+  if (ours && sc.failAt === index) {
     sc.injected = { ...step, mode: sc.mode }
-    if (sc.mode === 'app-error') {
-      throw new Error('injected failure: the application threw before this statement')
-    }
     if (sc.mode === 'conn-lost') {
       await sc.terminate(client)
       return originalQuery.apply(client, args)
@@ -96,10 +96,7 @@ pg.Client.prototype.query = function query(config, values, callback) {
   }
   if (!callback && config && typeof config.callback === 'function') callback = config.callback
   const args = values === undefined ? [config] : [config, values]
-  // pool.query() calls client.query() with a callback of its own; its
-  // caller awaits a promise like any other.
-  const callbackStyle = !!callback && !/pg-pool[\\/]index\.js/.test(new Error().stack)
-  const promise = runStatement(this, args, callbackStyle)
+  const promise = runStatement(this, args)
   if (callback) {
     promise.then((result) => callback(null, result), (error) => callback(error))
     return undefined

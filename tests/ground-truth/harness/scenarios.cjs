@@ -73,7 +73,6 @@ class ScenarioRunner {
       id,
       mode: spec.mode,
       failAt: spec.failAt,
-      armed: false,
       poolMax: spec.poolMax ?? plan.kase.poolMax ?? 1,
       // Short, so that an exhausted pool shows within the run; long enough for
       // a new connection to a local server on a busy machine.
@@ -103,11 +102,9 @@ class ScenarioRunner {
       const { call, target } = await this.prepare(plan, realm, helpers, spec, harnessClients)
       self = target
       for (const c of harnessClients) c.__gtCheckout.owner = 'harness'
-      sc.armed = true
       const settled = await withTimeout(inCall.run({ scenario: id }, call).then(
         (value) => ({ value }),
         (error) => ({ error })), plan.kase.timeout ?? CALL_TIMEOUT_MS)
-      sc.armed = false
       outcome.injected = sc.injected
       outcome.appErrors = sc.appErrors
       outcome.status = responseStatus(settled.value)
@@ -152,7 +149,6 @@ class ScenarioRunner {
       outcome.harnessError = describeError(error)
       return outcome
     } finally {
-      sc.armed = false
       state.scenario = null
       // The sessions end below; a pool without an 'error' listener would
       // take this process down with them.
@@ -337,7 +333,6 @@ class ScenarioRunner {
     for (const client of harnessClients) {
       const record = client.__gtCheckout
       if (record && record.releases === 0 && !client.__gt.ended) {
-        if (client.__gt.tx !== 'I' && !plan.kase.keepHarnessTransaction) outcome.harnessClientInTransaction = true
         client.release()
       } else if (record && record.releases === 0) {
         client.release(new Error('ended'))
