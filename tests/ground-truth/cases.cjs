@@ -2,15 +2,21 @@
 // does not run, with the reason. Keys are paths under fixtures/ts; inside a
 // file, keys are function names as the harness reports them ('*': all).
 //
-//   body, query, method   the request a route handler gets
+//   body, query, method,  the request a route handler gets
+//   headers, params
 //   args(h)               the arguments, made with the harness's helpers
 //                         (h.pool(), h.client(), h.request(), h.response())
 //   variants              several inputs, each run through every scenario
+//   construct(h, exports, name)  the object whose method is called
+//   setup(h)              what the program did before (a handler registered)
+//   after(h)              what the program does next (stop a listener)
 //   modules               what a module outside the fixtures exports instead
 //                         of a stand-in that succeeds (e.g. a telemetry call
 //                         that fails, which the label depends on)
-//   after(h)              what the program does next (stop a listener)
+//   globals               values for names the fixture only declares
+//   argv()                the script's command-line arguments
 //   poolMax               pool size when the code needs two clients at once
+//   connectTimeout, timeout   milliseconds, when the defaults do not fit
 //   heldOnPurpose         a client kept for good by design (a LISTEN
 //                         connection): not a leak on a run where nothing fails
 //   skip                  why a function is not run

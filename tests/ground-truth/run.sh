@@ -69,14 +69,19 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$port/ground_truth"
 "$pg_bin/createdb" ground_truth
 "$pg_bin/psql" -q -v ON_ERROR_STOP=1 -f "$here/schema.sql" > /dev/null
 
-# The driver and the type stripper, exactly as the lock file pins them.
+# The driver and the type stripper, exactly as the lock file pins them, with
+# npm's cache in the temporary folder too.
 mkdir -p "$work/node"
 cp "$here/package.json" "$here/package-lock.json" "$work/node/"
-(cd "$work/node" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error > /dev/null)
+(cd "$work/node" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --cache "$work/npm-cache" > /dev/null)
 
 export GT_NODE_MODULES="$work/node/node_modules"
 export GT_FIXTURES="$root/fixtures/ts"
 export GT_STARTED=$started
 echo "ground truth: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on port $port, node $(node --version), set up in $(($(date +%s) - started))s"
-# vm modules: fixtures with top-level await load as ES modules.
-node --experimental-vm-modules --disable-warning=ExperimentalWarning "$here/harness/main.cjs" "$@"
+# vm modules: fixtures with top-level await load as ES modules (without the
+# warning that they are experimental, where this node can say so). TMPDIR:
+# the data files a seed script reads are written in the temporary folder too.
+flags=(--experimental-vm-modules)
+node --disable-warning=ExperimentalWarning -e '' 2> /dev/null && flags+=(--disable-warning=ExperimentalWarning)
+TMPDIR="$work" node "${flags[@]}" "$here/harness/main.cjs" "$@"

@@ -2,7 +2,8 @@
 // A function labelled TX001, TX002, TX005 or TX006 must show that failure in
 // at least one scenario; a function without lifetime labels must show none.
 //
-//   node main.cjs [--only <path part>] [--verbose]     (run.sh sets the environment)
+//   node main.cjs [--only <path part>] [--verbose] [--trace] [--inputs]
+//   (run.sh sets up the database and the environment; see README.md)
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
@@ -78,7 +79,7 @@ function evidence(outcome) {
   if ((outcome.statementsInCall || []).some((s) => s.error === '25P02')) codes.add('TX001')
   // A failure: injected, thrown out of the call, or a statement of the call
   // that failed by itself (and was caught inside).
-  const failure = !!outcome.injected || !!outcome.threw || !!outcome.spec.failWrites || !!outcome.spec.failure ||
+  const failure = !!outcome.injected || !!outcome.threw || !!outcome.spec.failWrites ||
     (outcome.statementsInCall || []).some((s) => s.error) || (outcome.appErrors || []).length > 0 ||
     outcome.status >= 500
   // A client the code keeps for good on purpose (a LISTEN connection), on a
@@ -95,9 +96,9 @@ async function runEntry(runner, plan) {
   const variants = kase.variants ?? [{}]
   const dummies = new Proxy({}, { get: () => () => null })
   const probe = probeArgs(entry.params, plan.info.types, dummies, plan.info.imports)
-  plan.needsClient = probe.usedClient || kase.needsClient
+  plan.needsClient = probe.usedClient
   for (const variant of variants) {
-    for (const bool of kase.booleans ?? probe.booleans) {
+    for (const bool of probe.booleans) {
       const base = { ...variant, bool, label: [variant.label, probe.booleans.length > 1 ? `booleans ${bool}` : ''].filter(Boolean).join(', ') }
       const success = await runner.run(plan, { ...base, data: 'seeded' })
       outcomes.push(success)
@@ -105,13 +106,13 @@ async function runEntry(runner, plan) {
       if (kase.heldOnPurpose) success.heldOnPurpose = true
       const positions = success.statementsInCall.filter((s) => s.kind !== 'rollback')
       for (const { index: failAt, kind } of positions) {
-        for (const mode of (kase.modes ?? MODES).filter((m) => kind !== 'stream' || m === 'conn-lost')) {
+        for (const mode of MODES.filter((m) => kind !== 'stream' || m === 'conn-lost')) {
           outcomes.push(await runner.run(plan, { ...base, data: 'seeded', failAt, mode }))
         }
       }
     }
   }
-  const empty = await runner.run(plan, { ...variants[0], bool: (kase.booleans ?? probe.booleans)[0], data: 'empty' })
+  const empty = await runner.run(plan, { ...variants[0], bool: probe.booleans[0], data: 'empty' })
   if (kase.heldOnPurpose) empty.heldOnPurpose = true
   outcomes.push(empty)
   const usesResponse = entry.kind === 'route' || entry.params.some((p) => /^res(ponse)?$/.test(p.name || '') ||

@@ -76,7 +76,7 @@ class ScenarioRunner {
       poolMax: spec.poolMax ?? plan.kase.poolMax ?? 1,
       // Short, so that an exhausted pool shows within the run; long enough for
       // a new connection to a local server on a busy machine.
-      connectTimeout: plan.kase.connectTimeout ?? 150,
+      connectTimeout: plan.kase.connectTimeout ?? 250,
       statements: 0,
       trace: [],
       pools: [],
