@@ -17,8 +17,9 @@ function scriptKind(file) {
 
 /**
  * `//~ CODE` and `//~^ CODE` annotations, as {line, codes}; and findings
- * silenced on purpose, `// txlint-ignore CODE: reason` (on the line, or on
- * its own line above the next one), which are still there to be observed.
+ * silenced on purpose by a txlint-ignore comment that names codes and gives
+ * a reason (on the line, or on its own line above the next one), which are
+ * still there to be observed.
  */
 function annotations(text) {
   const found = []
