@@ -139,7 +139,8 @@ fn watch_request() -> Request {
     let watchers: Vec<serde_json::Value> = [
         "**/txlint.toml",
         "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs,rs}",
-        "**/{tsconfig,jsconfig}.json",
+        "**/{tsconfig,jsconfig}*.json",
+        "**/{package.json,pnpm-workspace.yaml,lerna.json}",
         "**/Cargo.toml",
     ]
     .iter()

@@ -1138,6 +1138,71 @@ fn fifos_symlink_loops_and_links_outside_do_not_hang_or_leak_in() {
     assert!(stdout(&output).contains("route.ts:72:"));
 }
 
+/// Broken workspace manifests and configs of a monorepo: none of them
+/// stops the run, hangs it or hides the route's finding.
+#[test]
+fn broken_monorepo_manifests_do_not_stop_the_run() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    let fifo = |path: &str| {
+        let made = Command::new("mkfifo")
+            .arg(root.join(path))
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+    };
+    write("package.json", r#"{"workspaces": ["packages/*""#);
+    write(
+        "pnpm-workspace.yaml",
+        "packages:\n  - 'packages/**'\n  - [unclosed\n",
+    );
+    fifo("lerna.json");
+    write(
+        "packages/app/package.json",
+        r#"{"name": 5, "main": {"not": "a path"}}"#,
+    );
+    write(
+        "packages/app/tsconfig.json",
+        r#"{"extends": ["./tsconfig.json", "@acme/config", "@missing/config"]}"#,
+    );
+    write(
+        "packages/config/package.json",
+        r#"{"name": "@acme/config"}"#,
+    );
+    write(
+        "packages/config/tsconfig.json",
+        r#"{"extends": "@acme/config"}"#,
+    );
+    std::fs::create_dir_all(root.join("packages/db/dist")).expect("mkdir");
+    fifo("packages/db/package.json");
+    fifo("packages/db/tsconfig.json");
+    symlink(root, root.join("packages/loop")).expect("symlink loop");
+    symlink("dist", root.join("packages/db/out")).expect("symlink");
+    let route = broken_route_text().replacen(
+        "import",
+        "import { db } from '@acme/db'\nimport { x } from '@acme/config/dist/x.js'\nimport",
+        1,
+    );
+    write("packages/app/src/route.ts", &route);
+
+    let output = txlint_within(root, &["check", "--format", "concise", "."], 30);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}\n{}", stderr(&output));
+    assert!(text.contains("packages/app/src/route.ts:74:"), "{text}");
+    let output = txlint_within(
+        root,
+        &["check", "--format", "concise", "packages/app/src/route.ts"],
+        30,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
+
 #[test]
 fn progress_is_told_every_file_once() {
     use std::sync::{Arc, Mutex};
@@ -1159,6 +1224,65 @@ fn progress_is_told_every_file_once() {
         seen,
         (1..=total).map(|done| (done, total)).collect::<Vec<_>>()
     );
+}
+
+/// A pre-commit hook in a monorepo runs at its root and names only the
+/// staged route: the helpers of the sibling package it imports are read
+/// from that package's source (no `node_modules`, no build output), so
+/// the route reports what its annotations say, and nothing else is. An
+/// editor's buffer of the same file gives the same.
+#[test]
+fn staged_routes_of_a_monorepo_see_their_sibling_packages() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ts");
+    let staged = [
+        ("monorepo-npm", "apps/api/src/routes/orders.ts"),
+        (
+            "monorepo-yarn",
+            "services/storefront/app/api/checkout/route.ts",
+        ),
+        ("monorepo-pnpm", "apps/worker/src/jobs/settle.ts"),
+        (
+            "monorepo-exports-dist",
+            "packages/ledger-api/src/handlers/entries.ts",
+        ),
+        (
+            "monorepo-tsconfig-extends",
+            "apps/billing/src/routes/invoices.ts",
+        ),
+    ];
+    for (repository, route) in staged {
+        let root = fixtures.join(repository);
+        let text = std::fs::read_to_string(root.join(route)).expect("fixture");
+        let expected: Vec<String> = common::parse_annotations(&text)
+            .into_iter()
+            .map(|annotation| format!("{route}:{} {}", annotation.line, annotation.code))
+            .collect();
+        assert!(!expected.is_empty(), "{route} has annotations");
+        let lines = |output: &Output| -> Vec<String> {
+            located(output)
+                .iter()
+                .map(|place| {
+                    // `path:line:col CODE` as `path:line CODE`.
+                    let (place, code) = place.split_once(' ').expect("a code");
+                    let (place, _column) = place.rsplit_once(':').expect("a column");
+                    format!("{place} {code}")
+                })
+                .collect()
+        };
+        let output = txlint_in(&root, &["check", "--format", "concise", route]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert_eq!(lines(&output), expected, "{repository}");
+        let output = txlint_with_stdin(
+            &root,
+            &["check", "--format", "concise", "--stdin-filename", route],
+            text.as_bytes(),
+        );
+        assert_eq!(
+            lines(&output),
+            expected,
+            "{repository}, from standard input"
+        );
+    }
 }
 
 /// A pre-commit run names only the staged route: the helpers it imports

@@ -1,9 +1,13 @@
-//! Links the modules of one run: resolves import specifiers to files of
-//! the run (relative paths, `tsconfig.json` `baseUrl` and `paths` such as
-//! `@/*`; Rust module paths, see `crates`), so that a call of an imported
-//! helper means what the helper's own body does (see `flow::summary`).
+//! Links the modules of one run: resolves import specifiers to source files
+//! (scripts as TypeScript resolves them, the repository's own workspace
+//! packages included, see `scripts`; Rust module paths, see `crates`), so
+//! that a call of an imported helper means what the helper's own body does
+//! (see `flow::summary`).
 
+mod checkout;
 mod crates;
+mod scripts;
+mod workspaces;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -14,13 +18,6 @@ use rayon::prelude::*;
 
 use crate::flow::summary::{Summaries, Summary};
 use crate::frontend::{Import, ModuleInterface};
-
-/// Extensions an extensionless specifier may stand for, in the order
-/// TypeScript tries them.
-const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"];
-
-/// `extends` chains longer than this are cut (and cycles with them).
-const MAX_EXTENDS: usize = 8;
 
 /// Reads what a file outside the run exports (a helper module that an
 /// import names but the run does not check), given the summaries of what
@@ -41,6 +38,9 @@ const MAX_REEXPORT_HOPS: usize = 8;
 pub(crate) struct Linker<'a> {
     paths: &'a [PathBuf],
     files: HashMap<Cow<'a, Path>, usize>,
+    /// Files of the run named from above the run's folder (`../shared`),
+    /// by absolute path.
+    above: HashMap<PathBuf, usize>,
     interfaces: RwLock<Vec<Option<Arc<ModuleInterface>>>>,
     /// While the run is checked in import order (see `import_order`), the
     /// files each file may see: those it imports, checked before it.
@@ -48,10 +48,11 @@ pub(crate) struct Linker<'a> {
     /// Files outside the run that imports named, read once per depth.
     outside: Mutex<HashMap<(PathBuf, usize), Outside>>,
     load: &'a Loader<'a>,
-    /// The `tsconfig.json` that applies in each folder asked about.
-    configs: Mutex<HashMap<PathBuf, Option<Arc<TsConfig>>>>,
-    /// Where each specifier leads from each importing folder: a module's
-    /// imports are resolved once however often it is linked.
+    /// Where script imports lead.
+    scripts: scripts::Scripts,
+    /// Where each specifier leads from each importing folder, shared by
+    /// the threads: a module's imports are resolved once however often it
+    /// is linked.
     resolved: Mutex<HashMap<PathBuf, HashMap<String, Option<Resolved>>>>,
     /// The Cargo packages that Rust paths lead through.
     crates: crates::Crates,
@@ -107,9 +108,20 @@ impl<'a> Linker<'a> {
                 (key, index)
             })
             .collect();
+        let cwd = std::env::current_dir().unwrap_or_default();
+        // The others are found by the resolver's path spelled as the run
+        // spells paths (see `resolve_item`).
+        let above = paths
+            .iter()
+            .enumerate()
+            .filter(|(_, path)| path.starts_with(".."))
+            .map(|(index, path)| (normalize(&cwd.join(path)), index))
+            .collect();
+        let scripts = scripts::Scripts::new(cwd);
         Linker {
             paths,
             files,
+            above,
             interfaces: RwLock::new(
                 interfaces
                     .into_iter()
@@ -119,7 +131,7 @@ impl<'a> Linker<'a> {
             order: None,
             outside: Mutex::new(HashMap::new()),
             load,
-            configs: Mutex::new(HashMap::new()),
+            scripts,
             resolved: Mutex::new(HashMap::new()),
             crates: crates::Crates::default(),
             unread: Vec::new(),
@@ -514,18 +526,27 @@ impl<'a> Linker<'a> {
         if is_rust(importer) {
             return self.resolve_rust(importer, specifier);
         }
-        let key = importer.parent().unwrap_or(Path::new(""));
+        let folder = importer.parent().unwrap_or(Path::new(""));
         if let Some(known) = lock(&self.resolved)
-            .get(key)
+            .get(folder)
             .and_then(|specifiers| specifiers.get(specifier))
         {
             return known.clone();
         }
-        let resolved = self
-            .resolve_anew(key, specifier)
-            .map(|target| (target, String::new()));
+        let resolved = self.scripts.resolve(folder, specifier).map(|path| {
+            let shown = self.scripts.shown(&path);
+            let run = self
+                .files
+                .get(shown.as_path())
+                .or_else(|| self.above.get(&path));
+            let target = match run {
+                Some(&index) => Target::Run(index),
+                None => Target::Outside(shown),
+            };
+            (target, String::new())
+        });
         lock(&self.resolved)
-            .entry(key.to_path_buf())
+            .entry(folder.to_path_buf())
             .or_default()
             .insert(specifier.to_string(), resolved.clone());
         resolved
@@ -559,44 +580,6 @@ impl<'a> Linker<'a> {
             (false, _) => return None,
         };
         Some((target, imported))
-    }
-
-    fn resolve_anew(&self, folder: &Path, specifier: &str) -> Option<Target> {
-        let (bases, outside_allowed) =
-            if specifier.starts_with("./") || specifier.starts_with("../") {
-                (vec![folder.join(specifier)], true)
-            } else {
-                self.config_for(folder)?.candidates(specifier)
-            };
-        let candidates: Vec<PathBuf> = bases
-            .iter()
-            .flat_map(|base| file_candidates(base))
-            .collect();
-        if let Some(index) = candidates.iter().find_map(|c| self.files.get(c.as_path())) {
-            return Some(Target::Run(*index));
-        }
-        if !outside_allowed {
-            return None;
-        }
-        candidates
-            .into_iter()
-            .find(|path| {
-                !path.components().any(|c| c.as_os_str() == "node_modules")
-                    && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
-            })
-            .map(Target::Outside)
-    }
-
-    /// The nearest `tsconfig.json` (or `jsconfig.json`) at or above
-    /// `folder`.
-    fn config_for(&self, folder: &Path) -> Option<Arc<TsConfig>> {
-        nearest(&self.configs, folder, |dir| {
-            ["tsconfig.json", "jsconfig.json"]
-                .iter()
-                .map(|name| dir.join(name))
-                .find(|path| path.is_file())
-                .map(|path| Arc::new(TsConfig::read(&path)))
-        })
     }
 }
 
@@ -726,34 +709,6 @@ fn rebase(path: &str, from: &str, onto: &str) -> Option<String> {
     }
 }
 
-/// The paths `base` may name, in the order TypeScript tries them: the
-/// path itself, `.js` written for `.ts`, each extension, and `index`.
-fn file_candidates(base: &Path) -> Vec<PathBuf> {
-    let base = normalize(base);
-    let with_extension = |path: &Path, extension: &str| {
-        let mut name = path.as_os_str().to_os_string();
-        name.push(".");
-        name.push(extension);
-        PathBuf::from(name)
-    };
-    let mut candidates = vec![base.clone()];
-    let typed: &[&str] = match base.extension().and_then(|e| e.to_str()) {
-        Some("js") => &["ts", "tsx"],
-        Some("jsx") => &["tsx"],
-        Some("mjs") => &["mts"],
-        Some("cjs") => &["cts"],
-        _ => &[],
-    };
-    candidates.extend(typed.iter().map(|extension| base.with_extension(extension)));
-    candidates.extend(EXTENSIONS.iter().map(|e| with_extension(&base, e)));
-    candidates.extend(
-        EXTENSIONS
-            .iter()
-            .map(|e| with_extension(&base.join("index"), e)),
-    );
-    candidates
-}
-
 /// Run `work` on every file marked in `todo`, each after `work` ran on the
 /// files `order` says it imports, in parallel wherever the order allows.
 pub(crate) fn in_import_order(order: &[Vec<usize>], todo: &[bool], work: &(dyn Fn(usize) + Sync)) {
@@ -797,185 +752,6 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The module resolution part of a `tsconfig.json`.
-#[derive(Debug)]
-struct TsConfig {
-    /// `baseUrl`, resolved against the config's folder.
-    base_url: Option<PathBuf>,
-    /// `paths` patterns with their targets, resolved.
-    paths: Vec<(String, Vec<PathBuf>)>,
-}
-
-impl TsConfig {
-    /// A config that cannot be read or parsed resolves nothing; it is the
-    /// TypeScript compiler's job to complain about it. `extends` of a
-    /// relative file is followed for the options it does not set itself.
-    fn read(path: &Path) -> TsConfig {
-        let mut base_url = None;
-        let mut paths = None;
-        let mut next = Some(path.to_path_buf());
-        for _ in 0..MAX_EXTENDS {
-            let Some(path) = next.take() else { break };
-            let Some(json) = std::fs::read_to_string(&path).ok().and_then(|text| {
-                serde_json::from_str::<serde_json::Value>(&strip_jsonc(&text)).ok()
-            }) else {
-                break;
-            };
-            let folder = path.parent().unwrap_or(Path::new("")).to_path_buf();
-            let options = json.get("compilerOptions");
-            let own_base = options
-                .and_then(|o| o.get("baseUrl"))
-                .and_then(|b| b.as_str())
-                .map(|b| folder.join(b));
-            if paths.is_none()
-                && let Some(patterns) = options.and_then(|o| o.get("paths"))
-            {
-                // Without `baseUrl`, `paths` are relative to the folder of
-                // the config that sets them.
-                let root = own_base
-                    .clone()
-                    .or_else(|| base_url.clone())
-                    .unwrap_or(folder.clone());
-                paths = Some(Self::patterns(patterns, &root));
-            }
-            if base_url.is_none() {
-                base_url = own_base;
-            }
-            next = json
-                .get("extends")
-                .and_then(|e| e.as_str())
-                .filter(|e| e.starts_with('.'))
-                .map(|e| {
-                    let path = folder.join(e);
-                    if path.extension().is_some() {
-                        path
-                    } else {
-                        path.with_extension("json")
-                    }
-                });
-        }
-        TsConfig {
-            base_url,
-            paths: paths.unwrap_or_default(),
-        }
-    }
-
-    fn patterns(patterns: &serde_json::Value, root: &Path) -> Vec<(String, Vec<PathBuf>)> {
-        patterns
-            .as_object()
-            .map(|patterns| {
-                patterns
-                    .iter()
-                    .map(|(pattern, targets)| {
-                        let targets = targets
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|t| t.as_str())
-                            .map(|t| root.join(t))
-                            .collect();
-                        (pattern.clone(), targets)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Where a bare specifier may point, in order, and whether a `paths`
-    /// pattern matched (a specifier only `baseUrl` resolves is as likely a
-    /// package).
-    fn candidates(&self, specifier: &str) -> (Vec<PathBuf>, bool) {
-        let mut candidates = Vec::new();
-        for (pattern, targets) in &self.paths {
-            let captured = match pattern.split_once('*') {
-                Some((prefix, suffix)) => specifier
-                    .strip_prefix(prefix)
-                    .and_then(|rest| rest.strip_suffix(suffix)),
-                None => (pattern == specifier).then_some(""),
-            };
-            if let Some(captured) = captured {
-                for target in targets {
-                    let target = target.to_string_lossy().replacen('*', captured, 1);
-                    candidates.push(PathBuf::from(target));
-                }
-            }
-        }
-        let by_pattern = !candidates.is_empty();
-        if let Some(base_url) = &self.base_url {
-            candidates.push(base_url.join(specifier));
-        }
-        (candidates, by_pattern)
-    }
-}
-
-/// JSON with comments and trailing commas, as `tsconfig.json` allows, made
-/// plain JSON.
-fn strip_jsonc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            match c {
-                '\\' => out.extend(chars.next()),
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match (c, chars.peek()) {
-            ('"', _) => {
-                in_string = true;
-                out.push(c);
-            }
-            ('/', Some('/')) => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
-            }
-            ('/', Some('*')) => {
-                chars.next();
-                let mut last = ' ';
-                for c in chars.by_ref() {
-                    if last == '*' && c == '/' {
-                        break;
-                    }
-                    last = c;
-                }
-            }
-            _ => out.push(c),
-        }
-    }
-    // A comma followed only by whitespace and a closing bracket.
-    let mut plain = String::with_capacity(out.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for (index, c) in out.char_indices() {
-        if in_string {
-            plain.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        if c == '"' {
-            in_string = true;
-        }
-        if c == ',' && out[index + 1..].trim_start().starts_with(['}', ']']) {
-            continue;
-        }
-        plain.push(c);
-    }
-    plain
 }
 
 /// `a/./b/../c` as `a/c`, without touching the file system (symlinks are
@@ -1030,16 +806,15 @@ mod tests {
 
     #[test]
     fn files_are_ordered_after_what_they_import() {
-        let paths: Vec<PathBuf> = [
+        let names = [
             "app/route.ts",
             "lib/db.ts",
             "lib/tx.ts",
             "lib/x.ts",
             "lib/y.ts",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
+        ];
+        let dir = checkout(&names.map(|name| (name, "")));
+        let paths: Vec<PathBuf> = names.iter().map(|name| dir.path().join(name)).collect();
         let load = |_: &Path, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
         let linker = Linker::new(&paths, vec![None; paths.len()], &load);
         let specifiers = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -1075,56 +850,37 @@ mod tests {
         );
     }
 
-    #[test]
-    fn reads_tsconfig_with_comments_and_trailing_commas() {
-        let text = r#"{
-  // Next.js default
-  "compilerOptions": {
-    "baseUrl": ".", /* root */
-    "paths": { "@/*": ["./src/*"], "~lib": ["lib/index.ts"], },
-    "note": "a // not a comment, and \"quoted\"",
-  },
-}"#;
-        let json: serde_json::Value = serde_json::from_str(&strip_jsonc(text)).unwrap();
-        assert_eq!(json["compilerOptions"]["paths"]["@/*"][0], "./src/*");
-        assert_eq!(
-            json["compilerOptions"]["note"],
-            "a // not a comment, and \"quoted\""
-        );
+    /// A checkout on disk: each (path, text).
+    fn checkout(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
     }
 
     #[test]
-    fn paths_patterns_capture_the_star() {
-        let config = TsConfig {
-            base_url: Some(PathBuf::from("app")),
-            paths: vec![
-                ("@/*".into(), vec![PathBuf::from("app/src/*")]),
-                ("~db".into(), vec![PathBuf::from("app/lib/db.ts")]),
-            ],
-        };
-        let paths = |paths: &[&str]| paths.iter().map(PathBuf::from).collect::<Vec<_>>();
-        assert_eq!(
-            config.candidates("@/lib/db"),
-            (paths(&["app/src/lib/db", "app/@/lib/db"]), true)
-        );
-        assert_eq!(
-            config.candidates("~db"),
-            (paths(&["app/lib/db.ts", "app/~db"]), true)
-        );
-        // Only `baseUrl` resolves it: as likely a package as a file.
-        assert_eq!(config.candidates("react"), (paths(&["app/react"]), false));
-    }
-
-    #[test]
-    fn resolves_relative_specifiers_like_typescript() {
+    fn resolves_specifiers_like_typescript() {
+        let dir = checkout(&[
+            ("a/lib/db.ts", ""),
+            ("a/lib/pool/index.ts", ""),
+            ("a/routes/x.ts", ""),
+            ("a/routes/y.tsx", ""),
+            ("a/outside/tx.ts", ""),
+            ("a/outside/types.d.ts", ""),
+            ("a/node_modules/pg/index.js", ""),
+        ]);
+        let root = dir.path();
         let paths: Vec<PathBuf> = ["a/lib/db.ts", "a/lib/pool/index.ts", "a/routes/x.ts"]
             .iter()
-            .map(PathBuf::from)
+            .map(|path| root.join(path))
             .collect();
         let load = |_: &Path, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
         let linker = Linker::new(&paths, vec![None, None, None], &load);
-        let importer = Path::new("a/routes/x.ts");
-        let run = |specifier: &str| match linker.resolve(importer, specifier) {
+        let importer = root.join("a/routes/x.ts");
+        let run = |specifier: &str| match linker.resolve(&importer, specifier) {
             Some(Target::Run(index)) => Some(index),
             _ => None,
         };
@@ -1133,6 +889,16 @@ mod tests {
         assert_eq!(run("./../lib/pool"), Some(1));
         assert_eq!(run("./x"), Some(2));
         assert_eq!(run("../lib/missing"), None);
+        let outside = |specifier: &str| match linker.resolve(&importer, specifier) {
+            Some(Target::Outside(path)) => Some(path.strip_prefix(root).unwrap().to_path_buf()),
+            _ => None,
+        };
+        assert_eq!(outside("./y.js"), Some("a/routes/y.tsx".into()));
+        assert_eq!(outside("../outside/tx"), Some("a/outside/tx.ts".into()));
+        // Declaration files hold no code; installed packages are not followed.
+        assert_eq!(outside("../outside/types"), None);
+        assert_eq!(outside("pg"), None);
+        assert_eq!(outside("../node_modules/pg/index.js"), None);
         assert_eq!(
             rebase("Repo.getClient", "Repo", "db"),
             Some("db.getClient".into())
@@ -1143,5 +909,91 @@ mod tests {
             normalize(Path::new("a/../../../shared/db")),
             PathBuf::from("../../shared/db")
         );
+    }
+
+    #[test]
+    fn workspace_packages_resolve_to_their_source() {
+        let dir = checkout(&[
+            (
+                "package.json",
+                r#"{"workspaces": ["packages/*", "apps/*"]}"#,
+            ),
+            // Through `exports`, into a build folder that is not there.
+            (
+                "packages/db/package.json",
+                r#"{"name": "@acme/db", "exports": {".": {"types": "./dist/index.d.ts", "import": "./dist/index.mjs"}, "./tx": "./dist/tx/index.js"}}"#,
+            ),
+            ("packages/db/src/index.ts", ""),
+            ("packages/db/src/tx/index.ts", ""),
+            // Through `main`, and a file inside the package.
+            (
+                "packages/mail/package.json",
+                r#"{"name": "mail", "main": "build/main.js"}"#,
+            ),
+            ("packages/mail/src/main.ts", ""),
+            ("packages/mail/src/templates/welcome.ts", ""),
+            // A package whose JSON is broken still resolves its files.
+            ("packages/broken/package.json", "{ nope"),
+            ("packages/broken/index.ts", ""),
+            // `paths` of a tsconfig that extends a package not installed.
+            (
+                "apps/api/tsconfig.json",
+                r#"{ "extends": "@tsconfig/node20/tsconfig.json", "compilerOptions": { "paths": { "@/*": ["./src/*"] } } }"#,
+            ),
+            ("apps/api/package.json", r#"{"name": "api"}"#),
+            ("apps/api/src/lib/db.ts", ""),
+            ("apps/api/src/routes/x.ts", ""),
+            // A tsconfig that is not JSON: relative imports still resolve.
+            ("apps/web/tsconfig.json", "{ nope"),
+            ("apps/web/a.ts", ""),
+            ("apps/web/b.ts", ""),
+        ]);
+        let root = dir.path();
+        let paths = vec![root.join("apps/api/src/routes/x.ts")];
+        let load = |_: &Path, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
+        let linker = Linker::new(&paths, vec![None], &load);
+        let from = |importer: &str, specifier: &str| {
+            let path = match linker.resolve(&root.join(importer), specifier)? {
+                Target::Outside(path) => path,
+                Target::Run(index) => paths[index].clone(),
+            };
+            Some(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        };
+        let api = "apps/api/src/routes/x.ts";
+        assert_eq!(
+            from(api, "@acme/db").as_deref(),
+            Some("packages/db/src/index.ts")
+        );
+        assert_eq!(
+            from(api, "@acme/db/tx").as_deref(),
+            Some("packages/db/src/tx/index.ts")
+        );
+        assert_eq!(from(api, "@acme/db/other"), None, "not exported");
+        assert_eq!(
+            from(api, "mail").as_deref(),
+            Some("packages/mail/src/main.ts")
+        );
+        assert_eq!(
+            from(api, "mail/src/templates/welcome").as_deref(),
+            Some("packages/mail/src/templates/welcome.ts")
+        );
+        assert_eq!(
+            from(api, "@/lib/db").as_deref(),
+            Some("apps/api/src/lib/db.ts")
+        );
+        assert_eq!(
+            from("packages/broken/x.ts", "./index").as_deref(),
+            Some("packages/broken/index.ts")
+        );
+        assert_eq!(
+            from("apps/web/a.ts", "./b").as_deref(),
+            Some("apps/web/b.ts")
+        );
+        assert_eq!(from(api, "express"), None);
     }
 }
