@@ -487,8 +487,15 @@ impl<'a> Lowerer<'a> {
         {
             self.moved_all(call.args.iter());
         } else {
-            if let Some(place) = &receiver_place {
+            // A method of the transaction or connection itself that the
+            // vocabulary does not know (a project's wrapper, an extension
+            // trait) is taken at its name: `tx.insert_block(..)` writes,
+            // `tx.block_hash(..)` does not.
+            if let Some(place) = &receiver_place
+                && named_as_write(&method)
+            {
                 self.passing_param(place, &method);
+                self.written_through(place, call.method.span());
             }
             self.lent_all(call.args.iter(), Some(&method));
         }

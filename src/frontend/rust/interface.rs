@@ -18,12 +18,20 @@ use crate::frontend::{Import, ModuleInterface};
 pub(super) fn use_imports(file: &syn::File) -> ModuleInterface {
     let mut interface = ModuleInterface::default();
     let children = child_modules(file);
+    let inline = inline_modules(file);
     for item in &file.items {
         if let syn::Item::Use(item) = item {
             let public = !matches!(item.vis, syn::Visibility::Inherited);
             let mut found = Vec::new();
             flatten(&item.tree, String::new(), &mut found);
             for mut import in found {
+                // `pub use request::BlockId` of a `mod request { .. }` in
+                // this file: its functions are this file's, exported by
+                // their own names (see `export_summaries`).
+                let first = import.specifier.split("::").next().unwrap_or_default();
+                if inline.iter().any(|module| module == first) {
+                    continue;
+                }
                 import.specifier = rooted(import.specifier, &children);
                 if public {
                     if import.imported == "*" {
@@ -106,6 +114,17 @@ pub(super) fn keep_consulted(
     called.sort();
     called.dedup();
     interface.called = called;
+}
+
+/// The modules written out in the file (`mod name { .. }`).
+fn inline_modules(file: &syn::File) -> Vec<String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(module) if module.content.is_some() => Some(module.ident.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The child modules that `mod name;` items declare.

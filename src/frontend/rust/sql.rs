@@ -253,13 +253,18 @@ pub(super) fn named_as_read(name: &str) -> bool {
         "get", "is", "has", "find", "fetch", "select", "load", "list", "count", "read", "exists",
         "lookup", "query", "check", "search", "all", "can",
     ];
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    words.first().is_some_and(|first| READS.contains(first)) && !named_as_write(name)
+}
+
+/// Whether a function's name says it writes (`insert_block`,
+/// `get_or_create_tag`).
+pub(super) fn named_as_write(name: &str) -> bool {
     const WRITES: &[&str] = &[
         "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
         "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim", "or",
     ];
-    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
-    words.first().is_some_and(|first| READS.contains(first))
-        && !words.iter().any(|word| WRITES.contains(word))
+    name.split('_').any(|word| WRITES.contains(&word))
 }
 
 /// The text of several branches when they all start the same transaction
