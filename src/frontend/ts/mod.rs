@@ -917,9 +917,11 @@ impl<'a> Lowerer<'a> {
             return false;
         };
         expr_path(callee).is_some_and(|path| {
-            let function = path.rsplit('.').next().unwrap_or(&path);
+            let (object, function) = path.rsplit_once('.').unwrap_or(("", &path));
             self.file.vocabulary.is_pool_factory(function)
                 || self.file.vocabulary.is_pool_name(function)
+                // mysql2's promise wrapper of a pool: `pool.promise()`.
+                || (function == "promise" && call.args.is_empty() && self.looks_like_pool(object))
         })
     }
 }
