@@ -427,11 +427,7 @@ mod tests {
     fn missing_build_output_reads_as_source() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let write = |path: &str, text: &str| {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |path: &str, text: &str| super::super::write_file(root, path, text);
         write("db/package.json", r#"{"main": "dist/index.js"}"#);
         write("db/src/index.ts", "");
         write("own/package.json", "{}");
@@ -490,11 +486,7 @@ mod tests {
     fn extends_of_packages_not_installed_lead_to_workspace_packages_or_nowhere() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let write = |path: &str, text: &str| {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |path: &str, text: &str| super::super::write_file(root, path, text);
         write("package.json", r#"{"workspaces": ["packages/*"]}"#);
         write(
             "packages/config/package.json",

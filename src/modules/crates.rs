@@ -392,11 +392,7 @@ fn flatten_use(tree: &str, prefix: &str, found: &mut Vec<String>) {
 mod tests {
     use super::*;
 
-    fn write(root: &Path, path: &str, text: &str) {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use super::super::write_file as write;
 
     #[test]
     fn rust_paths_lead_to_module_files_and_workspace_crates() {

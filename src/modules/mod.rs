@@ -9,6 +9,15 @@ mod crates;
 mod scripts;
 mod workspaces;
 
+/// Writes `text` at `path` below `root`, making its folders: for tests
+/// that lay out a tree on disk.
+#[cfg(test)]
+fn write_file(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().expect("a path below root")).expect("create folders");
+    std::fs::write(path, text).expect("write file");
+}
+
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};

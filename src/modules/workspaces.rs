@@ -261,11 +261,7 @@ pub(crate) fn package_name(specifier: &str) -> Option<(&str, &str)> {
 mod tests {
     use super::*;
 
-    fn write(root: &Path, path: &str, text: &str) {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use super::super::write_file as write;
 
     #[test]
     fn package_names_are_split_from_their_subpaths() {
