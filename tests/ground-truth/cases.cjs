@@ -310,20 +310,12 @@ const files = {
 // with txlint. Each is reported on every run; one that stops happening fails
 // the run, so the list cannot go stale. Keys: 'file function code'.
 const knownDisagreements = {
-  'cross-file/src/services/payouts.ts schedulePayout TX006':
-    'when COMMIT fails, Transaction.commit() has already released the client in its finally; the catch then calls ' +
-    'tx.rollback(), which runs ROLLBACK on a client back in the pool and releases it again (node-postgres throws)',
-  'cross-file/src/services/payouts.ts markPaid TX006':
-    'the same double release as schedulePayout when COMMIT fails',
   'cross-file/src/services/payouts.ts markPaid TX002':
     'the early `return false` leaves the Transaction open and its pooled client checked out for good: ' +
     'labelled TX005 only, but the client is never released either',
   'cross-file/src/services/payouts.ts cancelPayout TX002':
     'a failed statement leaves the Transaction open and its client checked out for good: labelled TX001 only, ' +
     'where the same shape through unitOfWork.start() (transfers/route.ts DELETE) carries TX001 and TX002',
-  'express/users.js attachClient TX002':
-    "the client is released on the response's 'finish' only: a response that never finishes (the client went " +
-    "away, the write failed) emits 'close' and no 'finish', and the client is never released",
 }
 
 function layers(rel) {

@@ -122,8 +122,9 @@ const nextCache = { revalidatePath: () => {}, revalidateTag: () => {}, unstable_
 /**
  * An Express response: a writable stream (streams are piped into it) with
  * Express's helpers. With `failWrites`, sending fails once: send()/json()
- * throw as they do when the headers went out already, and a stream piped
- * in gets an 'error', as when the client goes away.
+ * throw as they do when the headers went out already (and the response
+ * closes without finishing), and a stream piped in gets an 'error', as
+ * when the client goes away.
  */
 class FakeResponse extends Writable {
   constructor({ failWrites = false } = {}) {
@@ -148,6 +149,9 @@ class FakeResponse extends Writable {
       this.failedOnce = true
       const error = new Error('Cannot set headers after they are sent to the client (injected)')
       error.code = 'ERR_HTTP_HEADERS_SENT'
+      // The response is over for its socket either way: a real one emits
+      // 'close' whether or not it finished.
+      process.nextTick(() => this.destroy())
       throw error
     }
     if (this.writableEnded) {
