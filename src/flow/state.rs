@@ -169,9 +169,22 @@ pub(crate) fn analyze_one(flow: &FnFlow, handle: HandleId) -> HandleFacts {
 /// work. A stand-in handle is checked out where the removed release was
 /// and given back wherever `handle` is released; it leaks on exactly the
 /// paths through the removed release that never release again. A client
-/// handed on or returned after it does not count as released.
+/// handed on or returned after it does not count as released. A statement
+/// that does more than release `handle` (a helper that also rolls back) is
+/// never only a repeat.
 pub(crate) fn release_is_repeated(flow: &FnFlow, handle: HandleId, removed: Span) -> bool {
     let inside = |span: Span| removed.start <= span.start && span.end <= removed.end;
+    let only_releases = flow
+        .blocks
+        .iter()
+        .flat_map(|block| &block.events)
+        .filter(|event| inside(event.span))
+        .all(|event| {
+            event.handle == handle && matches!(event.kind, EventKind::Release | EventKind::Use)
+        });
+    if !only_releases {
+        return false;
+    }
     let mut without = flow.clone();
     let stand_in = without.handles.len();
     without.handles.push(Handle {

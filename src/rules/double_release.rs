@@ -5,7 +5,7 @@ use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::fix::{Applicability, Edit, Fix, line_before};
 use crate::flow::state::{DoubleRelease, Facts, release_is_repeated};
-use crate::flow::{EventKind, FnFlow, HandleId};
+use crate::flow::{FnFlow, HandleId};
 use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
@@ -72,17 +72,7 @@ fn removal(flow: &FnFlow, handle: HandleId, double: &DoubleRelease, text: &str) 
         return None;
     }
     let line = statement_line(text, double.first)?;
-    // The line must do nothing but release: a helper that also rolls
-    // back (`await rollbackAndRelease(client)`) is not a release to drop.
-    let only_releases = flow
-        .blocks
-        .iter()
-        .flat_map(|block| &block.events)
-        .filter(|event| line.start <= event.span.start && event.span.end <= line.end)
-        .all(|event| {
-            event.handle == handle && matches!(event.kind, EventKind::Release | EventKind::Use)
-        });
-    if !only_releases || !release_is_repeated(flow, handle, line) {
+    if !release_is_repeated(flow, handle, line) {
         return None;
     }
     Some(Fix {
