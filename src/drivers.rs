@@ -143,6 +143,10 @@ pub(crate) struct PoolShape {
     /// Constructor options that bound the wait for a free connection.
     #[serde(default)]
     pub timeout_options: Vec<String>,
+    /// Methods of a pool that return the same pool under another API
+    /// (mysql2's `pool.promise()`).
+    #[serde(default)]
+    pub views: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -603,6 +607,14 @@ impl Vocabulary {
             .iter()
             .flat_map(|d| &d.pool.timeout_options)
             .any(|o| o == key)
+    }
+
+    /// Whether `pool.<method>()` is the same pool under another API.
+    pub fn is_pool_view(&self, method: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.pool.views)
+            .any(|m| m == method)
     }
 
     pub fn is_pool_creator(&self, function: &str) -> bool {
