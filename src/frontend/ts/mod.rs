@@ -812,17 +812,14 @@ impl<'a> Lowerer<'a> {
     }
 
     fn collect_released<N: for<'f> VisitWith<EffectScan<'f>>>(&mut self, node: &N) {
-        let effects = EffectScan::of(self.file, node);
-        self.released = effects
-            .iter()
-            .filter(|(_, effect)| *effect == EndEffect::Release)
-            .map(|(place, _)| place.clone())
-            .collect();
-        self.ended = effects
+        let scan = EffectScan::scan(self.file, node);
+        self.released = scan
+            .effects
             .into_iter()
-            .filter(|(_, effect)| *effect == EndEffect::EndsOwn)
+            .filter(|(_, effect)| *effect == EndEffect::Release)
             .map(|(place, _)| place)
             .collect();
+        self.ended = scan.own_ends;
     }
 
     fn declare_pattern(&mut self, pattern: &Pat, parameter: bool) {
@@ -920,8 +917,9 @@ impl<'a> Lowerer<'a> {
             let (object, function) = path.rsplit_once('.').unwrap_or(("", &path));
             self.file.vocabulary.is_pool_factory(function)
                 || self.file.vocabulary.is_pool_name(function)
-                // mysql2's promise wrapper of a pool: `pool.promise()`.
-                || (function == "promise" && call.args.is_empty() && self.looks_like_pool(object))
+                || (self.file.vocabulary.is_pool_view(function)
+                    && call.args.is_empty()
+                    && self.looks_like_pool(object))
         })
     }
 }
@@ -932,6 +930,9 @@ impl<'a> Lowerer<'a> {
 pub(crate) struct EffectScan<'a> {
     file: &'a FileFacts<'a>,
     effects: BTreeSet<(String, EndEffect)>,
+    /// Places committed or rolled back by a driver call with no argument:
+    /// their own transaction, not one named by an id.
+    own_ends: HashSet<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -939,19 +940,21 @@ enum EndEffect {
     Commit,
     Rollback,
     Release,
-    /// A driver call that commits or rolls back with no argument: the
-    /// receiver's own transaction, not one named by an id.
-    EndsOwn,
 }
 
 impl<'a> EffectScan<'a> {
     fn of<N: VisitWith<Self>>(file: &'a FileFacts<'a>, node: &N) -> BTreeSet<(String, EndEffect)> {
+        Self::scan(file, node).effects
+    }
+
+    fn scan<N: VisitWith<Self>>(file: &'a FileFacts<'a>, node: &N) -> EffectScan<'a> {
         let mut scan = EffectScan {
             file,
             effects: BTreeSet::new(),
+            own_ends: HashSet::new(),
         };
         node.visit_with(&mut scan);
-        scan.effects
+        scan
     }
 
     fn note(&mut self, callee: &Expr, args: &[ExprOrSpread]) {
@@ -975,13 +978,12 @@ impl<'a> EffectScan<'a> {
                 add(EndEffect::Release);
             }
             Some(effect @ (Effect::Commit | Effect::Rollback)) => {
-                add(if effect == Effect::Commit {
-                    EndEffect::Commit
-                } else {
-                    EndEffect::Rollback
+                add(match effect {
+                    Effect::Commit => EndEffect::Commit,
+                    _ => EndEffect::Rollback,
                 });
                 if args.is_empty() {
-                    add(EndEffect::EndsOwn);
+                    self.own_ends.insert(place);
                 }
             }
             Some(Effect::Acquire | Effect::Begin | Effect::BeginObject | Effect::Open) => {}

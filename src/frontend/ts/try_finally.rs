@@ -143,8 +143,6 @@ impl<'a> Lowerer<'a> {
                 EndEffect::Commit => EventKind::Commit,
                 EndEffect::Rollback => EventKind::Rollback,
                 EndEffect::Release => EventKind::Release,
-                // Said as well by its commit or rollback.
-                EndEffect::EndsOwn => continue,
             };
             self.handle_event(kind, &place, span);
         }
