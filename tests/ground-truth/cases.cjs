@@ -313,6 +313,9 @@ const knownDisagreements = {
   'cross-file/src/services/payouts.ts markPaid TX002':
     'the early `return false` leaves the Transaction open and its pooled client checked out for good: ' +
     'labelled TX005 only, but the client is never released either',
+  'helpers/guarded-release.ts saveSettings TX006':
+    'commit() releases through a release helper whose early returns guard other cases; when the response then ' +
+    "fails, the catch's rollback() releases the client again. txlint takes the guarded release for a hand-off",
   'cross-file/src/services/payouts.ts cancelPayout TX002':
     'a failed statement leaves the Transaction open and its client checked out for good: labelled TX001 only, ' +
     'where the same shape through unitOfWork.start() (transfers/route.ts DELETE) carries TX001 and TX002',
