@@ -141,6 +141,44 @@ impl<'a> Lowerer<'a> {
         None
     }
 
+    /// A closure that borrows transactions of this function writes through
+    /// them when it runs, as its body does (`.then(|| db.block_header(..))`
+    /// only reads). The body is lowered on its own to find out; its writes,
+    /// and the functions of this file it lends the transactions to, are
+    /// recorded here, at their places in the body.
+    pub(super) fn writes_when_run(&mut self, body: &Expr, borrowed: &[String]) {
+        let span = self.span(body.span());
+        let mut scratch = Lowerer::new(self.file, self.base, String::new(), span);
+        scratch.depth = self.depth;
+        scratch.owner = self.owner.clone();
+        scratch.param_types = self.param_types.clone();
+        scratch.local_texts = self.local_texts.clone();
+        scratch.views = self.views.clone();
+        for name in borrowed {
+            scratch.owned.insert(name.clone(), Owned::Transaction);
+        }
+        scratch.body(FnBody::Expr(body));
+        if let Some(deep) = scratch.too_deep {
+            self.too_deep.get_or_insert(deep);
+        }
+        let lends = std::mem::take(&mut scratch.lends);
+        let flow = scratch.builder.finish(span);
+        let writes = flow
+            .blocks
+            .iter()
+            .flat_map(|block| &block.events)
+            .filter(|event| {
+                event.kind == EventKind::Write
+                    && borrowed.contains(&flow.handles[event.handle].name)
+            });
+        for event in writes {
+            let name = &flow.handles[event.handle].name;
+            self.event(EventKind::Write, name, event.span);
+            self.lends
+                .extend(lends.iter().filter(|(_, at)| *at == event.span).cloned());
+        }
+    }
+
     /// A closure or `async` block takes these handles: those a `move` one
     /// names, or those another uses by value.
     pub(super) fn moved_into_closure(&mut self, mut names: Names, span: SynSpan) {
@@ -243,12 +281,36 @@ impl<'a> Lowerer<'a> {
         {
             return value;
         }
+        if function.as_deref().is_some_and(constructs)
+            && let Some(viewed) = self.view_of(&call.args)
+        {
+            self.moved_all(call.args.iter());
+            return Value::View(viewed);
+        }
         if name.is_some_and(named_as_read) {
             self.moved_all(call.args.iter());
         } else {
             self.lent_all(call.args.iter(), name);
         }
         Value::Nothing
+    }
+
+    /// The transaction of this function that a constructor's arguments
+    /// borrow, when one does and no other handle is passed: the value built
+    /// (`Accessor::new(&tx)`) reaches the transaction through the borrow.
+    fn view_of(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Option<String> {
+        let mut viewed = None;
+        for arg in args {
+            let Some(place) = place_of(arg) else { continue };
+            let place = self.views.get(&place).cloned().unwrap_or(place);
+            let borrowed = matches!(peel(arg), Expr::Reference(_));
+            match self.owned.get(&place) {
+                Some(Owned::Transaction) if borrowed && viewed.is_none() => viewed = Some(place),
+                Some(_) => return None,
+                None => {}
+            }
+        }
+        viewed
     }
 
     /// A call of a transaction helper of this file: the connection at its

@@ -27,6 +27,8 @@ impl<'a> Lowerer<'a> {
                             place: on.clone(),
                             sql: sql.clone(),
                         }
+                    } else if let Some(viewed) = self.views.get(&place) {
+                        Value::Borrowed(viewed.clone())
                     } else {
                         Value::Place(place)
                     }
@@ -297,10 +299,18 @@ impl<'a> Lowerer<'a> {
                     // write through it when it runs.
                     let mut moved = MovedNames(Vec::new());
                     moved.visit_expr(&closure.body);
-                    for name in &names.0 {
-                        if !moved.0.contains(name) {
-                            self.written_through(name, closure.span());
-                        }
+                    let mut borrowed: Vec<String> = names
+                        .0
+                        .into_iter()
+                        .filter(|name| {
+                            !moved.0.contains(name)
+                                && self.owned.get(name) == Some(&Owned::Transaction)
+                        })
+                        .collect();
+                    borrowed.sort();
+                    borrowed.dedup();
+                    if !borrowed.is_empty() {
+                        self.writes_when_run(&closure.body, &borrowed);
                     }
                     self.moved_into_closure(Names(moved.0), closure.span());
                 }

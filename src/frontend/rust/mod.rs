@@ -639,6 +639,9 @@ enum Value {
     /// A branch condition that tests whether a pending BEGIN ran: it ran
     /// on the branch where the condition is the `bool` given.
     BeginTest(Box<Value>, bool),
+    /// A value built around a borrow of the transaction at `place`
+    /// (`Accessor::new(&tx)`): its methods are calls on the transaction.
+    View(String),
 }
 
 /// A branch condition that holds exactly when the write at `span` on
@@ -673,6 +676,9 @@ struct Lowerer<'a> {
     local_lists: HashMap<String, Vec<String>>,
     /// Statements prepared into local variables (see `Value::Prepared`).
     prepared: HashMap<String, (String, Option<String>)>,
+    /// Locals that reach a transaction through a borrow (see
+    /// `Value::View`), with the transaction's place.
+    views: HashMap<String, String>,
     /// Writes recorded because a transaction was lent to a call, with the
     /// called function's name.
     lends: Vec<(String, Span)>,
@@ -724,6 +730,7 @@ impl<'a> Lowerer<'a> {
             local_texts: HashMap::new(),
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
+            views: HashMap::new(),
             lends: Vec::new(),
             params: Vec::new(),
             params_passed_to: Vec::new(),
@@ -789,6 +796,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn bind<T: Spanned + ?Sized>(&mut self, name: &str, value: Value, node: &T) {
+        self.views.remove(name);
         match value {
             Value::TransactionObject(at) => {
                 self.owned.insert(name.to_string(), Owned::Transaction);
@@ -812,6 +820,9 @@ impl<'a> Lowerer<'a> {
             }
             Value::Prepared { place, sql } => {
                 self.prepared.insert(name.to_string(), (place, sql));
+            }
+            Value::View(place) => {
+                self.views.insert(name.to_string(), place);
             }
             // `let other = tx;` moves it: no longer tracked under this name.
             other => {

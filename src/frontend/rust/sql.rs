@@ -258,13 +258,19 @@ pub(super) fn named_as_read(name: &str) -> bool {
 }
 
 /// Whether a function's name says it writes (`insert_block`,
-/// `get_or_create_tag`).
+/// `get_or_create_tag`, `find_and_update`): a verb that writes leads the
+/// name or one of its `or`/`and` clauses. Elsewhere the word names a thing
+/// (`state_update`, `highest_block_with_state_update` read), as Rust's
+/// getters, which take no `get_`, are named.
 pub(super) fn named_as_write(name: &str) -> bool {
     const WRITES: &[&str] = &[
         "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
-        "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim", "or",
+        "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim",
     ];
-    name.split('_').any(|word| WRITES.contains(&word))
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    words.iter().enumerate().any(|(at, word)| {
+        WRITES.contains(word) && (at == 0 || matches!(words[at - 1], "or" | "and"))
+    })
 }
 
 /// The text of several branches when they all start the same transaction
@@ -306,4 +312,31 @@ pub(super) fn without_placeholders(template: &str) -> String {
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_is_named_by_the_verb_that_leads_the_name() {
+        for writes in [
+            "insert_block",
+            "update",
+            "get_or_create_tag",
+            "find_and_update",
+        ] {
+            assert!(named_as_write(writes), "{writes}");
+        }
+        for reads in [
+            "state_update",
+            "highest_block_with_state_update",
+            "get_or_default",
+            "block_header",
+        ] {
+            assert!(!named_as_write(reads), "{reads}");
+        }
+        assert!(named_as_read("find_by_update_time"));
+        assert!(!named_as_read("get_or_insert"));
+    }
 }

@@ -44,6 +44,17 @@ impl<'ast> Visit<'ast> for MovedNames {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
+/// Whether a call's path names a type's constructor: `Accessor::new`,
+/// `Repo::from`, `Store::with_options`.
+pub(super) fn constructs(path: &str) -> bool {
+    let mut segments = path.rsplit("::");
+    let function = segments.next().unwrap_or_default();
+    let is_type = segments
+        .next()
+        .is_some_and(|owner| owner.starts_with(char::is_uppercase));
+    is_type && (matches!(function, "new" | "from") || function.starts_with("with_"))
+}
+
 /// A syn span as file offsets (`base` is what was stripped before parsing).
 pub(super) fn to_span(base: usize, span: SynSpan) -> Span {
     let range = span.byte_range();
