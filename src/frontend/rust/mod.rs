@@ -11,6 +11,7 @@ mod sql;
 mod statements;
 mod summaries;
 mod syntax;
+mod thinning;
 
 use std::collections::HashMap;
 
@@ -45,10 +46,13 @@ pub(crate) fn lower_file(
     let base = prefix_len(text);
     check_bracket_depth(text)?;
     let _spans = SpanScope::enter();
-    let parsed = syn::parse_str::<syn::File>(&text[base..]);
+    let named_at = vocabulary.words_at(text);
+    let thinned = thinning::thin_large_arrays(text, &named_at);
+    let parsed = syn::parse_str::<syn::File>(&thinned.as_deref().unwrap_or(text)[base..]);
+    drop(thinned);
     match parsed {
         Ok(file) => {
-            let facts = FileFacts::collect(&file, text, vocabulary);
+            let facts = FileFacts::collect(&file, named_at, vocabulary);
             let mut interface = interface::use_imports(&file);
             let mut collector = Collector::new(facts, base);
             collector.visit_file(&file);
@@ -245,7 +249,7 @@ enum ReportedWrite {
 }
 
 impl<'v> FileFacts<'v> {
-    fn collect(file: &syn::File, text: &str, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
+    fn collect(file: &syn::File, named_at: Vec<u32>, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
         #[derive(Default)]
         struct Found {
             consts: Vec<(String, String)>,
@@ -292,7 +296,7 @@ impl<'v> FileFacts<'v> {
             field_types: found.fields,
             rolled_back_by_drop: found.rolled_back_by_drop,
             vocabulary,
-            named_at: vocabulary.words_at(text),
+            named_at,
             transaction_helpers: HashMap::new(),
             imported: Summaries::new(),
             consulted: Default::default(),
