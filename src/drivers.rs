@@ -137,6 +137,11 @@ pub(crate) struct PoolShape {
     pub factories: Vec<String>,
     #[serde(default)]
     pub constructors: Vec<String>,
+    /// Other classes of the driver whose objects hold its connections
+    /// (TypeORM's `DataSource`): no pool to configure, but no look-alike
+    /// of another library either.
+    #[serde(default)]
+    pub classes: Vec<String>,
     /// Functions whose call creates a new pool (`mysql.createPool(..)`).
     #[serde(default)]
     pub creators: Vec<String>,
@@ -629,6 +634,17 @@ impl Vocabulary {
             .iter()
             .flat_map(|d| &d.pool.constructors)
             .any(|c| c == class)
+    }
+
+    /// Whether objects of `class` come from a driver: its pools and its
+    /// other classes (see `PoolShape::classes`).
+    pub fn is_driver_class(&self, class: &str) -> bool {
+        self.is_pool_constructor(class)
+            || self
+                .drivers
+                .iter()
+                .flat_map(|d| &d.pool.classes)
+                .any(|c| c == class)
     }
 }
 

@@ -606,14 +606,19 @@ impl<'a> Lowerer<'a> {
             && args.iter().all(|a| effect.fits(&argument_shape(&a.expr)))
         {
             // A method that only checks out connections names its effect
-            // whatever the receiver looks like (`createQueryRunner()`).
+            // whatever the receiver looks like (`createQueryRunner()`). A
+            // `pool` that `new` made of a class no driver's pool is (`new
+            // mssql.ConnectionPool(..)`) has its own `connect()` and
+            // `transaction()`.
             let receiver_matches = match effect.receiver {
                 Receiver::Pool => true,
                 Receiver::Any => {
                     receiver_place.is_some()
                         || matches!(effect.effect, Effect::Acquire | Effect::BeginObject)
                 }
-            };
+            } && !receiver_place.as_deref().is_some_and(|place| {
+                self.looks_like_pool(place) && self.file.constructed_as_other(place)
+            });
             if receiver_matches {
                 let discard = effect.discard_with_argument && !args.is_empty();
                 // `txHelpers.abortTransaction(session)`: a helper object
@@ -719,14 +724,10 @@ impl<'a> Lowerer<'a> {
     ) -> Value {
         match (call.effect, receiver_place) {
             (Effect::Acquire, place) => {
-                // A `pool` that `new` made of a class no driver's pool is
-                // (`new mssql.ConnectionPool(..)`) has its own `connect()`.
                 let certain = call.receiver == Receiver::Any
                     || match &place {
                         Some(place) => {
-                            self.file.pool_variables.contains(place)
-                                || (self.looks_like_pool(place)
-                                    && !self.file.constructed_as_other(place))
+                            self.file.pool_variables.contains(place) || self.looks_like_pool(place)
                         }
                         None => self.is_pool_factory_call(receiver),
                     };

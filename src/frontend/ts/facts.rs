@@ -89,14 +89,15 @@ impl<'v> FileFacts<'v> {
     }
 
     /// Whether every object `new` gave `place` in this file is of a class
-    /// that is no pool's, nor extends one (`class Db extends Pool`).
+    /// that no driver has, nor extends one (`class Db extends Pool`): a
+    /// `pool` made by `new mssql.ConnectionPool(..)` is another library's.
     pub(super) fn constructed_as_other(&self, place: &str) -> bool {
         let descends_from_pool = |class: &str| {
             let mut current = Some(class);
             // A bound on the chain, in case of a cycle in invalid code.
             for _ in 0..8 {
                 let Some(class) = current else { return false };
-                if self.is_pool_class(class) {
+                if self.is_pool_class(class) || self.vocabulary.is_driver_class(class) {
                     return true;
                 }
                 current = self.superclasses.get(class).map(String::as_str);
@@ -315,6 +316,11 @@ impl Visit for FileFacts<'_> {
                         self.field_classes
                             .insert((class.clone(), prop_name(&property.key)), type_name);
                     }
+                    // `private pool = new sql.ConnectionPool(config)`
+                    if let Some(value) = &property.value {
+                        let field = format!("this.{}", prop_name(&property.key));
+                        self.note_construction(&field, value);
+                    }
                 }
                 _ => {}
             }
@@ -414,6 +420,12 @@ impl Visit for FileFacts<'_> {
                 self.aliases.push((name.id.sym.to_string(), place));
             }
             self.note_construction(&name.id.sym, &assign.right);
+        }
+        // `this.pool = new sql.ConnectionPool(config)`
+        if let AssignTarget::Simple(SimpleAssignTarget::Member(member)) = &assign.left
+            && let Some(target) = expr_path(&Expr::Member(member.clone()))
+        {
+            self.note_construction(&target, &assign.right);
         }
         // A serverless function's module: `module.exports = async (req,
         // res) => ..`, `exports.handler = async (event) => ..`.
