@@ -22,6 +22,9 @@ pub(super) struct Package {
     dependencies: HashMap<String, PathBuf>,
     /// `[lib] path`, when the library's root is not `src/lib.rs`.
     lib_path: Option<PathBuf>,
+    /// `[[bin]] path`s: roots of binaries outside `src/` (`main.rs` beside
+    /// the manifest).
+    bin_paths: Vec<PathBuf>,
 }
 
 impl Package {
@@ -36,6 +39,14 @@ impl Package {
             .and_then(|lib| lib.get("path"))
             .and_then(|path| path.as_str())
             .map(|path| dir.join(path));
+        let bin_paths = table
+            .get("bin")
+            .and_then(|bins| bins.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|bin| bin.get("path")?.as_str())
+            .map(|path| dir.join(path))
+            .collect();
         let mut dependencies = HashMap::new();
         let workspace = std::cell::OnceCell::new();
         for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
@@ -65,6 +76,7 @@ impl Package {
             name,
             dependencies,
             lib_path,
+            bin_paths,
         })
     }
 
@@ -168,25 +180,36 @@ impl Crates {
     }
 
     /// The crate root of `file`'s crate, and `file`'s module path in it.
-    /// A file under a package's `src/` (outside `src/bin/`) belongs to its
-    /// library, or to `src/main.rs` when there is none; any other file
-    /// (a test, an example, a script) is a crate of its own.
+    /// A file beside or below a root of its package (the library's, then
+    /// `src/main.rs`, then a `[[bin]] path`) belongs to that crate, except
+    /// under `src/bin/`; any other file (a test, an example, a script) is
+    /// a crate of its own.
     fn crate_of(&self, file: &Path, exists: &dyn Fn(&Path) -> bool) -> (Module, Vec<String>) {
         let alone = || (Module::root(file.to_path_buf()), Vec::new());
         let Some(package) = file.parent().and_then(|dir| self.package_of(dir)) else {
             return alone();
         };
         let src = package.dir.join("src");
-        let Ok(inside) = file.strip_prefix(&src) else {
-            return alone();
-        };
-        if inside.starts_with("bin") {
+        if file.starts_with(src.join("bin")) {
             return alone();
         }
-        let root = [package.lib_root(), src.join("main.rs")]
+        let roots = [package.lib_root(), src.join("main.rs")]
             .into_iter()
-            .find(|root| exists(root));
-        let Some(root) = root else { return alone() };
+            .chain(package.bin_paths.iter().cloned());
+        // Cargo's own target folders beside a root are crates of their own.
+        let own_target = |inside: &Path| {
+            ["tests", "examples", "benches"]
+                .iter()
+                .any(|folder| inside.starts_with(folder))
+                || inside == Path::new("build.rs")
+        };
+        let found = roots.filter(|root| exists(root)).find_map(|root| {
+            let inside = file.strip_prefix(root.parent()?).ok()?.to_path_buf();
+            (!own_target(&inside)).then_some((root, inside))
+        });
+        let Some((root, inside)) = found else {
+            return alone();
+        };
         if root == file {
             return alone();
         }
@@ -468,7 +491,43 @@ mod tests {
             at("api/src/db.rs", "begin")
         );
         assert_eq!(resolve(&test, "crate::db"), at("api/tests/flow.rs", "db"));
+        // A `mod.rs` is its folder's module: its `super` is the parent.
+        let routes = root.join("api/src/routes/mod.rs");
+        assert_eq!(
+            resolve(&routes, "super::db::begin"),
+            at("api/src/db.rs", "begin")
+        );
+        assert_eq!(
+            resolve(&routes, "self::orders::lines::add"),
+            at("api/src/routes/orders/lines.rs", "add")
+        );
         assert_eq!(resolve(&orders, "sqlx::query"), None);
+        // A binary whose root is `main.rs` beside its manifest.
+        write(
+            root,
+            "web/Cargo.toml",
+            "[package]\nname = \"web\"\n[[bin]]\nname = \"web\"\npath = \"main.rs\"\n",
+        );
+        for file in [
+            "web/main.rs",
+            "web/handlers/mod.rs",
+            "web/handlers/console/utils.rs",
+            "web/tests/smoke.rs",
+        ] {
+            write(root, file, "");
+        }
+        let console = root.join("web/handlers/console/mod.rs");
+        write(root, "web/handlers/console/mod.rs", "");
+        assert_eq!(
+            resolve(&console, "self::utils::process"),
+            at("web/handlers/console/utils.rs", "process")
+        );
+        assert_eq!(
+            resolve(&console, "super::super::serve"),
+            at("web/main.rs", "serve")
+        );
+        let smoke = root.join("web/tests/smoke.rs");
+        assert_eq!(resolve(&smoke, "crate::x"), at("web/tests/smoke.rs", "x"));
         assert_eq!(resolve(&orders, "std::mem::drop"), None);
         assert_eq!(resolve(&root.join("api/src/lib.rs"), "super::x"), None);
     }

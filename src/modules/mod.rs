@@ -185,8 +185,10 @@ impl<'a> Linker<'a> {
     pub fn set_order(&mut self, order: Option<Vec<Vec<usize>>>) {
         self.order = order;
         lock(&self.views).clear();
-        // A skipped Rust module sees no file of the run in any phase (see
-        // `visible`): what was read of it stands.
+        // A skipped Rust module is read once: what was read of it in order
+        // stands (its own functions linked without the files of the run).
+        // The re-exports it passes on are followed anew, in views cleared
+        // here (see `visible`).
         let unread = |path: &Path| self.unread_rust(path);
         lock(&self.outside).retain(|(path, _), _| unread(path));
     }
@@ -206,13 +208,15 @@ impl<'a> Linker<'a> {
     /// it imports (checked before it). What a cycle hides then is settled
     /// by checking again.
     fn visible(&self, from: &Path, to: usize) -> bool {
-        // A skipped Rust module is read as it is, in every phase alike.
-        if self.unread_rust(from) {
-            return false;
-        }
         let Some(order) = &self.order else {
             return true;
         };
+        // A skipped Rust module (a `mod.rs` that only passes a function on
+        // with `pub use`) is not in the order: it sees the files of the run
+        // once all are checked, and its importers are checked again then.
+        if self.unread_rust(from) {
+            return false;
+        }
         self.files
             .get(from)
             .is_some_and(|&from| order[from].binary_search(&to).is_ok())
