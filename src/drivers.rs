@@ -201,6 +201,12 @@ pub(crate) struct SqlCalls {
     /// call that writes (`insert_into(..)`, `update(..)`).
     #[serde(default)]
     pub reads: Vec<String>,
+    /// Methods that bind a handle into a statement built elsewhere
+    /// (cornucopia's generated `user_by_id().bind(&tx, &id)`): awaited as
+    /// it is, the statement may write; its rows taken by one of `reads`
+    /// (`.one()`, `.all()`), it reads.
+    #[serde(default)]
+    pub binders: Vec<String>,
 }
 
 /// Properties (or methods called without arguments) of a handle that say
@@ -317,6 +323,10 @@ const BUILTIN: &[(&str, &str)] = &[
     (
         "sea-orm.toml",
         include_str!("../rules/drivers/sea-orm.toml"),
+    ),
+    (
+        "cornucopia.toml",
+        include_str!("../rules/drivers/cornucopia.toml"),
     ),
 ];
 
@@ -565,6 +575,10 @@ impl Vocabulary {
 
     pub fn is_preparer(&self, method: &str) -> bool {
         self.sql_lists(|sql| &sql.preparers, method)
+    }
+
+    pub fn is_binder(&self, method: &str) -> bool {
+        self.sql_lists(|sql| &sql.binders, method)
     }
 
     pub fn is_statement_method(&self, method: &str) -> bool {

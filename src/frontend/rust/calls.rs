@@ -39,6 +39,17 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The connection or transaction of this function among a call's
+    /// arguments (`&tx`, `&mut *conn`, `client` given as a parameter).
+    fn handle_among(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Option<String> {
+        args.iter().filter_map(place_of).find_map(|place| {
+            let place = self.views.get(&place).cloned().unwrap_or(place);
+            let root = place.split('.').next().unwrap_or(&place);
+            (self.owned.contains_key(&place) || self.params.iter().any(|param| param == root))
+                .then_some(place)
+        })
+    }
+
     /// Whether a call is handed a connection or transaction this function
     /// holds or was given (`&mut tx`, `conn`, `&mut *self.conn`): only such
     /// a call can begin, end or write through one.
@@ -389,6 +400,27 @@ impl<'a> Lowerer<'a> {
         if RESULT_ADAPTERS.contains(&method.as_str()) {
             self.moved_all(call.args.iter());
             return receiver;
+        }
+        // `user_by_id().bind(&tx, &id)`: a statement bound to a handle. One
+        // named for a write (`insert_user().bind(..)`) writes whatever
+        // takes its rows (`RETURNING`).
+        if vocabulary.is_binder(&method)
+            && !built_by_write(&call.receiver)
+            && !built_by_call_named(&call.receiver, named_as_write)
+            && let Some(place) = self.handle_among(&call.args)
+        {
+            self.settle(receiver);
+            self.moved_all(call.args.iter());
+            let span = self.call_span(call);
+            return Value::Bound { place, span };
+        }
+        // `.bind(&tx, &id).one()` takes the rows: a read. `.map(..)`
+        // shapes them first.
+        if let Value::Bound { .. } = &receiver
+            && (vocabulary.only_reads(&method) || method == "map")
+        {
+            self.moved_all(call.args.iter());
+            return if method == "map" { receiver } else { Value::Nothing };
         }
         if method == "push"
             && let Value::Place(list) | Value::Borrowed(list) = &receiver

@@ -643,6 +643,12 @@ enum Value {
     /// A branch condition that tests whether a pending BEGIN ran: it ran
     /// on the branch where the condition is the `bool` given.
     BeginTest(Box<Value>, bool),
+    /// A statement bound to the handle at `place` by a binder (see
+    /// `SqlCalls::binders`), not yet run: run, it may write there.
+    Bound {
+        place: String,
+        span: Span,
+    },
     /// A value built around a borrow of the transaction at `place`
     /// (`Accessor::new(&tx)`): its methods are calls on the transaction.
     View(String),
@@ -778,11 +784,17 @@ impl<'a> Lowerer<'a> {
     /// A pending raw `BEGIN` takes effect: the call succeeded. One on a
     /// field whose struct's `Drop` rolls it back is the object's to end.
     fn settle(&mut self, value: Value) {
-        if let Value::Begins { place, span } = value {
-            self.event(EventKind::Begin, &place, span);
-            if self.file.rolled_back_by_drop(self.owner.as_deref(), &place) {
-                self.event(EventKind::Escape, &place, span);
+        match value {
+            Value::Begins { place, span } => {
+                self.event(EventKind::Begin, &place, span);
+                if self.file.rolled_back_by_drop(self.owner.as_deref(), &place) {
+                    self.event(EventKind::Escape, &place, span);
+                }
             }
+            // A bound statement used other than for its rows runs, and may
+            // write.
+            Value::Bound { place, span } => self.event(EventKind::Write, &place, span),
+            _ => {}
         }
     }
 

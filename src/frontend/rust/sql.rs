@@ -244,6 +244,22 @@ pub(super) fn built_by_write(expr: &Expr) -> bool {
     }
 }
 
+/// Whether the call a method chain starts from is named so
+/// (`queries::users::insert_user().bind(..)` starts from `insert_user`).
+pub(super) fn built_by_call_named(expr: &Expr, test: fn(&str) -> bool) -> bool {
+    let mut current = peel(expr);
+    loop {
+        match current {
+            Expr::MethodCall(call) => current = peel(&call.receiver),
+            Expr::Call(call) => {
+                return path_text(&call.func)
+                    .is_some_and(|f| test(f.rsplit("::").next().unwrap_or(&f)));
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// Whether a function's name says it only reads (`get_user`,
 /// `is_member`, `find_by_email`, `select_workspace`): a transaction lent to
 /// it is taken not to be written through. A name that also says it writes
