@@ -456,6 +456,28 @@ impl Vocabulary {
             .min_by_key(|c| c.receiver_call.is_none() && c.receiver_name.is_none())
     }
 
+    /// The method that rolls back what a call of `begin` began on a client
+    /// checked out by a call of `acquired_via`, from the driver that has
+    /// both: `rollbackTransaction` for TypeORM's `startTransaction` on what
+    /// `createQueryRunner` made. A begin of the same name on anything else
+    /// (a MongoDB session's `startTransaction`) is not that driver's.
+    pub fn rollback_method(&self, begin: &str, acquired_via: &str) -> Option<&str> {
+        let driver = self.drivers.iter().find(|d| {
+            let has = |method: &str, effects: &[Effect]| {
+                d.calls
+                    .iter()
+                    .any(|c| c.method == method && effects.contains(&c.effect))
+            };
+            has(begin, &[Effect::Begin, Effect::BeginObject])
+                && has(acquired_via, &[Effect::Acquire])
+        })?;
+        driver
+            .calls
+            .iter()
+            .find(|c| c.effect == Effect::Rollback && c.arguments.is_none_or(|n| n == 0))
+            .map(|c| c.method.as_str())
+    }
+
     /// `Some(true)` when the property says a transaction is open on its
     /// object, `Some(false)` when it says it has ended.
     pub fn state_question(&self, property: &str) -> Option<StateQuestion> {

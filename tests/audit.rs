@@ -112,3 +112,114 @@ fn the_audits_files_summary_is_reproduced() {
     );
     assert!(codes_in(APP[0]).is_empty(), "the adapter is correct");
 }
+
+/// The five broken routes, fixed by `--fix --unsafe-fixes`, take the shape
+/// of the audit's corrected route: ROLLBACK at the top of the catch clause,
+/// the release in `finally`, each client declared before the `try` so that
+/// both clauses see it. Nothing is left for TX001 or TX002, and a second
+/// run has nothing to fix.
+#[test]
+fn the_broken_routes_are_fixed_as_the_audit_fixes_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let routes: Vec<String> = APP[1..]
+        .iter()
+        .map(|file| file.trim_start_matches("fixtures/ts/nextjs/").to_string())
+        .collect();
+    for (file, route) in APP[1..].iter().zip(&routes) {
+        let to = dir.path().join(route);
+        std::fs::create_dir_all(to.parent().expect("a folder")).expect("mkdir");
+        std::fs::copy(root.join(file), &to).expect("copy");
+    }
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_txlint"))
+            .args([
+                "check",
+                "--fix",
+                "--unsafe-fixes",
+                "--format",
+                "json",
+                "app",
+            ])
+            .current_dir(dir.path())
+            .output()
+            .expect("txlint runs")
+    };
+
+    let fixed = run();
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert!(stderr.contains("in 5 files"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&fixed.stdout).expect("JSON output");
+    let left: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(
+        left.iter().all(|code| !matches!(*code, "TX001" | "TX002")),
+        "{left:?}"
+    );
+
+    let texts: Vec<String> = routes
+        .iter()
+        .map(|route| std::fs::read_to_string(dir.path().join(route)).expect("fixed route"))
+        .collect();
+    for (route, text) in routes.iter().zip(&texts) {
+        // The blocks a line is in, innermost first: the lines that open
+        // them, each indented less than the one inside it.
+        let lines: Vec<&str> = text.lines().collect();
+        let indent = |line: &str| line.len() - line.trim_start().len();
+        let enclosing = |at: usize| {
+            let mut depth = indent(lines[at]);
+            let mut chain = Vec::new();
+            for line in lines[..at].iter().rev() {
+                if !line.trim().is_empty() && indent(line) < depth {
+                    depth = indent(line);
+                    chain.push(line.trim());
+                }
+            }
+            chain
+        };
+        let at = |needle: &str| -> Vec<usize> {
+            (0..lines.len())
+                .filter(|&i| lines[i].contains(needle))
+                .collect()
+        };
+        let begins = at("'BEGIN'");
+        let rollbacks = at("'ROLLBACK'");
+        assert_eq!(rollbacks.len(), begins.len(), "{route}:\n{text}");
+        for line in rollbacks {
+            // In a `try` of its own, in the catch clause, if a client was
+            // checked out.
+            assert_eq!(
+                enclosing(line)[..3],
+                ["try {", "if (client) {", "} catch (error) {"],
+                "{route}:\n{text}"
+            );
+        }
+        let releases = at("client.release()");
+        assert_eq!(
+            releases.len(),
+            at("pool.connect()").len(),
+            "{route}:\n{text}"
+        );
+        for line in releases {
+            let chain = enclosing(line);
+            let clause = chain.iter().find(|opener| !opener.starts_with("if ("));
+            assert_eq!(clause, Some(&"} finally {"), "{route}:\n{text}");
+        }
+        assert!(
+            text.contains("\n  let client\n  try {\n"),
+            "{route}:\n{text}"
+        );
+    }
+
+    let again = run();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(!stderr.contains("applied"), "{stderr}");
+    for (route, text) in routes.iter().zip(&texts) {
+        let now = std::fs::read_to_string(dir.path().join(route)).expect("route");
+        assert_eq!(&now, text, "{route} changed on the second run");
+    }
+}

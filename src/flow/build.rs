@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 
 use super::{
-    Block, BlockId, CompletionId, Edge, EdgeKind, ErrorModel, Event, EventKind, ExitHow, ExitKind,
-    FnFlow, Guard, Handle, HandleId, PoolConstruction, PoolScope, Returned,
+    Block, BlockId, CompletionId, Declaration, Edge, EdgeKind, ErrorModel, Event, EventKind,
+    ExitHow, ExitKind, FnFlow, Guard, Handle, HandleId, PoolConstruction, PoolScope, Returned,
+    TryLayout,
 };
 use crate::source::Span;
 
@@ -57,6 +58,18 @@ struct TryFrame {
     finally: Option<BlockId>,
     after: BlockId,
     completions: Vec<(CompletionId, Jump)>,
+    /// Edges leaving the `try` block and catch clause (see `TryLayout`).
+    exits: Vec<(BlockId, usize)>,
+    /// Edges an exception leaves the `try` block by, with no catch clause.
+    uncaught: Vec<(BlockId, usize)>,
+}
+
+/// Where control leaves a `try` statement in the graph (see `TryLayout`).
+#[derive(Debug, Default)]
+pub(crate) struct TryExits {
+    pub exits: Vec<(BlockId, usize)>,
+    pub uncaught: Vec<(BlockId, usize)>,
+    pub catch_entry: Option<BlockId>,
 }
 
 /// Returned by `try_start`; hands the frame back through the later phases.
@@ -77,6 +90,11 @@ pub(crate) struct FlowBuilder {
     truthy_defaults: Vec<usize>,
     returned: Vec<(Returned, BlockId)>,
     visible_successes: Vec<Span>,
+    tries: Vec<TryLayout>,
+    declarations: Vec<Declaration>,
+    statements: Vec<Span>,
+    /// Each begun handle's rollback call, `None` once its begins disagree.
+    rollback_calls: HashMap<HandleId, Option<String>>,
     blocks: Vec<Block>,
     handles: Vec<Handle>,
     handle_ids: HashMap<String, HandleId>,
@@ -103,6 +121,10 @@ impl FlowBuilder {
             truthy_defaults: Vec::new(),
             returned: Vec::new(),
             visible_successes: Vec::new(),
+            tries: Vec::new(),
+            declarations: Vec::new(),
+            statements: Vec::new(),
+            rollback_calls: HashMap::new(),
             blocks: Vec::new(),
             handles: Vec::new(),
             handle_ids: HashMap::new(),
@@ -221,6 +243,37 @@ impl FlowBuilder {
         self.handles[handle].commit_statement = Some(statement);
     }
 
+    /// How the transaction begun on `handle` is rolled back (see
+    /// `Handle::rollback_call`). Begins that disagree leave it unknown.
+    pub fn set_rollback_call(&mut self, handle: HandleId, call: Option<String>) {
+        match self.rollback_calls.entry(handle) {
+            std::collections::hash_map::Entry::Vacant(first) => {
+                first.insert(call);
+            }
+            std::collections::hash_map::Entry::Occupied(mut known) => {
+                if *known.get() != call {
+                    known.insert(None);
+                }
+            }
+        }
+    }
+
+    /// A `try` statement's layout (see `FnFlow::tries`).
+    pub fn try_layout(&mut self, layout: TryLayout) {
+        self.tries.push(layout);
+    }
+
+    /// A declaration of one plain name (see `FnFlow::declarations`).
+    pub fn declaration(&mut self, declaration: Declaration) {
+        self.declarations.push(declaration);
+    }
+
+    /// An expression statement of a statement list (see
+    /// `FnFlow::statements`).
+    pub fn statement(&mut self, span: Span) {
+        self.statements.push(span);
+    }
+
     /// Errors leaving this flow end the run (see `FnFlow::errors_end_run`).
     pub fn set_errors_end_run(&mut self) {
         self.errors_end_run = true;
@@ -257,6 +310,7 @@ impl FlowBuilder {
             queried: false,
             lazy: false,
             commit_statement: None,
+            rollback_call: None,
         });
         self.handle_ids.insert(name.to_string(), id);
         id
@@ -427,6 +481,8 @@ impl FlowBuilder {
             finally,
             after,
             completions: Vec::new(),
+            exits: Vec::new(),
+            uncaught: Vec::new(),
         }));
         TryToken {
             depth: self.frames.len(),
@@ -456,11 +512,17 @@ impl FlowBuilder {
 
     /// The whole `try` statement is done; continue after it. Call after
     /// `try_finally`, even when the statement has no `finally` block.
-    pub fn try_end(&mut self, token: TryToken) {
+    /// Returns where control left it.
+    pub fn try_end(&mut self, token: TryToken) -> TryExits {
         // `try_finally` always runs first and parks the frame here.
         let Some(frame) = self.finished_tries.pop() else {
             debug_assert!(false, "try_end without try_finally (depth {})", token.depth);
-            return;
+            return TryExits::default();
+        };
+        let exits = TryExits {
+            exits: frame.exits.clone(),
+            uncaught: frame.uncaught.clone(),
+            catch_entry: frame.catch.map(|(entry, _)| entry),
         };
         if frame.finally.is_some() {
             let finally_end = self.current;
@@ -481,6 +543,7 @@ impl FlowBuilder {
             }
         }
         self.current = frame.after;
+        exits
     }
 
     /// The try body or catch clause completes normally.
@@ -499,6 +562,8 @@ impl FlowBuilder {
     /// Send control from `from` on its way to `jump`, crossing the frames
     /// below `depth` from the innermost out.
     fn jump(&mut self, from: BlockId, jump: Jump, depth: usize) {
+        // The edge about to be added leaves every `try` frame it crosses.
+        let edge = (from, self.blocks[from].edges.len());
         for index in (0..depth).rev() {
             match &mut self.frames[index] {
                 Frame::Try(frame) => {
@@ -507,6 +572,10 @@ impl FlowBuilder {
                     {
                         self.edge(from, entry, EdgeKind::Catch { clause }, None);
                         return;
+                    }
+                    frame.exits.push(edge);
+                    if matches!(jump, Jump::Throw { .. }) && !frame.in_catch {
+                        frame.uncaught.push(edge);
                     }
                     if let Some(finally) = frame.finally {
                         let completion = self.next_completion;
@@ -575,6 +644,9 @@ impl FlowBuilder {
     /// Close the function: falling off the end of the body at `end` is a
     /// normal exit.
     pub fn finish(mut self, end: Span) -> FnFlow {
+        for (handle, call) in std::mem::take(&mut self.rollback_calls) {
+            self.handles[handle].rollback_call = call;
+        }
         let normal_exit = self.normal_exit;
         self.edge(
             self.current,
@@ -597,6 +669,9 @@ impl FlowBuilder {
             truthy_defaults: self.truthy_defaults,
             returned: self.returned,
             visible_successes: self.visible_successes,
+            tries: self.tries,
+            declarations: self.declarations,
+            statements: self.statements,
             blocks: self.blocks,
             handles: self.handles,
             entry: 0,

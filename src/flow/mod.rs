@@ -93,6 +93,11 @@ pub(crate) struct Handle {
     /// The statement that commits the transaction object it holds, written
     /// in the source's language (`tx.commit().await?;`), for a fix.
     pub commit_statement: Option<String>,
+    /// The call that rolls back the transaction begun on it, written as its
+    /// begin is (`client.query('ROLLBACK')` for `client.query('BEGIN')`,
+    /// `queryRunner.rollbackTransaction()`), for a fix; `None` when its
+    /// begins do not agree on one.
+    pub rollback_call: Option<String>,
 }
 
 impl Handle {
@@ -284,6 +289,56 @@ pub(crate) enum Returned {
     InField(HandleId, String),
 }
 
+/// Where a `try` statement's parts are in the source, and where control
+/// leaves it in the graph: what a fix that moves code into its clauses
+/// needs to know, told in spans and blocks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TryLayout {
+    /// The whole statement.
+    pub span: Span,
+    /// The `try` block, braces included.
+    pub block: Span,
+    /// The statements directly in the `try` block, in order.
+    pub statements: Vec<Span>,
+    /// The statement right before the `try` in the same list, if any.
+    pub previous: Option<Span>,
+    pub catch: Option<CatchLayout>,
+    /// The `finally` block, braces included.
+    pub finally: Option<Span>,
+    /// The edges (block, index among its edges) by which control leaves the
+    /// `try` block and the catch clause: into `finally`, or past the
+    /// statement. A statement added at the top of `finally` runs on each.
+    pub exits: Vec<(BlockId, usize)>,
+    /// The edges by which an exception leaves the `try` block, when there
+    /// is no catch clause: where a catch clause added would run.
+    pub uncaught: Vec<(BlockId, usize)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CatchLayout {
+    /// The whole clause.
+    pub span: Span,
+    /// Its block, braces included.
+    pub body: Span,
+    /// The block where the clause's code starts.
+    pub entry: BlockId,
+}
+
+/// A statement that declares one plain name (`const client = await
+/// pool.connect()`, `let client`), for a fix that moves the declaration
+/// out of a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Declaration {
+    pub span: Span,
+    /// `const`, `let` or `var`.
+    pub keyword: Span,
+    pub name: Span,
+    /// The type written after the name (`PoolClient` of `: PoolClient`).
+    pub annotation: Option<Span>,
+    /// No other declaration of the name in the function.
+    pub only_one: bool,
+}
+
 /// How errors leave a function in its language, for the words of a label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ErrorModel {
@@ -322,6 +377,13 @@ pub(crate) struct FnFlow {
     /// Exits, by their span, whose value visibly succeeds (Rust's `return
     /// Ok(..)` or tail `Ok(..)`): where a commit can go before returning.
     pub visible_successes: Vec<Span>,
+    /// The `try` statements, for fixes (only front ends that record them).
+    pub tries: Vec<TryLayout>,
+    /// Declarations of one plain name, for fixes.
+    pub declarations: Vec<Declaration>,
+    /// The expression statements that are items of a statement list (not
+    /// the lone body of an `if` or a loop): removable on their own.
+    pub statements: Vec<Span>,
     pub blocks: Vec<Block>,
     pub handles: Vec<Handle>,
     pub entry: BlockId,

@@ -6,8 +6,8 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::{
-    CompletionId, EdgeKind, Event, EventKind, ExitHow, ExitKind, FnFlow, Guard, Handle, HandleId,
-    Known, Test,
+    Block, BlockId, CompletionId, Edge, EdgeKind, Event, EventKind, ExitHow, ExitKind, FnFlow,
+    Guard, Handle, HandleId, Known, Test, TryLayout,
 };
 use crate::source::Span;
 
@@ -93,6 +93,21 @@ pub(crate) struct ExitFact {
     /// on this path.
     pub written_at: Option<Span>,
     pub witness: Witness,
+}
+
+impl ExitFact {
+    /// Whether the transaction is still open when this exit leaves on an
+    /// error path (what TX001 reports). An error that ends the run (see
+    /// `FnFlow::errors_end_run`) ends the connection with it.
+    pub fn misses_rollback(&self, errors_end_run: bool) -> bool {
+        if errors_end_run && self.exit == ExitKind::Error {
+            return false;
+        }
+        match self.tx {
+            TxState::Open { errored, .. } => errored || self.exit == ExitKind::Error,
+            _ => false,
+        }
+    }
 }
 
 /// A handle released a second time on one path.
@@ -223,6 +238,104 @@ pub(crate) fn release_is_repeated(flow: &FnFlow, handle: HandleId, removed: Span
         .iter()
         .any(|exit| matches!(exit.holding, Holding::Acquired | Holding::Reserved));
     !(client.truncated || released_again.truncated || leaks || !client.double_releases.is_empty())
+}
+
+/// Whether `handle`, released at the top of the `finally` block of `layout`
+/// (made if there is none) and no longer by the statements `removed`, is
+/// given back on every path out of the function and never twice: the
+/// `try` statement is the only way out once the client is checked out.
+pub(crate) fn release_in_finally_suffices(
+    flow: &FnFlow,
+    handle: HandleId,
+    layout: &TryLayout,
+    removed: &[Span],
+) -> bool {
+    let inside = |span: Span| {
+        removed
+            .iter()
+            .any(|r| r.start <= span.start && span.end <= r.end)
+    };
+    let mut fixed = flow.clone();
+    let at = layout.finally.unwrap_or(layout.block);
+    on_edges(&mut fixed, &layout.exits, EventKind::Release, handle, at);
+    for block in &mut fixed.blocks {
+        block
+            .events
+            .retain(|e| !(e.handle == handle && e.kind == EventKind::Release && inside(e.span)));
+        block
+            .edges
+            .retain(|edge| !matches!(edge.kind, EdgeKind::Raise { at } if inside(at)));
+    }
+    let facts = analyze_one(&fixed, handle);
+    let leaks = facts.exits.iter().any(|exit| {
+        matches!(exit.holding, Holding::Acquired | Holding::Reserved)
+            && !(flow.errors_end_run && exit.exit == ExitKind::Error)
+    });
+    !(facts.truncated || leaks || !facts.double_releases.is_empty())
+}
+
+/// Whether rolling `handle` back at the top of the catch clause of
+/// `layout` (or in a catch clause added to it, which re-throws) leaves no
+/// error exit with the transaction begun at `begun_at` open.
+pub(crate) fn rollback_in_catch_suffices(
+    flow: &FnFlow,
+    handle: HandleId,
+    begun_at: Span,
+    layout: &TryLayout,
+) -> bool {
+    let mut fixed = flow.clone();
+    match &layout.catch {
+        Some(catch) => fixed.blocks[catch.entry].events.insert(
+            0,
+            Event {
+                kind: EventKind::Rollback,
+                handle,
+                span: catch.body,
+            },
+        ),
+        None if !layout.uncaught.is_empty() => on_edges(
+            &mut fixed,
+            &layout.uncaught,
+            EventKind::Rollback,
+            handle,
+            layout.block,
+        ),
+        None => return false,
+    }
+    let facts = analyze_one(&fixed, handle);
+    !facts.truncated
+        && !facts.exits.iter().any(|exit| {
+            exit.begun_at == Some(begun_at) && exit.misses_rollback(flow.errors_end_run)
+        })
+}
+
+/// Put an event on each of `edges` (block, index), in a block of its own
+/// between the edge's source and its target.
+fn on_edges(
+    flow: &mut FnFlow,
+    edges: &[(BlockId, usize)],
+    kind: EventKind,
+    handle: HandleId,
+    span: Span,
+) {
+    for &(from, index) in edges {
+        let Some(edge) = flow.blocks[from].edges.get(index).cloned() else {
+            continue;
+        };
+        let between = flow.blocks.len();
+        flow.blocks.push(Block {
+            events: vec![Event { kind, handle, span }],
+            edges: vec![Edge {
+                guard: None,
+                ..edge
+            }],
+        });
+        flow.blocks[from].edges[index] = Edge {
+            to: between,
+            kind: EdgeKind::Normal,
+            guard: edge.guard,
+        };
+    }
 }
 
 /// The places whose values paths remember: those a later test can use. A

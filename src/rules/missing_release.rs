@@ -3,7 +3,12 @@
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::flow::state::{ExitFact, Facts, Holding};
+use crate::fix::try_clauses::{
+    Indent, Scope, contains, guarded, hoisting, into_finally, is_identifier, removal, scope_of,
+    slice,
+};
+use crate::fix::{Applicability, Fix};
+use crate::flow::state::{ExitFact, Facts, Holding, release_in_finally_suffices};
 use crate::flow::{EventKind, ExitHow, ExitKind, FnFlow, HandleId};
 use crate::source::Span;
 
@@ -20,7 +25,7 @@ pub(super) const RULE: Rule = Rule {
 /// At most this many "released only here" labels per diagnostic.
 const MAX_RELEASE_LABELS: usize = 3;
 
-fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
     for (handle, handle_facts) in facts.handles.iter().enumerate() {
         // A pooled connection that goes back on drop needs no release.
         if handle_facts.truncated || flow.handles[handle].returns_to_pool_on_drop {
@@ -51,7 +56,12 @@ fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             reported.push(acquired_at);
-            out.push(exit_report(flow, handle, name, acquired_at, exit));
+            let mut diagnostic = exit_report(flow, handle, name, acquired_at, exit);
+            // A client also released twice is not in a shape to move.
+            if handle_facts.double_releases.is_empty() {
+                diagnostic.fix = finally_fix(flow, handle, text);
+            }
+            out.push(diagnostic);
         }
         for overwrite in &handle_facts.overwrites {
             if reported.contains(&overwrite.acquired_at) {
@@ -144,6 +154,96 @@ fn exit_report(
     diagnostic.labels = labels;
     diagnostic.help = help();
     diagnostic
+}
+
+/// Releasing in the `finally` block of the `try` statement that follows the
+/// checkout (made if there is none), in place of the releases in its `try`
+/// block and catch clause, when the engine shows that this gives the client
+/// back on every path and never twice. A client checked out inside the
+/// `try` block is declared before the statement, so that `finally` sees
+/// it, and released there only `if` it was checked out. Unsafe: it moves
+/// the release past code that ran after it, and a `let` without the
+/// checkout's type may need one written.
+fn finally_fix(flow: &FnFlow, handle: HandleId, text: &str) -> Option<Fix> {
+    let client = &flow.handles[handle];
+    if client.pool || !is_identifier(&client.name) {
+        return None;
+    }
+    let mut acquires = flow.events_of(handle, EventKind::Acquire);
+    let acquire = acquires.next()?.span;
+    let passed_on = flow
+        .events_of(handle, EventKind::Escape)
+        .chain(flow.events_of(handle, EventKind::HandedOff))
+        .next()
+        .is_some();
+    if acquires.next().is_some() || passed_on {
+        return None;
+    }
+    // The statement that checks it out, and the `try` statement that
+    // holds it or comes right after it.
+    let checkout = flow
+        .declarations
+        .iter()
+        .map(|d| d.span)
+        .chain(flow.statements.iter().copied())
+        .find(|&statement| contains(statement, acquire))?;
+    let (layout, inside) = flow.tries.iter().find_map(|layout| {
+        if layout.statements.contains(&checkout) {
+            Some((layout, true))
+        } else {
+            (layout.previous == Some(checkout)).then_some((layout, false))
+        }
+    })?;
+    let in_clauses = |span: Span| {
+        contains(layout.block, span)
+            || layout
+                .catch
+                .as_ref()
+                .is_some_and(|c| contains(c.body, span))
+    };
+    let mut releases: Vec<Span> = Vec::new();
+    for release in flow.events_of(handle, EventKind::Release) {
+        let statement = flow
+            .statements
+            .iter()
+            .copied()
+            .filter(|&s| contains(s, release.span))
+            .min_by_key(|s| s.end - s.start)?;
+        let only_releases = flow
+            .blocks
+            .iter()
+            .flat_map(|b| &b.events)
+            .filter(|e| contains(statement, e.span))
+            .all(|e| e.handle == handle && matches!(e.kind, EventKind::Release | EventKind::Use));
+        if !in_clauses(statement) || !only_releases {
+            return None;
+        }
+        if !releases.contains(&statement) {
+            releases.push(statement);
+        }
+    }
+    let release = slice(text, *releases.first()?)?.trim().to_string();
+    if release.contains('\n') || !release_in_finally_suffices(flow, handle, layout, &releases) {
+        return None;
+    }
+    let indent = Indent::of(text, layout)?;
+    let mut edits = Vec::new();
+    if inside && let Scope::Inside(declaration) = scope_of(flow, text, &client.name, layout)? {
+        edits.extend(hoisting(text, declaration, layout, &indent)?);
+    }
+    for &statement in &releases {
+        edits.push(removal(text, statement)?);
+    }
+    let mut lines = vec![release];
+    if inside {
+        lines = guarded(&client.name, lines, &indent);
+    }
+    edits.push(into_finally(text, layout, &indent, &lines)?);
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: "Release in `finally`".into(),
+        edits,
+    })
 }
 
 fn help() -> String {

@@ -4,8 +4,13 @@
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::flow::state::{ExitFact, Facts, TxState};
-use crate::flow::{ErrorModel, ExitHow, ExitKind, FnFlow, Handle};
+use crate::fix::try_clauses::{
+    Indent, Scope, contains, guarded, hoisting, into_catch, quote_in, scope_of, semicolon_after,
+    slice,
+};
+use crate::fix::{Applicability, Fix};
+use crate::flow::state::{ExitFact, Facts, rollback_in_catch_suffices};
+use crate::flow::{ErrorModel, EventKind, ExitHow, ExitKind, FnFlow, Handle, HandleId};
 use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
@@ -18,9 +23,9 @@ pub(super) const RULE: Rule = Rule {
     shown_in_tests: false,
 };
 
-fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
-    for (handle, handle_facts) in facts.handles.iter().enumerate() {
-        let handle = &flow.handles[handle];
+fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
+    for (handle_id, handle_facts) in facts.handles.iter().enumerate() {
+        let handle = &flow.handles[handle_id];
         // Dropping a transaction object rolls it back: error exits are safe.
         // A pool holds no transaction; TX004 reports statements sent to one.
         if handle_facts.truncated || handle.rolls_back_on_drop || handle.pool {
@@ -29,11 +34,7 @@ fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
         let mut bad: Vec<&ExitFact> = handle_facts
             .exits
             .iter()
-            .filter(|exit| !(flow.errors_end_run && exit.exit == ExitKind::Error))
-            .filter(|exit| match exit.tx {
-                TxState::Open { errored, .. } => errored || exit.exit == ExitKind::Error,
-                _ => false,
-            })
+            .filter(|exit| exit.misses_rollback(flow.errors_end_run))
             .collect();
         // One report per BEGIN; the path through a catch clause explains
         // best, and one that leaves it normally better than one that blames
@@ -49,10 +50,79 @@ fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
         bad.dedup_by_key(|exit| exit.begun_at);
         for exit in bad {
             if let Some(begun_at) = exit.begun_at {
-                out.push(report(flow, handle, begun_at, exit));
+                let mut diagnostic = report(flow, handle, begun_at, exit);
+                diagnostic.fix = rollback_fix(flow, handle_id, begun_at, text);
+                out.push(diagnostic);
             }
         }
     }
+}
+
+/// Rolling back at the top of the catch clause of the innermost `try`
+/// statement that holds the begin (or comes right after it), or in a catch
+/// clause added that rolls back and re-throws, when the engine shows that
+/// every error exit of that begin then passes the rollback. The driver's
+/// rollback is written as its begin is (`client.query('ROLLBACK')`), in a
+/// `try` of its own, so that its failure never replaces the error being
+/// handled nor stops the clause from answering; behind `if (client)` when
+/// the client is checked out inside the `try` block. Unsafe: it changes
+/// what an error path does.
+fn rollback_fix(flow: &FnFlow, handle: HandleId, begun_at: Span, text: &str) -> Option<Fix> {
+    let client = &flow.handles[handle];
+    let call = client.rollback_call.as_deref()?;
+    if !flow.is_async {
+        return None;
+    }
+    let layout = flow
+        .tries
+        .iter()
+        .filter(|layout| {
+            contains(layout.block, begun_at)
+                || layout.previous.is_some_and(|p| contains(p, begun_at))
+        })
+        .min_by_key(|layout| layout.span.end - layout.span.start)?;
+    // A catch clause that already does something with the transaction
+    // (rolls back to a savepoint, records the failure in it) would do it
+    // after the rollback, outside any transaction: not a shape to edit.
+    let catch_uses_it = layout.catch.as_ref().is_some_and(|catch| {
+        flow.blocks.iter().flat_map(|b| &b.events).any(|e| {
+            e.handle == handle && e.kind != EventKind::Release && contains(catch.body, e.span)
+        })
+    });
+    if catch_uses_it || !rollback_in_catch_suffices(flow, handle, begun_at, layout) {
+        return None;
+    }
+    let indent = Indent::of(text, layout)?;
+    let scope = scope_of(flow, text, &client.name, layout)?;
+    let checked_out_inside = flow
+        .events_of(handle, EventKind::Acquire)
+        .any(|acquire| contains(layout.block, acquire.span));
+    let semicolon = semicolon_after(text, begun_at);
+    let near = layout.catch.as_ref().map_or(layout.span, |c| c.span);
+    let quote = quote_in(&format!("{call}{}", slice(text, near)?));
+    let mut lines = vec![
+        "try {".to_string(),
+        format!("{}await {call}{semicolon}", indent.unit),
+        "} catch (rollbackError) {".to_string(),
+        format!(
+            "{}console.error({quote}Error rolling back transaction:{quote}, rollbackError){semicolon}",
+            indent.unit
+        ),
+        "}".to_string(),
+    ];
+    let mut edits = Vec::new();
+    if let Scope::Inside(declaration) = scope {
+        edits.extend(hoisting(text, declaration, layout, &indent)?);
+    }
+    if matches!(scope, Scope::Inside(_)) || checked_out_inside {
+        lines = guarded(&client.name, lines, &indent);
+    }
+    edits.push(into_catch(text, layout, &indent, &lines, semicolon)?);
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: "Roll back in the catch clause".into(),
+        edits,
+    })
 }
 
 fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Diagnostic {

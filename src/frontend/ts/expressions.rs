@@ -688,6 +688,11 @@ impl<'a> Lowerer<'a> {
             {
                 statements.clear();
             }
+            if !on_pool && statements.last() == Some(&TxStatement::Begin) {
+                let rollback = first.and_then(|sql| self.sql_rollback_call(sql, call_span));
+                let handle = self.builder.handle(&place);
+                self.builder.set_rollback_call(handle, rollback);
+            }
             self.transaction_statements(&place, &statements, call_span);
             return Value::Nothing;
         }
@@ -790,6 +795,15 @@ impl<'a> Lowerer<'a> {
                 Value::Transaction { span }
             }
             (Effect::Begin, Some(place)) => {
+                let rollback = self
+                    .acquired_via
+                    .get(&place)
+                    .and_then(|via| self.file.vocabulary.rollback_method(&call.method, via));
+                let handle = self.builder.handle(&place);
+                self.builder.set_rollback_call(
+                    handle,
+                    rollback.map(|method| format!("{place}.{method}()")),
+                );
                 self.api_statement(&place, TxStatement::Begin, span);
                 self.begun_here.insert(place);
                 Value::Nothing
@@ -822,6 +836,23 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
         }
+    }
+
+    /// `client.query('ROLLBACK')` for the call at `call` that sends the
+    /// literal `sql` (`client.query('BEGIN')`): its callee as written, and
+    /// the literal's quotes. `None` for SQL that is not written in place.
+    fn sql_rollback_call(&self, sql: &Expr, call: Span) -> Option<String> {
+        let literal = match unwrap(sql) {
+            Expr::Lit(Lit::Str(_)) => true,
+            Expr::Tpl(template) => template.exprs.is_empty(),
+            _ => false,
+        };
+        let at = span_of(sql.span());
+        let text = self.file.text;
+        let callee = text.get(call.start as usize..at.start as usize)?;
+        let quote = text.get(at.start as usize..)?.chars().next()?;
+        (literal && callee.ends_with('(') && !callee.contains('\n'))
+            .then(|| format!("{callee}{quote}ROLLBACK{quote})"))
     }
 
     /// A checked-out client that is not kept (`await pool.connect();` as a

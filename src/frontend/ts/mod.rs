@@ -26,8 +26,8 @@ use crate::drivers::{
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary, summarize};
 use crate::flow::{
-    EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction, PoolScope, Returned, Test,
-    UNNAMED_HANDLE,
+    CatchLayout, Declaration, EventKind, ExitKind, FnFlow, Guard, Known, PoolConstruction,
+    PoolScope, Returned, Test, TryLayout, UNNAMED_HANDLE,
 };
 use crate::source::{Language, Span};
 use facts::*;
@@ -399,6 +399,7 @@ impl Collector<'_> {
             lowerer.declare_pattern(param, true);
         }
         body(&mut lowerer);
+        lowerer.record_declarations();
         if let Some(span) = lowerer.too_deep {
             self.too_deep.get_or_insert(span);
         }
@@ -775,6 +776,15 @@ struct Lowerer<'a> {
     statement_call: Option<Span>,
     /// The module's top level calls this function, once, when it loads.
     runs_once: bool,
+    /// The statement about to be lowered as an item of a list, and the
+    /// item before it (see `FnFlow::statements`, `TryLayout::previous`).
+    list_item: Option<(Span, Option<Span>)>,
+    /// The item before the `try` statement about to be lowered.
+    try_previous: Option<Span>,
+    /// Declarations of one plain name, by name, for `FnFlow::declarations`.
+    declarations: Vec<(String, Declaration)>,
+    /// How many times each name is declared in the function.
+    declared: HashMap<String, usize>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -808,6 +818,19 @@ impl<'a> Lowerer<'a> {
             awaited_call: None,
             statement_call: None,
             runs_once: false,
+            list_item: None,
+            try_previous: None,
+            declarations: Vec::new(),
+            declared: HashMap::new(),
+        }
+    }
+
+    /// Hand the declarations to the builder, each knowing whether its name
+    /// is declared anywhere else in the function.
+    fn record_declarations(&mut self) {
+        for (name, mut declaration) in std::mem::take(&mut self.declarations) {
+            declaration.only_one = self.declared.get(&name) == Some(&1);
+            self.builder.declaration(declaration);
         }
     }
 
@@ -825,6 +848,7 @@ impl<'a> Lowerer<'a> {
     fn declare_pattern(&mut self, pattern: &Pat, parameter: bool) {
         match pattern {
             Pat::Ident(name) => {
+                *self.declared.entry(name.id.sym.to_string()).or_default() += 1;
                 self.locals.insert(name.id.sym.to_string());
                 if parameter {
                     self.parameters.insert(name.id.sym.to_string());
@@ -841,6 +865,10 @@ impl<'a> Lowerer<'a> {
                     match prop {
                         ObjectPatProp::KeyValue(kv) => self.declare_pattern(&kv.value, false),
                         ObjectPatProp::Assign(assign) => {
+                            *self
+                                .declared
+                                .entry(assign.key.id.sym.to_string())
+                                .or_default() += 1;
                             self.locals.insert(assign.key.id.sym.to_string());
                         }
                         ObjectPatProp::Rest(rest) => self.declare_pattern(&rest.arg, false),

@@ -33,8 +33,12 @@ impl<'a> Lowerer<'a> {
                     .insert(function.ident.sym.to_string(), effects);
             }
         }
+        let mut previous = None;
         for stmt in stmts {
+            let span = span_of(stmt.span());
+            self.list_item = Some((span, previous));
             self.stmt(stmt);
+            previous = Some(span);
         }
     }
 
@@ -42,8 +46,54 @@ impl<'a> Lowerer<'a> {
         if !self.enter(stmt.span()) {
             return;
         }
+        let span = span_of(stmt.span());
+        let item = self.list_item.take().filter(|(item, _)| *item == span);
+        match stmt {
+            Stmt::Expr(_) if item.is_some() => self.builder.statement(span),
+            Stmt::Decl(Decl::Var(decl)) => self.note_declaration(decl),
+            Stmt::Try(_) => self.try_previous = item.and_then(|(_, previous)| previous),
+            _ => {}
+        }
         self.stmt_inner(stmt, None);
         self.leave();
+    }
+
+    /// `const name[: Type] = value` (one name), for `FnFlow::declarations`.
+    fn note_declaration(&mut self, decl: &VarDecl) {
+        let [declarator] = &decl.decls[..] else {
+            return;
+        };
+        let Pat::Ident(name) = &declarator.name else {
+            return;
+        };
+        let span = span_of(decl.span);
+        let word = match decl.kind {
+            VarDeclKind::Const => "const",
+            VarDeclKind::Let => "let",
+            VarDeclKind::Var => "var",
+        };
+        let keyword = Span::new(span.start, span.start + word.len() as u32);
+        if self
+            .file
+            .text
+            .get(keyword.start as usize..keyword.end as usize)
+            != Some(word)
+        {
+            return;
+        }
+        self.declarations.push((
+            name.id.sym.to_string(),
+            Declaration {
+                span,
+                keyword,
+                name: span_of(name.id.span),
+                annotation: name
+                    .type_ann
+                    .as_ref()
+                    .map(|annotation| span_of(annotation.type_ann.span())),
+                only_one: false,
+            },
+        ));
     }
 
     pub(super) fn stmt_inner(&mut self, stmt: &Stmt, label: Option<String>) {

@@ -6,6 +6,7 @@ use super::*;
 
 impl<'a> Lowerer<'a> {
     pub(super) fn try_stmt(&mut self, try_stmt: &TryStmt) {
+        let previous = self.try_previous.take();
         let catch_clause = try_stmt.handler.as_ref().map(|h| span_of(h.span));
         let token = self
             .builder
@@ -31,7 +32,31 @@ impl<'a> Lowerer<'a> {
             self.stmts(finalizer.stmts.iter());
             self.in_error_handler -= 1;
         }
-        self.builder.try_end(token);
+        let exits = self.builder.try_end(token);
+        let catch = try_stmt
+            .handler
+            .as_ref()
+            .zip(exits.catch_entry)
+            .map(|(handler, entry)| CatchLayout {
+                span: span_of(handler.span),
+                body: span_of(handler.body.span),
+                entry,
+            });
+        self.builder.try_layout(TryLayout {
+            span: span_of(try_stmt.span),
+            block: span_of(try_stmt.block.span),
+            statements: try_stmt
+                .block
+                .stmts
+                .iter()
+                .map(|s| span_of(s.span()))
+                .collect(),
+            previous,
+            catch,
+            finally: try_stmt.finalizer.as_ref().map(|f| span_of(f.span)),
+            exits: exits.exits,
+            uncaught: exits.uncaught,
+        });
     }
 
     /// `.then(cb)`, `.catch(cb)`, `.finally(cb)` with an inline callback:

@@ -1,6 +1,8 @@
 //! Fixes: the edits that repair a finding, how safe they are to apply, and
 //! applying them to a file's text.
 
+pub(crate) mod try_clauses;
+
 use std::path::Path;
 
 use crate::source::Span;
@@ -58,8 +60,10 @@ pub(crate) fn line_before(text: &str, at: u32) -> Option<(u32, &str)> {
 }
 
 /// `text` with as many of `fixes` applied as do not overlap an earlier
-/// one (in source order), and how many were applied. A fix whose edits
-/// fall outside the text is skipped.
+/// one (in source order), and how many were applied. An edit that an
+/// earlier fix makes too (two fixes that both move a declaration out of a
+/// `try` block) is shared, not a clash. A fix whose edits fall outside the
+/// text is skipped.
 pub fn apply<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> (String, usize) {
     let mut fixes: Vec<&Fix> = fixes.into_iter().collect();
     fixes.sort_by_key(|fix| fix.edits.iter().map(|e| (e.span.start, e.span.end)).min());
@@ -71,10 +75,16 @@ pub fn apply<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> (Strin
                 && (edit.span.end as usize) <= text.len()
                 && text.is_char_boundary(edit.span.start as usize)
                 && text.is_char_boundary(edit.span.end as usize)
-                && !edits.iter().any(|taken| overlaps(taken.span, edit.span))
+                && !edits
+                    .iter()
+                    .any(|taken| *taken != edit && overlaps(taken.span, edit.span))
         });
         if fits {
-            edits.extend(&fix.edits);
+            for edit in &fix.edits {
+                if !edits.contains(&edit) {
+                    edits.push(edit);
+                }
+            }
             applied += 1;
         }
     }
@@ -150,6 +160,17 @@ mod tests {
         assert_eq!(applied, 2);
         let outside = fix(vec![Edit::insert(999, "x")]);
         assert_eq!(apply(text, [&outside]), (text.to_string(), 0));
+    }
+
+    #[test]
+    fn an_edit_two_fixes_make_is_made_once() {
+        let text = "try { const c = 1 } catch {}";
+        let hoist = || Edit::insert(0, "let c\n");
+        let first = fix(vec![hoist(), Edit::insert(27, "a")]);
+        let second = fix(vec![hoist(), Edit::insert(5, "b")]);
+        let (fixed, applied) = apply(text, [&first, &second]);
+        assert_eq!(fixed, "let c\ntry {b const c = 1 } catch {a}");
+        assert_eq!(applied, 2);
     }
 
     #[test]
