@@ -41,7 +41,10 @@ impl<'a> Lowerer<'a> {
 
     /// The connection or transaction of this function among a call's
     /// arguments (`&tx`, `&mut *conn`, `client` given as a parameter).
-    fn handle_among(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Option<String> {
+    fn handle_among(
+        &self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Option<String> {
         args.iter().filter_map(place_of).find_map(|place| {
             let place = self.views.get(&place).cloned().unwrap_or(place);
             let root = place.split('.').next().unwrap_or(&place);
@@ -420,7 +423,11 @@ impl<'a> Lowerer<'a> {
             && (vocabulary.only_reads(&method) || method == "map")
         {
             self.moved_all(call.args.iter());
-            return if method == "map" { receiver } else { Value::Nothing };
+            return if method == "map" {
+                receiver
+            } else {
+                Value::Nothing
+            };
         }
         if method == "push"
             && let Value::Place(list) | Value::Borrowed(list) = &receiver
