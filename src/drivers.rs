@@ -282,6 +282,29 @@ pub(crate) struct Vocabulary {
     function_words: OnceLock<aho_corasick::AhoCorasick>,
 }
 
+/// The words of an identifier, lowercased: `mempool_tx` and `poolTx` both
+/// give their two.
+fn identifier_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == '$' {
+            previous_lower = false;
+            words.push(String::new());
+            continue;
+        }
+        if c.is_uppercase() && previous_lower || words.is_empty() {
+            words.push(String::new());
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        if let Some(word) = words.last_mut() {
+            word.extend(c.to_lowercase());
+        }
+    }
+    words.retain(|word| !word.is_empty());
+    words
+}
+
 const BUILTIN: &[(&str, &str)] = &[
     ("pg.toml", include_str!("../rules/drivers/pg.toml")),
     ("mysql2.toml", include_str!("../rules/drivers/mysql2.toml")),
@@ -621,13 +644,20 @@ impl Vocabulary {
 
     /// Whether a variable or field named `name` looks like a pool.
     pub fn is_pool_name(&self, name: &str) -> bool {
-        let name = name.to_ascii_lowercase();
-        // `poolClient`, `pooledConnection`: named after the pool they came
-        // from, they are clients.
-        let last = name.rsplit('.').next().unwrap_or(&name);
-        if last.contains("client") || last.contains("conn") {
+        // `poolClient`, `pooledConnection`, `mempool_tx`: named after the
+        // pool they came from, they are clients and transactions.
+        let last = name.rsplit('.').next().unwrap_or(name);
+        let words = identifier_words(last);
+        let names_other = words
+            .iter()
+            .any(|word| word.contains("client") || word.contains("conn"))
+            || words.last().is_some_and(|word| {
+                matches!(word.as_str(), "tx" | "txn" | "trx" | "transaction")
+            });
+        if names_other {
             return false;
         }
+        let name = name.to_ascii_lowercase();
         self.drivers
             .iter()
             .flat_map(|d| &d.pool.names)
@@ -1142,5 +1172,12 @@ mod tests {
         assert!(!vocabulary.is_pool_name("poolClient"));
         assert!(!vocabulary.is_pool_name("this.pooledConnection"));
         assert!(!vocabulary.is_pool_name("client"));
+        assert!(!vocabulary.is_pool_name("mempool_tx"));
+        assert!(!vocabulary.is_pool_name("poolTx"));
+        assert!(!vocabulary.is_pool_name("this.poolTransaction"));
+        assert!(vocabulary.is_pool_name("txPool"));
+        assert!(vocabulary.is_pool_name("pgPool"));
+        assert_eq!(identifier_words("mempool_tx"), ["mempool", "tx"]);
+        assert_eq!(identifier_words("readPoolTX"), ["read", "pool", "tx"]);
     }
 }
