@@ -651,9 +651,9 @@ impl Vocabulary {
         let names_other = words
             .iter()
             .any(|word| word.contains("client") || word.contains("conn"))
-            || words.last().is_some_and(|word| {
-                matches!(word.as_str(), "tx" | "txn" | "trx" | "transaction")
-            });
+            || words
+                .last()
+                .is_some_and(|word| matches!(word.as_str(), "tx" | "txn" | "trx" | "transaction"));
         if names_other {
             return false;
         }

@@ -33,7 +33,8 @@ pub(crate) fn hide_findings_in_tests(report: &mut Report, include_tests: bool) {
         if !file.diagnostics.iter().any(|d| hidable(d.code)) {
             continue;
         }
-        let test_file = is_test_file(&file.source.path, &mut is_package_root);
+        let path = &file.source.path;
+        let test_file = is_test_file(path, &mut is_package_root) || rust_test_module(path);
         let before = file.diagnostics.len();
         file.diagnostics
             .retain(|d| !(hidable(d.code) && (test_file || d.in_test_code)));
@@ -83,6 +84,84 @@ pub(crate) fn is_test_file(path: &Path, is_package_root: &mut impl FnMut(&Path) 
     false
 }
 
+/// How many module declarations up a Rust file's parents are read.
+const MAX_MODULE_DEPTH: usize = 16;
+
+/// Whether a Rust file is a module compiled only for tests: declared
+/// `#[cfg(test)] mod tests;` by its parent module, or inside a module so
+/// declared (`#[cfg(test)] pub mod test;` above `test/trie.rs`). The
+/// parents are read from disk, only for files with findings to hide.
+fn rust_test_module(path: &Path) -> bool {
+    if path.extension().is_none_or(|e| e != "rs") {
+        return false;
+    }
+    let mut file = path.to_path_buf();
+    for _ in 0..MAX_MODULE_DEPTH {
+        let Some((name, folder)) = module_name_and_folder(&file) else {
+            return false;
+        };
+        let parents = ["mod.rs", "lib.rs", "main.rs"]
+            .iter()
+            .map(|root| folder.join(root))
+            .chain(std::iter::once(folder.with_extension("rs")));
+        let declared = parents.filter(|parent| *parent != file).find_map(|parent| {
+            let text = std::fs::read_to_string(&parent).ok()?;
+            declared_under_cfg_test(&text, &name).map(|test| (parent, test))
+        });
+        match declared {
+            Some((_, true)) => return true,
+            Some((parent, false)) => file = parent,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// A module file's name as its parent declares it, and the folder where
+/// that parent's file is (`src/a/b.rs` and `src/a/b/mod.rs` are `b`, of
+/// `src/a`); `None` for a crate root.
+fn module_name_and_folder(file: &Path) -> Option<(String, PathBuf)> {
+    let stem = file.file_stem()?.to_str()?;
+    let folder = file.parent()?;
+    if matches!(stem, "lib" | "main") {
+        return None;
+    }
+    if stem == "mod" {
+        let name = folder.file_name()?.to_str()?.to_string();
+        return Some((name, folder.parent()?.to_path_buf()));
+    }
+    Some((stem.to_string(), folder.to_path_buf()))
+}
+
+/// Whether `text` declares `mod name;` under `#[cfg(test)]` (or a `cfg`
+/// naming `test` among its options, not under `not`); `None` when it does
+/// not declare it.
+fn declared_under_cfg_test(text: &str, name: &str) -> Option<bool> {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let declaration = lines.iter().position(|line| {
+        let line = line.strip_prefix("pub").map_or(*line, |rest| {
+            rest.strip_prefix('(')
+                .and_then(|scoped| scoped.split_once(')'))
+                .map_or(rest, |(_, rest)| rest)
+        });
+        line.trim_start()
+            .strip_prefix("mod ")
+            .is_some_and(|rest| rest.trim_start().strip_prefix(name) == Some(";"))
+    })?;
+    let attributes = lines[..declaration]
+        .iter()
+        .rev()
+        .take_while(|line| line.starts_with("#[") || line.starts_with("//"));
+    Some(attributes.into_iter().any(|attribute| {
+        let compact: String = attribute.chars().filter(|c| !c.is_whitespace()).collect();
+        compact.starts_with("#[cfg(")
+            && !compact.contains("not(test")
+            && (compact.contains("(test)")
+                || compact.contains("(test,")
+                || compact.contains(",test"))
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +191,40 @@ mod tests {
             "src/contest.spec",
         ] {
             assert!(!is_test_file(Path::new(path), &mut is_root), "{path}");
+        }
+    }
+
+    #[test]
+    fn modules_declared_for_tests_are_test_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "src/lib.rs",
+            "pub mod index;\n#[cfg(not(test))]\nmod live;\n",
+        );
+        write(
+            "src/index/mod.rs",
+            "pub mod trie;\n#[cfg(test)]\n#[allow(dead_code)]\npub mod test;\n#[cfg(any(test, feature = \"fuzz\"))]\nmod fuzz;\n",
+        );
+        write("src/index/trie.rs", "");
+        write("src/index/test/mod.rs", "mod trie;\n");
+        write("src/index/test/trie.rs", "");
+        write("src/index/fuzz.rs", "");
+        write("src/live.rs", "");
+        for (path, test) in [
+            ("src/index/test/trie.rs", true),
+            ("src/index/test/mod.rs", true),
+            ("src/index/fuzz.rs", true),
+            ("src/index/trie.rs", false),
+            ("src/live.rs", false),
+            ("src/lib.rs", false),
+        ] {
+            assert_eq!(rust_test_module(&root.join(path)), test, "{path}");
         }
     }
 }

@@ -366,7 +366,8 @@ pub(super) fn string_literal(expr: &Expr) -> Option<String> {
 pub(super) fn is_test_attribute(attribute: &syn::Attribute) -> bool {
     let path = attribute.path();
     let last = path.segments.last().map(|s| s.ident.to_string());
-    if matches!(last.as_deref(), Some("test" | "rstest")) {
+    // rstest's cases and rstest_reuse's `#[apply(template)]` are tests.
+    if matches!(last.as_deref(), Some("test" | "rstest" | "apply")) {
         return true;
     }
     path.is_ident("cfg")
