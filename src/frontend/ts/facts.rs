@@ -310,11 +310,26 @@ impl Visit for FileFacts<'_> {
                                 .insert((class.clone(), binding.id.sym.to_string()), type_name);
                         }
                     }
+                    // `this.seeds = new SeedModel()`: the field's class, when
+                    // no type says it.
+                    let statements = constructor.body.iter().flat_map(|body| &body.stmts);
+                    for (field, made) in statements.filter_map(field_construction) {
+                        self.field_classes
+                            .entry((class.clone(), field))
+                            .or_insert(made);
+                    }
                 }
                 ClassMember::ClassProp(property) => {
                     if let Some(type_name) = typed(property.type_ann.as_deref()) {
                         self.field_classes
                             .insert((class.clone(), prop_name(&property.key)), type_name);
+                    }
+                    if let Some(Expr::New(new)) = property.value.as_deref().map(unwrap)
+                        && let Some(made) = callee_name(&new.callee)
+                    {
+                        self.field_classes
+                            .entry((class.clone(), prop_name(&property.key)))
+                            .or_insert_with(|| made.to_string());
                     }
                     // `private pool = new sql.ConnectionPool(config)`
                     if let Some(value) = &property.value {
@@ -450,6 +465,27 @@ impl Visit for FileFacts<'_> {
         }
         export.visit_children_with(self);
     }
+}
+
+/// `this.field = new Class(..);` as a statement: the field and the class.
+fn field_construction(statement: &Stmt) -> Option<(String, String)> {
+    let Stmt::Expr(ExprStmt { expr, .. }) = statement else {
+        return None;
+    };
+    let Expr::Assign(assign) = &**expr else {
+        return None;
+    };
+    let AssignTarget::Simple(SimpleAssignTarget::Member(member)) = &assign.left else {
+        return None;
+    };
+    let field = expr_path(&Expr::Member(member.clone()))?
+        .strip_prefix("this.")
+        .filter(|field| !field.contains('.'))?
+        .to_string();
+    let Expr::New(new) = unwrap(&assign.right) else {
+        return None;
+    };
+    Some((field, callee_name(&new.callee)?.to_string()))
 }
 
 /// A function of `(req, res)`: an HTTP handler.
