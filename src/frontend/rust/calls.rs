@@ -39,6 +39,11 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The transaction a view reaches (see `Value::View`), or the place.
+    fn through_view(&self, place: String) -> String {
+        self.views.get(&place).cloned().unwrap_or(place)
+    }
+
     /// The connection or transaction of this function among a call's
     /// arguments (`&tx`, `&mut *conn`, `client` given as a parameter).
     fn handle_among(
@@ -46,7 +51,7 @@ impl<'a> Lowerer<'a> {
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
     ) -> Option<String> {
         args.iter().filter_map(place_of).find_map(|place| {
-            let place = self.views.get(&place).cloned().unwrap_or(place);
+            let place = self.through_view(place);
             let root = place.split('.').next().unwrap_or(&place);
             (self.owned.contains_key(&place) || self.params.iter().any(|param| param == root))
                 .then_some(place)
@@ -315,8 +320,9 @@ impl<'a> Lowerer<'a> {
     fn view_of(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Option<String> {
         let mut viewed = None;
         for arg in args {
-            let Some(place) = place_of(arg) else { continue };
-            let place = self.views.get(&place).cloned().unwrap_or(place);
+            let Some(place) = place_of(arg).map(|place| self.through_view(place)) else {
+                continue;
+            };
             let borrowed = matches!(peel(arg), Expr::Reference(_));
             match self.owned.get(&place) {
                 Some(Owned::Transaction) if borrowed && viewed.is_none() => viewed = Some(place),
