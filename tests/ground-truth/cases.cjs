@@ -39,7 +39,7 @@ const notExecutedDirs = {
   'sequelize/': 'Sequelize, not node-postgres',
   'typeorm/': 'TypeORM query runners, not node-postgres',
   'safe-apis/': 'Kysely, pg-promise, Prisma and Slonik: other client libraries',
-  'lookalikes/': 'APIs that only look like transactions (mysql2, Dexie, TypeORM, workflow engines), no node-postgres',
+  'lookalikes/': 'APIs that only look like transactions (mysql2, mssql, Dexie, TypeORM, workflow engines), no node-postgres',
   'monorepo/apps/functions/': 'mysql2, not node-postgres',
   'monorepo-': "workspace packages imported by their name ('@acme/db'), which the harness does not resolve",
   'tests/': 'test code, run by a test runner whose process ends what a test leaves open; txlint counts its lifetime findings without showing them',

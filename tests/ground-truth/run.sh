@@ -85,3 +85,13 @@ echo "ground truth: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'
 flags=(--experimental-vm-modules)
 node --disable-warning=ExperimentalWarning -e '' 2> /dev/null && flags+=(--disable-warning=ExperimentalWarning)
 TMPDIR="$work" node "${flags[@]}" "$here/harness/main.cjs" "$@"
+
+# Then the fixes: every fixture as `--fix --unsafe-fixes` leaves it, where
+# it has a fixed twin, run the same way against labels that are what
+# txlint still reports on the fixed text. A fix that leaves a client out
+# of the pool or a transaction open fails here.
+txlint=${TXLINT:-$root/target/release/txlint}
+[ -x "$txlint" ] || (cd "$root" && cargo build --release --locked --quiet)
+twins=$(node "$here/harness/twins.cjs" "$root/fixtures/ts" "$work/fixed/ts" "$txlint")
+GT_FIXTURES="$work/fixed/ts" GT_TWINS="$twins" GT_STARTED=$(date +%s) TMPDIR="$work" \
+  node "${flags[@]}" "$here/harness/main.cjs" "$@"

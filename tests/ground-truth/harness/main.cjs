@@ -15,6 +15,8 @@ const { runLoad } = require('./load.cjs')
 const cases = require('../cases.cjs')
 
 const FIXTURES = process.env.GT_FIXTURES
+// Set by run.sh for its second pass: the fixed twins, laid out by twins.cjs.
+const TWINS = process.env.GT_TWINS ? new Set(process.env.GT_TWINS.split('\n').filter(Boolean)) : undefined
 const MODES = ['sql-error', 'conn-lost']
 const SOURCE = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/
 const OTHER_DRIVERS = ['mysql2', 'mysql2/promise', 'typeorm', 'sequelize', 'sequelize-typescript', 'knex', 'objection',
@@ -220,6 +222,7 @@ async function main() {
   for (const file of walk(FIXTURES)) {
     const rel = path.relative(FIXTURES, file)
     if (only && !rel.includes(only)) continue
+    if (TWINS && !TWINS.has(rel)) continue
     const text = fs.readFileSync(file, 'utf8')
     const info = discover(file, text)
     const reason = notExecutable(rel, text, info)
@@ -251,7 +254,7 @@ async function main() {
   }
 
   let load = []
-  if (!only || only === 'load') load = await runLoad(db, FIXTURES, cases)
+  if (!TWINS && (!only || only === 'load')) load = await runLoad(db, FIXTURES, cases)
   await db.close()
 
   for (const line of report.lines) console.log(line)
@@ -271,7 +274,7 @@ async function main() {
   const seenKeys = new Set(report.known.map((k) => k.key))
   for (const key of Object.keys(cases.knownDisagreements)) {
     const [file] = key.split(' ')
-    if (!seenKeys.has(key) && (!only || file.includes(only))) {
+    if (!TWINS && !seenKeys.has(key) && (!only || file.includes(only))) {
       report.disagreements.push(`${key}: listed as a known disagreement, but execution now agrees with the label: remove it from cases.cjs`)
     }
   }
@@ -285,7 +288,8 @@ async function main() {
   console.log(`\nfunctions: ${report.functions} judged (${report.agreeing} agree, ${report.knownFunctions} with known ` +
     `disagreements, ${report.functions - report.agreeing - report.knownFunctions} disagree), ${report.idle} doing no ` +
     `database work, ${report.skippedFunctions || 0} skipped`)
-  console.log(`ground truth: ${report.executed.length} fixtures executed (${report.functions} functions, ${seconds}), ` +
+  const what = TWINS ? 'ground truth of the fixed twins' : 'ground truth'
+  console.log(`${what}: ${report.executed.length} fixtures executed (${report.functions} functions, ${seconds}), ` +
     `${report.confirmed} findings confirmed, ${report.silent} silent functions confirmed, ` +
     `${report.disagreements.length} disagreements (${report.known.length} known), ${report.problems.length} harness problems, ` +
     `${load.length - loadFailures}/${load.length} load checks, ${report.skipped.length} fixtures not executed`)
