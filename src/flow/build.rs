@@ -90,6 +90,7 @@ pub(crate) struct FlowBuilder {
     truthy_defaults: Vec<usize>,
     returned: Vec<(Returned, BlockId)>,
     visible_successes: Vec<Span>,
+    returns_rollback_disposer: bool,
     tries: Vec<TryLayout>,
     declarations: Vec<Declaration>,
     statements: Vec<Span>,
@@ -121,6 +122,7 @@ impl FlowBuilder {
             truthy_defaults: Vec::new(),
             returned: Vec::new(),
             visible_successes: Vec::new(),
+            returns_rollback_disposer: false,
             tries: Vec::new(),
             declarations: Vec::new(),
             statements: Vec::new(),
@@ -362,6 +364,12 @@ impl FlowBuilder {
         let next = self.new_block();
         self.edge(self.current, next, EdgeKind::Raise { at }, None);
         self.current = next;
+    }
+
+    /// A return hands back an object whose disposer rolls back (see
+    /// `FnFlow::returns_rollback_disposer`).
+    pub fn returns_rollback_disposer(&mut self) {
+        self.returns_rollback_disposer = true;
     }
 
     /// The exit at `at` returns a value that visibly succeeds (see
@@ -669,6 +677,7 @@ impl FlowBuilder {
             truthy_defaults: self.truthy_defaults,
             returned: self.returned,
             visible_successes: self.visible_successes,
+            returns_rollback_disposer: self.returns_rollback_disposer,
             tries: self.tries,
             declarations: self.declarations,
             statements: self.statements,

@@ -377,6 +377,10 @@ pub(crate) struct FnFlow {
     /// Exits, by their span, whose value visibly succeeds (Rust's `return
     /// Ok(..)` or tail `Ok(..)`): where a commit can go before returning.
     pub visible_successes: Vec<Span>,
+    /// It returns an object whose disposer (`[Symbol.asyncDispose]`) rolls
+    /// back the transaction the object holds and gives its connection
+    /// back: a caller's `await using` of it ends both on every way out.
+    pub returns_rollback_disposer: bool,
     /// The `try` statements, for fixes (only front ends that record them).
     pub tries: Vec<TryLayout>,
     /// Declarations of one plain name, for fixes.

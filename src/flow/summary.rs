@@ -59,6 +59,9 @@ pub(crate) struct Summary {
     /// end the transaction of) but never releases, stores or hands on: the
     /// client passed there is still the caller's to release.
     pub keeps: Vec<usize>,
+    /// It returns an object whose disposer rolls back what it holds and
+    /// releases it (see `FnFlow::returns_rollback_disposer`).
+    pub returns_rollback_disposer: bool,
 }
 
 /// Summaries by the name a call site uses (`getClient`, `db.getClient`,
@@ -79,6 +82,7 @@ impl Summary {
             && !self.reads_only
             && self.reports_write.is_empty()
             && self.keeps.is_empty()
+            && !self.returns_rollback_disposer
     }
 
     /// A function that ends the transaction of every client passed to it
@@ -221,6 +225,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         releases_sometimes,
         ends,
         keeps,
+        returns_rollback_disposer: flow.returns_rollback_disposer,
         ..Summary::default()
     }
 }

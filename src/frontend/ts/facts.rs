@@ -47,6 +47,10 @@ pub(super) struct FileFacts<'v> {
     /// Classes of this file whose construction cannot throw: no superclass,
     /// and a constructor (if any) that only stores its arguments.
     pub(super) plain_classes: HashSet<String>,
+    /// Classes of this file whose disposer (`[Symbol.asyncDispose]`,
+    /// `[Symbol.dispose]`) rolls back: an `await using` of one ends the
+    /// transaction it holds on every way out.
+    pub(super) rollback_disposers: HashSet<String>,
 }
 
 impl<'v> FileFacts<'v> {
@@ -75,6 +79,7 @@ impl<'v> FileFacts<'v> {
             superclasses: HashMap::new(),
             field_classes: HashMap::new(),
             plain_classes: HashSet::new(),
+            rollback_disposers: HashSet::new(),
             pool_classes,
             constructed: HashMap::new(),
             aliases: Vec::new(),
@@ -298,6 +303,9 @@ impl Visit for FileFacts<'_> {
         if decl.class.super_class.is_none() && stores_only {
             self.plain_classes.insert(class.clone());
         }
+        if disposer_rolls_back(&decl.class, self.vocabulary) {
+            self.rollback_disposers.insert(class.clone());
+        }
         for member in &decl.class.body {
             match member {
                 ClassMember::Constructor(constructor) => {
@@ -465,6 +473,71 @@ impl Visit for FileFacts<'_> {
         }
         export.visit_children_with(self);
     }
+}
+
+/// Whether a class's disposer rolls back: it calls a driver's rollback
+/// (`this.raw.rollback()`), sends `ROLLBACK`, or calls a method of the
+/// class that does (`if (this.inTx) await this.rollback()`).
+fn disposer_rolls_back(class: &Class, vocabulary: &Vocabulary) -> bool {
+    struct Rollbacks<'v> {
+        vocabulary: &'v Vocabulary,
+        found: bool,
+        own_calls: Vec<String>,
+    }
+    impl Visit for Rollbacks<'_> {
+        fn visit_call_expr(&mut self, call: &CallExpr) {
+            if let Callee::Expr(callee) = &call.callee
+                && let Some((object, method)) = member_parts(callee)
+            {
+                let effect = self.vocabulary.call_effect(method, call.args.len(), &[]);
+                let sql = call.args.first().and_then(|arg| literal_text(&arg.expr));
+                self.found |= effect.is_some_and(|e| e.effect == Effect::Rollback)
+                    || sql.is_some_and(|sql| {
+                        transaction_statements(&sql).contains(&TxStatement::Rollback)
+                    });
+                if matches!(unwrap(object), Expr::This(_)) {
+                    self.own_calls.push(method.to_string());
+                }
+            }
+            call.visit_children_with(self);
+        }
+    }
+    let scan = |function: &Function| {
+        let mut rollbacks = Rollbacks {
+            vocabulary,
+            found: false,
+            own_calls: Vec::new(),
+        };
+        function.visit_with(&mut rollbacks);
+        rollbacks
+    };
+    let methods: Vec<(&PropName, &Function)> = class
+        .body
+        .iter()
+        .filter_map(|member| match member {
+            ClassMember::Method(method) => Some((&method.key, &*method.function)),
+            _ => None,
+        })
+        .collect();
+    let is_disposer = |key: &PropName| {
+        let PropName::Computed(computed) = key else {
+            return false;
+        };
+        expr_path(&computed.expr)
+            .is_some_and(|path| matches!(path.as_str(), "Symbol.asyncDispose" | "Symbol.dispose"))
+    };
+    methods
+        .iter()
+        .filter(|(key, _)| is_disposer(key))
+        .any(|(_, disposer)| {
+            let found = scan(disposer);
+            found.found
+                || found.own_calls.iter().any(|called| {
+                    methods
+                        .iter()
+                        .any(|(key, method)| prop_name(key) == *called && scan(method).found)
+                })
+        })
 }
 
 /// `this.field = new Class(..);` as a statement: the field and the class.

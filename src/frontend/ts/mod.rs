@@ -138,6 +138,14 @@ pub(crate) fn lower_file(
             .filter(|(_, summary)| !summary.is_empty())
             .collect();
     }
+    // `new Tx(..)` of a class whose disposer rolls back makes such an
+    // object, wherever the class is imported.
+    for class in &file.rollback_disposers {
+        summaries
+            .entry(class.clone())
+            .or_default()
+            .returns_rollback_disposer = true;
+    }
     Ok(LoweredFile {
         flows,
         recovered_error,

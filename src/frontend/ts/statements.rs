@@ -120,8 +120,14 @@ impl<'a> Lowerer<'a> {
             Stmt::Decl(Decl::Var(decl)) => self.var_decl(decl),
             Stmt::Decl(Decl::Using(decl)) => {
                 // `await using conn = await pool.getConnection()`: disposing
-                // releases it at the end of the scope.
+                // releases it at the end of the scope. A disposer that also
+                // rolls back (a wrapper's own) ends the transaction there
+                // too, as a Rust transaction object's drop does.
                 for declarator in &decl.decls {
+                    let rolls_back = declarator
+                        .init
+                        .as_deref()
+                        .is_some_and(|init| self.disposed_with_rollback(init));
                     self.declarator(declarator);
                     if let Pat::Ident(name) = &declarator.name {
                         self.handle_event(
@@ -129,6 +135,10 @@ impl<'a> Lowerer<'a> {
                             &name.id.sym,
                             span_of(declarator.span),
                         );
+                        if rolls_back {
+                            let handle = self.builder.handle(&name.id.sym);
+                            self.builder.set_drop_behaviour(handle, true, true);
+                        }
                     }
                 }
             }
@@ -503,10 +513,36 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Whether `value` is an object whose disposer rolls back: one of a
+    /// class that does (`new Tx(..)`, of this file or imported), or what a
+    /// helper returns that says so (`await transaction()`).
+    pub(super) fn disposed_with_rollback(&self, value: &Expr) -> bool {
+        match unwrap(value) {
+            Expr::Await(awaited) => self.disposed_with_rollback(&awaited.arg),
+            Expr::New(new) => callee_name(&new.callee).is_some_and(|class| {
+                let arguments = new.args.as_ref().map_or(0, Vec::len);
+                self.file.rollback_disposers.contains(class)
+                    || self
+                        .helper(class, arguments)
+                        .is_some_and(|summary| summary.returns_rollback_disposer)
+            }),
+            Expr::Call(call) => match &call.callee {
+                Callee::Expr(callee) => expr_path(callee)
+                    .and_then(|path| self.helper(&path, call.args.len()))
+                    .is_some_and(|summary| summary.returns_rollback_disposer),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// `return value`: a returned handle leaves our care; a returned client
     /// makes this function an acquire for its callers.
     pub(super) fn return_value(&mut self, value: Value, returned: &Expr) {
         let span = returned.span();
+        if self.callback_labels.is_empty() && self.disposed_with_rollback(returned) {
+            self.builder.returns_rollback_disposer();
+        }
         // A promise callback's value is its chain's. Only a client it hands
         // back is taken for the function's own
         // (`return pool.connect().then((client) => client)`).
