@@ -4,7 +4,7 @@
 // in a transaction; the buggy one must exhaust the pool.
 'use strict'
 const path = require('node:path')
-const { state, inCall } = require('./pg.cjs')
+const { state, newScenario, inCall } = require('./pg.cjs')
 const { Realm } = require('./modules.cjs')
 const fakes = require('./fakes.cjs')
 
@@ -25,19 +25,7 @@ function body(i) {
 
 async function runRoute(db, fixtures, cases, route) {
   await db.reset('seeded')
-  const sc = {
-    id: `load-${route.name}`,
-    poolMax: POOL_MAX,
-    connectTimeout: 100,
-    statements: 0,
-    trace: [],
-    pools: [],
-    clients: new Set(),
-    checkouts: [],
-    appErrors: [],
-    pending: [],
-    exited: false,
-  }
+  const sc = newScenario({ id: `load-${route.name}`, poolMax: POOL_MAX, connectTimeout: 100 })
   state.scenario = sc
   const realm = new Realm(fixtures, cases.realmOptions({ rel: route.file, kase: {}, info: { ambient: [] } }))
   const statuses = {}

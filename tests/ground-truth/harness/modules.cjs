@@ -52,23 +52,28 @@ class FixtureError extends Error {
 }
 Object.defineProperty(FixtureError, 'name', { value: 'Error' })
 
+/** esbuild's options for a fixture: its types stripped, JSX made calls. */
+function transformOptions(file, format) {
+  return {
+    loader: loaderFor(file),
+    format,
+    platform: 'node',
+    target: 'node20',
+    sourcefile: file,
+    jsx: 'transform',
+    jsxFactory: '__gtJsx',
+    jsxFragment: '__gtFragment',
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
+  }
+}
+
 function compile(file, ambient) {
   const key = file
   if (compiled.has(key)) return compiled.get(key)
   const source = fs.readFileSync(file, 'utf8')
   let code
   try {
-    code = esbuild.transformSync(source, {
-      loader: loaderFor(file),
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      sourcefile: file,
-      jsx: 'transform',
-      jsxFactory: '__gtJsx',
-      jsxFragment: '__gtFragment',
-      tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
-    }).code
+    code = esbuild.transformSync(source, transformOptions(file, 'cjs')).code
   } catch (error) {
     const failure = { error: `esbuild: ${error.errors?.[0]?.text ?? error.message}` }
     compiled.set(key, failure)
@@ -90,15 +95,7 @@ function compileESM(file, ambient) {
   if (esmCompiled.has(file)) return esmCompiled.get(file)
   const names = [...WRAPPER.slice(5), ...ambient.filter((name) => !WRAPPER.includes(name))]
   const code = esbuild.transformSync(fs.readFileSync(file, 'utf8'), {
-    loader: loaderFor(file),
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcefile: file,
-    jsx: 'transform',
-    jsxFactory: '__gtJsx',
-    jsxFragment: '__gtFragment',
-    tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
+    ...transformOptions(file, 'esm'),
     // The same globals as a CommonJS fixture gets, from the realm loading it.
     banner: `const { ${names.join(', ')} } = globalThis.__gtModuleGlobals;`,
   }).code

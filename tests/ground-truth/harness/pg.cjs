@@ -10,6 +10,26 @@ const { AsyncLocalStorage } = require('node:async_hooks')
 
 const originalQuery = pg.Client.prototype.query
 const state = { scenario: null }
+
+/**
+ * A scenario's record, empty, with what the caller sets (`id`, `poolMax`,
+ * `connectTimeout`, and for a function's run `mode`, `failAt`,
+ * `terminate`): what the driver and the fixture did is written into it.
+ */
+function newScenario(settings) {
+  return {
+    statements: 0,
+    trace: [],
+    pools: [],
+    clients: new Set(),
+    checkouts: [],
+    appErrors: [],
+    pending: [],
+    injected: null,
+    exited: false,
+    ...settings,
+  }
+}
 // Set while the function under test runs, and in everything it starts: its
 // statements and checkouts are told apart from the module's own (a script's
 // main() still running) and the harness's.
@@ -214,4 +234,4 @@ const facade = {
   escapeLiteral: pg.escapeLiteral,
 }
 
-module.exports = { pg, facade, state, inCall, statementKind, Pool, Client, originalQuery }
+module.exports = { pg, facade, state, newScenario, inCall, statementKind, Pool, Client, originalQuery }

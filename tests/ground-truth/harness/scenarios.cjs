@@ -9,7 +9,7 @@
 //   - a client released twice (node-postgres throws).
 'use strict'
 const fs = require('node:fs')
-const { state, inCall } = require('./pg.cjs')
+const { state, newScenario, inCall } = require('./pg.cjs')
 const { Realm } = require('./modules.cjs')
 const fakes = require('./fakes.cjs')
 const { makeArgs } = require('./inputs.cjs')
@@ -69,7 +69,7 @@ class ScenarioRunner {
   async run(plan, spec) {
     await this.db.reset(spec.data || 'seeded')
     const id = nextScenarioId++
-    const sc = {
+    const sc = newScenario({
       id,
       mode: spec.mode,
       failAt: spec.failAt,
@@ -77,21 +77,12 @@ class ScenarioRunner {
       // Short, so that an exhausted pool shows within the run; long enough for
       // a new connection to a local server on a busy machine.
       connectTimeout: plan.kase.connectTimeout ?? 250,
-      statements: 0,
-      trace: [],
-      pools: [],
-      clients: new Set(),
-      checkouts: [],
-      appErrors: [],
-      pending: [],
-      injected: null,
-      exited: false,
       terminate: async (client) => {
         const ended = new Promise((resolve) => client.once('end', resolve))
         await this.db.terminate(client.processID)
         await withTimeout(ended, 1000)
       },
-    }
+    })
     state.scenario = sc
     const realm = new Realm(this.fixturesRoot, this.realmOptions(plan))
     const outcome = { spec, trace: sc.trace }
