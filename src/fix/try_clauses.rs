@@ -239,6 +239,26 @@ pub(crate) fn quote_in(near: &str) -> char {
         .unwrap_or('\'')
 }
 
+/// `await call` in a `try` of its own whose catch logs: a rollback whose
+/// failure neither replaces the error being handled nor stops the clause.
+pub(crate) fn rollback_lines(
+    call: &str,
+    semicolon: &str,
+    quote: char,
+    indent: &Indent,
+) -> Vec<String> {
+    vec![
+        "try {".to_string(),
+        format!("{}await {call}{semicolon}", indent.unit),
+        "} catch (rollbackError) {".to_string(),
+        format!(
+            "{}console.error({quote}Error rolling back transaction:{quote}, rollbackError){semicolon}",
+            indent.unit
+        ),
+        "}".to_string(),
+    ]
+}
+
 /// `lines` inside `if (name) { .. }`, one level deeper.
 pub(crate) fn guarded(name: &str, lines: Vec<String>, indent: &Indent) -> Vec<String> {
     let mut guarded = vec![format!("if ({name}) {{")];

@@ -5,8 +5,8 @@
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::fix::try_clauses::{
-    Indent, Scope, contains, guarded, hoisting, into_catch, quote_in, scope_of, semicolon_after,
-    slice,
+    Indent, Scope, contains, guarded, hoisting, into_catch, quote_in, rollback_lines, scope_of,
+    semicolon_after, slice,
 };
 use crate::fix::{Applicability, Fix};
 use crate::flow::state::{ExitFact, Facts, rollback_in_catch_suffices};
@@ -100,16 +100,7 @@ fn rollback_fix(flow: &FnFlow, handle: HandleId, begun_at: Span, text: &str) -> 
     let semicolon = semicolon_after(text, begun_at);
     let near = layout.catch.as_ref().map_or(layout.span, |c| c.span);
     let quote = quote_in(&format!("{call}{}", slice(text, near)?));
-    let mut lines = vec![
-        "try {".to_string(),
-        format!("{}await {call}{semicolon}", indent.unit),
-        "} catch (rollbackError) {".to_string(),
-        format!(
-            "{}console.error({quote}Error rolling back transaction:{quote}, rollbackError){semicolon}",
-            indent.unit
-        ),
-        "}".to_string(),
-    ];
+    let mut lines = rollback_lines(call, semicolon, quote, &indent);
     let mut edits = Vec::new();
     if let Scope::Inside(declaration) = scope {
         edits.extend(hoisting(text, declaration, layout, &indent)?);

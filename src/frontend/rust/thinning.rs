@@ -49,7 +49,7 @@ fn large_arrays(text: &[u8]) -> Vec<(usize, usize)> {
     while at < text.len() {
         match text[at] {
             b'/' if text.get(at + 1) == Some(&b'/') => {
-                at = memchr_newline(text, at);
+                at = after_line(text, at);
                 continue;
             }
             b'/' if text.get(at + 1) == Some(&b'*') => {
@@ -94,7 +94,8 @@ fn ident_byte(text: &[u8], at: usize) -> bool {
         .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b >= 0x80)
 }
 
-fn memchr_newline(text: &[u8], from: usize) -> usize {
+/// After the line `from` is on (a `//` comment's end).
+fn after_line(text: &[u8], from: usize) -> usize {
     text[from..]
         .iter()
         .position(|&b| b == b'\n')
