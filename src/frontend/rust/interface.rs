@@ -17,8 +17,8 @@ use crate::frontend::{Import, ModuleInterface};
 /// the linker reads a bare first name as another crate.
 pub(super) fn use_imports(file: &syn::File) -> ModuleInterface {
     let mut interface = ModuleInterface::default();
-    let children = child_modules(file);
-    let inline = inline_modules(file);
+    let children = declared_modules(file, false);
+    let inline = declared_modules(file, true);
     for item in &file.items {
         if let syn::Item::Use(item) = item {
             let public = !matches!(item.vis, syn::Visibility::Inherited);
@@ -80,7 +80,7 @@ pub(super) fn keep_consulted(
             || (local.starts_with(char::is_uppercase) && methods)
             || binds(local)
     });
-    let children = child_modules(file);
+    let children = declared_modules(file, false);
     let mut paths = Vec::new();
     for name in consulted
         .iter()
@@ -116,23 +116,15 @@ pub(super) fn keep_consulted(
     interface.called = called;
 }
 
-/// The modules written out in the file (`mod name { .. }`).
-fn inline_modules(file: &syn::File) -> Vec<String> {
+/// The modules the file declares: written out in it (`mod name { .. }`,
+/// `inline`), or in files of their own (`mod name;`).
+fn declared_modules(file: &syn::File, inline: bool) -> Vec<String> {
     file.items
         .iter()
         .filter_map(|item| match item {
-            syn::Item::Mod(module) if module.content.is_some() => Some(module.ident.to_string()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The child modules that `mod name;` items declare.
-fn child_modules(file: &syn::File) -> Vec<String> {
-    file.items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Mod(module) if module.content.is_none() => Some(module.ident.to_string()),
+            syn::Item::Mod(module) if module.content.is_some() == inline => {
+                Some(module.ident.to_string())
+            }
             _ => None,
         })
         .collect()
