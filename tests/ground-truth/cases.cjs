@@ -51,6 +51,9 @@ const notExecuted = {
   'express/db.js': 'the pool module of the Express routes: runs through them',
   'parse-error/broken.ts': 'does not parse (the TX000 fixture)',
   'helpers/runner-helpers.ts': 'TypeORM query runners, not node-postgres',
+  'scripts/admin-cli.ts': 'a command-line program built on commander, which the harness does not install',
+  'scripts/report-cli.ts': 'a command-line program built on commander, which the harness does not install',
+  'workers/telegram-bot.ts': 'a chat bot built on Telegraf, which the harness does not install',
   'promise-chains/request-transaction.ts': "a CMS's database adapter (payload.db), not node-postgres",
   'variations/kept-transaction-objects.ts': 'Objection and neo4j transaction objects, not node-postgres',
 }

@@ -184,9 +184,9 @@ fn lower_program(program: &Program, file: &FileFacts) -> Result<Vec<FnFlow>, Low
         prefix: Vec::new(),
         flows: Vec::new(),
         too_deep: None,
-        entry_points: entry_points(program, file.text),
+        top_level: top_level(program, file.text),
         implements: Vec::new(),
-        managed_next: false,
+        ends_run_next: false,
     };
     let span = match program {
         Program::Module(module) => module.span,
@@ -235,14 +235,14 @@ struct Collector<'a> {
     prefix: Vec<String>,
     flows: Vec<FnFlow>,
     too_deep: Option<Span>,
-    /// Functions the module's top level calls, and whether each is a
-    /// script's entry point (see `entry_points`).
-    entry_points: HashMap<String, bool>,
+    /// What the module's top level starts (see `TopLevel`).
+    top_level: TopLevel,
     /// The interfaces each enclosing class implements, innermost last.
     implements: Vec<Vec<String>>,
-    /// The function about to be lowered runs inside a transaction its
-    /// framework rolls back when it throws (see `ManagedCode`).
-    managed_next: bool,
+    /// The function about to be lowered ends its run when it throws: it
+    /// runs inside a transaction its framework rolls back (see
+    /// `ManagedCode`), or it is a command of a command-line program.
+    ends_run_next: bool,
 }
 
 /// Test hooks that set up state their teardown hooks undo, also when the
@@ -252,78 +252,40 @@ const SETUP_HOOKS: &[&str] = &["beforeEach", "beforeAll", "before", "setup"];
 /// Test suites whose body runs once, when the file loads.
 const TEST_SUITES: &[&str] = &["describe", "suite", "context"];
 
-/// Functions the top level (also inside a top-level `if`) starts in a way
-/// that ends the process when they fail: `await main()`, or
-/// `main().catch(handler)` whose handler exits (`process.exit`,
-/// `process.exitCode`) or re-throws. A failure logged and swallowed
-/// (`f().catch(console.error)`) or never handled (`f()`) may leave a
-/// server running with the transaction open: those are ordinary functions.
-/// Returns, for each function the top level calls, whether it is such an
-/// entry point.
-fn entry_points(program: &Program, text: &str) -> HashMap<String, bool> {
-    let ends_process = |handler: &ExprOrSpread| {
-        let span = span_of(handler.expr.span());
-        let body = text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or_default();
-        body.contains("process.exit") || body.contains("throw ")
-    };
-    let called = |expr: &Expr| -> Option<(String, bool)> {
-        let mut awaited = false;
-        let mut handled_by_exit = false;
-        let mut expr = unwrap(expr);
-        loop {
-            expr = match expr {
-                Expr::Await(await_expr) => {
-                    awaited = true;
-                    unwrap(&await_expr.arg)
-                }
-                Expr::Unary(UnaryExpr {
-                    op: UnaryOp::Void,
-                    arg,
-                    ..
-                }) => unwrap(arg),
-                Expr::Call(CallExpr {
-                    callee: Callee::Expr(callee),
-                    args,
-                    ..
-                }) => match unwrap(callee) {
-                    Expr::Ident(function) => {
-                        return Some((function.sym.to_string(), awaited || handled_by_exit));
-                    }
-                    Expr::Member(member) => {
-                        let MemberProp::Ident(method) = &member.prop else {
-                            return None;
-                        };
-                        let on_rejected = match method.sym.as_str() {
-                            "catch" => args.first(),
-                            "then" => args.get(1),
-                            "finally" => None,
-                            _ => return None,
-                        };
-                        handled_by_exit |= on_rejected.is_some_and(ends_process);
-                        unwrap(&member.obj)
-                    }
-                    _ => return None,
-                },
-                _ => return None,
-            }
-        }
-    };
-    fn scan(
-        stmt: &Stmt,
-        found: &mut HashMap<String, bool>,
-        called: &dyn Fn(&Expr) -> Option<(String, bool)>,
-    ) {
+/// What the top level of a file starts when it runs as a program.
+#[derive(Default)]
+struct TopLevel {
+    /// Functions the top level (also inside a top-level `if`) calls, and
+    /// whether each is started in a way that ends the process when it
+    /// fails: `await main()`, or `main().catch(handler)` whose handler exits
+    /// (`process.exit`, `process.exitCode`) or re-throws. A failure logged
+    /// and swallowed (`f().catch(console.error)`) or never handled (`f()`)
+    /// may leave a server running with the transaction open: those are
+    /// ordinary functions.
+    entry_points: HashMap<String, bool>,
+    /// A command-line parser's `parse()`/`parseAsync()` whose failure is
+    /// caught and not ended with the process: a command's failure then
+    /// leaves the process running (see `is_command_action`).
+    command_failures_swallowed: bool,
+}
+
+/// How the top level meets the failure of a call it starts.
+#[derive(Clone, Copy, PartialEq)]
+enum Failure {
+    /// Awaited, or handled by exiting or re-throwing.
+    EndsProcess,
+    /// Handled by a handler that neither exits nor re-throws.
+    Swallowed,
+    Unhandled,
+}
+
+fn top_level(program: &Program, text: &str) -> TopLevel {
+    fn scan(stmt: &Stmt, found: &mut TopLevel, in_iife: bool, text: &str) {
         match stmt {
             // `(async () => { await setup() })()`: what its body starts
             // runs once too, its failure unhandled.
             Stmt::Expr(expr) if let Some(body) = invoked_at_once(&expr.expr) => {
-                let mut inner = HashMap::new();
-                body.iter().for_each(|s| scan(s, &mut inner, called));
-                for function in inner.into_keys() {
-                    found.entry(function).or_insert(false);
-                }
+                body.iter().for_each(|s| scan(s, found, true, text));
             }
             // `try { await install() } catch (e) { .. }` inside one.
             Stmt::Try(try_stmt) => {
@@ -331,36 +293,116 @@ fn entry_points(program: &Program, text: &str) -> HashMap<String, bool> {
                     .block
                     .stmts
                     .iter()
-                    .for_each(|s| scan(s, found, called));
+                    .for_each(|s| scan(s, found, in_iife, text));
             }
-            Stmt::Expr(expr) => {
-                if let Some((function, ends_process)) = called(&expr.expr) {
-                    found.insert(function, ends_process);
+            Stmt::Expr(expr) => match started_call(&expr.expr, text) {
+                Some((Expr::Ident(function), failure)) => {
+                    let function = function.sym.to_string();
+                    if in_iife {
+                        found.entry_points.entry(function).or_insert(false);
+                    } else {
+                        found
+                            .entry_points
+                            .insert(function, failure == Failure::EndsProcess);
+                    }
                 }
-            }
+                Some((Expr::Member(member), Failure::Swallowed))
+                    if matches!(&member.prop, MemberProp::Ident(method)
+                        if method.sym == "parse" || method.sym == "parseAsync") =>
+                {
+                    found.command_failures_swallowed = true;
+                }
+                _ => {}
+            },
             Stmt::If(if_stmt) => {
-                scan(&if_stmt.cons, found, called);
+                scan(&if_stmt.cons, found, in_iife, text);
                 if let Some(alt) = &if_stmt.alt {
-                    scan(alt, found, called);
+                    scan(alt, found, in_iife, text);
                 }
             }
-            Stmt::Block(block) => block.stmts.iter().for_each(|s| scan(s, found, called)),
+            Stmt::Block(block) => block
+                .stmts
+                .iter()
+                .for_each(|s| scan(s, found, in_iife, text)),
             _ => {}
         }
     }
-    let mut found = HashMap::new();
+    let mut found = TopLevel::default();
     match program {
         Program::Module(module) => module
             .body
             .iter()
             .filter_map(|i| i.as_stmt())
-            .for_each(|s| scan(s, &mut found, &called)),
+            .for_each(|s| scan(s, &mut found, false, text)),
         Program::Script(script) => script
             .body
             .iter()
-            .for_each(|s| scan(s, &mut found, &called)),
+            .for_each(|s| scan(s, &mut found, false, text)),
     }
     found
+}
+
+/// The callee of the call that a top-level expression starts (`main()`,
+/// `await main()`, `void main()`, `main().catch(handler)`), and how its
+/// failure is met.
+fn started_call<'e>(expr: &'e Expr, text: &str) -> Option<(&'e Expr, Failure)> {
+    let ends_process = |handler: &ExprOrSpread| {
+        let span = span_of(handler.expr.span());
+        let body = text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default();
+        body.contains("process.exit") || body.contains("throw ")
+    };
+    let mut awaited = false;
+    let mut handled_by_exit = false;
+    let mut handled = false;
+    let mut expr = unwrap(expr);
+    loop {
+        expr = match expr {
+            Expr::Await(await_expr) => {
+                awaited = true;
+                unwrap(&await_expr.arg)
+            }
+            Expr::Unary(UnaryExpr {
+                op: UnaryOp::Void,
+                arg,
+                ..
+            }) => unwrap(arg),
+            Expr::Call(CallExpr {
+                callee: Callee::Expr(callee),
+                args,
+                ..
+            }) => {
+                let callee = unwrap(callee);
+                let Expr::Member(member) = callee else {
+                    break Some((callee, Failure::Unhandled));
+                };
+                let MemberProp::Ident(method) = &member.prop else {
+                    return None;
+                };
+                let on_rejected = match method.sym.as_str() {
+                    "catch" => args.first(),
+                    "then" => args.get(1),
+                    "finally" => None,
+                    _ => break Some((callee, Failure::Unhandled)),
+                };
+                handled |= on_rejected.is_some();
+                handled_by_exit |= on_rejected.is_some_and(ends_process);
+                unwrap(&member.obj)
+            }
+            _ => return None,
+        }
+    }
+    .map(|(callee, _)| {
+        let failure = if awaited || handled_by_exit {
+            Failure::EndsProcess
+        } else if handled {
+            Failure::Swallowed
+        } else {
+            Failure::Unhandled
+        };
+        (callee, failure)
+    })
 }
 
 impl Collector<'_> {
@@ -376,10 +418,9 @@ impl Collector<'_> {
         if name != "<module>" && !self.file.may_matter(span) {
             return;
         }
-        let runs_once = self.entry_points.contains_key(&name);
-        let managed = std::mem::take(&mut self.managed_next);
-        let errors_end_run = managed
-            || self.entry_points.get(&name) == Some(&true)
+        let runs_once = self.top_level.entry_points.contains_key(&name);
+        let errors_end_run = std::mem::take(&mut self.ends_run_next)
+            || self.top_level.entry_points.get(&name) == Some(&true)
             || name
                 .strip_suffix(" callback")
                 .is_some_and(|callee| SETUP_HOOKS.contains(&callee));
@@ -574,13 +615,18 @@ impl Visit for Collector<'_> {
             Callee::Expr(callee) => expr_path(callee),
             _ => None,
         };
+        // A command's failure ends a command-line program, whose exit
+        // closes its connections, unless the program swallows it.
+        let command = is_command_action(call) && !self.top_level.command_failures_swallowed;
         for arg in &call.args {
+            self.ends_run_next = command;
             let named = callee.as_ref().is_some_and(|callee| {
                 is_nameable(&arg.expr) && self.lower_named(format!("{callee} callback"), &arg.expr)
             });
             if !named {
                 arg.visit_with(self);
             }
+            self.ends_run_next = false;
         }
     }
 
@@ -620,12 +666,12 @@ impl Visit for Collector<'_> {
             })
             .collect();
         let interfaces = self.implements.last().map_or(&[][..], Vec::as_slice);
-        self.managed_next = self
+        self.ends_run_next = self
             .file
             .vocabulary
             .is_managed(interfaces, &name, &decorators);
         self.lower_function(self.member_name(&name), &method.function);
-        self.managed_next = false;
+        self.ends_run_next = false;
     }
 
     fn visit_private_method(&mut self, method: &PrivateMethod) {

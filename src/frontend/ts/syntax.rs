@@ -387,6 +387,43 @@ pub(super) fn prop_name(name: &PropName) -> String {
     }
 }
 
+/// `program.command('import <file>').option(..).action(async (file) => ..)`:
+/// the handler of a command of a command-line program (commander, cac).
+pub(super) fn is_command_action(call: &CallExpr) -> bool {
+    let Callee::Expr(callee) = &call.callee else {
+        return false;
+    };
+    let Expr::Member(MemberExpr {
+        obj,
+        prop: MemberProp::Ident(method),
+        ..
+    }) = unwrap(callee)
+    else {
+        return false;
+    };
+    let [handler] = call.args.as_slice() else {
+        return false;
+    };
+    if method.sym != "action" || !matches!(unwrap(&handler.expr), Expr::Arrow(_) | Expr::Fn(_)) {
+        return false;
+    }
+    let mut receiver = unwrap(obj);
+    while let Expr::Call(CallExpr {
+        callee: Callee::Expr(callee),
+        ..
+    }) = receiver
+    {
+        let Expr::Member(member) = unwrap(callee) else {
+            return false;
+        };
+        if matches!(&member.prop, MemberProp::Ident(m) if m.sym == "command") {
+            return true;
+        }
+        receiver = unwrap(&member.obj);
+    }
+    false
+}
+
 /// The statements of a function expression called where it stands
 /// (`(async () => { .. })()`).
 pub(super) fn invoked_at_once(expr: &Expr) -> Option<&[Stmt]> {
