@@ -313,6 +313,7 @@ impl FlowBuilder {
             lazy: false,
             commit_statement: None,
             rollback_call: None,
+            begun_for_object: false,
         });
         self.handle_ids.insert(name.to_string(), id);
         id

@@ -98,6 +98,12 @@ pub(crate) struct Handle {
     /// `queryRunner.rollbackTransaction()`), for a fix; `None` when its
     /// begins do not agree on one.
     pub rollback_call: Option<String>,
+    /// A field of the object (`this.client`) on which this method only
+    /// begins a transaction that another method of its class commits: the
+    /// transaction outlives the call as the object's state (a query
+    /// runner's `startTransaction()`, a unit of work's `begin()`), and ending
+    /// it is the caller's, through those methods.
+    pub begun_for_object: bool,
 }
 
 impl Handle {

@@ -28,7 +28,12 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
         let handle = &flow.handles[handle_id];
         // Dropping a transaction object rolls it back: error exits are safe.
         // A pool holds no transaction; TX004 reports statements sent to one.
-        if handle_facts.truncated || handle.rolls_back_on_drop || handle.pool {
+        // A transaction begun for the object is its caller's to end.
+        if handle_facts.truncated
+            || handle.rolls_back_on_drop
+            || handle.pool
+            || handle.begun_for_object
+        {
             continue;
         }
         let mut bad: Vec<&ExitFact> = handle_facts

@@ -24,7 +24,12 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
         let handle = &flow.handles[handle_id];
         // A pool holds no transaction; TX004 reports statements sent to one.
         // Untracked handles (most places) have no exits: nothing to scan.
-        if handle_facts.truncated || handle.pool || handle_facts.exits.is_empty() {
+        // A transaction begun for the object is its caller's to end.
+        if handle_facts.truncated
+            || handle.pool
+            || handle.begun_for_object
+            || handle_facts.exits.is_empty()
+        {
             continue;
         }
         let ends_somewhere = ends_transaction_somewhere(flow, handle_id);

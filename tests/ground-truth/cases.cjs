@@ -8,6 +8,10 @@
 //                         (h.pool(), h.client(), h.request(), h.response())
 //   variants              several inputs, each run through every scenario
 //   construct(h, exports, name)  the object whose method is called
+//   usesClient            construct or args take h.client(), the harness's
+//                         own checked-out client
+//   callerUsesMethods     the object's caller ends what it holds only through
+//                         its methods (in after), never by a ROLLBACK of its own
 //   setup(h)              what the program did before (a handler registered)
 //   after(h)              what the program does next (stop a listener)
 //   modules               what a module outside the fixtures exports instead
@@ -56,6 +60,13 @@ const notExecuted = {
   'workers/telegram-bot.ts': 'a chat bot built on Telegraf, which the harness does not install',
   'promise-chains/request-transaction.ts': "a CMS's database adapter (payload.db), not node-postgres",
   'variations/kept-transaction-objects.ts': 'Objection and neo4j transaction objects, not node-postgres',
+}
+
+/** A session of variations/session-runner.ts with its transaction begun. */
+async function startedSession(h, exports) {
+  const session = new exports.Session(h.client(), { emit: async () => {} })
+  await session.startTransaction()
+  return session
 }
 
 const failingTelemetry = { reportError: async () => { throw new Error('telemetry is down') } }
@@ -220,6 +231,25 @@ const files = {
       args: () => ['SELECT 1'],
       after: (h) => h.target.close(),
     },
+  },
+  'variations/session-runner.ts': {
+    // The session's transaction is its caller's to end, through its methods:
+    // after a failure, rollbackTransaction() (which refuses when the session
+    // began nothing).
+    '*': {
+      usesClient: true,
+      callerUsesMethods: true,
+      construct: (h, exports, name) => new exports[name.split('.')[0]](h.client(), { emit: async () => {} }),
+      args: () => [1, 2, 3],
+      after: (h) => h.target.rollbackTransaction?.().catch(() => {}),
+    },
+    'Session.startTransaction': {
+      construct: (h, exports) => new exports.Session(h.client(), { emit: async () => {} }),
+      args: () => [],
+      after: (h) => h.target.commitTransaction().catch(() => h.target.rollbackTransaction()).catch(() => {}),
+    },
+    'Session.commitTransaction': { construct: startedSession, after: undefined },
+    'Session.rollbackTransaction': { construct: startedSession, after: undefined },
   },
   'variations/client-passed-to-helper.ts': {
     GET: { method: 'GET', query: { userId: '1' } },

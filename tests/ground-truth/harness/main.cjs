@@ -98,7 +98,7 @@ async function runEntry(runner, plan) {
   const variants = kase.variants ?? [{}]
   const dummies = new Proxy({}, { get: () => () => null })
   const probe = probeArgs(entry.params, plan.info.types, dummies, plan.info.imports)
-  plan.needsClient = probe.usedClient
+  plan.needsClient = probe.usedClient || !!kase.usesClient
   for (const variant of variants) {
     for (const bool of probe.booleans) {
       const base = { ...variant, bool, label: [variant.label, probe.booleans.length > 1 ? `booleans ${bool}` : ''].filter(Boolean).join(', ') }

@@ -313,8 +313,10 @@ class ScenarioRunner {
 
   async observe(sc, outcome, plan, settled, self, harnessClients) {
     // Handles the function gave back (returned, or kept on its object) are
-    // the caller's: the harness ends them as a careful caller would.
-    const handed = new Set([...clientsIn(settled.value), ...clientsIn(self)])
+    // the caller's: the harness ends them as a careful caller would (for an
+    // object that says how, only through its methods, in the case's after).
+    const kept = plan.kase.callerUsesMethods ? [] : clientsIn(self)
+    const handed = new Set([...clientsIn(settled.value), ...kept])
     for (const client of handed) {
       const record = client.__gtCheckout
       if (!record || record.releases > 0) continue
