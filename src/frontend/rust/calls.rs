@@ -363,7 +363,7 @@ impl<'a> Lowerer<'a> {
                 {
                     result = Value::Wrote {
                         place,
-                        span: written,
+                        spans: vec![written],
                     };
                 }
                 _ => {
@@ -423,6 +423,27 @@ impl<'a> Lowerer<'a> {
             let span = self.call_span(call);
             return Value::Bound { place, span };
         }
+        // `insert_user().bind(&tx, ..)`: its result tells whether the write
+        // happened (an `Err` arm of a unique violation wrote nothing).
+        if vocabulary.is_binder(&method)
+            && let Some(place) = self.handle_among(&call.args)
+        {
+            self.settle(receiver);
+            self.moved_all(call.args.iter());
+            let span = self.call_span(call);
+            self.event(EventKind::Write, &place, span);
+            return Value::Wrote {
+                place,
+                spans: vec![span],
+            };
+        }
+        // Taking the rows a write returns (`RETURNING`) still tells of it.
+        if let Value::Wrote { .. } = &receiver
+            && vocabulary.only_reads(&method)
+        {
+            self.moved_all(call.args.iter());
+            return receiver;
+        }
         // `.bind(&tx, &id).one()` takes the rows: a read. `.map(..)`
         // shapes them first.
         if let Value::Bound { .. } = &receiver
@@ -454,7 +475,10 @@ impl<'a> Lowerer<'a> {
                 Some(sql) => self.run_sql(&place, &sql, span),
                 None if vocabulary.may_write(&method) || method == "insert" => {
                     self.event(EventKind::Write, &place, span);
-                    Value::Wrote { place, span }
+                    Value::Wrote {
+                        place,
+                        spans: vec![span],
+                    }
                 }
                 None => Value::Nothing,
             };
@@ -485,8 +509,10 @@ impl<'a> Lowerer<'a> {
             {
                 return Value::Borrowed(place.clone());
             }
-            // The count of rows a write changed still tells of the write.
-            (Value::Wrote { .. }, "rows_affected") => return receiver,
+            // The count of rows a write changed still tells of the write,
+            // and so does its result mapped (`.map(|_| id)`): an `Err` stays
+            // an `Err`.
+            (Value::Wrote { .. }, "rows_affected" | "map") => return receiver,
             _ => {}
         }
         let receiver_place = match &receiver {
@@ -568,7 +594,10 @@ impl<'a> Lowerer<'a> {
                 // Text txlint cannot read: `execute` may write.
                 None if vocabulary.may_write(&method) => {
                     self.event(EventKind::Write, &place, span);
-                    Value::Wrote { place, span }
+                    Value::Wrote {
+                        place,
+                        spans: vec![span],
+                    }
                 }
                 None => Value::Nothing,
             };

@@ -17,10 +17,10 @@ impl<'a> Lowerer<'a> {
         match expr {
             Expr::Path(_) | Expr::Field(_) => match place_of(expr) {
                 Some(place) => {
-                    if let Some((written, span)) = self.write_results.get(&place) {
+                    if let Some((written, spans)) = self.write_results.get(&place) {
                         Value::Wrote {
                             place: written.clone(),
-                            span: *span,
+                            spans: spans.clone(),
                         }
                     } else if let Some((on, sql)) = self.prepared.get(&place) {
                         Value::Prepared {
@@ -127,10 +127,15 @@ impl<'a> Lowerer<'a> {
                 }
                 self.builder.switch_to(after);
                 match (then_value, else_value) {
-                    (Value::Wrote { place, span }, Value::Wrote { place: other, .. })
-                        if place == other =>
-                    {
-                        Value::Wrote { place, span }
+                    (
+                        Value::Wrote { place, mut spans },
+                        Value::Wrote {
+                            place: other,
+                            spans: other_spans,
+                        },
+                    ) if place == other => {
+                        spans.extend(other_spans);
+                        Value::Wrote { place, spans }
                     }
                     _ => Value::Nothing,
                 }
@@ -339,10 +344,10 @@ impl<'a> Lowerer<'a> {
             Expr::Let(let_expr) => {
                 let value = self.expr(&let_expr.expr);
                 let zero_rows = match &value {
-                    Value::Wrote { place, span } => {
+                    Value::Wrote { place, spans } => {
                         zero_rows_pattern(&let_expr.pat).map(|when_true| ZeroRows {
                             place: place.clone(),
-                            span: *span,
+                            spans: spans.clone(),
                             when_true,
                         })
                     }
@@ -363,11 +368,11 @@ impl<'a> Lowerer<'a> {
                     }
                 };
                 let zero_rows = match written {
-                    Value::Wrote { place, span } => comparison_with_zero_rows(binary)
+                    Value::Wrote { place, spans } => comparison_with_zero_rows(binary)
                         .and_then(|test| test(literal_on_right))
                         .map(|when_true| ZeroRows {
                             place,
-                            span,
+                            spans,
                             when_true,
                         }),
                     _ => None,
@@ -393,9 +398,9 @@ impl<'a> Lowerer<'a> {
             Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
                 let value = self.expr(&unary.expr);
                 let zero_rows = match &value {
-                    Value::Wrote { place, span } => Some(ZeroRows {
+                    Value::Wrote { place, spans } => Some(ZeroRows {
                         place: place.clone(),
-                        span: *span,
+                        spans: spans.clone(),
                         when_true: true,
                     }),
                     _ => None,
@@ -406,7 +411,7 @@ impl<'a> Lowerer<'a> {
             other => {
                 let value = self.expr(other);
                 let zero_rows = match (&value, peel(other)) {
-                    (Value::Wrote { place, span }, Expr::MethodCall(call)) => {
+                    (Value::Wrote { place, spans }, Expr::MethodCall(call)) => {
                         let when_true = match call.method.to_string().as_str() {
                             "is_none" | "is_empty" => Some(true),
                             "is_some" => Some(false),
@@ -414,14 +419,14 @@ impl<'a> Lowerer<'a> {
                         };
                         when_true.map(|when_true| ZeroRows {
                             place: place.clone(),
-                            span: *span,
+                            spans: spans.clone(),
                             when_true,
                         })
                     }
                     // `if claimed`, the same flag.
-                    (Value::Wrote { place, span }, _) => Some(ZeroRows {
+                    (Value::Wrote { place, spans }, _) => Some(ZeroRows {
                         place: place.clone(),
-                        span: *span,
+                        spans: spans.clone(),
                         when_true: false,
                     }),
                     _ => None,
@@ -467,7 +472,9 @@ impl<'a> Lowerer<'a> {
         if let Some(zero) = zero_rows
             && zero.when_true == branch_holds
         {
-            self.event(EventKind::WroteNothing, &zero.place, zero.span);
+            for &span in &zero.spans {
+                self.event(EventKind::WroteNothing, &zero.place, span);
+            }
         }
     }
 
@@ -487,10 +494,12 @@ impl<'a> Lowerer<'a> {
             }
             _ => self.settle(scrutinee.clone()),
         }
-        if let Value::Wrote { place, span } = scrutinee
+        if let Value::Wrote { place, spans } = scrutinee
             && zero_rows_pattern(pattern) == Some(true)
         {
-            self.event(EventKind::WroteNothing, place, *span);
+            for &span in spans {
+                self.event(EventKind::WroteNothing, place, span);
+            }
         }
         if let Some(name) = success_binding(pattern) {
             self.bind(&name, scrutinee.clone(), pattern);

@@ -632,7 +632,8 @@ enum Value {
     /// optional row): a test of it can tell that the write changed nothing.
     Wrote {
         place: String,
-        span: Span,
+        /// The writes it may be the result of (one per branch of an `if`).
+        spans: Vec<Span>,
     },
     /// A statement prepared on `place` (`conn.prepare("..")?`), not yet
     /// run; its SQL text where it can be read.
@@ -659,7 +660,7 @@ enum Value {
 /// = .. else`): on that branch the transaction has nothing to lose.
 struct ZeroRows {
     place: String,
-    span: Span,
+    spans: Vec<Span>,
     /// The condition holding means zero rows (else: its failing does).
     when_true: bool,
 }
@@ -679,7 +680,7 @@ struct Lowerer<'a> {
     declared: Vec<String>,
     loops: Vec<(Option<String>, usize)>,
     /// Variables bound to what a write returned (see `Value::Wrote`).
-    write_results: HashMap<String, (String, Span)>,
+    write_results: HashMap<String, (String, Vec<Span>)>,
     /// SQL text bound to local variables (`let sql = "BEGIN";`), and
     /// statements pushed onto local vectors to be joined.
     local_texts: HashMap<String, String>,
@@ -831,8 +832,8 @@ impl<'a> Lowerer<'a> {
                 self.builder.set_drop_behaviour(handle, false, true);
                 self.builder.event(EventKind::Acquire, handle, at);
             }
-            Value::Wrote { place, span } => {
-                self.write_results.insert(name.to_string(), (place, span));
+            Value::Wrote { place, spans } => {
+                self.write_results.insert(name.to_string(), (place, spans));
             }
             Value::Prepared { place, sql } => {
                 self.prepared.insert(name.to_string(), (place, sql));

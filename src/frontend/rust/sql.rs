@@ -138,7 +138,7 @@ impl<'a> Lowerer<'a> {
         } else if writes {
             Value::Wrote {
                 place: place.to_string(),
-                span,
+                spans: vec![span],
             }
         } else {
             Value::Nothing

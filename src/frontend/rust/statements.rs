@@ -285,10 +285,12 @@ impl<'a> Lowerer<'a> {
             // `let PAT = value else { return .. };`: the pattern may not match.
             let (matched, other) = self.builder.fork(None);
             self.builder.switch_to(other);
-            if let Value::Wrote { place, span } = &value
+            if let Value::Wrote { place, spans } = &value
                 && zero_rows_pattern(&local.pat) == Some(false)
             {
-                self.event(EventKind::WroteNothing, place, *span);
+                for &span in spans {
+                    self.event(EventKind::WroteNothing, place, span);
+                }
             }
             let value = self.expr(diverge);
             self.settle(value);
