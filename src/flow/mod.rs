@@ -261,7 +261,9 @@ pub(crate) struct PoolConstruction {
     /// The function closes it (`pool.end()`).
     pub closed: bool,
     /// The module serves requests (exports route handlers, registers
-    /// Express-style routes): a pool made here is one per route module.
+    /// Express-style routes) and does not start the server itself (the
+    /// entry module's pool is the app's one): a pool made here is one per
+    /// route module.
     pub in_request_module: bool,
 }
 

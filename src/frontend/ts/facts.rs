@@ -15,6 +15,9 @@ pub(super) struct FileFacts<'v> {
     /// The module exports route handlers (`export async function POST`) or
     /// registers routes (`router.post('/orders', ..)`).
     pub(super) serves_requests: bool,
+    /// The module starts the server (`app.listen(..)`): it is the app's
+    /// entry, and a pool made there is the app's one pool.
+    pub(super) starts_server: bool,
     pub(super) vocabulary: &'v Vocabulary,
     /// Functions whose calls stand for an acquire or a release, by the
     /// name a call uses (this file's own and imported ones).
@@ -71,6 +74,7 @@ impl<'v> FileFacts<'v> {
             pool_variables: HashSet::new(),
             error_listeners: HashSet::new(),
             serves_requests: false,
+            starts_server: false,
             vocabulary,
             helpers: Summaries::new(),
             called: Default::default(),
@@ -380,6 +384,11 @@ impl Visit for FileFacts<'_> {
             && call.args.len() >= 2
         {
             self.serves_requests = true;
+        }
+        if let Callee::Expr(callee) = &call.callee
+            && member_parts(callee).is_some_and(|(_, method)| method == "listen")
+        {
+            self.starts_server = true;
         }
         if let Callee::Expr(callee) = &call.callee
             && let Some((receiver, method)) = member_parts(callee)

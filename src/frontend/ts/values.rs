@@ -61,7 +61,7 @@ impl<'a> Lowerer<'a> {
             error_listener: None,
             scope,
             closed: false,
-            in_request_module: self.file.serves_requests,
+            in_request_module: self.file.serves_requests && !self.file.starts_server,
         });
     }
 
@@ -115,7 +115,7 @@ impl<'a> Lowerer<'a> {
             error_listener,
             scope,
             closed: false,
-            in_request_module: self.file.serves_requests,
+            in_request_module: self.file.serves_requests && !self.file.starts_server,
         });
     }
 
