@@ -826,6 +826,10 @@ struct Lowerer<'a> {
     /// `const t = lent ?? create()`: `t` by name, to `lent`. `t !== lent`
     /// holds exactly when nothing was lent.
     lent_or_created: HashMap<String, String>,
+    /// `let t = outer`: `t` by name, to `outer`, until either is assigned
+    /// again. A test of `t` until then is a test of `outer`, which later
+    /// tests of `outer` agree with.
+    copies: HashMap<String, String>,
     /// The pool each handle was checked out of, by place: closing the pool
     /// closes it too. Sorted, so that events come in the same order.
     acquired_from: std::collections::BTreeMap<String, String>,
@@ -896,6 +900,7 @@ impl<'a> Lowerer<'a> {
             ended: HashSet::new(),
             acquired_via: HashMap::new(),
             lent_or_created: HashMap::new(),
+            copies: HashMap::new(),
             acquired_from: Default::default(),
             depth: 0,
             too_deep: None,
@@ -1010,8 +1015,9 @@ impl<'a> Lowerer<'a> {
     }
 
     fn guard_for(&mut self, place: &str, test: Test, holds: bool) -> Guard {
+        let original = self.copies.get(place).cloned();
         Guard {
-            place: self.builder.handle(place),
+            place: self.builder.handle(original.as_deref().unwrap_or(place)),
             test,
             holds,
         }

@@ -368,6 +368,16 @@ impl<'a> Lowerer<'a> {
     pub(super) fn var_decl(&mut self, decl: &VarDecl) {
         for declarator in &decl.decls {
             self.declarator(declarator);
+            // A block-scoped copy holds wherever it can be named (a `var`
+            // may be declared on one branch only).
+            if decl.kind != VarDeclKind::Var
+                && let (Pat::Ident(name), Some(Expr::Ident(original))) =
+                    (&declarator.name, declarator.init.as_deref().map(unwrap))
+                && self.locals.contains(original.sym.as_str())
+            {
+                self.copies
+                    .insert(name.id.sym.to_string(), original.sym.to_string());
+            }
         }
     }
 

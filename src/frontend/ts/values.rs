@@ -14,6 +14,8 @@ impl<'a> Lowerer<'a> {
         expr: Option<&Expr>,
         span: SwcSpan,
     ) {
+        self.copies
+            .retain(|copy, original| copy != place && original != place);
         let known = match (value, expr.map(unwrap)) {
             (Value::Acquired { .. }, _) => return,
             // Each branch of `c ? a : b` assigned what its arm is.
