@@ -26,8 +26,8 @@ use crate::drivers::{
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary, summarize};
 use crate::flow::{
-    CatchLayout, Declaration, EventKind, ExitKind, FnFlow, Guard, HandleId, Known, PoolConstruction,
-    PoolScope, Returned, Test, TryLayout, UNNAMED_HANDLE,
+    CatchLayout, Declaration, EventKind, ExitKind, FnFlow, Guard, HandleId, Known,
+    PoolConstruction, PoolScope, Returned, Test, TryLayout, UNNAMED_HANDLE,
 };
 use crate::source::{Language, Span};
 use facts::*;
@@ -159,12 +159,17 @@ pub(crate) fn lower_file(
 }
 
 /// Mark the fields on which a method only begins a transaction that
-/// another method of its class commits (see `Handle::begun_for_object`).
+/// another method of its class only commits (see
+/// `Handle::begun_for_object`). A service whose methods each run a whole
+/// transaction on a field has no such method.
 fn mark_object_transactions(flows: &mut [FnFlow]) {
     let ends = |flow: &FnFlow, handle: HandleId| {
         flow.events_of(handle, EventKind::Commit).next().is_some()
     };
-    // (class, field) of every commit on a field of `this`, and the method.
+    let begins =
+        |flow: &FnFlow, handle: HandleId| flow.events_of(handle, EventKind::Begin).next().is_some();
+    // (class, field) of every commit-only method on a field of `this`, and
+    // the method.
     let mut committed: Vec<(&str, &str, &str)> = Vec::new();
     for flow in flows.iter() {
         let Some((class, method)) = flow.name.rsplit_once('.') else {
@@ -173,6 +178,7 @@ fn mark_object_transactions(flows: &mut [FnFlow]) {
         for (handle, place) in flow.handles.iter().enumerate() {
             if let Some(field) = place.name.strip_prefix("this.")
                 && ends(flow, handle)
+                && !begins(flow, handle)
             {
                 committed.push((class, field, method));
             }
@@ -187,11 +193,10 @@ fn mark_object_transactions(flows: &mut [FnFlow]) {
             let Some(field) = place.name.strip_prefix("this.") else {
                 continue;
             };
-            let begins = flow.events_of(handle, EventKind::Begin).next().is_some();
             let committed_elsewhere = committed
                 .iter()
                 .any(|&(c, f, m)| c == class && f == field && m != method);
-            if begins && !ends(flow, handle) && committed_elsewhere {
+            if begins(flow, handle) && !ends(flow, handle) && committed_elsewhere {
                 marks.push((index, handle));
             }
         }
