@@ -152,6 +152,18 @@ pub(crate) struct PoolShape {
     /// (mysql2's `pool.promise()`).
     #[serde(default)]
     pub views: Vec<String>,
+    /// Pools a package makes and exports ready to use (`import { db } from
+    /// '@vercel/postgres'`).
+    #[serde(default)]
+    pub exported: Vec<ExportedPool>,
+}
+
+/// A pool a package exports under a name.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExportedPool {
+    pub package: String,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -160,6 +172,9 @@ pub(crate) struct SqlCalls {
     /// `handle.method("SQL", ..)`: the receiver runs the SQL.
     #[serde(default)]
     pub methods: Vec<String>,
+    /// ``handle.tag`SQL` ``: the receiver runs the tagged template's SQL.
+    #[serde(default)]
+    pub tags: Vec<String>,
     /// `function("SQL")` or `macro!("SQL")` builds a statement that an
     /// executor method later runs on a handle (`sqlx::query("BEGIN")`).
     #[serde(default)]
@@ -642,6 +657,18 @@ impl Vocabulary {
         self.sql_lists(|sql| &sql.methods, method)
     }
 
+    pub fn is_sql_tag(&self, method: &str) -> bool {
+        self.sql_lists(|sql| &sql.tags, method)
+    }
+
+    /// Whether `package` exports a ready-made pool as `name`.
+    pub fn is_exported_pool(&self, package: &str, name: &str) -> bool {
+        self.drivers
+            .iter()
+            .flat_map(|d| &d.pool.exported)
+            .any(|pool| pool.package == package && pool.name == name)
+    }
+
     /// Whether a variable or field named `name` looks like a pool.
     pub fn is_pool_name(&self, name: &str) -> bool {
         // `poolClient`, `pooledConnection`, `mempool_tx`: named after the
@@ -743,6 +770,8 @@ impl Vocabulary {
         for driver in &self.drivers {
             pool_names.extend(driver.pool.names.iter().cloned());
             pool_names.extend(driver.pool.factories.iter().cloned());
+            // The package names the pool where it is imported.
+            pool_names.extend(driver.pool.exported.iter().map(|p| p.package.clone()));
             // Called: `new Pool(`, `mysql.createPool(`; a pool's name
             // without a call is only a name.
             let made = driver.pool.constructors.iter().chain(&driver.pool.creators);

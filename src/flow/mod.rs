@@ -60,6 +60,9 @@ pub(crate) struct Event {
     pub span: Span,
 }
 
+/// The name of the flow of a module's top-level code.
+pub(crate) const MODULE_BODY: &str = "<module>";
+
 /// The name front ends give a handle that nothing stores (a client checked
 /// out and dropped on the spot).
 pub(crate) const UNNAMED_HANDLE: &str = "<unnamed client>";

@@ -9,7 +9,7 @@ use crate::fix::try_clauses::{
 };
 use crate::fix::{Applicability, Fix};
 use crate::flow::state::{ExitFact, Facts, Holding, release_in_finally_suffices};
-use crate::flow::{EventKind, ExitHow, ExitKind, FnFlow, HandleId};
+use crate::flow::{EventKind, ExitHow, ExitKind, FnFlow, HandleId, MODULE_BODY};
 use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
@@ -104,9 +104,15 @@ fn exit_report(
         (ExitHow::Return, false) => "the function returns here",
         (ExitHow::EndOfBody, false) => "the function ends",
     };
+    // The module's own code: a client checked out as it loads.
+    let loads = flow.name == MODULE_BODY;
     let message = if unnamed {
         "a client is checked out of the pool here but never kept, so it is never released"
             .to_string()
+    } else if loads && exit.how == ExitHow::EndOfBody {
+        format!(
+            "`{name}` is checked out when the module loads and never released; every request shares this one connection"
+        )
     } else {
         format!("`{name}` is checked out of the pool but not released when {when}")
     };
@@ -147,12 +153,19 @@ fn exit_report(
             format!("the error leaves the function here; `{name}` is not released")
         }
     };
-    labels.push(Label {
-        message: exit_label,
-        span: exit.at,
-    });
+    // The end of a module's code is the end of the file: nothing to show.
+    if !(loads && exit.how == ExitHow::EndOfBody) {
+        labels.push(Label {
+            message: exit_label,
+            span: exit.at,
+        });
+    }
     diagnostic.labels = labels;
-    diagnostic.help = help();
+    diagnostic.help = if loads {
+        "check a client out in each request handler and release it in `finally`, or send single statements through the pool".into()
+    } else {
+        help()
+    };
     diagnostic
 }
 

@@ -31,9 +31,12 @@ impl<'a> Lowerer<'a> {
                     self.awaited_call = Some(span_of(call.span));
                 }
                 let value = self.expr(&await_expr.arg);
-                // A call already has its throw edge; awaiting anything else
-                // (a stored promise) may throw too.
-                if !matches!(unwrap(&await_expr.arg), Expr::Call(_) | Expr::OptChain(_)) {
+                // A call (a tagged template too) already has its throw edge;
+                // awaiting anything else (a stored promise) may throw too.
+                if !matches!(
+                    unwrap(&await_expr.arg),
+                    Expr::Call(_) | Expr::OptChain(_) | Expr::TaggedTpl(_)
+                ) {
                     self.builder.may_throw(span_of(await_expr.span));
                 }
                 value
@@ -288,7 +291,18 @@ impl<'a> Lowerer<'a> {
                 for expr in &tagged.tpl.exprs {
                     self.expr(expr);
                 }
-                self.builder.may_throw(span_of(tagged.span));
+                let span = span_of(tagged.span);
+                // ``client.sql`BEGIN` ``: the client runs the template.
+                if let Expr::Member(member) = unwrap(&tagged.tag)
+                    && let MemberProp::Ident(tag) = &member.prop
+                    && self.file.vocabulary.is_sql_tag(&tag.sym)
+                    && let Some(place) = place_of(&member.obj)
+                {
+                    let text = Expr::Tpl((*tagged.tpl).clone());
+                    self.sql_call(&place, Some(&text), span);
+                } else {
+                    self.builder.may_throw(span);
+                }
                 Value::Nothing
             }
             Expr::Yield(yield_expr) => {
@@ -666,34 +680,8 @@ impl<'a> Lowerer<'a> {
         if vocabulary.is_sql_method(method)
             && let Some(place) = receiver_place
         {
-            let on_pool = self.looks_like_pool(&place) || place.ends_with("()");
-            if on_pool {
-                // `pool.query('BEGIN')`: transaction statements on a pool.
-                let handle = self.builder.handle(&place);
-                self.builder.mark_pool(handle);
-            }
             let first = args.first().map(|a| unwrap(&a.expr));
-            if let Some(Expr::New(new)) = first
-                && expr_path(&new.callee).is_some_and(|class| vocabulary.is_submittable(&class))
-            {
-                self.query_through(&place, call_span);
-                return Value::Nothing;
-            }
-            let mut statements = first.map_or_else(Vec::new, |arg| self.file.statements(arg));
-            // A whole `BEGIN; ..; COMMIT;` script in one call runs on one
-            // connection, pool or not.
-            if on_pool
-                && statements.first() == Some(&TxStatement::Begin)
-                && statements.last() != Some(&TxStatement::Begin)
-            {
-                statements.clear();
-            }
-            if !on_pool && statements.last() == Some(&TxStatement::Begin) {
-                let rollback = first.and_then(|sql| self.sql_rollback_call(sql, call_span));
-                let handle = self.builder.handle(&place);
-                self.builder.set_rollback_call(handle, rollback);
-            }
-            self.transaction_statements(&place, &statements, call_span);
+            self.sql_call(&place, first, call_span);
             return Value::Nothing;
         }
         let on_handle = receiver_place
@@ -704,6 +692,40 @@ impl<'a> Lowerer<'a> {
             self.builder.may_throw(call_span);
         }
         Value::Nothing
+    }
+
+    /// `place.query(first, ..)`: a statement runs through `place`, and the
+    /// transaction statements its text holds, where it can be read, act on
+    /// it.
+    fn sql_call(&mut self, place: &str, first: Option<&Expr>, call_span: Span) {
+        let on_pool = self.looks_like_pool(place) || place.ends_with("()");
+        if on_pool {
+            // `pool.query('BEGIN')`: transaction statements on a pool.
+            let handle = self.builder.handle(place);
+            self.builder.mark_pool(handle);
+        }
+        if let Some(Expr::New(new)) = first
+            && expr_path(&new.callee)
+                .is_some_and(|class| self.file.vocabulary.is_submittable(&class))
+        {
+            self.query_through(place, call_span);
+            return;
+        }
+        let mut statements = first.map_or_else(Vec::new, |arg| self.file.statements(arg));
+        // A whole `BEGIN; ..; COMMIT;` script in one call runs on one
+        // connection, pool or not.
+        if on_pool
+            && statements.first() == Some(&TxStatement::Begin)
+            && statements.last() != Some(&TxStatement::Begin)
+        {
+            statements.clear();
+        }
+        if !on_pool && statements.last() == Some(&TxStatement::Begin) {
+            let rollback = first.and_then(|sql| self.sql_rollback_call(sql, call_span));
+            let handle = self.builder.handle(place);
+            self.builder.set_rollback_call(handle, rollback);
+        }
+        self.transaction_statements(place, &statements, call_span);
     }
 
     /// Whether a call that is not a database call is taken not to throw:

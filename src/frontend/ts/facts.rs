@@ -8,7 +8,8 @@ use super::*;
 pub(super) struct FileFacts<'v> {
     /// `const NAME = 'text'` bindings, for SQL passed by name.
     pub(super) const_strings: HashMap<String, String>,
-    /// Variables bound to `new Pool(...)`.
+    /// Variables bound to `new Pool(...)`, and pools a package exports
+    /// ready-made (see `PoolShape::exported`).
     pub(super) pool_variables: HashSet<String>,
     /// Places with an `'error'` listener (`pool.on('error', ..)`).
     pub(super) error_listeners: HashSet<String>,
@@ -69,9 +70,14 @@ impl<'v> FileFacts<'v> {
             .filter(|import| vocabulary.is_pool_constructor(&import.imported))
             .map(|import| import.local.clone())
             .collect();
+        let exported_pools = imports
+            .iter()
+            .filter(|import| vocabulary.is_exported_pool(&import.specifier, &import.imported))
+            .map(|import| import.local.clone())
+            .collect();
         let mut facts = FileFacts {
             const_strings: HashMap::new(),
-            pool_variables: HashSet::new(),
+            pool_variables: exported_pools,
             error_listeners: HashSet::new(),
             serves_requests: false,
             starts_server: false,

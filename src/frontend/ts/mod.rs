@@ -26,7 +26,7 @@ use crate::drivers::{
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary, summarize};
 use crate::flow::{
-    CatchLayout, Declaration, EventKind, ExitKind, FnFlow, Guard, HandleId, Known,
+    CatchLayout, Declaration, EventKind, ExitKind, FnFlow, Guard, HandleId, Known, MODULE_BODY,
     PoolConstruction, PoolScope, Returned, Test, TryLayout, UNNAMED_HANDLE,
 };
 use crate::source::{Language, Span};
@@ -242,7 +242,7 @@ fn lower_program(program: &Program, file: &FileFacts) -> Result<Vec<FnFlow>, Low
         Program::Script(script) => script.span,
     };
     // Top-level `await` only in modules: not known to be allowed here.
-    collector.lower("<module>".to_string(), span, false, &[], |lowerer| {
+    collector.lower(MODULE_BODY.to_string(), span, false, &[], |lowerer| {
         lowerer.builder.set_errors_end_run();
         lowerer.module_scope = true;
         match program {
@@ -464,7 +464,7 @@ impl Collector<'_> {
         body: impl FnOnce(&mut Lowerer),
     ) {
         // Most functions of most files never touch a database.
-        if name != "<module>" && !self.file.may_matter(span) {
+        if name != MODULE_BODY && !self.file.may_matter(span) {
             return;
         }
         let runs_once = self.top_level.entry_points.contains_key(&name);
