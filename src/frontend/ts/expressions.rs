@@ -287,13 +287,15 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
             Expr::TaggedTpl(tagged) => {
+                let runs = !std::mem::take(&mut self.built_statement);
                 self.expr(&tagged.tag);
                 for expr in &tagged.tpl.exprs {
                     self.expr(expr);
                 }
                 let span = span_of(tagged.span);
                 // ``client.sql`BEGIN` ``: the client runs the template.
-                if let Expr::Member(member) = unwrap(&tagged.tag)
+                if runs
+                    && let Expr::Member(member) = unwrap(&tagged.tag)
                     && let MemberProp::Ident(tag) = &member.prop
                     && self.file.vocabulary.is_sql_tag(&tag.sym)
                     && let Some(place) = place_of(&member.obj)
@@ -566,7 +568,11 @@ impl<'a> Lowerer<'a> {
             Expr::Call(inner) => Some(span_of(inner.span)),
             _ => None,
         };
+        // ``db.sql`BEGIN`.execute()``: a tagged template called on is a
+        // statement built, not yet run, by a library txlint does not know.
+        self.built_statement = matches!(unwrap(receiver), Expr::TaggedTpl(_));
         let receiver_value = self.expr(receiver);
+        self.built_statement = false;
         self.chained_call = outer_chain;
         let receiver_place = match &receiver_value {
             Value::Place(place) => Some(place.clone()),

@@ -835,6 +835,9 @@ struct Lowerer<'a> {
     /// again. A test of `t` until then is a test of `outer`, which later
     /// tests of `outer` agree with.
     copies: HashMap<String, String>,
+    /// The expression being lowered is a tagged template that a method is
+    /// called on: a statement built, not run (see the `TaggedTpl` arm).
+    built_statement: bool,
     /// The pool each handle was checked out of, by place: closing the pool
     /// closes it too. Sorted, so that events come in the same order.
     acquired_from: std::collections::BTreeMap<String, String>,
@@ -906,6 +909,7 @@ impl<'a> Lowerer<'a> {
             acquired_via: HashMap::new(),
             lent_or_created: HashMap::new(),
             copies: HashMap::new(),
+            built_statement: false,
             acquired_from: Default::default(),
             depth: 0,
             too_deep: None,
