@@ -1187,7 +1187,10 @@ mod tests {
                 "txlint-ignore"
             ]
         );
-        assert_eq!(typescript.pool_names, vec!["datasource", "pool"]);
+        assert_eq!(
+            typescript.pool_names,
+            vec!["@vercel/postgres", "datasource", "pool"]
+        );
         assert_eq!(
             typescript.with_pool,
             vec!["abort", "commit", "connect(", "getconnection(", "rollback"]

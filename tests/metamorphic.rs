@@ -181,13 +181,28 @@ fn rename_word(text: &str, from: &str, to: &str) -> String {
     out
 }
 
-/// The renames that can apply to `text`: those whose new name is not in it.
+/// The renames that can apply to `text`: those whose new name is not in it,
+/// and whose old name is not one a module exports to it (`import { db }
+/// from '@vercel/postgres'` names the package's export, not a variable of
+/// the file).
 fn renames_for(text: &str) -> Vec<(&'static str, &'static str)> {
     RENAMES
         .iter()
         .copied()
-        .filter(|(_, to)| !text.contains(to))
+        .filter(|(from, to)| !text.contains(to) && !imported_by_name(text, from))
         .collect()
+}
+
+/// Whether `name` stands between the braces of an `import { .. } from`.
+fn imported_by_name(text: &str, name: &str) -> bool {
+    text.split("import {").skip(1).any(|rest| {
+        rest.split_once('}').is_some_and(|(names, after)| {
+            after.trim_start().starts_with("from")
+                && names
+                    .split(',')
+                    .any(|imported| imported.split_whitespace().next() == Some(name))
+        })
+    })
 }
 
 fn rename_all(text: &str, renames: &[(&str, &str)]) -> String {
@@ -915,6 +930,15 @@ fn the_transformations_do_what_they_say() {
         "c2.client(c2) x.client clientele"
     );
     assert_eq!(rename_word("Self::tx(tx)", "tx", "t"), "Self::tx(t)");
+    assert!(imported_by_name(
+        "import { sql, db } from '@vercel/postgres'",
+        "db"
+    ));
+    assert!(!imported_by_name(
+        "import { db as pg } from './pg'\nconst db = 1",
+        "pg"
+    ));
+    assert!(!imported_by_name("const { db } = require('./x')", "db"));
     let ts = "const a = `x\ny ${f({\n})}`\nconst r = /\"/g\nconst s = '\"'\n// c\n/* a\nb */ x()\n";
     assert_eq!(
         BreakScanner::scan(ts, false),
