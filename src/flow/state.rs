@@ -54,6 +54,8 @@ pub(crate) struct Witness {
     pub caught_by: Option<Span>,
     /// Where the handle was released on this path.
     pub released_at: Option<Span>,
+    /// Where it went back to the pool with its transaction still open.
+    pub released_open_at: Option<Span>,
     /// A commit whose failure was discarded on this path.
     pub commit_discarded_at: Option<Span>,
 }
@@ -66,6 +68,11 @@ struct StateKey {
     begun_at: Option<Span>,
     /// Writes in the open transaction on this path, sorted.
     writes: Vec<Span>,
+    /// The release on this path is the call that threw: it may not have
+    /// given the client back, and releasing again is a retry, not a second
+    /// release (TypeORM's `await runner.release()` in `try`, then again in
+    /// `catch`).
+    release_threw: bool,
     /// `finally` blocks entered and not yet left, innermost last.
     pending_finally: Vec<CompletionId>,
     /// What this path knows of the places that branches test, by place.
@@ -415,6 +422,7 @@ fn analyze_handle(
             acquired_at: None,
             begun_at: None,
             writes: Vec::new(),
+            release_threw: false,
             pending_finally: Vec::new(),
             known: Vec::new(),
         },
@@ -563,8 +571,11 @@ fn apply_event(
                 state.witness.raised_after_begin = None;
             }
         }
+        // Once the client is back in the pool, its transaction went with
+        // it: a ROLLBACK sent afterwards runs on a client that is another
+        // request's (node-postgres) or fails (a released TypeORM runner).
         EventKind::Commit | EventKind::Rollback => {
-            if matches!(key.tx, TxState::Open { .. }) {
+            if matches!(key.tx, TxState::Open { .. }) && key.holding != Holding::Released {
                 key.tx = TxState::Ended;
                 key.writes.clear();
             }
@@ -591,6 +602,13 @@ fn apply_event(
         EventKind::Release => match key.holding {
             Holding::Acquired | Holding::Reserved => {
                 key.holding = Holding::Released;
+                state.witness.released_at = Some(span);
+                if matches!(key.tx, TxState::Open { .. }) {
+                    state.witness.released_open_at.get_or_insert(span);
+                }
+            }
+            Holding::Released if key.release_threw => {
+                key.release_threw = false;
                 state.witness.released_at = Some(span);
             }
             Holding::Released => {
@@ -680,6 +698,9 @@ fn follow_edge(state: &State, kind: EdgeKind) -> Option<State> {
             }
             if next.key.holding == Holding::Acquired {
                 next.witness.raised_after_acquire.get_or_insert(at);
+            }
+            if next.key.holding == Holding::Released && next.witness.released_at == Some(at) {
+                next.key.release_threw = true;
             }
         }
         EdgeKind::Recover => {

@@ -154,6 +154,12 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
             span: raised,
         });
     }
+    if let Some(released) = exit.witness.released_open_at {
+        labels.push(Label {
+            message: "the client goes back to the pool here with the transaction open; a ROLLBACK after this no longer reaches it".into(),
+            span: released,
+        });
+    }
     let exit_label = match (exit.how, caught) {
         (ExitHow::Return, true) => "the catch clause returns here without ROLLBACK",
         (ExitHow::Return, false) if exit.exit == ExitKind::Error => {
