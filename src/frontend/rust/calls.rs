@@ -17,12 +17,15 @@ impl<'a> Lowerer<'a> {
     /// Arguments of a call of `callee`: what is moved leaves our hands, and
     /// a transaction lent to it (`save(&mut tx, ..)`) may be written
     /// through, unless `callee` is a function of this file that does not
-    /// write (see `drop_reads_of_own_functions`).
+    /// write (see `drop_reads_of_own_functions`). The call's result, when it
+    /// was lent one transaction: whether its writes happened (an `Err` says
+    /// they failed).
     pub(super) fn lent_all<'e>(
         &mut self,
         exprs: impl Iterator<Item = &'e Expr>,
         callee: Option<&str>,
-    ) {
+    ) -> Value {
+        let mut written_through = Vec::new();
         for expr in exprs {
             let value = self.expr(expr);
             if let Value::Borrowed(place) | Value::Place(place) = &value {
@@ -30,12 +33,21 @@ impl<'a> Lowerer<'a> {
             }
             if let Value::Borrowed(place) = &value
                 && let Some(written) = self.written_through(place, expr.span())
-                && let Some(callee) = callee
             {
-                self.lends.push((callee.to_string(), written));
+                if let Some(callee) = callee {
+                    self.lends.push((callee.to_string(), written));
+                }
+                written_through.push((place.clone(), written));
             }
             self.settle(value.clone());
             self.escape(&value, &expr);
+        }
+        match written_through.as_slice() {
+            [(place, written)] => Value::Attempted {
+                place: place.clone(),
+                span: *written,
+            },
+            _ => Value::Nothing,
         }
     }
 
@@ -308,10 +320,10 @@ impl<'a> Lowerer<'a> {
         }
         if name.is_some_and(named_as_read) {
             self.moved_all(call.args.iter());
+            Value::Nothing
         } else {
-            self.lent_all(call.args.iter(), name);
+            self.lent_all(call.args.iter(), name)
         }
-        Value::Nothing
     }
 
     /// The transaction of this function that a constructor's arguments
@@ -633,7 +645,7 @@ impl<'a> Lowerer<'a> {
                 self.passing_param(place, &method);
                 self.written_through(place, call.method.span());
             }
-            self.lent_all(call.args.iter(), Some(&method));
+            return self.lent_all(call.args.iter(), Some(&method));
         }
         Value::Nothing
     }

@@ -60,7 +60,7 @@ impl<'a> Lowerer<'a> {
                 self.builder.may_throw(span);
                 self.settle(value.clone());
                 match value {
-                    Value::Begins { .. } => Value::Nothing,
+                    Value::Begins { .. } | Value::Attempted { .. } => Value::Nothing,
                     other => other,
                 }
             }
@@ -351,6 +351,13 @@ impl<'a> Lowerer<'a> {
                             when_true,
                         })
                     }
+                    Value::Attempted { place, span } => {
+                        matches_err(&let_expr.pat).map(|when_true| ZeroRows {
+                            place: place.clone(),
+                            spans: vec![*span],
+                            when_true,
+                        })
+                    }
                     _ => None,
                 };
                 (value, Some(&*let_expr.pat), zero_rows)
@@ -500,6 +507,11 @@ impl<'a> Lowerer<'a> {
             for &span in spans {
                 self.event(EventKind::WroteNothing, place, span);
             }
+        }
+        if let Value::Attempted { place, span } = scrutinee
+            && matches_err(pattern) == Some(true)
+        {
+            self.event(EventKind::WroteNothing, place, *span);
         }
         if let Some(name) = success_binding(pattern) {
             self.bind(&name, scrutinee.clone(), pattern);

@@ -635,6 +635,13 @@ enum Value {
         /// The writes it may be the result of (one per branch of an `if`).
         spans: Vec<Span>,
     },
+    /// What a call lent the transaction at `place` returned: its `Err`
+    /// says the writes it may have made through it failed. Unlike `Wrote`,
+    /// its success value is the callee's own (an id, not a row count).
+    Attempted {
+        place: String,
+        span: Span,
+    },
     /// A statement prepared on `place` (`conn.prepare("..")?`), not yet
     /// run; its SQL text where it can be read.
     Prepared {
