@@ -27,8 +27,15 @@ impl<'a> Lowerer<'a> {
             | Expr::TsSatisfies(TsSatisfiesExpr { expr, .. })
             | Expr::TsInstantiation(TsInstantiation { expr, .. }) => self.expr(expr),
             Expr::Await(await_expr) => {
-                if let Expr::Call(call) = unwrap(&await_expr.arg) {
-                    self.awaited_call = Some(span_of(call.span));
+                match unwrap(&await_expr.arg) {
+                    Expr::Call(call) => self.awaited_call = Some(span_of(call.span)),
+                    // `await this.model.sequelize?.transaction()`
+                    Expr::OptChain(OptChainExpr { base, .. }) => {
+                        if let OptChainBase::Call(call) = &**base {
+                            self.awaited_call = Some(span_of(call.span));
+                        }
+                    }
+                    _ => {}
                 }
                 let value = self.expr(&await_expr.arg);
                 // A call (a tagged template too) already has its throw edge;
@@ -488,7 +495,11 @@ impl<'a> Lowerer<'a> {
         let value = self.opt_chain_body(chain);
         let then_end = self.builder.current();
         self.join(&[then_end, else_block]);
-        if keep { value } else { Value::Nothing }
+        // `await sequelize?.transaction()`: what it begins or checks out is
+        // the variable's to end, as without `?.` (on the path where the
+        // object is missing, nothing is run at all).
+        let fresh = matches!(value, Value::Transaction { .. } | Value::Acquired { .. });
+        if keep || fresh { value } else { Value::Nothing }
     }
 
     pub(super) fn opt_chain_body(&mut self, chain: &OptChainExpr) -> Value {
