@@ -53,6 +53,11 @@ pub(crate) struct CallEffect {
     /// owes no release.
     #[serde(default)]
     pub lazy: bool,
+    /// What the acquire checks out refuses every statement once released
+    /// (a released TypeORM runner throws): nothing sent through it after
+    /// the release succeeds.
+    #[serde(default)]
+    pub refuses_after_release: bool,
     /// The call counts only with exactly this many arguments (rusqlite's
     /// `transaction()` begins; diesel's `transaction(|conn| ..)` is a
     /// closure form that is safe by construction).

@@ -215,6 +215,10 @@ impl FlowBuilder {
         self.handles[handle].lazy = true;
     }
 
+    pub fn mark_refuses_after_release(&mut self, handle: HandleId) {
+        self.handles[handle].refuses_after_release = true;
+    }
+
     pub fn set_error_model(&mut self, model: ErrorModel) {
         self.error_model = model;
     }
@@ -311,6 +315,7 @@ impl FlowBuilder {
             pool: false,
             queried: false,
             lazy: false,
+            refuses_after_release: false,
             commit_statement: None,
             rollback_call: None,
             begun_for_object: false,

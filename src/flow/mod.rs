@@ -93,6 +93,9 @@ pub(crate) struct Handle {
     /// Its acquire takes the connection only at its first use (see
     /// `Holding::Reserved`).
     pub lazy: bool,
+    /// Once released, every statement sent through it throws (a released
+    /// TypeORM runner).
+    pub refuses_after_release: bool,
     /// The statement that commits the transaction object it holds, written
     /// in the source's language (`tx.commit().await?;`), for a fix.
     pub commit_statement: Option<String>,

@@ -73,6 +73,10 @@ struct StateKey {
     /// release (TypeORM's `await runner.release()` in `try`, then again in
     /// `catch`).
     release_threw: bool,
+    /// A statement was sent through the handle after its release, which it
+    /// refuses (see `Handle::refuses_after_release`): the path goes on only
+    /// by the throw.
+    refused: bool,
     /// `finally` blocks entered and not yet left, innermost last.
     pending_finally: Vec<CompletionId>,
     /// What this path knows of the places that branches test, by place.
@@ -423,6 +427,7 @@ fn analyze_handle(
             begun_at: None,
             writes: Vec::new(),
             release_threw: false,
+            refused: false,
             pending_finally: Vec::new(),
             known: Vec::new(),
         },
@@ -437,8 +442,8 @@ fn analyze_handle(
         for mut state in std::mem::take(&mut queued[block_id]) {
             for event in &block.events {
                 if event.handle == handle {
-                    let lazy = flow.handles[handle].lazy;
-                    apply_event(&mut state, event.kind, event.span, lazy, &mut facts);
+                    let analysed = &flow.handles[handle];
+                    apply_event(&mut state, event.kind, event.span, analysed, &mut facts);
                 }
                 let assigned = match event.kind {
                     EventKind::Assign(known) => Some(known),
@@ -521,9 +526,10 @@ fn apply_event(
     state: &mut State,
     kind: EventKind,
     span: Span,
-    lazy: bool,
+    handle: &Handle,
     facts: &mut HandleFacts,
 ) {
+    let lazy = handle.lazy;
     let key = &mut state.key;
     // A lazily acquired handle takes its connection when first used.
     let uses_connection = matches!(
@@ -537,6 +543,10 @@ fn apply_event(
     );
     if uses_connection && key.holding == Holding::Reserved {
         key.holding = Holding::Acquired;
+    }
+    if uses_connection && key.holding == Holding::Released && handle.refuses_after_release {
+        key.refused = true;
+        return;
     }
     match kind {
         EventKind::Acquire => {
@@ -687,8 +697,13 @@ fn set_known(known: &mut Vec<(HandleId, Known)>, place: HandleId, value: Known) 
 fn follow_edge(state: &State, kind: EdgeKind) -> Option<State> {
     let mut next = state.clone();
     match kind {
+        // A refused statement throws: only its raise edge is taken.
+        EdgeKind::Normal | EdgeKind::Back | EdgeKind::Exit { .. } if state.key.refused => {
+            return None;
+        }
         EdgeKind::Normal | EdgeKind::Back | EdgeKind::Exit { .. } => {}
         EdgeKind::Raise { at } => {
+            next.key.refused = false;
             if let TxState::Open { lent, .. } = next.key.tx {
                 next.key.tx = TxState::Open {
                     errored: true,

@@ -461,6 +461,7 @@ impl<'a> Lowerer<'a> {
                 begun: summary.returns_transaction,
                 pool: None,
                 lazy: false,
+                refuses_after_release: false,
             }
         } else {
             Value::Nothing
@@ -783,6 +784,7 @@ impl<'a> Lowerer<'a> {
                     begun: false,
                     pool: place,
                     lazy: call.lazy,
+                    refuses_after_release: call.refuses_after_release,
                 }
             }
             (Effect::Release, Some(place)) => {

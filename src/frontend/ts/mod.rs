@@ -793,6 +793,9 @@ enum Value {
         pool: Option<String>,
         /// It takes its connection only when first used.
         lazy: bool,
+        /// Once released, it refuses every statement (see
+        /// `CallEffect::refuses_after_release`).
+        refuses_after_release: bool,
     },
     /// An object built around a handle of this function
     /// (`new Transaction(client)`): returning it returns the handle.

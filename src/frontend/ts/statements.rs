@@ -484,12 +484,16 @@ impl<'a> Lowerer<'a> {
                 begun,
                 pool,
                 lazy,
+                refuses_after_release,
             } => {
                 if certain || self.released.contains(place) {
                     self.acquired_via.insert(place.to_string(), via);
+                    let handle = self.builder.handle(place);
                     if lazy {
-                        let handle = self.builder.handle(place);
                         self.builder.mark_lazy(handle);
+                    }
+                    if refuses_after_release {
+                        self.builder.mark_refuses_after_release(handle);
                     }
                     if let Some(pool) = pool {
                         self.acquired_from.insert(place.to_string(), pool);
