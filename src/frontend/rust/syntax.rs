@@ -201,7 +201,8 @@ pub(super) fn is_ok_constructor(expr: &Expr) -> bool {
 }
 
 /// `Ok(ApiResponse::with_status(StatusCode::BAD_REQUEST))`,
-/// `Ok(HttpResponse::NotFound().finish())`: a handler's success value that
+/// `Ok(HttpResponse::NotFound().finish())`, `Ok(Error::redirect(..))`: a
+/// handler's success value that
 /// answers with an HTTP error. Returning it is giving up on the request,
 /// as `Err(..)` is; a transaction dropped there is meant to roll back.
 pub(super) fn answers_http_error(expr: &Expr) -> bool {
@@ -254,7 +255,10 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
             let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
             if let [.., owner, name] = names.as_slice() {
                 self.0 |= (owner == "StatusCode" && ERROR_STATUSES.contains(&name.as_str()))
-                    || (owner == "HttpResponse" && ERROR_BUILDERS.contains(&name.as_str()));
+                    || (owner == "HttpResponse" && ERROR_BUILDERS.contains(&name.as_str()))
+                    // The project's error type made into the answer
+                    // (`Ok(Error::redirect(500, ..))`, `Ok(AppError::page(..))`).
+                    || owner.ends_with("Error");
             }
             syn::visit::visit_path(self, path);
         }
