@@ -58,6 +58,10 @@ pub(crate) struct CallEffect {
     /// the release succeeds.
     #[serde(default)]
     pub refuses_after_release: bool,
+    /// Its promise never rejects (MongoDB's `endSession()` catches its own
+    /// errors): leaving it unawaited loses nothing, and is no TX007.
+    #[serde(default)]
+    pub never_rejects: bool,
     /// The call counts only with exactly this many arguments (rusqlite's
     /// `transaction()` begins; diesel's `transaction(|conn| ..)` is a
     /// closure form that is safe by construction).

@@ -211,6 +211,14 @@ impl FlowBuilder {
     }
 
     /// The handle is acquired lazily (see `Handle::lazy`).
+    /// Drop the `Unawaited` event of the call at `span`, just made in the
+    /// current block: its promise never rejects.
+    pub fn forget_unawaited(&mut self, span: Span) {
+        self.blocks[self.current]
+            .events
+            .retain(|e| !(e.kind == EventKind::Unawaited && e.span == span));
+    }
+
     pub fn mark_lazy(&mut self, handle: HandleId) {
         self.handles[handle].lazy = true;
     }

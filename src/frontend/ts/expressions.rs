@@ -845,16 +845,17 @@ impl<'a> Lowerer<'a> {
                     handle,
                     rollback.map(|method| format!("{place}.{method}()")),
                 );
-                self.api_statement(&place, TxStatement::Begin, span);
+                self.api_statement(&place, TxStatement::Begin, span, true);
                 self.begun_here.insert(place);
                 Value::Nothing
             }
             (Effect::Commit, Some(place)) => {
-                self.api_statement(&place, TxStatement::Commit, span);
+                self.api_statement(&place, TxStatement::Commit, span, true);
                 Value::Nothing
             }
             (Effect::Rollback, Some(place)) => {
-                self.api_statement(&place, TxStatement::Rollback, span);
+                let statement = TxStatement::Rollback;
+                self.api_statement(&place, statement, span, !call.never_rejects);
                 Value::Nothing
             }
             // If opening fails the handle holds nothing: that path owes no

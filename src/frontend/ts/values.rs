@@ -125,8 +125,15 @@ impl<'a> Lowerer<'a> {
     /// promise floats only for a place known to be a handle here:
     /// `tx.commit()` on just any object (an IndexedDB transaction) or
     /// MongoDB's `session.startTransaction()` (which returns nothing) says
-    /// nothing.
-    pub(super) fn api_statement(&mut self, place: &str, statement: TxStatement, span: Span) {
+    /// nothing. A promise that can reject is reported when it floats
+    /// (`rejects`); one that never does is not.
+    pub(super) fn api_statement(
+        &mut self,
+        place: &str,
+        statement: TxStatement,
+        span: Span,
+        rejects: bool,
+    ) {
         let known = self.parameters.contains(place)
             || self.acquired_via.contains_key(place)
             || self.begun_here.contains(place);
@@ -136,6 +143,9 @@ impl<'a> Lowerer<'a> {
         }
         self.transaction_statements(place, &[statement], span);
         self.floating_call = floating;
+        if !rejects {
+            self.builder.forget_unawaited(span);
+        }
     }
 
     /// A call that runs transaction statements on `place`. Starting one
