@@ -249,6 +249,8 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
         "ServiceUnavailable",
         "GatewayTimeout",
     ];
+    /// Variants that name a failed outcome.
+    const FAILURE_VARIANTS: &[&str] = &["Failure", "Failed", "Rejected", "Refused", "Denied"];
     struct Statuses(bool);
     impl<'ast> Visit<'ast> for Statuses {
         fn visit_path(&mut self, path: &'ast syn::Path) {
@@ -257,8 +259,11 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
                 self.0 |= (owner == "StatusCode" && ERROR_STATUSES.contains(&name.as_str()))
                     || (owner == "HttpResponse" && ERROR_BUILDERS.contains(&name.as_str()))
                     // The project's error type made into the answer
-                    // (`Ok(Error::redirect(500, ..))`, `Ok(AppError::page(..))`).
-                    || owner.ends_with("Error");
+                    // (`Ok(Error::redirect(500, ..))`, `Ok(AppError::page(..))`),
+                    // or a body that says the request failed (`Ok(Json(Reply {
+                    // status: Outcome::Failure, .. }))`).
+                    || owner.ends_with("Error")
+                    || FAILURE_VARIANTS.contains(&name.as_str());
             }
             syn::visit::visit_path(self, path);
         }
