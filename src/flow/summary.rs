@@ -102,9 +102,15 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         Returned::FreshClient => true,
         // A client kept in a field as well (`this.runner = ..; return
         // this.runner`) stays the object's: its other methods release it.
+        // One handed to code that ends it (a listener that releases it when
+        // the response is sent) is not the caller's to release either.
         Returned::Handle(handle) => {
             !flow.handles[handle].name.contains('.')
                 && flow.events_of(handle, EventKind::Acquire).next().is_some()
+                && flow
+                    .events_of(handle, EventKind::HandedOff)
+                    .next()
+                    .is_none()
                 && !released_before_returned(flow, handle)
         }
         Returned::Wrapped(_) | Returned::TransactionObject | Returned::InField(..) => false,
