@@ -210,7 +210,6 @@ impl FlowBuilder {
         self.handles[handle].pool = true;
     }
 
-    /// The handle is acquired lazily (see `Handle::lazy`).
     /// Drop the `Unawaited` event of the call at `span`, just made in the
     /// current block: its promise never rejects.
     pub fn forget_unawaited(&mut self, span: Span) {
@@ -219,10 +218,13 @@ impl FlowBuilder {
             .retain(|e| !(e.kind == EventKind::Unawaited && e.span == span));
     }
 
+    /// The handle is acquired lazily (see `Handle::lazy`).
     pub fn mark_lazy(&mut self, handle: HandleId) {
         self.handles[handle].lazy = true;
     }
 
+    /// The handle refuses statements once released (see
+    /// `Handle::refuses_after_release`).
     pub fn mark_refuses_after_release(&mut self, handle: HandleId) {
         self.handles[handle].refuses_after_release = true;
     }

@@ -202,9 +202,9 @@ pub(super) fn is_ok_constructor(expr: &Expr) -> bool {
 
 /// `Ok(ApiResponse::with_status(StatusCode::BAD_REQUEST))`,
 /// `Ok(HttpResponse::NotFound().finish())`, `Ok(Error::redirect(..))`: a
-/// handler's success value that
-/// answers with an HTTP error. Returning it is giving up on the request,
-/// as `Err(..)` is; a transaction dropped there is meant to roll back.
+/// handler's success value that answers with an error. Returning it is
+/// giving up on the request, as `Err(..)` is; a transaction dropped there
+/// is meant to roll back.
 pub(super) fn answers_http_error(expr: &Expr) -> bool {
     /// `StatusCode` constants (http, axum, actix) of 4xx and 5xx.
     const ERROR_STATUSES: &[&str] = &[
