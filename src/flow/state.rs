@@ -450,8 +450,11 @@ fn analyze_handle(
                     // A client just checked out is an object.
                     EventKind::Acquire if event.handle == handle => Some(Known::TRUTHY),
                     // So is one a statement or transaction ran through
-                    // (`if (session && session.inTransaction())` after it).
-                    EventKind::Begin | EventKind::Use => Some(Known::TRUTHY),
+                    // (`if (session && session.inTransaction())` after it);
+                    // a value only lent to a call (`console.log(slot)`)
+                    // may be anything.
+                    EventKind::Begin => Some(Known::TRUTHY),
+                    EventKind::Use if flow.handles[event.handle].queried => Some(Known::TRUTHY),
                     _ => None,
                 };
                 if let Some(known) = assigned
