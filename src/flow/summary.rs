@@ -62,6 +62,8 @@ pub(crate) struct Summary {
     /// It returns an object whose disposer rolls back what it holds and
     /// releases it (see `FnFlow::returns_rollback_disposer`).
     pub returns_rollback_disposer: bool,
+    /// It is `async`: a call whose promise is dropped does its work later.
+    pub is_async: bool,
 }
 
 /// Summaries by the name a call site uses (`getClient`, `db.getClient`,
@@ -232,6 +234,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         ends,
         keeps,
         returns_rollback_disposer: flow.returns_rollback_disposer,
+        is_async: flow.is_async,
         ..Summary::default()
     }
 }

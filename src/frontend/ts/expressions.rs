@@ -391,15 +391,23 @@ impl<'a> Lowerer<'a> {
         path: &str,
         args: &[ExprOrSpread],
         span: Span,
+        awaited: bool,
     ) -> Value {
         let mut released_on_return = Vec::new();
         let mut released_sometimes = Vec::new();
+        // A helper that ends the transaction, called without `await` and
+        // its promise dropped (`rollback(client);` in a catch clause),
+        // floats as its statement would.
+        let floating = summary.is_async && !awaited && self.statement_call == Some(span);
         for (position, arg) in args.iter().enumerate() {
             if let Value::Place(place) = self.argument(&arg.expr) {
                 let ends = summary.ends.contains(&position);
                 let releases = summary.releases.contains(&position);
                 let releases_on_return = summary.releases_on_return.contains(&position);
                 let releases_sometimes = summary.releases_sometimes.contains(&position);
+                if ends && floating {
+                    self.handle_event(EventKind::Unawaited, &place, span);
+                }
                 if ends {
                     self.handle_event(EventKind::Commit, &place, span);
                 }
@@ -536,6 +544,7 @@ impl<'a> Lowerer<'a> {
                 path.as_deref().unwrap_or_default(),
                 args,
                 call_span,
+                awaited,
             );
         }
         let Some((receiver, method)) = member_parts(callee) else {
