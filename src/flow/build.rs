@@ -210,14 +210,6 @@ impl FlowBuilder {
         self.handles[handle].pool = true;
     }
 
-    /// Drop the `Unawaited` event of the call at `span`, just made in the
-    /// current block: its promise never rejects.
-    pub fn forget_unawaited(&mut self, span: Span) {
-        self.blocks[self.current]
-            .events
-            .retain(|e| !(e.kind == EventKind::Unawaited && e.span == span));
-    }
-
     /// The handle is acquired lazily (see `Handle::lazy`).
     pub fn mark_lazy(&mut self, handle: HandleId) {
         self.handles[handle].lazy = true;

@@ -752,7 +752,7 @@ impl<'a> Lowerer<'a> {
             let handle = self.builder.handle(place);
             self.builder.set_rollback_call(handle, rollback);
         }
-        self.transaction_statements(place, &statements, call_span);
+        self.transaction_statements(place, &statements, call_span, true);
     }
 
     /// Whether a call that is not a database call is taken not to throw:

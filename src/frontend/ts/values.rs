@@ -141,23 +141,22 @@ impl<'a> Lowerer<'a> {
         if !known {
             self.floating_call = None;
         }
-        self.transaction_statements(place, &[statement], span);
+        self.transaction_statements(place, &[statement], span, rejects);
         self.floating_call = floating;
-        if !rejects {
-            self.builder.forget_unawaited(span);
-        }
     }
 
     /// A call that runs transaction statements on `place`. Starting one
     /// happens only if the call succeeds; ending one counts even if the call
-    /// throws (the connection is no longer usable for it).
+    /// throws (the connection is no longer usable for it). Its promise
+    /// dropped is reported when it can reject (`rejects`).
     pub(super) fn transaction_statements(
         &mut self,
         place: &str,
         statements: &[TxStatement],
         span: Span,
+        rejects: bool,
     ) {
-        if !statements.is_empty() && self.floating_call == Some(span) {
+        if rejects && !statements.is_empty() && self.floating_call == Some(span) {
             self.handle_event(EventKind::Unawaited, place, span);
         }
         let begins = statements.last() == Some(&TxStatement::Begin);
