@@ -550,7 +550,7 @@ impl Vocabulary {
         self.function_words
             .get_or_init(|| {
                 let prefilter = self.prefilter_words();
-                let mut words = minimal(prefilter.alone.into_iter().chain(prefilter.pool_names));
+                let mut words = minimal(prefilter.alone.into_iter().chain(prefilter.paired));
                 // Not the option keys: `session` is in every other Next.js
                 // file, and a query given `{ session }` begins nothing.
                 for driver in &self.drivers {
@@ -760,27 +760,33 @@ impl Vocabulary {
 pub(crate) struct PrefilterWords {
     /// Any one of these is enough.
     pub alone: Vec<String>,
-    /// A pool's name (`pool`, `dataSource`) counts only together with a
-    /// word of `with_pool`: a pool that nothing is checked out of and no
-    /// transaction statement goes through reports nothing. Every TypeORM
-    /// file names its `DataSource`.
-    pub pool_names: Vec<String>,
+    /// Words that count only together with a word of `partners`. A pool's
+    /// name (`pool`, `dataSource`): a pool that nothing is checked out of
+    /// and no transaction statement goes through reports nothing, and every
+    /// TypeORM file names its `DataSource`. And `transaction` not called: a
+    /// type (`Knex.Transaction`) or a field (`transactionManager`) begins
+    /// nothing, but a transaction of that type may be committed here.
+    pub paired: Vec<String>,
     /// A checkout from a pool that must be given back (`connect(`), or
     /// the end of a transaction that may be sent through one.
-    pub with_pool: Vec<String>,
+    pub partners: Vec<String>,
 }
 
 impl Vocabulary {
     pub(crate) fn prefilter_words(&self) -> PrefilterWords {
-        let mut alone: Vec<String> =
-            vec!["begin".into(), "transaction".into(), "txlint-ignore".into()];
-        let mut pool_names = Vec::new();
-        let mut with_pool: Vec<String> = vec!["commit".into(), "rollback".into(), "abort".into()];
+        // A call of `transaction` begins one (`db.transaction(`,
+        // `startTransaction(`); so does SQL's `START TRANSACTION`.
+        let mut alone: Vec<String> = ["begin", "start transaction", "txlint-ignore"]
+            .map(String::from)
+            .to_vec();
+        alone.extend(called("transaction"));
+        let mut paired: Vec<String> = vec!["transaction".into()];
+        let mut partners: Vec<String> = vec!["commit".into(), "rollback".into(), "abort".into()];
         for driver in &self.drivers {
-            pool_names.extend(driver.pool.names.iter().cloned());
-            pool_names.extend(driver.pool.factories.iter().cloned());
+            paired.extend(driver.pool.names.iter().cloned());
+            paired.extend(driver.pool.factories.iter().cloned());
             // The package names the pool where it is imported.
-            pool_names.extend(driver.pool.exported.iter().map(|p| p.package.clone()));
+            paired.extend(driver.pool.exported.iter().map(|p| p.package.clone()));
             // Called: `new Pool(`, `mysql.createPool(`; a pool's name
             // without a call is only a name.
             let made = driver.pool.constructors.iter().chain(&driver.pool.creators);
@@ -789,12 +795,15 @@ impl Vocabulary {
                 match call.effect {
                     // The most telling word of the call: what built or
                     // names its receiver, or else the method.
-                    Effect::Begin | Effect::BeginObject => alone.push(
-                        call.receiver_call
-                            .clone()
-                            .or_else(|| call.receiver_name.clone())
-                            .unwrap_or_else(|| call.method.clone()),
-                    ),
+                    Effect::Begin | Effect::BeginObject => {
+                        match (&call.receiver_call, &call.receiver_name) {
+                            (Some(receiver_call), _) => alone.push(receiver_call.clone()),
+                            (None, Some(receiver)) => {
+                                alone.extend(called(&format!("{receiver}.{}", call.method)))
+                            }
+                            (None, None) => alone.extend(called(&call.method)),
+                        }
+                    }
                     Effect::Release => alone.push(call.method.clone()),
                     // Checks out whatever the receiver (`createQueryRunner()`).
                     Effect::Acquire if call.receiver == Receiver::Any => {
@@ -805,7 +814,7 @@ impl Vocabulary {
                     // `pool.get()`) needs nothing done, so it reports
                     // nothing by itself.
                     Effect::Acquire if !call.returns_to_pool_on_drop() => {
-                        with_pool.push(format!("{}(", call.method))
+                        partners.push(format!("{}(", call.method))
                     }
                     Effect::Acquire
                     | Effect::Commit
@@ -817,10 +826,20 @@ impl Vocabulary {
         }
         PrefilterWords {
             alone: minimal(alone),
-            pool_names: minimal(pool_names),
-            with_pool: minimal(with_pool),
+            paired: minimal(paired),
+            partners: minimal(partners),
         }
     }
+}
+
+/// How a call of `method` is written: `method(`, with type arguments
+/// `method<T>(`, or Rust's turbofish `method::<T>(`.
+fn called(method: &str) -> [String; 3] {
+    [
+        format!("{method}("),
+        format!("{method}<"),
+        format!("{method}::<"),
+    ]
 }
 
 /// The words lowercased, sorted, without duplicates, and without any that
@@ -1192,22 +1211,42 @@ mod tests {
                 "createqueryrunner",
                 "pool(",
                 "release",
-                "transaction",
+                "start transaction",
+                "transaction(",
+                "transaction.start(",
+                "transaction.start::<",
+                "transaction.start<",
+                "transaction::<",
+                "transaction<",
                 "txlint-ignore"
             ]
         );
         assert_eq!(
-            typescript.pool_names,
-            vec!["@vercel/postgres", "datasource", "pool"]
+            typescript.paired,
+            vec!["@vercel/postgres", "datasource", "pool", "transaction"]
         );
         assert_eq!(
-            typescript.with_pool,
+            typescript.partners,
             vec!["abort", "commit", "connect(", "getconnection(", "rollback"]
         );
         let rust = words(Language::Rust);
-        assert_eq!(rust.alone, vec!["begin", "transaction", "txlint-ignore"]);
-        assert_eq!(rust.pool_names, vec!["pool"]);
-        assert_eq!(rust.with_pool, vec!["abort", "commit", "rollback"]);
+        assert_eq!(
+            rust.alone,
+            vec![
+                "begin",
+                "build_transaction",
+                "start transaction",
+                "transaction(",
+                "transaction::<",
+                "transaction<",
+                "transaction_with_behavior(",
+                "transaction_with_behavior::<",
+                "transaction_with_behavior<",
+                "txlint-ignore"
+            ]
+        );
+        assert_eq!(rust.paired, vec!["pool", "transaction"]);
+        assert_eq!(rust.partners, vec!["abort", "commit", "rollback"]);
         assert!(vocabulary.is_pool_name("this.readPool"));
         assert!(vocabulary.is_pool_name("this.dataSource"));
         assert!(!vocabulary.is_pool_name("poolClient"));

@@ -508,12 +508,9 @@ fn link_helpers(
 ) {
     let mut scanned_words: Vec<String> = Vec::new();
     // A run of a few files (a pre-commit hook's) reads what the skipped
-    // ones import: a helper outside the run may hand them a client. (Not
-    // Rust files: a Rust transaction is named where it is used, and a file
-    // that names none rarely calls another module's helper that begins one.)
-    let skipped: Vec<usize> = (0..files.len())
-        .filter(|&i| outcomes[i].skipped && Language::from_path(&files[i]) != Some(Language::Rust))
-        .collect();
+    // ones import: a helper outside the run may hand them a client or
+    // begin a transaction on their connection.
+    let skipped: Vec<usize> = (0..files.len()).filter(|&i| outcomes[i].skipped).collect();
     let mut first_round = if skipped.len() <= SMALL_RUN {
         skipped
     } else {
@@ -527,7 +524,7 @@ fn link_helpers(
                     && linker.imported_summaries_used(index, &files[index]) != checked_with[index]
             })
             .collect();
-        let words = linker.acquire_words();
+        let words = linker.duty_words();
         again.append(&mut first_round);
         if words != scanned_words && !words.is_empty() {
             let named: Vec<usize> = (0..files.len())
@@ -717,11 +714,9 @@ fn read_file(path: &Path, prefilter: Option<&Prefilter>, link_imports: bool) -> 
     if let (Some(prefilter), Some(language)) = (prefilter, language)
         && !prefilter.may_report(language, source.text.as_bytes())
     {
-        // Rust helpers never hand out a client (see `acquire_words`).
-        let scripts = links && language != Language::Rust;
         return Read::Done(FileOutcome {
             skipped: true,
-            called: scripts.then(|| CalledNames::of(&source.text)),
+            called: links.then(|| CalledNames::of(&source.text)),
             ..FileOutcome::nothing()
         });
     }

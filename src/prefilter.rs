@@ -22,8 +22,8 @@ struct WordTest {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum WordKind {
     Alone,
-    PoolName,
-    WithPool,
+    Paired,
+    Partner,
 }
 
 impl Prefilter {
@@ -48,8 +48,8 @@ impl WordTest {
     fn new(words: drivers::PrefilterWords) -> WordTest {
         let kinds = [
             (WordKind::Alone, words.alone),
-            (WordKind::PoolName, words.pool_names),
-            (WordKind::WithPool, words.with_pool),
+            (WordKind::Paired, words.paired),
+            (WordKind::Partner, words.partners),
         ];
         let (kinds, patterns): (Vec<WordKind>, Vec<String>) = kinds
             .into_iter()
@@ -63,22 +63,22 @@ impl WordTest {
         WordTest { words, kinds }
     }
 
-    /// Whether `bytes` hold a word that stands alone, or a pool's name and
-    /// a word that goes with it. Overlapping matches, so that no word hides
+    /// Whether `bytes` hold a word that stands alone, or a paired word and
+    /// a partner of it. Overlapping matches, so that no word hides
     /// another that shares its letters.
     fn passes(&self, bytes: &[u8]) -> bool {
         // Most files hold no word at all; a plain search says so fastest.
         if !self.words.is_match(bytes) {
             return false;
         }
-        let (mut pool_name, mut with_pool) = (false, false);
+        let (mut paired, mut partner) = (false, false);
         for found in self.words.find_overlapping_iter(bytes) {
             match self.kinds[found.pattern().as_usize()] {
                 WordKind::Alone => return true,
-                WordKind::PoolName => pool_name = true,
-                WordKind::WithPool => with_pool = true,
+                WordKind::Paired => paired = true,
+                WordKind::Partner => partner = true,
             }
-            if pool_name && with_pool {
+            if paired && partner {
                 return true;
             }
         }

@@ -1382,6 +1382,9 @@ fn rust_helpers_of_modules_outside_the_run_are_understood() {
     let staged = [
         "crates/payments/src/quotes.rs",
         "crates/payments/src/batch.rs",
+        // Names no word of the prefilter: only `raw::open`'s summary says
+        // what its call leaves open.
+        "crates/payments/src/refunds.rs",
     ];
     let mut args = vec!["check", "--format", "concise"];
     args.extend(staged);
@@ -1396,6 +1399,7 @@ fn rust_helpers_of_modules_outside_the_run_are_understood() {
             "crates/payments/src/quotes.rs:49:18 TX005",
             "crates/payments/src/quotes.rs:69:18 TX005",
             "crates/payments/src/quotes.rs:104:18 TX005",
+            "crates/payments/src/refunds.rs:25:5 TX001",
         ]
     );
     let text = std::fs::read(workspace.join(staged[0])).expect("fixture");

@@ -87,6 +87,16 @@ impl Summary {
             && !self.returns_rollback_disposer
     }
 
+    /// Whether a call hands its caller something to end: a client or a
+    /// transaction it returns, or one it began on a connection passed to it.
+    pub fn hands_duty(&self) -> bool {
+        self.returns_client
+            || self.returns_transaction
+            || self.returns_transaction_object
+            || self.returns_transaction_in.is_some()
+            || !self.begins.is_empty()
+    }
+
     /// A function that ends the transaction of every client passed to it
     /// and may release it, whatever its body (a configured safe helper).
     pub fn takes_care_of(arguments: usize) -> Summary {

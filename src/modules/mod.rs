@@ -297,13 +297,13 @@ impl<'a> Linker<'a> {
             .collect()
     }
 
-    /// The last name of every helper known so far that returns a client: a
-    /// file that contains none of them, nor any word of the prefilter,
-    /// cannot hold a client or transaction. (A helper that begins on a
-    /// connection passed to it is left out: its caller names the
-    /// connection's pool or transaction, and such helpers are often called
-    /// `new` or `open`, which every file calls.)
-    pub fn acquire_words(&self) -> Vec<String> {
+    /// The last name of every helper known so far whose call hands its
+    /// caller something to end: a client it returns, a transaction it
+    /// returns, or one it began on a connection passed to it. A file that
+    /// contains none of them, nor any word of the prefilter, cannot hold a
+    /// client or transaction. (Such a name may be one that many files call,
+    /// `open` say; those files are then parsed, which costs time only.)
+    pub fn duty_words(&self) -> Vec<String> {
         let outside = lock(&self.outside);
         let interfaces = read(&self.interfaces);
         let mut words: Vec<String> = interfaces
@@ -311,7 +311,7 @@ impl<'a> Linker<'a> {
             .chain(outside.values())
             .flatten()
             .flat_map(|interface| &interface.summaries)
-            .filter(|(_, summary)| summary.returns_client)
+            .filter(|(_, summary)| summary.hands_duty())
             .map(|(name, _)| name.rsplit('.').next().unwrap_or(name).to_string())
             .collect();
         words.sort();
