@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover::Excludes;
+use crate::discover::{Excludes, WalkedFolder, WalkedFolders};
 use crate::rules;
 use crate::source::LineIndex;
 use crate::{CheckOptions, NestedConfigs};
@@ -111,6 +111,41 @@ fn nearest_in(folder: &Path, known: &mut HashMap<PathBuf, Option<PathBuf>>) -> O
         .or_else(|| nearest_in(folder.parent()?, known));
     known.insert(folder.to_path_buf(), found.clone());
     found
+}
+
+/// Finds the nearest configuration of the files of a folder as shown.
+struct Lookup<'l> {
+    walked: &'l WalkedFolders,
+    by_folder: &'l mut HashMap<PathBuf, Option<PathBuf>>,
+    canonical: &'l mut HashMap<PathBuf, Option<PathBuf>>,
+    nearest: &'l mut HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Lookup<'_> {
+    /// Below a folder named on the command line, read off the walk, which
+    /// saw each folder's entries; at and above it, looked for on disk.
+    fn nearest(&mut self, folder: &Path) -> Option<PathBuf> {
+        if let Some(found) = self.by_folder.get(folder) {
+            return found.clone();
+        }
+        let found = match self.walked.get(folder) {
+            Some(WalkedFolder {
+                config: Some(name), ..
+            }) => canonical_folder(folder, self.canonical).map(|canonical| canonical.join(name)),
+            Some(WalkedFolder {
+                config: None,
+                root: false,
+            }) => match folder.parent() {
+                Some(parent) if parent.as_os_str().is_empty() => self.nearest(Path::new(".")),
+                Some(parent) => self.nearest(parent),
+                None => None,
+            },
+            _ => canonical_folder(folder, self.canonical)
+                .and_then(|canonical| nearest_in(&canonical, self.nearest)),
+        };
+        self.by_folder.insert(folder.to_path_buf(), found.clone());
+        found
+    }
 }
 
 /// The nearest configuration file at or above `start`.
@@ -250,9 +285,10 @@ impl Selection {
 /// For each file, the selection of its nearest configuration when that is
 /// not the root's (`None` for the root's); files a nested configuration
 /// excludes are dropped, unless named on the command line.
-pub(crate) fn nested_selections(
+pub(crate) fn nested_selections<T>(
     paths: &[PathBuf],
-    files: &mut Vec<PathBuf>,
+    files: &mut Vec<(PathBuf, T)>,
+    walked: &WalkedFolders,
     options: &CheckOptions,
     nested: &NestedConfigs,
 ) -> Result<Vec<Option<Arc<Selection>>>, ConfigError> {
@@ -268,25 +304,23 @@ pub(crate) fn nested_selections(
     let mut canonical: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut selections = Vec::with_capacity(files.len());
     let mut kept = Vec::with_capacity(files.len());
-    for file in files.drain(..) {
+    for (file, item) in files.drain(..) {
         let folder = file.parent().unwrap_or(Path::new(".")).to_path_buf();
         let folder = if folder.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {
             folder
         };
-        let config_path = match by_folder.get(&folder) {
-            Some(found) => found.clone(),
-            None => {
-                let found = canonical_folder(&folder, &mut canonical)
-                    .and_then(|canonical| nearest_in(&canonical, &mut nearest));
-                by_folder.insert(folder.clone(), found.clone());
-                found
-            }
+        let mut lookup = Lookup {
+            walked,
+            by_folder: &mut by_folder,
+            canonical: &mut canonical,
+            nearest: &mut nearest,
         };
+        let config_path = lookup.nearest(&folder);
         let Some(config_path) = config_path.filter(|p| Some(p) != root.as_ref()) else {
             selections.push(None);
-            kept.push(file);
+            kept.push((file, item));
             continue;
         };
         if !loaded.contains_key(&config_path) {
@@ -318,7 +352,7 @@ pub(crate) fn nested_selections(
             continue;
         }
         selections.push(Some(selection.clone()));
-        kept.push(file);
+        kept.push((file, item));
     }
     *files = kept;
     Ok(selections)

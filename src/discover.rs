@@ -2,12 +2,14 @@
 //! hidden folders and `--exclude` globs), keeps files named on the command
 //! line whatever their folder, and returns one sorted list.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
-use std::sync::Mutex;
 
+use crate::config::FILE_NAMES;
 use crate::diagnostic::FileError;
 use crate::source::Language;
 
@@ -102,8 +104,54 @@ pub fn discover(
     excludes: &Excludes,
     force_exclude: bool,
 ) -> (Vec<PathBuf>, Vec<FileError>) {
+    let found = discover_with(paths, excludes, force_exclude, &|_| ());
+    let files = found.files.into_iter().map(|(path, ())| path).collect();
+    (files, found.errors)
+}
+
+/// What `discover_with` found.
+pub(crate) struct Discovered<T> {
+    /// Each file, sorted, with what the visit made of it.
+    pub files: Vec<(PathBuf, T)>,
+    /// The paths that could not be walked.
+    pub errors: Vec<FileError>,
+    /// The folders walked.
+    pub folders: WalkedFolders,
+}
+
+/// The folders a walk read, by path as shown, with the configuration file
+/// each holds: the nearest configuration of a file below a folder named on
+/// the command line is then found without looking at the disk again.
+#[derive(Default)]
+pub(crate) struct WalkedFolders(HashMap<PathBuf, WalkedFolder>);
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WalkedFolder {
+    /// The name of its configuration file (one of `config::FILE_NAMES`).
+    pub config: Option<&'static str>,
+    /// Named on the command line: its parent, if any, was not walked, and
+    /// may not be the parent of its canonical path (a link).
+    pub root: bool,
+}
+
+impl WalkedFolders {
+    pub fn get(&self, folder: &Path) -> Option<WalkedFolder> {
+        self.0.get(folder).copied()
+    }
+}
+
+/// `discover`, with `visit` run on each file as the walk finds it (on the
+/// walk's threads, so that reading files overlaps walking folders); each
+/// file comes with what `visit` made of it.
+pub(crate) fn discover_with<T: Send>(
+    paths: &[PathBuf],
+    excludes: &Excludes,
+    force_exclude: bool,
+    visit: &(dyn Fn(&Path) -> T + Sync),
+) -> Discovered<T> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut folders = WalkedFolders::default();
     let cwd = std::env::current_dir().ok();
     for root in paths {
         let root = display_path(root);
@@ -132,7 +180,8 @@ pub fn discover(
                 continue;
             }
             if Language::from_path(&root).is_some() {
-                files.push(root);
+                let visited = visit(&root);
+                files.push((root, visited));
             } else {
                 errors.push(FileError {
                     path: root,
@@ -141,78 +190,144 @@ pub fn discover(
             }
             continue;
         }
-        let found = std::sync::Mutex::new(Walked::default());
-        walk(&root, excludes, cwd.as_deref(), &found);
+        let found = Mutex::new(Walked::default());
+        let walk = Walk {
+            excludes,
+            cwd: cwd.as_deref(),
+            visit,
+            found: &found,
+        };
+        walk.folder(&root, true);
         let walked = found.into_inner().unwrap_or_else(|e| e.into_inner());
         files.extend(walked.files);
         errors.extend(walked.errors);
+        for (folder, walked) in walked.folders {
+            // A root walked again below another keeps being a root.
+            let entry = folders.0.entry(folder).or_insert(walked);
+            entry.root |= walked.root;
+        }
     }
-    files.sort();
-    files.dedup();
-    (files, errors)
+    // Stable, so that of a file reached twice the first reading is kept.
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
+    Discovered {
+        files,
+        errors,
+        folders,
+    }
 }
 
 /// What a walk found, in no particular order.
-#[derive(Default)]
-struct Walked {
-    files: Vec<PathBuf>,
+struct Walked<T> {
+    files: Vec<(PathBuf, T)>,
     errors: Vec<FileError>,
+    folders: Vec<(PathBuf, WalkedFolder)>,
 }
 
-/// Walk `folder` and the folders below it, each folder's subfolders in
-/// parallel (a large tree spends most of its discovery waiting on the file
-/// system). Symbolic links are not followed, except a root named on the
-/// command line.
-fn walk(folder: &Path, excludes: &Excludes, cwd: Option<&Path>, found: &Mutex<Walked>) {
-    let failed = |path: &Path, err: &std::io::Error| FileError {
-        path: display_path_in(path, cwd),
-        message: io_message(err),
-    };
-    let entries = match std::fs::read_dir(folder) {
-        Ok(entries) => entries,
-        Err(err) => {
-            lock(found).errors.push(failed(folder, &err));
-            return;
+impl<T> Default for Walked<T> {
+    fn default() -> Self {
+        Walked {
+            files: Vec::new(),
+            errors: Vec::new(),
+            folders: Vec::new(),
         }
-    };
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let mut folders = Vec::new();
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
+    }
+}
+
+/// One walk of a folder named on the command line.
+struct Walk<'w, T> {
+    excludes: &'w Excludes,
+    cwd: Option<&'w Path>,
+    visit: &'w (dyn Fn(&Path) -> T + Sync),
+    found: &'w Mutex<Walked<T>>,
+}
+
+impl<T: Send> Walk<'_, T> {
+    /// Walk `folder` and the folders below it, each folder's subfolders in
+    /// parallel (a large tree spends most of its discovery waiting on the
+    /// file system). Symbolic links are not followed, except a root named
+    /// on the command line.
+    fn folder(&self, folder: &Path, root: bool) {
+        let failed = |path: &Path, err: &std::io::Error| FileError {
+            path: display_path_in(path, self.cwd),
+            message: io_message(err),
+        };
+        let entries = match std::fs::read_dir(folder) {
+            Ok(entries) => entries,
             Err(err) => {
-                errors.push(failed(folder, &err));
-                continue;
+                lock(self.found).errors.push(failed(folder, &err));
+                return;
             }
         };
-        let path = entry.path();
-        let file_type = match entry.file_type() {
-            Ok(file_type) => file_type,
-            Err(err) => {
-                errors.push(failed(&path, &err));
-                continue;
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        let mut folders = Vec::new();
+        let mut configs = Vec::new();
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    errors.push(failed(folder, &err));
+                    continue;
+                }
+            };
+            let path = entry.path();
+            let file_type = match entry.file_type() {
+                Ok(file_type) => file_type,
+                Err(err) => {
+                    errors.push(failed(&path, &err));
+                    continue;
+                }
+            };
+            let name = entry.file_name();
+            if let Some(config) = FILE_NAMES.iter().find(|config| name == **config)
+                && (file_type.is_file() || file_type.is_symlink() && path.is_file())
+            {
+                configs.push(*config);
             }
-        };
-        if file_type.is_dir() {
-            if !is_skipped_dir(&entry.file_name()) && !excludes.matches(&path) {
-                folders.push(path);
+            if file_type.is_dir() {
+                if !is_skipped_dir(&name) && !self.excludes.matches(&path) {
+                    folders.push(path);
+                }
+            } else if file_type.is_file()
+                && Language::from_path(&path).is_some()
+                && !self.excludes.matches(&path)
+            {
+                files.push(display_path_in(&path, self.cwd));
             }
-        } else if file_type.is_file()
-            && Language::from_path(&path).is_some()
-            && !excludes.matches(&path)
+        }
+        // The first of the names, as a look at the disk would find it.
+        let config = FILE_NAMES
+            .iter()
+            .copied()
+            .find(|name| configs.contains(name));
         {
-            files.push(display_path_in(&path, cwd));
+            let mut found = lock(self.found);
+            found.errors.append(&mut errors);
+            let walked = WalkedFolder { config, root };
+            found
+                .folders
+                .push((display_path_in(folder, self.cwd), walked));
         }
+        // This folder's files and its subfolders, side by side.
+        rayon::join(
+            || {
+                let visited: Vec<(PathBuf, T)> = files
+                    .into_par_iter()
+                    .map(|path| {
+                        let visited = (self.visit)(&path);
+                        (path, visited)
+                    })
+                    .collect();
+                lock(self.found).files.extend(visited);
+            },
+            || {
+                folders
+                    .par_iter()
+                    .for_each(|folder| self.folder(folder, false))
+            },
+        );
     }
-    {
-        let mut found = lock(found);
-        found.files.append(&mut files);
-        found.errors.append(&mut errors);
-    }
-    folders
-        .par_iter()
-        .for_each(|folder| walk(folder, excludes, cwd, found));
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use diagnostic::{Diagnostic, FileError, FileReport, Label, Report};
-use discover::{Excludes, discover, io_message};
+use discover::{Excludes, discover_with, io_message};
 use drivers::Drivers;
 use flow::summary::Summaries;
 use frontend::{LowerError, LoweredFile, ModuleInterface};
@@ -383,30 +383,37 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
         .thread_name(|index| format!("txlint-analysis-{index}"))
         .build()
         .map_err(|err| RunError(format!("could not start the analysis threads: {err}")))?;
-    let (mut files, errors) = pool.install(|| discover(paths, &excludes, options.force_exclude));
-    let selections = match &options.nested_configs {
-        Some(nested) => config::nested_selections(paths, &mut files, options, nested)
-            .map_err(|err| RunError(err.0))?,
-        None => vec![None; files.len()],
-    };
     let drivers = options.load_drivers()?;
     let prefilter = (!options.no_prefilter).then(|| Prefilter::new(&drivers));
-    let outcomes = pool.install(|| check_files(&files, &drivers, prefilter.as_ref(), options));
+    let link_imports = !options.parse_only;
+    // Each file is read, and scanned by the prefilter, as the walk finds it.
+    let read = |path: &Path| read_file(path, prefilter.as_ref(), link_imports);
+    let mut found = pool.install(|| discover_with(paths, &excludes, options.force_exclude, &read));
+    let selections = match &options.nested_configs {
+        Some(nested) => {
+            config::nested_selections(paths, &mut found.files, &found.folders, options, nested)
+                .map_err(|err| RunError(err.0))?
+        }
+        None => vec![None; found.files.len()],
+    };
+    let errors = found.errors;
+    let (files, reads): (Vec<PathBuf>, Vec<Read>) = found.files.into_iter().unzip();
+    let outcomes = pool.install(|| check_files(&files, reads, &drivers, options));
     let results = outcomes.into_iter().map(|outcome| outcome.result).collect();
     Ok(assemble(files.len(), results, &selections, errors, options))
 }
 
-/// Read every file, then parse and check the ones the prefilter keeps, in
-/// the order of their imports: a file is checked after the files it
-/// imports, knowing their helpers, so that most files are parsed and
-/// lowered once. What that order cannot settle (an import cycle, a file
-/// the prefilter skipped that calls a helper found later) is settled by
-/// `link_helpers`. Results are in the order of `files`, the same on any
-/// number of threads.
+/// Parse and check the files read already (`reads`, one per file) that
+/// the prefilter keeps, in the order of their imports: a file is checked
+/// after the files it imports, knowing their helpers, so that most files
+/// are parsed and lowered once. What that order cannot settle (an import
+/// cycle, a file the prefilter skipped that calls a helper found later)
+/// is settled by `link_helpers`. Results are in the order of `files`, the
+/// same on any number of threads.
 fn check_files(
     files: &[PathBuf],
+    reads: Vec<Read>,
     drivers: &Drivers,
-    prefilter: Option<&Prefilter>,
     options: &CheckOptions,
 ) -> Vec<FileOutcome> {
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -417,9 +424,9 @@ fn check_files(
         }
     };
     let link_imports = !options.parse_only;
-    let (slots, specifiers): (Vec<std::sync::Mutex<Slot>>, Vec<Option<Vec<String>>>) = files
-        .par_iter()
-        .map(|path| match read_file(path, prefilter, link_imports) {
+    let (slots, specifiers): (Vec<std::sync::Mutex<Slot>>, Vec<Option<Vec<String>>>) = reads
+        .into_iter()
+        .map(|read| match read {
             Read::Done(outcome) => {
                 progress();
                 (Slot::done(outcome), None)
@@ -843,5 +850,46 @@ pub fn debug_flow(source: &SourceFile) -> String {
     match lower(&source.text, language, Drivers::builtin(), &no_imports) {
         Ok(lowered) => lowered.flows.iter().map(flow::dot::to_dot).collect(),
         Err(error) => format!("// {}\n", error.message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file that disappears between its folder's listing and its reading
+    /// (a branch switch, a build step cleaning up) is an error for that
+    /// file; the files around it are still checked.
+    #[test]
+    fn a_file_that_vanishes_before_it_is_read_is_an_error_for_that_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let broken = std::fs::read(root.join("fixtures/ts/express/reports.ts")).expect("fixture");
+        for name in ["b.ts", "c.ts"] {
+            std::fs::write(dir.path().join(name), &broken).expect("write");
+        }
+        let read = |path: &Path| {
+            if path.ends_with("b.ts") {
+                std::fs::remove_file(path).expect("remove");
+            }
+            read_file(path, None, true)
+        };
+        let excludes = Excludes::new(&[], Path::new(".")).expect("no pattern");
+        let found = discover_with(&[dir.path().to_path_buf()], &excludes, false, &read);
+        let (files, reads): (Vec<PathBuf>, Vec<Read>) = found.files.into_iter().unzip();
+        let outcomes = check_files(&files, reads, Drivers::builtin(), &CheckOptions::default());
+        let results: Vec<_> = outcomes.into_iter().map(|outcome| outcome.result).collect();
+        match &results[..] {
+            [Err(vanished), Ok(Some(checked))] => {
+                assert!(vanished.path.ends_with("b.ts"));
+                assert!(
+                    vanished.message.starts_with("could not read"),
+                    "{vanished:?}"
+                );
+                assert!(checked.source.path.ends_with("c.ts"));
+                assert!(!checked.diagnostics.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

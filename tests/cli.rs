@@ -951,6 +951,27 @@ fn nearest_configuration_applies_to_each_file() {
         ])
     );
 
+    // A run of a folder below a configuration still follows it.
+    let output = txlint_in(
+        root,
+        &["check", "--format", "concise", "packages/billing/api"],
+    );
+    assert_eq!(
+        located(&output),
+        BTreeSet::from(["packages/billing/api/route.ts TX002".to_string()])
+    );
+
+    // The hidden name is a configuration too.
+    std::fs::write(root.join("app/.txlint.toml"), "select = [\"TX003\"]\n").expect("write");
+    let output = txlint_in(root, &["check", "--format", "concise"]);
+    assert_eq!(
+        located(&output),
+        BTreeSet::from([
+            "app/api/route.ts TX003".to_string(),
+            "packages/billing/api/route.ts TX002".to_string(),
+        ])
+    );
+
     // A broken nested configuration stops the run, naming it.
     std::fs::write(root.join("packages/billing/txlint.toml"), "selekt = []\n").expect("write");
     let output = txlint_in(root, &["check"]);
