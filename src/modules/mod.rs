@@ -298,11 +298,11 @@ impl<'a> Linker<'a> {
     }
 
     /// The last name of every helper known so far whose call hands its
-    /// caller something to end: a client it returns, a transaction it
-    /// returns, or one it began on a connection passed to it. A file that
-    /// contains none of them, nor any word of the prefilter, cannot hold a
-    /// client or transaction. (Such a name may be one that many files call,
-    /// `open` say; those files are then parsed, which costs time only.)
+    /// caller something to end (a client it returns, a transaction it
+    /// returns, or one it began on a connection passed to it), and a Rust
+    /// function of a type also with its type (`Tx::new`, as `CalledNames`
+    /// keeps it). A file that calls none of them, and holds no word of the
+    /// prefilter, cannot hold a client or transaction.
     pub fn duty_words(&self) -> Vec<String> {
         let outside = lock(&self.outside);
         let interfaces = read(&self.interfaces);
@@ -312,7 +312,14 @@ impl<'a> Linker<'a> {
             .flatten()
             .flat_map(|interface| &interface.summaries)
             .filter(|(_, summary)| summary.hands_duty())
-            .map(|(name, _)| name.rsplit('.').next().unwrap_or(name).to_string())
+            .flat_map(|(name, _)| {
+                let (owner, last) = name.rsplit_once('.').unwrap_or(("", name));
+                // A Rust function of a type, by the name `CalledNames` keeps.
+                let of_type = owner
+                    .starts_with(|c: char| c.is_ascii_uppercase())
+                    .then(|| format!("{owner}::{last}"));
+                std::iter::once(last.to_string()).chain(of_type)
+            })
             .collect();
         words.sort();
         words.dedup();
@@ -626,13 +633,21 @@ fn nearest<T: Clone>(
 
 /// The names a file calls (`name(` or `.name(`), as hashes: kept for the
 /// files the prefilter skips, so that linking can tell, without reading
-/// them again, which of them call a helper it found.
+/// them again, which of them call a helper it found. A Rust function of a
+/// type is kept with the type (`Tx::new(` as `Tx::new`): every other file
+/// calls some type's `new` or `open`.
 pub(crate) struct CalledNames(Vec<u64>);
 
 impl CalledNames {
     pub fn of(text: &str) -> CalledNames {
         let bytes = text.as_bytes();
         let is_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+        let name_start = |end: usize| {
+            bytes[..end]
+                .iter()
+                .rposition(|&b| !is_name(b))
+                .map_or(0, |before| before + 1)
+        };
         // From each parenthesis back over blanks to the name before it: far
         // fewer steps than reading every name of the file.
         let mut names: Vec<u64> = memchr::memchr_iter(b'(', bytes)
@@ -641,11 +656,18 @@ impl CalledNames {
                     .iter()
                     .rposition(|b| !b.is_ascii_whitespace())?
                     + 1;
-                let start = bytes[..end]
-                    .iter()
-                    .rposition(|&b| !is_name(b))
-                    .map_or(0, |before| before + 1);
-                (start < end).then(|| crate::diagnostic::stable_hash(&[&text[start..end]]))
+                let start = name_start(end);
+                let before = bytes[..start].trim_ascii_end();
+                if start >= end || before.ends_with(b"#[") || before.ends_with(b" fn") {
+                    // Not a call: an attribute (`#[new(default)]`) or a
+                    // Rust function's definition.
+                    return None;
+                }
+                let name = &text[start..end];
+                Some(match type_before(bytes, start) {
+                    Some(owner) => crate::diagnostic::stable_hash(&[&format!("{owner}::{name}")]),
+                    None => crate::diagnostic::stable_hash(&[name]),
+                })
             })
             .collect();
         names.sort_unstable();
@@ -658,6 +680,35 @@ impl CalledNames {
             .binary_search(&crate::diagnostic::stable_hash(&[name]))
             .is_ok()
     }
+}
+
+/// The type a Rust path names before `::` and the name at `at`: `Tx` of
+/// `Tx::new`, also with type arguments (`Tx::<T>::new`); `None` when the
+/// segment before is no type's (a module's, `raw::open`) or there is none.
+fn type_before(bytes: &[u8], at: usize) -> Option<&str> {
+    let mut end = at.checked_sub(2).filter(|_| bytes[..at].ends_with(b"::"))?;
+    if bytes[..end].ends_with(b">") {
+        let mut depth = 0usize;
+        let open = bytes[..end].iter().rposition(|&b| {
+            match b {
+                b'>' => depth += 1,
+                b'<' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            depth == 0
+        })?;
+        end = open
+            .checked_sub(2)
+            .filter(|_| bytes[..open].ends_with(b"::"))?;
+    }
+    let start = bytes[..end]
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .map_or(0, |before| before + 1);
+    let owner = std::str::from_utf8(&bytes[start..end]).ok()?;
+    owner
+        .starts_with(|c: char| c.is_ascii_uppercase())
+        .then_some(owner)
 }
 
 /// The module specifiers a file's text names, read before the file is
@@ -804,6 +855,25 @@ mod tests {
         assert!(!called.contains("getPool"), "named, not called");
         assert!(!called.contains("getConnection"), "no call follows it");
         assert!(!called.contains("db"));
+        let called = CalledNames::of(
+            "let tx = DbTxn::new(conn)?;\nlet f = File::open(path)?;\nraw::open(&mut c);\n\
+             Vec::<u8>::with_capacity(4); self.close(c); #[new(default)] Pool::<Vec<u8>>::begin()\n\
+             pub async fn new(conn: &mut PgConnection)",
+        );
+        assert!(called.contains("DbTxn::new"));
+        assert!(
+            !called.contains("new"),
+            "a type's `new` is not a bare `new`"
+        );
+        assert!(called.contains("File::open"));
+        assert!(
+            called.contains("open"),
+            "a module's function is called by its name"
+        );
+        assert!(called.contains("Vec::with_capacity"));
+        assert!(!called.contains("with_capacity"));
+        assert!(called.contains("Pool::begin"));
+        assert!(called.contains("close"));
     }
 
     #[test]
