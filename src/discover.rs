@@ -95,21 +95,7 @@ impl Excludes {
     }
 }
 
-/// The files under `paths`, sorted and without duplicates, and the paths
-/// that could not be walked.
-/// A file named in `paths` is checked even when an exclude pattern matches
-/// it, unless `force_exclude` (a hook that passes every changed file).
-pub fn discover(
-    paths: &[PathBuf],
-    excludes: &Excludes,
-    force_exclude: bool,
-) -> (Vec<PathBuf>, Vec<FileError>) {
-    let found = discover_with(paths, excludes, force_exclude, &|_| ());
-    let files = found.files.into_iter().map(|(path, ())| path).collect();
-    (files, found.errors)
-}
-
-/// What `discover_with` found.
+/// What `discover` found.
 pub(crate) struct Discovered<T> {
     /// Each file, sorted, with what the visit made of it.
     pub files: Vec<(PathBuf, T)>,
@@ -140,10 +126,13 @@ impl WalkedFolders {
     }
 }
 
-/// `discover`, with `visit` run on each file as the walk finds it (on the
-/// walk's threads, so that reading files overlaps walking folders); each
-/// file comes with what `visit` made of it.
-pub(crate) fn discover_with<T: Send>(
+/// The files under `paths`, sorted and without duplicates, each with what
+/// `visit` made of it, and the paths that could not be walked. `visit`
+/// runs on each file as the walk finds it, on the walk's threads, so that
+/// reading files overlaps walking folders.
+/// A file named in `paths` is checked even when an exclude pattern matches
+/// it, unless `force_exclude` (a hook that passes every changed file).
+pub(crate) fn discover<T: Send>(
     paths: &[PathBuf],
     excludes: &Excludes,
     force_exclude: bool,

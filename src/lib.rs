@@ -28,7 +28,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use diagnostic::{Diagnostic, FileError, FileReport, Label, Report};
-use discover::{Excludes, discover_with, io_message};
+use discover::{Excludes, discover, io_message};
 use drivers::Drivers;
 use flow::summary::Summaries;
 use frontend::{LowerError, LoweredFile, ModuleInterface};
@@ -388,7 +388,7 @@ pub fn check_paths(paths: &[PathBuf], options: &CheckOptions) -> Result<Report, 
     let link_imports = !options.parse_only;
     // Each file is read, and scanned by the prefilter, as the walk finds it.
     let read = |path: &Path| read_file(path, prefilter.as_ref(), link_imports);
-    let mut found = pool.install(|| discover_with(paths, &excludes, options.force_exclude, &read));
+    let mut found = pool.install(|| discover(paths, &excludes, options.force_exclude, &read));
     let selections = match &options.nested_configs {
         Some(nested) => {
             config::nested_selections(paths, &mut found.files, &found.folders, options, nested)
@@ -875,7 +875,7 @@ mod tests {
             read_file(path, None, true)
         };
         let excludes = Excludes::new(&[], Path::new(".")).expect("no pattern");
-        let found = discover_with(&[dir.path().to_path_buf()], &excludes, false, &read);
+        let found = discover(&[dir.path().to_path_buf()], &excludes, false, &read);
         let (files, reads): (Vec<PathBuf>, Vec<Read>) = found.files.into_iter().unzip();
         let outcomes = check_files(&files, reads, Drivers::builtin(), &CheckOptions::default());
         let results: Vec<_> = outcomes.into_iter().map(|outcome| outcome.result).collect();
