@@ -143,6 +143,8 @@ pub(super) fn formats_value(callee: &str) -> bool {
 /// Constructors that do not throw for the arguments code passes them.
 pub(super) fn is_quiet_constructor(class: &str) -> bool {
     const QUIET: &[&str] = &[
+        // What its executor throws rejects the promise.
+        "Promise",
         "Date",
         "Map",
         "Set",
@@ -191,16 +193,26 @@ pub(super) fn inline_callback(expr: &Expr) -> Option<InlineCallback<'_>> {
 /// API, not a dropped promise). Only transaction statements are asked
 /// about, and they take no parameters: a trailing name is a callback too.
 pub(super) fn floating_call(expr: &Expr) -> Option<Span> {
-    let Expr::Call(call) = unwrap(expr) else {
-        return None;
-    };
-    let callback = call.args.last().is_some_and(|arg| {
+    let (args, span) = call_parts(expr)?;
+    let callback = args.last().is_some_and(|arg| {
         matches!(
             unwrap(&arg.expr),
             Expr::Arrow(_) | Expr::Fn(_) | Expr::Ident(_)
         )
     });
-    (!callback).then(|| span_of(call.span))
+    (!callback).then(|| span_of(span))
+}
+
+/// The arguments and span of a call, also an optional one (`tx?.rollback()`).
+fn call_parts(expr: &Expr) -> Option<(&[ExprOrSpread], SwcSpan)> {
+    match unwrap(expr) {
+        Expr::Call(call) => Some((&call.args, call.span)),
+        Expr::OptChain(OptChainExpr { base, .. }) => match &**base {
+            OptChainBase::Call(call) => Some((&call.args, call.span)),
+            OptChainBase::Member(_) => None,
+        },
+        _ => None,
+    }
 }
 
 /// Strip parentheses and TypeScript-only wrappers.
@@ -485,8 +497,7 @@ pub(super) fn statement_call(expr: &Expr) -> Option<Span> {
             arg,
             ..
         }) => statement_call(arg),
-        Expr::Call(call) => Some(span_of(call.span)),
-        _ => None,
+        other => call_parts(other).map(|(_, span)| span_of(span)),
     }
 }
 
