@@ -525,6 +525,13 @@ impl<'a> Lowerer<'a> {
             // and so does its result mapped (`.map(|_| id)`): an `Err` stays
             // an `Err`.
             (Value::Wrote { .. }, "rows_affected" | "map") => return receiver,
+            // Its `Err` made `None` (`.ok()`), or tested, still tells that
+            // the writes failed.
+            (Value::Attempted { .. }, "ok" | "is_ok" | "is_err" | "is_some" | "is_none")
+                if call.args.is_empty() =>
+            {
+                return receiver;
+            }
             _ => {}
         }
         let receiver_place = match &receiver {

@@ -22,6 +22,11 @@ impl<'a> Lowerer<'a> {
                             place: written.clone(),
                             spans: spans.clone(),
                         }
+                    } else if let Some((lent, span)) = self.attempts.get(&place) {
+                        Value::Attempted {
+                            place: lent.clone(),
+                            span: *span,
+                        }
                     } else if let Some((on, sql)) = self.prepared.get(&place) {
                         Value::Prepared {
                             place: on.clone(),
@@ -396,8 +401,18 @@ impl<'a> Lowerer<'a> {
                     let ran_when = call.method == "is_ok";
                     return (Value::BeginTest(Box::new(value), ran_when), None, None);
                 }
+                // `if outcome.is_err()` of a call lent the transaction: its
+                // writes failed on the branch where it holds.
+                let zero_rows = match &value {
+                    Value::Attempted { place, span } => Some(ZeroRows {
+                        place: place.clone(),
+                        spans: vec![*span],
+                        when_true: call.method == "is_err",
+                    }),
+                    _ => None,
+                };
                 self.settle(value);
-                (Value::Nothing, None, None)
+                (Value::Nothing, None, zero_rows)
             }
             // `if !claimed`: a compare-and-swap helper's `false` says its
             // write changed no row (see `TransactionHelper::ReportsWrite`);
@@ -436,6 +451,20 @@ impl<'a> Lowerer<'a> {
                         spans: spans.clone(),
                         when_true: false,
                     }),
+                    // `if saved.is_none()` after `.ok()`: the writes it was
+                    // lent for failed.
+                    (Value::Attempted { place, span }, Expr::MethodCall(call)) => {
+                        let when_true = match call.method.to_string().as_str() {
+                            "is_none" => Some(true),
+                            "is_some" => Some(false),
+                            _ => None,
+                        };
+                        when_true.map(|when_true| ZeroRows {
+                            place: place.clone(),
+                            spans: vec![*span],
+                            when_true,
+                        })
+                    }
                     _ => None,
                 };
                 self.settle(value);

@@ -688,6 +688,9 @@ struct Lowerer<'a> {
     loops: Vec<(Option<String>, usize)>,
     /// Variables bound to what a write returned (see `Value::Wrote`).
     write_results: HashMap<String, (String, Vec<Span>)>,
+    /// Variables bound to what a call lent the transaction returned (see
+    /// `Value::Attempted`), also made an `Option` (`.ok()`).
+    attempts: HashMap<String, (String, Span)>,
     /// SQL text bound to local variables (`let sql = "BEGIN";`), and
     /// statements pushed onto local vectors to be joined.
     local_texts: HashMap<String, String>,
@@ -745,6 +748,7 @@ impl<'a> Lowerer<'a> {
             declared: Vec::new(),
             loops: Vec::new(),
             write_results: HashMap::new(),
+            attempts: HashMap::new(),
             local_texts: HashMap::new(),
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
@@ -842,6 +846,9 @@ impl<'a> Lowerer<'a> {
             Value::Wrote { place, spans } => {
                 self.write_results.insert(name.to_string(), (place, spans));
             }
+            Value::Attempted { place, span } => {
+                self.attempts.insert(name.to_string(), (place, span));
+            }
             Value::Prepared { place, sql } => {
                 self.prepared.insert(name.to_string(), (place, sql));
             }
@@ -851,6 +858,7 @@ impl<'a> Lowerer<'a> {
             // `let other = tx;` moves it: no longer tracked under this name.
             other => {
                 self.write_results.remove(name);
+                self.attempts.remove(name);
                 self.prepared.remove(name);
                 self.settle(other.clone());
                 self.escape(&other, node);
