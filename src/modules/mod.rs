@@ -658,7 +658,11 @@ impl CalledNames {
                     + 1;
                 let start = name_start(end);
                 let before = bytes[..start].trim_ascii_end();
-                if start >= end || before.ends_with(b"#[") || before.ends_with(b" fn") {
+                let defines = before.ends_with(b"fn")
+                    && !before[..before.len() - 2]
+                        .last()
+                        .is_some_and(|&b| is_name(b));
+                if start >= end || before.ends_with(b"#[") || defines {
                     // Not a call: an attribute (`#[new(default)]`) or a
                     // Rust function's definition.
                     return None;
@@ -858,7 +862,8 @@ mod tests {
         let called = CalledNames::of(
             "let tx = DbTxn::new(conn)?;\nlet f = File::open(path)?;\nraw::open(&mut c);\n\
              Vec::<u8>::with_capacity(4); self.close(c); #[new(default)] Pool::<Vec<u8>>::begin()\n\
-             pub async fn new(conn: &mut PgConnection)",
+             pub async fn new(conn: &mut PgConnection)\nfn begin_batch(conn: &mut PgConnection)\n\
+             defn(x)",
         );
         assert!(called.contains("DbTxn::new"));
         assert!(
@@ -874,6 +879,8 @@ mod tests {
         assert!(!called.contains("with_capacity"));
         assert!(called.contains("Pool::begin"));
         assert!(called.contains("close"));
+        assert!(!called.contains("begin_batch"), "defined, not called");
+        assert!(called.contains("defn"));
     }
 
     #[test]
