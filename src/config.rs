@@ -116,12 +116,25 @@ fn nearest_in(folder: &Path, known: &mut HashMap<PathBuf, Option<PathBuf>>) -> O
 /// Finds the nearest configuration of the files of a folder as shown.
 struct Lookup<'l> {
     walked: &'l WalkedFolders,
-    by_folder: &'l mut HashMap<PathBuf, Option<PathBuf>>,
-    canonical: &'l mut HashMap<PathBuf, Option<PathBuf>>,
-    nearest: &'l mut HashMap<PathBuf, Option<PathBuf>>,
+    /// By the folder as shown, each looked up once.
+    by_folder: HashMap<PathBuf, Option<PathBuf>>,
+    /// Each folder made canonical once (see `canonical_folder`).
+    canonical: HashMap<PathBuf, Option<PathBuf>>,
+    /// By canonical folder, so that each folder's files are looked for once
+    /// (see `nearest_in`).
+    nearest: HashMap<PathBuf, Option<PathBuf>>,
 }
 
-impl Lookup<'_> {
+impl<'l> Lookup<'l> {
+    fn new(walked: &'l WalkedFolders) -> Lookup<'l> {
+        Lookup {
+            walked,
+            by_folder: HashMap::new(),
+            canonical: HashMap::new(),
+            nearest: HashMap::new(),
+        }
+    }
+
     /// Below a folder named on the command line, read off the walk, which
     /// saw each folder's entries; at and above it, looked for on disk.
     fn nearest(&mut self, folder: &Path) -> Option<PathBuf> {
@@ -131,7 +144,9 @@ impl Lookup<'_> {
         let found = match self.walked.get(folder) {
             Some(WalkedFolder {
                 config: Some(name), ..
-            }) => canonical_folder(folder, self.canonical).map(|canonical| canonical.join(name)),
+            }) => {
+                canonical_folder(folder, &mut self.canonical).map(|canonical| canonical.join(name))
+            }
             Some(WalkedFolder {
                 config: None,
                 root: false,
@@ -140,8 +155,8 @@ impl Lookup<'_> {
                 Some(parent) => self.nearest(parent),
                 None => None,
             },
-            _ => canonical_folder(folder, self.canonical)
-                .and_then(|canonical| nearest_in(&canonical, self.nearest)),
+            _ => canonical_folder(folder, &mut self.canonical)
+                .and_then(|canonical| nearest_in(&canonical, &mut self.nearest)),
         };
         self.by_folder.insert(folder.to_path_buf(), found.clone());
         found
@@ -296,12 +311,8 @@ pub(crate) fn nested_selections<T>(
         .root
         .as_ref()
         .and_then(|p| std::fs::canonicalize(p).ok());
-    // By canonical folder, so that each folder's files are looked for once;
-    // and by the folder as discovered, canonicalized once.
-    let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-    let mut by_folder: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut lookup = Lookup::new(walked);
     let mut loaded: HashMap<PathBuf, (Arc<Selection>, Excludes)> = HashMap::new();
-    let mut canonical: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     let mut selections = Vec::with_capacity(files.len());
     let mut kept = Vec::with_capacity(files.len());
     for (file, item) in files.drain(..) {
@@ -310,12 +321,6 @@ pub(crate) fn nested_selections<T>(
             PathBuf::from(".")
         } else {
             folder
-        };
-        let mut lookup = Lookup {
-            walked,
-            by_folder: &mut by_folder,
-            canonical: &mut canonical,
-            nearest: &mut nearest,
         };
         let config_path = lookup.nearest(&folder);
         let Some(config_path) = config_path.filter(|p| Some(p) != root.as_ref()) else {

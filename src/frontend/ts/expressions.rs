@@ -854,17 +854,16 @@ impl<'a> Lowerer<'a> {
                     handle,
                     rollback.map(|method| format!("{place}.{method}()")),
                 );
-                self.api_statement(&place, TxStatement::Begin, span, true);
+                self.api_statement(&place, TxStatement::Begin, span, !call.never_rejects);
                 self.begun_here.insert(place);
                 Value::Nothing
             }
             (Effect::Commit, Some(place)) => {
-                self.api_statement(&place, TxStatement::Commit, span, true);
+                self.api_statement(&place, TxStatement::Commit, span, !call.never_rejects);
                 Value::Nothing
             }
             (Effect::Rollback, Some(place)) => {
-                let statement = TxStatement::Rollback;
-                self.api_statement(&place, statement, span, !call.never_rejects);
+                self.api_statement(&place, TxStatement::Rollback, span, !call.never_rejects);
                 Value::Nothing
             }
             // If opening fails the handle holds nothing: that path owes no
