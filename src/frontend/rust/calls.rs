@@ -85,6 +85,15 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// Whether a call is handed a pool (`open_tx(&pool)`): a function of
+    /// another module may begin a transaction on it for the caller.
+    fn passes_pool(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+        args.iter().filter_map(place_of).any(|place| {
+            let last = place.rsplit('.').next().unwrap_or(&place);
+            self.file.vocabulary.is_pool_name(last)
+        })
+    }
+
     /// A commit of a transaction this function owns whose result is thrown
     /// away: `let _ = tx.commit().await`, `drop(tx.commit())`,
     /// `tx.commit().await.ok();`, in a function that returns a result.
@@ -303,10 +312,14 @@ impl<'a> Lowerer<'a> {
             let span = self.span(call.span());
             return self.helper_call(helper, call.args.iter(), span);
         }
+        if name.is_some_and(|n| self.file.returning_transactions.contains(n)) {
+            self.moved_all(call.args.iter());
+            return Value::TransactionObject(self.span(call.span()));
+        }
         let file = self.file;
         if let Some(summary) = function
             .as_deref()
-            .filter(|_| self.passes_handles(&call.args))
+            .filter(|_| self.passes_handles(&call.args) || self.passes_pool(&call.args))
             .and_then(|f| file.imported_function(f))
             && let Some(value) = self.imported_call(summary, call.args.iter(), call.span())
         {
@@ -322,7 +335,16 @@ impl<'a> Lowerer<'a> {
             self.moved_all(call.args.iter());
             Value::Nothing
         } else {
-            self.lent_all(call.args.iter(), name)
+            let lent_before = self.lends.len();
+            let value = self.lent_all(call.args.iter(), name);
+            if function
+                .as_deref()
+                .is_some_and(|f| self.callbacks.iter().any(|c| c == f))
+            {
+                let lent = self.lends[lent_before..].iter().map(|(_, at)| *at);
+                self.callback_writes.extend(lent);
+            }
+            value
         }
     }
 
@@ -405,6 +427,10 @@ impl<'a> Lowerer<'a> {
             (None, None) if summary.reads_only => {
                 self.moved_all(args);
                 return Some(Value::Nothing);
+            }
+            (None, None) if summary.returns_transaction_object => {
+                self.moved_all(args);
+                return Some(Value::TransactionObject(self.span(span)));
             }
             (None, None) => return None,
         };
@@ -626,6 +652,10 @@ impl<'a> Lowerer<'a> {
             let span = self.call_span(call);
             return self.helper_call(helper, call.args.iter(), span);
         }
+        if self.file.returning_transactions.contains(&method) {
+            self.moved_all(call.args.iter());
+            return Value::TransactionObject(self.call_span(call));
+        }
         let file = self.file;
         if let Some(summary) = Some(&method)
             .filter(|_| self.passes_handles(&call.args))
@@ -687,6 +717,9 @@ impl<'a> Lowerer<'a> {
                 if lendable_type(&typed.ty, signature) {
                     self.params.extend(name.clone());
                 }
+                if callback_type(&typed.ty, signature) {
+                    self.callbacks.extend(name.clone());
+                }
                 self.builder.param(name);
             }
             if let syn::FnArg::Typed(typed) = input
@@ -734,6 +767,11 @@ impl<'a> Lowerer<'a> {
         }
         if place.starts_with("self.") {
             return self.self_by_value;
+        }
+        if let Some(collection) = self.elements.get(place)
+            && collection != place
+        {
+            return self.closes_on_drop(collection);
         }
         self.param_types.get(place).is_some_and(|text| {
             !text.starts_with('&') && names_database_type(text) && !text.contains("Pool")

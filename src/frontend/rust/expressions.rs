@@ -208,6 +208,11 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
             Expr::ForLoop(for_expr) => {
+                if let Some(element) = binding_name(&for_expr.pat)
+                    && let Some(collection) = iterated_place(&for_expr.expr)
+                {
+                    self.elements.insert(element, collection);
+                }
                 let iterated = self.expr(&for_expr.expr);
                 self.settle(iterated);
                 let head = self.builder.new_block();

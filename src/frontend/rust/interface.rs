@@ -195,6 +195,7 @@ pub(super) fn export_summaries(
     flows: &[FnFlow],
     helpers: &HashMap<String, TransactionHelper>,
     reads_only: &[String],
+    returning_transactions: &std::collections::HashSet<String>,
 ) {
     let mut summaries = Summaries::new();
     let key = |name: &str| name.replace("::", ".");
@@ -213,6 +214,15 @@ pub(super) fn export_summaries(
     }
     for name in reads_only {
         summaries.entry(key(name)).or_default().reads_only = true;
+    }
+    for flow in flows {
+        let last = flow.name.rsplit("::").next().unwrap_or(&flow.name);
+        if returning_transactions.contains(last) {
+            summaries
+                .entry(key(&flow.name))
+                .or_default()
+                .returns_transaction_object = true;
+        }
     }
     for name in summaries.keys() {
         let owner = name.split('.').next().unwrap_or(name).to_string();

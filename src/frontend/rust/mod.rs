@@ -27,7 +27,7 @@ use crate::drivers::{
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary};
-use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow, Guard, Known, Test};
+use crate::flow::{ErrorModel, EventKind, ExitKind, FnFlow, Guard, HandleId, Known, Test};
 use crate::source::Span;
 use calls::*;
 use sql::*;
@@ -82,6 +82,7 @@ pub(crate) fn lower_file(
                 &collector.flows,
                 &collector.file.transaction_helpers,
                 &readers,
+                &collector.file.returning_transactions,
             );
             match collector.too_deep {
                 Some(span) => Err(LowerError {
@@ -211,6 +212,10 @@ struct FileFacts<'v> {
     vocabulary: &'v Vocabulary,
     /// Offsets, in order, where a word of the vocabulary starts.
     named_at: Vec<u32>,
+    /// Functions of this file, by last name, whose signature returns a
+    /// database transaction by value (see `returns_transaction`): a call
+    /// hands the caller a transaction to end.
+    returning_transactions: std::collections::HashSet<String>,
     /// Functions of this file, by last name, that begin or end the
     /// transaction of a connection passed to them (see
     /// `transaction_helpers`).
@@ -255,8 +260,18 @@ impl<'v> FileFacts<'v> {
             consts: Vec<(String, String)>,
             fields: HashMap<(String, String), String>,
             rolled_back_by_drop: std::collections::HashSet<(String, String)>,
+            returning_transactions: std::collections::HashSet<String>,
+            returning_other: std::collections::HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Found {
+            fn visit_signature(&mut self, signature: &'ast syn::Signature) {
+                let name = signature.ident.to_string();
+                if returns_transaction(&signature.output) {
+                    self.returning_transactions.insert(name);
+                } else {
+                    self.returning_other.insert(name);
+                }
+            }
             fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
                 let is_drop = item.trait_.as_ref().is_some_and(|(path, _)| {
                     path.segments.last().is_some_and(|s| s.ident == "Drop")
@@ -295,6 +310,13 @@ impl<'v> FileFacts<'v> {
             const_strings: found.consts,
             field_types: found.fields,
             rolled_back_by_drop: found.rolled_back_by_drop,
+            // A name also given to a function that returns something else
+            // is not known at its calls.
+            returning_transactions: found
+                .returning_transactions
+                .difference(&found.returning_other)
+                .cloned()
+                .collect(),
             vocabulary,
             named_at,
             transaction_helpers: HashMap::new(),
@@ -508,7 +530,9 @@ impl<'v> Collector<'v> {
             _ => None,
         };
         self.reports_write.push(reported);
-        self.flows.push(lowerer.builder.finish(end));
+        let mut flow = lowerer.builder.finish(end);
+        callbacks_read_uncommitted(&mut flow, &lowerer.callback_writes);
+        self.flows.push(flow);
     }
 }
 
@@ -697,6 +721,9 @@ struct Lowerer<'a> {
     local_lists: HashMap<String, Vec<String>>,
     /// Statements prepared into local variables (see `Value::Prepared`).
     prepared: HashMap<String, (String, Option<String>)>,
+    /// `for` loop bindings, with the collection whose elements they are:
+    /// an element closes on drop when its collection does.
+    elements: HashMap<String, String>,
     /// Locals that reach a transaction through a borrow (see
     /// `Value::View`), with the transaction's place.
     views: HashMap<String, String>,
@@ -710,6 +737,10 @@ struct Lowerer<'a> {
     /// it depends on them.
     params: Vec<String>,
     params_passed_to: Vec<String>,
+    /// Parameters that are the caller's callbacks (see `callback_type`),
+    /// and the writes recorded for lending a transaction to one.
+    callbacks: Vec<String>,
+    callback_writes: Vec<Span>,
     /// Locals holding a `Result` that a branch tested (`is_ok()`).
     tested_results: std::collections::HashSet<String>,
     /// Locals the body gives a `true` or `false` somewhere (`let started =
@@ -753,9 +784,12 @@ impl<'a> Lowerer<'a> {
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             views: HashMap::new(),
+            elements: HashMap::new(),
             lends: Vec::new(),
             params: Vec::new(),
             params_passed_to: Vec::new(),
+            callbacks: Vec::new(),
+            callback_writes: Vec::new(),
             tested_results: std::collections::HashSet::new(),
             flags: std::collections::HashSet::new(),
             flag_target: None,
@@ -820,6 +854,20 @@ impl<'a> Lowerer<'a> {
         {
             let span = self.span(node.span());
             self.event(EventKind::Escape, place, span);
+        }
+        // Moving a collection moves the connections a loop walked in it.
+        if let Value::Place(place) = value {
+            let mut elements: Vec<String> = self
+                .elements
+                .iter()
+                .filter(|(_, collection)| *collection == place)
+                .map(|(element, _)| element.clone())
+                .collect();
+            elements.sort();
+            let span = self.span(node.span());
+            for element in elements {
+                self.event(EventKind::Escape, &element, span);
+            }
         }
     }
 

@@ -220,3 +220,29 @@ pub(super) fn transaction_helpers(
         .filter_map(|(name, helper)| Some((name, helper?)))
         .collect()
 }
+
+/// A function that lends its transaction to the caller's callback and
+/// commits it nowhere (`with_read_transaction(|tx| ..)`) offers a scope
+/// that always rolls back: a write the callback makes is meant to be
+/// undone, so lending the transaction to it is no write of this function.
+pub(super) fn callbacks_read_uncommitted(flow: &mut FnFlow, callback_writes: &[Span]) {
+    if callback_writes.is_empty() {
+        return;
+    }
+    let events = || flow.blocks.iter().flat_map(|block| &block.events);
+    let lent_to_callback: Vec<HandleId> = events()
+        .filter(|e| e.kind == EventKind::Write && callback_writes.contains(&e.span))
+        .map(|e| e.handle)
+        .collect();
+    let uncommitted: Vec<HandleId> = lent_to_callback
+        .into_iter()
+        .filter(|&handle| !events().any(|e| e.kind == EventKind::Commit && e.handle == handle))
+        .collect();
+    for block in &mut flow.blocks {
+        block.events.retain(|e| {
+            !(e.kind == EventKind::Write
+                && uncommitted.contains(&e.handle)
+                && callback_writes.contains(&e.span))
+        });
+    }
+}

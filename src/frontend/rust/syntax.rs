@@ -139,6 +139,46 @@ pub(super) fn takes_database_handle(signature: &syn::Signature) -> bool {
     })
 }
 
+/// Whether a parameter of this type is a callback the caller supplies
+/// (`f: impl FnOnce(&mut Tx) -> R`, `f: &dyn Fn(..)`, or `f: F` with `F:
+/// AsyncFnOnce(..)`): what it does is the caller's code, not this
+/// function's.
+pub(super) fn callback_type(ty: &syn::Type, signature: &syn::Signature) -> bool {
+    fn callable<'b>(mut bounds: impl Iterator<Item = &'b syn::TypeParamBound>) -> bool {
+        bounds.any(|bound| {
+            matches!(bound, syn::TypeParamBound::Trait(bound)
+            if bound.path.segments.last().is_some_and(|last| {
+                let name = last.ident.to_string();
+                name.starts_with("Fn") || name.starts_with("AsyncFn")
+            }))
+        })
+    }
+    let mut ty = ty;
+    while let syn::Type::Reference(reference) = ty {
+        ty = &reference.elem;
+    }
+    match ty {
+        syn::Type::ImplTrait(bounds) => callable(bounds.bounds.iter()),
+        syn::Type::TraitObject(object) => callable(object.bounds.iter()),
+        syn::Type::Path(path) => path.path.get_ident().is_some_and(|ident| {
+            let inline = signature
+                .generics
+                .type_params()
+                .filter(|param| param.ident == *ident)
+                .any(|param| callable(param.bounds.iter()));
+            let in_where = signature.generics.where_clause.iter().any(|clause| {
+                clause.predicates.iter().any(|predicate| {
+                    matches!(predicate, syn::WherePredicate::Type(bounded)
+                        if matches!(&bounded.bounded_ty, syn::Type::Path(p) if p.path.is_ident(ident))
+                            && callable(bounded.bounds.iter()))
+                })
+            });
+            inline || in_where
+        }),
+        _ => false,
+    }
+}
+
 /// Whether a parameter of this type can carry a transaction: one typed as
 /// a connection, transaction, client or executor (`&mut PgConnection`,
 /// `&Transaction<'_>`), an `impl Trait`, or one of the function's generic
@@ -162,6 +202,74 @@ pub(super) fn lendable_type(ty: &syn::Type, signature: &syn::Signature) -> bool 
     matches!(ty, syn::Type::ImplTrait(_))
         || generic
         || DATABASE_TYPES.iter().any(|word| text.contains(word))
+}
+
+/// Whether a signature returns a database transaction by value:
+/// `Transaction<'_, Postgres>`, `rusqlite::Transaction<'c>`, sea-orm's
+/// `DatabaseTransaction`, also inside a `Result` or `Option`. A type named
+/// `Transaction` without a lifetime or a driver's path is more often a
+/// record (a payment), one of another name is a project's own (a store's
+/// lock guard), and a reference is a view of a transaction someone else
+/// ends.
+pub(super) fn returns_transaction(output: &syn::ReturnType) -> bool {
+    const DRIVERS: &[&str] = &["sqlx", "rusqlite", "tokio_postgres", "postgres", "diesel"];
+    const NAMES: &[&str] = &[
+        "Transaction",
+        "PgTransaction",
+        "SqliteTransaction",
+        "MySqlTransaction",
+    ];
+    fn transaction(ty: &syn::Type) -> bool {
+        let syn::Type::Path(path) = ty else {
+            return false;
+        };
+        let Some(last) = path.path.segments.last() else {
+            return false;
+        };
+        let arguments = match &last.arguments {
+            syn::PathArguments::AngleBracketed(arguments) => arguments.args.iter().collect(),
+            _ => Vec::new(),
+        };
+        let name = last.ident.to_string();
+        if matches!(name.as_str(), "Result" | "Option") {
+            return arguments
+                .iter()
+                .find_map(|argument| match argument {
+                    syn::GenericArgument::Type(inner) => Some(transaction(inner)),
+                    _ => None,
+                })
+                .unwrap_or(false);
+        }
+        let from_driver = path
+            .path
+            .segments
+            .first()
+            .is_some_and(|first| DRIVERS.iter().any(|driver| first.ident == driver));
+        let borrows_connection = arguments
+            .iter()
+            .any(|argument| matches!(argument, syn::GenericArgument::Lifetime(_)));
+        NAMES.contains(&name.as_str()) && (from_driver || borrows_connection)
+            || name == "DatabaseTransaction"
+    }
+    matches!(output, syn::ReturnType::Type(_, ty) if transaction(ty))
+}
+
+/// The collection a `for` loop walks, by place: `&mut conns`,
+/// `conns.iter_mut()`, `conns` itself.
+pub(super) fn iterated_place(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::Reference(reference) => place_of(&reference.expr),
+        Expr::MethodCall(call)
+            if call.args.is_empty()
+                && matches!(
+                    call.method.to_string().as_str(),
+                    "iter" | "iter_mut" | "into_iter"
+                ) =>
+        {
+            place_of(&call.receiver)
+        }
+        other => place_of(other),
+    }
 }
 
 /// `drop`, `sqlx::query`, `Transaction::new`: a called path as text.
