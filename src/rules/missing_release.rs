@@ -111,7 +111,7 @@ fn exit_report(
             .to_string()
     } else if loads && exit.how == ExitHow::EndOfBody {
         format!(
-            "`{name}` is checked out when the module loads and never released; every request shares this one connection"
+            "`{name}` is checked out when the module loads and never released: the pool is one connection short for as long as the process runs"
         )
     } else {
         format!("`{name}` is checked out of the pool but not released when {when}")
@@ -162,7 +162,7 @@ fn exit_report(
     }
     diagnostic.labels = labels;
     diagnostic.help = if loads {
-        "check a client out in each request handler and release it in `finally`, or send single statements through the pool".into()
+        "a request that uses this client shares it with every other request; check a client out in each request handler and release it in `finally`, or send single statements through the pool".into()
     } else {
         help()
     };

@@ -61,6 +61,7 @@ const notExecuted = {
   'workers/telegram-bot.ts': 'a chat bot built on Telegraf, which the harness does not install',
   'promise-chains/request-transaction.ts': "a CMS's database adapter (payload.db), not node-postgres",
   'variations/kept-transaction-objects.ts': 'Objection and neo4j transaction objects, not node-postgres',
+  'express/legacy-callbacks.js': "node-postgres's callback API: a handler returns before its callbacks run, and the harness judges the pool when the handler's promise settles",
 }
 
 /** A session of variations/session-runner.ts with its transaction begun. */

@@ -549,8 +549,11 @@ impl<'a> Lowerer<'a> {
         }
         let Some((receiver, method)) = member_parts(callee) else {
             // A plain function call. Calling one of our own parameters (a
-            // callback) with a client lends it; anything else may keep it.
-            let lent = path.as_ref().is_some_and(|p| self.parameters.contains(p));
+            // callback) with a client lends it; anything else may keep it,
+            // and so does the continuation a callback of the callback API
+            // passes it to (`getConnection((err, conn) => next(conn))`).
+            let lent = path.as_ref().is_some_and(|p| self.parameters.contains(p))
+                && self.in_node_callback == 0;
             if path.is_none() {
                 self.expr(callee);
             }
@@ -565,6 +568,9 @@ impl<'a> Lowerer<'a> {
             self.args(args, lent);
             if let Some(path) = &path {
                 self.call_local_function(path, call_span);
+                if let Some(client) = self.release_functions.get(path).cloned() {
+                    self.handle_event(EventKind::Release, &client, call_span);
+                }
             }
 
             // In a catch or finally clause, a synchronous call of a plain
@@ -579,6 +585,9 @@ impl<'a> Lowerer<'a> {
         };
 
         if let Some(value) = self.promise_chain(receiver, method, args) {
+            return value;
+        }
+        if !awaited && let Some(value) = self.node_callback(callee, receiver, method, args, span) {
             return value;
         }
 

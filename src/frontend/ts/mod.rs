@@ -853,6 +853,13 @@ struct Lowerer<'a> {
     module_scope: bool,
     /// Closures of this function by name, with what they do to our places.
     local_functions: HashMap<String, Vec<(String, EndEffect)>>,
+    /// Functions a callback checkout handed over with the client, by name,
+    /// with the client they give back (pg's `done` of `pool.connect((err,
+    /// client, done) => ..)`).
+    release_functions: HashMap<String, String>,
+    /// Inside a callback of the callback API (see `node_callback`), where
+    /// handing the client to a callback parameter passes it on for good.
+    in_node_callback: usize,
     /// Catch clause parameters: a caught error is an object in practice, so
     /// `failure = err` makes `if (failure)` true.
     caught_errors: HashSet<String>,
@@ -919,6 +926,8 @@ impl<'a> Lowerer<'a> {
             callback_labels: Vec::new(),
             module_scope: false,
             local_functions: HashMap::new(),
+            release_functions: HashMap::new(),
+            in_node_callback: 0,
             caught_errors: HashSet::new(),
             floating_call: None,
             assigned_to: None,
@@ -1077,6 +1086,9 @@ pub(crate) struct EffectScan<'a> {
     /// Places committed or rolled back by a driver call with no argument:
     /// their own transaction, not one named by an id.
     own_ends: HashSet<String>,
+    /// Names bound inside the code scanned (its variables, the parameters
+    /// of functions nested in it): a `conn` of theirs is not ours.
+    bound: HashSet<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -1088,7 +1100,11 @@ enum EndEffect {
 
 impl<'a> EffectScan<'a> {
     fn of<N: VisitWith<Self>>(file: &'a FileFacts<'a>, node: &N) -> BTreeSet<(String, EndEffect)> {
-        Self::scan(file, node).effects
+        let scan = Self::scan(file, node);
+        let bound = scan.bound;
+        let mut effects = scan.effects;
+        effects.retain(|(place, _)| !bound.contains(place.split('.').next().unwrap_or(place)));
+        effects
     }
 
     fn scan<N: VisitWith<Self>>(file: &'a FileFacts<'a>, node: &N) -> EffectScan<'a> {
@@ -1096,6 +1112,7 @@ impl<'a> EffectScan<'a> {
             file,
             effects: BTreeSet::new(),
             own_ends: HashSet::new(),
+            bound: HashSet::new(),
         };
         node.visit_with(&mut scan);
         scan
@@ -1149,6 +1166,10 @@ impl<'a> EffectScan<'a> {
 }
 
 impl Visit for EffectScan<'_> {
+    fn visit_binding_ident(&mut self, ident: &BindingIdent) {
+        self.bound.insert(ident.id.sym.to_string());
+    }
+
     fn visit_call_expr(&mut self, call: &CallExpr) {
         if let Callee::Expr(callee) = &call.callee {
             self.note(callee, &call.args);

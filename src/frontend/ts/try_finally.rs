@@ -116,6 +116,110 @@ impl<'a> Lowerer<'a> {
         Some(value)
     }
 
+    /// The callback APIs: `pool.getConnection((err, conn) => ..)`,
+    /// `conn.beginTransaction((err) => ..)`, `conn.query(sql, (err, rows)
+    /// => ..)` on a connection of this function. The callback runs once,
+    /// when the call is done, and is lowered there: first with an error
+    /// (then nothing was checked out or begun), or without one. An
+    /// exception thrown in it is nobody's to catch: the process ends.
+    /// `None` when the call is not one of these.
+    pub(super) fn node_callback(
+        &mut self,
+        callee: &Expr,
+        receiver: &Expr,
+        method: &str,
+        args: &[ExprOrSpread],
+        span: SwcSpan,
+    ) -> Option<Value> {
+        let (last, rest) = args.split_last()?;
+        let callback = inline_callback(&last.expr)?;
+        let receiver_place = place_of(receiver)?;
+        let vocabulary = self.file.vocabulary;
+        let name = receiver_place.rsplit('.').next().unwrap_or(&receiver_place);
+        let effect = vocabulary
+            .call_effect(method, rest.len(), &[name])
+            .map(|effect| effect.effect);
+        let on_handle = self.is_handle_here(&receiver_place);
+        let checkout = !on_handle && effect == Some(Effect::Acquire) && callback.params.len() >= 2;
+        let statement = on_handle
+            && (vocabulary.is_sql_method(method)
+                || matches!(
+                    effect,
+                    Some(Effect::Begin | Effect::Commit | Effect::Rollback)
+                ));
+        if !checkout && !statement {
+            return None;
+        }
+        let call_span = span_of(span);
+        let param = |index: usize| match callback.params.get(index) {
+            Some(Pat::Ident(ident)) => Some((ident.id.sym.to_string(), ident.span)),
+            _ => None,
+        };
+        let error = param(0);
+        if let Some((error, _)) = &error {
+            self.locals.insert(error.clone());
+        }
+        let may_fail_before = checkout || effect == Some(Effect::Begin);
+        let failed = if may_fail_before {
+            let (failed, done) = self.builder.fork(None);
+            self.builder.switch_to(failed);
+            if let Some((error, _)) = &error {
+                self.handle_event(EventKind::Assign(Known::TRUTHY), error, call_span);
+            }
+            let failed = self.builder.current();
+            self.builder.switch_to(done);
+            Some(failed)
+        } else {
+            None
+        };
+        if checkout {
+            if let Some((client, at)) = param(1) {
+                self.locals.insert(client.clone());
+                let acquired = Value::Acquired {
+                    span: call_span,
+                    certain: true,
+                    via: method.to_string(),
+                    begun: false,
+                    pool: Some(receiver_place.clone()),
+                    lazy: false,
+                    refuses_after_release: false,
+                };
+                self.bind(&client, acquired, at, false);
+                if let Some((done, _)) = param(2) {
+                    self.release_functions.insert(done, client);
+                }
+            }
+        } else {
+            let value = self.call(callee, rest, span);
+            self.discard(value);
+        }
+        if let Some(failed) = failed {
+            if let Some((error, _)) = &error {
+                self.handle_event(EventKind::Assign(Known::NULLISH), error, call_span);
+            }
+            let done = self.builder.current();
+            self.join(&[failed, done]);
+        }
+        for param in &callback.params {
+            self.declare_pattern(param, false);
+        }
+        let token = self.builder.try_start(Some(call_span), false);
+        self.in_node_callback += 1;
+        self.inline_callback(
+            InlineCallback {
+                params: Vec::new(),
+                body: callback.body,
+            },
+            Value::Nothing,
+        );
+        self.in_node_callback -= 1;
+        self.builder.try_catch(&token);
+        self.builder.start_unreachable();
+        self.builder.try_finally(&token);
+        self.builder.try_end(token);
+        Some(Value::Nothing)
+    }
+
     pub(super) fn inline_callback(&mut self, callback: InlineCallback, argument: Value) {
         let label = format!("<callback {}>", self.callback_labels.len());
         let after = self.builder.new_block();
