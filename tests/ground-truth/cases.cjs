@@ -254,7 +254,13 @@ const files = {
     'Session.rollbackTransaction': { construct: startedSession, after: undefined },
   },
   'variations/client-passed-to-helper.ts': {
-    GET: { method: 'GET', query: { userId: '1' } },
+    // A permissions reader that queries through the client it is given, as
+    // its name says: a failed query makes it throw before the release.
+    GET: {
+      method: 'GET',
+      query: { userId: '1' },
+      modules: { '@/lib/permissions': { loadPermissions: async (client, userId) => (await client.query('SELECT $1::int AS user_id', [userId])).rows } },
+    },
     startExport: { skip: 'the client goes to exportQueue.attach(), a module not in the fixtures: whether it is released is up to that module' },
   },
   'variations/client-factory.ts': {

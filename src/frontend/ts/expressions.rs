@@ -549,11 +549,13 @@ impl<'a> Lowerer<'a> {
         }
         let Some((receiver, method)) = member_parts(callee) else {
             // A plain function call. Calling one of our own parameters (a
-            // callback) with a client lends it; anything else may keep it,
-            // and so does the continuation a callback of the callback API
+            // callback) with a client lends it, as does a function named
+            // for a read (`readHead(conn)`); anything else may keep it, and
+            // so does the continuation a callback of the callback API
             // passes it to (`getConnection((err, conn) => next(conn))`).
-            let lent = path.as_ref().is_some_and(|p| self.parameters.contains(p))
-                && self.in_node_callback == 0;
+            let lent = path.as_ref().is_some_and(|p| {
+                (self.parameters.contains(p) && self.in_node_callback == 0) || named_as_read(p)
+            });
             if path.is_none() {
                 self.expr(callee);
             }
@@ -702,7 +704,10 @@ impl<'a> Lowerer<'a> {
             self.handle_event(EventKind::HandedOff, place, call_span);
         }
         let quiet = path.as_deref().is_some_and(is_quiet_call);
-        self.args(args, quiet || vocabulary.is_transaction_method(method));
+        self.args(
+            args,
+            quiet || vocabulary.is_transaction_method(method) || named_as_read(method),
+        );
         // `getPool().query(..)` runs on the pool that call returns.
         let receiver_place = receiver_place.or_else(|| match unwrap(receiver) {
             Expr::Call(CallExpr {

@@ -1087,8 +1087,11 @@ pub(crate) struct EffectScan<'a> {
     /// their own transaction, not one named by an id.
     own_ends: HashSet<String>,
     /// Names bound inside the code scanned (its variables, the parameters
-    /// of functions nested in it): a `conn` of theirs is not ours.
+    /// of functions nested in it): a `conn` of theirs is not ours, unless
+    /// it is bound to one of ours (`const current = pool`), as `aliases`
+    /// says.
     bound: HashSet<String>,
+    aliases: HashMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -1113,6 +1116,7 @@ impl<'a> EffectScan<'a> {
             effects: BTreeSet::new(),
             own_ends: HashSet::new(),
             bound: HashSet::new(),
+            aliases: HashMap::new(),
         };
         node.visit_with(&mut scan);
         scan
@@ -1123,9 +1127,13 @@ impl<'a> EffectScan<'a> {
         let Some((receiver, method)) = member_parts(callee) else {
             return;
         };
-        let Some(place) = place_of(receiver) else {
+        let Some(mut place) = place_of(receiver) else {
             return;
         };
+        let root = place.split('.').next().unwrap_or(&place);
+        if let Some(aliased) = self.aliases.get(root) {
+            place = format!("{aliased}{}", &place[root.len()..]);
+        }
         let mut add = |effect| {
             self.effects.insert((place.clone(), effect));
         };
@@ -1168,6 +1176,16 @@ impl<'a> EffectScan<'a> {
 impl Visit for EffectScan<'_> {
     fn visit_binding_ident(&mut self, ident: &BindingIdent) {
         self.bound.insert(ident.id.sym.to_string());
+    }
+
+    fn visit_var_declarator(&mut self, declarator: &VarDeclarator) {
+        if let (Pat::Ident(name), Some(init)) = (&declarator.name, &declarator.init)
+            && let Some(aliased) = place_of(init)
+        {
+            let aliased = self.aliases.get(&aliased).cloned().unwrap_or(aliased);
+            self.aliases.insert(name.id.sym.to_string(), aliased);
+        }
+        declarator.visit_children_with(self);
     }
 
     fn visit_call_expr(&mut self, call: &CallExpr) {
