@@ -82,7 +82,7 @@ pub(crate) fn lower_file(
                 &collector.flows,
                 &collector.file.transaction_helpers,
                 &readers,
-                &collector.file.returning_transactions,
+                &collector.file.exported_returning,
             );
             match collector.too_deep {
                 Some(span) => Err(LowerError {
@@ -216,6 +216,10 @@ struct FileFacts<'v> {
     /// database transaction by value (see `returns_transaction`): a call
     /// hands the caller a transaction to end.
     returning_transactions: std::collections::HashSet<String>,
+    /// Those of them without a `self` receiver: other modules call them by
+    /// path (`scope::writer(&pool)`, `Tx::open(&pool)`), which linking
+    /// follows, while a method's receiver type is not known at its call.
+    exported_returning: std::collections::HashSet<String>,
     /// Functions of this file, by last name, that begin or end the
     /// transaction of a connection passed to them (see
     /// `transaction_helpers`).
@@ -261,12 +265,16 @@ impl<'v> FileFacts<'v> {
             fields: HashMap<(String, String), String>,
             rolled_back_by_drop: std::collections::HashSet<(String, String)>,
             returning_transactions: std::collections::HashSet<String>,
+            returning_methods: std::collections::HashSet<String>,
             returning_other: std::collections::HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Found {
             fn visit_signature(&mut self, signature: &'ast syn::Signature) {
                 let name = signature.ident.to_string();
                 if returns_transaction(&signature.output) {
+                    if signature.receiver().is_some() {
+                        self.returning_methods.insert(name.clone());
+                    }
                     self.returning_transactions.insert(name);
                 } else {
                     self.returning_other.insert(name);
@@ -315,6 +323,12 @@ impl<'v> FileFacts<'v> {
             returning_transactions: found
                 .returning_transactions
                 .difference(&found.returning_other)
+                .cloned()
+                .collect(),
+            exported_returning: found
+                .returning_transactions
+                .difference(&found.returning_other)
+                .filter(|name| !found.returning_methods.contains(*name))
                 .cloned()
                 .collect(),
             vocabulary,
