@@ -308,6 +308,15 @@ impl<'a> Lowerer<'a> {
             let value = self.expr(&call.func);
             self.settle(value);
         }
+        if let Some(callee) = name
+            .filter(|n| function.as_deref() == Some(*n) && self.file.private_functions.contains(*n))
+        {
+            for (position, arg) in call.args.iter().enumerate() {
+                let closes = place_of(arg).is_some_and(|place| self.closes_on_drop(&place));
+                self.closing_arguments
+                    .push(((callee.to_string(), position), closes));
+            }
+        }
         if let Some(helper) = name.and_then(|n| self.file.transaction_helpers.get(n).copied()) {
             let span = self.span(call.span());
             return self.helper_call(helper, call.args.iter(), span);
@@ -708,7 +717,16 @@ impl<'a> Lowerer<'a> {
             }
         };
         self.returns_nothing = !self.returns_result;
-        for input in &signature.inputs {
+        let function = signature.ident.to_string();
+        for (position, input) in signature.inputs.iter().enumerate() {
+            if let syn::FnArg::Typed(typed) = input
+                && self
+                    .file
+                    .closed_by_callers
+                    .contains(&(function.clone(), position))
+            {
+                self.closing_params.extend(binding_name(&typed.pat));
+            }
             if let syn::FnArg::Receiver(receiver) = input {
                 self.self_by_value = matches!(receiver.kind, syn::ReceiverKind::Value);
             }
@@ -772,6 +790,9 @@ impl<'a> Lowerer<'a> {
             && collection != place
         {
             return self.closes_on_drop(collection);
+        }
+        if self.closing_params.iter().any(|param| param == place) {
+            return true;
         }
         self.param_types.get(place).is_some_and(|text| {
             !text.starts_with('&') && names_database_type(text) && !text.contains("Pool")

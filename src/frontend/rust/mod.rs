@@ -64,10 +64,17 @@ pub(crate) fn lower_file(
             interface::keep_consulted(&mut interface, &consulted, &file);
             let imported = link(&interface);
             let helpers = transaction_helpers(&collector.flows, &collector.reports_write);
-            if !helpers.is_empty() || !imported.is_empty() {
+            let closed_by_callers: std::collections::HashSet<(String, usize)> = collector
+                .closing_arguments
+                .iter()
+                .filter(|(_, closes)| **closes)
+                .map(|(key, _)| key.clone())
+                .collect();
+            if !helpers.is_empty() || !imported.is_empty() || !closed_by_callers.is_empty() {
                 let mut facts = collector.file;
                 facts.transaction_helpers = helpers;
                 facts.imported = imported;
+                facts.closed_by_callers = closed_by_callers;
                 collector = Collector::new(facts, base);
                 collector.visit_file(&file);
             }
@@ -220,6 +227,13 @@ struct FileFacts<'v> {
     /// path (`scope::writer(&pool)`, `Tx::open(&pool)`), which linking
     /// follows, while a method's receiver type is not known at its call.
     exported_returning: std::collections::HashSet<String>,
+    /// Private functions of this file that take a connection: every call of
+    /// one is in view (or in a child module).
+    private_functions: std::collections::HashSet<String>,
+    /// Parameters, by private function and position, that every call of
+    /// the function in this file fills with a connection that closes when
+    /// the caller drops it on an error path (see `Lowerer::closes_on_drop`).
+    closed_by_callers: std::collections::HashSet<(String, usize)>,
     /// Functions of this file, by last name, that begin or end the
     /// transaction of a connection passed to them (see
     /// `transaction_helpers`).
@@ -267,8 +281,17 @@ impl<'v> FileFacts<'v> {
             returning_transactions: std::collections::HashSet<String>,
             returning_methods: std::collections::HashSet<String>,
             returning_other: std::collections::HashSet<String>,
+            private_functions: std::collections::HashSet<String>,
         }
         impl<'ast> Visit<'ast> for Found {
+            fn visit_item_fn(&mut self, item: &'ast ItemFn) {
+                if matches!(item.vis, syn::Visibility::Inherited)
+                    && takes_database_handle(&item.sig)
+                {
+                    self.private_functions.insert(item.sig.ident.to_string());
+                }
+                syn::visit::visit_item_fn(self, item);
+            }
             fn visit_signature(&mut self, signature: &'ast syn::Signature) {
                 let name = signature.ident.to_string();
                 if returns_transaction(&signature.output) {
@@ -331,6 +354,8 @@ impl<'v> FileFacts<'v> {
                 .filter(|name| !found.returning_methods.contains(*name))
                 .cloned()
                 .collect(),
+            private_functions: found.private_functions,
+            closed_by_callers: Default::default(),
             vocabulary,
             named_at,
             transaction_helpers: HashMap::new(),
@@ -437,6 +462,10 @@ struct Collector<'v> {
     reports_write: Vec<Option<usize>>,
     /// Functions not lowered because they name nothing to follow.
     quiet: Vec<String>,
+    /// For each private function and argument position, whether every
+    /// call seen passes a connection that closes on drop (see
+    /// `FileFacts::closed_by_callers`).
+    closing_arguments: HashMap<(String, usize), bool>,
     /// Lowered functions that take a parameter a transaction can be lent
     /// through (see `lendable_type`).
     lendable: std::collections::HashSet<String>,
@@ -455,6 +484,7 @@ impl<'v> Collector<'v> {
             params_passed_to: Vec::new(),
             reports_write: Vec::new(),
             quiet: Vec::new(),
+            closing_arguments: HashMap::new(),
             lendable: Default::default(),
             too_deep: None,
         }
@@ -513,7 +543,10 @@ impl<'v> Collector<'v> {
         // is kept: a transaction lent to it is not written through. One
         // that takes a connection or transaction still hands it on, to a
         // reader or a writer of another module, so it is followed.
-        if !self.file.names_vocabulary(span) && !signature.is_some_and(takes_database_handle) {
+        if !self.file.names_vocabulary(span)
+            && !signature.is_some_and(takes_database_handle)
+            && !calls_any(&body, &self.file.private_functions)
+        {
             self.quiet.push(name);
             return;
         }
@@ -537,6 +570,9 @@ impl<'v> Collector<'v> {
         }
         let end = Span::new(span.end.saturating_sub(1), span.end);
         self.lends.push(std::mem::take(&mut lowerer.lends));
+        for (key, closes) in std::mem::take(&mut lowerer.closing_arguments) {
+            *self.closing_arguments.entry(key).or_insert(true) &= closes;
+        }
         self.params_passed_to
             .push(std::mem::take(&mut lowerer.params_passed_to));
         let reported = match &lowerer.reported_write {
@@ -548,6 +584,32 @@ impl<'v> Collector<'v> {
         callbacks_read_uncommitted(&mut flow, &lowerer.callback_writes);
         self.flows.push(flow);
     }
+}
+
+/// Whether a body calls one of these functions by its bare name.
+fn calls_any(body: &FnBody, names: &std::collections::HashSet<String>) -> bool {
+    struct Calls<'n> {
+        names: &'n std::collections::HashSet<String>,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Calls<'_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            self.found |= path_text(&call.func).is_some_and(|f| self.names.contains(&f));
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    if names.is_empty() {
+        return false;
+    }
+    let mut calls = Calls {
+        names,
+        found: false,
+    };
+    match body {
+        FnBody::Block(block) => calls.visit_block(block),
+        FnBody::Expr(expr) => calls.visit_expr(expr),
+    }
+    calls.found
 }
 
 enum FnBody<'a> {
@@ -755,6 +817,12 @@ struct Lowerer<'a> {
     /// and the writes recorded for lending a transaction to one.
     callbacks: Vec<String>,
     callback_writes: Vec<Span>,
+    /// Calls of the file's private functions: by function and argument
+    /// position, whether the argument closes when this function drops it.
+    closing_arguments: Vec<((String, usize), bool)>,
+    /// Parameters whose every caller closes them on drop (see
+    /// `FileFacts::closed_by_callers`).
+    closing_params: Vec<String>,
     /// Locals holding a `Result` that a branch tested (`is_ok()`).
     tested_results: std::collections::HashSet<String>,
     /// Locals the body gives a `true` or `false` somewhere (`let started =
@@ -804,6 +872,8 @@ impl<'a> Lowerer<'a> {
             params_passed_to: Vec::new(),
             callbacks: Vec::new(),
             callback_writes: Vec::new(),
+            closing_arguments: Vec::new(),
+            closing_params: Vec::new(),
             tested_results: std::collections::HashSet::new(),
             flags: std::collections::HashSet::new(),
             flag_target: None,
