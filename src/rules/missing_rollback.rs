@@ -3,6 +3,7 @@
 //! on, Rust's `?` or `return Err`) while still open.
 
 use super::Rule;
+use super::unterminated_transaction::leaves_open;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::fix::try_clauses::{
     Indent, Scope, contains, guarded, hoisting, into_catch, quote_in, rollback_lines, scope_of,
@@ -40,6 +41,7 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
             .exits
             .iter()
             .filter(|exit| exit.misses_rollback(flow.errors_end_run))
+            .filter(|exit| !thrown_by_open_return(flow, handle_id, exit, &handle_facts.exits))
             .collect();
         // One report per BEGIN; the path through a catch clause explains
         // best, and one that leaves it normally better than one that blames
@@ -61,6 +63,29 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Whether an error exit is raised by the value of a `return` that leaves
+/// with the same transaction open (`return res.status(400).json(..)`
+/// between BEGIN and the `try`): TX005 reports that return, and ending the
+/// transaction before it, as its fix does, covers the throw as well.
+fn thrown_by_open_return(
+    flow: &FnFlow,
+    handle: HandleId,
+    exit: &ExitFact,
+    exits: &[ExitFact],
+) -> bool {
+    let Some(raised) = exit.witness.raised_after_begin else {
+        return false;
+    };
+    exit.how == ExitHow::Exception
+        && exits.iter().any(|other| {
+            other.how == ExitHow::Return
+                && other.begun_at == exit.begun_at
+                && leaves_open(flow, handle, other)
+                && other.at.start <= raised.start
+                && raised.end <= other.at.end
+        })
 }
 
 /// Rolling back at the top of the catch clause of the innermost `try`

@@ -32,35 +32,10 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let ends_somewhere = ends_transaction_somewhere(flow, handle_id);
         let mut open: Vec<&ExitFact> = handle_facts
             .exits
             .iter()
-            .filter(|exit| {
-                exit.exit == ExitKind::Normal
-                    && exit.tx
-                        == TxState::Open {
-                            errored: false,
-                            lent: false,
-                        }
-            })
-            // A raw BEGIN on a connection that is not this function's (a
-            // parameter) may be committed by its caller, as split
-            // begin/commit helpers do; unless this function ends the
-            // transaction itself somewhere, which shows it owns it. A
-            // client it stored outside (`this.client`, a unit of work) or
-            // returned carries its transaction with it.
-            .filter(|exit| {
-                handle.rolls_back_on_drop
-                    || matches!(exit.holding, Holding::Acquired | Holding::Released)
-                    || (ends_somewhere && exit.holding != Holding::Escaped)
-            })
-            // A transaction object dropped on a path that wrote nothing
-            // loses nothing: it is how read-only and lock-only
-            // transactions end, and how a write that matched no row is
-            // given up. A raw BEGIN left open poisons the connection
-            // whatever it did.
-            .filter(|exit| !handle.rolls_back_on_drop || exit.written_at.is_some())
+            .filter(|exit| leaves_open(flow, handle_id, exit))
             .collect();
         open.sort_by_key(|exit| (exit.begun_at, exit.how == ExitHow::EndOfBody, exit.at));
         let every_exit = open.clone();
@@ -133,6 +108,32 @@ fn commit_before(text: &str, exit: Span, statement: &str) -> Option<Vec<Edit>> {
         ]);
     }
     None
+}
+
+/// Whether a success exit leaves the transaction on `handle` open in a
+/// way TX005 reports.
+pub(super) fn leaves_open(flow: &FnFlow, handle_id: HandleId, exit: &ExitFact) -> bool {
+    let handle = &flow.handles[handle_id];
+    exit.exit == ExitKind::Normal
+        && exit.tx
+            == (TxState::Open {
+                errored: false,
+                lent: false,
+            })
+        // A raw BEGIN on a connection that is not this function's (a
+        // parameter) may be committed by its caller, as split begin/commit
+        // helpers do; unless this function ends the transaction itself
+        // somewhere, which shows it owns it. A client it stored outside
+        // (`this.client`, a unit of work) or returned carries its
+        // transaction with it.
+        && (handle.rolls_back_on_drop
+            || matches!(exit.holding, Holding::Acquired | Holding::Released)
+            || (exit.holding != Holding::Escaped && ends_transaction_somewhere(flow, handle_id)))
+        // A transaction object dropped on a path that wrote nothing loses
+        // nothing: it is how read-only and lock-only transactions end, and
+        // how a write that matched no row is given up. A raw BEGIN left open
+        // poisons the connection whatever it did.
+        && (!handle.rolls_back_on_drop || exit.written_at.is_some())
 }
 
 /// Whether the function ends, somewhere after a begin of its own, a
