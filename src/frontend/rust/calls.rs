@@ -720,6 +720,7 @@ impl<'a> Lowerer<'a> {
         let function = signature.ident.to_string();
         for (position, input) in signature.inputs.iter().enumerate() {
             if let syn::FnArg::Typed(typed) = input
+                && signature.receiver().is_none()
                 && self
                     .file
                     .closed_by_callers

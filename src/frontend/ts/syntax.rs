@@ -55,8 +55,6 @@ pub(super) fn is_options_object(expr: &Expr) -> bool {
     }
 }
 
-/// Calls that do not throw in practice and keep nothing they are given:
-/// logging, timers and pure built-ins. Anything else may throw.
 /// Whether a method's name says it only reads through the client it is
 /// given (`repo.list(runner)`, `findById`, `get_user`): it queries and
 /// hands the client back, so ending it stays the caller's duty. A name
@@ -116,6 +114,8 @@ pub(super) fn named_as_read(method: &str) -> bool {
         && !words.iter().any(|word| OTHERS.contains(&word.as_str()))
 }
 
+/// Calls that do not throw in practice and keep nothing they are given:
+/// logging, timers and pure built-ins. Anything else may throw.
 pub(super) fn is_quiet_call(callee: &str) -> bool {
     const QUIET: &[&str] = &[
         "parseInt",
