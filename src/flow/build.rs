@@ -91,6 +91,7 @@ pub(crate) struct FlowBuilder {
     returned: Vec<(Returned, BlockId)>,
     visible_successes: Vec<Span>,
     returns_rollback_disposer: bool,
+    hands_client_to_callback: Option<(usize, usize)>,
     tries: Vec<TryLayout>,
     declarations: Vec<Declaration>,
     statements: Vec<Span>,
@@ -123,6 +124,7 @@ impl FlowBuilder {
             returned: Vec::new(),
             visible_successes: Vec::new(),
             returns_rollback_disposer: false,
+            hands_client_to_callback: None,
             tries: Vec::new(),
             declarations: Vec::new(),
             statements: Vec::new(),
@@ -378,6 +380,13 @@ impl FlowBuilder {
     /// `FnFlow::returns_rollback_disposer`).
     pub fn returns_rollback_disposer(&mut self) {
         self.returns_rollback_disposer = true;
+    }
+
+    /// The function hands a client it checked out to its callback
+    /// parameter (see `FnFlow::hands_client_to_callback`).
+    pub fn hands_client_to_callback(&mut self, parameter: usize, argument: usize) {
+        self.hands_client_to_callback
+            .get_or_insert((parameter, argument));
     }
 
     /// The exit at `at` returns a value that visibly succeeds (see
@@ -686,6 +695,7 @@ impl FlowBuilder {
             returned: self.returned,
             visible_successes: self.visible_successes,
             returns_rollback_disposer: self.returns_rollback_disposer,
+            hands_client_to_callback: self.hands_client_to_callback,
             tries: self.tries,
             declarations: self.declarations,
             statements: self.statements,

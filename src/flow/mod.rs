@@ -395,6 +395,11 @@ pub(crate) struct FnFlow {
     /// back the transaction the object holds and gives its connection
     /// back: a caller's `await using` of it ends both on every way out.
     pub returns_rollback_disposer: bool,
+    /// It checks a client out and passes it, as the argument at the second
+    /// position, to the callback parameter at the first: the callback API's
+    /// continuation (`withConnection(req, res, (conn) => ..)`), which owns
+    /// the client from then on.
+    pub hands_client_to_callback: Option<(usize, usize)>,
     /// The `try` statements, for fixes (only front ends that record them).
     pub tries: Vec<TryLayout>,
     /// Declarations of one plain name, for fixes.

@@ -62,6 +62,9 @@ pub(crate) struct Summary {
     /// It returns an object whose disposer rolls back what it holds and
     /// releases it (see `FnFlow::returns_rollback_disposer`).
     pub returns_rollback_disposer: bool,
+    /// See `FnFlow::hands_client_to_callback`: a call's callback at the
+    /// first position receives, at the second, a client it must release.
+    pub hands_client_to_callback: Option<(usize, usize)>,
     /// It is `async`: a call whose promise is dropped does its work later.
     pub is_async: bool,
 }
@@ -85,6 +88,7 @@ impl Summary {
             && self.reports_write.is_empty()
             && self.keeps.is_empty()
             && !self.returns_rollback_disposer
+            && self.hands_client_to_callback.is_none()
     }
 
     /// Whether a call hands its caller something to end: a client or a
@@ -95,6 +99,7 @@ impl Summary {
             || self.returns_transaction_object
             || self.returns_transaction_in.is_some()
             || !self.begins.is_empty()
+            || self.hands_client_to_callback.is_some()
     }
 
     /// A function that ends the transaction of every client passed to it
@@ -244,6 +249,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         ends,
         keeps,
         returns_rollback_disposer: flow.returns_rollback_disposer,
+        hands_client_to_callback: flow.hands_client_to_callback,
         is_async: flow.is_async,
         ..Summary::default()
     }

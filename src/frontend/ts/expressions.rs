@@ -399,7 +399,18 @@ impl<'a> Lowerer<'a> {
         // its promise dropped (`rollback(client);` in a catch clause),
         // floats as its statement would.
         let floating = summary.is_async && !awaited && self.statement_call == Some(span);
+        // `withConnection(req, res, (conn) => ..)`: the callback gets the
+        // client the helper checked out, and is lowered below.
+        let continuation = summary
+            .hands_client_to_callback
+            .and_then(|(at, client)| Some((at, client, inline_callback(&args.get(at)?.expr)?)));
         for (position, arg) in args.iter().enumerate() {
+            if continuation
+                .as_ref()
+                .is_some_and(|(at, ..)| *at == position)
+            {
+                continue;
+            }
             if let Value::Place(place) = self.argument(&arg.expr) {
                 let ends = summary.ends.contains(&position);
                 let releases = summary.releases.contains(&position);
@@ -431,6 +442,9 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.builder.may_throw(span);
+        if let Some((_, client, callback)) = continuation {
+            self.continuation(callback, client, path, span);
+        }
         // Released only if the helper returns: a throw out of it (its own
         // ROLLBACK failing) leaves the client checked out.
         for place in released_on_return {
@@ -566,6 +580,20 @@ impl<'a> Lowerer<'a> {
                 && !self.local_functions.contains_key(name)
             {
                 self.query_through(name, call_span);
+            }
+            if self.in_node_callback > 0
+                && let Some(parameter) = path
+                    .as_deref()
+                    .filter(|p| self.parameters.contains(*p))
+                    .and_then(|p| self.builder.param_position(p))
+            {
+                for (position, arg) in args.iter().enumerate() {
+                    if place_of(&arg.expr)
+                        .is_some_and(|place| self.acquired_via.contains_key(&place))
+                    {
+                        self.builder.hands_client_to_callback(parameter, position);
+                    }
+                }
             }
             self.args(args, lent);
             if let Some(path) = &path {

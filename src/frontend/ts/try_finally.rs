@@ -220,6 +220,54 @@ impl<'a> Lowerer<'a> {
         Some(Value::Nothing)
     }
 
+    /// The callback a helper hands the client it checked out to (see
+    /// `Summary::hands_client_to_callback`), lowered where the helper is
+    /// called: on one path the helper failed and never calls it, on the
+    /// other the callback owns the client at position `client` and must
+    /// release it. As in `node_callback`, an exception inside it ends the
+    /// process.
+    pub(super) fn continuation(
+        &mut self,
+        callback: InlineCallback,
+        client: usize,
+        via: &str,
+        span: Span,
+    ) {
+        for param in &callback.params {
+            self.declare_pattern(param, false);
+        }
+        let (skipped, called) = self.builder.fork(None);
+        self.builder.switch_to(called);
+        if let Some(Pat::Ident(param)) = callback.params.get(client) {
+            let acquired = Value::Acquired {
+                span,
+                certain: true,
+                via: via.to_string(),
+                begun: false,
+                pool: None,
+                lazy: false,
+                refuses_after_release: false,
+            };
+            self.bind(&param.id.sym, acquired, param.span, false);
+        }
+        let token = self.builder.try_start(Some(span), false);
+        self.in_node_callback += 1;
+        self.inline_callback(
+            InlineCallback {
+                params: Vec::new(),
+                body: callback.body,
+            },
+            Value::Nothing,
+        );
+        self.in_node_callback -= 1;
+        self.builder.try_catch(&token);
+        self.builder.start_unreachable();
+        self.builder.try_finally(&token);
+        self.builder.try_end(token);
+        let called = self.builder.current();
+        self.join(&[skipped, called]);
+    }
+
     pub(super) fn inline_callback(&mut self, callback: InlineCallback, argument: Value) {
         let label = format!("<callback {}>", self.callback_labels.len());
         let after = self.builder.new_block();
