@@ -120,9 +120,8 @@ impl<'a> Lowerer<'a> {
     /// `conn.beginTransaction((err) => ..)`, `conn.query(sql, (err, rows)
     /// => ..)` on a connection of this function. The callback runs once,
     /// when the call is done, and is lowered there: first with an error
-    /// (then nothing was checked out or begun), or without one. An
-    /// exception thrown in it is nobody's to catch: the process ends.
-    /// `None` when the call is not one of these.
+    /// (then nothing was checked out or begun), or without one (see
+    /// `run_callback_once`). `None` when the call is not one of these.
     pub(super) fn node_callback(
         &mut self,
         callee: &Expr,
@@ -203,20 +202,7 @@ impl<'a> Lowerer<'a> {
         for param in &callback.params {
             self.declare_pattern(param, false);
         }
-        let token = self.builder.try_start(Some(call_span), false);
-        self.in_node_callback += 1;
-        self.inline_callback(
-            InlineCallback {
-                params: Vec::new(),
-                body: callback.body,
-            },
-            Value::Nothing,
-        );
-        self.in_node_callback -= 1;
-        self.builder.try_catch(&token);
-        self.builder.start_unreachable();
-        self.builder.try_finally(&token);
-        self.builder.try_end(token);
+        self.run_callback_once(callback.body, call_span);
         Some(Value::Nothing)
     }
 
@@ -224,8 +210,7 @@ impl<'a> Lowerer<'a> {
     /// `Summary::hands_client_to_callback`), lowered where the helper is
     /// called: on one path the helper failed and never calls it, on the
     /// other the callback owns the client at position `client` and must
-    /// release it. As in `node_callback`, an exception inside it ends the
-    /// process.
+    /// release it.
     pub(super) fn continuation(
         &mut self,
         callback: InlineCallback,
@@ -250,12 +235,21 @@ impl<'a> Lowerer<'a> {
             };
             self.bind(&param.id.sym, acquired, param.span, false);
         }
+        self.run_callback_once(callback.body, span);
+        let called = self.builder.current();
+        self.join(&[skipped, called]);
+    }
+
+    /// A callback of the callback API, lowered where it runs, once, its
+    /// parameters already declared. An exception thrown inside it reaches
+    /// no `catch` of the caller's: the process ends, so it is no path.
+    fn run_callback_once(&mut self, body: InlineBody, span: Span) {
         let token = self.builder.try_start(Some(span), false);
         self.in_node_callback += 1;
         self.inline_callback(
             InlineCallback {
                 params: Vec::new(),
-                body: callback.body,
+                body,
             },
             Value::Nothing,
         );
@@ -264,8 +258,6 @@ impl<'a> Lowerer<'a> {
         self.builder.start_unreachable();
         self.builder.try_finally(&token);
         self.builder.try_end(token);
-        let called = self.builder.current();
-        self.join(&[skipped, called]);
     }
 
     pub(super) fn inline_callback(&mut self, callback: InlineCallback, argument: Value) {
