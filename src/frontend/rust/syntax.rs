@@ -357,8 +357,18 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
         "ServiceUnavailable",
         "GatewayTimeout",
     ];
-    /// Variants that name a failed outcome.
-    const FAILURE_VARIANTS: &[&str] = &["Failure", "Failed", "Rejected", "Refused", "Denied"];
+    /// Variants that name a failed outcome, also one refused because the
+    /// request conflicts with what is stored (an idempotency key reused
+    /// with other content).
+    const FAILURE_VARIANTS: &[&str] = &[
+        "Failure",
+        "Failed",
+        "Rejected",
+        "Refused",
+        "Denied",
+        "Conflict",
+        "AlreadyExists",
+    ];
     struct Statuses(bool);
     impl<'ast> Visit<'ast> for Statuses {
         fn visit_path(&mut self, path: &'ast syn::Path) {
