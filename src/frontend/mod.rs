@@ -1,6 +1,7 @@
 //! Front ends: the only code that knows a parser. Each lowers one file into
 //! `FnFlow`s, one per function-like thing, with file-relative spans.
 
+mod names;
 pub(crate) mod rust;
 pub(crate) mod ts;
 

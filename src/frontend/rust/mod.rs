@@ -20,6 +20,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitItemFn};
 
+use super::names::{named_as_read, named_as_write};
 use super::{LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{

@@ -260,35 +260,6 @@ pub(super) fn built_by_call_named(expr: &Expr, test: fn(&str) -> bool) -> bool {
     }
 }
 
-/// Whether a function's name says it only reads (`get_user`,
-/// `is_member`, `find_by_email`, `select_workspace`): a transaction lent to
-/// it is taken not to be written through. A name that also says it writes
-/// (`get_or_create_user`) does not count.
-pub(super) fn named_as_read(name: &str) -> bool {
-    const READS: &[&str] = &[
-        "get", "is", "has", "find", "fetch", "select", "load", "list", "count", "read", "exists",
-        "lookup", "query", "check", "search", "all", "can",
-    ];
-    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
-    words.first().is_some_and(|first| READS.contains(first)) && !named_as_write(name)
-}
-
-/// Whether a function's name says it writes (`insert_block`,
-/// `get_or_create_tag`, `find_and_update`): a verb that writes leads the
-/// name or one of its `or`/`and` clauses. Elsewhere the word names a thing
-/// (`state_update`, `highest_block_with_state_update` read), as Rust's
-/// getters, which take no `get_`, are named.
-pub(super) fn named_as_write(name: &str) -> bool {
-    const WRITES: &[&str] = &[
-        "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
-        "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim",
-    ];
-    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
-    words.iter().enumerate().any(|(at, word)| {
-        WRITES.contains(word) && (at == 0 || matches!(words[at - 1], "or" | "and"))
-    })
-}
-
 /// The text of several branches when they all start the same transaction
 /// statements (`BEGIN` or `BEGIN IMMEDIATE`): the first stands for all.
 pub(super) fn agreeing(texts: impl IntoIterator<Item = String>) -> Option<String> {
@@ -330,29 +301,3 @@ pub(super) fn without_placeholders(template: &str) -> String {
     text
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_write_is_named_by_the_verb_that_leads_the_name() {
-        for writes in [
-            "insert_block",
-            "update",
-            "get_or_create_tag",
-            "find_and_update",
-        ] {
-            assert!(named_as_write(writes), "{writes}");
-        }
-        for reads in [
-            "state_update",
-            "highest_block_with_state_update",
-            "get_or_default",
-            "block_header",
-        ] {
-            assert!(!named_as_write(reads), "{reads}");
-        }
-        assert!(named_as_read("find_by_update_time"));
-        assert!(!named_as_read("get_or_insert"));
-    }
-}

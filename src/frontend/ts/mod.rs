@@ -17,6 +17,7 @@ use swc_ecma_ast::*;
 use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
+use super::names::named_as_read;
 use super::{Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{

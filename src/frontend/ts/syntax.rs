@@ -55,65 +55,6 @@ pub(super) fn is_options_object(expr: &Expr) -> bool {
     }
 }
 
-/// Whether a method's name says it only reads through the client it is
-/// given (`repo.list(runner)`, `findById`, `get_user`): it queries and
-/// hands the client back, so ending it stays the caller's duty. A name
-/// that also says it writes or ends something (`getOrCreate`,
-/// `fetchAndRelease`) does not count.
-pub(super) fn named_as_read(method: &str) -> bool {
-    const READS: &[&str] = &[
-        "get", "find", "list", "count", "load", "fetch", "select", "read", "exists", "search",
-        "lookup", "is", "has",
-    ];
-    const OTHERS: &[&str] = &[
-        "create",
-        "insert",
-        "update",
-        "delete",
-        "upsert",
-        "save",
-        "set",
-        "remove",
-        "write",
-        "add",
-        "put",
-        "release",
-        "commit",
-        "rollback",
-        "end",
-        "close",
-        "finish",
-        "dispose",
-        "destroy",
-        "abort",
-        "done",
-        "connect",
-        "client",
-        "connection",
-        "transaction",
-        "runner",
-        "session",
-    ];
-    let mut words = Vec::new();
-    let mut word = String::new();
-    for c in method.chars() {
-        if c == '_' || c.is_ascii_uppercase() {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
-            if c == '_' {
-                continue;
-            }
-        }
-        word.push(c.to_ascii_lowercase());
-    }
-    words.push(word);
-    words
-        .first()
-        .is_some_and(|first| READS.contains(&first.as_str()))
-        && !words.iter().any(|word| OTHERS.contains(&word.as_str()))
-}
-
 /// Calls that do not throw in practice and keep nothing they are given:
 /// logging, timers and pure built-ins. Anything else may throw.
 pub(super) fn is_quiet_call(callee: &str) -> bool {
