@@ -300,4 +300,3 @@ pub(super) fn without_placeholders(template: &str) -> String {
     }
     text
 }
-
