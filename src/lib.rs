@@ -67,7 +67,7 @@ pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
 }
 
 fn check_source_with(source: &SourceFile, drivers: &Drivers) -> Vec<Diagnostic> {
-    analyze(source, drivers, &no_imports).diagnostics
+    analyze(source, drivers, &no_imports, false).diagnostics
 }
 
 /// What a file imports is unknown when it is checked on its own.
@@ -82,7 +82,9 @@ struct Analysis {
 }
 
 /// Check one file; `link` gives the summaries of the helpers it imports.
-fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link) -> Analysis {
+/// `all_bodies` parses the bodies of functions that name nothing to
+/// follow too, so that a syntax error in one is reported.
+fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link, all_bodies: bool) -> Analysis {
     let Some(language) = Language::from_path(&source.path) else {
         return Analysis {
             diagnostics: Vec::new(),
@@ -91,7 +93,7 @@ fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link) -> Analysis {
     };
     let mut diagnostics = Vec::new();
     let mut interface = None;
-    match lower(&source.text, language, drivers, link) {
+    match lower(&source.text, language, drivers, link, all_bodies) {
         Ok(lowered) => {
             if let Some(error) = lowered.recovered_error {
                 diagnostics.push(parse_error(error));
@@ -130,9 +132,10 @@ fn lower(
     language: Language,
     drivers: &Drivers,
     link: &Link,
+    all_bodies: bool,
 ) -> Result<LoweredFile, LowerError> {
     match language {
-        Language::Rust => frontend::rust::lower_file(text, drivers.rust(), link),
+        Language::Rust => frontend::rust::lower_file(text, drivers.rust(), link, all_bodies),
         Language::TypeScript { .. } | Language::JavaScript { .. } => {
             frontend::ts::lower_file(text, language, drivers.typescript(), link)
         }
@@ -339,7 +342,8 @@ pub fn check_text_among(
                 let link = |interface: &ModuleInterface| {
                     linker.imported_summaries(&source.path, interface)
                 };
-                let mut diagnostics = analyze(&source, &drivers, &link).diagnostics;
+                let mut diagnostics =
+                    analyze(&source, &drivers, &link, options.no_prefilter).diagnostics;
                 options.apply(&mut diagnostics);
                 let mut report = Report {
                     files_scanned: 1,
@@ -446,7 +450,7 @@ fn check_files(
         let Some(source) = lock(&slots[index]).pending.take() else {
             return;
         };
-        let (used, mut outcome) = check_linked(source, drivers, options.parse_only, &linker);
+        let (used, mut outcome) = check_linked(source, drivers, options.into(), &linker);
         linker.publish(index, outcome.interface.take());
         let mut slot = lock(&slots[index]);
         slot.outcome = Some(outcome);
@@ -467,7 +471,14 @@ fn check_files(
         outcomes.push(slot.outcome.unwrap_or_else(FileOutcome::nothing));
     }
     if link_imports {
-        link_helpers(files, &mut outcomes, drivers, &mut linker, checked_with);
+        link_helpers(
+            files,
+            &mut outcomes,
+            drivers,
+            options.into(),
+            &mut linker,
+            checked_with,
+        );
     }
     outcomes
 }
@@ -477,7 +488,7 @@ fn check_files(
 fn check_linked(
     source: SourceFile,
     drivers: &Drivers,
-    parse_only: bool,
+    reading: Reading,
     linker: &Linker,
 ) -> (Summaries, FileOutcome) {
     let used = std::sync::Mutex::new(Summaries::new());
@@ -487,7 +498,7 @@ fn check_linked(
         *used.lock().unwrap_or_else(|e| e.into_inner()) = summaries.clone();
         summaries
     };
-    let outcome = check_read(source, drivers, parse_only, &link);
+    let outcome = check_read(source, drivers, reading, &link);
     let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
     (used, outcome)
 }
@@ -510,6 +521,7 @@ fn link_helpers(
     files: &[PathBuf],
     outcomes: &mut [FileOutcome],
     drivers: &Drivers,
+    reading: Reading,
     linker: &mut Linker,
     mut checked_with: Vec<Summaries>,
 ) {
@@ -557,7 +569,7 @@ fn link_helpers(
             .into_par_iter()
             .map(|index| {
                 let (used, outcome) = match read_source(&files[index]) {
-                    Ok(Ok(source)) => check_linked(source, drivers, false, linker),
+                    Ok(Ok(source)) => check_linked(source, drivers, reading, linker),
                     // Unreadable now, or no longer text: what the first
                     // reading found stands.
                     _ => (Summaries::new(), FileOutcome::nothing()),
@@ -593,7 +605,7 @@ fn module_interface(
 ) -> Option<ModuleInterface> {
     let language = Language::from_path(path)?;
     let text = read(path)?;
-    let lower = || lower(&text, language, drivers, link).ok();
+    let lower = || lower(&text, language, drivers, link, false).ok();
     catching(lower)
         .ok()
         .flatten()
@@ -734,14 +746,33 @@ fn read_file(path: &Path, prefilter: Option<&Prefilter>, link_imports: bool) -> 
     Read::Pending { source, imports }
 }
 
+/// How far the files of a run are read.
+#[derive(Clone, Copy)]
+struct Reading {
+    /// `--parse-only`: parse, and report syntax errors only.
+    parse_only: bool,
+    /// `--no-prefilter`: parse every function body, even those that name
+    /// nothing to follow, as every file is parsed.
+    all_bodies: bool,
+}
+
+impl From<&CheckOptions> for Reading {
+    fn from(options: &CheckOptions) -> Reading {
+        Reading {
+            parse_only: options.parse_only,
+            all_bodies: options.no_prefilter,
+        }
+    }
+}
+
 /// Parse and check one file's text (or only parse it, `--parse-only`).
-fn check_read(source: SourceFile, drivers: &Drivers, parse_only: bool, link: &Link) -> FileOutcome {
-    let check = || match parse_only {
+fn check_read(source: SourceFile, drivers: &Drivers, reading: Reading, link: &Link) -> FileOutcome {
+    let check = || match reading.parse_only {
         true => Analysis {
             diagnostics: parse_errors(&source),
             interface: None,
         },
-        false => analyze(&source, drivers, link),
+        false => analyze(&source, drivers, link, reading.all_bodies),
     };
     let Ok(analysis) = catching(check) else {
         return FileOutcome {
@@ -847,7 +878,13 @@ pub fn debug_flow(source: &SourceFile) -> String {
     let Some(language) = Language::from_path(&source.path) else {
         return String::from("// not a TypeScript, JavaScript or Rust file\n");
     };
-    match lower(&source.text, language, Drivers::builtin(), &no_imports) {
+    match lower(
+        &source.text,
+        language,
+        Drivers::builtin(),
+        &no_imports,
+        false,
+    ) {
         Ok(lowered) => lowered.flows.iter().map(flow::dot::to_dot).collect(),
         Err(error) => format!("// {}\n", error.message),
     }

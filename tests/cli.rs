@@ -476,6 +476,38 @@ fn bad_input_is_reported_and_the_run_goes_on() {
 }
 
 #[test]
+fn a_rust_syntax_error_in_code_that_names_nothing_is_reported_when_asked() {
+    // The body of `render` names nothing of the vocabulary, so it is not
+    // parsed, as a file without such a word is not: `ship` is still
+    // checked. `--no-prefilter` parses everything and reports the error.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("orders.rs"),
+        "fn render(total: u64) -> String {\n    let shown = format!(\"{total}\") +;\n    shown\n}\n\n\
+         pub async fn ship(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {\n    \
+         let mut tx = pool.begin().await?;\n    \
+         sqlx::query(\"UPDATE orders SET shipped = true\").execute(&mut *tx).await?;\n    \
+         Ok(())\n}\n",
+    )
+    .expect("write");
+    let text = stdout(&txlint_in(
+        dir.path(),
+        &["check", "--format", "concise", "."],
+    ));
+    assert_eq!(finding_lines(&text).len(), 1, "{text}");
+    assert!(text.contains("orders.rs:7:18: error[TX005]"), "{text}");
+    let all = stdout(&txlint_in(
+        dir.path(),
+        &["check", "--format", "concise", "--no-prefilter", "."],
+    ));
+    assert_eq!(finding_lines(&all).len(), 1, "{all}");
+    assert!(
+        all.contains("orders.rs:2:37: error[TX000] expected an expression"),
+        "{all}"
+    );
+}
+
+#[test]
 fn unreadable_file_is_an_error_not_a_crash() {
     use std::os::unix::fs::PermissionsExt;
     let (_dir, root) = bad_input_tree();

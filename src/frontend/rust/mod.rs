@@ -36,11 +36,14 @@ use summaries::*;
 use syntax::*;
 
 /// Lower a file; `link` gives the summaries of the functions it imports
-/// from other modules, by the names its code calls them with.
+/// from other modules, by the names its code calls them with. Bodies of
+/// functions that name nothing to follow are not parsed (see `thinning`)
+/// unless `all_bodies`.
 pub(crate) fn lower_file(
     text: &str,
     vocabulary: &Vocabulary,
     link: &dyn Fn(&ModuleInterface) -> Summaries,
+    all_bodies: bool,
 ) -> Result<LoweredFile, LowerError> {
     // syn would strip these itself, shifting every offset; strip them here
     // and add the length back.
@@ -48,7 +51,7 @@ pub(crate) fn lower_file(
     check_bracket_depth(text)?;
     let _spans = SpanScope::enter();
     let named_at = vocabulary.words_at(text);
-    let thinned = thinning::thin_large_arrays(text, &named_at);
+    let thinned = thinning::thin(text, &named_at, all_bodies);
     let parsed = syn::parse_str::<syn::File>(&thinned.as_deref().unwrap_or(text)[base..]);
     drop(thinned);
     match parsed {

@@ -1,32 +1,66 @@
-//! Large data literals, thinned before parsing. A generated table (an
-//! array of 65,535 tuples in one `static`) costs syn over a hundred bytes a
-//! token, hundreds of megabytes for one file, and holds nothing to follow.
-//! An array literal that large naming no word of the vocabulary is blanked
-//! to spaces before parsing, its brackets kept, so that the file parses to
-//! the same items at the same offsets with an empty array there.
+//! Code that names nothing to follow, blanked before parsing. syn builds a
+//! full tree for every token, and most of a crate's code never touches a
+//! database:
+//! - a function whose text names no word of the vocabulary is not lowered
+//!   (see `Collector::lower`), so its body need not be parsed either: it
+//!   is blanked to spaces, its braces kept, and parses as `{}`;
+//! - a generated table (an array of 65,535 tuples in one `static`) costs
+//!   syn over a hundred bytes a token, hundreds of megabytes for one file,
+//!   and holds nothing to follow: an array literal that large naming no
+//!   word is blanked the same way.
+//!
+//! The file then parses to the same items at the same offsets, with those
+//! bodies empty. Like a file the prefilter skips, a syntax error inside a
+//! blanked body is not reported.
 
 /// Array literals (`[..]`) at least this long are thinned. Hand-written
 /// code never has one; generated tables have many times more.
 const THINNED_LENGTH: usize = 64 * 1024;
 
-/// The text with every large array literal that names nothing of the
-/// vocabulary (no offset of `named_at` inside it) blanked, or `None` when
-/// there is none. Newlines stay, so lines and byte offsets are unchanged.
-pub(super) fn thin_large_arrays(text: &str, named_at: &[u32]) -> Option<String> {
-    if text.len() < THINNED_LENGTH {
-        return None;
-    }
-    let blanked = large_arrays(text.as_bytes())
-        .into_iter()
-        .filter(|&(open, close)| {
-            let first = named_at.partition_point(|&at| (at as usize) < open);
-            named_at.get(first).is_none_or(|&at| at as usize > close)
+/// The text with every quiet function body (unless `all_bodies`) and
+/// every large array literal blanked, or `None` when there is none. Quiet
+/// means no offset of `named_at` from the `fn` to the closing brace, a
+/// signature that takes no connection or transaction, and no call of a
+/// function of this file that does: lowering follows all of those.
+/// Newlines stay, so lines and byte offsets are unchanged.
+pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<String> {
+    let bytes = text.as_bytes();
+    let found = scan(bytes);
+    let names_nothing = |from: usize, to: usize| {
+        let first = named_at.partition_point(|&at| (at as usize) < from);
+        named_at.get(first).is_none_or(|&at| at as usize > to)
+    };
+    // Functions whose signature may take a handle: a call of one hands it
+    // on (see `calls_any`).
+    let handle_takers: Vec<&[u8]> = found
+        .functions
+        .iter()
+        .filter(|function| takes_handle(&bytes[function.at..function.open]))
+        .map(|function| function.name(bytes))
+        .filter(|name| !name.is_empty())
+        .collect();
+    let mut blanked: Vec<(usize, usize)> = found
+        .functions
+        .iter()
+        .filter(|function| {
+            !all_bodies
+                && names_nothing(function.at, function.close)
+                && !takes_handle(&bytes[function.at..function.open])
+                && !handle_takers
+                    .iter()
+                    .any(|name| holds_word(&bytes[function.open..function.close], name))
         })
-        .collect::<Vec<_>>();
+        .map(|function| (function.open, function.close))
+        .collect();
+    if text.len() >= THINNED_LENGTH {
+        blanked.extend(found.arrays.iter().filter(|&&(open, close)| {
+            close - open >= THINNED_LENGTH && names_nothing(open, close)
+        }));
+    }
     if blanked.is_empty() {
         return None;
     }
-    let mut bytes = text.as_bytes().to_vec();
+    let mut bytes = bytes.to_vec();
     for (open, close) in blanked {
         for byte in &mut bytes[open + 1..close] {
             if !matches!(*byte, b'\n' | b'\r') {
@@ -38,13 +72,66 @@ pub(super) fn thin_large_arrays(text: &str, named_at: &[u32]) -> Option<String> 
     String::from_utf8(bytes).ok()
 }
 
-/// The outermost `[`..`]` pairs at least `THINNED_LENGTH` long, by their
-/// brackets' offsets, skipping comments and string, byte-string and
-/// character literals. Unbalanced or unterminated text gives what was
-/// found before it: syn reports the error itself.
-fn large_arrays(text: &[u8]) -> Vec<(usize, usize)> {
-    let mut found: Vec<(usize, usize)> = Vec::new();
-    let mut open: Vec<(u8, usize)> = Vec::new();
+/// Whether a signature's text may name a connection or transaction type
+/// (see `names_handle_type`, which reads the parsed parameter types: this
+/// reads the whole signature, so it says yes at least as often).
+fn takes_handle(signature: &[u8]) -> bool {
+    super::names_handle_type(&String::from_utf8_lossy(signature).to_ascii_lowercase())
+}
+
+/// Whether `word` occurs in `text` as a whole identifier.
+fn holds_word(text: &[u8], word: &[u8]) -> bool {
+    text.windows(word.len()).enumerate().any(|(at, window)| {
+        window == word
+            && !ident_byte(text, at.wrapping_sub(1))
+            && !ident_byte(text, at + word.len())
+    })
+}
+
+/// A function with a body: the offsets of its `fn`, and of its body's
+/// braces.
+struct Function {
+    at: usize,
+    open: usize,
+    close: usize,
+}
+
+impl Function {
+    /// The name after `fn`.
+    fn name<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        let signature = &text[self.at + 2..self.open];
+        let start = signature
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(signature.len());
+        let length = signature[start..]
+            .iter()
+            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
+            .count();
+        &signature[start..start + length]
+    }
+}
+
+/// What `scan` finds: functions with bodies, and the outermost array
+/// literals, by their brackets' offsets.
+#[derive(Default)]
+struct Found {
+    functions: Vec<Function>,
+    arrays: Vec<(usize, usize)>,
+}
+
+/// Functions and array literals, skipping comments and string,
+/// byte-string and character literals. Unbalanced or unterminated text
+/// gives what was found before it: syn reports the error itself.
+fn scan(text: &[u8]) -> Found {
+    let mut found = Found::default();
+    // Open brackets: the bracket, its offset, and for a function's body
+    // the offset of its `fn`.
+    let mut open: Vec<(u8, usize, Option<usize>)> = Vec::new();
+    // A `fn` whose body is not open yet, and the depth it is at. A `;` or
+    // `,` at that depth, or leaving it, ends it without a body (a trait
+    // method's declaration, a `fn(..)` pointer type).
+    let mut pending: Option<(usize, usize)> = None;
     let mut at = 0;
     while at < text.len() {
         match text[at] {
@@ -70,16 +157,50 @@ fn large_arrays(text: &[u8]) -> Vec<(usize, usize)> {
                 at = char_literal_end(text, at);
                 continue;
             }
-            b'(' | b'[' | b'{' => open.push((text[at], at)),
+            b'f' if text.get(at + 1) == Some(&b'n')
+                && !ident_byte(text, at.wrapping_sub(1))
+                && !ident_byte(text, at + 2) =>
+            {
+                // A `fn` inside a pending signature (`-> fn(u8)`) is part
+                // of it.
+                if pending.is_none_or(|(_, depth)| depth != open.len()) {
+                    pending = Some((at, open.len()));
+                }
+                at += 2;
+                continue;
+            }
+            b';' | b',' if pending.is_some_and(|(_, depth)| depth == open.len()) => pending = None,
+            b'{' if pending.is_some_and(|(_, depth)| depth == open.len()) => {
+                open.push((b'{', at, pending.take().map(|(fn_at, _)| fn_at)));
+            }
+            b'(' | b'[' | b'{' => open.push((text[at], at, None)),
             b')' | b']' | b'}' => {
-                let Some((kind, start)) = open.pop() else {
+                let Some((kind, start, function)) = open.pop() else {
                     return found;
                 };
-                if kind == b'[' && text[at] == b']' && at - start >= THINNED_LENGTH {
-                    // Arrays inside this one were found first: keep the
-                    // outermost only.
-                    found.retain(|&(inner, _)| inner < start);
-                    found.push((start, at));
+                if pending.is_some_and(|(_, depth)| depth > open.len()) {
+                    pending = None;
+                }
+                match (kind, text[at]) {
+                    (b'[', b']') => {
+                        // Arrays inside this one were found first: keep
+                        // the outermost only.
+                        while found.arrays.last().is_some_and(|&(inner, _)| inner > start) {
+                            found.arrays.pop();
+                        }
+                        found.arrays.push((start, at));
+                    }
+                    (b'(', b')') => {}
+                    (b'{', b'}') => {
+                        if let Some(fn_at) = function {
+                            found.functions.push(Function {
+                                at: fn_at,
+                                open: start,
+                                close: at,
+                            });
+                        }
+                    }
+                    _ => return found,
                 }
             }
             _ => {}
@@ -206,14 +327,21 @@ mod tests {
         for row in 0..rows {
             text.push_str(&format!("    ({row}, \"a ] b [ '\"), // ] [\n"));
         }
-        text.push_str("];\n\nfn main() { let c = '['; let l: &'static str = r#\"]\"#; }\n");
+        text.push_str(
+            "];\n\nfn main() { let c = '['; let l: &'static str = r#\"]\"#; begin(); }\n",
+        );
         text
+    }
+
+    /// `table`'s offsets of the vocabulary: the `begin` in `main`.
+    fn named(text: &str) -> Vec<u32> {
+        vec![text.find("begin").unwrap() as u32]
     }
 
     #[test]
     fn a_large_table_is_blanked_and_keeps_its_lines_and_offsets() {
         let text = table(4_000);
-        let thinned = thin_large_arrays(&text, &[]).expect("thinned");
+        let thinned = thin(&text, &named(&text), false).expect("thinned");
         assert_eq!(thinned.len(), text.len());
         assert_eq!(thinned.lines().count(), text.lines().count());
         let open = text.find("= [").unwrap() + 2;
@@ -228,24 +356,70 @@ mod tests {
     fn a_table_that_names_the_vocabulary_or_is_small_stays() {
         let text = table(4_000);
         let inside = text.find("(7,").unwrap() as u32;
-        assert_eq!(thin_large_arrays(&text, &[inside]), None);
+        assert_eq!(thin(&text, &[inside, named(&text)[0]], false), None);
         let before = text.find("static").unwrap() as u32;
-        assert!(thin_large_arrays(&text, &[before]).is_some());
-        assert_eq!(thin_large_arrays(&table(10), &[]), None);
+        assert!(thin(&text, &[before, named(&text)[0]], false).is_some());
+        let small = table(10);
+        assert_eq!(thin(&small, &named(&small), false), None);
     }
 
     #[test]
     fn unbalanced_or_unterminated_text_is_left_to_the_parser() {
         let mut text = table(4_000);
         text.push_str("fn broken() { let s = \"never closed");
-        assert!(thin_large_arrays(&text, &[]).is_some());
+        assert!(thin(&text, &named(&text), false).is_some());
+        assert_eq!(thin(&"]".repeat(THINNED_LENGTH + 1), &[], false), None);
+        assert_eq!(thin(&"'".repeat(THINNED_LENGTH + 1), &[], false), None);
+        assert_eq!(thin("fn f() { (1, 2} }", &[], false), None);
+    }
+
+    /// The text with `thin`'s blanks shown as nothing: what syn parses.
+    fn squeezed(text: &str, words: &[&str]) -> String {
+        let named: Vec<u32> = words
+            .iter()
+            .map(|word| text.find(word).expect("a word of the text") as u32)
+            .collect();
+        let thinned = thin(text, &named, false).unwrap_or_else(|| text.to_string());
+        assert_eq!(thinned.len(), text.len());
+        assert!(syn::parse_str::<syn::File>(&thinned).is_ok(), "{thinned}");
+        thinned.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn a_function_that_names_nothing_is_parsed_without_its_body() {
+        let text = "
+            use std::fmt;
+            fn render(x: u8) -> String { let s = format!(\"{x} }}\"); s }
+            impl Shop {
+                async fn pay(&self) -> Result<(), E> { let mut tx = self.pool.begin().await?; tx.commit().await }
+                const fn size() -> usize { let table = [0u8; 4]; table.len() }
+            }
+            trait Render { fn render(&self) -> String; fn twice(&self) -> String { self.render() } }
+            struct Hooks { on_close: fn(u8) -> u8, count: usize }
+            fn pick() -> fn(u8) -> u8 { |x| { x } }
+        ";
         assert_eq!(
-            thin_large_arrays(&"]".repeat(THINNED_LENGTH + 1), &[]),
-            None
+            squeezed(text, &["begin"]),
+            "use std::fmt; fn render(x: u8) -> String { } impl Shop { \
+             async fn pay(&self) -> Result<(), E> { let mut tx = self.pool.begin().await?; tx.commit().await } \
+             const fn size() -> usize { } } \
+             trait Render { fn render(&self) -> String; fn twice(&self) -> String { } } \
+             struct Hooks { on_close: fn(u8) -> u8, count: usize } fn pick() -> fn(u8) -> u8 { }"
         );
+    }
+
+    #[test]
+    fn a_function_that_takes_or_hands_on_a_connection_keeps_its_body() {
+        let text = "
+            fn audit(conn: &mut PgConnection) -> u8 { 1 }
+            fn nightly(pool: &Pool) { let mut c = pool.get(); audit(&mut c); }
+            fn unrelated() { let audit_log = 1; }
+        ";
         assert_eq!(
-            thin_large_arrays(&"'".repeat(THINNED_LENGTH + 1), &[]),
-            None
+            squeezed(text, &[]),
+            "fn audit(conn: &mut PgConnection) -> u8 { 1 } \
+             fn nightly(pool: &Pool) { let mut c = pool.get(); audit(&mut c); } \
+             fn unrelated() { }"
         );
     }
 }
