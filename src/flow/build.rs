@@ -92,6 +92,7 @@ pub(crate) struct FlowBuilder {
     visible_successes: Vec<Span>,
     returns_rollback_disposer: bool,
     hands_client_to_callback: Option<(usize, usize)>,
+    sends_sql_to_pool: Option<usize>,
     tries: Vec<TryLayout>,
     declarations: Vec<Declaration>,
     statements: Vec<Span>,
@@ -125,6 +126,7 @@ impl FlowBuilder {
             visible_successes: Vec::new(),
             returns_rollback_disposer: false,
             hands_client_to_callback: None,
+            sends_sql_to_pool: None,
             tries: Vec::new(),
             declarations: Vec::new(),
             statements: Vec::new(),
@@ -387,6 +389,12 @@ impl FlowBuilder {
     pub fn hands_client_to_callback(&mut self, parameter: usize, argument: usize) {
         self.hands_client_to_callback
             .get_or_insert((parameter, argument));
+    }
+
+    /// The function sends the SQL text of the parameter at `parameter`
+    /// through a pool (see `FnFlow::sends_sql_to_pool`).
+    pub fn sends_sql_to_pool(&mut self, parameter: usize) {
+        self.sends_sql_to_pool.get_or_insert(parameter);
     }
 
     /// The exit at `at` returns a value that visibly succeeds (see
@@ -696,6 +704,7 @@ impl FlowBuilder {
             visible_successes: self.visible_successes,
             returns_rollback_disposer: self.returns_rollback_disposer,
             hands_client_to_callback: self.hands_client_to_callback,
+            sends_sql_to_pool: self.sends_sql_to_pool,
             tries: self.tries,
             declarations: self.declarations,
             statements: self.statements,

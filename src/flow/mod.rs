@@ -400,6 +400,10 @@ pub(crate) struct FnFlow {
     /// continuation (`withConnection(req, res, (conn) => ..)`), which owns
     /// the client from then on.
     pub hands_client_to_callback: Option<(usize, usize)>,
+    /// It sends the SQL text it gets at this parameter's position through a
+    /// pool (`query: (text, params) => pool.query(text, params)`): a call
+    /// with `BEGIN` there sends it to whichever connection the pool picks.
+    pub sends_sql_to_pool: Option<usize>,
     /// The `try` statements, for fixes (only front ends that record them).
     pub tries: Vec<TryLayout>,
     /// Declarations of one plain name, for fixes.

@@ -65,6 +65,9 @@ pub(crate) struct Summary {
     /// See `FnFlow::hands_client_to_callback`: a call's callback at the
     /// first position receives, at the second, a client it must release.
     pub hands_client_to_callback: Option<(usize, usize)>,
+    /// See `FnFlow::sends_sql_to_pool`: a call's SQL text at this position
+    /// goes through a pool.
+    pub sends_sql_to_pool: Option<usize>,
     /// It is `async`: a call whose promise is dropped does its work later.
     pub is_async: bool,
 }
@@ -89,6 +92,7 @@ impl Summary {
             && self.keeps.is_empty()
             && !self.returns_rollback_disposer
             && self.hands_client_to_callback.is_none()
+            && self.sends_sql_to_pool.is_none()
     }
 
     /// Whether a call hands its caller something to end: a client or a
@@ -250,6 +254,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         keeps,
         returns_rollback_disposer: flow.returns_rollback_disposer,
         hands_client_to_callback: flow.hands_client_to_callback,
+        sends_sql_to_pool: flow.sends_sql_to_pool,
         is_async: flow.is_async,
         ..Summary::default()
     }

@@ -54,6 +54,7 @@ const notExecuted = {
   'cross-file/src/lib/index.ts': 'a barrel of re-exports: runs through the routes that import it',
   'cross-file/src/nest/base.repository.ts': 'an abstract base class: runs through AccountsRepository (users.service.ts)',
   'express/db.js': 'the pool module of the Express routes: runs through them',
+  'express/catalog-db.js': 'the pool module of the catalog routes: runs through them',
   'parse-error/broken.ts': 'does not parse (the TX000 fixture)',
   'helpers/runner-helpers.ts': 'TypeORM query runners, not node-postgres',
   'scripts/admin-cli.ts': 'a command-line program built on commander, which the harness does not install',
@@ -137,6 +138,12 @@ const files = {
   'express/catch_helpers.ts': {
     // The label says: the awaited recordFailure() may throw, and the ROLLBACK after it is skipped.
     '*': { body: { cents: 100 }, modules: { '../telemetry': { recordFailure: async () => { throw new Error('telemetry is down') } } } },
+  },
+  'express/catalog.routes.js': {
+    'GET /catalog/products': { method: 'GET', query: { limit: '10' } },
+    'POST /catalog/prices': { body: { changes: [{ sku: '1', priceCents: 1200 }] } },
+    'POST /catalog/retire': { body: { skus: ['1'] } },
+    'PUT /catalog/prices': { body: { changes: [{ sku: '1', priceCents: 1200 }] } },
   },
   'express/inventory.ts': {
     'PUT /inventory/:sku': { body: { quantity: 5, warehouseId: 1 } },

@@ -393,6 +393,13 @@ impl<'a> Lowerer<'a> {
         span: Span,
         awaited: bool,
     ) -> Value {
+        // `db.query('BEGIN')` through a module whose `query` forwards to
+        // `pool.query`: the statement goes to the pool.
+        if let Some(position) = summary.sends_sql_to_pool {
+            let pool = path.rsplit_once('.').map_or(path, |(receiver, _)| receiver);
+            let text = args.get(position).map(|arg| unwrap(&arg.expr));
+            self.statement_through(pool, true, text, span);
+        }
         let mut released_on_return = Vec::new();
         let mut released_sometimes = Vec::new();
         // A helper that ends the transaction, called without `await` and
@@ -768,10 +775,29 @@ impl<'a> Lowerer<'a> {
     /// it.
     fn sql_call(&mut self, place: &str, first: Option<&Expr>, call_span: Span) {
         let on_pool = self.looks_like_pool(place) || place.ends_with("()");
+        self.statement_through(place, on_pool, first, call_span);
+    }
+
+    /// A statement, whose text is `first`, runs through `place`, a pool
+    /// when `on_pool`.
+    fn statement_through(
+        &mut self,
+        place: &str,
+        on_pool: bool,
+        first: Option<&Expr>,
+        call_span: Span,
+    ) {
         if on_pool {
             // `pool.query('BEGIN')`: transaction statements on a pool.
             let handle = self.builder.handle(place);
             self.builder.mark_pool(handle);
+            // `query: (text, params) => pool.query(text, params)` sends its
+            // caller's statement there.
+            if let Some(Expr::Ident(text)) = first
+                && let Some(position) = self.builder.param_position(&text.sym)
+            {
+                self.builder.sends_sql_to_pool(position);
+            }
         }
         if let Some(Expr::New(new)) = first
             && expr_path(&new.callee)
