@@ -212,6 +212,11 @@ const files = {
     startAuditListener: { args: () => ['audit_events'] },
     '<module>': { heldOnPurpose: 'its LISTEN client is held for the life of the process' },
   },
+  'variations/release-typeof-guard.js': {
+    withOrderTransaction: { args: () => [async (client) => (await client.query('SELECT 1 AS one')).rows[0]] },
+    cancelOrder: { args: () => [1, 'ordered twice'] },
+    recordShipment: { args: () => [1, 'ups'] },
+  },
   'variations/base-repository.ts': {
     'BaseRepository.findById': { skip: 'an abstract class: its findById runs through AccountRepository.findById' },
   },

@@ -684,6 +684,11 @@ impl<'a> Lowerer<'a> {
             BinaryOp::NotEqEq | BinaryOp::NotEq => Some(false),
             _ => None,
         };
+        if let Some(equal) = equal
+            && let Some((client, present)) = self.method_presence(bin)
+        {
+            return Some(self.guard_for(&client, Test::Truthy, present == equal));
+        }
         if let Some(equal) = equal {
             // `t !== lent` after `const t = lent ?? create()`: nothing was
             // lent, and `t` was created here.
@@ -761,6 +766,35 @@ impl<'a> Lowerer<'a> {
             _ => false,
         };
         is_absent.then(|| self.guard_for(&place, Test::Nullish, nullish))
+    }
+
+    /// `typeof client.release === 'function'` (or `!== 'undefined'`) of a
+    /// client or transaction this function holds: its methods are there
+    /// exactly when it is. The client, and whether the comparison with
+    /// that type name says present.
+    fn method_presence(&self, bin: &BinExpr) -> Option<(String, bool)> {
+        let type_of = |expr: &Expr| match unwrap(expr) {
+            Expr::Unary(UnaryExpr {
+                op: UnaryOp::TypeOf,
+                arg,
+                ..
+            }) => place_of(arg),
+            _ => None,
+        };
+        let (member, kind) = match (type_of(&bin.left), type_of(&bin.right)) {
+            (Some(member), _) => (member, literal_text(&bin.right)?),
+            (_, Some(member)) => (member, literal_text(&bin.left)?),
+            _ => return None,
+        };
+        let (client, _) = member.rsplit_once('.')?;
+        if !self.is_handle_here(client) {
+            return None;
+        }
+        match kind.as_str() {
+            "function" => Some((client.to_string(), true)),
+            "undefined" => Some((client.to_string(), false)),
+            _ => None,
+        }
     }
 
     /// `queryRunner.isTransactionActive`, `trx.isCompleted()`.
