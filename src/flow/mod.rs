@@ -105,7 +105,7 @@ pub(crate) struct Handle {
     /// begins do not agree on one.
     pub rollback_call: Option<String>,
     /// A field of the object (`this.client`) on which this method only
-    /// begins a transaction that another method of its class only commits: the
+    /// begins a transaction that another method of its class only ends: the
     /// transaction outlives the call as the object's state (a query
     /// runner's `startTransaction()`, a unit of work's `begin()`), and ending
     /// it is the caller's, through those methods.

@@ -7,8 +7,8 @@ pub(crate) mod ts;
 
 use std::collections::HashMap;
 
-use crate::flow::FnFlow;
 use crate::flow::summary::Summaries;
+use crate::flow::{EventKind, FnFlow, HandleId};
 use crate::source::Span;
 
 /// What lowering a file produced: its functions, a syntax error that the
@@ -123,4 +123,67 @@ pub(crate) fn check_bracket_depth(text: &str) -> Result<(), LowerError> {
 pub(crate) struct LowerError {
     pub span: Span,
     pub message: String,
+}
+
+/// How a language writes a method's name and a field of its object: `Repo.save`
+/// and `this.client` in TypeScript, `Repo::save` and `self.conn` in Rust.
+pub(crate) struct ObjectSyntax {
+    pub method_separator: &'static str,
+    pub field_prefix: &'static str,
+}
+
+/// Mark the fields on which a method only begins a transaction that
+/// another method of its type only ends, by a commit or a rollback (see
+/// `Handle::begun_for_object`). A service whose methods each run a whole
+/// transaction on a field has no such method.
+pub(crate) fn mark_object_transactions(flows: &mut [FnFlow], syntax: &ObjectSyntax) {
+    let commits = |flow: &FnFlow, handle: HandleId| {
+        flow.events_of(handle, EventKind::Commit).next().is_some()
+    };
+    let ends = |flow: &FnFlow, handle: HandleId| {
+        commits(flow, handle) || flow.events_of(handle, EventKind::Rollback).next().is_some()
+    };
+    let begins =
+        |flow: &FnFlow, handle: HandleId| flow.events_of(handle, EventKind::Begin).next().is_some();
+    fn owner_and_method<'f>(flow: &'f FnFlow, separator: &str) -> Option<(&'f str, &'f str)> {
+        let name = flow.name.as_str();
+        name.rfind(separator)
+            .map(|at| (&name[..at], &name[at + separator.len()..]))
+    }
+    // (type, field) of every method that only ends a transaction on a field
+    // of its object, and the method.
+    let mut ended: Vec<(&str, &str, &str)> = Vec::new();
+    for flow in flows.iter() {
+        let Some((owner, method)) = owner_and_method(flow, syntax.method_separator) else {
+            continue;
+        };
+        for (handle, place) in flow.handles.iter().enumerate() {
+            if let Some(field) = place.name.strip_prefix(syntax.field_prefix)
+                && ends(flow, handle)
+                && !begins(flow, handle)
+            {
+                ended.push((owner, field, method));
+            }
+        }
+    }
+    let mut marks = Vec::new();
+    for (index, flow) in flows.iter().enumerate() {
+        let Some((owner, method)) = owner_and_method(flow, syntax.method_separator) else {
+            continue;
+        };
+        for (handle, place) in flow.handles.iter().enumerate() {
+            let Some(field) = place.name.strip_prefix(syntax.field_prefix) else {
+                continue;
+            };
+            let ended_elsewhere = ended
+                .iter()
+                .any(|&(o, f, m)| o == owner && f == field && m != method);
+            if begins(flow, handle) && !commits(flow, handle) && ended_elsewhere {
+                marks.push((index, handle));
+            }
+        }
+    }
+    for (index, handle) in marks {
+        flows[index].handles[handle].begun_for_object = true;
+    }
 }

@@ -549,6 +549,12 @@ impl<'a> Lowerer<'a> {
                 Value::Place(place) | Value::Borrowed(place),
                 "as_mut" | "deref_mut" | "as_ref" | "borrow_mut",
             ) if call.args.is_empty() => return Value::Borrowed(place.clone()),
+            // The guard of a lock around a connection (`self.conn.lock()`,
+            // `.lock().unwrap()`) is a view of it: its statements run on it.
+            (Value::Place(place) | Value::Borrowed(place), "lock") if call.args.is_empty() => {
+                return Value::View(place.clone());
+            }
+            (Value::View(_), "unwrap" | "expect") => return receiver,
             // `tx.acquire().await?` on a transaction or connection (not a
             // pool) is a reborrow of its connection (sqlx's `Acquire`).
             (Value::Place(place) | Value::Borrowed(place), "acquire")

@@ -21,7 +21,10 @@ use syn::visit::Visit;
 use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitItemFn};
 
 use super::names::{named_as_read, named_as_write};
-use super::{LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
+use super::{
+    LowerError, LoweredFile, MAX_NESTING, ModuleInterface, ObjectSyntax, check_bracket_depth,
+    mark_object_transactions,
+};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
     Effect, Receiver, TxStatement, Vocabulary, sql_writes, transaction_statements,
@@ -94,6 +97,13 @@ pub(crate) fn lower_file(
                 &collector.file.transaction_helpers,
                 &readers,
                 &collector.file.exported_returning,
+            );
+            mark_object_transactions(
+                &mut collector.flows,
+                &ObjectSyntax {
+                    method_separator: "::",
+                    field_prefix: "self.",
+                },
             );
             match collector.too_deep {
                 Some(span) => Err(LowerError {

@@ -18,7 +18,10 @@ use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::names::named_as_read;
-use super::{Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface, check_bracket_depth};
+use super::{
+    Import, LowerError, LoweredFile, MAX_NESTING, ModuleInterface, ObjectSyntax,
+    check_bracket_depth, mark_object_transactions,
+};
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
     ArgumentShape, CallEffect, Effect, Receiver, StateQuestion, TxStatement, Vocabulary,
@@ -27,7 +30,7 @@ use crate::drivers::{
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary, summarize};
 use crate::flow::{
-    CatchLayout, Declaration, EventKind, ExitKind, FnFlow, Guard, HandleId, Known, MODULE_BODY,
+    CatchLayout, Declaration, EventKind, ExitKind, FnFlow, Guard, Known, MODULE_BODY,
     PoolConstruction, PoolScope, Returned, Test, TryLayout, UNNAMED_HANDLE,
 };
 use crate::source::{Language, Span};
@@ -139,7 +142,13 @@ pub(crate) fn lower_file(
             .filter(|(_, summary)| !summary.is_empty())
             .collect();
     }
-    mark_object_transactions(&mut flows);
+    mark_object_transactions(
+        &mut flows,
+        &ObjectSyntax {
+            method_separator: ".",
+            field_prefix: "this.",
+        },
+    );
     // `new Tx(..)` of a class whose disposer rolls back makes such an
     // object, wherever the class is imported.
     for class in &file.rollback_disposers {
@@ -157,54 +166,6 @@ pub(crate) fn lower_file(
             ..interface
         },
     })
-}
-
-/// Mark the fields on which a method only begins a transaction that
-/// another method of its class only commits (see
-/// `Handle::begun_for_object`). A service whose methods each run a whole
-/// transaction on a field has no such method.
-fn mark_object_transactions(flows: &mut [FnFlow]) {
-    let ends = |flow: &FnFlow, handle: HandleId| {
-        flow.events_of(handle, EventKind::Commit).next().is_some()
-    };
-    let begins =
-        |flow: &FnFlow, handle: HandleId| flow.events_of(handle, EventKind::Begin).next().is_some();
-    // (class, field) of every commit-only method on a field of `this`, and
-    // the method.
-    let mut committed: Vec<(&str, &str, &str)> = Vec::new();
-    for flow in flows.iter() {
-        let Some((class, method)) = flow.name.rsplit_once('.') else {
-            continue;
-        };
-        for (handle, place) in flow.handles.iter().enumerate() {
-            if let Some(field) = place.name.strip_prefix("this.")
-                && ends(flow, handle)
-                && !begins(flow, handle)
-            {
-                committed.push((class, field, method));
-            }
-        }
-    }
-    let mut marks = Vec::new();
-    for (index, flow) in flows.iter().enumerate() {
-        let Some((class, method)) = flow.name.rsplit_once('.') else {
-            continue;
-        };
-        for (handle, place) in flow.handles.iter().enumerate() {
-            let Some(field) = place.name.strip_prefix("this.") else {
-                continue;
-            };
-            let committed_elsewhere = committed
-                .iter()
-                .any(|&(c, f, m)| c == class && f == field && m != method);
-            if begins(flow, handle) && !ends(flow, handle) && committed_elsewhere {
-                marks.push((index, handle));
-            }
-        }
-    }
-    for (index, handle) in marks {
-        flows[index].handles[handle].begun_for_object = true;
-    }
 }
 
 /// Summaries of this file's functions by every name this file calls them
