@@ -831,7 +831,12 @@ impl<'a> Lowerer<'a> {
     /// `JSON.stringify(err)` formats what it caught for a log.
     pub(super) fn sync_call_is_quiet(&self, awaited: bool, path: Option<&str>) -> bool {
         let formats_caught = self.in_error_handler > 0 && path.is_some_and(formats_value);
-        (self.in_error_handler > 0 || self.try_depth == 0)
+        // A logger's own methods (`log.green(..)` of a colouring logger)
+        // do not throw, wherever they are called.
+        let logs = path
+            .and_then(|path| path.rsplit_once('.'))
+            .is_some_and(|(receiver, _)| is_logger(receiver));
+        (self.in_error_handler > 0 || self.try_depth == 0 || logs)
             && !awaited
             && (formats_caught || !path.is_some_and(throws_on_bad_input))
     }

@@ -102,16 +102,19 @@ pub(super) fn is_quiet_call(callee: &str) -> bool {
     if LISTENER_METHODS.contains(&method) {
         return true;
     }
-    let receiver = receiver
+    LOG_METHODS.contains(&method) && is_logger(receiver)
+}
+
+/// A logger by convention (`logger`, `this.auditLogger`, `log`), or a
+/// common logging package called by its import name (`pino`, `winston`).
+pub(super) fn is_logger(place: &str) -> bool {
+    const LOGGERS: &[&str] = &["log", "winston", "pino", "bunyan", "consola", "signale"];
+    let name = place
         .rsplit('.')
         .next()
-        .unwrap_or(receiver)
+        .unwrap_or(place)
         .to_ascii_lowercase();
-    // Loggers by convention, and the common logging packages called by
-    // their import names.
-    const LOGGERS: &[&str] = &["log", "winston", "pino", "bunyan", "consola", "signale"];
-    LOG_METHODS.contains(&method)
-        && (receiver.ends_with("logger") || LOGGERS.contains(&receiver.as_str()))
+    name.ends_with("logger") || LOGGERS.contains(&name.as_str())
 }
 
 /// Functions that throw on malformed input, wherever called: built-ins,
