@@ -81,11 +81,8 @@ fn takes_handle(signature: &[u8]) -> bool {
 
 /// Whether `word` occurs in `text` as a whole identifier.
 fn holds_word(text: &[u8], word: &[u8]) -> bool {
-    text.windows(word.len()).enumerate().any(|(at, window)| {
-        window == word
-            && !ident_byte(text, at.wrapping_sub(1))
-            && !ident_byte(text, at + word.len())
-    })
+    memchr::memmem::find_iter(text, word)
+        .any(|at| !ident_byte(text, at.wrapping_sub(1)) && !ident_byte(text, at + word.len()))
 }
 
 /// A function with a body: the offsets of its `fn`, and of its body's
