@@ -56,6 +56,9 @@ pub(crate) struct Linker<'a> {
     order: Option<Vec<Vec<usize>>>,
     /// Files outside the run that imports named, read once per depth.
     outside: Mutex<HashMap<(PathBuf, usize), Outside>>,
+    /// The last reading of each of them, with the summaries its imports
+    /// gave it: at another depth that gives the same, it reads the same.
+    read_with: Mutex<HashMap<PathBuf, (Summaries, Outside)>>,
     load: &'a Loader<'a>,
     /// Where script imports lead.
     scripts: scripts::Scripts,
@@ -139,6 +142,7 @@ impl<'a> Linker<'a> {
             ),
             order: None,
             outside: Mutex::new(HashMap::new()),
+            read_with: Mutex::new(HashMap::new()),
             load,
             scripts,
             resolved: Mutex::new(HashMap::new()),
@@ -519,10 +523,32 @@ impl<'a> Linker<'a> {
                 if let Some(known) = lock(&self.outside).get(&key) {
                     return known.clone();
                 }
+                // Lowering is a function of the text and of what its
+                // imports give: a module read at another depth, whose
+                // imports give the same here, is not read again.
+                let earlier = lock(&self.read_with).get(&key.0).cloned();
+                if let Some((given, interface)) = earlier {
+                    let same = match &interface {
+                        Some(interface) => {
+                            self.imported_summaries_at(&key.0, interface, depth + 1) == given
+                        }
+                        // Unreadable, or not a module, at any depth.
+                        None => true,
+                    };
+                    if same {
+                        lock(&self.outside).insert(key, interface.clone());
+                        return interface;
+                    }
+                }
+                let given = Mutex::new(Summaries::new());
                 let link = |interface: &ModuleInterface| {
-                    self.imported_summaries_at(&key.0, interface, depth + 1)
+                    let summaries = self.imported_summaries_at(&key.0, interface, depth + 1);
+                    *lock(&given) = summaries.clone();
+                    summaries
                 };
                 let interface = (self.load)(&key.0, &link).map(Arc::new);
+                let given = given.into_inner().unwrap_or_else(|e| e.into_inner());
+                lock(&self.read_with).insert(key.0.clone(), (given, interface.clone()));
                 lock(&self.outside).insert(key, interface.clone());
                 interface
             }
@@ -949,6 +975,52 @@ mod tests {
             std::fs::write(path, text).unwrap();
         }
         dir
+    }
+
+    #[test]
+    fn a_module_outside_the_run_is_read_once_when_its_imports_give_the_same() {
+        // The run's route imports `./db` and `./repo`; `./repo` imports
+        // `./db` too, so `./db` is asked for at two depths.
+        let dir = checkout(&[("src/route.ts", ""), ("src/repo.ts", ""), ("src/db.ts", "")]);
+        let root = dir.path();
+        let paths = vec![root.join("src/route.ts")];
+        let reads = Mutex::new(HashMap::<String, usize>::new());
+        let import = |name: &str, specifier: &str| Import {
+            local: name.into(),
+            imported: name.into(),
+            specifier: specifier.into(),
+        };
+        let load = |path: &Path, link: &dyn Fn(&ModuleInterface) -> Summaries| {
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            *lock(&reads).entry(name.clone()).or_default() += 1;
+            let mut interface = ModuleInterface::default();
+            if name == "repo" {
+                interface.imports.push(import("getClient", "./db"));
+            }
+            let given = link(&interface);
+            let function = if name == "db" {
+                "getClient"
+            } else {
+                "findUser"
+            };
+            interface.exports.insert(function.into(), function.into());
+            let summary = Summary {
+                returns_client: name == "db" || given.contains_key("getClient"),
+                ..Summary::default()
+            };
+            interface.summaries.insert(function.into(), summary);
+            Some(interface)
+        };
+        let linker = Linker::new(&paths, vec![None], &load);
+        let route = ModuleInterface {
+            imports: vec![import("findUser", "./repo"), import("getClient", "./db")],
+            ..ModuleInterface::default()
+        };
+        let summaries = linker.imported_summaries(&paths[0], &route);
+        assert!(summaries["findUser"].returns_client);
+        assert!(summaries["getClient"].returns_client);
+        assert_eq!(lock(&reads).get("db"), Some(&1));
+        assert_eq!(lock(&reads).get("repo"), Some(&1));
     }
 
     #[test]
