@@ -145,10 +145,17 @@ pub(crate) fn mark_object_transactions(flows: &mut [FnFlow], syntax: &ObjectSynt
     };
     let begins =
         |flow: &FnFlow, handle: HandleId| flow.events_of(handle, EventKind::Begin).next().is_some();
+    // A closure (`Db::{closure}`, `Repo.<anonymous>`) is part of the
+    // method it is written in, not a method of its own.
     fn owner_and_method<'f>(flow: &'f FnFlow, separator: &str) -> Option<(&'f str, &'f str)> {
         let name = flow.name.as_str();
-        name.rfind(separator)
-            .map(|at| (&name[..at], &name[at + separator.len()..]))
+        let (owner, method) = name
+            .rfind(separator)
+            .map(|at| (&name[..at], &name[at + separator.len()..]))?;
+        let identifier = method
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        (identifier && !method.is_empty()).then_some((owner, method))
     }
     // (type, field) of every method that only ends a transaction on a field
     // of its object, and the method.
