@@ -143,6 +143,7 @@ const files = {
     'GET /catalog/products': { method: 'GET', query: { limit: '10' } },
     'POST /catalog/prices': { body: { changes: [{ sku: '1', priceCents: 1200 }] } },
     'POST /catalog/retire': { body: { skus: ['1'] } },
+    'POST /catalog/retire-checked': { body: { skus: ['1'] } },
     'PUT /catalog/prices': { body: { changes: [{ sku: '1', priceCents: 1200 }] } },
   },
   'express/inventory.ts': {

@@ -394,8 +394,14 @@ impl<'a> Lowerer<'a> {
         awaited: bool,
     ) -> Value {
         // `db.query('BEGIN')` through a module whose `query` forwards to
-        // `pool.query`: the statement goes to the pool.
-        if let Some(position) = summary.sends_sql_to_pool {
+        // `pool.query`: the statement goes to the pool, unless the call
+        // hands it a client of ours to run on instead.
+        let gives_client = args
+            .iter()
+            .any(|arg| place_of(&arg.expr).is_some_and(|place| self.is_handle_here(&place)));
+        if let Some(position) = summary.sends_sql_to_pool
+            && !gives_client
+        {
             let pool = path.rsplit_once('.').map_or(path, |(receiver, _)| receiver);
             let text = args.get(position).map(|arg| unwrap(&arg.expr));
             self.statement_through(pool, true, text, span);
