@@ -6,11 +6,9 @@
 //! the crate root's folder. `#[path]` attributes and inline `mod` blocks
 //! are not followed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-use crate::frontend::rust::names_handle_type;
 
 /// A Cargo package: its folder, and the crates it depends on by path.
 #[derive(Debug)]
@@ -276,22 +274,6 @@ fn child(module: &Module, name: &str, exists: &dyn Fn(&Path) -> bool) -> Option<
     .map(|file| Module { file, children })
 }
 
-/// The functions a Rust file's text defines with a parameter typed as a
-/// connection, transaction or executor (`fn fill(&self, conn: &mut
-/// PgConnection)`), by name, read without parsing it.
-pub(super) fn functions_taking_handles(text: &str) -> HashSet<String> {
-    text.split("fn ")
-        .skip(1)
-        .filter_map(|rest| {
-            let name_end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            let signature = &rest[..rest.find(['{', ';']).unwrap_or(rest.len())];
-            names_handle_type(&signature.to_ascii_lowercase()).then(|| rest[..name_end].to_string())
-        })
-        .collect()
-}
-
 /// The module paths a Rust file's text names, read before it is parsed to
 /// order the run: every path of its `use` items, and every call of a path
 /// that starts with a module name (`crate::db::begin(`, `db::begin(`).
@@ -414,6 +396,7 @@ fn flatten_use(tree: &str, prefix: &str, found: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontend::rust::functions_taking_handles;
 
     use super::super::write_file as write;
 

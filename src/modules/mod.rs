@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use rayon::prelude::*;
 
 use crate::flow::summary::{Summaries, Summary};
+use crate::frontend::rust::functions_taking_handles;
 use crate::frontend::{Import, ModuleInterface};
 
 /// Reads what a file outside the run exports (a helper module that an
@@ -420,7 +421,7 @@ impl<'a> Linker<'a> {
         let known = lock(&self.defined).get(path).cloned();
         let defined = known.unwrap_or_else(|| {
             let text = std::fs::read_to_string(path).unwrap_or_default();
-            let defined = Arc::new(crates::functions_taking_handles(&text));
+            let defined = Arc::new(functions_taking_handles(&text));
             lock(&self.defined).insert(path.to_path_buf(), defined.clone());
             defined
         });

@@ -154,8 +154,6 @@ impl Drop for SpanScope {
     }
 }
 
-/// Parse only, for measuring the parser's share of a run: the syntax error,
-/// if any.
 /// Whether a type's or signature's text, lowercased, names a connection,
 /// transaction or executor (`&mut pgconnection`, `transaction<'_, postgres>`,
 /// `dbconn`): a function taking one may hand a lent transaction on.
@@ -165,6 +163,24 @@ pub(crate) fn names_handle_type(lowercase: &str) -> bool {
         .any(|word| lowercase.contains(word))
 }
 
+/// The functions a Rust file's text defines with a parameter typed as a
+/// connection, transaction or executor (`fn fill(&self, conn: &mut
+/// PgConnection)`), by name, read without parsing it.
+pub(crate) fn functions_taking_handles(text: &str) -> std::collections::HashSet<String> {
+    text.split("fn ")
+        .skip(1)
+        .filter_map(|rest| {
+            let name_end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let signature = &rest[..rest.find(['{', ';']).unwrap_or(rest.len())];
+            names_handle_type(&signature.to_ascii_lowercase()).then(|| rest[..name_end].to_string())
+        })
+        .collect()
+}
+
+/// Parse only, for measuring the parser's share of a run: the syntax error,
+/// if any.
 pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
     let base = prefix_len(text);
     if let Err(error) = check_bracket_depth(text) {

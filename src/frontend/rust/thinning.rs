@@ -32,13 +32,7 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
     };
     // Functions whose signature may take a handle: a call of one hands it
     // on (see `calls_any`).
-    let handle_takers: Vec<&[u8]> = found
-        .functions
-        .iter()
-        .filter(|function| takes_handle(&bytes[function.at..function.open]))
-        .map(|function| function.name(bytes))
-        .filter(|name| !name.is_empty())
-        .collect();
+    let handle_takers = super::functions_taking_handles(text);
     let mut blanked: Vec<(usize, usize)> = found
         .functions
         .iter()
@@ -48,7 +42,7 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
                 && !takes_handle(&bytes[function.at..function.open])
                 && !handle_takers
                     .iter()
-                    .any(|name| holds_word(&bytes[function.open..function.close], name))
+                    .any(|name| holds_word(&bytes[function.open..function.close], name.as_bytes()))
         })
         .map(|function| (function.open, function.close))
         .collect();
@@ -91,22 +85,6 @@ struct Function {
     at: usize,
     open: usize,
     close: usize,
-}
-
-impl Function {
-    /// The name after `fn`.
-    fn name<'t>(&self, text: &'t [u8]) -> &'t [u8] {
-        let signature = &text[self.at + 2..self.open];
-        let start = signature
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(signature.len());
-        let length = signature[start..]
-            .iter()
-            .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
-            .count();
-        &signature[start..start + length]
-    }
 }
 
 /// What `scan` finds: functions with bodies, and the outermost array
