@@ -28,6 +28,8 @@ pub(super) struct FileFacts<'v> {
     /// matters to this file only if its name is among them.
     pub(super) called: std::cell::RefCell<std::collections::BTreeSet<String>>,
     pub(super) text: &'v str,
+    /// Offsets, in order, where a word of the vocabulary is.
+    pub(super) words_at: Vec<u32>,
     /// Offsets, in order, where something to follow is named: a word of the
     /// vocabulary, a pool variable of this file, or a helper.
     pub(super) named_at: Vec<u32>,
@@ -62,6 +64,7 @@ impl<'v> FileFacts<'v> {
         program: &Program,
         vocabulary: &'v Vocabulary,
         text: &'v str,
+        words_at: Vec<u32>,
         imports: &[Import],
     ) -> FileFacts<'v> {
         // `import { Pool as PgPool } from 'pg'`
@@ -85,6 +88,7 @@ impl<'v> FileFacts<'v> {
             helpers: Summaries::new(),
             called: Default::default(),
             text,
+            words_at,
             named_at: Vec::new(),
             superclasses: HashMap::new(),
             field_classes: HashMap::new(),
@@ -181,7 +185,7 @@ impl<'v> FileFacts<'v> {
 
     /// Find where things to follow are named, once the helpers are known.
     pub(super) fn find_names(&mut self) {
-        let mut named_at = self.vocabulary.words_at(self.text);
+        let mut named_at = self.words_at.clone();
         let names = self.pool_variables.iter().map(String::as_str).chain(
             self.helpers
                 .keys()

@@ -112,7 +112,8 @@ pub(crate) fn lower_file(
     let helpers = link(&interface);
     // A file that names nothing to follow has nothing to lower (most files
     // of an app); only what it imports and exports matters to the others.
-    let named = !vocabulary.words_at(text).is_empty()
+    let words_at = vocabulary.words_at(text);
+    let named = !words_at.is_empty()
         || helpers
             .keys()
             .any(|helper| text.contains(helper.rsplit('.').next().unwrap_or(helper)));
@@ -123,19 +124,32 @@ pub(crate) fn lower_file(
             interface,
         });
     }
-    let mut file = FileFacts::collect(&program, vocabulary, text, &interface.imports);
+    let mut file = FileFacts::collect(&program, vocabulary, text, words_at, &interface.imports);
     file.helpers = helpers;
     file.find_names();
-    let mut flows = lower_program(&program, &file)?;
+    let mut flows = lower_program(&program, &file, Earlier::default())?;
     // Helpers defined in this file change what calls to them mean: lower
-    // again, knowing them.
+    // again, knowing them, the functions that name one.
     let own = own_summaries(&flows, &interface.instances);
     // No helper among them: no summary to export either.
     let mut summaries = Summaries::new();
     if !own.is_empty() {
+        let mut helper_names_at: Vec<u32> = own
+            .keys()
+            .map(|helper| helper.rsplit('.').next().unwrap_or(helper))
+            .flat_map(|name| text.match_indices(name).map(|(at, _)| at as u32))
+            .collect();
+        helper_names_at.sort_unstable();
         file.helpers.extend(own);
         file.find_names();
-        flows = lower_program(&program, &file)?;
+        let earlier = Earlier {
+            flows: flows
+                .into_iter()
+                .map(|flow| ((flow.span.start, flow.span.end), flow))
+                .collect(),
+            helper_names_at,
+        };
+        flows = lower_program(&program, &file, earlier)?;
         summaries = flows
             .iter()
             .map(|flow| (flow.name.clone(), summarize(flow)))
@@ -188,10 +202,40 @@ fn own_summaries(flows: &[FnFlow], instances: &HashMap<String, String>) -> Summa
     own
 }
 
+/// Flows of a lowering before this file's helpers were known, and where
+/// those helpers are named: a function that names none lowers the same.
+#[derive(Default)]
+struct Earlier {
+    flows: HashMap<(u32, u32), FnFlow>,
+    helper_names_at: Vec<u32>,
+}
+
+impl Earlier {
+    /// The earlier flow of the function `name` at `span`, if it names no
+    /// helper of this file.
+    fn take(&mut self, name: &str, span: Span) -> Option<FnFlow> {
+        let first = self.helper_names_at.partition_point(|&at| at < span.start);
+        if self
+            .helper_names_at
+            .get(first)
+            .is_some_and(|&at| at < span.end)
+        {
+            return None;
+        }
+        let flow = self.flows.remove(&(span.start, span.end))?;
+        (flow.name == name).then_some(flow)
+    }
+}
+
 /// Every function-like thing of the program, `<module>` first.
-fn lower_program(program: &Program, file: &FileFacts) -> Result<Vec<FnFlow>, LowerError> {
+fn lower_program(
+    program: &Program,
+    file: &FileFacts,
+    earlier: Earlier,
+) -> Result<Vec<FnFlow>, LowerError> {
     let mut collector = Collector {
         file,
+        earlier,
         prefix: Vec::new(),
         flows: Vec::new(),
         too_deep: None,
@@ -242,6 +286,8 @@ fn syntax_error(err: &swc_ecma_parser::error::Error) -> LowerError {
 /// Finds every function-like node, names it as a user would, and lowers it.
 struct Collector<'a> {
     file: &'a FileFacts<'a>,
+    /// Flows to keep from the lowering before this one.
+    earlier: Earlier,
     /// Enclosing class or object names, for `Class.method`.
     prefix: Vec<String>,
     flows: Vec<FnFlow>,
@@ -427,6 +473,12 @@ impl Collector<'_> {
     ) {
         // Most functions of most files never touch a database.
         if name != MODULE_BODY && !self.file.may_matter(span) {
+            return;
+        }
+        if let Some(flow) = self.earlier.take(&name, span_of(span)) {
+            // `ends_run_next` is this function's, kept in `flow`.
+            self.ends_run_next = false;
+            self.flows.push(flow);
             return;
         }
         let runs_once = self.top_level.entry_points.contains_key(&name);
