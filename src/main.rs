@@ -13,6 +13,10 @@ use txlint::diagnostic::Severity;
 use txlint::output::{self, Format, OutputOptions};
 use txlint::{CheckOptions, NestedConfigs, rules};
 
+// Allocation-heavy parsing and lowering: see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Finds transaction-handling and connection-pool bugs in TypeScript,
 /// JavaScript and Rust code.
 #[derive(Parser)]
