@@ -971,10 +971,26 @@ pub(super) fn opens_connection(expr: &Expr) -> bool {
         Expr::MethodCall(call) if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) => {
             opens_connection(&call.receiver)
         }
-        Expr::MethodCall(call) => opens(&call.method.to_string()),
+        Expr::MethodCall(call) => opens(&call.method.to_string()) && !of_pool_type(&call.receiver),
         Expr::Call(call) => {
             path_text(&call.func).is_some_and(|f| opens(f.rsplit("::").next().unwrap_or(&f)))
+                && !of_pool_type(expr)
         }
+        _ => false,
+    }
+}
+
+/// `PgPool::connect(url)`, `PgPoolOptions::new().max_connections(5)`: a
+/// call of a pool type's function, which makes a pool, not a connection.
+fn of_pool_type(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::MethodCall(call) => of_pool_type(&call.receiver),
+        Expr::Call(call) => path_text(&call.func).is_some_and(|function| {
+            function
+                .rsplit("::")
+                .nth(1)
+                .is_some_and(|type_name| type_name.contains("Pool"))
+        }),
         _ => false,
     }
 }
