@@ -47,6 +47,10 @@ pub(crate) enum EventKind {
     /// The write at this event's span is known to have changed nothing on
     /// this path (a branch taken because it affected zero rows).
     WroteNothing,
+    /// A statement of the transaction failed on PostgreSQL, which aborts
+    /// the transaction: nothing it wrote can be committed any more, and
+    /// dropping it loses nothing (it still has to be ended).
+    Aborted,
     /// The path on which the commit at this event's span failed and its
     /// error was discarded (`let _ = tx.commit().await`): the transaction's
     /// work is rolled back, and the function goes on as if it were saved.

@@ -605,6 +605,7 @@ fn apply_event(
                 key.writes.remove(index);
             }
         }
+        EventKind::Aborted => key.writes.clear(),
         // The transaction stays open until it is dropped, which rolls it
         // back: what TX005 reports, with the commit that failed.
         EventKind::CommitDiscarded => {

@@ -376,6 +376,7 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
                 EventKind::Use
                     | EventKind::Write
                     | EventKind::WroteNothing
+                    | EventKind::Aborted
                     | EventKind::CommitDiscarded
                     | EventKind::Commit
                     | EventKind::Rollback

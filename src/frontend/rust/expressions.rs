@@ -359,6 +359,7 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: spans.clone(),
                             when_true,
+                            statement_failed: matches_err(&let_expr.pat) == Some(true),
                         })
                     }
                     Value::Attempted { place, span } => {
@@ -366,6 +367,7 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: vec![*span],
                             when_true,
+                            statement_failed: false,
                         })
                     }
                     _ => None,
@@ -391,6 +393,7 @@ impl<'a> Lowerer<'a> {
                             place,
                             spans,
                             when_true,
+                            statement_failed: false,
                         }),
                     _ => None,
                 };
@@ -413,6 +416,7 @@ impl<'a> Lowerer<'a> {
                         place: place.clone(),
                         spans: vec![*span],
                         when_true: call.method == "is_err",
+                        statement_failed: false,
                     }),
                     _ => None,
                 };
@@ -429,6 +433,7 @@ impl<'a> Lowerer<'a> {
                         place: place.clone(),
                         spans: spans.clone(),
                         when_true: true,
+                        statement_failed: false,
                     }),
                     _ => None,
                 };
@@ -448,6 +453,7 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: spans.clone(),
                             when_true,
+                            statement_failed: false,
                         })
                     }
                     // `if claimed`, the same flag.
@@ -455,6 +461,7 @@ impl<'a> Lowerer<'a> {
                         place: place.clone(),
                         spans: spans.clone(),
                         when_true: false,
+                        statement_failed: false,
                     }),
                     // `if saved.is_none()` after `.ok()`: the writes it was
                     // lent for failed.
@@ -468,6 +475,7 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: vec![*span],
                             when_true,
+                            statement_failed: false,
                         })
                     }
                     _ => None,
@@ -514,9 +522,23 @@ impl<'a> Lowerer<'a> {
             && zero.when_true == branch_holds
         {
             for &span in &zero.spans {
-                self.event(EventKind::WroteNothing, &zero.place, span);
+                self.wrote_nothing(&zero.place, span, zero.statement_failed);
             }
         }
+    }
+
+    /// The write at `span` changed nothing on this path; `statement_failed`
+    /// when that is because the statement failed in the database, which
+    /// aborts a PostgreSQL transaction: nothing written before it can be
+    /// committed either. (A helper lent the transaction may fail before
+    /// any statement of its own, leaving the transaction as it was.)
+    pub(super) fn wrote_nothing(&mut self, place: &str, span: Span, statement_failed: bool) {
+        let kind = if statement_failed && self.file.failed_statement_aborts {
+            EventKind::Aborted
+        } else {
+            EventKind::WroteNothing
+        };
+        self.event(kind, place, span);
     }
 
     /// Entering the arm of a `match` (or the branch of an `if let`) whose
@@ -535,17 +557,18 @@ impl<'a> Lowerer<'a> {
             }
             _ => self.settle(scrutinee.clone()),
         }
+        let failed = matches_err(pattern) == Some(true);
         if let Value::Wrote { place, spans } = scrutinee
             && zero_rows_pattern(pattern) == Some(true)
         {
             for &span in spans {
-                self.event(EventKind::WroteNothing, place, span);
+                self.wrote_nothing(place, span, failed);
             }
         }
         if let Value::Attempted { place, span } = scrutinee
-            && matches_err(pattern) == Some(true)
+            && failed
         {
-            self.event(EventKind::WroteNothing, place, *span);
+            self.wrote_nothing(place, *span, false);
         }
         if let Some(name) = success_binding(pattern) {
             self.bind(&name, scrutinee.clone(), pattern);

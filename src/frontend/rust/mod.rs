@@ -59,7 +59,8 @@ pub(crate) fn lower_file(
     drop(thinned);
     match parsed {
         Ok(file) => {
-            let facts = FileFacts::collect(&file, named_at, vocabulary);
+            let mut facts = FileFacts::collect(&file, named_at, vocabulary);
+            facts.failed_statement_aborts = runs_on_postgres(text) && !text.contains("ROLLBACK TO");
             let mut interface = interface::use_imports(&file);
             let mut collector = Collector::new(facts, base);
             collector.visit_file(&file);
@@ -274,6 +275,37 @@ struct FileFacts<'v> {
     /// The names looked up in `imported`, `.method` for a method: what
     /// lowering asked of other modules.
     consulted: std::cell::RefCell<std::collections::BTreeSet<String>>,
+    /// A statement that fails aborts its transaction: the file's statements
+    /// run on PostgreSQL (see `runs_on_postgres`), and none recovers from a
+    /// failure with `ROLLBACK TO SAVEPOINT`.
+    failed_statement_aborts: bool,
+}
+
+/// Whether a file's database is PostgreSQL: it names PostgreSQL's types or
+/// crates (`PgPool`, `Transaction<'_, Postgres>`, `tokio_postgres`) and no
+/// other database's. On PostgreSQL a failed statement aborts its
+/// transaction; on SQLite and MySQL the transaction goes on without it.
+fn runs_on_postgres(text: &str) -> bool {
+    const POSTGRES: &[&str] = &[
+        "Postgres",
+        "PgPool",
+        "PgConnection",
+        "PgTransaction",
+        "PgExecutor",
+        "postgres::",
+        "diesel::pg",
+    ];
+    const OTHERS: &[&str] = &[
+        "sqlite",
+        "mysql",
+        "anypool",
+        "anyconnection",
+        ", any>",
+        "mssql",
+    ];
+    let lowered = text.to_ascii_lowercase();
+    POSTGRES.iter().any(|word| text.contains(word))
+        && !OTHERS.iter().any(|word| lowered.contains(word))
 }
 
 /// What a function does to the transaction of the connection passed at a
@@ -391,6 +423,7 @@ impl<'v> FileFacts<'v> {
             transaction_helpers: HashMap::new(),
             imported: Summaries::new(),
             consulted: Default::default(),
+            failed_statement_aborts: false,
         }
     }
 
@@ -800,6 +833,9 @@ struct ZeroRows {
     spans: Vec<Span>,
     /// The condition holding means zero rows (else: its failing does).
     when_true: bool,
+    /// Zero rows because the statement failed in the database (its
+    /// `Err`), not because it matched none.
+    statement_failed: bool,
 }
 
 struct Lowerer<'a> {

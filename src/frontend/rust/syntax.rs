@@ -359,16 +359,25 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
     ];
     /// Variants that name a failed outcome, also one refused because the
     /// request conflicts with what is stored (an idempotency key reused
-    /// with other content).
+    /// with other content), in any case: `Conflict`, `CONFLICT`,
+    /// `ALREADY_EXISTS`.
     const FAILURE_VARIANTS: &[&str] = &[
-        "Failure",
-        "Failed",
-        "Rejected",
-        "Refused",
-        "Denied",
-        "Conflict",
-        "AlreadyExists",
+        "failure",
+        "failed",
+        "rejected",
+        "refused",
+        "denied",
+        "conflict",
+        "alreadyexists",
     ];
+    fn names_failure(name: &str) -> bool {
+        let folded: String = name
+            .chars()
+            .filter(|&c| c != '_')
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        FAILURE_VARIANTS.contains(&folded.as_str())
+    }
     struct Statuses(bool);
     impl<'ast> Visit<'ast> for Statuses {
         fn visit_path(&mut self, path: &'ast syn::Path) {
@@ -381,7 +390,7 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
                     // or a body that says the request failed (`Ok(Json(Reply {
                     // status: Outcome::Failure, .. }))`).
                     || owner.ends_with("Error")
-                    || FAILURE_VARIANTS.contains(&name.as_str());
+                    || names_failure(name);
             }
             syn::visit::visit_path(self, path);
         }
