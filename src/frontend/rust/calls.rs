@@ -101,12 +101,22 @@ impl<'a> Lowerer<'a> {
     /// and the work is lost while the function goes on. Returns whether
     /// `discarded` was such a commit.
     pub(super) fn discarded_commit(&mut self, discarded: &Expr) -> bool {
+        // Through what keeps its result a result: `let _ =
+        // tx.commit().await.map_err(Error::from);` throws the commit's away.
         let mut commit = peel(discarded);
-        if let Expr::Await(awaited) = commit {
-            commit = peel(&awaited.base);
-        }
-        let Expr::MethodCall(call) = commit else {
-            return false;
+        let call = loop {
+            match commit {
+                Expr::Await(awaited) => commit = peel(&awaited.base),
+                Expr::MethodCall(call)
+                    if RESULT_ADAPTERS.contains(&call.method.to_string().as_str())
+                        && call.method != "unwrap"
+                        && call.method != "expect" =>
+                {
+                    commit = peel(&call.receiver);
+                }
+                Expr::MethodCall(call) => break call,
+                _ => return false,
+            }
         };
         let Some(place) = place_of(&call.receiver) else {
             return false;
@@ -594,6 +604,26 @@ impl<'a> Lowerer<'a> {
             self.moved_all(call.args.iter());
             let span = self.call_span(call);
             return self.run_sql(&handle, &sql, span);
+        }
+        // The same, built into a local first (`let q = sqlx::query(sql);`).
+        if vocabulary.is_sql_executor(&method)
+            && let Some(sql) = self.statement_in_local(&call.receiver)
+            && let Some(handle) = call.args.first().and_then(place_of)
+        {
+            self.moved_all(call.args.iter());
+            let span = self.call_span(call);
+            return match sql {
+                Some(sql) => self.run_sql(&handle, &sql, span),
+                // Text txlint cannot read: `execute` may write.
+                None if vocabulary.may_write(&method) => {
+                    self.event(EventKind::Write, &handle, span);
+                    Value::Wrote {
+                        place: handle,
+                        spans: vec![span],
+                    }
+                }
+                None => Value::Nothing,
+            };
         }
 
         if let Some(effect) = vocabulary.call_effect(&method, call.args.len(), &receiver_calls) {

@@ -863,6 +863,9 @@ struct Lowerer<'a> {
     local_lists: HashMap<String, Vec<String>>,
     /// Statements prepared into local variables (see `Value::Prepared`).
     prepared: HashMap<String, (String, Option<String>)>,
+    /// Statements built into local variables and not yet run (`let q =
+    /// sqlx::query(sql);`), with their text where it can be read.
+    built: HashMap<String, Option<String>>,
     /// `for` loop bindings, with the collection whose elements they are:
     /// an element closes on drop when its collection does.
     elements: HashMap<String, String>,
@@ -931,6 +934,7 @@ impl<'a> Lowerer<'a> {
             local_texts: HashMap::new(),
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
+            built: HashMap::new(),
             views: HashMap::new(),
             elements: HashMap::new(),
             lends: Vec::new(),
@@ -1023,6 +1027,7 @@ impl<'a> Lowerer<'a> {
 
     fn bind<T: Spanned + ?Sized>(&mut self, name: &str, value: Value, node: &T) {
         self.views.remove(name);
+        self.built.remove(name);
         match value {
             Value::TransactionObject(at) => {
                 self.owned.insert(name.to_string(), Owned::Transaction);

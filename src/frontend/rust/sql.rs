@@ -147,6 +147,34 @@ impl<'a> Lowerer<'a> {
 
     /// The SQL of a statement built by a vocabulary function at the root of
     /// a builder chain: `sqlx::query("BEGIN").bind(x)`, `sqlx::query!("..")`.
+    /// Whether a method chain starts from a statement built by the
+    /// driver's SQL function (`sqlx::query(sql).bind(id)`), whether or not
+    /// its text can be read.
+    pub(super) fn builds_statement(&self, expr: &Expr) -> bool {
+        let vocabulary = self.file.vocabulary;
+        match peel(expr) {
+            Expr::MethodCall(call) => self.builds_statement(&call.receiver),
+            Expr::Call(call) => path_text(&call.func).is_some_and(|function| {
+                vocabulary.is_sql_function(function.split("::<").next().unwrap_or(&function))
+            }),
+            Expr::Macro(mac) => {
+                vocabulary.is_sql_function(&format!("{}!", path_string(&mac.mac.path)))
+            }
+            _ => false,
+        }
+    }
+
+    /// The statement a method chain starts from when it is a local built
+    /// earlier (`q.execute(&mut *tx)` after `let q = sqlx::query(sql);`):
+    /// `Some(text)`, the text `None` when it cannot be read.
+    pub(super) fn statement_in_local(&self, expr: &Expr) -> Option<Option<String>> {
+        match peel(expr) {
+            Expr::MethodCall(call) => self.statement_in_local(&call.receiver),
+            Expr::Path(_) => self.built.get(&place_of(expr)?).cloned(),
+            _ => None,
+        }
+    }
+
     pub(super) fn built_statement(&self, expr: &Expr) -> Option<String> {
         let vocabulary = self.file.vocabulary;
         match peel(expr) {

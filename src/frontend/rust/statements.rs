@@ -302,6 +302,10 @@ impl<'a> Lowerer<'a> {
                 self.owned.insert(name.clone(), Owned::Closes);
                 self.declared.push(name);
             }
+            Some(name) if value == Value::Nothing && self.builds_statement(&init.expr) => {
+                let sql = self.built_statement(&init.expr);
+                self.built.insert(name, sql);
+            }
             Some(name) => self.bind(&name, value, &init.expr),
             None => {
                 self.settle(value.clone());
