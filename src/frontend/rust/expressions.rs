@@ -27,6 +27,11 @@ impl<'a> Lowerer<'a> {
                             place: lent.clone(),
                             span: *span,
                         }
+                    } else if let Some((lent, span)) = self.answers.get(&place) {
+                        Value::Answered {
+                            place: lent.clone(),
+                            span: *span,
+                        }
                     } else if let Some((on, sql)) = self.prepared.get(&place) {
                         Value::Prepared {
                             place: on.clone(),
@@ -65,7 +70,8 @@ impl<'a> Lowerer<'a> {
                 self.builder.may_throw(span);
                 self.settle(value.clone());
                 match value {
-                    Value::Begins { .. } | Value::Attempted { .. } => Value::Nothing,
+                    Value::Begins { .. } => Value::Nothing,
+                    Value::Attempted { place, span } => Value::Answered { place, span },
                     other => other,
                 }
             }
@@ -567,6 +573,22 @@ impl<'a> Lowerer<'a> {
         }
         if let Value::Attempted { place, span } = scrutinee
             && failed
+        {
+            self.wrote_nothing(place, *span, false);
+        }
+        // `Ok(Outcome::Existed(..))` of the result, `Outcome::Existed(..)`
+        // of its success value: the call found its work done already.
+        let answer = match (scrutinee, pattern) {
+            (Value::Attempted { place, span }, Pat::TupleStruct(ok))
+                if matches_err(pattern) == Some(false) =>
+            {
+                ok.elems.first().map(|inner| (place, span, inner))
+            }
+            (Value::Answered { place, span }, pattern) => Some((place, span, pattern)),
+            _ => None,
+        };
+        if let Some((place, span, outcome)) = answer
+            && names_existing(outcome)
         {
             self.wrote_nothing(place, *span, false);
         }

@@ -805,6 +805,13 @@ enum Value {
         place: String,
         span: Span,
     },
+    /// The success value of such a call (`helper(&tx).await?`): an arm
+    /// that matches it to an outcome named for what was already there
+    /// (`Outcome::Existed(..)`) says the call's writes did not happen.
+    Answered {
+        place: String,
+        span: Span,
+    },
     /// A statement prepared on `place` (`conn.prepare("..")?`), not yet
     /// run; its SQL text where it can be read.
     Prepared {
@@ -857,6 +864,8 @@ struct Lowerer<'a> {
     /// Variables bound to what a call lent the transaction returned (see
     /// `Value::Attempted`), also made an `Option` (`.ok()`).
     attempts: HashMap<String, (String, Span)>,
+    /// Variables bound to its success value (see `Value::Answered`).
+    answers: HashMap<String, (String, Span)>,
     /// SQL text bound to local variables (`let sql = "BEGIN";`), and
     /// statements pushed onto local vectors to be joined.
     local_texts: HashMap<String, String>,
@@ -931,6 +940,7 @@ impl<'a> Lowerer<'a> {
             loops: Vec::new(),
             write_results: HashMap::new(),
             attempts: HashMap::new(),
+            answers: HashMap::new(),
             local_texts: HashMap::new(),
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
@@ -1052,6 +1062,9 @@ impl<'a> Lowerer<'a> {
             Value::Attempted { place, span } => {
                 self.attempts.insert(name.to_string(), (place, span));
             }
+            Value::Answered { place, span } => {
+                self.answers.insert(name.to_string(), (place, span));
+            }
             Value::Prepared { place, sql } => {
                 self.prepared.insert(name.to_string(), (place, sql));
             }
@@ -1062,6 +1075,7 @@ impl<'a> Lowerer<'a> {
             other => {
                 self.write_results.remove(name);
                 self.attempts.remove(name);
+                self.answers.remove(name);
                 self.prepared.remove(name);
                 self.settle(other.clone());
                 self.escape(&other, node);

@@ -371,12 +371,7 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
         "alreadyexists",
     ];
     fn names_failure(name: &str) -> bool {
-        let folded: String = name
-            .chars()
-            .filter(|&c| c != '_')
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        FAILURE_VARIANTS.contains(&folded.as_str())
+        FAILURE_VARIANTS.contains(&folded(name).as_str())
     }
     struct Statuses(bool);
     impl<'ast> Visit<'ast> for Statuses {
@@ -412,6 +407,46 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
         statuses.visit_expr(arg);
     }
     statuses.0
+}
+
+/// Whether a pattern matches an outcome named for work found done
+/// already (`Outcome::Existed(doc)`, `Stored::AlreadyThere { id }`,
+/// `Sync::UNCHANGED`), in any case: a call that answers so wrote nothing.
+pub(super) fn names_existing(pat: &Pat) -> bool {
+    const EXISTING: &[&str] = &[
+        "existed",
+        "exists",
+        "alreadyexists",
+        "alreadyexisted",
+        "alreadythere",
+        "alreadypresent",
+        "alreadystored",
+        "duplicate",
+        "unchanged",
+        "notmodified",
+        "uptodate",
+    ];
+    let path = match pat {
+        Pat::TupleStruct(tuple) => &tuple.path,
+        Pat::Struct(strukt) => &strukt.path,
+        Pat::Path(path) => &path.path,
+        Pat::Ident(ident) if ident.subpat.is_none() => {
+            return EXISTING.contains(&folded(&ident.ident.to_string()).as_str());
+        }
+        _ => return false,
+    };
+    path.segments
+        .last()
+        .is_some_and(|last| EXISTING.contains(&folded(&last.ident.to_string()).as_str()))
+}
+
+/// A name in lowercase without underscores: `ALREADY_EXISTS` and
+/// `AlreadyExists` alike.
+pub(super) fn folded(name: &str) -> String {
+    name.chars()
+        .filter(|&c| c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Whether a pattern is `Err(..)` (then `Some(true)`), `Ok(..)`/`Some(..)`
