@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Report;
 use crate::rules;
 
-/// Folders of tests when they sit at a package's root.
+/// Folders of tests when they sit at a package's root, also as a word of
+/// a longer name there (`integration-tests`, `tests-api`, `e2e_suite`).
 const TEST_FOLDERS: &[&str] = &["test", "tests", "e2e"];
+
+/// Folders of tests wherever they are.
+const TEST_FOLDERS_ANYWHERE: &[&str] = &["__tests__", "__test__", "_test", "_tests"];
 
 /// Files beside which a folder is a package's root.
 const PACKAGE_MANIFESTS: &[&str] = &["package.json", "Cargo.toml"];
@@ -46,9 +50,11 @@ pub(crate) fn hide_findings_in_tests(report: &mut Report, include_tests: bool) {
 
 /// Whether `path` is a test file by the conventions of test runners: named
 /// `*.test.*` or `*.spec.*` (`app.e2e-spec.ts` too), under a `__tests__`
-/// folder, or under a `test`, `tests` or `e2e` folder at a package's root
-/// (beside its `package.json` or `Cargo.toml`). A `test` folder elsewhere
-/// (`app/api/test/route.ts`) is an ordinary name.
+/// or `_test` folder, or under a folder at a package's root (beside its
+/// `package.json` or `Cargo.toml`) named `test`, `tests` or `e2e`, or with
+/// one of them as a word (`integration-tests`). A `test` folder elsewhere
+/// (`app/api/test/route.ts`, `app/api/test-email/route.ts`) is an
+/// ordinary name.
 pub(crate) fn is_test_file(path: &Path, is_package_root: &mut impl FnMut(&Path) -> bool) -> bool {
     let named_as_test = path
         .file_name()
@@ -68,11 +74,13 @@ pub(crate) fn is_test_file(path: &Path, is_package_root: &mut impl FnMut(&Path) 
     let mut folder = path.parent();
     while let Some(current) = folder {
         let name = current.file_name().and_then(|n| n.to_str());
-        if name == Some("__tests__") {
+        if name.is_some_and(|name| TEST_FOLDERS_ANYWHERE.contains(&name)) {
             return true;
         }
         if let Some(name) = name
-            && TEST_FOLDERS.contains(&name)
+            && name
+                .split(['-', '_', '.'])
+                .any(|word| TEST_FOLDERS.contains(&word))
         {
             let parent = current.parent().filter(|p| !p.as_os_str().is_empty());
             if is_package_root(parent.unwrap_or(Path::new("."))) {
@@ -179,11 +187,17 @@ mod tests {
             "api/e2e/flows/checkout.ts",
             "crates/store/tests/migrations.rs",
             "tests/integration.rs",
+            "tests-api-integrations/src/setup.js",
+            "integration_tests/orders.rs",
+            "packages/core/src/_test/globalSetup.ts",
         ] {
             assert!(is_test_file(Path::new(path), &mut is_root), "{path}");
         }
         for path in [
             "app/api/test/route.ts",
+            "app/api/test-email/route.ts",
+            "api/src/integration-tests/seed.ts",
+            "latest/server.ts",
             "src/testing.ts",
             "src/test.ts",
             "api/src/tests/fixtures.ts",
