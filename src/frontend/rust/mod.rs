@@ -7,6 +7,7 @@
 mod calls;
 mod expressions;
 mod interface;
+mod macros;
 mod sql;
 mod statements;
 mod summaries;
@@ -58,7 +59,8 @@ pub(crate) fn lower_file(
     let parsed = syn::parse_str::<syn::File>(&thinned.as_deref().unwrap_or(text)[base..]);
     drop(thinned);
     match parsed {
-        Ok(file) => {
+        Ok(mut file) => {
+            macros::expand_item_macros(&mut file.items);
             let mut facts = FileFacts::collect(&file, named_at, vocabulary);
             facts.failed_statement_aborts = runs_on_postgres(text) && !text.contains("ROLLBACK TO");
             let mut interface = interface::use_imports(&file);

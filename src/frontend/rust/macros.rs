@@ -1,0 +1,327 @@
+//! A file's own `macro_rules!` that write functions: an invocation in item
+//! position (`id_generator!(next_invoice_id, "SELECT ..");`) is expanded
+//! into the items it stands for, so that the functions it defines are
+//! lowered and summarised like written ones. Only the plain forms are
+//! expanded: rules without repetitions (`$(..)*`), fragments matched by
+//! kind (`ident`, `literal`, `lifetime`, `vis`, `tt`, `block`, and the
+//! others up to the pattern's next literal token). Anything else stays
+//! an opaque macro, as before.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use syn::{Item, ItemMacro};
+
+/// Invocations expanded per file, at most: a generated file of thousands
+/// stays cheap.
+const MAX_EXPANSIONS: usize = 256;
+
+/// Append to `items` what the file's item-position invocations of its own
+/// `macro_rules!` expand to, also inside inline modules.
+pub(super) fn expand_item_macros(items: &mut Vec<Item>) {
+    let mut budget = MAX_EXPANSIONS;
+    expand_in(items, &HashMap::new(), &mut budget);
+}
+
+fn expand_in(items: &mut Vec<Item>, outer: &HashMap<String, Vec<Rule>>, budget: &mut usize) {
+    // `macro_rules!` are visible below their definition, in textual order,
+    // and in the modules written inside the file after it.
+    let mut macros = outer.clone();
+    let mut expanded = Vec::new();
+    for item in items.iter_mut() {
+        match item {
+            Item::Macro(item_macro) => {
+                if let Some((name, rules)) = definition(item_macro) {
+                    macros.insert(name, rules);
+                } else if *budget > 0
+                    && let Some(items) = expansion(item_macro, &macros)
+                {
+                    *budget -= 1;
+                    expanded.extend(items);
+                }
+            }
+            Item::Mod(module) => {
+                if let Some((_, content)) = &mut module.content {
+                    expand_in(content, &macros, budget);
+                }
+            }
+            _ => {}
+        }
+    }
+    items.extend(expanded);
+}
+
+#[derive(Clone)]
+struct Rule {
+    pattern: Vec<TokenTree>,
+    body: Vec<TokenTree>,
+}
+
+/// `macro_rules! name { (pattern) => { body }; .. }`.
+fn definition(item: &ItemMacro) -> Option<(String, Vec<Rule>)> {
+    if !item.mac.path.is_ident("macro_rules") {
+        return None;
+    }
+    let name = item.ident.as_ref()?.to_string();
+    let tokens: Vec<TokenTree> = item.mac.tokens.clone().into_iter().collect();
+    let mut rules = Vec::new();
+    let mut at = 0;
+    while at < tokens.len() {
+        let (TokenTree::Group(pattern), Some(TokenTree::Punct(eq)), Some(TokenTree::Punct(gt))) =
+            (&tokens[at], tokens.get(at + 1), tokens.get(at + 2))
+        else {
+            return None;
+        };
+        let Some(TokenTree::Group(body)) = tokens.get(at + 3) else {
+            return None;
+        };
+        if eq.as_char() != '=' || gt.as_char() != '>' {
+            return None;
+        }
+        rules.push(Rule {
+            pattern: pattern.stream().into_iter().collect(),
+            body: body.stream().into_iter().collect(),
+        });
+        at += 4;
+        if matches!(tokens.get(at), Some(TokenTree::Punct(p)) if p.as_char() == ';') {
+            at += 1;
+        }
+    }
+    Some((name, rules))
+}
+
+/// The items an invocation of a known macro expands to, by its first rule
+/// that matches.
+fn expansion(item: &ItemMacro, macros: &HashMap<String, Vec<Rule>>) -> Option<Vec<Item>> {
+    if item.ident.is_some() {
+        return None;
+    }
+    let name = item.mac.path.get_ident()?.to_string();
+    let input: Vec<TokenTree> = item.mac.tokens.clone().into_iter().collect();
+    macros.get(&name)?.iter().find_map(|rule| {
+        let mut bindings = HashMap::new();
+        if !matches(&rule.pattern, &input, &mut bindings)? {
+            return None;
+        }
+        let body = substitute(&rule.body, &bindings)?;
+        syn::parse2::<syn::File>(body).ok().map(|file| file.items)
+    })
+}
+
+type Bindings = HashMap<String, Vec<TokenTree>>;
+
+/// Whether `input` matches `pattern` entirely, binding its metavariables;
+/// `None` for a pattern this reader does not follow (a repetition).
+fn matches(pattern: &[TokenTree], input: &[TokenTree], bindings: &mut Bindings) -> Option<bool> {
+    let mut p = 0;
+    let mut i = 0;
+    while p < pattern.len() {
+        match (&pattern[p], pattern.get(p + 1)) {
+            (TokenTree::Punct(dollar), Some(TokenTree::Ident(name))) if dollar.as_char() == '$' => {
+                let (Some(TokenTree::Punct(colon)), Some(TokenTree::Ident(kind))) =
+                    (pattern.get(p + 2), pattern.get(p + 3))
+                else {
+                    return None;
+                };
+                if colon.as_char() != ':' {
+                    return None;
+                }
+                let rest = &input[i..];
+                let taken = fragment(&kind.to_string(), rest, pattern.get(p + 4))?;
+                let Some(taken) = taken else {
+                    return Some(false);
+                };
+                bindings.insert(name.to_string(), rest[..taken].to_vec());
+                i += taken;
+                p += 4;
+            }
+            (TokenTree::Punct(dollar), Some(TokenTree::Group(_))) if dollar.as_char() == '$' => {
+                return None;
+            }
+            (TokenTree::Group(expected), _) => {
+                let Some(TokenTree::Group(found)) = input.get(i) else {
+                    return Some(false);
+                };
+                if expected.delimiter() != found.delimiter() {
+                    return Some(false);
+                }
+                let expected: Vec<TokenTree> = expected.stream().into_iter().collect();
+                let found: Vec<TokenTree> = found.stream().into_iter().collect();
+                if !matches(&expected, &found, bindings)? {
+                    return Some(false);
+                }
+                p += 1;
+                i += 1;
+            }
+            (expected, _) => {
+                if input.get(i).map(ToString::to_string) != Some(expected.to_string()) {
+                    return Some(false);
+                }
+                p += 1;
+                i += 1;
+            }
+        }
+    }
+    Some(i == input.len())
+}
+
+/// How many tokens of `input` a fragment of `kind` takes (`Some(None)`:
+/// it cannot match here; `None`: a kind this reader does not follow).
+/// Fragments without a fixed shape run up to `next`, the pattern's next
+/// literal token, or to the end.
+fn fragment(kind: &str, input: &[TokenTree], next: Option<&TokenTree>) -> Option<Option<usize>> {
+    let first = input.first();
+    let taken = match kind {
+        "ident" => matches!(first, Some(TokenTree::Ident(_))).then_some(1),
+        "tt" => first.map(|_| 1),
+        "literal" => match (first, input.get(1)) {
+            (Some(TokenTree::Literal(_)), _) => Some(1),
+            (Some(TokenTree::Punct(minus)), Some(TokenTree::Literal(_)))
+                if minus.as_char() == '-' =>
+            {
+                Some(2)
+            }
+            (Some(TokenTree::Ident(word)), _) if word == "true" || word == "false" => Some(1),
+            _ => None,
+        },
+        "lifetime" => match (first, input.get(1)) {
+            (Some(TokenTree::Punct(tick)), Some(TokenTree::Ident(_))) if tick.as_char() == '\'' => {
+                Some(2)
+            }
+            _ => None,
+        },
+        "block" => matches!(first, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace)
+            .then_some(1),
+        "vis" => Some(match (first, input.get(1)) {
+            (Some(TokenTree::Ident(word)), Some(TokenTree::Group(g)))
+                if word == "pub" && g.delimiter() == Delimiter::Parenthesis =>
+            {
+                2
+            }
+            (Some(TokenTree::Ident(word)), _) if word == "pub" => 1,
+            _ => 0,
+        }),
+        "expr" | "ty" | "path" | "pat" | "pat_param" | "stmt" | "item" | "meta" => {
+            let end = match next {
+                Some(stop) if !matches!(stop, TokenTree::Group(_)) => {
+                    let stop = stop.to_string();
+                    input
+                        .iter()
+                        .position(|token| token.to_string() == stop)
+                        .unwrap_or(input.len())
+                }
+                _ => input.len(),
+            };
+            (end > 0).then_some(end)
+        }
+        _ => return None,
+    };
+    Some(taken)
+}
+
+/// The body with its metavariables replaced; `None` for one this reader
+/// does not follow (a repetition, an unbound name).
+fn substitute(body: &[TokenTree], bindings: &Bindings) -> Option<TokenStream> {
+    let mut out = TokenStream::new();
+    let mut at = 0;
+    while at < body.len() {
+        match (&body[at], body.get(at + 1)) {
+            (TokenTree::Punct(dollar), Some(TokenTree::Ident(name))) if dollar.as_char() == '$' => {
+                if name == "crate" {
+                    out.extend([TokenTree::Ident(proc_macro2::Ident::new(
+                        "crate",
+                        name.span(),
+                    ))]);
+                } else {
+                    match bindings.get(&name.to_string())?.as_slice() {
+                        [one] => out.extend([one.clone()]),
+                        // As one expression or type, whatever surrounds it.
+                        several => out.extend([TokenTree::Group(Group::new(
+                            Delimiter::None,
+                            several.iter().cloned().collect(),
+                        ))]),
+                    }
+                }
+                at += 2;
+            }
+            (TokenTree::Punct(dollar), _) if dollar.as_char() == '$' => return None,
+            (TokenTree::Group(group), _) => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                let mut replaced = Group::new(group.delimiter(), substitute(&inner, bindings)?);
+                replaced.set_span(group.span());
+                out.extend([TokenTree::Group(replaced)]);
+                at += 1;
+            }
+            (other, _) => {
+                out.extend([other.clone()]);
+                at += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expanded(source: &str) -> Vec<String> {
+        let mut file: syn::File = syn::parse_str(source).unwrap();
+        let before = file.items.len();
+        expand_item_macros(&mut file.items);
+        file.items[before..]
+            .iter()
+            .filter_map(|item| match item {
+                Item::Fn(function) => Some(function.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn invocations_of_the_files_own_macros_become_their_functions() {
+        let source = r#"
+            macro_rules! id_generator {
+                ($vis:vis $name:ident, $table:literal) => {
+                    $vis async fn $name(tx: &mut Transaction<'_, Postgres>) -> Result<i64, Error> {
+                        sqlx::query_scalar($table).fetch_one(&mut **tx).await
+                    }
+                };
+            }
+            id_generator!(pub next_invoice_id, "SELECT 1");
+            id_generator!(next_charge_id, "SELECT 2");
+            mod billing {
+                id_generator!(pub(crate) next_refund_id, "SELECT 3");
+            }
+        "#;
+        assert_eq!(expanded(source), ["next_invoice_id", "next_charge_id"]);
+        let mut file: syn::File = syn::parse_str(source).unwrap();
+        expand_item_macros(&mut file.items);
+        let Some(Item::Mod(billing)) = file.items.get(3) else {
+            panic!("the module stays third");
+        };
+        let content = &billing.content.as_ref().unwrap().1;
+        assert!(
+            matches!(content.last(), Some(Item::Fn(f)) if f.sig.ident == "next_refund_id"),
+            "an inline module sees the macros above it"
+        );
+    }
+
+    #[test]
+    fn what_this_reader_does_not_follow_stays_a_macro() {
+        // A repetition, an unknown fragment, an invocation that matches no
+        // rule, a macro of another file, a body that is not items.
+        let source = r#"
+            macro_rules! many { ($($name:ident),*) => { $(fn $name() {})* }; }
+            macro_rules! odd { ($x:weird) => { fn f() {} }; }
+            macro_rules! two { ($a:ident, $b:ident) => { fn $a() {} fn $b() {} }; }
+            macro_rules! expr_only { ($e:expr) => { $e + 1 }; }
+            many!(a, b);
+            odd!(x);
+            two!(only_one);
+            elsewhere!(c);
+            expr_only!(2);
+        "#;
+        assert!(expanded(source).is_empty());
+    }
+}
