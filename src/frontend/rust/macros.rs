@@ -16,6 +16,10 @@ use syn::{Item, ItemMacro};
 /// stays cheap.
 const MAX_EXPANSIONS: usize = 256;
 
+/// Tokens one expansion may produce, at most: a body that names a large
+/// fragment many times is left unexpanded.
+const MAX_EXPANDED_TOKENS: usize = 100_000;
+
 /// Append to `items` what the file's item-position invocations of its own
 /// `macro_rules!` expand to, also inside inline modules.
 pub(super) fn expand_item_macros(items: &mut Vec<Item>) {
@@ -103,7 +107,8 @@ fn expansion(item: &ItemMacro, macros: &HashMap<String, Vec<Rule>>) -> Option<Ve
         if !matches(&rule.pattern, &input, &mut bindings)? {
             return None;
         }
-        let body = substitute(&rule.body, &bindings)?;
+        let mut room = MAX_EXPANDED_TOKENS;
+        let body = substitute(&rule.body, &bindings, &mut room)?;
         syn::parse2::<syn::File>(body).ok().map(|file| file.items)
     })
 }
@@ -220,11 +225,13 @@ fn fragment(kind: &str, input: &[TokenTree], next: Option<&TokenTree>) -> Option
 }
 
 /// The body with its metavariables replaced; `None` for one this reader
-/// does not follow (a repetition, an unbound name).
-fn substitute(body: &[TokenTree], bindings: &Bindings) -> Option<TokenStream> {
+/// does not follow (a repetition, an unbound name), or when it would take
+/// more than `room` tokens.
+fn substitute(body: &[TokenTree], bindings: &Bindings, room: &mut usize) -> Option<TokenStream> {
     let mut out = TokenStream::new();
     let mut at = 0;
     while at < body.len() {
+        *room = room.checked_sub(1)?;
         match (&body[at], body.get(at + 1)) {
             (TokenTree::Punct(dollar), Some(TokenTree::Ident(name))) if dollar.as_char() == '$' => {
                 if name == "crate" {
@@ -233,7 +240,9 @@ fn substitute(body: &[TokenTree], bindings: &Bindings) -> Option<TokenStream> {
                         name.span(),
                     ))]);
                 } else {
-                    match bindings.get(&name.to_string())?.as_slice() {
+                    let bound = bindings.get(&name.to_string())?;
+                    *room = room.checked_sub(bound.len())?;
+                    match bound.as_slice() {
                         [one] => out.extend([one.clone()]),
                         // As one expression or type, whatever surrounds it.
                         several => out.extend([TokenTree::Group(Group::new(
@@ -247,7 +256,8 @@ fn substitute(body: &[TokenTree], bindings: &Bindings) -> Option<TokenStream> {
             (TokenTree::Punct(dollar), _) if dollar.as_char() == '$' => return None,
             (TokenTree::Group(group), _) => {
                 let inner: Vec<TokenTree> = group.stream().into_iter().collect();
-                let mut replaced = Group::new(group.delimiter(), substitute(&inner, bindings)?);
+                let mut replaced =
+                    Group::new(group.delimiter(), substitute(&inner, bindings, room)?);
                 replaced.set_span(group.span());
                 out.extend([TokenTree::Group(replaced)]);
                 at += 1;
@@ -323,5 +333,18 @@ mod tests {
             expr_only!(2);
         "#;
         assert!(expanded(source).is_empty());
+    }
+
+    #[test]
+    fn an_expansion_past_its_token_budget_stays_a_macro() {
+        let long: Vec<String> = (0..40_000).map(|i| format!("x{i}")).collect();
+        let source = format!(
+            "macro_rules! thrice {{ ($name:ident, $e:expr) => {{ \
+                fn $name() {{ let _ = [$e]; let _ = [$e]; let _ = [$e]; }} }}; }}\n\
+             thrice!(big, {});\n\
+             thrice!(fits, 1);",
+            long.join(", ")
+        );
+        assert_eq!(expanded(&source), ["fits"]);
     }
 }
