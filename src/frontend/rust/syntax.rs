@@ -430,9 +430,7 @@ pub(super) fn names_existing(pat: &Pat) -> bool {
         Pat::TupleStruct(tuple) => &tuple.path,
         Pat::Struct(strukt) => &strukt.path,
         Pat::Path(path) => &path.path,
-        Pat::Ident(ident) if ident.subpat.is_none() => {
-            return EXISTING.contains(&folded(&ident.ident.to_string()).as_str());
-        }
+        // Not a plain name: `Ok(exists) => ..` binds a flag.
         _ => return false,
     };
     path.segments
