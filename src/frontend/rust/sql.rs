@@ -145,8 +145,6 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The SQL of a statement built by a vocabulary function at the root of
-    /// a builder chain: `sqlx::query("BEGIN").bind(x)`, `sqlx::query!("..")`.
     /// Whether a method chain starts from a statement built by the
     /// driver's SQL function (`sqlx::query(sql).bind(id)`), whether or not
     /// its text can be read.
@@ -175,6 +173,8 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The SQL of a statement built by a vocabulary function at the root of
+    /// a builder chain: `sqlx::query("BEGIN").bind(x)`, `sqlx::query!("..")`.
     pub(super) fn built_statement(&self, expr: &Expr) -> Option<String> {
         let vocabulary = self.file.vocabulary;
         match peel(expr) {
