@@ -430,6 +430,7 @@ pub(super) fn names_existing(pat: &Pat) -> bool {
         Pat::TupleStruct(tuple) => &tuple.path,
         Pat::Struct(strukt) => &strukt.path,
         Pat::Path(path) => &path.path,
+        Pat::Or(or) => return or.cases.iter().all(names_existing),
         // Not a plain name: `Ok(exists) => ..` binds a flag.
         _ => return false,
     };
