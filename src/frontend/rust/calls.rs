@@ -576,6 +576,15 @@ impl<'a> Lowerer<'a> {
             // and so does its result mapped (`.map(|_| id)`): an `Err` stays
             // an `Err`.
             (Value::Wrote { .. }, "rows_affected" | "map") => return receiver,
+            // The count of a query result a helper lent the transaction
+            // returned (`save(&mut *tx, ..).await?.rows_affected()`) tells
+            // of the helper's write.
+            (Value::Answered { place, span }, "rows_affected") if call.args.is_empty() => {
+                return Value::Wrote {
+                    place: place.clone(),
+                    spans: vec![*span],
+                };
+            }
             // Its `Err` made `None` (`.ok()`), or tested, still tells that
             // the writes failed.
             (Value::Attempted { .. }, "ok" | "is_ok" | "is_err" | "is_some" | "is_none")

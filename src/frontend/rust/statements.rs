@@ -119,15 +119,16 @@ impl<'a> Lowerer<'a> {
 
     /// Fold a successful return into `reported_write`: `Ok(false)` says
     /// nothing was written, `Ok(res.rows_affected() == 1)` (or `> 0`) that
-    /// the write `res` came from changed a row; anything else is not a
-    /// report of a write.
+    /// the write `res` came from changed a row, and `Ok(true)` (after a
+    /// write that always changes one) never says nothing was; anything
+    /// else is not a report of a write.
     fn note_reported_write(&mut self, expr: &Expr) {
         let reported = match peel(expr) {
             Expr::Call(call)
                 if path_text(&call.func).as_deref() == Some("Ok") && call.args.len() == 1 =>
             {
                 match peel(&call.args[0]) {
-                    Expr::Lit(lit) if matches!(&lit.lit, Lit::Bool(b) if !b.value) => None,
+                    Expr::Lit(lit) if matches!(&lit.lit, Lit::Bool(_)) => None,
                     Expr::Binary(binary) => Some(self.wrote_test(binary)),
                     _ => Some(None),
                 }
