@@ -6,7 +6,7 @@ use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::fix::{Applicability, Edit, Fix, line_before};
 use crate::flow::state::{ExitFact, Facts, Holding, TxState};
-use crate::flow::{ErrorModel, EventKind, ExitHow, ExitKind, FnFlow, Handle, HandleId};
+use crate::flow::{ErrorModel, Event, EventKind, ExitHow, ExitKind, FnFlow, Handle, HandleId};
 use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
@@ -136,21 +136,41 @@ pub(super) fn leaves_open(flow: &FnFlow, handle_id: HandleId, exit: &ExitFact) -
         && (!handle.rolls_back_on_drop || exit.written_at.is_some())
 }
 
-/// Whether the function ends, somewhere after a begin of its own, a
-/// transaction on `handle`. An end before any begin (a migration that
-/// commits its runner's transaction, works outside it and begins a new
-/// one for the runner to commit) ends the caller's, not its own.
+/// Whether the function ends, on some path after a begin of its own, a
+/// transaction on `handle`. An end no begin leads to ends the caller's,
+/// not its own: a migration that commits its runner's transaction, works
+/// outside it and begins a new one for the runner to commit, or an
+/// adapter that maps `BEGIN`, `COMMIT` and `ROLLBACK` to its driver's
+/// calls in separate branches, one per call.
 fn ends_transaction_somewhere(flow: &FnFlow, handle: HandleId) -> bool {
-    let Some(first_begin) = flow
-        .events_of(handle, EventKind::Begin)
-        .map(|e| e.span.start)
-        .min()
-    else {
-        return false;
+    let ends = |event: &Event| {
+        event.handle == handle && matches!(event.kind, EventKind::Commit | EventKind::Rollback)
     };
-    flow.events_of(handle, EventKind::Commit)
-        .chain(flow.events_of(handle, EventKind::Rollback))
-        .any(|end| end.span.start > first_begin)
+    let mut next: Vec<usize> = Vec::new();
+    for block in &flow.blocks {
+        let begin = block
+            .events
+            .iter()
+            .position(|e| e.handle == handle && e.kind == EventKind::Begin);
+        if let Some(begin) = begin {
+            if block.events[begin + 1..].iter().any(ends) {
+                return true;
+            }
+            next.extend(block.edges.iter().map(|edge| edge.to));
+        }
+    }
+    let mut seen = vec![false; flow.blocks.len()];
+    while let Some(id) = next.pop() {
+        if std::mem::replace(&mut seen[id], true) {
+            continue;
+        }
+        let block = &flow.blocks[id];
+        if block.events.iter().any(ends) {
+            return true;
+        }
+        next.extend(block.edges.iter().map(|edge| edge.to));
+    }
+    false
 }
 
 fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Diagnostic {
