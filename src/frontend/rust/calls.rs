@@ -94,6 +94,28 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// A statement run on `place` by `method`: its SQL when it can be read,
+    /// else a write when the method may write (`execute`), else nothing.
+    fn run_statement(
+        &mut self,
+        place: String,
+        sql: Option<String>,
+        method: &str,
+        span: Span,
+    ) -> Value {
+        match sql {
+            Some(sql) => self.run_sql(&place, &sql, span),
+            None if self.file.vocabulary.may_write(method) => {
+                self.event(EventKind::Write, &place, span);
+                Value::Wrote {
+                    place,
+                    spans: vec![span],
+                }
+            }
+            None => Value::Nothing,
+        }
+    }
+
     /// A commit of a transaction this function owns whose result is thrown
     /// away: `let _ = tx.commit().await`, `drop(tx.commit())`,
     /// `tx.commit().await.ok();`, in a function that returns a result.
@@ -621,18 +643,7 @@ impl<'a> Lowerer<'a> {
         {
             self.moved_all(call.args.iter());
             let span = self.call_span(call);
-            return match sql {
-                Some(sql) => self.run_sql(&handle, &sql, span),
-                // Text txlint cannot read: `execute` may write.
-                None if vocabulary.may_write(&method) => {
-                    self.event(EventKind::Write, &handle, span);
-                    Value::Wrote {
-                        place: handle,
-                        spans: vec![span],
-                    }
-                }
-                None => Value::Nothing,
-            };
+            return self.run_statement(handle, sql, &method, span);
         }
 
         if let Some(effect) = vocabulary.call_effect(&method, call.args.len(), &receiver_calls) {
@@ -688,18 +699,7 @@ impl<'a> Lowerer<'a> {
             let sql = call.args.first().and_then(|a| self.sql_text(a));
             self.moved_all(call.args.iter());
             let span = self.call_span(call);
-            return match sql {
-                Some(sql) => self.run_sql(&place, &sql, span),
-                // Text txlint cannot read: `execute` may write.
-                None if vocabulary.may_write(&method) => {
-                    self.event(EventKind::Write, &place, span);
-                    Value::Wrote {
-                        place,
-                        spans: vec![span],
-                    }
-                }
-                None => Value::Nothing,
-            };
+            return self.run_statement(place, sql, &method, span);
         }
 
         if let Some(helper) = self.file.transaction_helpers.get(&method).copied() {
