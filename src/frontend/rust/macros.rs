@@ -100,9 +100,9 @@ fn expansion(item: &ItemMacro, macros: &HashMap<String, Vec<Rule>>) -> Option<Ve
     if item.ident.is_some() {
         return None;
     }
-    let name = item.mac.path.get_ident()?.to_string();
+    let rules = macros.get(&item.mac.path.get_ident()?.to_string())?;
     let input: Vec<TokenTree> = item.mac.tokens.clone().into_iter().collect();
-    macros.get(&name)?.iter().find_map(|rule| {
+    rules.iter().find_map(|rule| {
         let mut bindings = HashMap::new();
         if !matches(&rule.pattern, &input, &mut bindings)? {
             return None;
