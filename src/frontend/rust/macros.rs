@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use syn::visit::Visit;
 use syn::{Item, ItemMacro};
 
 /// Invocations expanded per file, at most: a generated file of thousands
@@ -21,13 +22,32 @@ const MAX_EXPANSIONS: usize = 256;
 const MAX_EXPANDED_TOKENS: usize = 100_000;
 
 /// Append to `items` what the file's item-position invocations of its own
-/// `macro_rules!` expand to, also inside inline modules.
-pub(super) fn expand_item_macros(items: &mut Vec<Item>) {
+/// `macro_rules!` expand to, also inside inline modules. Returns the `fn`
+/// tokens of the functions the expansions define: their text is split
+/// between the macro and its invocations.
+pub(super) fn expand_item_macros(items: &mut Vec<Item>) -> Vec<Span> {
     let mut budget = MAX_EXPANSIONS;
-    expand_in(items, &HashMap::new(), &mut budget);
+    let mut functions = FnTokens(Vec::new());
+    expand_in(items, &HashMap::new(), &mut budget, &mut functions);
+    functions.0
 }
 
-fn expand_in(items: &mut Vec<Item>, outer: &HashMap<String, Vec<Rule>>, budget: &mut usize) {
+/// The `fn` tokens of the functions, methods and default trait methods
+/// visited.
+struct FnTokens(Vec<Span>);
+
+impl<'ast> Visit<'ast> for FnTokens {
+    fn visit_signature(&mut self, signature: &'ast syn::Signature) {
+        self.0.push(signature.fn_token.span);
+    }
+}
+
+fn expand_in(
+    items: &mut Vec<Item>,
+    outer: &HashMap<String, Vec<Rule>>,
+    budget: &mut usize,
+    functions: &mut FnTokens,
+) {
     // `macro_rules!` are visible below their definition, in textual order,
     // and in the modules written inside the file after it.
     let mut macros = outer.clone();
@@ -41,12 +61,13 @@ fn expand_in(items: &mut Vec<Item>, outer: &HashMap<String, Vec<Rule>>, budget: 
                     && let Some(items) = expansion(item_macro, &macros)
                 {
                     *budget -= 1;
+                    items.iter().for_each(|item| functions.visit_item(item));
                     expanded.extend(items);
                 }
             }
             Item::Mod(module) => {
                 if let Some((_, content)) = &mut module.content {
-                    expand_in(content, &macros, budget);
+                    expand_in(content, &macros, budget, functions);
                 }
             }
             _ => {}

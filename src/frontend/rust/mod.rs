@@ -60,8 +60,12 @@ pub(crate) fn lower_file(
     drop(thinned);
     match parsed {
         Ok(mut file) => {
-            macros::expand_item_macros(&mut file.items);
+            let expanded = macros::expand_item_macros(&mut file.items);
             let mut facts = FileFacts::collect(&file, named_at, vocabulary);
+            facts.expanded_functions = expanded
+                .into_iter()
+                .map(|fn_token| to_span(base, fn_token).start)
+                .collect();
             facts.failed_statement_aborts = runs_on_postgres(text) && !text.contains("ROLLBACK TO");
             let mut interface = interface::use_imports(&file);
             let mut collector = Collector::new(facts, base);
@@ -277,6 +281,10 @@ struct FileFacts<'v> {
     /// The names looked up in `imported`, `.method` for a method: what
     /// lowering asked of other modules.
     consulted: std::cell::RefCell<std::collections::BTreeSet<String>>,
+    /// Where the `fn` tokens of functions that the file's own macros write
+    /// are (see `macros`): their words are partly in the invocation, so
+    /// they are lowered whatever their span names.
+    expanded_functions: std::collections::HashSet<u32>,
     /// A statement that fails aborts its transaction: the file's statements
     /// run on PostgreSQL (see `runs_on_postgres`), and none recovers from a
     /// failure with `ROLLBACK TO SAVEPOINT`.
@@ -425,6 +433,7 @@ impl<'v> FileFacts<'v> {
             transaction_helpers: HashMap::new(),
             imported: Summaries::new(),
             consulted: Default::default(),
+            expanded_functions: Default::default(),
             failed_statement_aborts: false,
         }
     }
@@ -609,6 +618,7 @@ impl<'v> Collector<'v> {
         // that takes a connection or transaction still hands it on, to a
         // reader or a writer of another module, so it is followed.
         if !self.file.names_vocabulary(span)
+            && !self.file.expanded_functions.contains(&span.start)
             && !signature.is_some_and(takes_database_handle)
             && !calls_any(&body, &self.file.private_functions)
         {

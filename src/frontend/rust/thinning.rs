@@ -39,6 +39,9 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
         .filter(|function| {
             !all_bodies
                 && names_nothing(function.at, function.close)
+                // A function a `macro_rules!` writes gets code from its
+                // invocations (`$body`).
+                && !bytes[function.open..function.close].contains(&b'$')
                 && !takes_handle(&bytes[function.at..function.open])
                 && !handle_takers
                     .iter()
@@ -395,6 +398,19 @@ mod tests {
             "fn audit(conn: &mut PgConnection) -> u8 { 1 } \
              fn nightly(pool: &Pool) { let mut c = pool.get(); audit(&mut c); } \
              fn unrelated() { }"
+        );
+    }
+
+    #[test]
+    fn a_function_a_macro_writes_keeps_its_body() {
+        let text = "
+            macro_rules! job {
+                ($name:ident, $body:block) => { fn $name(s: &State) { log(); $body } };
+            }
+        ";
+        assert_eq!(
+            squeezed(text, &[]),
+            "macro_rules! job { ($name:ident, $body:block) => { fn $name(s: &State) { log(); $body } }; }"
         );
     }
 }
