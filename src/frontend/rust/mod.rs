@@ -313,9 +313,10 @@ fn runs_on_postgres(text: &str) -> bool {
         ", any>",
         "mssql",
     ];
-    let lowered = text.to_ascii_lowercase();
-    POSTGRES.iter().any(|word| text.contains(word))
-        && !OTHERS.iter().any(|word| lowered.contains(word))
+    POSTGRES.iter().any(|word| text.contains(word)) && {
+        let lowered = text.to_ascii_lowercase();
+        !OTHERS.iter().any(|word| lowered.contains(word))
+    }
 }
 
 /// What a function does to the transaction of the connection passed at a
