@@ -81,6 +81,10 @@ pub(crate) struct Import {
     pub local: String,
     pub imported: String,
     pub specifier: String,
+    /// Whether the module's own code refers to the binding. One named only
+    /// in types or exported again cannot be called here, so linking does
+    /// not read its module for this module's calls.
+    pub referenced: bool,
 }
 
 /// Statements and expressions nested deeper than this are not analysed; the

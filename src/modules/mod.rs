@@ -355,7 +355,7 @@ impl<'a> Linker<'a> {
         depth: usize,
     ) -> Summaries {
         let mut summaries = Summaries::new();
-        for import in &interface.imports {
+        for import in interface.imports.iter().filter(|import| import.referenced) {
             let Some((target, imported)) = self.import_target(importer, import) else {
                 continue;
             };
@@ -990,6 +990,7 @@ mod tests {
             local: name.into(),
             imported: name.into(),
             specifier: specifier.into(),
+            referenced: true,
         };
         let load = |path: &Path, link: &dyn Fn(&ModuleInterface) -> Summaries| {
             let name = path.file_stem()?.to_string_lossy().into_owned();

@@ -103,6 +103,7 @@ pub(super) fn keep_consulted(
             local: name.clone(),
             imported: String::new(),
             specifier,
+            referenced: true,
         });
     }
     interface.imports.extend(paths);
@@ -160,6 +161,7 @@ fn flatten(tree: &syn::UseTree, prefix: String, found: &mut Vec<Import>) {
                 local,
                 imported: String::new(),
                 specifier,
+                referenced: true,
             });
         }
         syn::UseTree::Rename(rename) => {
@@ -171,12 +173,14 @@ fn flatten(tree: &syn::UseTree, prefix: String, found: &mut Vec<Import>) {
                     "self" => prefix.clone(),
                     _ => join(&name),
                 },
+                referenced: true,
             });
         }
         syn::UseTree::Glob(_) => found.push(Import {
             local: String::new(),
             imported: "*".to_string(),
             specifier: prefix,
+            referenced: true,
         }),
         syn::UseTree::Group(group) => {
             for tree in &group.items {

@@ -45,7 +45,61 @@ pub(super) fn module_interface(program: &Program) -> ModuleInterface {
             *owner = class.clone();
         }
     }
+    let mut referenced = ReferencedImports(
+        interface
+            .imports
+            .iter()
+            .map(|import| (import.local.clone(), false))
+            .collect(),
+    );
+    program.visit_with(&mut referenced);
+    for import in &mut interface.imports {
+        import.referenced = referenced.0[&import.local];
+    }
     interface
+}
+
+/// Which import bindings the module's code names as values: anywhere but
+/// in its imports, its export lists and its types, except the class that
+/// types a field (`constructor(private db: Database)`), whose methods
+/// `this.db.getClient()` calls. A `require` binding names itself, which
+/// errs on the side of linking.
+struct ReferencedImports(HashMap<String, bool>);
+
+impl ReferencedImports {
+    fn field_type(&mut self, annotation: Option<&TsTypeAnn>) {
+        if let Some(TsType::TsTypeRef(TsTypeRef {
+            type_name: TsEntityName::Ident(ident),
+            ..
+        })) = annotation.map(|annotation| &*annotation.type_ann)
+        {
+            self.visit_ident(ident);
+        }
+    }
+}
+
+impl Visit for ReferencedImports {
+    fn visit_ident(&mut self, ident: &Ident) {
+        if let Some(referenced) = self.0.get_mut(&*ident.sym) {
+            *referenced = true;
+        }
+    }
+    fn visit_ts_param_prop(&mut self, property: &TsParamProp) {
+        if let TsParamPropParam::Ident(binding) = &property.param {
+            self.field_type(binding.type_ann.as_deref());
+        }
+        property.visit_children_with(self);
+    }
+    fn visit_class_prop(&mut self, property: &ClassProp) {
+        self.field_type(property.type_ann.as_deref());
+        property.visit_children_with(self);
+    }
+    fn visit_import_decl(&mut self, _: &ImportDecl) {}
+    fn visit_named_export(&mut self, _: &NamedExport) {}
+    fn visit_ts_type(&mut self, _: &TsType) {}
+    fn visit_ts_expr_with_type_args(&mut self, _: &TsExprWithTypeArgs) {}
+    fn visit_ts_interface_decl(&mut self, _: &TsInterfaceDecl) {}
+    fn visit_ts_type_alias_decl(&mut self, _: &TsTypeAliasDecl) {}
 }
 
 pub(super) fn module_decl(decl: &ModuleDecl, interface: &mut ModuleInterface) {
@@ -76,6 +130,7 @@ pub(super) fn module_decl(decl: &ModuleDecl, interface: &mut ModuleInterface) {
                     local,
                     imported,
                     specifier: specifier.clone(),
+                    referenced: false,
                 });
             }
         }
@@ -137,6 +192,7 @@ pub(super) fn module_decl(decl: &ModuleDecl, interface: &mut ModuleInterface) {
                             local: local.clone(),
                             imported: original,
                             specifier: specifier.clone(),
+                            referenced: false,
                         });
                         interface.exports.insert(exported, local);
                     }
@@ -284,6 +340,7 @@ pub(super) fn top_level_binding(declarator: &VarDeclarator, interface: &mut Modu
                     local,
                     imported,
                     specifier: specifier.clone(),
+                    referenced: false,
                 });
             };
             match pattern {
@@ -308,5 +365,53 @@ pub(super) fn top_level_binding(declarator: &VarDeclarator, interface: &mut Modu
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_imports_the_code_can_call_through_are_referenced() {
+        let text = "\
+import { getClient, type PoolClient } from './db'
+import type { Row } from './rows'
+import { Database } from './database'
+import { Audit } from './audit'
+import { Mailer } from './mailer'
+import { format } from './format'
+export { format }
+export class Service {
+  constructor(private readonly db: Database, audit: Audit) {}
+  mailer: Mailer
+  async find(client: PoolClient): Promise<Row> {
+    const own = await getClient()
+    return this.db.getClient()
+  }
+}
+";
+        let (program, _) = parse(text, Language::TypeScript { tsx: false }).expect("parses");
+        let interface = module_interface(&program);
+        let referenced: Vec<(&str, bool)> = interface
+            .imports
+            .iter()
+            .map(|import| (import.local.as_str(), import.referenced))
+            .collect();
+        assert_eq!(
+            referenced,
+            [
+                ("getClient", true),
+                ("PoolClient", false),
+                ("Row", false),
+                // A field's class: `this.db.getClient()` runs its method.
+                ("Database", true),
+                // A plain parameter's type is not a field's.
+                ("Audit", false),
+                ("Mailer", true),
+                // Exported again, never called here.
+                ("format", false),
+            ]
+        );
     }
 }
