@@ -147,10 +147,13 @@ impl<'l> Lookup<'l> {
             }) => {
                 canonical_folder(folder, &mut self.canonical).map(|canonical| canonical.join(name))
             }
+            // Up by name, unless the folder is `.` or ends in `..` (the
+            // run started inside the folder it checks): their parents are
+            // not their prefixes, and are looked for on disk below.
             Some(WalkedFolder {
                 config: None,
                 root: false,
-            }) => match folder.parent() {
+            }) if folder.file_name().is_some() => match folder.parent() {
                 Some(parent) if parent.as_os_str().is_empty() => self.nearest(Path::new(".")),
                 Some(parent) => self.nearest(parent),
                 None => None,

@@ -710,6 +710,30 @@ fn select_and_ignore_filter_codes() {
 }
 
 #[test]
+fn a_run_started_inside_the_folder_it_checks_finds_the_configuration_above() {
+    // Run from `root/app` on `root` given as an absolute path: the walk
+    // shows `app`'s files as `route.ts`, in the folder `.`, whose parent
+    // is `..`, not a prefix of it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app")).expect("mkdir");
+    std::fs::write(root.join("app/route.ts"), broken_route()).expect("write");
+    std::fs::write(root.join("txlint.toml"), "select = [\"TX002\"]\n").expect("write");
+    let absolute = root.to_str().expect("UTF-8 temp path");
+
+    let output = txlint_in(
+        &root.join("app"),
+        &["check", "--format", "concise", absolute],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let codes: BTreeSet<String> = located(&output)
+        .iter()
+        .map(|line| line.rsplit(' ').next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(codes, BTreeSet::from(["TX002".to_string()]));
+}
+
+#[test]
 fn configuration_file_is_found_and_checked() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
