@@ -734,6 +734,25 @@ fn a_run_started_inside_the_folder_it_checks_finds_the_configuration_above() {
 }
 
 #[test]
+fn a_run_inside_a_crate_resolves_its_modules_as_from_the_root() {
+    // Crates are found by climbing folders: from `src`, past the folder
+    // the run started in.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let crate_src = "fixtures/rust/workspace/crates/payments/src";
+    let from_root = located(&txlint(&["check", "--format", "concise", crate_src]));
+    let inside = located(&txlint_in(
+        &root.join(crate_src),
+        &["check", "--format", "concise", "."],
+    ));
+    let inside: Vec<String> = inside
+        .iter()
+        .map(|line| format!("{crate_src}/{line}"))
+        .collect();
+    assert!(from_root.len() >= 8, "{from_root:?}");
+    assert_eq!(inside, from_root);
+}
+
+#[test]
 fn configuration_file_is_found_and_checked() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();

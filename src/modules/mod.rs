@@ -600,15 +600,24 @@ impl<'a> Linker<'a> {
     }
 
     fn resolve_rust(&self, importer: &Path, specifier: &str) -> Option<Resolved> {
-        let exists = |path: &Path| self.files.contains_key(path) || path.is_file();
-        let (file, item) = self.crates.resolve(importer, specifier, &exists)?;
-        let target = match self.files.get(file.as_path()) {
+        // Packages are found by climbing folders, which a path relative to
+        // the working folder cannot do past it (`cd src && txlint check
+        // .`): crates are resolved in absolute paths.
+        let run_index = |absolute: &Path| {
+            self.files
+                .get(self.scripts.shown(absolute).as_path())
+                .or_else(|| self.above.get(absolute))
+                .copied()
+        };
+        let exists = |path: &Path| run_index(path).is_some() || path.is_file();
+        let importer = self.scripts.absolute(importer);
+        let (file, item) = self.crates.resolve(&importer, specifier, &exists)?;
+        let target = match run_index(&file) {
             // A module the prefilter skipped names no transaction, but its
             // functions may read through one lent to them: it is read like
             // a file outside the run, for the functions an importer calls.
-            Some(&index) if self.unread.get(index) == Some(&true) => Target::Outside(file),
-            Some(&index) => Target::Run(index),
-            None => Target::Outside(file),
+            Some(index) if self.unread.get(index) != Some(&true) => Target::Run(index),
+            _ => Target::Outside(self.scripts.shown(&file)),
         };
         Some((target, item))
     }
