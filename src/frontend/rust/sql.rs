@@ -192,8 +192,15 @@ impl<'a> Lowerer<'a> {
                 if !vocabulary.is_sql_function(&name) {
                     return None;
                 }
-                let first: Expr = mac.mac.parse_body_with(first_macro_argument).ok()?;
-                string_literal(&first)
+                // `query!("SQL", ..)`, and after the record type
+                // `query_as!(Row, "SQL", ..)`.
+                let arguments = mac
+                    .mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?;
+                arguments.iter().take(2).find_map(string_literal)
             }
             _ => None,
         }
