@@ -77,6 +77,9 @@ pub(crate) struct Linker<'a> {
     /// The functions a Rust file outside the run (or not parsed) defines,
     /// by name, read from its text (see `defines_any`).
     defined: Mutex<HashMap<PathBuf, Arc<HashSet<String>>>>,
+    /// The run's files as absolute paths, sorted, made when first asked
+    /// (see `out_of_reach`).
+    run_paths: std::sync::OnceLock<Vec<Vec<u8>>>,
 }
 
 /// A module's exported summaries by the path an importer writes.
@@ -151,6 +154,7 @@ impl<'a> Linker<'a> {
             unread: Vec::new(),
             views: Mutex::new(HashMap::new()),
             defined: Mutex::new(HashMap::new()),
+            run_paths: std::sync::OnceLock::new(),
         }
     }
 
@@ -356,6 +360,9 @@ impl<'a> Linker<'a> {
     ) -> Summaries {
         let mut summaries = Summaries::new();
         for import in interface.imports.iter().filter(|import| import.referenced) {
+            if self.out_of_reach(importer, &import.specifier, depth) {
+                continue;
+            }
             let Some((target, imported)) = self.import_target(importer, import) else {
                 continue;
             };
@@ -471,6 +478,9 @@ impl<'a> Linker<'a> {
         }
         for (name, owner) in &exported.exports {
             if let Some(import) = exported.imports.iter().find(|i| &i.local == owner) {
+                if self.out_of_reach(path, &import.specifier, depth + 1) {
+                    continue;
+                }
                 let Some((target, imported)) = self.import_target(path, import) else {
                     continue;
                 };
@@ -490,6 +500,9 @@ impl<'a> Linker<'a> {
             }
         }
         for specifier in &exported.reexports_all {
+            if self.out_of_reach(path, specifier, depth + 1) {
+                continue;
+            }
             let Some(target) = self.resolve(path, specifier) else {
                 continue;
             };
@@ -501,6 +514,38 @@ impl<'a> Linker<'a> {
             );
         }
         view
+    }
+
+    /// Whether `specifier`, imported by `importer` and asked for `depth`
+    /// files outside the run, can only lead to a module too deep to read:
+    /// a relative path that no file of the run is under. Resolving it
+    /// (a dozen candidate files) would be wasted; a barrel at the last
+    /// depth re-exports dozens.
+    fn out_of_reach(&self, importer: &Path, specifier: &str, depth: usize) -> bool {
+        if depth < OUTSIDE_DEPTH || !specifier.starts_with('.') || is_rust(importer) {
+            return false;
+        }
+        let folder = importer.parent().unwrap_or(Path::new(""));
+        let base = self.scripts.absolute(&folder.join(specifier));
+        let base = base.as_os_str().as_encoded_bytes();
+        let run = self.run_paths.get_or_init(|| {
+            let mut run: Vec<Vec<u8>> = self
+                .paths
+                .iter()
+                .map(|path| {
+                    self.scripts
+                        .absolute(path)
+                        .into_os_string()
+                        .into_encoded_bytes()
+                })
+                .collect();
+            run.sort_unstable();
+            run
+        });
+        // The run's files that spell `base` at their start sort right
+        // after it: `./db` may be `db.ts` or `db/index.ts`.
+        let first = run.partition_point(|path| path.as_slice() < base);
+        !run.get(first).is_some_and(|path| path.starts_with(base))
     }
 
     fn path_of(&self, target: &Target) -> PathBuf {
