@@ -505,9 +505,12 @@ fn analyze_handle(
                 if seen[edge.to].len() >= MAX_STATES_PER_BLOCK {
                     // Too many paths to tell apart by what they know of
                     // tested places: forget it, taking paths that may not
-                    // happen rather than dropping ones that do. A second
-                    // bound ends the walk where even that is not enough.
-                    next.key.known.clear();
+                    // happen rather than dropping ones that do, except what
+                    // the path knows of the handle itself (`mysql =
+                    // undefined` after destroying it, then `if (mysql)
+                    // mysql.release()`). A second bound ends the walk where
+                    // even that is not enough.
+                    next.key.known.retain(|&(place, _)| place == handle);
                     if seen[edge.to].contains(&next.key) {
                         continue;
                     }
