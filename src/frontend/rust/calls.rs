@@ -353,9 +353,13 @@ impl<'a> Lowerer<'a> {
             let span = self.span(call.span());
             return self.helper_call(helper, call.args.iter(), span);
         }
-        if name.is_some_and(|n| self.file.returning_transactions.contains(n)) {
+        if let Some(name) = name.filter(|n| self.file.returning_transactions.contains(*n)) {
             self.moved_all(call.args.iter());
-            return Value::TransactionObject(self.span(call.span()));
+            let at = self.span(call.span());
+            if self.file.opaque_transactions.contains(name) {
+                self.opaque_at.push(at);
+            }
+            return Value::TransactionObject(at);
         }
         let file = self.file;
         if let Some(summary) = function
@@ -708,7 +712,11 @@ impl<'a> Lowerer<'a> {
         }
         if self.file.returning_transactions.contains(&method) {
             self.moved_all(call.args.iter());
-            return Value::TransactionObject(self.call_span(call));
+            let at = self.call_span(call);
+            if self.file.opaque_transactions.contains(&method) {
+                self.opaque_at.push(at);
+            }
+            return Value::TransactionObject(at);
         }
         let file = self.file;
         if let Some(summary) = Some(&method)

@@ -260,6 +260,9 @@ struct FileFacts<'v> {
     /// database transaction by value (see `returns_transaction`): a call
     /// hands the caller a transaction to end.
     returning_transactions: std::collections::HashSet<String>,
+    /// Those of them whose signature hides the type (`-> Result<impl
+    /// ConnectionTrait, DbErr>`).
+    opaque_transactions: std::collections::HashSet<String>,
     /// Those of them without a `self` receiver: other modules call them by
     /// path (`scope::writer(&pool)`, `Tx::open(&pool)`), which linking
     /// follows, while a method's receiver type is not known at its call.
@@ -347,7 +350,12 @@ enum ReportedWrite {
 impl<'v> FileFacts<'v> {
     fn collect(file: &syn::File, named_at: Vec<u32>, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
         #[derive(Default)]
-        struct Found {
+        struct Found<'v> {
+            vocabulary: Option<&'v Vocabulary>,
+            /// Functions returning an opaque type (`impl ConnectionTrait`),
+            /// with what their body returns (see `opaque_return`).
+            opaque: Vec<(String, OpaqueReturn)>,
+            opaque_transactions: std::collections::HashSet<String>,
             consts: Vec<(String, String)>,
             fields: HashMap<(String, String), String>,
             rolled_back_by_drop: std::collections::HashSet<(String, String)>,
@@ -356,14 +364,29 @@ impl<'v> FileFacts<'v> {
             returning_other: std::collections::HashSet<String>,
             private_functions: std::collections::HashSet<String>,
         }
-        impl<'ast> Visit<'ast> for Found {
+        impl Found<'_> {
+            fn opaque_body(&mut self, signature: &syn::Signature, body: &Block) {
+                if returns_opaque(&signature.output)
+                    && let Some(vocabulary) = self.vocabulary
+                    && let Some(returned) = opaque_return(body, vocabulary)
+                {
+                    self.opaque.push((signature.ident.to_string(), returned));
+                }
+            }
+        }
+        impl<'ast> Visit<'ast> for Found<'_> {
             fn visit_item_fn(&mut self, item: &'ast ItemFn) {
                 if matches!(item.vis, syn::Visibility::Inherited)
                     && takes_database_handle(&item.sig)
                 {
                     self.private_functions.insert(item.sig.ident.to_string());
                 }
+                self.opaque_body(&item.sig, &item.block);
                 syn::visit::visit_item_fn(self, item);
+            }
+            fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
+                self.opaque_body(&item.sig, &item.block);
+                syn::visit::visit_impl_item_fn(self, item);
             }
             fn visit_signature(&mut self, signature: &'ast syn::Signature) {
                 let name = signature.ident.to_string();
@@ -408,8 +431,31 @@ impl<'v> FileFacts<'v> {
                 }
             }
         }
-        let mut found = Found::default();
+        let mut found = Found {
+            vocabulary: Some(vocabulary),
+            ..Found::default()
+        };
         found.visit_file(file);
+        // A function whose signature hides its type (`-> Result<impl
+        // ConnectionTrait, DbErr>`) returns a transaction when its body
+        // returns one it began, or what such a function returns.
+        loop {
+            let before = found.returning_transactions.len();
+            for (name, returned) in &found.opaque {
+                let begins = match returned {
+                    OpaqueReturn::Begun => true,
+                    OpaqueReturn::From(callee) => found.returning_transactions.contains(callee),
+                };
+                if begins {
+                    found.returning_transactions.insert(name.clone());
+                    found.returning_other.remove(name);
+                    found.opaque_transactions.insert(name.clone());
+                }
+            }
+            if found.returning_transactions.len() == before {
+                break;
+            }
+        }
         FileFacts {
             const_strings: found.consts,
             field_types: found.fields,
@@ -428,6 +474,7 @@ impl<'v> FileFacts<'v> {
                 .cloned()
                 .collect(),
             private_functions: found.private_functions,
+            opaque_transactions: found.opaque_transactions,
             closed_by_callers: Default::default(),
             vocabulary,
             named_at,
@@ -888,6 +935,9 @@ struct Lowerer<'a> {
     /// Statements built into local variables and not yet run (`let q =
     /// sqlx::query(sql);`), with their text where it can be read.
     built: HashMap<String, Option<String>>,
+    /// Where a function of the file that returns its transaction as an
+    /// opaque type (`impl ConnectionTrait`) was called.
+    opaque_at: Vec<Span>,
     /// `for` loop bindings, with the collection whose elements they are:
     /// an element closes on drop when its collection does.
     elements: HashMap<String, String>,
@@ -958,6 +1008,7 @@ impl<'a> Lowerer<'a> {
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             built: HashMap::new(),
+            opaque_at: Vec::new(),
             views: HashMap::new(),
             elements: HashMap::new(),
             lends: Vec::new(),
@@ -1057,7 +1108,11 @@ impl<'a> Lowerer<'a> {
                 self.declared.push(name.to_string());
                 let handle = self.builder.handle(name);
                 self.builder.set_drop_behaviour(handle, true, false);
-                if let Some(statement) = commit_statement(name, self.builder.is_async()) {
+                // An opaque type (`impl ConnectionTrait`) may have no
+                // `commit()` to call: no fix.
+                if !self.opaque_at.contains(&at)
+                    && let Some(statement) = commit_statement(name, self.builder.is_async())
+                {
                     self.builder.set_commit_statement(handle, statement);
                 }
                 self.builder.event(EventKind::Begin, handle, at);

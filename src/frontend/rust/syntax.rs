@@ -593,6 +593,87 @@ fn compact(tokens: proc_macro2::TokenStream) -> String {
     text
 }
 
+/// Whether a signature returns an opaque type (`impl ConnectionTrait`),
+/// also inside a `Result` or `Option`: its body says what it is.
+pub(super) fn returns_opaque(output: &syn::ReturnType) -> bool {
+    fn opaque(ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::ImplTrait(_) => true,
+            syn::Type::Path(path) => path.path.segments.last().is_some_and(|last| {
+                matches!(last.ident.to_string().as_str(), "Result" | "Option")
+                    && matches!(&last.arguments, syn::PathArguments::AngleBracketed(arguments)
+                    if arguments.args.iter().any(|argument| {
+                        matches!(argument, syn::GenericArgument::Type(inner) if opaque(inner))
+                    }))
+            }),
+            _ => false,
+        }
+    }
+    matches!(output, syn::ReturnType::Type(_, ty) if opaque(ty))
+}
+
+/// What a function's body returns, when it is a transaction: one it
+/// began (`let txn = db.begin().await?; Ok(txn)`), or what a function of
+/// the file returns (`Self::open_tx(db).await`).
+pub(super) enum OpaqueReturn {
+    Begun,
+    From(String),
+}
+
+/// The body's tail, read through `Ok(..)`, `?`, `.await` and one local:
+/// `None` when it returns anything else.
+pub(super) fn opaque_return(body: &Block, vocabulary: &Vocabulary) -> Option<OpaqueReturn> {
+    let Some(Stmt::Expr(tail, None)) = body.stmts.last() else {
+        return None;
+    };
+    let mut value = unwrapped(tail);
+    if let Expr::Path(path) = value
+        && let Some(local) = path.path.get_ident()
+    {
+        value = body.stmts.iter().rev().find_map(|stmt| match stmt {
+            Stmt::Local(local_stmt) => match (&local_stmt.pat, &local_stmt.init) {
+                (Pat::Ident(binding), Some(init)) if binding.ident == *local => {
+                    Some(unwrapped(&init.expr))
+                }
+                _ => None,
+            },
+            _ => None,
+        })?;
+    }
+    match value {
+        Expr::MethodCall(call)
+            if vocabulary
+                .call_effect(&call.method.to_string(), call.args.len(), &[])
+                .is_some_and(|effect| effect.effect == Effect::BeginObject) =>
+        {
+            Some(OpaqueReturn::Begun)
+        }
+        Expr::MethodCall(call) => Some(OpaqueReturn::From(call.method.to_string())),
+        Expr::Call(call) => {
+            let function = path_text(&call.func)?;
+            let name = function.rsplit("::").next().unwrap_or(&function);
+            Some(OpaqueReturn::From(name.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// An expression without `Ok(..)`, `?` and `.await` around it.
+fn unwrapped(mut expr: &Expr) -> &Expr {
+    loop {
+        expr = match peel(expr) {
+            Expr::Call(call)
+                if call.args.len() == 1 && path_text(&call.func).as_deref() == Some("Ok") =>
+            {
+                &call.args[0]
+            }
+            Expr::Try(inner) => &inner.expr,
+            Expr::Await(inner) => &inner.base,
+            other => return other,
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
