@@ -658,10 +658,16 @@ pub(super) fn opaque_return(body: &Block, vocabulary: &Vocabulary) -> Option<Opa
     }
 }
 
-/// An expression without `Ok(..)`, `?` and `.await` around it.
+/// An expression without `Ok(..)`, `?`, `.await` and error adapters
+/// (`.map_err(..)`) around it.
 fn unwrapped(mut expr: &Expr) -> &Expr {
     loop {
         expr = match peel(expr) {
+            Expr::MethodCall(call)
+                if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) =>
+            {
+                &call.receiver
+            }
             Expr::Call(call)
                 if call.args.len() == 1 && path_text(&call.func).as_deref() == Some("Ok") =>
             {
