@@ -1080,6 +1080,62 @@ mod tests {
     }
 
     #[test]
+    fn past_the_last_depth_only_files_of_the_run_are_followed() {
+        // The route imports `./a`, a barrel of `./b`, of `./c`, which
+        // re-exports `./db` (a file of the run) and `./d` (not read: it
+        // is past the depth read).
+        let dir = checkout(&[
+            ("src/route.ts", ""),
+            ("src/db.ts", ""),
+            ("src/a.ts", ""),
+            ("src/b.ts", ""),
+            ("src/c.ts", ""),
+            ("src/d.ts", ""),
+        ]);
+        let root = dir.path();
+        let paths = vec![root.join("src/route.ts"), root.join("src/db.ts")];
+        let reads = Mutex::new(Vec::<String>::new());
+        let load = |path: &Path, link: &dyn Fn(&ModuleInterface) -> Summaries| {
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            lock(&reads).push(name.clone());
+            let mut interface = ModuleInterface::default();
+            let reexported: &[&str] = match name.as_str() {
+                "a" => &["./b"],
+                "b" => &["./c"],
+                "c" => &["./db", "./d"],
+                _ => &[],
+            };
+            interface
+                .reexports_all
+                .extend(reexported.iter().map(|s| s.to_string()));
+            link(&interface);
+            Some(interface)
+        };
+        let mut db = ModuleInterface::default();
+        db.exports.insert("getClient".into(), "getClient".into());
+        db.summaries.insert(
+            "getClient".into(),
+            Summary {
+                returns_client: true,
+                ..Summary::default()
+            },
+        );
+        let linker = Linker::new(&paths, vec![None, Some(Box::new(db))], &load);
+        let route = ModuleInterface {
+            imports: vec![Import {
+                local: "getClient".into(),
+                imported: "getClient".into(),
+                specifier: "./a".into(),
+                referenced: true,
+            }],
+            ..ModuleInterface::default()
+        };
+        let summaries = linker.imported_summaries(&paths[0], &route);
+        assert!(summaries["getClient"].returns_client);
+        assert_eq!(*lock(&reads), ["a", "b", "c"]);
+    }
+
+    #[test]
     fn resolves_specifiers_like_typescript() {
         let dir = checkout(&[
             ("a/lib/db.ts", ""),
