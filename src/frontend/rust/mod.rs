@@ -361,7 +361,8 @@ impl<'v> FileFacts<'v> {
             rolled_back_by_drop: std::collections::HashSet<(String, String)>,
             returning_transactions: std::collections::HashSet<String>,
             returning_methods: std::collections::HashSet<String>,
-            returning_other: std::collections::HashSet<String>,
+            /// Signatures of each name that return something else, counted.
+            returning_other: HashMap<String, usize>,
             private_functions: std::collections::HashSet<String>,
         }
         impl Found<'_> {
@@ -396,7 +397,7 @@ impl<'v> FileFacts<'v> {
                     }
                     self.returning_transactions.insert(name);
                 } else {
-                    self.returning_other.insert(name);
+                    *self.returning_other.entry(name).or_default() += 1;
                 }
             }
             fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
@@ -446,7 +447,9 @@ impl<'v> FileFacts<'v> {
                     OpaqueReturn::Begun => true,
                     OpaqueReturn::From(callee) => found.returning_transactions.contains(callee),
                 };
-                if begins {
+                // Its own signature is the one counted as returning
+                // something else; another of the name makes it ambiguous.
+                if begins && found.returning_other.get(name) == Some(&1) {
                     found.returning_transactions.insert(name.clone());
                     found.returning_other.remove(name);
                     found.opaque_transactions.insert(name.clone());
@@ -464,12 +467,14 @@ impl<'v> FileFacts<'v> {
             // is not known at its calls.
             returning_transactions: found
                 .returning_transactions
-                .difference(&found.returning_other)
+                .iter()
+                .filter(|name| !found.returning_other.contains_key(*name))
                 .cloned()
                 .collect(),
             exported_returning: found
                 .returning_transactions
-                .difference(&found.returning_other)
+                .iter()
+                .filter(|name| !found.returning_other.contains_key(*name))
                 .filter(|name| !found.returning_methods.contains(*name))
                 .cloned()
                 .collect(),
