@@ -1012,16 +1012,12 @@ pub(super) fn names_database_type(text: &str) -> bool {
 pub(super) fn opens_connection(expr: &Expr) -> bool {
     let opens =
         |name: &str| name.starts_with("open") || name.starts_with("connect") || name == "establish";
-    match peel(expr) {
-        Expr::Try(inner) => opens_connection(&inner.expr),
-        Expr::Await(inner) => opens_connection(&inner.base),
-        Expr::MethodCall(call) if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) => {
-            opens_connection(&call.receiver)
-        }
+    let value = result_value(expr);
+    match value {
         Expr::MethodCall(call) => opens(&call.method.to_string()) && !of_pool_type(&call.receiver),
         Expr::Call(call) => {
             path_text(&call.func).is_some_and(|f| opens(f.rsplit("::").next().unwrap_or(&f)))
-                && !of_pool_type(expr)
+                && !of_pool_type(value)
         }
         _ => false,
     }

@@ -350,8 +350,7 @@ enum ReportedWrite {
 impl<'v> FileFacts<'v> {
     fn collect(file: &syn::File, named_at: Vec<u32>, vocabulary: &'v Vocabulary) -> FileFacts<'v> {
         #[derive(Default)]
-        struct Found<'v> {
-            vocabulary: Option<&'v Vocabulary>,
+        struct Found {
             /// Functions returning an opaque type (`impl ConnectionTrait`),
             /// with what their body returns (see `opaque_return`).
             opaque: Vec<(String, OpaqueReturn)>,
@@ -365,17 +364,16 @@ impl<'v> FileFacts<'v> {
             returning_other: HashMap<String, usize>,
             private_functions: std::collections::HashSet<String>,
         }
-        impl Found<'_> {
+        impl Found {
             fn opaque_body(&mut self, signature: &syn::Signature, body: &Block) {
                 if returns_opaque(&signature.output)
-                    && let Some(vocabulary) = self.vocabulary
-                    && let Some(returned) = opaque_return(body, vocabulary)
+                    && let Some(returned) = opaque_return(body)
                 {
                     self.opaque.push((signature.ident.to_string(), returned));
                 }
             }
         }
-        impl<'ast> Visit<'ast> for Found<'_> {
+        impl<'ast> Visit<'ast> for Found {
             fn visit_item_fn(&mut self, item: &'ast ItemFn) {
                 if matches!(item.vis, syn::Visibility::Inherited)
                     && takes_database_handle(&item.sig)
@@ -432,10 +430,7 @@ impl<'v> FileFacts<'v> {
                 }
             }
         }
-        let mut found = Found {
-            vocabulary: Some(vocabulary),
-            ..Found::default()
-        };
+        let mut found = Found::default();
         found.visit_file(file);
         // A function whose signature hides its type (`-> Result<impl
         // ConnectionTrait, DbErr>`) returns a transaction when its body
@@ -444,8 +439,13 @@ impl<'v> FileFacts<'v> {
             let before = found.returning_transactions.len();
             for (name, returned) in &found.opaque {
                 let begins = match returned {
-                    OpaqueReturn::Begun => true,
-                    OpaqueReturn::From(callee) => found.returning_transactions.contains(callee),
+                    OpaqueReturn::Method { name, arguments } => {
+                        vocabulary
+                            .call_effect(name, *arguments, &[])
+                            .is_some_and(|effect| effect.effect == Effect::BeginObject)
+                            || found.returning_transactions.contains(name)
+                    }
+                    OpaqueReturn::Function(name) => found.returning_transactions.contains(name),
                 };
                 // Its own signature is the one counted as returning
                 // something else; another of the name makes it ambiguous.

@@ -612,17 +612,18 @@ pub(super) fn returns_opaque(output: &syn::ReturnType) -> bool {
     matches!(output, syn::ReturnType::Type(_, ty) if opaque(ty))
 }
 
-/// What a function's body returns, when it is a transaction: one it
-/// began (`let txn = db.begin().await?; Ok(txn)`), or what a function of
-/// the file returns (`Self::open_tx(db).await`).
+/// What a function's body returns, read through `Ok(..)`, `?`, `.await`
+/// and one local: a method's result (`db.begin()`, which may begin a
+/// transaction) or a function's (`Self::open_tx(db)`, which may return
+/// one).
 pub(super) enum OpaqueReturn {
-    Begun,
-    From(String),
+    Method { name: String, arguments: usize },
+    Function(String),
 }
 
-/// The body's tail, read through `Ok(..)`, `?`, `.await` and one local:
-/// `None` when it returns anything else.
-pub(super) fn opaque_return(body: &Block, vocabulary: &Vocabulary) -> Option<OpaqueReturn> {
+/// The body's tail as an `OpaqueReturn`; `None` when it returns anything
+/// else.
+pub(super) fn opaque_return(body: &Block) -> Option<OpaqueReturn> {
     let Some(Stmt::Expr(tail, None)) = body.stmts.last() else {
         return None;
     };
@@ -641,26 +642,22 @@ pub(super) fn opaque_return(body: &Block, vocabulary: &Vocabulary) -> Option<Opa
         })?;
     }
     match value {
-        Expr::MethodCall(call)
-            if vocabulary
-                .call_effect(&call.method.to_string(), call.args.len(), &[])
-                .is_some_and(|effect| effect.effect == Effect::BeginObject) =>
-        {
-            Some(OpaqueReturn::Begun)
-        }
-        Expr::MethodCall(call) => Some(OpaqueReturn::From(call.method.to_string())),
+        Expr::MethodCall(call) => Some(OpaqueReturn::Method {
+            name: call.method.to_string(),
+            arguments: call.args.len(),
+        }),
         Expr::Call(call) => {
             let function = path_text(&call.func)?;
             let name = function.rsplit("::").next().unwrap_or(&function);
-            Some(OpaqueReturn::From(name.to_string()))
+            Some(OpaqueReturn::Function(name.to_string()))
         }
         _ => None,
     }
 }
 
-/// An expression without `Ok(..)`, `?`, `.await` and error adapters
-/// (`.map_err(..)`) around it.
-fn unwrapped(mut expr: &Expr) -> &Expr {
+/// An expression without `?`, `.await` and error adapters (`.map_err(..)`)
+/// around it: the success value it gives.
+pub(super) fn result_value(mut expr: &Expr) -> &Expr {
     loop {
         expr = match peel(expr) {
             Expr::MethodCall(call)
@@ -668,13 +665,18 @@ fn unwrapped(mut expr: &Expr) -> &Expr {
             {
                 &call.receiver
             }
-            Expr::Call(call)
-                if call.args.len() == 1 && path_text(&call.func).as_deref() == Some("Ok") =>
-            {
-                &call.args[0]
-            }
             Expr::Try(inner) => &inner.expr,
             Expr::Await(inner) => &inner.base,
+            other => return other,
+        };
+    }
+}
+
+/// `result_value`, also without `Ok(..)` around it.
+fn unwrapped(mut expr: &Expr) -> &Expr {
+    loop {
+        expr = match result_value(expr) {
+            Expr::Call(call) if call.args.len() == 1 && is_ok_constructor(expr) => &call.args[0],
             other => return other,
         };
     }
