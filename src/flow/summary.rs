@@ -23,6 +23,9 @@ pub(crate) struct Summary {
     /// client in a transaction returned inside a wrapper:
     /// `new Transaction(client)`).
     pub returns_transaction_object: bool,
+    /// The transaction object it returns has its type hidden (`-> impl
+    /// ConnectionTrait`): a caller has no `commit()` to call by name.
+    pub transaction_type_hidden: bool,
     /// It returns an object whose field of this name holds a transaction it
     /// began (`return { ok: true, data: t }`): the caller must end it.
     pub returns_transaction_in: Option<String>,

@@ -369,14 +369,19 @@ impl<'a> Linker<'a> {
             let path = self.path_of(&target);
             // A type imported from a module read only for its helpers
             // (`use crate::mail::Message;` then `message.fill(conn)`): read
-            // it only when it defines a function the importer calls.
+            // it only when it defines a function the importer calls, or
+            // the one function asked for (`Message.fill`).
             if matches!(target, Target::Outside(_))
                 && is_rust(importer)
                 && imported.starts_with(char::is_uppercase)
-                && !imported.contains('.')
-                && !self.defines_any(&path, &interface.called)
             {
-                continue;
+                let defined = match imported.split_once('.') {
+                    Some((_, function)) => self.defines_any(&path, &[function.to_string()]),
+                    None => self.defines_any(&path, &interface.called),
+                };
+                if !defined {
+                    continue;
+                }
             }
             let Some(exported) = self.interface(importer, target, depth) else {
                 continue;

@@ -224,6 +224,7 @@ impl<'a> Lowerer<'a> {
         scratch.depth = self.depth;
         scratch.owner = self.owner.clone();
         scratch.param_types = self.param_types.clone();
+        scratch.param_receivers = self.param_receivers.clone();
         scratch.local_texts = self.local_texts.clone();
         scratch.views = self.views.clone();
         for name in borrowed {
@@ -475,7 +476,11 @@ impl<'a> Lowerer<'a> {
             }
             (None, None) if summary.returns_transaction_object => {
                 self.moved_all(args);
-                return Some(Value::TransactionObject(self.span(span)));
+                let at = self.span(span);
+                if summary.transaction_type_hidden {
+                    self.opaque_at.push(at);
+                }
+                return Some(Value::TransactionObject(at));
             }
             (None, None) => return None,
         };
@@ -706,11 +711,29 @@ impl<'a> Lowerer<'a> {
             return self.run_statement(place, sql, &method, span);
         }
 
-        if let Some(helper) = self.file.transaction_helpers.get(&method).copied() {
+        // A method of another type than this file's functions of the name
+        // (`self.repo.reserve(tx, ..)` inside `Service::reserve`): it is
+        // none of them, and is known by its type's name.
+        let other_type = receiver_place
+            .as_deref()
+            .and_then(|place| self.receiver_type(place))
+            .filter(|owner| !self.file.functions.contains(&format!("{owner}::{method}")))
+            .map(str::to_string);
+        let callee = match &other_type {
+            Some(owner) => format!("{owner}::{method}"),
+            None => method.clone(),
+        };
+        if let Some(helper) = self
+            .file
+            .transaction_helpers
+            .get(&method)
+            .filter(|_| other_type.is_none())
+            .copied()
+        {
             let span = self.call_span(call);
             return self.helper_call(helper, call.args.iter(), span);
         }
-        if self.file.returning_transactions.contains(&method) {
+        if other_type.is_none() && self.file.returning_transactions.contains(&method) {
             self.moved_all(call.args.iter());
             let at = self.call_span(call);
             if self.file.opaque_transactions.contains(&method) {
@@ -719,6 +742,14 @@ impl<'a> Lowerer<'a> {
             return Value::TransactionObject(at);
         }
         let file = self.file;
+        // A method of a type another module defines, on a receiver whose
+        // type is written down (`connections: DatabaseConnections`).
+        if other_type.is_some()
+            && let Some(summary) = file.imported_function(&callee)
+            && let Some(value) = self.imported_call(summary, call.args.iter(), call.span())
+        {
+            return value;
+        }
         if let Some(summary) = Some(&method)
             .filter(|_| self.passes_handles(&call.args))
             .and_then(|method| file.imported_method(method))
@@ -741,10 +772,10 @@ impl<'a> Lowerer<'a> {
             if let Some(place) = &receiver_place
                 && named_as_write(&method)
             {
-                self.passing_param(place, &method);
+                self.passing_param(place, &callee);
                 self.written_through(place, call.method.span());
             }
-            return self.lent_all(call.args.iter(), Some(&method));
+            return self.lent_all(call.args.iter(), Some(&callee));
         }
         Value::Nothing
     }
@@ -802,6 +833,9 @@ impl<'a> Lowerer<'a> {
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
                     .any(|word| generics.iter().any(|g| g == word));
                 if !generic {
+                    if let Some(owner) = receiver_type(&typed.ty) {
+                        self.param_receivers.insert(name.clone(), owner);
+                    }
                     self.param_types.insert(name, text);
                 }
             }
@@ -861,6 +895,22 @@ impl<'a> Lowerer<'a> {
                 let text = text.to_lowercase();
                 names_handle_type(&text) && !text.contains("pool")
             })
+    }
+
+    /// The type whose methods `place` offers, when its type is written
+    /// down: a parameter's, or a field of `self`'s struct in this file
+    /// (see `receiver_type`).
+    pub(super) fn receiver_type(&self, place: &str) -> Option<&str> {
+        match place.strip_prefix("self.") {
+            Some(field) if !field.contains('.') => self.owner.as_ref().and_then(|owner| {
+                self.file
+                    .field_receivers
+                    .get(&(owner.clone(), field.to_string()))
+            }),
+            Some(_) => None,
+            None => self.param_receivers.get(place),
+        }
+        .map(String::as_str)
     }
 
     /// Whether `place` has a type the front end can see (a parameter's, a
@@ -927,6 +977,35 @@ pub(super) fn first_macro_argument(input: syn::parse::ParseStream) -> syn::Resul
 /// A type as the names in it, with `&` for a reference
 /// (`&mut Transaction<'_, Postgres>` as `&TransactionPostgres`): enough to
 /// tell a database type and a borrow, without printing the type.
+/// The type whose methods a value of type `ty` offers: `Repo` of `Repo`,
+/// `&Repo`, `Arc<Repo>` or `Box<Repo>`, and of the web frameworks'
+/// extractors, which dereference to what they hold (actix's
+/// `web::Data<Repo>`, axum's `State<Repo>` and `Extension<Repo>`); `None`
+/// for a trait object, a tuple, or `Self` (whose methods are this file's).
+pub(super) fn receiver_type(ty: &syn::Type) -> Option<String> {
+    const LENDING: &[&str] = &["Arc", "Rc", "Box", "Data", "State", "Extension"];
+    match ty {
+        syn::Type::Reference(reference) => receiver_type(&reference.elem),
+        syn::Type::Paren(inner) => receiver_type(&inner.elem),
+        syn::Type::Group(inner) => receiver_type(&inner.elem),
+        syn::Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            let name = last.ident.to_string();
+            if LENDING.contains(&name.as_str()) {
+                return match &last.arguments {
+                    syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first() {
+                        Some(syn::GenericArgument::Type(inner)) => receiver_type(inner),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+            }
+            (name != "Self" && name.starts_with(|c: char| c.is_ascii_uppercase())).then_some(name)
+        }
+        _ => None,
+    }
+}
+
 pub(super) fn type_text(ty: &syn::Type) -> String {
     let mut text = String::new();
     type_names(ty, &mut text);

@@ -199,7 +199,8 @@ pub(super) fn export_summaries(
     flows: &[FnFlow],
     helpers: &HashMap<String, TransactionHelper>,
     reads_only: &[String],
-    returning_transactions: &std::collections::HashSet<String>,
+    returning_transactions: &[String],
+    hidden_types: &std::collections::HashSet<String>,
 ) {
     let mut summaries = Summaries::new();
     let key = |name: &str| name.replace("::", ".");
@@ -219,14 +220,13 @@ pub(super) fn export_summaries(
     for name in reads_only {
         summaries.entry(key(name)).or_default().reads_only = true;
     }
-    for flow in flows {
-        let last = flow.name.rsplit("::").next().unwrap_or(&flow.name);
-        if returning_transactions.contains(last) {
-            summaries
-                .entry(key(&flow.name))
-                .or_default()
-                .returns_transaction_object = true;
-        }
+    // From signatures: the function may name nothing to lower
+    // (`begin_transaction(&self.db).await`).
+    for name in returning_transactions {
+        let last = name.rsplit("::").next().unwrap_or(name);
+        let summary = summaries.entry(key(name)).or_default();
+        summary.returns_transaction_object = true;
+        summary.transaction_type_hidden = hidden_types.contains(last);
     }
     for name in summaries.keys() {
         let owner = name.split('.').next().unwrap_or(name).to_string();

@@ -104,6 +104,7 @@ pub(crate) fn lower_file(
                 &collector.file.transaction_helpers,
                 &readers,
                 &collector.file.exported_returning,
+                &collector.file.opaque_transactions,
             );
             mark_object_transactions(
                 &mut collector.flows,
@@ -249,6 +250,9 @@ fn lexing_failure(text: &str, offset: usize) -> String {
 struct FileFacts<'v> {
     const_strings: Vec<(String, String)>,
     field_types: HashMap<(String, String), String>,
+    /// The type whose methods each field offers (see `receiver_type`), by
+    /// struct and field.
+    field_receivers: HashMap<(String, String), String>,
     /// (struct, field) where `impl Drop` rolls back the transaction of
     /// `self.field`: such a type keeps a transaction open across its
     /// methods on purpose (a protocol session), and ends it when dropped.
@@ -263,10 +267,14 @@ struct FileFacts<'v> {
     /// Those of them whose signature hides the type (`-> Result<impl
     /// ConnectionTrait, DbErr>`).
     opaque_transactions: std::collections::HashSet<String>,
-    /// Those of them without a `self` receiver: other modules call them by
-    /// path (`scope::writer(&pool)`, `Tx::open(&pool)`), which linking
-    /// follows, while a method's receiver type is not known at its call.
-    exported_returning: std::collections::HashSet<String>,
+    /// Every function of the file by the name other modules call it
+    /// with: `name`, or `Type::name` for a type's.
+    functions: std::collections::HashSet<String>,
+    /// Those of `returning_transactions`, by the name other modules call
+    /// them with: a free function's own (`writer`), a type's function or
+    /// method with its type (`Tx::open`, `Db::begin`; see
+    /// `Lowerer::receiver_type`).
+    exported_returning: Vec<String>,
     /// Private functions of this file that take a connection: every call of
     /// one is in view (or in a child module).
     private_functions: std::collections::HashSet<String>,
@@ -357,9 +365,15 @@ impl<'v> FileFacts<'v> {
             opaque_transactions: std::collections::HashSet<String>,
             consts: Vec<(String, String)>,
             fields: HashMap<(String, String), String>,
+            field_receivers: HashMap<(String, String), String>,
             rolled_back_by_drop: std::collections::HashSet<(String, String)>,
             returning_transactions: std::collections::HashSet<String>,
-            returning_methods: std::collections::HashSet<String>,
+            /// Every function by its last name and the name other modules
+            /// call it with (see `FileFacts::exported_returning`).
+            qualified: Vec<(String, String)>,
+            /// The type whose `impl` is being read; `None` in a trait and
+            /// outside both.
+            impl_owner: Option<String>,
             /// Signatures of each name that return something else, counted.
             returning_other: HashMap<String, usize>,
             private_functions: std::collections::HashSet<String>,
@@ -381,18 +395,28 @@ impl<'v> FileFacts<'v> {
                     self.private_functions.insert(item.sig.ident.to_string());
                 }
                 self.opaque_body(&item.sig, &item.block);
+                // A function inside a method's body is no function of the
+                // type.
+                let owner = self.impl_owner.take();
+                let name = item.sig.ident.to_string();
+                self.qualified.push((name.clone(), name));
                 syn::visit::visit_item_fn(self, item);
+                self.impl_owner = owner;
             }
             fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
+                if let Some(owner) = &self.impl_owner {
+                    let name = item.sig.ident.to_string();
+                    self.qualified
+                        .push((name.clone(), format!("{owner}::{name}")));
+                }
                 self.opaque_body(&item.sig, &item.block);
+                let owner = self.impl_owner.take();
                 syn::visit::visit_impl_item_fn(self, item);
+                self.impl_owner = owner;
             }
             fn visit_signature(&mut self, signature: &'ast syn::Signature) {
                 let name = signature.ident.to_string();
                 if returns_transaction(&signature.output) {
-                    if signature.receiver().is_some() {
-                        self.returning_methods.insert(name.clone());
-                    }
                     self.returning_transactions.insert(name);
                 } else {
                     *self.returning_other.entry(name).or_default() += 1;
@@ -412,7 +436,20 @@ impl<'v> FileFacts<'v> {
                             .insert((owner.ident.to_string(), field));
                     }
                 }
+                let owner = match &*item.self_ty {
+                    syn::Type::Path(owner) => {
+                        owner.path.segments.last().map(|s| s.ident.to_string())
+                    }
+                    _ => None,
+                };
+                let outer = std::mem::replace(&mut self.impl_owner, owner);
                 syn::visit::visit_item_impl(self, item);
+                self.impl_owner = outer;
+            }
+            fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+                let outer = self.impl_owner.take();
+                syn::visit::visit_item_trait(self, item);
+                self.impl_owner = outer;
             }
             fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
                 if let Some(text) = string_literal(&item.expr) {
@@ -422,6 +459,10 @@ impl<'v> FileFacts<'v> {
             fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
                 for field in &item.fields {
                     if let Some(name) = &field.ident {
+                        if let Some(owner) = receiver_type(&field.ty) {
+                            self.field_receivers
+                                .insert((item.ident.to_string(), name.to_string()), owner);
+                        }
                         self.fields.insert(
                             (item.ident.to_string(), name.to_string()),
                             type_text(&field.ty),
@@ -462,6 +503,7 @@ impl<'v> FileFacts<'v> {
         FileFacts {
             const_strings: found.consts,
             field_types: found.fields,
+            field_receivers: found.field_receivers,
             rolled_back_by_drop: found.rolled_back_by_drop,
             // A name also given to a function that returns something else
             // is not known at its calls.
@@ -471,12 +513,19 @@ impl<'v> FileFacts<'v> {
                 .filter(|name| !found.returning_other.contains_key(*name))
                 .cloned()
                 .collect(),
-            exported_returning: found
-                .returning_transactions
+            functions: found
+                .qualified
                 .iter()
-                .filter(|name| !found.returning_other.contains_key(*name))
-                .filter(|name| !found.returning_methods.contains(*name))
-                .cloned()
+                .map(|(_, qualified)| qualified.clone())
+                .collect(),
+            exported_returning: found
+                .qualified
+                .iter()
+                .filter(|(name, _)| {
+                    found.returning_transactions.contains(name)
+                        && !found.returning_other.contains_key(name)
+                })
+                .map(|(_, qualified)| qualified.clone())
                 .collect(),
             private_functions: found.private_functions,
             opaque_transactions: found.opaque_transactions,
@@ -983,6 +1032,11 @@ struct Lowerer<'a> {
     /// Parameters with a concrete type (`store: &CryptoStore`); a generic
     /// one (`db: A`) is not known.
     param_types: HashMap<String, String>,
+    /// The type whose methods each parameter offers (see `receiver_type`).
+    param_receivers: HashMap<String, String>,
+    /// Parameters a `let` of the current blocks shadows, with their
+    /// receiver types, to be restored when its block ends.
+    shadowed_params: Vec<(String, Option<String>)>,
     /// The method takes `self` by value: its fields are dropped with it.
     self_by_value: bool,
     /// The function's signature returns something other than `()`.
@@ -1028,6 +1082,8 @@ impl<'a> Lowerer<'a> {
             flag_target: None,
             owner: None,
             param_types: HashMap::new(),
+            param_receivers: HashMap::new(),
+            shadowed_params: Vec::new(),
             self_by_value: false,
             returns_result: false,
             returns_nothing: false,

@@ -240,7 +240,16 @@ impl<'a> Lowerer<'a> {
 
     /// Lower a block; its value is the tail expression's.
     pub(super) fn block(&mut self, block: &Block) -> Value {
-        self.stmts(&block.stmts)
+        // A `let` that shadows a parameter does so to the end of its block.
+        let shadowed = self.shadowed_params.len();
+        let value = self.stmts(&block.stmts);
+        for (name, receiver) in self.shadowed_params.drain(shadowed..).rev() {
+            self.params.push(name.clone());
+            if let Some(receiver) = receiver {
+                self.param_receivers.insert(name, receiver);
+            }
+        }
+        value
     }
 
     pub(super) fn stmts(&mut self, stmts: &[Stmt]) -> Value {
@@ -282,6 +291,14 @@ impl<'a> Lowerer<'a> {
         }
         let name = binding_name(&local.pat);
         let value = self.flag_value(name.as_deref(), &init.expr);
+        // From here on the name is this binding's, no parameter's.
+        if let Some(name) = &name
+            && let Some(at) = self.params.iter().position(|param| param == name)
+        {
+            self.params.remove(at);
+            let receiver = self.param_receivers.remove(name);
+            self.shadowed_params.push((name.clone(), receiver));
+        }
         if let Some((_, diverge)) = &init.diverge {
             // `let PAT = value else { return .. };`: the pattern may not match.
             let (matched, other) = self.builder.fork(None);

@@ -182,7 +182,8 @@ pub(super) fn callback_type(ty: &syn::Type, signature: &syn::Signature) -> bool 
 /// Whether a parameter of this type can carry a transaction: one typed as
 /// a connection, transaction, client or executor (`&mut PgConnection`,
 /// `&Transaction<'_>`), an `impl Trait`, or one of the function's generic
-/// types (`E: Executor`).
+/// types (`E: Executor`), unless its bounds are all the standard library's
+/// traits of plain values (`impl AsRef<str>`, `T: IntoIterator`).
 pub(super) fn lendable_type(ty: &syn::Type, signature: &syn::Signature) -> bool {
     const DATABASE_TYPES: &[&str] = &["transaction", "conn", "executor", "client", "tx"];
     let mut ty = ty;
@@ -190,18 +191,62 @@ pub(super) fn lendable_type(ty: &syn::Type, signature: &syn::Signature) -> bool 
         ty = &reference.elem;
     }
     let generic = match ty {
-        syn::Type::Path(path) => path.path.get_ident().is_some_and(|ident| {
+        syn::Type::Path(path) => path.path.get_ident().and_then(|ident| {
             signature
                 .generics
                 .type_params()
-                .any(|param| param.ident == *ident)
+                .find(|param| param.ident == *ident)
         }),
-        _ => false,
+        _ => None,
     };
     let text = type_text(ty).to_ascii_lowercase();
-    matches!(ty, syn::Type::ImplTrait(_))
-        || generic
-        || DATABASE_TYPES.iter().any(|word| text.contains(word))
+    match (ty, generic) {
+        (syn::Type::ImplTrait(bounds), _) => !only_value_traits(&bounds.bounds),
+        (_, Some(param)) => !only_value_traits(&param.bounds) || param.bounds.is_empty(),
+        _ => DATABASE_TYPES.iter().any(|word| text.contains(word)),
+    }
+}
+
+/// Whether every trait bound is one of the standard library's for plain
+/// values, which no connection implements for a caller to lend it.
+fn only_value_traits(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> bool {
+    const VALUE_TRAITS: &[&str] = &[
+        "AsRef",
+        "Borrow",
+        "Into",
+        "ToString",
+        "Display",
+        "Debug",
+        "IntoIterator",
+        "Iterator",
+        "Fn",
+        "FnMut",
+        "FnOnce",
+        "Clone",
+        "Copy",
+        "Hash",
+        "Eq",
+        "PartialEq",
+        "Ord",
+        "PartialOrd",
+        "Serialize",
+        "Send",
+        "Sync",
+    ];
+    let mut traits = bounds.iter().filter_map(|bound| match bound {
+        syn::TypeParamBound::Trait(bound) => Some(bound),
+        _ => None,
+    });
+    traits.clone().next().is_some()
+        && traits.all(|bound| {
+            bound
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| VALUE_TRAITS.contains(&last.ident.to_string().as_str()))
+        })
 }
 
 /// Whether a signature returns a database transaction by value:
