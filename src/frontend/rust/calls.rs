@@ -775,7 +775,19 @@ impl<'a> Lowerer<'a> {
                 self.passing_param(place, &callee);
                 self.written_through(place, call.method.span());
             }
-            return self.lent_all(call.args.iter(), Some(&callee));
+            let value = self.lent_all(call.args.iter(), Some(&callee));
+            // `Entity::insert(row).exec(&txn)`: the statement's own result,
+            // which tells whether it changed a row
+            // (`TryInsertResult::Conflicted`).
+            return match value {
+                Value::Attempted { place, span } if built_by_write(&call.receiver) => {
+                    Value::Wrote {
+                        place,
+                        spans: vec![span],
+                    }
+                }
+                other => other,
+            };
         }
         Value::Nothing
     }

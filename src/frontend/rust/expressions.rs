@@ -164,7 +164,7 @@ impl<'a> Lowerer<'a> {
                 // `match pool.begin().await { Ok(tx) => tx, Err(e) => return .. }`
                 // evaluates to the transaction.
                 let mut result = Value::Nothing;
-                for arm in &match_expr.arms {
+                for (index, arm) in match_expr.arms.iter().enumerate() {
                     let entry = self.builder.new_block();
                     self.builder.switch_to(dispatch);
                     self.builder.goto(entry);
@@ -179,7 +179,8 @@ impl<'a> Lowerer<'a> {
                     {
                         result = scrutinee.clone();
                     } else {
-                        self.enter_arm(&scrutinee, &arm.pat);
+                        let zero_rows = zero_rows_arm(&match_expr.arms, index);
+                        self.enter_arm(&scrutinee, &arm.pat, zero_rows);
                         let value = self.expr(&arm.body);
                         self.settle(value);
                     }
@@ -550,7 +551,7 @@ impl<'a> Lowerer<'a> {
     /// Entering the arm of a `match` (or the branch of an `if let`) whose
     /// pattern is `pattern`: on an `Err(..)` arm a pending BEGIN failed; on
     /// `Ok(x)` it succeeded and `x` is what the call returned.
-    pub(super) fn enter_arm(&mut self, scrutinee: &Value, pattern: &Pat) {
+    pub(super) fn enter_arm(&mut self, scrutinee: &Value, pattern: &Pat, zero_rows: bool) {
         let (pattern, guard) = match pattern {
             Pat::Guard(guarded) => (&*guarded.pat, Some(&guarded.guard)),
             other => (other, None),
@@ -565,7 +566,7 @@ impl<'a> Lowerer<'a> {
         }
         let failed = matches_err(pattern) == Some(true);
         if let Value::Wrote { place, spans } = scrutinee
-            && zero_rows_pattern(pattern) == Some(true)
+            && zero_rows
         {
             for &span in spans {
                 self.wrote_nothing(place, span, failed);
@@ -618,7 +619,9 @@ impl<'a> Lowerer<'a> {
     pub(super) fn enter_then(&mut self, scrutinee: &Value, pattern: Option<&Pat>) {
         match (scrutinee, pattern) {
             (Value::BeginTest(begins, true), _) => self.settle((**begins).clone()),
-            (_, Some(pattern)) => self.enter_arm(scrutinee, pattern),
+            (_, Some(pattern)) => {
+                self.enter_arm(scrutinee, pattern, zero_rows_pattern(pattern) == Some(true))
+            }
             _ => {}
         }
     }

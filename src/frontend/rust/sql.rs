@@ -208,20 +208,43 @@ impl<'a> Lowerer<'a> {
 }
 
 /// Whether a pattern matches only when a write changed nothing (`None`,
-/// `0`, and `Err(..)`: a statement that failed changed no row; then
-/// `Some(true)`) or only when it changed something (`Some(..)`:
+/// `0`, `Err(..)`: a statement that failed changed no row; sea-orm's
+/// `TryInsertResult::Conflicted` and `Empty`; then `Some(true)`) or only
+/// when it changed something (`Some(..)`, `TryInsertResult::Inserted(..)`:
 /// `Some(false)`).
 pub(super) fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
+    let last = |path: &syn::Path| path.segments.last().map(|s| s.ident.to_string());
     match pat {
         _ if matches_err(pat) == Some(true) => Some(true),
         Pat::Ident(ident) if ident.ident == "None" => Some(true),
-        Pat::Path(path) if path.path.is_ident("None") => Some(true),
         Pat::Lit(lit) => {
             matches!(&lit.lit, Lit::Int(n) if n.base10_digits() == "0").then_some(true)
         }
-        Pat::TupleStruct(tuple) if tuple.path.is_ident("Some") => Some(false),
+        Pat::Path(path) => match last(&path.path).as_deref() {
+            Some("None" | "Conflicted" | "Empty") => Some(true),
+            _ => None,
+        },
+        Pat::TupleStruct(tuple) => match last(&tuple.path).as_deref() {
+            Some("Some" | "Inserted") => Some(false),
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// Whether the arm at `index` matches only when the write changed nothing:
+/// by its pattern, or as the `_` after an unguarded arm for a change
+/// (`Some(..) => .., _ => ..`; a guarded arm's pattern is `Pat::Guard`).
+pub(super) fn zero_rows_arm(arms: &[syn::Arm], index: usize) -> bool {
+    let pattern = match &arms[index].pat {
+        Pat::Guard(guarded) => &*guarded.pat,
+        other => other,
+    };
+    zero_rows_pattern(pattern) == Some(true)
+        || (matches!(pattern, Pat::Wild(_))
+            && arms[..index]
+                .iter()
+                .any(|arm| zero_rows_pattern(&arm.pat) == Some(false)))
 }
 
 /// For `count == 0`, `count < 1`, `count > 0`, ...: given whether the

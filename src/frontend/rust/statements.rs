@@ -52,12 +52,12 @@ impl<'a> Lowerer<'a> {
             Expr::Match(match_expr) => {
                 let scrutinee = self.expr(&match_expr.expr);
                 let dispatch = self.builder.current();
-                for arm in &match_expr.arms {
+                for (index, arm) in match_expr.arms.iter().enumerate() {
                     let entry = self.builder.new_block();
                     self.builder.switch_to(dispatch);
                     self.builder.goto(entry);
                     self.builder.switch_to(entry);
-                    self.enter_arm(&scrutinee, &arm.pat);
+                    self.enter_arm(&scrutinee, &arm.pat, zero_rows_arm(&match_expr.arms, index));
                     self.tail(&arm.body);
                 }
                 self.builder.start_unreachable();
