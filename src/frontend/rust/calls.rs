@@ -835,7 +835,16 @@ impl<'a> Lowerer<'a> {
                 if callback_type(&typed.ty, signature) {
                     self.callbacks.extend(name.clone());
                 }
-                self.builder.param(name);
+                // A transaction taken by value is this function's to end,
+                // as one it began: its callers have given it away.
+                match name {
+                    Some(name) if owned_transaction_type(&typed.ty) => {
+                        self.builder.param(None);
+                        let at = self.span(typed.pat.span());
+                        self.bind(&name, Value::TransactionObject(at), &*typed.pat);
+                    }
+                    name => self.builder.param(name),
+                }
             }
             if let syn::FnArg::Typed(typed) = input
                 && let Some(name) = binding_name(&typed.pat)

@@ -257,6 +257,12 @@ fn only_value_traits(
 /// lock guard), and a reference is a view of a transaction someone else
 /// ends.
 pub(super) fn returns_transaction(output: &syn::ReturnType) -> bool {
+    matches!(output, syn::ReturnType::Type(_, ty) if transaction_type(ty))
+}
+
+/// Whether `ty` is a driver's transaction (see `returns_transaction`),
+/// also inside a `Result` or `Option`.
+fn transaction_type(ty: &syn::Type) -> bool {
     const DRIVERS: &[&str] = &["sqlx", "rusqlite", "tokio_postgres", "postgres", "diesel"];
     const NAMES: &[&str] = &[
         "Transaction",
@@ -264,39 +270,45 @@ pub(super) fn returns_transaction(output: &syn::ReturnType) -> bool {
         "SqliteTransaction",
         "MySqlTransaction",
     ];
-    fn transaction(ty: &syn::Type) -> bool {
-        let syn::Type::Path(path) = ty else {
-            return false;
-        };
-        let Some(last) = path.path.segments.last() else {
-            return false;
-        };
-        let arguments = match &last.arguments {
-            syn::PathArguments::AngleBracketed(arguments) => arguments.args.iter().collect(),
-            _ => Vec::new(),
-        };
-        let name = last.ident.to_string();
-        if matches!(name.as_str(), "Result" | "Option") {
-            return arguments
-                .iter()
-                .find_map(|argument| match argument {
-                    syn::GenericArgument::Type(inner) => Some(transaction(inner)),
-                    _ => None,
-                })
-                .unwrap_or(false);
-        }
-        let from_driver = path
-            .path
-            .segments
-            .first()
-            .is_some_and(|first| DRIVERS.iter().any(|driver| first.ident == driver));
-        let borrows_connection = arguments
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let arguments = match &last.arguments {
+        syn::PathArguments::AngleBracketed(arguments) => arguments.args.iter().collect(),
+        _ => Vec::new(),
+    };
+    let name = last.ident.to_string();
+    if matches!(name.as_str(), "Result" | "Option") {
+        return arguments
             .iter()
-            .any(|argument| matches!(argument, syn::GenericArgument::Lifetime(_)));
-        NAMES.contains(&name.as_str()) && (from_driver || borrows_connection)
-            || name == "DatabaseTransaction"
+            .find_map(|argument| match argument {
+                syn::GenericArgument::Type(inner) => Some(transaction_type(inner)),
+                _ => None,
+            })
+            .unwrap_or(false);
     }
-    matches!(output, syn::ReturnType::Type(_, ty) if transaction(ty))
+    let from_driver = path
+        .path
+        .segments
+        .first()
+        .is_some_and(|first| DRIVERS.iter().any(|driver| first.ident == driver));
+    let borrows_connection = arguments
+        .iter()
+        .any(|argument| matches!(argument, syn::GenericArgument::Lifetime(_)));
+    NAMES.contains(&name.as_str()) && (from_driver || borrows_connection)
+        || name == "DatabaseTransaction"
+}
+
+/// Whether a parameter of type `ty` takes a driver's transaction by value
+/// (`mut tx: Transaction<'static, Postgres>`): the function owns it, and
+/// dropping it rolls it back.
+pub(super) fn owned_transaction_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(path)
+        if path.path.segments.last().is_some_and(|last| last.ident != "Result" && last.ident != "Option"))
+        && transaction_type(ty)
 }
 
 /// The collection a `for` loop walks, by place: `&mut conns`,
