@@ -12,7 +12,7 @@ const READS: &[&str] = &[
 /// Verbs of a function that writes.
 const WRITES: &[&str] = &[
     "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
-    "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim",
+    "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim", "apply",
 ];
 
 /// Verbs of a function that ends or takes what it is given.

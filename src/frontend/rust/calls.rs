@@ -919,19 +919,25 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The type whose methods `place` offers, when its type is written
-    /// down: a parameter's, or a field of `self`'s struct in this file
-    /// (see `receiver_type`).
+    /// down: a parameter's, or a field of a struct of this file that
+    /// `self` or a parameter is (`self.repo`, `state.store`; see
+    /// `receiver_type`).
     pub(super) fn receiver_type(&self, place: &str) -> Option<&str> {
-        match place.strip_prefix("self.") {
-            Some(field) if !field.contains('.') => self.owner.as_ref().and_then(|owner| {
+        let owner_of = |root: &str| match root {
+            "self" => self.owner.as_deref(),
+            param => self.param_receivers.get(param).map(String::as_str),
+        };
+        match place.split_once('.') {
+            Some((root, field)) if !field.contains('.') => owner_of(root).and_then(|owner| {
                 self.file
                     .field_receivers
-                    .get(&(owner.clone(), field.to_string()))
+                    .get(&(owner.to_string(), field.to_string()))
+                    .map(String::as_str)
             }),
             Some(_) => None,
-            None => self.param_receivers.get(place),
+            None if place == "self" => None,
+            None => owner_of(place),
         }
-        .map(String::as_str)
     }
 
     /// Whether `place` has a type the front end can see (a parameter's, a

@@ -377,6 +377,15 @@ impl<'v> FileFacts<'v> {
             /// Signatures of each name that return something else, counted.
             returning_other: HashMap<String, usize>,
             private_functions: std::collections::HashSet<String>,
+            /// The project's own transaction types: structs that hold a
+            /// driver's transaction, whose `impl` has a `commit` method
+            /// and no `Drop` (see `holds_transaction`).
+            holding_transactions: std::collections::HashSet<String>,
+            committing: std::collections::HashSet<String>,
+            dropping: std::collections::HashSet<String>,
+            /// Functions that return none of the driver's transactions, by
+            /// name, with the type they return.
+            returned_types: Vec<(String, String)>,
         }
         impl Found {
             fn opaque_body(&mut self, signature: &syn::Signature, body: &Block) {
@@ -419,6 +428,9 @@ impl<'v> FileFacts<'v> {
                 if returns_transaction(&signature.output) {
                     self.returning_transactions.insert(name);
                 } else {
+                    if let Some(returned) = returned_type_name(&signature.output) {
+                        self.returned_types.push((name.clone(), returned));
+                    }
                     *self.returning_other.entry(name).or_default() += 1;
                 }
             }
@@ -442,6 +454,18 @@ impl<'v> FileFacts<'v> {
                     }
                     _ => None,
                 };
+                if let Some(owner) = &owner {
+                    if is_drop {
+                        self.dropping.insert(owner.clone());
+                    }
+                    let commits = item.items.iter().any(|item| {
+                        matches!(item, syn::ImplItem::Fn(method)
+                            if method.sig.ident == "commit" && method.sig.receiver().is_some())
+                    });
+                    if commits {
+                        self.committing.insert(owner.clone());
+                    }
+                }
                 let outer = std::mem::replace(&mut self.impl_owner, owner);
                 syn::visit::visit_item_impl(self, item);
                 self.impl_owner = outer;
@@ -457,6 +481,9 @@ impl<'v> FileFacts<'v> {
                 }
             }
             fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+                if item.fields.iter().any(|field| holds_transaction(&field.ty)) {
+                    self.holding_transactions.insert(item.ident.to_string());
+                }
                 for field in &item.fields {
                     if let Some(name) = &field.ident {
                         if let Some(owner) = receiver_type(&field.ty) {
@@ -473,6 +500,25 @@ impl<'v> FileFacts<'v> {
         }
         let mut found = Found::default();
         found.visit_file(file);
+        // A function that returns the project's own transaction type
+        // (`-> Result<TxStore, DbErr>`) begins a transaction for its
+        // caller, who commits it through the type's `commit`.
+        let own_types: std::collections::HashSet<&String> = found
+            .holding_transactions
+            .iter()
+            .filter(|name| found.committing.contains(*name) && !found.dropping.contains(*name))
+            .collect();
+        for (name, returned) in &found.returned_types {
+            if own_types.contains(returned) {
+                found.returning_transactions.insert(name.clone());
+                if let Some(count) = found.returning_other.get_mut(name) {
+                    *count -= 1;
+                    if *count == 0 {
+                        found.returning_other.remove(name);
+                    }
+                }
+            }
+        }
         // A function whose signature hides its type (`-> Result<impl
         // ConnectionTrait, DbErr>`) returns a transaction when its body
         // returns one it began, or what such a function returns.
@@ -718,11 +764,13 @@ impl<'v> Collector<'v> {
         // names nothing of the vocabulary has nothing to follow. Its name
         // is kept: a transaction lent to it is not written through. One
         // that takes a connection or transaction still hands it on, to a
-        // reader or a writer of another module, so it is followed.
+        // reader or a writer of another module, so it is followed, and so
+        // is one that calls a function of the file that begins one.
         if !self.file.names_vocabulary(span)
             && !self.file.expanded_functions.contains(&span.start)
             && !signature.is_some_and(takes_database_handle)
-            && !calls_any(&body, &self.file.private_functions)
+            && !calls_any(&body, &self.file.private_functions, false)
+            && !calls_any(&body, &self.file.returning_transactions, true)
         {
             self.quiet.push(name);
             return;
@@ -764,15 +812,26 @@ impl<'v> Collector<'v> {
 }
 
 /// Whether a body calls one of these functions by its bare name.
-fn calls_any(body: &FnBody, names: &std::collections::HashSet<String>) -> bool {
+/// With `by_last_name`, also a method of that name, or a path ending in
+/// it (`self.open_work()`, `Db::open_work(..)`).
+fn calls_any(body: &FnBody, names: &std::collections::HashSet<String>, by_last_name: bool) -> bool {
     struct Calls<'n> {
         names: &'n std::collections::HashSet<String>,
+        by_last_name: bool,
         found: bool,
     }
     impl<'ast> Visit<'ast> for Calls<'_> {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-            self.found |= path_text(&call.func).is_some_and(|f| self.names.contains(&f));
+            self.found |= path_text(&call.func).is_some_and(|f| {
+                let last = f.rsplit("::").next().unwrap_or(&f);
+                self.names
+                    .contains(if self.by_last_name { last } else { &f })
+            });
             syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.found |= self.by_last_name && self.names.contains(&call.method.to_string());
+            syn::visit::visit_expr_method_call(self, call);
         }
     }
     if names.is_empty() {
@@ -780,6 +839,7 @@ fn calls_any(body: &FnBody, names: &std::collections::HashSet<String>) -> bool {
     }
     let mut calls = Calls {
         names,
+        by_last_name,
         found: false,
     };
     match body {

@@ -302,6 +302,52 @@ fn transaction_type(ty: &syn::Type) -> bool {
         || name == "DatabaseTransaction"
 }
 
+/// Whether a struct field of type `ty` holds a driver's transaction, also
+/// behind a pointer, lock or `Option` (`tx: Arc<DatabaseTransaction>`,
+/// `inner: Option<Transaction<'static, Postgres>>`).
+pub(super) fn holds_transaction(ty: &syn::Type) -> bool {
+    const HOLDERS: &[&str] = &["Arc", "Rc", "Box", "Mutex", "RwLock", "RefCell", "Option"];
+    if let syn::Type::Path(path) = ty
+        && let Some(last) = path.path.segments.last()
+        && HOLDERS.iter().any(|holder| last.ident == holder)
+    {
+        return match &last.arguments {
+            syn::PathArguments::AngleBracketed(arguments) => {
+                arguments.args.iter().any(|argument| {
+                    matches!(argument, syn::GenericArgument::Type(inner) if holds_transaction(inner))
+                })
+            }
+            _ => false,
+        };
+    }
+    transaction_type(ty)
+}
+
+/// The name of the type a signature returns, through `Result` and
+/// `Option`: `TxStore` of `-> Result<TxStore, DbErr>`.
+pub(super) fn returned_type_name(output: &syn::ReturnType) -> Option<String> {
+    fn named(ty: &syn::Type) -> Option<String> {
+        let syn::Type::Path(path) = ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident == "Result" || last.ident == "Option" {
+            return match &last.arguments {
+                syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first() {
+                    Some(syn::GenericArgument::Type(inner)) => named(inner),
+                    _ => None,
+                },
+                _ => None,
+            };
+        }
+        Some(last.ident.to_string())
+    }
+    match output {
+        syn::ReturnType::Type(_, ty) => named(ty),
+        syn::ReturnType::Default => None,
+    }
+}
+
 /// Whether a parameter of type `ty` takes a driver's transaction by value
 /// (`mut tx: Transaction<'static, Postgres>`): the function owns it, and
 /// dropping it rolls it back.
