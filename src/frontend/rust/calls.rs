@@ -659,7 +659,7 @@ impl<'a> Lowerer<'a> {
             let pooled = effect.returns_to_pool_on_drop();
             let receiver_is_pool = receiver_place
                 .as_deref()
-                .is_some_and(|p| vocabulary.is_pool_name(p));
+                .is_some_and(|p| vocabulary.is_pool_name(p) && !self.owned.contains_key(p));
             match (effect.effect, receiver_place.as_deref()) {
                 // `self.store.transaction()` on a crypto store's lock is
                 // not a database's transaction.

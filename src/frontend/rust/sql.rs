@@ -105,7 +105,9 @@ impl<'a> Lowerer<'a> {
     /// a `BEGIN` only once the call succeeded.
     pub(super) fn run_sql(&mut self, place: &str, sql: &str, span: Span) -> Value {
         let statements = transaction_statements(sql);
-        if self.file.vocabulary.is_pool_name(place) {
+        // A pool's name rebound to what it handed out (`let mut pool =
+        // pool.begin().await?`) is no pool.
+        if self.file.vocabulary.is_pool_name(place) && !self.owned.contains_key(place) {
             // `pool.execute("BEGIN")`: transaction statements on a pool.
             let handle = self.builder.handle(place);
             self.builder.mark_pool(handle);
@@ -228,6 +230,12 @@ pub(super) fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
             Some("Some" | "Inserted") => Some(false),
             _ => None,
         },
+        // `Conflicted | Empty`: what every case says.
+        Pat::Or(or) => {
+            let mut cases = or.cases.iter().map(zero_rows_pattern);
+            let first = cases.next().flatten()?;
+            cases.all(|case| case == Some(first)).then_some(first)
+        }
         _ => None,
     }
 }
