@@ -320,7 +320,33 @@ pub(super) fn holds_transaction(ty: &syn::Type) -> bool {
             _ => false,
         };
     }
-    transaction_type(ty)
+    sql_transaction_type(ty)
+}
+
+/// `transaction_type`, written as a SQL driver's: unqualified
+/// (`Transaction<'static, Postgres>`, brought in by a `use`) or under a
+/// driver's path, not another crate's (`mdbx::Transaction<'env, RW>`) nor
+/// an associated type (`<C::Tx as Transaction>::Transaction<'a>`, often a
+/// reference).
+fn sql_transaction_type(ty: &syn::Type) -> bool {
+    const DRIVERS: &[&str] = &[
+        "sqlx",
+        "rusqlite",
+        "tokio_postgres",
+        "postgres",
+        "diesel",
+        "sea_orm",
+    ];
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    let segments = &path.path.segments;
+    path.qself.is_none()
+        && (segments.len() == 1
+            || segments
+                .first()
+                .is_some_and(|first| DRIVERS.iter().any(|driver| first.ident == driver)))
+        && transaction_type(ty)
 }
 
 /// The name of the type a signature returns, through `Result` and
@@ -354,7 +380,7 @@ pub(super) fn returned_type_name(output: &syn::ReturnType) -> Option<String> {
 pub(super) fn owned_transaction_type(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(path)
         if path.path.segments.last().is_some_and(|last| last.ident != "Result" && last.ident != "Option"))
-        && transaction_type(ty)
+        && sql_transaction_type(ty)
 }
 
 /// The collection a `for` loop walks, by place: `&mut conns`,
