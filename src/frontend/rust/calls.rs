@@ -854,7 +854,7 @@ impl<'a> Lowerer<'a> {
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
                     .any(|word| generics.iter().any(|g| g == word));
                 if !generic {
-                    if let Some(owner) = receiver_type(&typed.ty) {
+                    if let Some(owner) = receiver_type_name(&typed.ty) {
                         self.param_receivers.insert(name.clone(), owner);
                     }
                     self.param_types.insert(name, text);
@@ -921,7 +921,7 @@ impl<'a> Lowerer<'a> {
     /// The type whose methods `place` offers, when its type is written
     /// down: a parameter's, or a field of a struct of this file that
     /// `self` or a parameter is (`self.repo`, `state.store`; see
-    /// `receiver_type`).
+    /// `receiver_type_name`).
     pub(super) fn receiver_type(&self, place: &str) -> Option<&str> {
         let owner_of = |root: &str| match root {
             "self" => self.owner.as_deref(),
@@ -1001,31 +1001,22 @@ pub(super) fn first_macro_argument(input: syn::parse::ParseStream) -> syn::Resul
     Ok(first)
 }
 
-/// A type as the names in it, with `&` for a reference
-/// (`&mut Transaction<'_, Postgres>` as `&TransactionPostgres`): enough to
-/// tell a database type and a borrow, without printing the type.
 /// The type whose methods a value of type `ty` offers: `Repo` of `Repo`,
 /// `&Repo`, `Arc<Repo>` or `Box<Repo>`, and of the web frameworks'
 /// extractors, which dereference to what they hold (actix's
 /// `web::Data<Repo>`, axum's `State<Repo>` and `Extension<Repo>`); `None`
 /// for a trait object, a tuple, or `Self` (whose methods are this file's).
-pub(super) fn receiver_type(ty: &syn::Type) -> Option<String> {
+pub(super) fn receiver_type_name(ty: &syn::Type) -> Option<String> {
     const LENDING: &[&str] = &["Arc", "Rc", "Box", "Data", "State", "Extension"];
     match ty {
-        syn::Type::Reference(reference) => receiver_type(&reference.elem),
-        syn::Type::Paren(inner) => receiver_type(&inner.elem),
-        syn::Type::Group(inner) => receiver_type(&inner.elem),
+        syn::Type::Reference(reference) => receiver_type_name(&reference.elem),
+        syn::Type::Paren(inner) => receiver_type_name(&inner.elem),
+        syn::Type::Group(inner) => receiver_type_name(&inner.elem),
         syn::Type::Path(path) if path.qself.is_none() => {
             let last = path.path.segments.last()?;
             let name = last.ident.to_string();
             if LENDING.contains(&name.as_str()) {
-                return match &last.arguments {
-                    syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first() {
-                        Some(syn::GenericArgument::Type(inner)) => receiver_type(inner),
-                        _ => None,
-                    },
-                    _ => None,
-                };
+                return type_arguments(last).next().and_then(receiver_type_name);
             }
             (name != "Self" && name.starts_with(|c: char| c.is_ascii_uppercase())).then_some(name)
         }
@@ -1033,6 +1024,9 @@ pub(super) fn receiver_type(ty: &syn::Type) -> Option<String> {
     }
 }
 
+/// A type as the names in it, with `&` for a reference
+/// (`&mut Transaction<'_, Postgres>` as `&TransactionPostgres`): enough to
+/// tell a database type and a borrow, without printing the type.
 pub(super) fn type_text(ty: &syn::Type) -> String {
     let mut text = String::new();
     type_names(ty, &mut text);

@@ -250,7 +250,7 @@ fn lexing_failure(text: &str, offset: usize) -> String {
 struct FileFacts<'v> {
     const_strings: Vec<(String, String)>,
     field_types: HashMap<(String, String), String>,
-    /// The type whose methods each field offers (see `receiver_type`), by
+    /// The type whose methods each field offers (see `receiver_type_name`), by
     /// struct and field.
     field_receivers: HashMap<(String, String), String>,
     /// (struct, field) where `impl Drop` rolls back the transaction of
@@ -486,7 +486,7 @@ impl<'v> FileFacts<'v> {
                 }
                 for field in &item.fields {
                     if let Some(name) = &field.ident {
-                        if let Some(owner) = receiver_type(&field.ty) {
+                        if let Some(owner) = receiver_type_name(&field.ty) {
                             self.field_receivers
                                 .insert((item.ident.to_string(), name.to_string()), owner);
                         }
@@ -1092,7 +1092,7 @@ struct Lowerer<'a> {
     /// Parameters with a concrete type (`store: &CryptoStore`); a generic
     /// one (`db: A`) is not known.
     param_types: HashMap<String, String>,
-    /// The type whose methods each parameter offers (see `receiver_type`).
+    /// The type whose methods each parameter offers (see `receiver_type_name`).
     param_receivers: HashMap<String, String>,
     /// Parameters a `let` of the current blocks shadows, with their
     /// receiver types, to be restored when its block ends.

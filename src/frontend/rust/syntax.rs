@@ -202,13 +202,14 @@ pub(super) fn lendable_type(ty: &syn::Type, signature: &syn::Signature) -> bool 
     let text = type_text(ty).to_ascii_lowercase();
     match (ty, generic) {
         (syn::Type::ImplTrait(bounds), _) => !only_value_traits(&bounds.bounds),
-        (_, Some(param)) => !only_value_traits(&param.bounds) || param.bounds.is_empty(),
+        (_, Some(param)) => !only_value_traits(&param.bounds),
         _ => DATABASE_TYPES.iter().any(|word| text.contains(word)),
     }
 }
 
-/// Whether every trait bound is one of the standard library's for plain
-/// values, which no connection implements for a caller to lend it.
+/// Whether there are trait bounds and every one is the standard library's
+/// for plain values, which no connection implements for a caller to lend
+/// it. (A closure may capture one: `Fn` traits are not among them.)
 fn only_value_traits(
     bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
 ) -> bool {
@@ -221,9 +222,6 @@ fn only_value_traits(
         "Debug",
         "IntoIterator",
         "Iterator",
-        "Fn",
-        "FnMut",
-        "FnOnce",
         "Clone",
         "Copy",
         "Hash",
@@ -276,20 +274,14 @@ fn transaction_type(ty: &syn::Type) -> bool {
     let Some(last) = path.path.segments.last() else {
         return false;
     };
-    let arguments = match &last.arguments {
+    let name = last.ident.to_string();
+    if matches!(name.as_str(), "Result" | "Option") {
+        return type_arguments(last).next().is_some_and(transaction_type);
+    }
+    let arguments: Vec<&syn::GenericArgument> = match &last.arguments {
         syn::PathArguments::AngleBracketed(arguments) => arguments.args.iter().collect(),
         _ => Vec::new(),
     };
-    let name = last.ident.to_string();
-    if matches!(name.as_str(), "Result" | "Option") {
-        return arguments
-            .iter()
-            .find_map(|argument| match argument {
-                syn::GenericArgument::Type(inner) => Some(transaction_type(inner)),
-                _ => None,
-            })
-            .unwrap_or(false);
-    }
     let from_driver = path
         .path
         .segments
@@ -302,6 +294,21 @@ fn transaction_type(ty: &syn::Type) -> bool {
         || name == "DatabaseTransaction"
 }
 
+/// The type arguments of a path's segment: `T` and `E` of `Result<T, E>`.
+pub(super) fn type_arguments(segment: &syn::PathSegment) -> impl Iterator<Item = &syn::Type> {
+    let arguments = match &segment.arguments {
+        syn::PathArguments::AngleBracketed(arguments) => Some(arguments.args.iter()),
+        _ => None,
+    };
+    arguments
+        .into_iter()
+        .flatten()
+        .filter_map(|argument| match argument {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+}
+
 /// Whether a struct field of type `ty` holds a driver's transaction, also
 /// behind a pointer, lock or `Option` (`tx: Arc<DatabaseTransaction>`,
 /// `inner: Option<Transaction<'static, Postgres>>`).
@@ -311,14 +318,7 @@ pub(super) fn holds_transaction(ty: &syn::Type) -> bool {
         && let Some(last) = path.path.segments.last()
         && HOLDERS.iter().any(|holder| last.ident == holder)
     {
-        return match &last.arguments {
-            syn::PathArguments::AngleBracketed(arguments) => {
-                arguments.args.iter().any(|argument| {
-                    matches!(argument, syn::GenericArgument::Type(inner) if holds_transaction(inner))
-                })
-            }
-            _ => false,
-        };
+        return type_arguments(last).any(holds_transaction);
     }
     sql_transaction_type(ty)
 }
@@ -358,13 +358,7 @@ pub(super) fn returned_type_name(output: &syn::ReturnType) -> Option<String> {
         };
         let last = path.path.segments.last()?;
         if last.ident == "Result" || last.ident == "Option" {
-            return match &last.arguments {
-                syn::PathArguments::AngleBracketed(arguments) => match arguments.args.first() {
-                    Some(syn::GenericArgument::Type(inner)) => named(inner),
-                    _ => None,
-                },
-                _ => None,
-            };
+            return type_arguments(last).next().and_then(named);
         }
         Some(last.ident.to_string())
     }
