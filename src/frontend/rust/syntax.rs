@@ -258,10 +258,19 @@ pub(super) fn returns_transaction(output: &syn::ReturnType) -> bool {
     matches!(output, syn::ReturnType::Type(_, ty) if transaction_type(ty))
 }
 
+/// The crates of the SQL drivers whose transactions txlint follows.
+const DRIVER_CRATES: &[&str] = &[
+    "sqlx",
+    "rusqlite",
+    "tokio_postgres",
+    "postgres",
+    "diesel",
+    "sea_orm",
+];
+
 /// Whether `ty` is a driver's transaction (see `returns_transaction`),
 /// also inside a `Result` or `Option`.
 fn transaction_type(ty: &syn::Type) -> bool {
-    const DRIVERS: &[&str] = &["sqlx", "rusqlite", "tokio_postgres", "postgres", "diesel"];
     const NAMES: &[&str] = &[
         "Transaction",
         "PgTransaction",
@@ -286,7 +295,7 @@ fn transaction_type(ty: &syn::Type) -> bool {
         .path
         .segments
         .first()
-        .is_some_and(|first| DRIVERS.iter().any(|driver| first.ident == driver));
+        .is_some_and(|first| DRIVER_CRATES.iter().any(|driver| first.ident == driver));
     let borrows_connection = arguments
         .iter()
         .any(|argument| matches!(argument, syn::GenericArgument::Lifetime(_)));
@@ -329,14 +338,6 @@ pub(super) fn holds_transaction(ty: &syn::Type) -> bool {
 /// an associated type (`<C::Tx as Transaction>::Transaction<'a>`, often a
 /// reference).
 fn sql_transaction_type(ty: &syn::Type) -> bool {
-    const DRIVERS: &[&str] = &[
-        "sqlx",
-        "rusqlite",
-        "tokio_postgres",
-        "postgres",
-        "diesel",
-        "sea_orm",
-    ];
     let syn::Type::Path(path) = ty else {
         return false;
     };
@@ -345,7 +346,7 @@ fn sql_transaction_type(ty: &syn::Type) -> bool {
         && (segments.len() == 1
             || segments
                 .first()
-                .is_some_and(|first| DRIVERS.iter().any(|driver| first.ident == driver)))
+                .is_some_and(|first| DRIVER_CRATES.iter().any(|driver| first.ident == driver)))
         && transaction_type(ty)
 }
 
