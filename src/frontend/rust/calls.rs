@@ -357,10 +357,7 @@ impl<'a> Lowerer<'a> {
         if let Some(name) = name.filter(|n| self.file.returning_transactions.contains(*n)) {
             self.moved_all(call.args.iter());
             let at = self.span(call.span());
-            if self.file.opaque_transactions.contains(name) {
-                self.opaque_at.push(at);
-            }
-            return Value::TransactionObject(at);
+            return self.transaction_returned(at, self.file.opaque_transactions.contains(name));
         }
         let file = self.file;
         if let Some(summary) = function
@@ -411,6 +408,15 @@ impl<'a> Lowerer<'a> {
             }
         }
         viewed
+    }
+
+    /// The transaction a call at `at` returns; one whose type is hidden
+    /// (`impl ConnectionTrait`) may have no `commit()`, so it gets no fix.
+    fn transaction_returned(&mut self, at: Span, type_hidden: bool) -> Value {
+        if type_hidden {
+            self.opaque_at.push(at);
+        }
+        Value::TransactionObject(at)
     }
 
     /// A call of a transaction helper of this file: the connection at its
@@ -477,10 +483,7 @@ impl<'a> Lowerer<'a> {
             (None, None) if summary.returns_transaction_object => {
                 self.moved_all(args);
                 let at = self.span(span);
-                if summary.transaction_type_hidden {
-                    self.opaque_at.push(at);
-                }
-                return Some(Value::TransactionObject(at));
+                return Some(self.transaction_returned(at, summary.transaction_type_hidden));
             }
             (None, None) => return None,
         };
@@ -736,10 +739,7 @@ impl<'a> Lowerer<'a> {
         if other_type.is_none() && self.file.returning_transactions.contains(&method) {
             self.moved_all(call.args.iter());
             let at = self.call_span(call);
-            if self.file.opaque_transactions.contains(&method) {
-                self.opaque_at.push(at);
-            }
-            return Value::TransactionObject(at);
+            return self.transaction_returned(at, self.file.opaque_transactions.contains(&method));
         }
         let file = self.file;
         // A method of a type another module defines, on a receiver whose

@@ -724,11 +724,8 @@ pub(super) fn returns_opaque(output: &syn::ReturnType) -> bool {
         match ty {
             syn::Type::ImplTrait(_) => true,
             syn::Type::Path(path) => path.path.segments.last().is_some_and(|last| {
-                matches!(last.ident.to_string().as_str(), "Result" | "Option")
-                    && matches!(&last.arguments, syn::PathArguments::AngleBracketed(arguments)
-                    if arguments.args.iter().any(|argument| {
-                        matches!(argument, syn::GenericArgument::Type(inner) if opaque(inner))
-                    }))
+                (last.ident == "Result" || last.ident == "Option")
+                    && type_arguments(last).any(opaque)
             }),
             _ => false,
         }
@@ -799,8 +796,9 @@ pub(super) fn result_value(mut expr: &Expr) -> &Expr {
 /// `result_value`, also without `Ok(..)` around it.
 fn unwrapped(mut expr: &Expr) -> &Expr {
     loop {
-        expr = match result_value(expr) {
-            Expr::Call(call) if call.args.len() == 1 && is_ok_constructor(expr) => &call.args[0],
+        let value = result_value(expr);
+        expr = match value {
+            Expr::Call(call) if call.args.len() == 1 && is_ok_constructor(value) => &call.args[0],
             other => return other,
         };
     }
