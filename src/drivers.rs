@@ -1203,7 +1203,10 @@ mod tests {
         );
         assert!(rust.is_sql_function("sqlx::query"));
         let words = |language| Drivers::builtin().prefilter_words(language);
-        let typescript = words(Language::TypeScript { tsx: false });
+        let typescript = words(Language::TypeScript {
+            tsx: false,
+            declaration: false,
+        });
         assert_eq!(
             typescript.alone,
             vec![

@@ -45,7 +45,10 @@ enum WordKind {
 impl Prefilter {
     pub(crate) fn new(drivers: &Drivers) -> Prefilter {
         Prefilter {
-            typescript: WordTest::new(drivers.prefilter_words(Language::TypeScript { tsx: false })),
+            typescript: WordTest::new(drivers.prefilter_words(Language::TypeScript {
+                tsx: false,
+                declaration: false,
+            })),
             rust: WordTest::new(drivers.prefilter_words(Language::Rust)),
         }
     }

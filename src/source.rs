@@ -32,7 +32,7 @@ impl Span {
 /// The language a file is read as, chosen from its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Language {
-    TypeScript { tsx: bool },
+    TypeScript { tsx: bool, declaration: bool },
     JavaScript { jsx: bool },
     Rust,
 }
@@ -40,9 +40,21 @@ pub enum Language {
 impl Language {
     pub fn from_path(path: &std::path::Path) -> Option<Language> {
         let ext = path.extension()?.to_str()?;
+        // `index.d.ts`: a declaration file, where every declaration is
+        // ambient (`export const Role: Roles;` has no initializer).
+        let declaration = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .is_some_and(|stem| stem.ends_with(".d"));
         Some(match ext {
-            "ts" | "mts" | "cts" => Language::TypeScript { tsx: false },
-            "tsx" => Language::TypeScript { tsx: true },
+            "ts" | "mts" | "cts" => Language::TypeScript {
+                tsx: false,
+                declaration,
+            },
+            "tsx" => Language::TypeScript {
+                tsx: true,
+                declaration: false,
+            },
             "js" | "jsx" | "mjs" | "cjs" => Language::JavaScript { jsx: true },
             "rs" => Language::Rust,
             _ => return None,

@@ -171,11 +171,14 @@ fn unrelated_edits_above_the_code_only_shift_findings() {
             found
         };
         // JavaScript files must stay JavaScript: the TypeScript annotation in
-        // the prefix would be a syntax error there.
+        // the prefix would be a syntax error there, as the function's body
+        // would be in a declaration file (`.d.ts`).
+        let declaration = path.to_str().is_some_and(|p| p.ends_with(".d.ts"));
         if !rust
-            && path
-                .extension()
-                .is_some_and(|e| ["js", "mjs", "cjs", "jsx"].contains(&e.to_str().unwrap_or("")))
+            && (declaration
+                || path.extension().is_some_and(|e| {
+                    ["js", "mjs", "cjs", "jsx"].contains(&e.to_str().unwrap_or(""))
+                }))
         {
             continue;
         }

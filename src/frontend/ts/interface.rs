@@ -391,7 +391,14 @@ export class Service {
   }
 }
 ";
-        let (program, _) = parse(text, Language::TypeScript { tsx: false }).expect("parses");
+        let (program, _) = parse(
+            text,
+            Language::TypeScript {
+                tsx: false,
+                declaration: false,
+            },
+        )
+        .expect("parses");
         let interface = module_interface(&program);
         let referenced: Vec<(&str, bool)> = interface
             .imports

@@ -57,8 +57,9 @@ fn parse(text: &str, language: Language) -> Result<(Program, Option<LowerError>)
                 message: "not a TypeScript or JavaScript file".to_string(),
             });
         }
-        Language::TypeScript { tsx } => Syntax::Typescript(TsSyntax {
+        Language::TypeScript { tsx, declaration } => Syntax::Typescript(TsSyntax {
             tsx,
+            dts: declaration,
             decorators: true,
             ..Default::default()
         }),
