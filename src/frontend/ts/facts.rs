@@ -128,15 +128,23 @@ impl<'v> FileFacts<'v> {
             .is_some_and(|classes| !classes.iter().any(|class| descends_from_pool(class)))
     }
 
-    /// `name = new C(..)`: remember C for `name`.
+    /// `name = new C(..)`: remember C for `name`, from each arm of a
+    /// conditional (`url ? new C(url) : new C(options)`).
     fn note_construction(&mut self, name: &str, value: &Expr) {
-        if let Expr::New(new) = unwrap(value)
-            && let Some(class) = callee_name(&new.callee)
-        {
-            self.constructed
-                .entry(name.to_string())
-                .or_default()
-                .push(class.to_string());
+        match unwrap(value) {
+            Expr::New(new) => {
+                if let Some(class) = callee_name(&new.callee) {
+                    self.constructed
+                        .entry(name.to_string())
+                        .or_default()
+                        .push(class.to_string());
+                }
+            }
+            Expr::Cond(cond) => {
+                self.note_construction(name, &cond.cons);
+                self.note_construction(name, &cond.alt);
+            }
+            _ => {}
         }
     }
 
