@@ -45,12 +45,22 @@ pub(crate) enum EventKind {
     /// transaction from here on loses work. The span names the write.
     Write,
     /// The write at this event's span is known to have changed nothing on
-    /// this path (a branch taken because it affected zero rows).
+    /// this path (a call lent the transaction failed before writing).
     WroteNothing,
+    /// The path is a branch taken because a statement of the transaction
+    /// changed no row (`rows_affected() == 0`, an `INSERT .. ON CONFLICT DO
+    /// NOTHING .. RETURNING` that returned none): the author is abandoning
+    /// the transaction there, and dropping it is the intended rollback of
+    /// all it wrote before.
+    NoRowChanged,
     /// A statement of the transaction failed on PostgreSQL, which aborts
     /// the transaction: nothing it wrote can be committed any more, and
     /// dropping it loses nothing (it still has to be ended).
     Aborted,
+    /// An owned transaction object goes out of scope here without the
+    /// function ending (see `ExitHow::LeavesScope`): rolled back, which on
+    /// a path that wrote loses the work as a return would.
+    Dropped,
     /// The path on which the commit at this event's span failed and its
     /// error was discarded (`let _ = tx.commit().await`): the transaction's
     /// work is rolled back, and the function goes on as if it were saved.
@@ -130,6 +140,10 @@ pub(crate) enum ExitHow {
     Return,
     /// The end of the body is reached.
     EndOfBody,
+    /// The handle goes out of scope without the function ending (an
+    /// iteration of the loop that declared it ends, or `break` or
+    /// `continue` leaves it): a transaction object is rolled back there.
+    LeavesScope,
     /// An exception propagates out (a `throw`, or a call that throws).
     Exception,
 }

@@ -590,7 +590,12 @@ fn apply_event(
         // Once the client is back in the pool, its transaction went with
         // it: a ROLLBACK sent afterwards runs on a client that is another
         // request's (node-postgres) or fails (a released TypeORM runner).
-        EventKind::Commit | EventKind::Rollback => {
+        EventKind::Dropped if matches!(key.tx, TxState::Open { errored: false, .. }) => {
+            record_exit(facts, state, ExitKind::Normal, ExitHow::LeavesScope, span);
+            state.key.tx = TxState::Ended;
+            state.key.writes.clear();
+        }
+        EventKind::Commit | EventKind::Rollback | EventKind::Dropped => {
             if matches!(key.tx, TxState::Open { .. }) && key.holding != Holding::Released {
                 key.tx = TxState::Ended;
                 key.writes.clear();
@@ -608,7 +613,7 @@ fn apply_event(
                 key.writes.remove(index);
             }
         }
-        EventKind::Aborted => key.writes.clear(),
+        EventKind::Aborted | EventKind::NoRowChanged => key.writes.clear(),
         // The transaction stays open until it is dropped, which rolls it
         // back: what TX005 reports, with the commit that failed.
         EventKind::CommitDiscarded => {

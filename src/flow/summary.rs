@@ -379,6 +379,7 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
                 EventKind::Use
                     | EventKind::Write
                     | EventKind::WroteNothing
+                    | EventKind::NoRowChanged
                     | EventKind::Aborted
                     | EventKind::CommitDiscarded
                     | EventKind::Commit

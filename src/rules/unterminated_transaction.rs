@@ -194,6 +194,7 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     let exit_label = match exit.how {
         _ if discarded.is_some() => "and succeeds here even when it failed",
         ExitHow::EndOfBody => "the function ends here with the transaction open",
+        ExitHow::LeavesScope => "leaves the loop's iteration here, dropping it without `commit()`",
         _ if handle.rolls_back_on_drop => "returns here without `commit()`",
         _ => "returns here without COMMIT",
     };
@@ -221,6 +222,9 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     diagnostic.help = match (flow.error_model, handle.rolls_back_on_drop) {
         _ if discarded.is_some() => {
             "return the commit's error (`tx.commit().await?`), or handle it before returning `Ok`"
+        }
+        (ErrorModel::ResultReturns, true) if exit.how == ExitHow::LeavesScope => {
+            "call `commit()` before the iteration ends (or `rollback()` when the work must be discarded)"
         }
         (ErrorModel::ResultReturns, true) => {
             "call `commit()` before returning `Ok` (or `rollback()` when the work must be discarded)"

@@ -366,15 +366,21 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: spans.clone(),
                             when_true,
-                            statement_failed: matches_err(&let_expr.pat) == Some(true),
+                            why: if matches_err(&let_expr.pat) == Some(true) {
+                                Unwritten::StatementFailed
+                            } else {
+                                Unwritten::NoRow
+                            },
                         })
                     }
-                    Value::Attempted { place, span } => {
-                        matches_err(&let_expr.pat).map(|when_true| ZeroRows {
+                    // `if let Some(found) = settle(&mut tx, ..).await?`:
+                    // a call that answers `None` or `Err` did nothing.
+                    Value::Attempted { place, span } | Value::Answered { place, span } => {
+                        zero_rows_pattern(&let_expr.pat).map(|when_true| ZeroRows {
                             place: place.clone(),
                             spans: vec![*span],
                             when_true,
-                            statement_failed: false,
+                            why: Unwritten::CallDeclined,
                         })
                     }
                     _ => None,
@@ -400,7 +406,7 @@ impl<'a> Lowerer<'a> {
                             place,
                             spans,
                             when_true,
-                            statement_failed: false,
+                            why: Unwritten::NoRow,
                         }),
                     _ => None,
                 };
@@ -423,7 +429,7 @@ impl<'a> Lowerer<'a> {
                         place: place.clone(),
                         spans: vec![*span],
                         when_true: call.method == "is_err",
-                        statement_failed: false,
+                        why: Unwritten::CallDeclined,
                     }),
                     _ => None,
                 };
@@ -440,7 +446,7 @@ impl<'a> Lowerer<'a> {
                         place: place.clone(),
                         spans: spans.clone(),
                         when_true: true,
-                        statement_failed: false,
+                        why: Unwritten::NoRow,
                     }),
                     _ => None,
                 };
@@ -460,7 +466,7 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: spans.clone(),
                             when_true,
-                            statement_failed: false,
+                            why: Unwritten::NoRow,
                         })
                     }
                     // `if claimed`, the same flag.
@@ -468,7 +474,7 @@ impl<'a> Lowerer<'a> {
                         place: place.clone(),
                         spans: spans.clone(),
                         when_true: false,
-                        statement_failed: false,
+                        why: Unwritten::NoRow,
                     }),
                     // `if saved.is_none()` after `.ok()`: the writes it was
                     // lent for failed.
@@ -482,7 +488,7 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: vec![*span],
                             when_true,
-                            statement_failed: false,
+                            why: Unwritten::CallDeclined,
                         })
                     }
                     _ => None,
@@ -529,21 +535,19 @@ impl<'a> Lowerer<'a> {
             && zero.when_true == branch_holds
         {
             for &span in &zero.spans {
-                self.wrote_nothing(&zero.place, span, zero.statement_failed);
+                self.wrote_nothing(&zero.place, span, zero.why);
             }
         }
     }
 
-    /// The write at `span` changed nothing on this path; `statement_failed`
-    /// when that is because the statement failed in the database, which
-    /// aborts a PostgreSQL transaction: nothing written before it can be
-    /// committed either. (A helper lent the transaction may fail before
-    /// any statement of its own, leaving the transaction as it was.)
-    pub(super) fn wrote_nothing(&mut self, place: &str, span: Span, statement_failed: bool) {
-        let kind = if statement_failed && self.file.failed_statement_aborts {
-            EventKind::Aborted
-        } else {
-            EventKind::WroteNothing
+    /// The write at `span` changed nothing on this path, for the reason
+    /// `why`, which says what the transaction still has to lose. (Only
+    /// PostgreSQL aborts a transaction whose statement failed.)
+    pub(super) fn wrote_nothing(&mut self, place: &str, span: Span, why: Unwritten) {
+        let kind = match why {
+            Unwritten::NoRow => EventKind::NoRowChanged,
+            Unwritten::StatementFailed if self.file.failed_statement_aborts => EventKind::Aborted,
+            Unwritten::StatementFailed | Unwritten::CallDeclined => EventKind::WroteNothing,
         };
         self.event(kind, place, span);
     }
@@ -568,14 +572,19 @@ impl<'a> Lowerer<'a> {
         if let Value::Wrote { place, spans } = scrutinee
             && zero_rows
         {
+            let why = if failed {
+                Unwritten::StatementFailed
+            } else {
+                Unwritten::NoRow
+            };
             for &span in spans {
-                self.wrote_nothing(place, span, failed);
+                self.wrote_nothing(place, span, why);
             }
         }
-        if let Value::Attempted { place, span } = scrutinee
-            && failed
+        if let Value::Attempted { place, span } | Value::Answered { place, span } = scrutinee
+            && (failed || zero_rows)
         {
-            self.wrote_nothing(place, *span, false);
+            self.wrote_nothing(place, *span, Unwritten::CallDeclined);
         }
         // `Ok(Outcome::Existed(..))` of the result, `Outcome::Existed(..)`
         // of its success value: the call found its work done already.
@@ -591,7 +600,7 @@ impl<'a> Lowerer<'a> {
         if let Some((place, span, outcome)) = answer
             && names_existing(outcome)
         {
-            self.wrote_nothing(place, *span, false);
+            self.wrote_nothing(place, *span, Unwritten::CallDeclined);
         }
         if let Some(name) = success_binding(pattern) {
             self.bind(&name, scrutinee.clone(), pattern);

@@ -1014,9 +1014,24 @@ struct ZeroRows {
     spans: Vec<Span>,
     /// The condition holding means zero rows (else: its failing does).
     when_true: bool,
-    /// Zero rows because the statement failed in the database (its
-    /// `Err`), not because it matched none.
-    statement_failed: bool,
+    why: Unwritten,
+}
+
+/// Why a write changed nothing on a path, which says what else is lost
+/// there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unwritten {
+    /// The code tested a statement of the transaction (or a helper's
+    /// compare-and-set) for having changed no row: a branch on that is
+    /// the author abandoning the transaction, so dropping it from there is
+    /// the intended rollback of whatever it wrote before.
+    NoRow,
+    /// The statement failed in the database (its `Err`), which aborts a
+    /// PostgreSQL transaction: nothing written before it can be committed.
+    StatementFailed,
+    /// A call lent the transaction failed or found its work done: its own
+    /// writes did not happen, the transaction's earlier ones still stand.
+    CallDeclined,
 }
 
 struct Lowerer<'a> {

@@ -241,18 +241,38 @@ pub(super) fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
 }
 
 /// Whether the arm at `index` matches only when the write changed nothing:
-/// by its pattern, or as the `_` after an unguarded arm for a change
-/// (`Some(..) => .., _ => ..`; a guarded arm's pattern is `Pat::Guard`).
+/// by its pattern, as the `_` after an unguarded arm for a change
+/// (`Some(..) => .., _ => ..`; a guarded arm's pattern is `Pat::Guard`), or
+/// as the `Ok(..)` after one guarded by a row count (`Ok(r) if
+/// r.rows_affected() == 1 => .., Ok(_) => ..`).
 pub(super) fn zero_rows_arm(arms: &[syn::Arm], index: usize) -> bool {
     let pattern = match &arms[index].pat {
         Pat::Guard(guarded) => &*guarded.pat,
         other => other,
     };
+    let earlier = &arms[..index];
     zero_rows_pattern(pattern) == Some(true)
         || (matches!(pattern, Pat::Wild(_))
-            && arms[..index]
+            && earlier
                 .iter()
                 .any(|arm| zero_rows_pattern(&arm.pat) == Some(false)))
+        || (matches!(&arms[index].pat, Pat::TupleStruct(_))
+            && matches_err(pattern) == Some(false)
+            && earlier.iter().any(guarded_by_change))
+}
+
+/// Whether an arm holds only when its write changed a row because its
+/// guard says so: `Ok(r) if r.rows_affected() == 1`.
+fn guarded_by_change(arm: &syn::Arm) -> bool {
+    let Pat::Guard(guarded) = &arm.pat else {
+        return false;
+    };
+    let Expr::Binary(binary) = peel(&guarded.guard) else {
+        return false;
+    };
+    let literal_on_right = matches!(peel(&binary.right), Expr::Lit(_));
+    matches_err(&guarded.pat) == Some(false)
+        && comparison_with_zero_rows(binary).and_then(|test| test(literal_on_right)) == Some(false)
 }
 
 /// For `count == 0`, `count < 1`, `count > 0`, ...: given whether the

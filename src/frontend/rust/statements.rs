@@ -14,7 +14,7 @@ impl<'a> Lowerer<'a> {
             FnBody::Block(block) => flags.visit_block(block),
             FnBody::Expr(expr) => flags.visit_expr(expr),
         }
-        self.flags = flags.0;
+        self.flags = flags.into_flags();
         match body {
             // Falling off the body's end is the function's end of body.
             FnBody::Block(block) if !matches!(block.stmts.last(), Some(Stmt::Expr(_, None))) => {
@@ -307,7 +307,7 @@ impl<'a> Lowerer<'a> {
                 && zero_rows_pattern(&local.pat) == Some(false)
             {
                 for &span in spans {
-                    self.event(EventKind::WroteNothing, place, span);
+                    self.wrote_nothing(place, span, Unwritten::NoRow);
                 }
             }
             let value = self.expr(diverge);
@@ -325,6 +325,14 @@ impl<'a> Lowerer<'a> {
                 self.built.insert(name, sql);
             }
             Some(name) => self.bind(&name, value, &init.expr),
+            // `let (owner, db) = open_for(path, id)?`: the connection is
+            // one of the names, and each closes when dropped.
+            None if value == Value::Nothing && opens_connection(&init.expr) => {
+                for name in pattern_names(&local.pat) {
+                    self.owned.insert(name.clone(), Owned::Closes);
+                    self.declared.push(name);
+                }
+            }
             None => {
                 self.settle(value.clone());
                 self.escape(&value, &init.expr);
@@ -380,7 +388,8 @@ impl<'a> Lowerer<'a> {
             .iter()
             .map(|name| {
                 let kind = match self.owned.get(name) {
-                    Some(Owned::Transaction | Owned::Closes) => EventKind::Rollback,
+                    Some(Owned::Transaction) => EventKind::Dropped,
+                    Some(Owned::Closes) => EventKind::Rollback,
                     Some(Owned::Connection) | None => EventKind::Release,
                 };
                 (kind, name.clone())
@@ -402,25 +411,111 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// The locals a body gives `true` or `false` (see `Lowerer::flags`).
+/// The locals a branch tests whose value each path can follow (see
+/// `Lowerer::flags`): those the body gives `true` or `false`, and those
+/// tested bare more than once (`if nested { SAVEPOINT } else { BEGIN }` ..
+/// `if nested { RELEASE } else { COMMIT }`, `if dry_run` twice) whose every
+/// binding is a plain `let` or a parameter and that change only by `=`:
+/// each of those says what it gave, so a path keeps what a test told it.
 #[derive(Default)]
-struct Flags(std::collections::HashSet<String>);
+struct Flags {
+    literal: std::collections::HashSet<String>,
+    tested: HashMap<String, usize>,
+    /// Bound by a pattern (`let (a, b)`, `if let`, a `for` or a closure's
+    /// parameter), changed by `+=` and the like, or lent `&mut`.
+    untracked: std::collections::HashSet<String>,
+}
+
+impl Flags {
+    fn into_flags(self) -> std::collections::HashSet<String> {
+        let Flags {
+            mut literal,
+            tested,
+            untracked,
+        } = self;
+        literal.extend(
+            tested
+                .into_iter()
+                .filter(|(name, count)| *count > 1 && !untracked.contains(name))
+                .map(|(name, _)| name),
+        );
+        literal
+    }
+}
 
 impl<'ast> Visit<'ast> for Flags {
     fn visit_local(&mut self, local: &'ast syn::Local) {
-        if let (Some(name), Some(init)) = (binding_name(&local.pat), &local.init)
-            && gives_bool_literal(&init.expr)
-        {
-            self.0.insert(name);
+        match binding_name(&local.pat) {
+            Some(name) => {
+                if local
+                    .init
+                    .as_ref()
+                    .is_some_and(|init| gives_bool_literal(&init.expr))
+                {
+                    self.literal.insert(name);
+                }
+            }
+            None => self.visit_pat(&local.pat),
         }
-        syn::visit::visit_local(self, local);
+        if let Some(init) = &local.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+    }
+
+    fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+        self.untracked.insert(ident.ident.to_string());
+        syn::visit::visit_pat_ident(self, ident);
+    }
+
+    fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
+        let tested = match peel(&if_expr.cond) {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => peel(&unary.expr),
+            other => other,
+        };
+        if let Some(name) = place_of(tested).filter(|place| !place.contains('.')) {
+            *self.tested.entry(name).or_default() += 1;
+        }
+        syn::visit::visit_expr_if(self, if_expr);
+    }
+
+    fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
+        use syn::BinOp;
+        let compound = matches!(
+            binary.op,
+            BinOp::AddAssign(_)
+                | BinOp::SubAssign(_)
+                | BinOp::MulAssign(_)
+                | BinOp::DivAssign(_)
+                | BinOp::RemAssign(_)
+                | BinOp::BitXorAssign(_)
+                | BinOp::BitAndAssign(_)
+                | BinOp::BitOrAssign(_)
+                | BinOp::ShlAssign(_)
+                | BinOp::ShrAssign(_)
+        );
+        if compound && let Some(name) = place_of(&binary.left) {
+            self.untracked.insert(name);
+        }
+        syn::visit::visit_expr_binary(self, binary);
+    }
+
+    fn visit_expr_reference(&mut self, reference: &'ast syn::ExprReference) {
+        if reference.mutability.is_some()
+            && let Some(name) = place_of(&reference.expr)
+        {
+            self.untracked.insert(name);
+        }
+        syn::visit::visit_expr_reference(self, reference);
     }
 
     fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
         if let Some(name) = place_of(&assign.left).filter(|place| !place.contains('.'))
             && gives_bool_literal(&assign.right)
         {
-            self.0.insert(name);
+            self.literal.insert(name);
         }
         syn::visit::visit_expr_assign(self, assign);
     }

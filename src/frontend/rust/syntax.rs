@@ -804,6 +804,20 @@ fn unwrapped(mut expr: &Expr) -> &Expr {
     }
 }
 
+/// Every variable a pattern binds (`(owner, db)`, `Opened { db, .. }`).
+pub(super) fn pattern_names(pat: &Pat) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
+            self.0.push(ident.ident.to_string());
+            syn::visit::visit_pat_ident(self, ident);
+        }
+    }
+    let mut names = Names(Vec::new());
+    names.visit_pat(pat);
+    names.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
