@@ -73,6 +73,10 @@ pub(crate) struct Summary {
     pub sends_sql_to_pool: Option<usize>,
     /// It is `async`: a call whose promise is dropped does its work later.
     pub is_async: bool,
+    /// Not a function but a pool its module makes and exports (`export
+    /// const db = new Pool(..)`): each statement sent through it may run
+    /// on another of its connections.
+    pub pool: bool,
 }
 
 /// Summaries by the name a call site uses (`getClient`, `db.getClient`,
@@ -96,6 +100,7 @@ impl Summary {
             && !self.returns_rollback_disposer
             && self.hands_client_to_callback.is_none()
             && self.sends_sql_to_pool.is_none()
+            && !self.pool
     }
 
     /// Whether a call hands its caller something to end: a client or a

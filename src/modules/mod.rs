@@ -482,6 +482,13 @@ impl<'a> Linker<'a> {
             owned.entry(owner).or_default().push((function, summary));
         }
         for (name, owner) in &exported.exports {
+            // An instance's own summary (`export const db = new Pool()`:
+            // a pool), beside what its class's methods do.
+            if name != owner
+                && let Some(summary) = exported.summaries.get(name)
+            {
+                view.push((name.clone(), summary.clone()));
+            }
             if let Some(import) = exported.imports.iter().find(|i| &i.local == owner) {
                 if self.out_of_reach(path, &import.specifier, depth + 1) {
                     continue;

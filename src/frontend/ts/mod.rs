@@ -172,6 +172,26 @@ pub(crate) fn lower_file(
             .or_default()
             .returns_rollback_disposer = true;
     }
+    // A pool this file makes and exports: statements its importers send
+    // through it may each run on another connection. An instance
+    // (`export const db = new Pool(..)`, `export default db`) is exported
+    // as its class, so its summary goes under the name exported; a
+    // binding of another kind (`const db = getPool()`) under its own.
+    for (name, owner) in &interface.exports {
+        let instance_of_pool = interface
+            .instances
+            .iter()
+            .any(|(instance, class)| class == owner && file.pool_variables.contains(instance));
+        let imported = interface
+            .imports
+            .iter()
+            .any(|import| &import.local == owner);
+        if instance_of_pool {
+            summaries.entry(name.clone()).or_default().pool = true;
+        } else if !imported && file.pool_variables.contains(owner) {
+            summaries.entry(owner.clone()).or_default().pool = true;
+        }
+    }
     Ok(LoweredFile {
         flows,
         recovered_error,
@@ -1071,7 +1091,9 @@ impl<'a> Lowerer<'a> {
         if self.acquired_via.contains_key(place) {
             return false;
         }
-        self.file.vocabulary.is_pool_name(place) || self.file.pool_variables.contains(place)
+        self.file.vocabulary.is_pool_name(place)
+            || self.file.pool_variables.contains(place)
+            || self.helper(place, 0).is_some_and(|summary| summary.pool)
     }
 
     fn is_pool_factory_call(&self, expr: &Expr) -> bool {
