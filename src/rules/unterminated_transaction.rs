@@ -134,6 +134,10 @@ pub(super) fn leaves_open(flow: &FnFlow, handle_id: HandleId, exit: &ExitFact) -
         // how a write that matched no row is given up. A raw BEGIN left open
         // poisons the connection whatever it did.
         && (!handle.rolls_back_on_drop || exit.written_at.is_some())
+        // A commit whose failure an iteration ignores (`let _ =
+        // tx.commit().await` in a retrying loop) is not the function
+        // succeeding as if it were saved: the next round goes on.
+        && !(exit.how == ExitHow::LeavesScope && exit.witness.commit_discarded_at.is_some())
 }
 
 /// Whether the function ends, on some path after a begin of its own, a
@@ -194,7 +198,7 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     let exit_label = match exit.how {
         _ if discarded.is_some() => "and succeeds here even when it failed",
         ExitHow::EndOfBody => "the function ends here with the transaction open",
-        ExitHow::LeavesScope => "leaves the loop's iteration here, dropping it without `commit()`",
+        ExitHow::LeavesScope => "goes out of scope here without `commit()`",
         _ if handle.rolls_back_on_drop => "returns here without `commit()`",
         _ => "returns here without COMMIT",
     };
@@ -224,7 +228,7 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
             "return the commit's error (`tx.commit().await?`), or handle it before returning `Ok`"
         }
         (ErrorModel::ResultReturns, true) if exit.how == ExitHow::LeavesScope => {
-            "call `commit()` before the iteration ends (or `rollback()` when the work must be discarded)"
+            "call `commit()` before it goes out of scope (or `rollback()` when the work must be discarded)"
         }
         (ErrorModel::ResultReturns, true) => {
             "call `commit()` before returning `Ok` (or `rollback()` when the work must be discarded)"

@@ -302,6 +302,15 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn call(&mut self, call: &syn::ExprCall) -> Value {
+        if let Some(args) = self.name_temporary_transaction(&call.args) {
+            let named = syn::ExprCall {
+                args,
+                ..call.clone()
+            };
+            let value = self.call(&named);
+            self.drop_temporary_transaction(call.span());
+            return value;
+        }
         let function = path_text(&call.func);
         if matches!(
             function.as_deref(),
@@ -492,6 +501,15 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn method_call(&mut self, call: &syn::ExprMethodCall) -> Value {
+        if let Some(args) = self.name_temporary_transaction(&call.args) {
+            let named = syn::ExprMethodCall {
+                args,
+                ..call.clone()
+            };
+            let value = self.method_call(&named);
+            self.drop_temporary_transaction(call.span());
+            return value;
+        }
         let method = call.method.to_string();
         let vocabulary = self.file.vocabulary;
         let receiver = self.expr(&call.receiver);
@@ -973,6 +991,79 @@ pub(super) fn ended_in_tokens(tokens: proc_macro2::TokenStream, ended: &mut Vec<
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// The name a transaction begun as an argument is lowered under (see
+/// `Lowerer::name_temporary_transaction`).
+const TEMPORARY_TRANSACTION: &str = "temporary";
+
+impl Lowerer<'_> {
+    /// `record(&mut pool.begin().await?, ..)`: a transaction begun as an
+    /// argument lives to the end of the statement, and nothing can commit
+    /// it. The first such argument is begun under a name and the call's
+    /// arguments come back with that name in its place, so that the call
+    /// lends it as it would a local; `drop_temporary_transaction` ends it.
+    fn name_temporary_transaction(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Option<syn::punctuated::Punctuated<Expr, syn::Token![,]>> {
+        let vocabulary = self.file.vocabulary;
+        let position = args.iter().position(|arg| {
+            let Expr::Reference(reference) = peel(arg) else {
+                return false;
+            };
+            let mut begun = peel(&reference.expr);
+            loop {
+                match begun {
+                    Expr::Try(inner) => begun = peel(&inner.expr),
+                    Expr::Await(inner) => begun = peel(&inner.base),
+                    Expr::MethodCall(call)
+                        if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) =>
+                    {
+                        begun = peel(&call.receiver)
+                    }
+                    Expr::MethodCall(call) => {
+                        return vocabulary
+                            .call_effect(&call.method.to_string(), call.args.len(), &[])
+                            .is_some_and(|effect| effect.effect == Effect::BeginObject);
+                    }
+                    _ => return false,
+                }
+            }
+        })?;
+        let Expr::Reference(reference) = peel(&args[position]) else {
+            return None;
+        };
+        let value = self.expr(&reference.expr);
+        let replacement: Expr = match value {
+            Value::TransactionObject(_) => {
+                self.bind(TEMPORARY_TRANSACTION, value, &*reference.expr);
+                // Spanned as the argument was, for the labels.
+                let span = reference.span();
+                let name = syn::Ident::new(TEMPORARY_TRANSACTION, span);
+                match reference.mutability {
+                    Some(_) => syn::parse_quote_spanned!(span=> &mut #name),
+                    None => syn::parse_quote_spanned!(span=> &#name),
+                }
+            }
+            other => {
+                self.settle(other);
+                syn::parse_quote!(())
+            }
+        };
+        let mut named = args.clone();
+        named[position] = replacement;
+        Some(named)
+    }
+
+    /// The end of the statement that began a transaction as an argument:
+    /// it is dropped there.
+    fn drop_temporary_transaction(&mut self, call: proc_macro2::Span) {
+        if self.owned.contains_key(TEMPORARY_TRANSACTION) {
+            let span = self.span(call);
+            self.event(EventKind::Dropped, TEMPORARY_TRANSACTION, span);
         }
     }
 }
