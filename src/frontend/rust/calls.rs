@@ -218,8 +218,47 @@ impl<'a> Lowerer<'a> {
     /// only reads). The body is lowered on its own to find out; its writes,
     /// and the functions of this file it lends the transactions to, are
     /// recorded here, at their places in the body.
-    pub(super) fn writes_when_run(&mut self, body: &Expr, borrowed: &[String]) {
-        let span = self.span(body.span());
+    /// A closure's or `async` block's body, which runs when it is called
+    /// or awaited: a `move` one takes every handle it names; another takes
+    /// those it uses by value (`opt.map(|id| (id, tx))`) and may write
+    /// through the transactions it borrows when it runs.
+    pub(super) fn runs_later(&mut self, body: FnBody, moves: bool, span: SynSpan) {
+        let mut names = Names(Vec::new());
+        let mut moved = MovedNames(Vec::new());
+        match body {
+            FnBody::Block(block) => {
+                names.visit_block(block);
+                moved.visit_block(block);
+            }
+            FnBody::Expr(expr) => {
+                names.visit_expr(expr);
+                moved.visit_expr(expr);
+            }
+        }
+        if moves {
+            self.moved_into_closure(names, span);
+            return;
+        }
+        let mut borrowed: Vec<String> = names
+            .0
+            .into_iter()
+            .filter(|name| {
+                !moved.0.contains(name) && self.owned.get(name) == Some(&Owned::Transaction)
+            })
+            .collect();
+        borrowed.sort();
+        borrowed.dedup();
+        if !borrowed.is_empty() {
+            self.writes_when_run(body, &borrowed);
+        }
+        self.moved_into_closure(Names(moved.0), span);
+    }
+
+    pub(super) fn writes_when_run(&mut self, body: FnBody, borrowed: &[String]) {
+        let span = self.span(match body {
+            FnBody::Block(block) => block.span(),
+            FnBody::Expr(expr) => expr.span(),
+        });
         let mut scratch = Lowerer::new(self.file, self.base, String::new(), span);
         scratch.depth = self.depth;
         scratch.owner = self.owner.clone();
@@ -230,7 +269,7 @@ impl<'a> Lowerer<'a> {
         for name in borrowed {
             scratch.owned.insert(name.clone(), Owned::Transaction);
         }
-        scratch.body(FnBody::Expr(body));
+        scratch.body(body);
         if let Some(deep) = scratch.too_deep {
             self.too_deep.get_or_insert(deep);
         }

@@ -311,39 +311,22 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             }
             Expr::Closure(closure) => {
-                let mut names = Names(Vec::new());
-                names.visit_expr(&closure.body);
-                if closure.capture.is_some() {
-                    self.moved_into_closure(names, closure.span());
-                } else {
-                    // A closure that uses a handle by value takes it
-                    // (`opt.map(|id| (id, tx))`); one that borrows it may
-                    // write through it when it runs.
-                    let mut moved = MovedNames(Vec::new());
-                    moved.visit_expr(&closure.body);
-                    let mut borrowed: Vec<String> = names
-                        .0
-                        .into_iter()
-                        .filter(|name| {
-                            !moved.0.contains(name)
-                                && self.owned.get(name) == Some(&Owned::Transaction)
-                        })
-                        .collect();
-                    borrowed.sort();
-                    borrowed.dedup();
-                    if !borrowed.is_empty() {
-                        self.writes_when_run(&closure.body, &borrowed);
-                    }
-                    self.moved_into_closure(Names(moved.0), closure.span());
-                }
+                self.runs_later(
+                    FnBody::Expr(&closure.body),
+                    closure.capture.is_some(),
+                    closure.span(),
+                );
                 Value::Nothing
             }
+            // Awaited where it is written (`async { .. }.await?`, a common
+            // way to give several statements one error exit), a block runs
+            // as a closure called there would.
             Expr::Async(block) => {
-                if block.capture.is_some() {
-                    let mut names = Names(Vec::new());
-                    names.visit_block(&block.block);
-                    self.moved_into_closure(names, block.span());
-                }
+                self.runs_later(
+                    FnBody::Block(&block.block),
+                    block.capture.is_some(),
+                    block.span(),
+                );
                 Value::Nothing
             }
             _ => Value::Nothing,
