@@ -213,10 +213,11 @@ impl<'a> Lowerer<'a> {
             },
             Expr::Cond(cond) => {
                 let target = self.ternary_target.take();
+                let declares = self.ternary_declares.take();
                 let (then_block, else_block) = self.branch(&cond.test);
                 self.builder.switch_to(then_block);
                 let value = self.expr(&cond.cons);
-                self.escape(value, cond.cons.span());
+                self.arm_value(target.as_deref(), declares, value, cond.cons.span());
                 if let Some(target) = &target {
                     let known = known_value(unwrap(&cond.cons));
                     self.handle_event(EventKind::Assign(known), target, span_of(cond.cons.span()));
@@ -224,7 +225,7 @@ impl<'a> Lowerer<'a> {
                 let then_end = self.builder.current();
                 self.builder.switch_to(else_block);
                 let value = self.expr(&cond.alt);
-                self.escape(value, cond.alt.span());
+                self.arm_value(target.as_deref(), declares, value, cond.alt.span());
                 if let Some(target) = &target {
                     let known = known_value(unwrap(&cond.alt));
                     self.handle_event(EventKind::Assign(known), target, span_of(cond.alt.span()));
@@ -347,6 +348,25 @@ impl<'a> Lowerer<'a> {
 
     /// A call's argument; what an object or array literal there holds is
     /// lent to the call.
+    /// The value of one arm of a conditional: a client it checks out for
+    /// a variable being declared (`const client = useTx ? await
+    /// pool.connect() : pool`) is that variable's on the arm's path; any
+    /// other value goes where it goes.
+    fn arm_value(
+        &mut self,
+        target: Option<&str>,
+        declares: Option<bool>,
+        value: Value,
+        span: SwcSpan,
+    ) {
+        match (target, declares) {
+            (Some(target), Some(outside)) if matches!(value, Value::Acquired { .. }) => {
+                self.bind(target, value, span, outside)
+            }
+            _ => self.escape(value, span),
+        }
+    }
+
     pub(super) fn argument(&mut self, expr: &Expr) -> Value {
         let literal = matches!(unwrap(expr), Expr::Object(_) | Expr::Array(_));
         let outer = std::mem::replace(&mut self.in_argument_literal, literal);

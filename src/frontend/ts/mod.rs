@@ -907,6 +907,10 @@ struct Lowerer<'a> {
     /// (`savepoint = nested ? 'sp1' : undefined`): each branch assigns
     /// what its arm is.
     ternary_target: Option<String>,
+    /// The `ternary_target` is being declared (`const client = useTx ?
+    /// await pool.connect() : pool`): a client an arm checks out is bound
+    /// to it on that arm's path; whether the variable is an outer one.
+    ternary_declares: Option<bool>,
     /// Lowering the left of `??`, whose optional call's value is kept.
     left_of_nullish: bool,
     /// Lowering an object or array literal that is a call's argument.
@@ -967,6 +971,7 @@ impl<'a> Lowerer<'a> {
             floating_call: None,
             assigned_to: None,
             ternary_target: None,
+            ternary_declares: None,
             left_of_nullish: false,
             in_argument_literal: false,
             bound_call: None,

@@ -463,9 +463,11 @@ impl<'a> Lowerer<'a> {
         self.bound_call = bound_call(init);
         if matches!(unwrap(init), Expr::Cond(_)) {
             self.ternary_target = Some(name.to_string());
+            self.ternary_declares = Some(self.module_scope);
         }
         let value = self.expr(init);
         self.ternary_target = None;
+        self.ternary_declares = None;
         self.assigned_to = None;
         self.bound_call = None;
         self.assign(name, &value, Some(init), init.span());
