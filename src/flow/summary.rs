@@ -73,6 +73,10 @@ pub(crate) struct Summary {
     pub sends_sql_to_pool: Option<usize>,
     /// It is `async`: a call whose promise is dropped does its work later.
     pub is_async: bool,
+    /// A call opens a connection of its own and returns it (Rust's
+    /// `Connection::open` inside `get_connection()`): the caller owns it,
+    /// and dropping it closes it, ending any transaction on it.
+    pub opens_connection: bool,
     /// Not a function but a pool its module makes and exports (`export
     /// const db = new Pool(..)`): each statement sent through it may run
     /// on another of its connections.
@@ -101,6 +105,7 @@ impl Summary {
             && self.hands_client_to_callback.is_none()
             && self.sends_sql_to_pool.is_none()
             && !self.pool
+            && !self.opens_connection
     }
 
     /// Whether a call hands its caller something to end: a client or a

@@ -1034,6 +1034,29 @@ pub(super) fn ended_in_tokens(tokens: proc_macro2::TokenStream, ended: &mut Vec<
     }
 }
 
+impl Lowerer<'_> {
+    /// Whether `expr` opens a connection that its value owns: by the
+    /// call's name (`Connection::open(..)`, `establish(..)`), or a function
+    /// of this crate that opens one and returns it (`get_connection()?`).
+    pub(super) fn opens_connection(&self, expr: &Expr) -> bool {
+        if opens_connection(expr) {
+            return true;
+        }
+        let Expr::Call(call) = result_value(expr) else {
+            return false;
+        };
+        let Some(function) = path_text(&call.func) else {
+            return false;
+        };
+        let last = function.rsplit("::").next().unwrap_or(&function);
+        (function == last && self.file.opening_functions.contains(last))
+            || self
+                .file
+                .imported_function(&function)
+                .is_some_and(|summary| summary.opens_connection)
+    }
+}
+
 /// The name a transaction begun as an argument is lowered under (see
 /// `Lowerer::name_temporary_transaction`).
 const TEMPORARY_TRANSACTION: &str = "temporary";

@@ -15,6 +15,21 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn expr_inner(&mut self, expr: &Expr) -> Value {
         match expr {
+            // sea-orm's `DeleteResult` and `UpdateResult` have the count in a
+            // field: `res.rows_affected` is the write's, as the method is.
+            Expr::Field(field) if matches!(&field.member, Member::Named(name) if name == "rows_affected") => {
+                match self.expr(&field.base) {
+                    written @ Value::Wrote { .. } => written,
+                    Value::Answered { place, span } => Value::Wrote {
+                        place,
+                        spans: vec![span],
+                    },
+                    other => {
+                        self.settle(other);
+                        Value::Nothing
+                    }
+                }
+            }
             Expr::Path(_) | Expr::Field(_) => match place_of(expr) {
                 Some(place) => {
                     if let Some((written, spans)) = self.write_results.get(&place) {

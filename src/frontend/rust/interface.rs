@@ -201,6 +201,7 @@ pub(super) fn export_summaries(
     reads_only: &[String],
     returning_transactions: &[String],
     hidden_types: &std::collections::HashSet<String>,
+    opening: &[String],
 ) {
     let mut summaries = Summaries::new();
     let key = |name: &str| name.replace("::", ".");
@@ -227,6 +228,9 @@ pub(super) fn export_summaries(
         let summary = summaries.entry(key(name)).or_default();
         summary.returns_transaction_object = true;
         summary.transaction_type_hidden = hidden_types.contains(last);
+    }
+    for name in opening {
+        summaries.entry(key(name)).or_default().opens_connection = true;
     }
     for name in summaries.keys() {
         let owner = name.split('.').next().unwrap_or(name).to_string();

@@ -105,6 +105,7 @@ pub(crate) fn lower_file(
                 &readers,
                 &collector.file.exported_returning,
                 &collector.file.opaque_transactions,
+                &collector.file.exported_opening,
             );
             mark_object_transactions(
                 &mut collector.flows,
@@ -275,6 +276,11 @@ struct FileFacts<'v> {
     /// method with its type (`Tx::open`, `Db::begin`; see
     /// `Lowerer::receiver_type`).
     exported_returning: Vec<String>,
+    /// Functions of this file, by last name, that open a connection and
+    /// return it (see `opens_and_returns_connection`), and the same by the
+    /// name other modules call them with.
+    opening_functions: std::collections::HashSet<String>,
+    exported_opening: Vec<String>,
     /// Private functions of this file that take a connection: every call of
     /// one is in view (or in a child module).
     private_functions: std::collections::HashSet<String>,
@@ -368,6 +374,9 @@ impl<'v> FileFacts<'v> {
             field_receivers: HashMap<(String, String), String>,
             rolled_back_by_drop: std::collections::HashSet<(String, String)>,
             returning_transactions: std::collections::HashSet<String>,
+            /// Functions that open a connection and return it (see
+            /// `opens_and_returns_connection`), by last name.
+            opening: std::collections::HashSet<String>,
             /// Every function by its last name and the name other modules
             /// call it with (see `FileFacts::exported_returning`).
             qualified: Vec<(String, String)>,
@@ -388,6 +397,11 @@ impl<'v> FileFacts<'v> {
             returned_types: Vec<(String, String)>,
         }
         impl Found {
+            fn opening_body(&mut self, signature: &syn::Signature, body: &Block) {
+                if opens_and_returns_connection(signature, body) {
+                    self.opening.insert(signature.ident.to_string());
+                }
+            }
             fn opaque_body(&mut self, signature: &syn::Signature, body: &Block) {
                 if returns_opaque(&signature.output)
                     && let Some(returned) = opaque_return(body)
@@ -404,6 +418,7 @@ impl<'v> FileFacts<'v> {
                     self.private_functions.insert(item.sig.ident.to_string());
                 }
                 self.opaque_body(&item.sig, &item.block);
+                self.opening_body(&item.sig, &item.block);
                 // A function inside a method's body is no function of the
                 // type.
                 let owner = self.impl_owner.take();
@@ -419,6 +434,7 @@ impl<'v> FileFacts<'v> {
                         .push((name.clone(), format!("{owner}::{name}")));
                 }
                 self.opaque_body(&item.sig, &item.block);
+                self.opening_body(&item.sig, &item.block);
                 let owner = self.impl_owner.take();
                 syn::visit::visit_impl_item_fn(self, item);
                 self.impl_owner = owner;
@@ -572,6 +588,20 @@ impl<'v> FileFacts<'v> {
                         && !found.returning_other.contains_key(name)
                 })
                 .map(|(_, qualified)| qualified.clone())
+                .collect(),
+            exported_opening: found
+                .qualified
+                .iter()
+                .filter(|(name, _)| {
+                    found.opening.contains(name) && found.returning_other.get(name) == Some(&1)
+                })
+                .map(|(_, qualified)| qualified.clone())
+                .collect(),
+            opening_functions: found
+                .opening
+                .iter()
+                .filter(|name| found.returning_other.get(*name) == Some(&1))
+                .cloned()
                 .collect(),
             private_functions: found.private_functions,
             opaque_transactions: found.opaque_transactions,

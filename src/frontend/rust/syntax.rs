@@ -818,6 +818,55 @@ pub(super) fn pattern_names(pat: &Pat) -> Vec<String> {
     names.0
 }
 
+/// Whether a function opens a connection of its own and returns it: its
+/// signature returns a driver's connection by value (`-> Result<Connection,
+/// E>`, `-> Client`), and its body opens one (`Connection::open(..)`,
+/// `Client::connect(..)`). Its caller owns what it gets, and dropping that
+/// closes it, whatever the function is called (`get_connection()`).
+pub(super) fn opens_and_returns_connection(signature: &syn::Signature, body: &Block) -> bool {
+    const CONNECTIONS: &[&str] = &[
+        "Connection",
+        "Client",
+        "PgConnection",
+        "SqliteConnection",
+        "MySqlConnection",
+    ];
+    fn connection(ty: &syn::Type) -> bool {
+        let syn::Type::Path(path) = ty else {
+            return false;
+        };
+        let Some(last) = path.path.segments.last() else {
+            return false;
+        };
+        // `Result<Connection, E>`, also a project's alias (`DbResult<T>`).
+        match last.ident.to_string().as_str() {
+            name if name.ends_with("Result") || name == "Option" => {
+                type_arguments(last).next().is_some_and(connection)
+            }
+            name => CONNECTIONS.contains(&name),
+        }
+    }
+    struct Opens(bool);
+    impl<'ast> Visit<'ast> for Opens {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            if self.0 {
+                return;
+            }
+            if matches!(expr, Expr::Call(_) | Expr::MethodCall(_)) && opens_connection(expr) {
+                self.0 = true;
+                return;
+            }
+            syn::visit::visit_expr(self, expr);
+        }
+    }
+    let returns = matches!(&signature.output, syn::ReturnType::Type(_, ty) if connection(ty));
+    returns && {
+        let mut opens = Opens(false);
+        opens.visit_block(body);
+        opens.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
