@@ -45,7 +45,9 @@ pub(crate) enum EventKind {
     /// transaction from here on loses work. The span names the write.
     Write,
     /// The write at this event's span is known to have changed nothing on
-    /// this path (a call lent the transaction failed before writing).
+    /// this path (a call lent the transaction failed or found its work
+    /// done; a statement failed on a database whose transaction outlives
+    /// that); the transaction's other writes stand.
     WroteNothing,
     /// The path is a branch taken because a statement of the transaction
     /// changed no row (`rows_affected() == 0`, an `INSERT .. ON CONFLICT DO

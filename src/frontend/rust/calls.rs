@@ -213,11 +213,6 @@ impl<'a> Lowerer<'a> {
         None
     }
 
-    /// A closure that borrows transactions of this function writes through
-    /// them when it runs, as its body does (`.then(|| db.block_header(..))`
-    /// only reads). The body is lowered on its own to find out; its writes,
-    /// and the functions of this file it lends the transactions to, are
-    /// recorded here, at their places in the body.
     /// A closure's or `async` block's body, which runs when it is called
     /// or awaited: a `move` one takes every handle it names; another takes
     /// those it uses by value (`opt.map(|id| (id, tx))`) and may write
@@ -254,7 +249,12 @@ impl<'a> Lowerer<'a> {
         self.moved_into_closure(Names(moved.0), span);
     }
 
-    pub(super) fn writes_when_run(&mut self, body: FnBody, borrowed: &[String]) {
+    /// A closure or block that borrows transactions of this function
+    /// writes through them when it runs, as its body does (`.then(||
+    /// db.block_header(..))` only reads). The body is lowered on its own to
+    /// find out; its writes, and the functions of this file it lends the
+    /// transactions to, are recorded here, at their places in the body.
+    fn writes_when_run(&mut self, body: FnBody, borrowed: &[String]) {
         let span = self.span(match body {
             FnBody::Block(block) => block.span(),
             FnBody::Expr(expr) => expr.span(),
@@ -1034,11 +1034,15 @@ pub(super) fn ended_in_tokens(tokens: proc_macro2::TokenStream, ended: &mut Vec<
     }
 }
 
+/// The name a transaction begun as an argument is lowered under (see
+/// `Lowerer::name_temporary_transaction`).
+const TEMPORARY_TRANSACTION: &str = "temporary";
+
 impl Lowerer<'_> {
-    /// Whether `expr` opens a connection that its value owns: by the
+    /// Whether the value of `expr` is a connection it opened: by the
     /// call's name (`Connection::open(..)`, `establish(..)`), or a function
     /// of this crate that opens one and returns it (`get_connection()?`).
-    pub(super) fn opens_connection(&self, expr: &Expr) -> bool {
+    pub(super) fn opened_connection(&self, expr: &Expr) -> bool {
         if opens_connection(expr) {
             return true;
         }
@@ -1055,13 +1059,7 @@ impl Lowerer<'_> {
                 .imported_function(&function)
                 .is_some_and(|summary| summary.opens_connection)
     }
-}
 
-/// The name a transaction begun as an argument is lowered under (see
-/// `Lowerer::name_temporary_transaction`).
-const TEMPORARY_TRANSACTION: &str = "temporary";
-
-impl Lowerer<'_> {
     /// `record(&mut pool.begin().await?, ..)`: a transaction begun as an
     /// argument lives to the end of the statement, and nothing can commit
     /// it. The first such argument is begun under a name and the call's

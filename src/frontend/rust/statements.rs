@@ -316,7 +316,7 @@ impl<'a> Lowerer<'a> {
             self.builder.switch_to(matched);
         }
         match binding_name(&local.pat).or_else(|| success_binding(&local.pat)) {
-            Some(name) if value == Value::Nothing && self.opens_connection(&init.expr) => {
+            Some(name) if value == Value::Nothing && self.opened_connection(&init.expr) => {
                 self.owned.insert(name.clone(), Owned::Closes);
                 self.declared.push(name);
             }
@@ -327,7 +327,7 @@ impl<'a> Lowerer<'a> {
             Some(name) => self.bind(&name, value, &init.expr),
             // `let (owner, db) = open_for(path, id)?`: the connection is
             // one of the names, and each closes when dropped.
-            None if value == Value::Nothing && self.opens_connection(&init.expr) => {
+            None if value == Value::Nothing && self.opened_connection(&init.expr) => {
                 for name in pattern_names(&local.pat) {
                     self.owned.insert(name.clone(), Owned::Closes);
                     self.declared.push(name);

@@ -806,16 +806,16 @@ fn unwrapped(mut expr: &Expr) -> &Expr {
 
 /// Every variable a pattern binds (`(owner, db)`, `Opened { db, .. }`).
 pub(super) fn pattern_names(pat: &Pat) -> Vec<String> {
-    struct Names(Vec<String>);
-    impl<'ast> Visit<'ast> for Names {
+    struct Bound(Vec<String>);
+    impl<'ast> Visit<'ast> for Bound {
         fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
             self.0.push(ident.ident.to_string());
             syn::visit::visit_pat_ident(self, ident);
         }
     }
-    let mut names = Names(Vec::new());
-    names.visit_pat(pat);
-    names.0
+    let mut bound = Bound(Vec::new());
+    bound.visit_pat(pat);
+    bound.0
 }
 
 /// Whether a function opens a connection of its own and returns it: its

@@ -346,8 +346,6 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// A call's argument; what an object or array literal there holds is
-    /// lent to the call.
     /// The value of one arm of a conditional: a client it checks out for
     /// a variable being declared (`const client = useTx ? await
     /// pool.connect() : pool`) is that variable's on the arm's path; any
@@ -367,6 +365,8 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A call's argument; what an object or array literal there holds is
+    /// lent to the call.
     pub(super) fn argument(&mut self, expr: &Expr) -> Value {
         let literal = matches!(unwrap(expr), Expr::Object(_) | Expr::Array(_));
         let outer = std::mem::replace(&mut self.in_argument_literal, literal);
