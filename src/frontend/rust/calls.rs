@@ -1074,7 +1074,10 @@ impl Lowerer<'_> {
             let Expr::Reference(reference) = peel(arg) else {
                 return false;
             };
+            // A begin's result is a `Result` or a future: one lent as it
+            // is (`&mut wrapper.transaction()`) is an accessor's borrow.
             let mut begun = peel(&reference.expr);
+            let mut unwrapped = false;
             loop {
                 match begun {
                     Expr::Try(inner) => begun = peel(&inner.expr),
@@ -1085,12 +1088,14 @@ impl Lowerer<'_> {
                         begun = peel(&call.receiver)
                     }
                     Expr::MethodCall(call) => {
-                        return vocabulary
-                            .call_effect(&call.method.to_string(), call.args.len(), &[])
-                            .is_some_and(|effect| effect.effect == Effect::BeginObject);
+                        return unwrapped
+                            && vocabulary
+                                .call_effect(&call.method.to_string(), call.args.len(), &[])
+                                .is_some_and(|effect| effect.effect == Effect::BeginObject);
                     }
                     _ => return false,
                 }
+                unwrapped = true;
             }
         })?;
         let Expr::Reference(reference) = peel(&args[position]) else {
