@@ -350,18 +350,21 @@ fn sql_transaction_type(ty: &syn::Type) -> bool {
         && transaction_type(ty)
 }
 
-/// The name of the type a signature returns, through `Result` and
-/// `Option`: `TxStore` of `-> Result<TxStore, DbErr>`.
+/// The name of the type a signature returns, through `Result` (or a
+/// project's alias of it) and `Option`: `TxStore` of `-> Result<TxStore,
+/// DbErr>`, `Connection` of `-> StoreResult<Connection>`.
 pub(super) fn returned_type_name(output: &syn::ReturnType) -> Option<String> {
     fn named(ty: &syn::Type) -> Option<String> {
         let syn::Type::Path(path) = ty else {
             return None;
         };
         let last = path.path.segments.last()?;
-        if last.ident == "Result" || last.ident == "Option" {
+        // `Result<T, E>`, also a project's alias (`DbResult<T>`).
+        let name = last.ident.to_string();
+        if name.ends_with("Result") || name == "Option" {
             return type_arguments(last).next().and_then(named);
         }
-        Some(last.ident.to_string())
+        Some(name)
     }
     match output {
         syn::ReturnType::Type(_, ty) => named(ty),
@@ -831,21 +834,6 @@ pub(super) fn opens_and_returns_connection(signature: &syn::Signature, body: &Bl
         "SqliteConnection",
         "MySqlConnection",
     ];
-    fn connection(ty: &syn::Type) -> bool {
-        let syn::Type::Path(path) = ty else {
-            return false;
-        };
-        let Some(last) = path.path.segments.last() else {
-            return false;
-        };
-        // `Result<Connection, E>`, also a project's alias (`DbResult<T>`).
-        match last.ident.to_string().as_str() {
-            name if name.ends_with("Result") || name == "Option" => {
-                type_arguments(last).next().is_some_and(connection)
-            }
-            name => CONNECTIONS.contains(&name),
-        }
-    }
     struct Opens(bool);
     impl<'ast> Visit<'ast> for Opens {
         fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -859,7 +847,8 @@ pub(super) fn opens_and_returns_connection(signature: &syn::Signature, body: &Bl
             syn::visit::visit_expr(self, expr);
         }
     }
-    let returns = matches!(&signature.output, syn::ReturnType::Type(_, ty) if connection(ty));
+    let returns = returned_type_name(&signature.output)
+        .is_some_and(|name| CONNECTIONS.contains(&name.as_str()));
     returns && {
         let mut opens = Opens(false);
         opens.visit_block(body);
