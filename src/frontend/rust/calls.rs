@@ -389,14 +389,13 @@ impl<'a> Lowerer<'a> {
             let value = self.expr(&call.func);
             self.settle(value);
         }
-        if let Some(callee) = name
-            .filter(|n| function.as_deref() == Some(*n) && self.file.private_functions.contains(*n))
-        {
-            for (position, arg) in call.args.iter().enumerate() {
-                let closes = place_of(arg).is_some_and(|place| self.closes_on_drop(&place));
-                self.closing_arguments
-                    .push(((callee.to_string(), position), closes));
-            }
+        // `helper(&mut db)`, or a type's own `Self::migrate(self)`.
+        if let Some(callee) = name.filter(|n| match function.as_deref() == Some(*n) {
+            true => self.file.private_functions.contains(*n),
+            false => self.file.private_methods.contains(*n),
+        }) {
+            let at = self.span(call.span()).start;
+            self.private_call(callee, at, call.args.iter());
         }
         if let Some(helper) = name.and_then(|n| self.file.transaction_helpers.get(n).copied()) {
             let span = self.span(call.span());
@@ -550,6 +549,11 @@ impl<'a> Lowerer<'a> {
             return value;
         }
         let method = call.method.to_string();
+        if self.file.private_methods.contains(&method) {
+            let at = self.span(call.span()).start;
+            let receiver = std::iter::once(&*call.receiver);
+            self.private_call(&method, at, receiver.chain(call.args.iter()));
+        }
         let vocabulary = self.file.vocabulary;
         let receiver = self.expr(&call.receiver);
         // Error adapters keep the success value: `pool.begin().await
@@ -872,14 +876,17 @@ impl<'a> Lowerer<'a> {
         self.returns_nothing = !self.returns_result;
         let function = signature.ident.to_string();
         for (position, input) in signature.inputs.iter().enumerate() {
-            if let syn::FnArg::Typed(typed) = input
-                && signature.receiver().is_none()
-                && self
-                    .file
-                    .closed_by_callers
-                    .contains(&(function.clone(), position))
+            if self
+                .file
+                .closed_by_callers
+                .contains(&(function.clone(), position))
             {
-                self.closing_params.extend(binding_name(&typed.pat));
+                match input {
+                    syn::FnArg::Typed(typed) => {
+                        self.closing_params.extend(binding_name(&typed.pat))
+                    }
+                    syn::FnArg::Receiver(_) => self.closing_params.push("self".to_string()),
+                }
             }
             if let syn::FnArg::Receiver(receiver) = input {
                 self.self_by_value = matches!(receiver.kind, syn::ReceiverKind::Value);
@@ -939,18 +946,36 @@ impl<'a> Lowerer<'a> {
         read_only_text || read_only_builder
     }
 
+    /// A call of one of the file's private functions, its arguments in
+    /// the order of the callee's inputs (a method's receiver first): for
+    /// each, whether it closes when this function drops it.
+    fn private_call<'e>(&mut self, callee: &str, at: u32, args: impl Iterator<Item = &'e Expr>) {
+        self.private_calls.push((callee.to_string(), at));
+        for (position, arg) in args.enumerate() {
+            let closes = place_of(arg).is_some_and(|place| self.closes_on_drop(&place));
+            self.closing_arguments
+                .push(((callee.to_string(), position), closes));
+        }
+    }
+
     /// Whether dropping `place` closes its connection: one this function
-    /// opened, one taken by value (`conn: Connection`), or a field of a
-    /// `self` taken by value. A pooled connection goes back to its pool
-    /// instead, and a borrowed one lives on.
+    /// opened (or a field of a struct that holds one), one taken by value
+    /// (`conn: Connection`), a field of a `self` taken by value, or one
+    /// that every caller closes when it drops it. A pooled connection goes
+    /// back to its pool instead, and a borrowed one lives on.
     pub(super) fn closes_on_drop(&self, place: &str) -> bool {
         match self.owned.get(place) {
             Some(Owned::Closes) => return true,
             Some(_) => return false,
             None => {}
         }
-        if place.starts_with("self.") {
-            return self.self_by_value;
+        if let Some((holder, _)) = place.split_once('.')
+            && self.owned.get(holder) == Some(&Owned::Closes)
+        {
+            return true;
+        }
+        if place == "self" || place.starts_with("self.") {
+            return self.self_by_value || self.closing_params.iter().any(|param| param == "self");
         }
         if let Some(collection) = self.elements.get(place)
             && collection != place
@@ -1045,6 +1070,15 @@ impl Lowerer<'_> {
     pub(super) fn opened_connection(&self, expr: &Expr) -> bool {
         if opens_connection(expr) {
             return true;
+        }
+        // `Store { conn, path }`: a struct that took an opened connection
+        // closes it when dropped.
+        if let Expr::Struct(built) = peel(expr) {
+            return built.fields.iter().any(|field| {
+                place_of(&field.expr)
+                    .is_some_and(|place| self.owned.get(&place) == Some(&Owned::Closes))
+                    || self.opened_connection(&field.expr)
+            });
         }
         let Expr::Call(call) = result_value(expr) else {
             return false;

@@ -38,6 +38,11 @@ use calls::*;
 use sql::*;
 use summaries::*;
 use syntax::*;
+use thinning::written_calls;
+
+/// Passes over a file beyond the second that learn, link by link, which
+/// parameters of private functions every caller closes on drop.
+const MAX_CALLER_PASSES: usize = 3;
 
 /// Lower a file; `link` gives the summaries of the functions it imports
 /// from other modules, by the names its code calls them with. Bodies of
@@ -78,16 +83,24 @@ pub(crate) fn lower_file(
             interface::keep_consulted(&mut interface, &consulted, &file);
             let imported = link(&interface);
             let helpers = transaction_helpers(&collector.flows, &collector.reports_write);
-            let closed_by_callers: std::collections::HashSet<(String, usize)> = collector
-                .closing_arguments
-                .iter()
-                .filter(|(_, closes)| **closes)
-                .map(|(key, _)| key.clone())
-                .collect();
+            let closed_by_callers = collector.closed_by_callers(text);
             if !helpers.is_empty() || !imported.is_empty() || !closed_by_callers.is_empty() {
                 let mut facts = collector.file;
                 facts.transaction_helpers = helpers;
                 facts.imported = imported;
+                facts.closed_by_callers = closed_by_callers;
+                collector = Collector::new(facts, base);
+                collector.visit_file(&file);
+            }
+            // Through a chain of private functions (a constructor that
+            // opened the connection, a private `upgrade`, the migration
+            // it calls), each pass learns one more link.
+            for _ in 0..MAX_CALLER_PASSES {
+                let closed_by_callers = collector.closed_by_callers(text);
+                if closed_by_callers == collector.file.closed_by_callers {
+                    break;
+                }
+                let mut facts = collector.file;
                 facts.closed_by_callers = closed_by_callers;
                 collector = Collector::new(facts, base);
                 collector.visit_file(&file);
@@ -284,6 +297,9 @@ struct FileFacts<'v> {
     /// Private functions of this file that take a connection: every call of
     /// one is in view (or in a child module).
     private_functions: std::collections::HashSet<String>,
+    /// Private functions of the file's own `impl` blocks that take `self`
+    /// or a connection, called as methods or through their type's path.
+    private_methods: std::collections::HashSet<String>,
     /// Parameters, by private function and position, that every call of
     /// the function in this file fills with a connection that closes when
     /// the caller drops it on an error path (see `Lowerer::closes_on_drop`).
@@ -383,9 +399,12 @@ impl<'v> FileFacts<'v> {
             /// The type whose `impl` is being read; `None` in a trait and
             /// outside both.
             impl_owner: Option<String>,
+            /// Inside `impl Trait for Type`, whose functions are the trait's.
+            trait_impl: bool,
             /// Signatures of each name that return something else, counted.
             returning_other: HashMap<String, usize>,
             private_functions: std::collections::HashSet<String>,
+            private_methods: std::collections::HashSet<String>,
             /// The project's own transaction types: structs that hold a
             /// driver's transaction, whose `impl` has a `commit` method
             /// and no `Drop` (see `holds_transaction`).
@@ -435,6 +454,12 @@ impl<'v> FileFacts<'v> {
                 }
                 self.opaque_body(&item.sig, &item.block);
                 self.opening_body(&item.sig, &item.block);
+                if !self.trait_impl
+                    && matches!(item.vis, syn::Visibility::Inherited)
+                    && (item.sig.receiver().is_some() || takes_database_handle(&item.sig))
+                {
+                    self.private_methods.insert(item.sig.ident.to_string());
+                }
                 let owner = self.impl_owner.take();
                 syn::visit::visit_impl_item_fn(self, item);
                 self.impl_owner = owner;
@@ -483,8 +508,10 @@ impl<'v> FileFacts<'v> {
                     }
                 }
                 let outer = std::mem::replace(&mut self.impl_owner, owner);
+                let outer_trait = std::mem::replace(&mut self.trait_impl, item.trait_.is_some());
                 syn::visit::visit_item_impl(self, item);
                 self.impl_owner = outer;
+                self.trait_impl = outer_trait;
             }
             fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
                 let outer = self.impl_owner.take();
@@ -604,6 +631,7 @@ impl<'v> FileFacts<'v> {
                 .cloned()
                 .collect(),
             private_functions: found.private_functions,
+            private_methods: found.private_methods,
             opaque_transactions: found.opaque_transactions,
             closed_by_callers: Default::default(),
             vocabulary,
@@ -718,6 +746,7 @@ struct Collector<'v> {
     /// call seen passes a connection that closes on drop (see
     /// `FileFacts::closed_by_callers`).
     closing_arguments: HashMap<(String, usize), bool>,
+    private_calls: std::collections::HashSet<(String, u32)>,
     /// Lowered functions that take a parameter a transaction can be lent
     /// through (see `lendable_type`).
     lendable: std::collections::HashSet<String>,
@@ -725,6 +754,25 @@ struct Collector<'v> {
 }
 
 impl<'v> Collector<'v> {
+    /// The parameters (see `FileFacts::closed_by_callers`) that every call
+    /// lowered closes on drop, of functions none of whose calls went
+    /// unseen: each call written in `text` (in a body not lowered, in a
+    /// macro's arguments) was lowered.
+    fn closed_by_callers(&self, text: &str) -> std::collections::HashSet<(String, usize)> {
+        let mut lowered: HashMap<&str, usize> = HashMap::new();
+        for (callee, _) in &self.private_calls {
+            *lowered.entry(callee.as_str()).or_default() += 1;
+        }
+        self.closing_arguments
+            .iter()
+            .filter(|((callee, _), closes)| {
+                **closes
+                    && lowered.get(callee.as_str()).copied() == Some(written_calls(text, callee))
+            })
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
     fn new(file: FileFacts<'v>, base: usize) -> Collector<'v> {
         Collector {
             file,
@@ -737,6 +785,7 @@ impl<'v> Collector<'v> {
             reports_write: Vec::new(),
             quiet: Vec::new(),
             closing_arguments: HashMap::new(),
+            private_calls: Default::default(),
             lendable: Default::default(),
             too_deep: None,
         }
@@ -800,6 +849,7 @@ impl<'v> Collector<'v> {
             && !self.file.expanded_functions.contains(&span.start)
             && !signature.is_some_and(takes_database_handle)
             && !calls_any(&body, &self.file.private_functions, false)
+            && !calls_any(&body, &self.file.private_methods, true)
             && !calls_any(&body, &self.file.returning_transactions, true)
         {
             self.quiet.push(name);
@@ -828,6 +878,8 @@ impl<'v> Collector<'v> {
         for (key, closes) in std::mem::take(&mut lowerer.closing_arguments) {
             *self.closing_arguments.entry(key).or_insert(true) &= closes;
         }
+        self.private_calls
+            .extend(std::mem::take(&mut lowerer.private_calls));
         self.params_passed_to
             .push(std::mem::take(&mut lowerer.params_passed_to));
         let reported = match &lowerer.reported_write {
@@ -1118,8 +1170,10 @@ struct Lowerer<'a> {
     callbacks: Vec<String>,
     callback_writes: Vec<Span>,
     /// Calls of the file's private functions: by function and argument
-    /// position, whether the argument closes when this function drops it.
+    /// position, whether the argument closes when this function drops it;
+    /// and each call, by function and offset.
     closing_arguments: Vec<((String, usize), bool)>,
+    private_calls: Vec<(String, u32)>,
     /// Parameters whose every caller closes them on drop (see
     /// `FileFacts::closed_by_callers`).
     closing_params: Vec<String>,
@@ -1181,6 +1235,7 @@ impl<'a> Lowerer<'a> {
             callbacks: Vec::new(),
             callback_writes: Vec::new(),
             closing_arguments: Vec::new(),
+            private_calls: Vec::new(),
             closing_params: Vec::new(),
             tested_results: std::collections::HashSet::new(),
             flags: std::collections::HashSet::new(),

@@ -33,10 +33,8 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
     // Functions whose signature may take a handle: a call of one hands it
     // on (see `calls_any`).
     let handle_takers = super::functions_taking_handles(text);
-    let mut blanked: Vec<(usize, usize)> = found
-        .functions
-        .iter()
-        .filter(|function| {
+    let (mut quiet, kept): (Vec<&Function>, Vec<&Function>) =
+        found.functions.iter().partition(|function| {
             !all_bodies
                 && names_nothing(function.at, function.close)
                 // A function a `macro_rules!` writes gets code from its
@@ -46,7 +44,27 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
                 && !handle_takers
                     .iter()
                     .any(|name| holds_word(&bytes[function.open..function.close], name.as_bytes()))
-        })
+        });
+    // A call of a private method that is lowered is lowered too: whether
+    // the method's `self` closes on drop depends on every caller's (see
+    // `Collector::closed_by_callers`).
+    let mut kept_methods: Vec<&[u8]> = kept
+        .iter()
+        .filter_map(|function| private_method(bytes, function))
+        .collect();
+    while !kept_methods.is_empty() {
+        let calling: Vec<&Function>;
+        (calling, quiet) = quiet.into_iter().partition(|function| {
+            let body = &bytes[function.open..function.close];
+            kept_methods.iter().any(|name| holds_word(body, name))
+        });
+        kept_methods = calling
+            .iter()
+            .filter_map(|function| private_method(bytes, function))
+            .collect();
+    }
+    let mut blanked: Vec<(usize, usize)> = quiet
+        .iter()
         .map(|function| (function.open, function.close))
         .collect();
     if text.len() >= THINNED_LENGTH {
@@ -69,6 +87,28 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
     String::from_utf8(bytes).ok()
 }
 
+/// The name of a function taking `self` and written without `pub`.
+fn private_method<'t>(text: &'t [u8], function: &Function) -> Option<&'t [u8]> {
+    let line_start = text[..function.at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    if holds_word(&text[line_start..function.at], b"pub")
+        || !holds_word(&text[function.at..function.open], b"self")
+    {
+        return None;
+    }
+    let name_start = function.at
+        + 2
+        + text[function.at + 2..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())?;
+    let name_len = text[name_start..]
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))?;
+    (name_len > 0).then(|| &text[name_start..name_start + name_len])
+}
+
 /// Whether a signature's text may name a connection or transaction type
 /// (see `names_handle_type`, which reads the parsed parameter types: this
 /// reads the whole signature, so it says yes at least as often).
@@ -80,6 +120,26 @@ fn takes_handle(signature: &[u8]) -> bool {
 fn holds_word(text: &[u8], word: &[u8]) -> bool {
     memchr::memmem::find_iter(text, word)
         .any(|at| !ident_byte(text, at.wrapping_sub(1)) && !ident_byte(text, at + word.len()))
+}
+
+/// How many calls of `name` the text writes (`name(`, `.name(`,
+/// `Type::name(`, `name::<T>(`), its definitions (`fn name(`) not counted:
+/// also those in bodies that were blanked, in macro arguments and in
+/// comments, where lowering sees none.
+pub(super) fn written_calls(text: &str, name: &str) -> usize {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, name.as_bytes())
+        .filter(|&at| {
+            let end = at + name.len();
+            if ident_byte(bytes, at.wrapping_sub(1)) || ident_byte(bytes, end) {
+                return false;
+            }
+            let after = text[end..].trim_start();
+            let before = text[..at].trim_end();
+            (after.starts_with('(') || after.starts_with("::<"))
+                && !(before.ends_with("fn") && !ident_byte(bytes, before.len().wrapping_sub(3)))
+        })
+        .count()
 }
 
 /// A function with a body: the offsets of its `fn`, and of its body's
@@ -399,6 +459,36 @@ mod tests {
              fn nightly(pool: &Pool) { let mut c = pool.get(); audit(&mut c); } \
              fn unrelated() { }"
         );
+    }
+
+    #[test]
+    fn a_call_of_a_private_method_that_is_lowered_keeps_its_body() {
+        let text = "
+            impl Store {
+                pub fn open(p: &Path) -> Store { let mut s = Store::at(p); s.upgrade(); s }
+                fn upgrade(&mut self) { self.add_tags(); }
+                fn add_tags(&mut self) { self.conn.execute_batch(\"BEGIN\"); }
+                pub fn tags(&self) -> Vec<String> { self.cache.tags() }
+                pub fn path(&self) -> &Path { &self.path }
+            }
+        ";
+        assert_eq!(
+            squeezed(text, &["execute_batch"]),
+            "impl Store { pub fn open(p: &Path) -> Store { let mut s = Store::at(p); s.upgrade(); s } \
+             fn upgrade(&mut self) { self.add_tags(); } \
+             fn add_tags(&mut self) { self.conn.execute_batch(\"BEGIN\"); } \
+             pub fn tags(&self) -> Vec<String> { } pub fn path(&self) -> &Path { } }"
+        );
+    }
+
+    #[test]
+    fn written_calls_count_calls_in_any_form_and_not_the_definition() {
+        let text = "
+            fn migrate(&mut self) {}
+            fn run(&mut self) { self.migrate(); Self::migrate(self); log!(\"{:?}\", self.migrate ()); }
+            fn other() { let migrate_all = 1; migrate::<u8>(); let f = Self::migrate; }
+        ";
+        assert_eq!(written_calls(text, "migrate"), 4);
     }
 
     #[test]
