@@ -763,12 +763,10 @@ impl<'v> Collector<'v> {
         for (callee, _) in &self.private_calls {
             *lowered.entry(callee.as_str()).or_default() += 1;
         }
+        lowered.retain(|callee, calls| *calls == written_calls(text, callee));
         self.closing_arguments
             .iter()
-            .filter(|((callee, _), closes)| {
-                **closes
-                    && lowered.get(callee.as_str()).copied() == Some(written_calls(text, callee))
-            })
+            .filter(|((callee, _), closes)| **closes && lowered.contains_key(callee.as_str()))
             .map(|(key, _)| key.clone())
             .collect()
     }

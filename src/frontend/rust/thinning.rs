@@ -33,8 +33,10 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
     // Functions whose signature may take a handle: a call of one hands it
     // on (see `calls_any`).
     let handle_takers = super::functions_taking_handles(text);
-    let (mut quiet, kept): (Vec<&Function>, Vec<&Function>) =
-        found.functions.iter().partition(|function| {
+    let functions = &found.functions;
+    let mut quiet: Vec<bool> = functions
+        .iter()
+        .map(|function| {
             !all_bodies
                 && names_nothing(function.at, function.close)
                 // A function a `macro_rules!` writes gets code from its
@@ -44,28 +46,43 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
                 && !handle_takers
                     .iter()
                     .any(|name| holds_word(&bytes[function.open..function.close], name.as_bytes()))
-        });
-    // A call of a private method that is lowered is lowered too: whether
-    // the method's `self` closes on drop depends on every caller's (see
-    // `Collector::closed_by_callers`).
-    let mut kept_methods: Vec<&[u8]> = kept
-        .iter()
-        .filter_map(|function| private_method(bytes, function))
+        })
         .collect();
-    while !kept_methods.is_empty() {
-        let calling: Vec<&Function>;
-        (calling, quiet) = quiet.into_iter().partition(|function| {
-            let body = &bytes[function.open..function.close];
-            kept_methods.iter().any(|name| holds_word(body, name))
-        });
-        kept_methods = calling
-            .iter()
-            .filter_map(|function| private_method(bytes, function))
-            .collect();
-    }
-    let mut blanked: Vec<(usize, usize)> = quiet
+    // A call of a private method that may send a raw `BEGIN` is lowered
+    // too, and so on up its private callers: whether the method's `self`
+    // closes on drop depends on every caller's (see
+    // `Collector::closed_by_callers`).
+    let body = |function: &Function| &bytes[function.open..function.close];
+    let mut followed: Vec<&[u8]> = functions
         .iter()
-        .map(|function| (function.open, function.close))
+        .zip(&quiet)
+        .filter(|(function, quiet)| {
+            !**quiet
+                && body(function)
+                    .windows(5)
+                    .any(|word| word.eq_ignore_ascii_case(b"begin"))
+        })
+        .filter_map(|(function, _)| private_method(bytes, function))
+        .collect();
+    let mut callees = followed.clone();
+    while !callees.is_empty() {
+        let mut callers = Vec::new();
+        for (function, quiet) in functions.iter().zip(quiet.iter_mut()) {
+            if callees.iter().any(|name| holds_word(body(function), name)) {
+                *quiet = false;
+                callers.extend(
+                    private_method(bytes, function).filter(|name| !followed.contains(name)),
+                );
+            }
+        }
+        followed.extend(callers.iter().copied());
+        callees = callers;
+    }
+    let mut blanked: Vec<(usize, usize)> = functions
+        .iter()
+        .zip(&quiet)
+        .filter(|(_, quiet)| **quiet)
+        .map(|(function, _)| (function.open, function.close))
         .collect();
     if text.len() >= THINNED_LENGTH {
         blanked.extend(found.arrays.iter().filter(|&&(open, close)| {
