@@ -134,10 +134,37 @@ pub(super) fn leaves_open(flow: &FnFlow, handle_id: HandleId, exit: &ExitFact) -
         // how a write that matched no row is given up. A raw BEGIN left open
         // poisons the connection whatever it did.
         && (!handle.rolls_back_on_drop || exit.written_at.is_some())
-        // A commit whose failure an iteration ignores (`let _ =
-        // tx.commit().await` in a retrying loop) is not the function
-        // succeeding as if it were saved: the next round goes on.
-        && !(exit.how == ExitHow::LeavesScope && exit.witness.commit_discarded_at.is_some())
+        // A commit whose failure an iteration of an endless loop ignores
+        // (`let _ = tx.commit().await` in a job that runs every minute) is
+        // not the function succeeding as if it were saved: the next round
+        // tries again. A loop the function returns from afterwards (one
+        // round per item) reports success for work it lost.
+        && !(exit.how == ExitHow::LeavesScope
+            && exit.witness.commit_discarded_at.is_some()
+            && !returns_after(flow, handle_id, exit.at))
+}
+
+/// Whether the function can return normally after the drop of `handle`
+/// at `at`.
+fn returns_after(flow: &FnFlow, handle: HandleId, at: Span) -> bool {
+    let dropped = flow.blocks.iter().position(|block| {
+        block
+            .events
+            .iter()
+            .any(|e| e.handle == handle && e.kind == EventKind::Dropped && e.span == at)
+    });
+    let mut next: Vec<usize> = dropped.into_iter().collect();
+    let mut seen = vec![false; flow.blocks.len()];
+    while let Some(id) = next.pop() {
+        if id == flow.normal_exit {
+            return true;
+        }
+        if std::mem::replace(&mut seen[id], true) {
+            continue;
+        }
+        next.extend(flow.blocks[id].edges.iter().map(|edge| edge.to));
+    }
+    false
 }
 
 /// Whether the function ends, on some path after a begin of its own, a
@@ -196,6 +223,9 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     let mut diagnostic = RULE.diagnostic(flow, message);
     diagnostic.span = begun_at;
     let exit_label = match exit.how {
+        ExitHow::LeavesScope if discarded.is_some() => {
+            "and the work goes on here even when it failed"
+        }
         _ if discarded.is_some() => "and succeeds here even when it failed",
         ExitHow::EndOfBody => "the function ends here with the transaction open",
         ExitHow::LeavesScope => "goes out of scope here without `commit()`",
