@@ -87,7 +87,10 @@ pub(super) fn place_of(expr: &Expr) -> Option<String> {
         Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => place_of(&unary.expr),
         Expr::MethodCall(call)
             if call.args.is_empty()
-                && matches!(call.method.to_string().as_str(), "as_mut" | "deref_mut") =>
+                && matches!(
+                    call.method.to_string().as_str(),
+                    "as_ref" | "as_mut" | "deref" | "deref_mut"
+                ) =>
         {
             place_of(&call.receiver)
         }
