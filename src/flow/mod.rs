@@ -63,6 +63,10 @@ pub(crate) enum EventKind {
     /// function ending (see `ExitHow::LeavesScope`): rolled back, which on
     /// a path that wrote loses the work as a return would.
     Dropped,
+    /// An owned transaction object shadowed by a new binding of its name
+    /// (see `ExitHow::Shadowed`): it lives to its scope's end, but nothing
+    /// can commit it any more.
+    Shadowed,
     /// The path on which the commit at this event's span failed and its
     /// error was discarded (`let _ = tx.commit().await`): the transaction's
     /// work is rolled back, and the function goes on as if it were saved.
@@ -146,6 +150,9 @@ pub(crate) enum ExitHow {
     /// iteration of the loop that declared it ends, or `break` or
     /// `continue` leaves it): a transaction object is rolled back there.
     LeavesScope,
+    /// A new binding of the handle's name hides it (`let mut tx =
+    /// pool.begin()` again): as `LeavesScope`, where its fate is sealed.
+    Shadowed,
     /// An exception propagates out (a `throw`, or a call that throws).
     Exception,
 }

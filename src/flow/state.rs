@@ -589,15 +589,21 @@ fn apply_event(
         }
         // Out of scope while the function goes on: what reaches here is
         // what a return would have left (see `ExitHow::LeavesScope`).
-        EventKind::Dropped if matches!(key.tx, TxState::Open { errored: false, .. }) => {
-            record_exit(facts, state, ExitKind::Normal, ExitHow::LeavesScope, span);
+        EventKind::Dropped | EventKind::Shadowed
+            if matches!(key.tx, TxState::Open { errored: false, .. }) =>
+        {
+            let how = match kind {
+                EventKind::Shadowed => ExitHow::Shadowed,
+                _ => ExitHow::LeavesScope,
+            };
+            record_exit(facts, state, ExitKind::Normal, how, span);
             state.key.tx = TxState::Ended;
             state.key.writes.clear();
         }
         // Once the client is back in the pool, its transaction went with
         // it: a ROLLBACK sent afterwards runs on a client that is another
         // request's (node-postgres) or fails (a released TypeORM runner).
-        EventKind::Commit | EventKind::Rollback | EventKind::Dropped => {
+        EventKind::Commit | EventKind::Rollback | EventKind::Dropped | EventKind::Shadowed => {
             if matches!(key.tx, TxState::Open { .. }) && key.holding != Holding::Released {
                 key.tx = TxState::Ended;
                 key.writes.clear();

@@ -103,7 +103,7 @@ fn exit_report(
         (ExitHow::Exception, false) => "an error leaves the function",
         (ExitHow::Return, false) => "the function returns here",
         (ExitHow::EndOfBody, false) => "the function ends",
-        (ExitHow::LeavesScope, false) => "it goes out of scope",
+        (ExitHow::LeavesScope | ExitHow::Shadowed, false) => "it goes out of scope",
     };
     // The module's own code: a client checked out as it loads.
     let loads = flow.name == MODULE_BODY;
@@ -147,7 +147,9 @@ fn exit_report(
         }
         ExitHow::Return => format!("returns here without releasing `{name}`"),
         ExitHow::EndOfBody => format!("the function ends here without releasing `{name}`"),
-        ExitHow::LeavesScope => format!("`{name}` goes out of scope here without a release"),
+        ExitHow::LeavesScope | ExitHow::Shadowed => {
+            format!("`{name}` goes out of scope here without a release")
+        }
         ExitHow::Exception if raised == Some(exit.at) => {
             format!("if this call throws, `{name}` is never released")
         }

@@ -192,7 +192,9 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
         }
         (ExitHow::Return, false) => "returns here without ROLLBACK",
         (ExitHow::EndOfBody, _) => "the function ends here with the transaction open",
-        (ExitHow::LeavesScope, _) => "goes out of scope here with the transaction open",
+        (ExitHow::LeavesScope | ExitHow::Shadowed, _) => {
+            "goes out of scope here with the transaction open"
+        }
         (ExitHow::Exception, _) if results => {
             "if this fails, the error is returned without ROLLBACK"
         }

@@ -139,7 +139,7 @@ pub(super) fn leaves_open(flow: &FnFlow, handle_id: HandleId, exit: &ExitFact) -
         // not the function succeeding as if it were saved: the next round
         // tries again. A loop the function returns from afterwards (one
         // round per item) reports success for work it lost.
-        && !(exit.how == ExitHow::LeavesScope
+        && !(matches!(exit.how, ExitHow::LeavesScope | ExitHow::Shadowed)
             && exit.witness.commit_discarded_at.is_some()
             && !returns_after(flow, handle_id, exit.at))
 }
@@ -148,10 +148,11 @@ pub(super) fn leaves_open(flow: &FnFlow, handle_id: HandleId, exit: &ExitFact) -
 /// at `at`.
 fn returns_after(flow: &FnFlow, handle: HandleId, at: Span) -> bool {
     let dropped = flow.blocks.iter().position(|block| {
-        block
-            .events
-            .iter()
-            .any(|e| e.handle == handle && e.kind == EventKind::Dropped && e.span == at)
+        block.events.iter().any(|e| {
+            e.handle == handle
+                && matches!(e.kind, EventKind::Dropped | EventKind::Shadowed)
+                && e.span == at
+        })
     });
     let mut next: Vec<usize> = dropped.into_iter().collect();
     let mut seen = vec![false; flow.blocks.len()];
@@ -223,12 +224,13 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     let mut diagnostic = RULE.diagnostic(flow, message);
     diagnostic.span = begun_at;
     let exit_label = match exit.how {
-        ExitHow::LeavesScope if discarded.is_some() => {
+        ExitHow::LeavesScope | ExitHow::Shadowed if discarded.is_some() => {
             "and the work goes on here even when it failed"
         }
         _ if discarded.is_some() => "and succeeds here even when it failed",
         ExitHow::EndOfBody => "the function ends here with the transaction open",
         ExitHow::LeavesScope => "goes out of scope here without `commit()`",
+        ExitHow::Shadowed => "is hidden here by a new `let` of its name: nothing can commit it",
         _ if handle.rolls_back_on_drop => "returns here without `commit()`",
         _ => "returns here without COMMIT",
     };
@@ -256,6 +258,9 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     diagnostic.help = match (flow.error_model, handle.rolls_back_on_drop) {
         _ if discarded.is_some() => {
             "return the commit's error (`tx.commit().await?`), or handle it before returning `Ok`"
+        }
+        (ErrorModel::ResultReturns, true) if exit.how == ExitHow::Shadowed => {
+            "call `commit()` before binding its name again (or `rollback()` when the work must be discarded)"
         }
         (ErrorModel::ResultReturns, true) if exit.how == ExitHow::LeavesScope => {
             "call `commit()` before it goes out of scope (or `rollback()` when the work must be discarded)"

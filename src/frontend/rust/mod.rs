@@ -1323,6 +1323,12 @@ impl<'a> Lowerer<'a> {
         self.built.remove(name);
         match value {
             Value::TransactionObject(at) => {
+                // A transaction shadowed by another of the same name can no
+                // longer be committed: its fate is sealed here, though it is
+                // dropped only where its scope ends.
+                if self.owned.get(name) == Some(&Owned::Transaction) {
+                    self.event(EventKind::Shadowed, name, at);
+                }
                 self.owned.insert(name.to_string(), Owned::Transaction);
                 self.declared.push(name.to_string());
                 let handle = self.builder.handle(name);
