@@ -219,15 +219,20 @@ pub(super) fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
     match pat {
         _ if matches_err(pat) == Some(true) => Some(true),
         Pat::Ident(ident) if ident.ident == "None" => Some(true),
-        Pat::Lit(lit) => {
-            matches!(&lit.lit, Lit::Int(n) if n.base10_digits() == "0").then_some(true)
-        }
+        // A count of `0`, or a helper's report that it changed no row
+        // (`Ok(false)`, see `TransactionHelper::ReportsWrite`).
+        Pat::Lit(lit) => match &lit.lit {
+            Lit::Int(n) => (n.base10_digits() == "0").then_some(true),
+            Lit::Bool(changed) => Some(!changed.value),
+            _ => None,
+        },
         Pat::Path(path) => match last(&path.path).as_deref() {
             Some("None" | "Conflicted" | "Empty") => Some(true),
             _ => None,
         },
         Pat::TupleStruct(tuple) => match last(&tuple.path).as_deref() {
             Some("Some" | "Inserted") => Some(false),
+            Some("Ok") if tuple.elems.len() == 1 => zero_rows_pattern(&tuple.elems[0]),
             _ => None,
         },
         // `Conflicted | Empty`: what every case says.

@@ -118,7 +118,8 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Fold a successful return into `reported_write`: `Ok(false)` says
-    /// nothing was written, `Ok(res.rows_affected() == 1)` (or `> 0`) that
+    /// nothing was written, `Ok(res.rows_affected() == 1)` (or `> 0`, or
+    /// `changed > 0` on the count an `execute` returned) that
     /// the write `res` came from changed a row, and `Ok(true)` (after a
     /// write that always changes one) never says nothing was; anything
     /// else is not a report of a write.
@@ -151,10 +152,16 @@ impl<'a> Lowerer<'a> {
     /// (`res.rows_affected() == 1`, `> 0`, `!= 0`).
     fn wrote_test(&self, binary: &syn::ExprBinary) -> Option<String> {
         let test = comparison_with_zero_rows(binary)?;
+        // sqlx's `res.rows_affected()`, sea-orm's `res.rows_affected`, or
+        // the count rusqlite's and postgres' `execute` return.
         let counted = |side: &Expr| match peel(side) {
             Expr::MethodCall(call) if call.method == "rows_affected" => {
                 place_of(&call.receiver).and_then(|local| self.write_results.get(&local))
             }
+            Expr::Field(field) if matches!(&field.member, Member::Named(name) if name == "rows_affected") => {
+                place_of(&field.base).and_then(|local| self.write_results.get(&local))
+            }
+            Expr::Path(_) => place_of(side).and_then(|local| self.write_results.get(&local)),
             _ => None,
         };
         let (written, literal_on_right) = match (counted(&binary.left), counted(&binary.right)) {
