@@ -6,7 +6,7 @@
 /// Verbs of a function that only reads through what it is given.
 const READS: &[&str] = &[
     "get", "is", "has", "find", "fetch", "select", "load", "list", "count", "read", "exists",
-    "lookup", "query", "check", "search", "all", "can",
+    "lookup", "query", "check", "search", "all", "can", "enforce", "verify", "validate",
 ];
 
 /// Verbs of a function that writes.
@@ -102,6 +102,7 @@ mod tests {
             "list",
             "readExecutedGtid",
             "loadPermissions",
+            "enforce_boards_per_owner",
         ] {
             assert!(named_as_read(reads), "{reads}");
         }
