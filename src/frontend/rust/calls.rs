@@ -990,6 +990,15 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// Whether `place` is a parameter typed as a pool (`&PgPool`,
+    /// `Pool<Postgres>`, sea-orm's `DatabaseConnection`).
+    pub(super) fn typed_as_pool(&self, place: &str) -> bool {
+        self.param_types.get(place).is_some_and(|text| {
+            text.split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|word| word.ends_with("Pool") || word == "DatabaseConnection")
+        })
+    }
+
     /// Whether `place` is a transaction or connection, not a pool: one this
     /// function began, or a parameter typed as one.
     pub(super) fn holds_connection(&self, place: &str) -> bool {
