@@ -562,6 +562,14 @@ impl<'a> Lowerer<'a> {
             self.moved_all(call.args.iter());
             return receiver;
         }
+        // So are a project's own (`.or_retry()?` from an extension trait
+        // on `Result`): a BEGIN's outcome is its `Result`'s.
+        if let Value::Begins { .. } = &receiver
+            && call.args.is_empty()
+            && vocabulary.call_effect(&method, 0, &[]).is_none()
+        {
+            return receiver;
+        }
         // `user_by_id().bind(&tx, &id)`: a statement bound to a handle. One
         // named for a write (`insert_user().bind(..)`) writes whatever
         // takes its rows (`RETURNING`).
