@@ -998,12 +998,16 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// Whether `place` is a parameter typed as a pool (`&PgPool`,
-    /// `Pool<Postgres>`, sea-orm's `DatabaseConnection`).
+    /// Whether `place` is a parameter typed as a driver's pool (`&PgPool`,
+    /// `Pool<Postgres>`, sea-orm's `DatabaseConnection`). A project's own
+    /// type (`DbPool`) may be anything, a connection behind a mutex too.
     pub(super) fn typed_as_pool(&self, place: &str) -> bool {
+        const POOLS: &[&str] = &[
+            "Pool", "PgPool", "SqlitePool", "MySqlPool", "AnyPool", "DatabaseConnection",
+        ];
         self.param_types.get(place).is_some_and(|text| {
             text.split(|c: char| !c.is_alphanumeric() && c != '_')
-                .any(|word| word.ends_with("Pool") || word == "DatabaseConnection")
+                .any(|word| POOLS.contains(&word))
         })
     }
 
