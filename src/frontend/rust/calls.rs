@@ -319,10 +319,11 @@ impl<'a> Lowerer<'a> {
             }
             // Panics are not paths.
             "panic" | "unreachable" | "todo" | "unimplemented" => self.builder.start_unreachable(),
-            // A function that returns nothing says it failed by logging an
-            // error (`error!("insert failed: {e}"); return;`): the path
-            // handles an error from here, like an `Err(..)` arm.
-            "error" if self.returns_nothing => self.builder.mark_error_path(span),
+            // A function with no error to return says it failed by logging
+            // one (`error!("insert failed: {e}"); return;`, or `return
+            // Ok(())` where it never returns an `Err`): the path handles an
+            // error from here, like an `Err(..)` arm.
+            "error" if self.returns_no_error => self.builder.mark_error_path(span),
             // Other bodies are opaque, but one that commits or rolls back an
             // owned transaction (`tokio::select! { .. => tx.commit() .. }`)
             // may end it.
@@ -881,7 +882,7 @@ impl<'a> Lowerer<'a> {
                 !matches!(&**ty, syn::Type::Tuple(unit) if unit.elems.is_empty())
             }
         };
-        self.returns_nothing = !self.returns_result;
+        self.returns_no_error = !self.returns_result;
         let function = signature.ident.to_string();
         for (position, input) in signature.inputs.iter().enumerate() {
             if self
@@ -1003,7 +1004,12 @@ impl<'a> Lowerer<'a> {
     /// type (`DbPool`) may be anything, a connection behind a mutex too.
     pub(super) fn typed_as_pool(&self, place: &str) -> bool {
         const POOLS: &[&str] = &[
-            "Pool", "PgPool", "SqlitePool", "MySqlPool", "AnyPool", "DatabaseConnection",
+            "Pool",
+            "PgPool",
+            "SqlitePool",
+            "MySqlPool",
+            "AnyPool",
+            "DatabaseConnection",
         ];
         self.param_types.get(place).is_some_and(|text| {
             text.split(|c: char| !c.is_alphanumeric() && c != '_')

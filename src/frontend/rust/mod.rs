@@ -866,6 +866,7 @@ impl<'v> Collector<'v> {
         }
         if let Some(signature) = signature {
             lowerer.typed_params(signature);
+            lowerer.returns_no_error |= !returns_errors(&body);
         }
         lowerer.body(body);
         if let Some(span) = lowerer.too_deep {
@@ -889,6 +890,35 @@ impl<'v> Collector<'v> {
         callbacks_read_uncommitted(&mut flow, &lowerer.callback_writes);
         self.flows.push(flow);
     }
+}
+
+/// Whether a body can return an error: a `?`, an `Err(..)`, or a macro
+/// that returns one (`bail!`, `ensure!`).
+fn returns_errors(body: &FnBody) -> bool {
+    struct Errors(bool);
+    impl<'ast> Visit<'ast> for Errors {
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+        // An expression, not a pattern (`Err(e) => ..` handles one).
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            self.0 |= path
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == "Err");
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            self.0 |= matches!(macro_name(mac).as_str(), "bail" | "ensure")
+                || mac.tokens.to_string().contains("Err");
+        }
+    }
+    let mut errors = Errors(false);
+    match body {
+        FnBody::Block(block) => errors.visit_block(block),
+        FnBody::Expr(expr) => errors.visit_expr(expr),
+    }
+    errors.0
 }
 
 /// Whether a body calls one of these functions by its bare name.
@@ -1198,8 +1228,10 @@ struct Lowerer<'a> {
     self_by_value: bool,
     /// The function's signature returns something other than `()`.
     returns_result: bool,
-    /// The function's signature returns `()`: it has no error to return.
-    returns_nothing: bool,
+    /// The function has no error to return: its signature returns `()`, or
+    /// a `Result` it never makes an `Err` of. It says it failed by logging
+    /// an error.
+    returns_no_error: bool,
     /// What its successful returns say of its writes.
     reported_write: ReportedWrite,
     depth: usize,
@@ -1244,7 +1276,7 @@ impl<'a> Lowerer<'a> {
             shadowed_params: Vec::new(),
             self_by_value: false,
             returns_result: false,
-            returns_nothing: false,
+            returns_no_error: false,
             reported_write: ReportedWrite::Nothing,
             depth: 0,
             too_deep: None,

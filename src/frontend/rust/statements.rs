@@ -98,9 +98,12 @@ impl<'a> Lowerer<'a> {
             return;
         }
         // A visible `Ok(..)` succeeds even in an `Err(..)` arm, where a
-        // bare `return;` of a `()` worker gives up on the error.
+        // bare `return;` of a `()` worker gives up on the error; unless the
+        // function never returns an `Err`, and `Ok(..)` is all it has.
         if is_ok_constructor(expr) {
-            self.builder.mark_success_path();
+            if !self.returns_no_error {
+                self.builder.mark_success_path();
+            }
             self.builder.visible_success(at);
         }
         self.note_reported_write(expr);
