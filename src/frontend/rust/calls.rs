@@ -564,8 +564,9 @@ impl<'a> Lowerer<'a> {
             return receiver;
         }
         // So are a project's own (`.or_retry()?` from an extension trait
-        // on `Result`): a BEGIN's outcome is its `Result`'s.
-        if let Value::Begins { .. } = &receiver
+        // on `Result`): a BEGIN's or a checkout's outcome is its
+        // `Result`'s.
+        if let Value::Begins { .. } | Value::PooledConnection(_) = &receiver
             && call.args.is_empty()
             && vocabulary.call_effect(&method, 0, &[]).is_none()
         {
