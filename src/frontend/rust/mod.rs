@@ -893,10 +893,14 @@ impl<'v> Collector<'v> {
 }
 
 /// Whether a body can return an error: a `?`, an `Err(..)`, or a macro
-/// that returns one (`bail!`, `ensure!`).
+/// that returns one (`bail!`, `ensure!`); not those of the closures,
+/// `async` blocks and functions written inside it.
 fn returns_errors(body: &FnBody) -> bool {
     struct Errors(bool);
     impl<'ast> Visit<'ast> for Errors {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
         fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
             self.0 = true;
         }
