@@ -151,6 +151,8 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     let caught = exit.witness.caught_by.is_some();
     let results = flow.error_model == ErrorModel::ResultReturns;
     let when = match (exit.how, caught) {
+        // Rust: a `?` inside a closure run in place, its error returned.
+        (_, true) if results => "the error a `?` gave is returned",
         (_, true) => "the catch clause is taken",
         (ExitHow::Exception, false) if results => "`?` returns an error",
         (ExitHow::Return, false) if exit.exit == ExitKind::Error => "the function returns an error",
@@ -186,6 +188,7 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
         });
     }
     let exit_label = match (exit.how, caught) {
+        (ExitHow::Return, true) if results => "returns the error here without ROLLBACK",
         (ExitHow::Return, true) => "the catch clause returns here without ROLLBACK",
         (ExitHow::Return, false) if exit.exit == ExitKind::Error => {
             "returns an error here without ROLLBACK"

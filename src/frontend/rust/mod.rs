@@ -1007,6 +1007,21 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.owner.pop();
     }
 
+    /// A closure or `async` block run where a `let` binds its result is
+    /// part of its function (see `Lowerer::run_in_place`), not one of its
+    /// own.
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(init) = &local.init
+            && init.diverge.is_none()
+            && binding_name(&local.pat).is_some()
+            && let Some(body) = run_at_once(&init.expr)
+        {
+            self.visit_block(body);
+            return;
+        }
+        syn::visit::visit_local(self, local);
+    }
+
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
         let name = format!(
             "{}::{{closure}}",

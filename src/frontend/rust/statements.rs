@@ -176,18 +176,27 @@ impl<'a> Lowerer<'a> {
         (test(literal_on_right) == Some(false)).then(|| written.0.clone())
     }
 
-    /// `result.is_ok()` / `result.is_err()` on a local: the branch says
-    /// which the result is, for a later return of it.
+    /// `result.is_ok()` / `result.is_err()` (or `if let Err(e) = &result`)
+    /// on a local: the branch says which the result is, for a later return
+    /// of it.
     pub(super) fn result_test(&mut self, condition: &Expr) -> Option<Guard> {
-        let Expr::MethodCall(call) = peel(condition) else {
-            return None;
-        };
-        let ok = match call.method.to_string().as_str() {
-            "is_ok" => true,
-            "is_err" => false,
+        let (tested, ok) = match peel(condition) {
+            Expr::MethodCall(call) => match call.method.to_string().as_str() {
+                "is_ok" => (&*call.receiver, true),
+                "is_err" => (&*call.receiver, false),
+                _ => return None,
+            },
+            Expr::Let(let_expr) => match &*let_expr.pat {
+                Pat::TupleStruct(tuple)
+                    if tuple.path.is_ident("Ok") || tuple.path.is_ident("Err") =>
+                {
+                    (&*let_expr.expr, tuple.path.is_ident("Ok"))
+                }
+                _ => return None,
+            },
             _ => return None,
         };
-        let place = place_of(&call.receiver).filter(|p| !p.contains('.'))?;
+        let place = place_of(tested).filter(|p| !p.contains('.'))?;
         self.tested_results.insert(place.clone());
         Some(self.result_guard(&place, ok))
     }
@@ -248,6 +257,39 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// `let result = (|| { .. })();` or `let result = async { .. }.await;`:
+    /// the body runs here, as a `try` whose error, from a `?` inside it,
+    /// lands in `result` (`result.is_ok()` is false there) instead of
+    /// leaving the function.
+    fn run_in_place(&mut self, result: &str, body: &Block) {
+        let span = self.span(body.span());
+        let end = self.span(body.brace_token.span.close());
+        let tested = self.builder.handle(&format!("{result}.is_ok()"));
+        let mark = self.declared.len();
+        let token = self.builder.try_start(Some(span), false);
+        let value = self.block(body);
+        self.settle(value);
+        // What the body declared goes out of scope with it; on an error
+        // that leaves it, a transaction of its own is rolled back.
+        self.drop_since(mark, end);
+        self.builder
+            .event(EventKind::Assign(Known::UNKNOWN), tested, span);
+        self.builder.try_catch(&token);
+        let own: Vec<String> = self.declared[mark.min(self.declared.len())..].to_vec();
+        for name in own {
+            let kind = match self.owned.get(&name) {
+                Some(Owned::Connection) | None => EventKind::Release,
+                Some(_) => EventKind::Rollback,
+            };
+            self.event(kind, &name, end);
+        }
+        self.builder
+            .event(EventKind::Assign(Known::FALSY), tested, span);
+        self.builder.try_finally(&token);
+        self.builder.try_end(token);
+        self.declared.truncate(mark);
+    }
+
     /// Lower a block; its value is the tail expression's.
     pub(super) fn block(&mut self, block: &Block) -> Value {
         // A `let` that shadows a parameter does so to the end of its block.
@@ -287,6 +329,14 @@ impl<'a> Lowerer<'a> {
             && init.diverge.is_none()
             && self.discarded_commit(&init.expr)
         {
+            return;
+        }
+        if init.diverge.is_none()
+            && let Some(name) = binding_name(&local.pat)
+            && let Some(body) = run_at_once(&init.expr)
+        {
+            self.run_in_place(&name, body);
+            self.bind(&name, Value::Nothing, &*init.expr);
             return;
         }
         if let Some(name) = binding_name(&local.pat) {

@@ -859,6 +859,41 @@ pub(super) fn opens_and_returns_connection(signature: &syn::Signature, body: &Bl
     }
 }
 
+/// The body of a closure called where it is written (`(|| { .. })()`,
+/// `(move || { .. })()`) or of an `async` block awaited there, when
+/// nothing in it returns from it other than a `?` and its end.
+pub(super) fn run_at_once(expr: &Expr) -> Option<&Block> {
+    let body = match peel(expr) {
+        Expr::Call(call) if call.args.is_empty() => match peel(&call.func) {
+            Expr::Closure(closure) if closure.inputs.is_empty() => match peel(&closure.body) {
+                Expr::Block(block) if block.label.is_none() => &block.block,
+                _ => return None,
+            },
+            _ => return None,
+        },
+        Expr::Await(awaited) => match peel(&awaited.base) {
+            Expr::Async(block) => &block.block,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    struct Returns(bool);
+    impl<'ast> Visit<'ast> for Returns {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            self.0 |= matches!(macro_name(mac).as_str(), "bail" | "ensure");
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut returns = Returns(false);
+    returns.visit_block(body);
+    (!returns.0).then_some(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
