@@ -153,8 +153,9 @@ pub(super) fn written_calls(text: &str, name: &str) -> usize {
             }
             let after = text[end..].trim_start();
             let before = text[..at].trim_end();
-            (after.starts_with('(') || after.starts_with("::<"))
-                && !(before.ends_with("fn") && !ident_byte(bytes, before.len().wrapping_sub(3)))
+            let definition =
+                before.ends_with("fn") && !ident_byte(bytes, before.len().wrapping_sub(3));
+            (after.starts_with('(') || after.starts_with("::<")) && !definition
         })
         .count()
 }
