@@ -446,6 +446,27 @@ pub(crate) struct FnFlow {
 }
 
 impl FnFlow {
+    /// Whether a block that `goal` accepts can be reached from `starts`
+    /// (each of them included).
+    pub fn reaches(
+        &self,
+        starts: impl IntoIterator<Item = BlockId>,
+        goal: impl Fn(BlockId) -> bool,
+    ) -> bool {
+        let mut next: Vec<BlockId> = starts.into_iter().collect();
+        let mut seen = vec![false; self.blocks.len()];
+        while let Some(id) = next.pop() {
+            if std::mem::replace(&mut seen[id], true) {
+                continue;
+            }
+            if goal(id) {
+                return true;
+            }
+            next.extend(self.blocks[id].edges.iter().map(|edge| edge.to));
+        }
+        false
+    }
+
     pub fn exit_kind(&self, block: BlockId) -> Option<ExitKind> {
         if block == self.normal_exit {
             Some(ExitKind::Normal)

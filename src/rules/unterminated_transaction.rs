@@ -6,7 +6,9 @@ use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::fix::{Applicability, Edit, Fix, line_before};
 use crate::flow::state::{ExitFact, Facts, Holding, TxState};
-use crate::flow::{ErrorModel, Event, EventKind, ExitHow, ExitKind, FnFlow, Handle, HandleId};
+use crate::flow::{
+    BlockId, ErrorModel, Event, EventKind, ExitHow, ExitKind, FnFlow, Handle, HandleId,
+};
 use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
@@ -154,18 +156,7 @@ fn returns_after(flow: &FnFlow, handle: HandleId, at: Span) -> bool {
                 && e.span == at
         })
     });
-    let mut next: Vec<usize> = dropped.into_iter().collect();
-    let mut seen = vec![false; flow.blocks.len()];
-    while let Some(id) = next.pop() {
-        if id == flow.normal_exit {
-            return true;
-        }
-        if std::mem::replace(&mut seen[id], true) {
-            continue;
-        }
-        next.extend(flow.blocks[id].edges.iter().map(|edge| edge.to));
-    }
-    false
+    flow.reaches(dropped, |id| id == flow.normal_exit)
 }
 
 /// Whether the function ends, on some path after a begin of its own, a
@@ -178,7 +169,7 @@ fn ends_transaction_somewhere(flow: &FnFlow, handle: HandleId) -> bool {
     let ends = |event: &Event| {
         event.handle == handle && matches!(event.kind, EventKind::Commit | EventKind::Rollback)
     };
-    let mut next: Vec<usize> = Vec::new();
+    let mut after_begins: Vec<BlockId> = Vec::new();
     for block in &flow.blocks {
         let begin = block
             .events
@@ -188,21 +179,10 @@ fn ends_transaction_somewhere(flow: &FnFlow, handle: HandleId) -> bool {
             if block.events[begin + 1..].iter().any(ends) {
                 return true;
             }
-            next.extend(block.edges.iter().map(|edge| edge.to));
+            after_begins.extend(block.edges.iter().map(|edge| edge.to));
         }
     }
-    let mut seen = vec![false; flow.blocks.len()];
-    while let Some(id) = next.pop() {
-        if std::mem::replace(&mut seen[id], true) {
-            continue;
-        }
-        let block = &flow.blocks[id];
-        if block.events.iter().any(ends) {
-            return true;
-        }
-        next.extend(block.edges.iter().map(|edge| edge.to));
-    }
-    false
+    flow.reaches(after_begins, |id| flow.blocks[id].events.iter().any(ends))
 }
 
 fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Diagnostic {

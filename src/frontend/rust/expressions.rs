@@ -17,19 +17,17 @@ impl<'a> Lowerer<'a> {
         match expr {
             // sea-orm's `DeleteResult` and `UpdateResult` have the count in a
             // field: `res.rows_affected` is the write's, as the method is.
-            Expr::Field(field) if matches!(&field.member, Member::Named(name) if name == "rows_affected") => {
-                match self.expr(&field.base) {
-                    written @ Value::Wrote { .. } => written,
-                    Value::Answered { place, span } => Value::Wrote {
-                        place,
-                        spans: vec![span],
-                    },
-                    other => {
-                        self.settle(other);
-                        Value::Nothing
-                    }
+            Expr::Field(field) if counted_rows(expr).is_some() => match self.expr(&field.base) {
+                written @ Value::Wrote { .. } => written,
+                Value::Answered { place, span } => Value::Wrote {
+                    place,
+                    spans: vec![span],
+                },
+                other => {
+                    self.settle(other);
+                    Value::Nothing
                 }
-            }
+            },
             Expr::Path(_) | Expr::Field(_) => match place_of(expr) {
                 Some(place) => {
                     if let Some((written, spans)) = self.write_results.get(&place) {
@@ -254,7 +252,7 @@ impl<'a> Lowerer<'a> {
                 let label = break_expr.label.as_ref().map(|l| l.ident.to_string());
                 if let Some(mark) = self.loop_mark(label.as_deref()) {
                     let span = self.span(break_expr.break_token.span);
-                    self.drop_since(mark, span);
+                    self.drop_since(mark, span, false);
                 }
                 self.builder.break_(label.as_deref());
                 Value::Nothing
@@ -263,7 +261,7 @@ impl<'a> Lowerer<'a> {
                 let label = continue_expr.label.as_ref().map(|l| l.ident.to_string());
                 if let Some(mark) = self.loop_mark(label.as_deref()) {
                     let span = self.span(continue_expr.continue_token.span);
-                    self.drop_since(mark, span);
+                    self.drop_since(mark, span, false);
                 }
                 self.builder.continue_(label.as_deref());
                 Value::Nothing

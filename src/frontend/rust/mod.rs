@@ -896,33 +896,12 @@ impl<'v> Collector<'v> {
 /// that returns one (`bail!`, `ensure!`); not those of the closures,
 /// `async` blocks and functions written inside it.
 fn returns_errors(body: &FnBody) -> bool {
-    struct Errors(bool);
-    impl<'ast> Visit<'ast> for Errors {
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
-            self.0 = true;
-        }
-        // An expression, not a pattern (`Err(e) => ..` handles one).
-        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
-            self.0 |= path
-                .path
-                .segments
-                .last()
-                .is_some_and(|last| last.ident == "Err");
-        }
-        fn visit_macro(&mut self, mac: &'ast Macro) {
-            self.0 |= matches!(macro_name(mac).as_str(), "bail" | "ensure")
-                || mac.tokens.to_string().contains("Err");
-        }
-    }
-    let mut errors = Errors(false);
+    let mut exits = EarlyExits::default();
     match body {
-        FnBody::Block(block) => errors.visit_block(block),
-        FnBody::Expr(expr) => errors.visit_expr(expr),
+        FnBody::Block(block) => exits.visit_block(block),
+        FnBody::Expr(expr) => exits.visit_expr(expr),
     }
-    errors.0
+    exits.question_mark || exits.error_values || exits.error_macros
 }
 
 /// Whether a body calls one of these functions by its bare name.

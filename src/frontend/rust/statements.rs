@@ -155,17 +155,11 @@ impl<'a> Lowerer<'a> {
     /// (`res.rows_affected() == 1`, `> 0`, `!= 0`).
     fn wrote_test(&self, binary: &syn::ExprBinary) -> Option<String> {
         let test = comparison_with_zero_rows(binary)?;
-        // sqlx's `res.rows_affected()`, sea-orm's `res.rows_affected`, or
-        // the count rusqlite's and postgres' `execute` return.
-        let counted = |side: &Expr| match peel(side) {
-            Expr::MethodCall(call) if call.method == "rows_affected" => {
-                place_of(&call.receiver).and_then(|local| self.write_results.get(&local))
-            }
-            Expr::Field(field) if matches!(&field.member, Member::Named(name) if name == "rows_affected") => {
-                place_of(&field.base).and_then(|local| self.write_results.get(&local))
-            }
-            Expr::Path(_) => place_of(side).and_then(|local| self.write_results.get(&local)),
-            _ => None,
+        // A write result's count, or the count itself that rusqlite's and
+        // postgres' `execute` return.
+        let counted = |side: &Expr| {
+            place_of(counted_rows(side).unwrap_or(side))
+                .and_then(|local| self.write_results.get(&local))
         };
         let (written, literal_on_right) = match (counted(&binary.left), counted(&binary.right)) {
             (Some(written), _) => (written, true),
@@ -271,18 +265,11 @@ impl<'a> Lowerer<'a> {
         self.settle(value);
         // What the body declared goes out of scope with it; on an error
         // that leaves it, a transaction of its own is rolled back.
-        self.drop_since(mark, end);
+        self.drop_since(mark, end, false);
         self.builder
             .event(EventKind::Assign(Known::UNKNOWN), tested, span);
         self.builder.try_catch(&token);
-        let own: Vec<String> = self.declared[mark.min(self.declared.len())..].to_vec();
-        for name in own {
-            let kind = match self.owned.get(&name) {
-                Some(Owned::Connection) | None => EventKind::Release,
-                Some(_) => EventKind::Rollback,
-            };
-            self.event(kind, &name, end);
-        }
+        self.drop_since(mark, end, true);
         self.builder
             .event(EventKind::Assign(Known::FALSY), tested, span);
         self.builder.try_finally(&token);
@@ -433,7 +420,7 @@ impl<'a> Lowerer<'a> {
             .push_breakable(BreakableKind::Loop, label, exit, Some(head));
         let value = self.block(body);
         self.settle(value);
-        self.drop_since(mark, self.span(body.brace_token.span.close()));
+        self.drop_since(mark, self.span(body.brace_token.span.close()), false);
         self.builder.goto_back(head);
         self.builder.pop_breakable();
         self.loops.pop();
@@ -442,14 +429,15 @@ impl<'a> Lowerer<'a> {
 
     /// The owned handles declared since `mark` go out of scope here (an
     /// iteration ends, `break` or `continue` leaves it): a transaction is
-    /// rolled back, a pooled connection goes back.
-    pub(super) fn drop_since(&mut self, mark: usize, span: Span) {
+    /// rolled back, a pooled connection goes back. With `failed`, an error
+    /// leaves the scope: the transaction's rollback is the one intended.
+    pub(super) fn drop_since(&mut self, mark: usize, span: Span, failed: bool) {
         let dropped: Vec<(EventKind, String)> = self.declared[mark.min(self.declared.len())..]
             .iter()
             .map(|name| {
                 let kind = match self.owned.get(name) {
-                    Some(Owned::Transaction) => EventKind::Dropped,
-                    Some(Owned::Closes) => EventKind::Rollback,
+                    Some(Owned::Transaction) if !failed => EventKind::Dropped,
+                    Some(Owned::Transaction | Owned::Closes) => EventKind::Rollback,
                     Some(Owned::Connection) | None => EventKind::Release,
                 };
                 (kind, name.clone())

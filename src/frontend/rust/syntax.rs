@@ -859,6 +859,20 @@ pub(super) fn opens_and_returns_connection(signature: &syn::Signature, body: &Bl
     }
 }
 
+/// The write result a row count is read from: `res` of sqlx's
+/// `res.rows_affected()` and of sea-orm's `res.rows_affected`.
+pub(super) fn counted_rows(expr: &Expr) -> Option<&Expr> {
+    match peel(expr) {
+        Expr::MethodCall(call) if call.method == "rows_affected" && call.args.is_empty() => {
+            Some(&call.receiver)
+        }
+        Expr::Field(field) if matches!(&field.member, Member::Named(name) if name == "rows_affected") => {
+            Some(&field.base)
+        }
+        _ => None,
+    }
+}
+
 /// The body of a closure called where it is written (`(|| { .. })()`,
 /// `(move || { .. })()`) or of an `async` block awaited there, when
 /// nothing in it returns from it other than a `?` and its end.
@@ -877,21 +891,49 @@ pub(super) fn run_at_once(expr: &Expr) -> Option<&Block> {
         },
         _ => return None,
     };
-    struct Returns(bool);
-    impl<'ast> Visit<'ast> for Returns {
-        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_macro(&mut self, mac: &'ast Macro) {
-            self.0 |= matches!(macro_name(mac).as_str(), "bail" | "ensure");
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    let mut exits = EarlyExits::default();
+    exits.visit_block(body);
+    (!exits.returns && !exits.error_macros).then_some(body)
+}
+
+/// How a body can leave early, not counting the closures, `async` blocks
+/// and items written inside it, which leave themselves.
+#[derive(Default)]
+pub(super) struct EarlyExits {
+    /// A `?`.
+    pub question_mark: bool,
+    /// A `return`.
+    pub returns: bool,
+    /// An `Err(..)` made (not matched: `Err(e) => ..` handles one), also
+    /// inside a macro's arguments.
+    pub error_values: bool,
+    /// A macro that returns an error: `bail!`, `ensure!`.
+    pub error_macros: bool,
+}
+
+impl<'ast> Visit<'ast> for EarlyExits {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_try(&mut self, try_expr: &'ast syn::ExprTry) {
+        self.question_mark = true;
+        syn::visit::visit_expr_try(self, try_expr);
     }
-    let mut returns = Returns(false);
-    returns.visit_block(body);
-    (!returns.0).then_some(body)
+    fn visit_expr_return(&mut self, ret: &'ast syn::ExprReturn) {
+        self.returns = true;
+        syn::visit::visit_expr_return(self, ret);
+    }
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        self.error_values |= path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "Err");
+    }
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        self.error_macros |= matches!(macro_name(mac).as_str(), "bail" | "ensure");
+        self.error_values |= mac.tokens.to_string().contains("Err");
+    }
 }
 
 #[cfg(test)]
