@@ -78,6 +78,7 @@ impl<'a> Lowerer<'a> {
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
     ) -> bool {
         args.iter().filter_map(place_of).any(|place| {
+            let place = self.original(place);
             let root = place.split('.').next().unwrap_or(&place);
             self.owned.contains_key(&place)
                 || self.params.iter().any(|param| param == root)
@@ -89,9 +90,20 @@ impl<'a> Lowerer<'a> {
     /// another module may begin a transaction on it for the caller.
     fn passes_pool(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
         args.iter().filter_map(place_of).any(|place| {
+            let place = self.original(place);
             let last = place.rsplit('.').next().unwrap_or(&place);
             self.file.vocabulary.is_pool_name(last)
         })
+    }
+
+    /// The place a local copies (see `copies`), or the place itself.
+    fn original(&self, place: String) -> String {
+        let (root, rest) = place.split_once('.').unwrap_or((&place, ""));
+        match self.copies.get(root) {
+            Some(copied) if rest.is_empty() => copied.clone(),
+            Some(copied) => format!("{copied}.{rest}"),
+            None => place,
+        }
     }
 
     /// A statement run on `place` by `method`: its SQL when it can be read,

@@ -1181,6 +1181,10 @@ struct Lowerer<'a> {
     /// Locals that reach a transaction through a borrow (see
     /// `Value::View`), with the transaction's place.
     views: HashMap<String, String>,
+    /// Locals bound to a copy of another place (`let db = state.pool
+    /// .clone()`, `Arc::clone(&pool)`), with that place: a call handed
+    /// the copy is handed what it copies.
+    copies: HashMap<String, String>,
     /// Writes recorded because a transaction was lent to a call, with the
     /// called function's name.
     lends: Vec<(String, Span)>,
@@ -1256,6 +1260,7 @@ impl<'a> Lowerer<'a> {
             built: HashMap::new(),
             opaque_at: Vec::new(),
             views: HashMap::new(),
+            copies: HashMap::new(),
             elements: HashMap::new(),
             lends: Vec::new(),
             params: Vec::new(),

@@ -327,6 +327,10 @@ impl<'a> Lowerer<'a> {
             return;
         }
         if let Some(name) = binding_name(&local.pat) {
+            match copied_place(&init.expr) {
+                Some(copied) if copied != name => self.copies.insert(name.clone(), copied),
+                _ => self.copies.remove(&name),
+            };
             match self.sql_text(&init.expr) {
                 Some(text) => self.local_texts.insert(name.clone(), text),
                 None => self.local_texts.remove(&name),

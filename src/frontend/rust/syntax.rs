@@ -936,6 +936,24 @@ impl<'ast> Visit<'ast> for EarlyExits {
     }
 }
 
+/// The place a `let` copies: `pool`, `&pool`, `state.pool.clone()`,
+/// `Arc::clone(&pool)`.
+pub(super) fn copied_place(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::MethodCall(call) if call.args.is_empty() && call.method == "clone" => {
+            place_of(&call.receiver)
+        }
+        Expr::Call(call)
+            if call.args.len() == 1
+                && matches!(&*call.func, Expr::Path(path)
+                    if path.path.segments.last().is_some_and(|s| s.ident == "clone")) =>
+        {
+            place_of(&call.args[0])
+        }
+        _ => place_of(expr),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
