@@ -357,8 +357,8 @@ impl<'a> Lowerer<'a> {
             Expr::Let(let_expr) => {
                 let value = self.expr(&let_expr.expr);
                 let zero_rows = match &value {
-                    Value::Wrote { place, spans } => {
-                        zero_rows_pattern(&let_expr.pat).map(|when_true| ZeroRows {
+                    Value::Wrote { place, spans } => match zero_rows_pattern(&let_expr.pat) {
+                        Some(when_true) => Some(ZeroRows {
                             place: place.clone(),
                             spans: spans.clone(),
                             when_true,
@@ -367,8 +367,16 @@ impl<'a> Lowerer<'a> {
                             } else {
                                 Unwritten::NoRow
                             },
-                        })
-                    }
+                        }),
+                        // `if let Ok(_) = write`: its `else` is the failure.
+                        None if any_success(&let_expr.pat) => Some(ZeroRows {
+                            place: place.clone(),
+                            spans: spans.clone(),
+                            when_true: false,
+                            why: Unwritten::StatementFailed,
+                        }),
+                        None => None,
+                    },
                     // `if let Some(found) = settle(&mut tx, ..).await?`:
                     // a call that answers `None` or `Err` did nothing.
                     Value::Attempted { place, span } | Value::Answered { place, span } => {
@@ -418,14 +426,20 @@ impl<'a> Lowerer<'a> {
                     let ran_when = call.method == "is_ok";
                     return (Value::BeginTest(Box::new(value), ran_when), None, None);
                 }
-                // `if outcome.is_err()` of a call lent the transaction: its
-                // writes failed on the branch where it holds.
+                // `if outcome.is_err()` of a call lent the transaction, or of
+                // a write: its writes failed on the branch where it holds.
                 let zero_rows = match &value {
                     Value::Attempted { place, span } => Some(ZeroRows {
                         place: place.clone(),
                         spans: vec![*span],
                         when_true: call.method == "is_err",
                         why: Unwritten::CallDeclined,
+                    }),
+                    Value::Wrote { place, spans } => Some(ZeroRows {
+                        place: place.clone(),
+                        spans: spans.clone(),
+                        when_true: call.method == "is_err",
+                        why: Unwritten::StatementFailed,
                     }),
                     _ => None,
                 };
@@ -520,6 +534,15 @@ impl<'a> Lowerer<'a> {
         then(self);
         self.builder.switch_to(else_block);
         self.wrote_nothing_if(zero_rows.as_ref(), false);
+        // The `else` of `if write.is_ok()`, `if let Ok(_) = write` handles
+        // its error, as the branch of `is_err()` does.
+        if zero_rows
+            .as_ref()
+            .is_some_and(|zero| !zero.when_true && zero.why == Unwritten::StatementFailed)
+        {
+            let span = self.span(if_expr.cond.span());
+            self.builder.mark_error_path(span);
+        }
         self.enter_else(&scrutinee, pattern);
         otherwise(self);
     }

@@ -354,11 +354,20 @@ impl<'a> Lowerer<'a> {
             // `let PAT = value else { return .. };`: the pattern may not match.
             let (matched, other) = self.builder.fork(None);
             self.builder.switch_to(other);
+            // `let Ok(1) = write else ..` changed no row there; `let Ok(_)
+            // = write else ..` failed.
             if let Value::Wrote { place, spans } = &value
-                && zero_rows_pattern(&local.pat) == Some(false)
+                && let Some(why) = match zero_rows_pattern(&local.pat) {
+                    Some(false) => Some(Unwritten::NoRow),
+                    None if any_success(&local.pat) => Some(Unwritten::StatementFailed),
+                    _ => None,
+                }
             {
                 for &span in spans {
-                    self.wrote_nothing(place, span, Unwritten::NoRow);
+                    self.wrote_nothing(place, span, why);
+                }
+                if why == Unwritten::StatementFailed {
+                    self.builder.mark_error_path(self.span(local.pat.span()));
                 }
             }
             let value = self.expr(diverge);

@@ -591,6 +591,21 @@ pub(super) fn matches_err(pat: &Pat) -> Option<bool> {
     }
 }
 
+/// `Ok(_)`, `Ok(done)`: a pattern every success matches, so that only an
+/// `Err` misses it.
+pub(super) fn any_success(pat: &Pat) -> bool {
+    let Pat::TupleStruct(tuple) = pat else {
+        return false;
+    };
+    tuple.path.segments.last().is_some_and(|s| s.ident == "Ok")
+        && tuple.elems.len() == 1
+        && match &tuple.elems[0] {
+            Pat::Wild(_) => true,
+            Pat::Ident(ident) => ident.subpat.is_none(),
+            _ => false,
+        }
+}
+
 /// The one variable bound inside `Ok(x)` / `Some(x)`.
 pub(super) fn success_binding(pat: &Pat) -> Option<String> {
     let Pat::TupleStruct(tuple) = pat else {
