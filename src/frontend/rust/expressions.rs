@@ -195,7 +195,16 @@ impl<'a> Lowerer<'a> {
                         let zero_rows = zero_rows_arm(&match_expr.arms, index);
                         self.enter_arm(&scrutinee, &arm.pat, zero_rows);
                         let value = self.expr(&arm.body);
-                        self.settle(value);
+                        // `match claim(&mut tx, ..).await { Ok(new) => new, .. }`
+                        // still tells of the write, as `?` would.
+                        match value {
+                            Value::Wrote { .. } | Value::Attempted { .. } | Value::Answered { .. }
+                                if passes_on =>
+                            {
+                                result = value
+                            }
+                            other => self.settle(other),
+                        }
                     }
                     if let Some(flag) = &flag {
                         let span = self.span(arm.body.span());
@@ -414,6 +423,22 @@ impl<'a> Lowerer<'a> {
                         }),
                     _ => None,
                 };
+                (Value::Nothing, None, zero_rows)
+            }
+            // `if guarded && !claim(&mut tx).await?`: the branch runs only
+            // where every operand holds, so what an operand that holds says
+            // of a write holds there; after `||`, on the `else`.
+            Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
+                let both = matches!(binary.op, syn::BinOp::And(_));
+                let mut zero_rows = None;
+                for operand in [&binary.left, &binary.right] {
+                    let (value, _, zero) = self.condition(operand);
+                    match value {
+                        Value::BeginTest(begins, _) => self.settle(*begins),
+                        other => self.settle(other),
+                    }
+                    zero_rows = zero_rows.or(zero.filter(|zero| zero.when_true == both));
+                }
                 (Value::Nothing, None, zero_rows)
             }
             // `if conn.execute("BEGIN").await.is_err() { return; }`: the
