@@ -385,9 +385,10 @@ impl<'a> Lowerer<'a> {
             return self.expr(&call.args[0]);
         }
         // `sqlx::Connection::begin(&mut conn)`, `Acquire::begin(&pool)`:
-        // a method called through its path, its receiver first.
+        // a method called through its path, its receiver first. A
+        // project's own `Staging::begin(&tx)` is not a driver's.
         if let Some(method) = name
-            && function.as_deref().is_some_and(|f| f.contains("::"))
+            && function.as_deref().is_some_and(names_driver_method)
             && !call.args.is_empty()
             && self
                 .file

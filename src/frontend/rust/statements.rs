@@ -341,7 +341,15 @@ impl<'a> Lowerer<'a> {
             };
         }
         let name = binding_name(&local.pat);
-        let value = self.flag_value(name.as_deref(), &init.expr);
+        let value = match self.flag_value(name.as_deref(), &init.expr) {
+            // `let txn = store.transaction();` binds what the call gives as
+            // it is, and every driver's begin gives a `Result` or a future:
+            // this is a project's own handle.
+            Value::TransactionObject(_) if name.is_some() && self.begins_bare(&init.expr) => {
+                Value::Nothing
+            }
+            value => value,
+        };
         // From here on the name is this binding's, no parameter's.
         if let Some(name) = &name
             && let Some(at) = self.params.iter().position(|param| param == name)
@@ -398,6 +406,16 @@ impl<'a> Lowerer<'a> {
                 self.escape(&value, &init.expr);
             }
         }
+    }
+
+    /// The expression is a driver's begin call itself, with nothing
+    /// taking its `Result` or awaiting it.
+    fn begins_bare(&self, expr: &Expr) -> bool {
+        matches!(peel(expr), Expr::MethodCall(call) if self
+            .file
+            .vocabulary
+            .call_effect(&call.method.to_string(), call.args.len(), &[])
+            .is_some_and(|effect| effect.effect == Effect::BeginObject))
     }
 
     pub(super) fn labeled_block(&mut self, label: Option<&syn::Label>, block: &Block) -> Value {
