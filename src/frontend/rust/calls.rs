@@ -694,6 +694,13 @@ impl<'a> Lowerer<'a> {
             // and so does its result mapped (`.map(|_| id)`): an `Err` stays
             // an `Err`.
             (Value::Wrote { .. }, "rows_affected" | "map") => return receiver,
+            // So do the rows it returned (`RETURNING`), looked at whole:
+            // `rows.is_empty()`, `match rows.as_slice() { [] => .. }`.
+            (Value::Wrote { .. }, "is_empty" | "is_none" | "is_some" | "as_slice")
+                if call.args.is_empty() =>
+            {
+                return receiver;
+            }
             // The count of a query result a helper lent the transaction
             // returned (`save(&mut *tx, ..).await?.rows_affected()`) tells
             // of the helper's write.

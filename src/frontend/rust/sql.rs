@@ -221,6 +221,8 @@ pub(super) fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
     match pat {
         _ if matches_err(pat) == Some(true) => Some(true),
         Pat::Ident(ident) if ident.ident == "None" => Some(true),
+        // No row returned: `[]`.
+        Pat::Slice(slice) if slice.elems.is_empty() => Some(true),
         // A count of `0`, or a helper's report that it changed no row
         // (`Ok(false)`, see `TransactionHelper::ReportsWrite`).
         Pat::Lit(lit) => match &lit.lit {
