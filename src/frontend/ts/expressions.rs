@@ -474,7 +474,12 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        self.builder.may_throw(span);
+        // An `async` helper called without `await` gives a promise: it
+        // cannot throw here (`const rows = dao.find(conn, id);
+        // conn.release(); return rows;`).
+        if awaited || !summary.is_async {
+            self.builder.may_throw(span);
+        }
         if let Some((_, client, callback)) = continuation {
             self.continuation(callback, client, path, span);
         }

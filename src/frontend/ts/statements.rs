@@ -722,6 +722,16 @@ impl<'a> Lowerer<'a> {
                     guard.negated()
                 });
             }
+            // `t.finished === 'commit'`: the property names a state only
+            // once it is set, so the comparison asks what the property does.
+            let names_state = |expr: &Expr| {
+                literal_text(expr).is_some_and(|text| !text.is_empty() && text != "undefined")
+            };
+            if let Some(guard) = state_test
+                && (names_state(&bin.left) || names_state(&bin.right))
+            {
+                return Some(if equal { guard } else { guard.negated() });
+            }
             if let Some((place, value)) = flag {
                 return Some(self.guard_for(&place, Test::Truthy, value == equal));
             }
