@@ -100,6 +100,11 @@ impl<'v> FileFacts<'v> {
             const_statements: HashMap::new(),
         };
         program.visit_with(&mut facts);
+        // Next.js server actions: every export of a `"use server"` module
+        // is called by requests.
+        if starts_with_directive(program, "use server") {
+            facts.serves_requests = true;
+        }
         facts
     }
 
@@ -635,4 +640,29 @@ fn only_stores(stmt: &Stmt) -> bool {
         &assign.left,
         AssignTarget::Simple(SimpleAssignTarget::Member(_))
     )
+}
+
+/// The module's prologue holds the directive (`"use server";`).
+fn starts_with_directive(program: &Program, directive: &str) -> bool {
+    let statements: Vec<&Stmt> = match program {
+        Program::Module(module) => module
+            .body
+            .iter()
+            .map_while(|item| match item {
+                ModuleItem::Stmt(statement) => Some(statement),
+                ModuleItem::ModuleDecl(_) => None,
+            })
+            .collect(),
+        Program::Script(script) => script.body.iter().collect(),
+    };
+    statements
+        .iter()
+        .map_while(|statement| match statement {
+            Stmt::Expr(ExprStmt { expr, .. }) => match &**expr {
+                Expr::Lit(Lit::Str(text)) => Some(text),
+                _ => None,
+            },
+            _ => None,
+        })
+        .any(|text| text.value.to_string_lossy() == directive)
 }
