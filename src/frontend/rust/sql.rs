@@ -261,27 +261,33 @@ pub(super) fn zero_rows_arm(arms: &[syn::Arm], index: usize) -> bool {
     };
     let earlier = &arms[..index];
     zero_rows_pattern(pattern) == Some(true)
+        || guard_counts_rows(&arms[index]) == Some(true)
         || (matches!(pattern, Pat::Wild(_))
             && earlier
                 .iter()
                 .any(|arm| zero_rows_pattern(&arm.pat) == Some(false)))
         || (matches!(&arms[index].pat, Pat::TupleStruct(_))
             && matches_err(pattern) == Some(false)
-            && earlier.iter().any(guarded_by_change))
+            && earlier
+                .iter()
+                .any(|arm| guard_counts_rows(arm) == Some(false)))
 }
 
-/// Whether an arm holds only when its write changed a row because its
-/// guard says so: `Ok(r) if r.rows_affected() == 1`.
-fn guarded_by_change(arm: &syn::Arm) -> bool {
+/// What an `Ok(..)` arm's guard says of the rows its write changed:
+/// `Ok(r) if r.rows_affected() == 0` none (`Some(true)`), `Ok(r) if
+/// r.rows_affected() == 1` some (`Some(false)`).
+fn guard_counts_rows(arm: &syn::Arm) -> Option<bool> {
     let Pat::Guard(guarded) = &arm.pat else {
-        return false;
+        return None;
     };
     let Expr::Binary(binary) = peel(&guarded.guard) else {
-        return false;
+        return None;
     };
     let literal_on_right = matches!(peel(&binary.right), Expr::Lit(_));
-    matches_err(&guarded.pat) == Some(false)
-        && comparison_with_zero_rows(binary).and_then(|test| test(literal_on_right)) == Some(false)
+    if matches_err(&guarded.pat) != Some(false) {
+        return None;
+    }
+    comparison_with_zero_rows(binary).and_then(|test| test(literal_on_right))
 }
 
 /// For `count == 0`, `count < 1`, `count > 0`, ...: given whether the
