@@ -49,10 +49,40 @@ impl<'a> Lowerer<'a> {
             {
                 self.sql_text(call.args.first()?)
             }
+            // Its placeholders filled with the text of what they name
+            // where that can be read (`format!("{SELECT} WHERE id = $1")`
+            // of a `const`), else left out.
             Expr::Macro(mac) if macro_name(&mac.mac) == "format" => {
-                let template: Expr = mac.mac.parse_body_with(first_macro_argument).ok()?;
-                let template = string_literal(&template)?;
-                let text = without_placeholders(&template);
+                let arguments: Vec<Expr> = match mac.mac.parse_body_with(
+                    syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                ) {
+                    Ok(arguments) => arguments.into_iter().collect(),
+                    Err(_) => vec![mac.mac.parse_body_with(first_macro_argument).ok()?],
+                };
+                let template = string_literal(arguments.first()?)?;
+                let arguments = &arguments[1..];
+                let mut next_position = 0;
+                let text = fill_placeholders(&template, |key| {
+                    let argument = match key {
+                        "" => {
+                            next_position += 1;
+                            arguments.get(next_position - 1).cloned()
+                        }
+                        _ if key.bytes().all(|b| b.is_ascii_digit()) => {
+                            arguments.get(key.parse::<usize>().ok()?).cloned()
+                        }
+                        name => arguments
+                            .iter()
+                            .find_map(|argument| match argument {
+                                Expr::Assign(assign) if place_of(&assign.left).as_deref() == Some(name) => {
+                                    Some((*assign.right).clone())
+                                }
+                                _ => None,
+                            })
+                            .or_else(|| syn::parse_str::<Expr>(name).ok()),
+                    };
+                    self.sql_text(&argument?)
+                });
                 (!text.trim().is_empty()).then_some(text)
             }
             Expr::If(if_expr) => {
@@ -374,9 +404,13 @@ pub(super) fn agreeing(texts: impl IntoIterator<Item = String>) -> Option<String
         .then_some(first)
 }
 
-/// A `format!` template without its `{..}` placeholders (`{{` and `}}` are
-/// literal braces).
-pub(super) fn without_placeholders(template: &str) -> String {
+/// A `format!` template with each `{..}` placeholder replaced by what
+/// `fill` gives for its name or position (`""` for the next one), or left
+/// out (`{{` and `}}` are literal braces).
+pub(super) fn fill_placeholders(
+    template: &str,
+    mut fill: impl FnMut(&str) -> Option<String>,
+) -> String {
     let mut text = String::new();
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -390,11 +424,15 @@ pub(super) fn without_placeholders(template: &str) -> String {
                 text.push('}');
             }
             '{' => {
+                let mut placeholder = String::new();
                 for c in chars.by_ref() {
                     if c == '}' {
                         break;
                     }
+                    placeholder.push(c);
                 }
+                let key = placeholder.split(':').next().unwrap_or("").trim();
+                text.push_str(&fill(key).unwrap_or_default());
             }
             other => text.push(other),
         }
