@@ -606,6 +606,14 @@ pub(super) fn any_success(pat: &Pat) -> bool {
         }
 }
 
+/// A match arm's pattern without its guard.
+pub(super) fn unguarded(pat: &Pat) -> &Pat {
+    match pat {
+        Pat::Guard(guarded) => &guarded.pat,
+        other => other,
+    }
+}
+
 /// The one variable bound inside `Ok(x)` / `Some(x)`.
 pub(super) fn success_binding(pat: &Pat) -> Option<String> {
     let Pat::TupleStruct(tuple) = pat else {
