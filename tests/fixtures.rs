@@ -129,14 +129,19 @@ fn unrelated_edits_above_the_code_only_shift_findings() {
     let mut checked = 0;
     for path in fixture_files(&root) {
         let text = std::fs::read_to_string(&path).expect("fixtures are UTF-8");
-        // Shebangs, byte-order marks, inner attributes and inner doc
-        // comments must come first; a file-level suppression is about the
-        // whole file.
+        // Shebangs, byte-order marks, inner attributes, inner doc comments
+        // and a `'use server'` directive must come first; a file-level
+        // suppression is about the whole file.
+        let first_code = text
+            .lines()
+            .map(str::trim)
+            .find(|line| !line.is_empty() && !line.starts_with("//"));
         if text.starts_with("#!")
             || text.starts_with('\u{feff}')
             || text.contains("#![")
             || text.starts_with("//!")
             || text.contains("txlint-ignore-file")
+            || first_code.is_some_and(|line| line.starts_with("'use server'"))
         {
             continue;
         }
