@@ -654,6 +654,14 @@ impl<'v> FileFacts<'v> {
         })
     }
 
+    /// Whether the type's `Drop` rolls back one of its fields: a guard
+    /// (`UndoOnDrop { conn: &conn, done: false }`).
+    fn rolls_back_on_drop(&self, type_name: &str) -> bool {
+        self.rolled_back_by_drop
+            .iter()
+            .any(|(owner, _)| owner == type_name)
+    }
+
     /// Whether the code at `span` names a word of the vocabulary: one that
     /// does not has nothing to follow.
     fn names_vocabulary(&self, span: Span) -> bool {

@@ -383,6 +383,17 @@ impl<'a> Lowerer<'a> {
             self.builder.start_unreachable();
             self.builder.switch_to(matched);
         }
+        // `let guard = UndoOnDrop::arm(&self.conn);`: a guard whose type
+        // rolls back what it holds when dropped takes over the transaction
+        // open on what it was given.
+        if let Some((type_name, given)) = constructed(&init.expr)
+            && self.file.rolls_back_on_drop(&type_name)
+        {
+            let span = self.span(init.expr.span());
+            for place in given {
+                self.event(EventKind::Escape, &place, span);
+            }
+        }
         match binding_name(&local.pat).or_else(|| success_binding(&local.pat)) {
             Some(name) if value == Value::Nothing && self.opened_connection(&init.expr) => {
                 self.owned.insert(name.clone(), Owned::Closes);

@@ -998,6 +998,27 @@ pub(super) fn names_driver_method(path: &str) -> bool {
         || TYPE_ENDINGS.iter().any(|ending| owner.ends_with(ending))
 }
 
+/// A value built by `Type::new(a, b)` (also behind `?`) or `Type { f: a }`:
+/// the type's name and the places it was given.
+pub(super) fn constructed(expr: &Expr) -> Option<(String, Vec<String>)> {
+    match peel(expr) {
+        Expr::Try(tried) => constructed(&tried.expr),
+        Expr::Call(call) => {
+            let Expr::Path(path) = peel(&call.func) else {
+                return None;
+            };
+            let segments = &path.path.segments;
+            let type_name = segments.iter().nth_back(1)?.ident.to_string();
+            Some((type_name, call.args.iter().filter_map(place_of).collect()))
+        }
+        Expr::Struct(built) => Some((
+            built.path.segments.last()?.ident.to_string(),
+            built.fields.iter().filter_map(|field| place_of(&field.expr)).collect(),
+        )),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
