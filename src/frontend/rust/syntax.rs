@@ -439,8 +439,9 @@ pub(super) fn is_ok_constructor(expr: &Expr) -> bool {
 }
 
 /// `Ok(ApiResponse::with_status(StatusCode::BAD_REQUEST))`,
-/// `Ok(HttpResponse::NotFound().finish())`, `Ok(Error::redirect(..))`: a
-/// handler's success value that answers with an error. Returning it is
+/// `Ok(HttpResponse::NotFound().finish())`, `Ok(Error::redirect(..))`, or
+/// a response returned bare (`(StatusCode::CONFLICT, ..).into_response()`):
+/// a handler's success value that answers with an error. Returning it is
 /// giving up on the request, as `Err(..)` is; a transaction dropped there
 /// is meant to roll back.
 pub(super) fn answers_http_error(expr: &Expr) -> bool {
@@ -503,19 +504,23 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
     fn names_failure(name: &str) -> bool {
         FAILURE_VARIANTS.contains(&folded(name).as_str())
     }
-    struct Statuses(bool);
+    /// Whether an error status was found; with `statuses_only`, only the
+    /// statuses count, not the project's names for failure.
+    struct Statuses {
+        found: bool,
+        statuses_only: bool,
+    }
     impl<'ast> Visit<'ast> for Statuses {
         fn visit_path(&mut self, path: &'ast syn::Path) {
             let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
             if let [.., owner, name] = names.as_slice() {
-                self.0 |= (owner == "StatusCode" && ERROR_STATUSES.contains(&name.as_str()))
+                self.found |= (owner == "StatusCode" && ERROR_STATUSES.contains(&name.as_str()))
                     || (owner == "HttpResponse" && ERROR_BUILDERS.contains(&name.as_str()))
                     // The project's error type made into the answer
                     // (`Ok(Error::redirect(500, ..))`, `Ok(AppError::page(..))`),
                     // or a body that says the request failed (`Ok(Json(Reply {
                     // status: Outcome::Failure, .. }))`).
-                    || owner.ends_with("Error")
-                    || names_failure(name);
+                    || (!self.statuses_only && (owner.ends_with("Error") || names_failure(name)));
             }
             syn::visit::visit_path(self, path);
         }
@@ -526,17 +531,24 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
         fn visit_expr_block(&mut self, _: &'ast syn::ExprBlock) {}
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     }
-    let Expr::Call(call) = peel(expr) else {
-        return false;
+    let mut statuses = Statuses {
+        found: false,
+        statuses_only: false,
     };
-    if !is_ok_constructor(expr) {
-        return false;
+    match peel(expr) {
+        Expr::Call(call) if is_ok_constructor(expr) => {
+            for arg in &call.args {
+                statuses.visit_expr(arg);
+            }
+        }
+        // A handler that returns its response itself:
+        // `(StatusCode::NOT_FOUND, Json(..)).into_response()`.
+        other => {
+            statuses.statuses_only = true;
+            statuses.visit_expr(other);
+        }
     }
-    let mut statuses = Statuses(false);
-    for arg in &call.args {
-        statuses.visit_expr(arg);
-    }
-    statuses.0
+    statuses.found
 }
 
 /// Whether a pattern matches an outcome named for work found done
