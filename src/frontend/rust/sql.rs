@@ -62,6 +62,7 @@ impl<'a> Lowerer<'a> {
                 let template = string_literal(arguments.first()?)?;
                 let arguments = &arguments[1..];
                 let mut next_position = 0;
+                let mut filled = Vec::new();
                 let text = fill_placeholders(&template, |key| {
                     let argument = match key {
                         "" => {
@@ -81,8 +82,16 @@ impl<'a> Lowerer<'a> {
                             })
                             .or_else(|| syn::parse_str::<Expr>(name).ok()),
                     };
-                    self.sql_text(&argument?)
+                    let text = argument.and_then(|argument| self.sql_text(&argument));
+                    filled.push(text.is_some());
+                    text
                 });
+                // `format!("{} END;", part)`: a statement that starts with
+                // what cannot be read is that part's, whatever follows.
+                let template = template.trim_start();
+                if template.starts_with('{') && !template.starts_with("{{") && filled.first() == Some(&false) {
+                    return None;
+                }
                 (!text.trim().is_empty()).then_some(text)
             }
             Expr::If(if_expr) => {
