@@ -220,7 +220,9 @@ impl<'a> Lowerer<'a> {
                         // `match claim(&mut tx, ..).await { Ok(new) => new, .. }`
                         // still tells of the write, as `?` would.
                         match value {
-                            Value::Wrote { .. } | Value::Attempted { .. } | Value::Answered { .. }
+                            Value::Wrote { .. }
+                            | Value::Attempted { .. }
+                            | Value::Answered { .. }
                                 if passes_on =>
                             {
                                 result = value

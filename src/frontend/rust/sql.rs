@@ -75,7 +75,9 @@ impl<'a> Lowerer<'a> {
                         name => arguments
                             .iter()
                             .find_map(|argument| match argument {
-                                Expr::Assign(assign) if place_of(&assign.left).as_deref() == Some(name) => {
+                                Expr::Assign(assign)
+                                    if place_of(&assign.left).as_deref() == Some(name) =>
+                                {
                                     Some((*assign.right).clone())
                                 }
                                 _ => None,
@@ -89,7 +91,10 @@ impl<'a> Lowerer<'a> {
                 // `format!("{} END;", part)`: a statement that starts with
                 // what cannot be read is that part's, whatever follows.
                 let template = template.trim_start();
-                if template.starts_with('{') && !template.starts_with("{{") && filled.first() == Some(&false) {
+                if template.starts_with('{')
+                    && !template.starts_with("{{")
+                    && filled.first() == Some(&false)
+                {
                     return None;
                 }
                 (!text.trim().is_empty()).then_some(text)

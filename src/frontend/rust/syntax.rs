@@ -994,12 +994,27 @@ pub(super) fn copied_place(expr: &Expr) -> Option<String> {
 /// transaction type or trait, by the type's name or the driver crate's.
 pub(super) fn names_driver_method(path: &str) -> bool {
     const CRATES: &[&str] = &[
-        "sqlx", "rusqlite", "postgres", "tokio_postgres", "sea_orm", "diesel", "diesel_async",
-        "mysql", "mysql_async", "duckdb",
+        "sqlx",
+        "rusqlite",
+        "postgres",
+        "tokio_postgres",
+        "sea_orm",
+        "diesel",
+        "diesel_async",
+        "mysql",
+        "mysql_async",
+        "duckdb",
     ];
     const TYPE_ENDINGS: &[&str] = &[
-        "Connection", "Conn", "Client", "Pool", "Acquire", "Transaction", "TransactionTrait",
-        "Executor", "Queryable",
+        "Connection",
+        "Conn",
+        "Client",
+        "Pool",
+        "Acquire",
+        "Transaction",
+        "TransactionTrait",
+        "Executor",
+        "Queryable",
     ];
     let mut segments: Vec<&str> = path.split("::").collect();
     segments.pop();
@@ -1025,7 +1040,11 @@ pub(super) fn constructed(expr: &Expr) -> Option<(String, Vec<String>)> {
         }
         Expr::Struct(built) => Some((
             built.path.segments.last()?.ident.to_string(),
-            built.fields.iter().filter_map(|field| place_of(&field.expr)).collect(),
+            built
+                .fields
+                .iter()
+                .filter_map(|field| place_of(&field.expr))
+                .collect(),
         )),
         _ => None,
     }
