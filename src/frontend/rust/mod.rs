@@ -694,15 +694,17 @@ impl<'v> FileFacts<'v> {
     /// The SQL text of an argument: a literal or a `const` of this file.
     fn sql_text(&self, expr: &Expr) -> Option<String> {
         match peel(expr) {
-            Expr::Path(path) => {
-                let name = path.path.segments.last()?.ident.to_string();
-                self.const_strings
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, text)| text.clone())
-            }
+            Expr::Path(path) => self.const_text(&path.path.segments.last()?.ident.to_string()),
             other => string_literal(other),
         }
+    }
+
+    /// The text of a `const` of the file.
+    fn const_text(&self, name: &str) -> Option<String> {
+        self.const_strings
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, text)| text.clone())
     }
 }
 

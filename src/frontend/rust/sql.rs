@@ -4,6 +4,16 @@
 use super::*;
 
 impl<'a> Lowerer<'a> {
+    /// The SQL text a name holds: a local bound to text, a statement
+    /// prepared from it, or a `const` of the file.
+    fn text_named(&self, name: &str) -> Option<String> {
+        self.local_texts
+            .get(name)
+            .cloned()
+            .or_else(|| self.prepared.get(name).and_then(|(_, sql)| sql.clone()))
+            .or_else(|| self.file.const_text(name))
+    }
+
     /// The SQL text of an expression, where it can be read: a literal, a
     /// `const` of the file, a local bound to one (also through `if` or
     /// `match` arms that agree on the statement they start), the literal
@@ -11,14 +21,7 @@ impl<'a> Lowerer<'a> {
     pub(super) fn sql_text(&self, expr: &Expr) -> Option<String> {
         match peel(expr) {
             Expr::Path(path) => match path.path.get_ident() {
-                Some(name) => {
-                    let name = name.to_string();
-                    self.local_texts
-                        .get(&name)
-                        .cloned()
-                        .or_else(|| self.prepared.get(&name).and_then(|(_, sql)| sql.clone()))
-                        .or_else(|| self.file.sql_text(expr))
-                }
+                Some(name) => self.text_named(&name.to_string()),
                 None => self.file.sql_text(expr),
             },
             Expr::Reference(reference) => self.sql_text(&reference.expr),
@@ -64,27 +67,33 @@ impl<'a> Lowerer<'a> {
                 let mut next_position = 0;
                 let mut filled = Vec::new();
                 let text = fill_placeholders(&template, |key| {
-                    let argument = match key {
-                        "" => {
-                            next_position += 1;
-                            arguments.get(next_position - 1).cloned()
+                    let text = if key.is_empty() || key.bytes().all(|b| b.is_ascii_digit()) {
+                        let position = match key {
+                            "" => {
+                                next_position += 1;
+                                Some(next_position - 1)
+                            }
+                            number => number.parse::<usize>().ok(),
+                        };
+                        position
+                            .and_then(|at| arguments.get(at))
+                            .and_then(|argument| self.sql_text(argument))
+                    } else {
+                        // `{SELECT}`: a named argument, else a variable or
+                        // `const` in scope.
+                        let named = arguments.iter().find_map(|argument| match argument {
+                            Expr::Assign(assign)
+                                if place_of(&assign.left).as_deref() == Some(key) =>
+                            {
+                                Some(&*assign.right)
+                            }
+                            _ => None,
+                        });
+                        match named {
+                            Some(value) => self.sql_text(value),
+                            None => self.text_named(key),
                         }
-                        _ if key.bytes().all(|b| b.is_ascii_digit()) => {
-                            arguments.get(key.parse::<usize>().ok()?).cloned()
-                        }
-                        name => arguments
-                            .iter()
-                            .find_map(|argument| match argument {
-                                Expr::Assign(assign)
-                                    if place_of(&assign.left).as_deref() == Some(name) =>
-                                {
-                                    Some((*assign.right).clone())
-                                }
-                                _ => None,
-                            })
-                            .or_else(|| syn::parse_str::<Expr>(name).ok()),
                     };
-                    let text = argument.and_then(|argument| self.sql_text(&argument));
                     filled.push(text.is_some());
                     text
                 });
@@ -452,4 +461,27 @@ pub(super) fn fill_placeholders(
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_by_name_and_position_or_left_out() {
+        let texts = |key: &str| match key {
+            "SELECT" => Some("SELECT id FROM notes".to_string()),
+            "" => Some("DELETE FROM notes".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            fill_placeholders("{SELECT} WHERE id = $1", texts),
+            "SELECT id FROM notes WHERE id = $1"
+        );
+        assert_eq!(
+            fill_placeholders("{} WHERE {{x}}", texts),
+            "DELETE FROM notes WHERE {x}"
+        );
+        assert_eq!(fill_placeholders("{verb:>8} INTO t", texts), " INTO t");
+    }
 }

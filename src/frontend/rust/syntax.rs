@@ -1066,4 +1066,36 @@ mod tests {
         );
         assert_eq!(commit_statement("not a place!", true), None);
     }
+
+    #[test]
+    fn driver_methods_are_named_by_their_crate_or_type() {
+        assert!(names_driver_method("sqlx::Connection::begin"));
+        assert!(names_driver_method("Acquire::begin"));
+        assert!(names_driver_method("rusqlite::Transaction::new_unchecked"));
+        assert!(names_driver_method("PgConnection::begin"));
+        assert!(!names_driver_method("ImportStaging::begin"));
+        assert!(!names_driver_method("begin"));
+    }
+
+    #[test]
+    fn lets_copy_places_and_guards_are_built_from_them() {
+        let expr = |text: &str| syn::parse_str::<Expr>(text).unwrap();
+        assert_eq!(
+            copied_place(&expr("state.pool.clone()")).as_deref(),
+            Some("state.pool")
+        );
+        assert_eq!(
+            copied_place(&expr("Arc::clone(&pool)")).as_deref(),
+            Some("pool")
+        );
+        assert_eq!(copied_place(&expr("pool.get()")), None);
+        assert_eq!(
+            constructed(&expr("UndoOnDrop::arm(&self.conn)?")),
+            Some(("UndoOnDrop".to_string(), vec!["self.conn".to_string()]))
+        );
+        assert_eq!(
+            constructed(&expr("UndoOnDrop { conn: &conn, done: false }")),
+            Some(("UndoOnDrop".to_string(), vec!["conn".to_string()]))
+        );
+    }
 }
