@@ -159,6 +159,12 @@ impl FlowBuilder {
         handle.returns_to_pool_on_drop |= returns_to_pool;
     }
 
+    /// The handle holds a transaction object begun here (see
+    /// `Handle::object_begun_here`).
+    pub fn mark_object_begun_here(&mut self, handle: HandleId) {
+        self.handles[handle].object_begun_here = true;
+    }
+
     /// The function's name as a user would say it.
     pub fn name(&self) -> &str {
         &self.name
@@ -325,6 +331,7 @@ impl FlowBuilder {
             commit_statement: None,
             rollback_call: None,
             begun_for_object: false,
+            object_begun_here: false,
         });
         self.handle_ids.insert(name.to_string(), id);
         id

@@ -130,6 +130,10 @@ pub(crate) struct Handle {
     /// runner's `startTransaction()`, a unit of work's `begin()`), and ending
     /// it is the caller's, through those methods.
     pub begun_for_object: bool,
+    /// A transaction object this function began and keeps in a local
+    /// (`const t = await sequelize.transaction()`): no caller can end it,
+    /// so a success exit that leaves it open loses it.
+    pub object_begun_here: bool,
 }
 
 impl Handle {

@@ -125,12 +125,14 @@ pub(super) fn leaves_open(flow: &FnFlow, handle_id: HandleId, exit: &ExitFact) -
         // A raw BEGIN on a connection that is not this function's (a
         // parameter) may be committed by its caller, as split begin/commit
         // helpers do; unless this function ends the transaction itself
-        // somewhere, which shows it owns it. A client it stored outside
+        // somewhere, which shows it owns it, or began it as an object kept
+        // in a local, which no caller can reach. A client it stored outside
         // (`this.client`, a unit of work) or returned carries its
         // transaction with it.
         && (handle.rolls_back_on_drop
             || matches!(exit.holding, Holding::Acquired | Holding::Released)
-            || (exit.holding != Holding::Escaped && ends_transaction_somewhere(flow, handle_id)))
+            || (exit.holding != Holding::Escaped
+                && (handle.object_begun_here || ends_transaction_somewhere(flow, handle_id))))
         // A transaction object dropped on a path that wrote nothing loses
         // nothing: it is how read-only and lock-only transactions end, and
         // how a write that matched no row is given up. A raw BEGIN left open

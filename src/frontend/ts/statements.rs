@@ -522,6 +522,9 @@ impl<'a> Lowerer<'a> {
                 self.handle_event(EventKind::Begin, place, span);
                 if outside {
                     self.handle_event(EventKind::Escape, place, span_of(value_span));
+                } else {
+                    let handle = self.builder.handle(place);
+                    self.builder.mark_object_begun_here(handle);
                 }
             }
             Value::TransactionIn { field, span } => {
