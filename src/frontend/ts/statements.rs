@@ -610,6 +610,14 @@ impl<'a> Lowerer<'a> {
             && !in_callback
         {
             for prop in &object.props {
+                // `{ ...options, transaction }`: the transaction leaves with
+                // the object; what callers make of it is not followed.
+                if let PropOrSpread::Prop(prop) = prop
+                    && let Prop::Shorthand(ident) = &**prop
+                    && self.begun_here.contains(&*ident.sym)
+                {
+                    self.handle_event(EventKind::Escape, &ident.sym, span_of(span));
+                }
                 if let PropOrSpread::Prop(prop) = prop
                     && let Prop::KeyValue(pair) = &**prop
                     && let Some(place) = place_of(&pair.value)
