@@ -476,6 +476,13 @@ impl Drivers {
 }
 
 impl Vocabulary {
+    /// Whether a call of `method` with that many arguments returns a
+    /// transaction object (`pool.begin()`, `conn.transaction()`).
+    pub fn begins_object(&self, method: &str, arguments: usize) -> bool {
+        self.call_effect(method, arguments, &[])
+            .is_some_and(|effect| effect.effect == Effect::BeginObject)
+    }
+
     /// What a call of `method` does; `receiver_known_as` holds the calls
     /// that built its receiver and the name the receiver is held under.
     pub fn call_effect(

@@ -393,8 +393,7 @@ impl<'a> Lowerer<'a> {
             && self
                 .file
                 .vocabulary
-                .call_effect(method, call.args.len() - 1, &[])
-                .is_some_and(|effect| effect.effect == Effect::BeginObject)
+                .begins_object(method, call.args.len() - 1)
         {
             self.moved_all(call.args.iter());
             return Value::TransactionObject(self.span(call.span()));
@@ -1171,9 +1170,7 @@ impl Lowerer<'_> {
                     }
                     Expr::MethodCall(call) => {
                         return unwrapped
-                            && vocabulary
-                                .call_effect(&call.method.to_string(), call.args.len(), &[])
-                                .is_some_and(|effect| effect.effect == Effect::BeginObject);
+                            && vocabulary.begins_object(&call.method.to_string(), call.args.len());
                     }
                     _ => return false,
                 }

@@ -570,9 +570,7 @@ impl<'v> FileFacts<'v> {
             for (name, returned) in &found.opaque {
                 let begins = match returned {
                     OpaqueReturn::Method { name, arguments } => {
-                        vocabulary
-                            .call_effect(name, *arguments, &[])
-                            .is_some_and(|effect| effect.effect == Effect::BeginObject)
+                        vocabulary.begins_object(name, *arguments)
                             || found.returning_transactions.contains(name)
                     }
                     OpaqueReturn::Function(name) => found.returning_transactions.contains(name),

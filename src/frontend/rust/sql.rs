@@ -308,10 +308,7 @@ pub(super) fn zero_rows_pattern(pat: &Pat) -> Option<bool> {
 /// as the `Ok(..)` after one guarded by a row count (`Ok(r) if
 /// r.rows_affected() == 1 => .., Ok(_) => ..`).
 pub(super) fn zero_rows_arm(arms: &[syn::Arm], index: usize) -> bool {
-    let pattern = match &arms[index].pat {
-        Pat::Guard(guarded) => &*guarded.pat,
-        other => other,
-    };
+    let pattern = unguarded(&arms[index].pat);
     let earlier = &arms[..index];
     zero_rows_pattern(pattern) == Some(true)
         || guard_counts_rows(&arms[index]) == Some(true)

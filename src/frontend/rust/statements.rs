@@ -422,11 +422,8 @@ impl<'a> Lowerer<'a> {
     /// The expression is a driver's begin call itself, with nothing
     /// taking its `Result` or awaiting it.
     fn begins_bare(&self, expr: &Expr) -> bool {
-        matches!(peel(expr), Expr::MethodCall(call) if self
-            .file
-            .vocabulary
-            .call_effect(&call.method.to_string(), call.args.len(), &[])
-            .is_some_and(|effect| effect.effect == Effect::BeginObject))
+        matches!(peel(expr), Expr::MethodCall(call)
+            if self.file.vocabulary.begins_object(&call.method.to_string(), call.args.len()))
     }
 
     pub(super) fn labeled_block(&mut self, label: Option<&syn::Label>, block: &Block) -> Value {

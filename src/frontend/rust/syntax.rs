@@ -993,18 +993,6 @@ pub(super) fn copied_place(expr: &Expr) -> Option<String> {
 /// a path to a method of a driver's connection, client, pool or
 /// transaction type or trait, by the type's name or the driver crate's.
 pub(super) fn names_driver_method(path: &str) -> bool {
-    const CRATES: &[&str] = &[
-        "sqlx",
-        "rusqlite",
-        "postgres",
-        "tokio_postgres",
-        "sea_orm",
-        "diesel",
-        "diesel_async",
-        "mysql",
-        "mysql_async",
-        "duckdb",
-    ];
     const TYPE_ENDINGS: &[&str] = &[
         "Connection",
         "Conn",
@@ -1021,7 +1009,9 @@ pub(super) fn names_driver_method(path: &str) -> bool {
     let Some(owner) = segments.last() else {
         return false;
     };
-    segments.iter().any(|segment| CRATES.contains(segment))
+    segments
+        .iter()
+        .any(|segment| DRIVER_CRATES.contains(segment))
         || TYPE_ENDINGS.iter().any(|ending| owner.ends_with(ending))
 }
 
