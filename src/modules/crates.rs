@@ -177,6 +177,12 @@ impl Crates {
         descend(module, rest, exists)
     }
 
+    /// The folder of the crate root of `file`'s crate, where its modules
+    /// live.
+    pub fn crate_folder(&self, file: &Path, exists: &dyn Fn(&Path) -> bool) -> PathBuf {
+        self.crate_of(file, exists).0.children
+    }
+
     /// The crate root of `file`'s crate, and `file`'s module path in it.
     /// A file beside or below a root of its package (the library's, then
     /// `src/main.rs`, then a `[[bin]] path`) belongs to that crate, except
@@ -396,7 +402,7 @@ fn flatten_use(tree: &str, prefix: &str, found: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frontend::rust::functions_taking_handles;
+    use crate::frontend::rust::{functions_taking_handles, implemented_types};
 
     use super::super::write_file as write;
 
@@ -521,6 +527,15 @@ mod tests {
         let mut found: Vec<String> = functions_taking_handles(text).into_iter().collect();
         found.sort();
         assert_eq!(found, ["all", "fill"]);
+    }
+
+    #[test]
+    fn implemented_types_are_read_from_the_text() {
+        let text = "// implements nothing\nimpl Label {\n}\nimpl<'a> Crud for crate::model::Person<'a> where 'a: 'static {}\n\
+            impl<T: Into<String>> From<T> for Tag {}\nfn rows(&self) -> impl Iterator<Item = Row> + '_ {}\nunsafe impl Send for Shelf {}";
+        let mut found: Vec<String> = implemented_types(text).into_iter().collect();
+        found.sort();
+        assert_eq!(found, ["Label", "Person", "Shelf", "Tag"]);
     }
 
     #[test]

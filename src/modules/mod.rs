@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use rayon::prelude::*;
 
 use crate::flow::summary::{Summaries, Summary};
-use crate::frontend::rust::functions_taking_handles;
+use crate::frontend::rust::{functions_taking_handles, implemented_types};
 use crate::frontend::{Import, ModuleInterface};
 
 /// Reads what a file outside the run exports (a helper module that an
@@ -74,12 +74,23 @@ pub(crate) struct Linker<'a> {
     /// What each module exports, re-exports followed, by path, depth and
     /// re-export hops (see `exported_view`): a barrel is flattened once.
     views: Mutex<HashMap<(PathBuf, usize, usize), View>>,
-    /// The functions a Rust file outside the run (or not parsed) defines,
-    /// by name, read from its text (see `defines_any`).
-    defined: Mutex<HashMap<PathBuf, Arc<HashSet<String>>>>,
+    /// What Rust files define, read from their text (see `defined_in`).
+    defined: Mutex<HashMap<PathBuf, Arc<Defined>>>,
+    /// The Rust source files of each crate, by its root's folder (see
+    /// `implementing`).
+    crate_files: Mutex<HashMap<PathBuf, Arc<Vec<PathBuf>>>>,
     /// The run's files as absolute paths, sorted, made when first asked
     /// (see `out_of_reach`).
     run_paths: std::sync::OnceLock<Vec<Vec<u8>>>,
+}
+
+/// What a Rust file defines, read from its text without parsing it.
+struct Defined {
+    /// Functions with a parameter typed as a connection, transaction or
+    /// executor.
+    functions: HashSet<String>,
+    /// Types it implements something for.
+    types: HashSet<String>,
 }
 
 /// A module's exported summaries by the path an importer writes.
@@ -154,6 +165,7 @@ impl<'a> Linker<'a> {
             unread: Vec::new(),
             views: Mutex::new(HashMap::new()),
             defined: Mutex::new(HashMap::new()),
+            crate_files: Mutex::new(HashMap::new()),
             run_paths: std::sync::OnceLock::new(),
         }
     }
@@ -367,77 +379,148 @@ impl<'a> Linker<'a> {
                 continue;
             };
             let path = self.path_of(&target);
-            // A type imported from a module read only for its helpers
-            // (`use crate::mail::Message;` then `message.fill(conn)`): read
-            // it only when it defines a function the importer calls, or
-            // the one function asked for (`Message.fill`).
-            if matches!(target, Target::Outside(_))
-                && is_rust(importer)
-                && imported.starts_with(char::is_uppercase)
-            {
-                let defined = match imported.split_once('.') {
-                    Some((_, function)) => self.defines_any(&path, &[function.to_string()]),
-                    None => self.defines_any(&path, &interface.called),
-                };
-                if !defined {
-                    continue;
-                }
-            }
-            let Some(exported) = self.interface(importer, target, depth) else {
-                continue;
-            };
-            let view = self.view(&path, &exported, depth, 0);
             let local = &import.local;
-            // One name and its members (`Db`, `Db.begin`): their run of
-            // the sorted view, unless the default import may be an object.
-            let named = match imported.as_str() {
-                "*" | "default" => &view[..],
-                imported => {
-                    let start = view.partition_point(|(name, _)| name.as_str() < imported);
-                    let len = view[start..]
-                        .iter()
-                        .take_while(|(name, _)| name.starts_with(imported))
-                        .count();
-                    &view[start..start + len]
-                }
+            if !(is_rust(importer) && imported.starts_with(char::is_uppercase)) {
+                self.bind(importer, target, &imported, local, depth, &mut summaries);
+                continue;
+            }
+            // A type: read a module for it only when it defines a function
+            // the importer calls, or the one function asked for
+            // (`Message.fill`); a module read only for its helpers
+            // (`use crate::mail::Message;` then `message.fill(conn)`) is
+            // costly, a file of the run is not.
+            let wanted = match imported.split_once('.') {
+                Some((_, function)) => vec![function.to_string()],
+                None => interface.called.clone(),
             };
-            for (name, summary) in named.iter().cloned() {
-                let bound = match imported.as_str() {
-                    // A CommonJS module that is a function (`module.exports
-                    // = getClient`) is called by the name it is bound to.
-                    "*" if name == "default" && exported.commonjs => Some(local.clone()),
-                    // A Rust glob (`use crate::db::*`) binds each name.
-                    "*" if local.is_empty() => Some(name.clone()),
-                    "*" => Some(format!("{local}.{name}")),
-                    imported => rebase(&name, imported, local).or_else(|| {
-                        // The default import of an object of functions
-                        // (`module.exports = { getClient }`) is that object.
-                        (imported == "default" && exported.default_object)
-                            .then(|| format!("{local}.{name}"))
-                    }),
-                };
-                if let Some(bound) = bound {
-                    summaries.insert(bound, summary);
+            let wanted_count = wanted.len();
+            let defined = self.defined_in(&path);
+            let elsewhere: Vec<String> = wanted
+                .into_iter()
+                .filter(|name| !defined.functions.contains(name))
+                .collect();
+            if elsewhere.len() < wanted_count || matches!(target, Target::Run(_)) {
+                self.bind(importer, target, &imported, local, depth, &mut summaries);
+            }
+            if !elsewhere.is_empty() {
+                let type_name = imported.split('.').next().unwrap_or(&imported);
+                for other in self.implementing(importer, &path, type_name, &elsewhere) {
+                    self.bind(importer, other, &imported, local, depth, &mut summaries);
                 }
             }
         }
         summaries
     }
 
-    /// Whether the Rust file at `path` defines a function of one of these
-    /// names that takes a connection, transaction or executor (`fn
-    /// fill(&self, conn: &mut PgConnection)`), by its text: far cheaper
-    /// than lowering a module of types to find that none of its methods is
-    /// called with one.
-    fn defines_any(&self, path: &Path, names: &[String]) -> bool {
+    /// Add to `summaries` what `target` exports under `imported`, by the
+    /// names the importer calls it with (`local`).
+    fn bind(
+        &self,
+        importer: &Path,
+        target: Target,
+        imported: &str,
+        local: &str,
+        depth: usize,
+        summaries: &mut Summaries,
+    ) {
+        let path = self.path_of(&target);
+        let Some(exported) = self.interface(importer, target, depth) else {
+            return;
+        };
+        let view = self.view(&path, &exported, depth, 0);
+        // One name and its members (`Db`, `Db.begin`): their run of the
+        // sorted view, unless the default import may be an object.
+        let named = match imported {
+            "*" | "default" => &view[..],
+            imported => {
+                let start = view.partition_point(|(name, _)| name.as_str() < imported);
+                let len = view[start..]
+                    .iter()
+                    .take_while(|(name, _)| name.starts_with(imported))
+                    .count();
+                &view[start..start + len]
+            }
+        };
+        for (name, summary) in named.iter().cloned() {
+            let bound = match imported {
+                // A CommonJS module that is a function (`module.exports =
+                // getClient`) is called by the name it is bound to.
+                "*" if name == "default" && exported.commonjs => Some(local.to_string()),
+                // A Rust glob (`use crate::db::*`) binds each name.
+                "*" if local.is_empty() => Some(name.clone()),
+                "*" => Some(format!("{local}.{name}")),
+                imported => rebase(&name, imported, local).or_else(|| {
+                    // The default import of an object of functions
+                    // (`module.exports = { getClient }`) is that object.
+                    (imported == "default" && exported.default_object)
+                        .then(|| format!("{local}.{name}"))
+                }),
+            };
+            if let Some(bound) = bound {
+                summaries.insert(bound, summary);
+            }
+        }
+    }
+
+    /// The other files of `importer`'s crate that implement `type_name`
+    /// (defined in `defining`) and define one of the functions `wanted`
+    /// with a handle: Rust lets any module of a crate hold a type's
+    /// methods (`impl Label` in `lookups.rs` for the `Label` of
+    /// `model.rs`).
+    fn implementing(
+        &self,
+        importer: &Path,
+        defining: &Path,
+        type_name: &str,
+        wanted: &[String],
+    ) -> Vec<Target> {
+        let run_index = |absolute: &Path| {
+            self.files
+                .get(self.scripts.shown(absolute).as_path())
+                .or_else(|| self.above.get(absolute))
+                .copied()
+        };
+        let exists = |path: &Path| run_index(path).is_some() || path.is_file();
+        let absolute = self.scripts.absolute(importer);
+        let folder = self.crates.crate_folder(&absolute, &exists);
+        let files = {
+            let known = lock(&self.crate_files).get(&folder).cloned();
+            known.unwrap_or_else(|| {
+                let files = Arc::new(crate_sources(&folder));
+                lock(&self.crate_files).insert(folder.clone(), files.clone());
+                files
+            })
+        };
+        let defining = self.scripts.absolute(defining);
+        files
+            .iter()
+            .filter(|file| **file != defining && **file != absolute)
+            .filter(|file| {
+                let defined = self.defined_in(file);
+                defined.types.contains(type_name)
+                    && wanted.iter().any(|name| defined.functions.contains(name))
+            })
+            .map(|file| match run_index(file) {
+                Some(index) if self.unread.get(index) != Some(&true) => Target::Run(index),
+                _ => Target::Outside(self.scripts.shown(file)),
+            })
+            .collect()
+    }
+
+    /// What the Rust file at `path` defines, read once from its text:
+    /// far cheaper than lowering a module of types to find that none of
+    /// its methods is called with a handle.
+    fn defined_in(&self, path: &Path) -> Arc<Defined> {
         let known = lock(&self.defined).get(path).cloned();
-        let defined = known.unwrap_or_else(|| {
+        known.unwrap_or_else(|| {
             let text = std::fs::read_to_string(path).unwrap_or_default();
-            let defined = Arc::new(functions_taking_handles(&text));
+            let defined = Arc::new(Defined {
+                functions: functions_taking_handles(&text),
+                types: implemented_types(&text),
+            });
             lock(&self.defined).insert(path.to_path_buf(), defined.clone());
             defined
-        });
-        names.iter().any(|name| defined.contains(name))
+        })
     }
 
     /// `exported_view` of a module, remembered and sorted by name.
@@ -694,6 +777,32 @@ impl<'a> Linker<'a> {
         };
         Some((target, imported))
     }
+}
+
+/// The Rust files below a crate root's folder, but those of other crates
+/// there (`src/bin/`), sorted.
+fn crate_sources(folder: &Path) -> Vec<PathBuf> {
+    let binaries = folder.join("bin");
+    let mut files = Vec::new();
+    // Symbolic links are not followed (no loops); module trees are shallow.
+    let mut folders = vec![(folder.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() && depth < 16 && path != binaries => {
+                    folders.push((path, depth + 1));
+                }
+                Ok(kind) if kind.is_file() && is_rust(&path) => files.push(path),
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 /// What `find` gives for the nearest folder at or above `folder` where it

@@ -201,6 +201,62 @@ pub(crate) fn functions_taking_handles(text: &str) -> std::collections::HashSet<
         .collect()
 }
 
+/// The types a Rust file's text implements something for (`impl Label`,
+/// `impl<'a> Crud for Person<'a>`: `Label`, `Person`), read without parsing
+/// it: any module of a crate may hold a type's methods.
+pub(crate) fn implemented_types(text: &str) -> std::collections::HashSet<String> {
+    let mut found = std::collections::HashSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("impl") {
+        // An item starts its line (`-> impl Iterator` is no item).
+        let line = rest[..at].rsplit('\n').next().unwrap_or_default().trim();
+        let after = &rest[at + 4..];
+        rest = after;
+        if !(line.is_empty() || line == "unsafe" || line.ends_with(']'))
+            || !after.starts_with(|c: char| c.is_whitespace() || c == '<')
+        {
+            continue;
+        }
+        let header = &after[..after.find(['{', ';']).unwrap_or(after.len()).min(400)];
+        let header = skip_generics(header.trim_start());
+        // `impl Trait for Type`: the type follows `for`.
+        let self_type = match header.split_once(" for ") {
+            Some((_, self_type)) => self_type,
+            None => header,
+        };
+        let self_type = self_type.split(" where").next().unwrap_or_default();
+        let path = self_type.split('<').next().unwrap_or_default().trim();
+        let name = path.rsplit("::").next().unwrap_or_default();
+        if name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        {
+            found.insert(name.to_string());
+        }
+    }
+    found
+}
+
+/// `text` past a leading `<..>`, brackets balanced.
+fn skip_generics(text: &str) -> &str {
+    if !text.starts_with('<') {
+        return text;
+    }
+    let mut depth = 0usize;
+    for (at, c) in text.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return text[at + 1..].trim_start();
+                }
+            }
+            _ => {}
+        }
+    }
+    ""
+}
+
 /// Parse only, for measuring the parser's share of a run: the syntax error,
 /// if any.
 pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
