@@ -77,6 +77,12 @@ impl<'a> Lowerer<'a> {
                 }
             },
             Expr::Await(await_expr) => self.expr(&await_expr.base),
+            // `first.and_then(|_| next)?`: the links in order, any of them
+            // leaving by the `?`.
+            Expr::Try(try_expr) if let Some(links) = and_then_links(&try_expr.expr) => {
+                self.chain_links(&links);
+                Value::Nothing
+            }
             Expr::Try(try_expr) => {
                 let value = self.expr(&try_expr.expr);
                 let span = self.span(try_expr.question_token.span);
@@ -92,6 +98,15 @@ impl<'a> Lowerer<'a> {
             Expr::Call(call) => self.call(call),
             Expr::Macro(mac) => {
                 self.macro_call(&mac.mac);
+                Value::Nothing
+            }
+            Expr::Return(ret) if !self.returns_into.is_empty() => {
+                if let Some(value_expr) = &ret.expr {
+                    let value = self.expr(value_expr);
+                    self.settle(value);
+                }
+                let at = self.span(ret.span());
+                self.return_from_closure(ret.expr.as_deref(), at);
                 Value::Nothing
             }
             Expr::Return(ret) => {

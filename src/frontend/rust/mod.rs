@@ -1300,6 +1300,9 @@ struct Lowerer<'a> {
     returns_no_error: bool,
     /// What its successful returns say of its writes.
     reported_write: ReportedWrite,
+    /// The closures run in place that a `return` leaves, innermost last:
+    /// their labels and the result each gives (see `run_in_place`).
+    returns_into: Vec<(String, HandleId)>,
     depth: usize,
     too_deep: Option<Span>,
 }
@@ -1345,6 +1348,7 @@ impl<'a> Lowerer<'a> {
             returns_result: false,
             returns_no_error: false,
             reported_write: ReportedWrite::Nothing,
+            returns_into: Vec::new(),
             depth: 0,
             too_deep: None,
         }

@@ -255,19 +255,85 @@ impl<'a> Lowerer<'a> {
     /// the body runs here, as a `try` whose error, from a `?` inside it,
     /// lands in `result` (`result.is_ok()` is false there) instead of
     /// leaving the function.
+    /// A `return` inside the body leaves only the closure, with the value
+    /// it gives `result`.
     fn run_in_place(&mut self, result: &str, body: &Block) {
-        let span = self.span(body.span());
         let end = self.span(body.brace_token.span.close());
+        self.run_as_try(result, body.span(), end, |this, tested| {
+            let after = this.builder.new_block();
+            let label = format!("(closure of {result})");
+            this.builder
+                .push_breakable(BreakableKind::Labeled, Some(label.clone()), after, None);
+            this.returns_into.push((label, tested));
+            let value = this.block(body);
+            this.returns_into.pop();
+            this.settle(value);
+            this.builder
+                .event(EventKind::Assign(Known::UNKNOWN), tested, end);
+            this.builder.goto(after);
+            this.builder.pop_breakable();
+            this.builder.switch_to(after);
+        });
+    }
+
+    /// `return value` inside a closure run in place (see `run_in_place`):
+    /// `value` lands in the closure's result, `Ok(..)` or `Err(..)` as it
+    /// says.
+    pub(super) fn return_from_closure(&mut self, value: Option<&Expr>, at: Span) -> bool {
+        let Some((label, tested)) = self.returns_into.last().cloned() else {
+            return false;
+        };
+        let known = match value {
+            Some(value) if is_ok_constructor(value) => Known::TRUTHY,
+            Some(value) if is_err_constructor(value) => Known::FALSY,
+            _ => Known::UNKNOWN,
+        };
+        self.builder.event(EventKind::Assign(known), tested, at);
+        self.builder.break_(Some(&label));
+        true
+    }
+
+    /// `let result = begin.and_then(|_| write).and_then(|_| commit);`:
+    /// each link runs here, as a `try` that the first failing one leaves
+    /// for `result`; past the last, `result` is `Ok`.
+    fn run_chain_in_place(&mut self, result: &str, chain: &Expr, links: &[&Expr]) {
+        let whole = self.span(chain.span());
+        let end = Span::new(whole.end.saturating_sub(1), whole.end);
+        self.run_as_try(result, chain.span(), end, |this, tested| {
+            this.chain_links(links);
+            this.builder
+                .event(EventKind::Assign(Known::TRUTHY), tested, whole);
+        });
+    }
+
+    /// The links of an `and_then` chain, in order, each failing like a `?`.
+    pub(super) fn chain_links(&mut self, links: &[&Expr]) {
+        for link in links {
+            let value = self.expr(link);
+            self.settle(value);
+            let span = self.span(link.span());
+            self.builder.may_throw(span);
+        }
+    }
+
+    /// Run `body` as a `try` whose error lands in the local `result`
+    /// (`result.is_ok()` is false there); `body` says what `result.is_ok()`
+    /// is where it ends normally, given that test.
+    fn run_as_try(
+        &mut self,
+        result: &str,
+        whole: proc_macro2::Span,
+        end: Span,
+        body: impl FnOnce(&mut Self, HandleId),
+    ) {
+        let span = self.span(whole);
         let tested = self.builder.handle(&format!("{result}.is_ok()"));
         let mark = self.declared.len();
         let token = self.builder.try_start(Some(span), false);
-        let value = self.block(body);
-        self.settle(value);
+        body(self, tested);
         // What the body declared goes out of scope with it; on an error
         // that leaves it, a transaction of its own is rolled back.
         self.drop_since(mark, end, false);
-        self.builder
-            .event(EventKind::Assign(Known::UNKNOWN), tested, span);
         self.builder.try_catch(&token);
         self.drop_since(mark, end, true);
         self.builder
@@ -320,11 +386,17 @@ impl<'a> Lowerer<'a> {
         }
         if init.diverge.is_none()
             && let Some(name) = binding_name(&local.pat)
-            && let Some(body) = run_at_once(&init.expr)
         {
-            self.run_in_place(&name, body);
-            self.bind(&name, Value::Nothing, &*init.expr);
-            return;
+            if let Some(body) = run_at_once(&init.expr) {
+                self.run_in_place(&name, body);
+                self.bind(&name, Value::Nothing, &*init.expr);
+                return;
+            }
+            if let Some(links) = and_then_links(&init.expr) {
+                self.run_chain_in_place(&name, &init.expr, &links);
+                self.bind(&name, Value::Nothing, &*init.expr);
+                return;
+            }
         }
         if let Some(name) = binding_name(&local.pat) {
             match copied_place(&init.expr) {

@@ -909,8 +909,9 @@ pub(super) fn counted_rows(expr: &Expr) -> Option<&Expr> {
 }
 
 /// The body of a closure called where it is written (`(|| { .. })()`,
-/// `(move || { .. })()`) or of an `async` block awaited there, when
-/// nothing in it returns from it other than a `?` and its end.
+/// `(move || { .. })()`) or of an `async` block awaited there, when no
+/// error macro in it (`bail!`) leaves it unseen: a `?` and a `return`
+/// leave only the body.
 pub(super) fn run_at_once(expr: &Expr) -> Option<&Block> {
     let body = match peel(expr) {
         Expr::Call(call) if call.args.is_empty() => match peel(&call.func) {
@@ -928,7 +929,37 @@ pub(super) fn run_at_once(expr: &Expr) -> Option<&Block> {
     };
     let mut exits = EarlyExits::default();
     exits.visit_block(body);
-    (!exits.returns && !exits.error_macros).then_some(body)
+    (!exits.error_macros).then_some(body)
+}
+
+/// `first.and_then(|_| next).and_then(|_| last)`: what runs, in order,
+/// each only when the one before it succeeded (`first`, then each
+/// closure's body), when no closure leaves it early.
+pub(super) fn and_then_links(expr: &Expr) -> Option<Vec<&Expr>> {
+    let Expr::MethodCall(call) = peel(expr) else {
+        return None;
+    };
+    let [argument] = call.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let Expr::Closure(closure) = peel(argument) else {
+        return None;
+    };
+    if call.method != "and_then"
+        || closure.inputs.len() > 1
+        || closure.asyncness.is_some()
+        || matches!(peel(&closure.body), Expr::Async(_))
+    {
+        return None;
+    }
+    let mut exits = EarlyExits::default();
+    exits.visit_expr(&closure.body);
+    if exits.returns || exits.error_macros {
+        return None;
+    }
+    let mut links = and_then_links(&call.receiver).unwrap_or_else(|| vec![&*call.receiver]);
+    links.push(&closure.body);
+    Some(links)
 }
 
 /// How a body can leave early, not counting the closures, `async` blocks
