@@ -83,6 +83,26 @@ impl<'a> Lowerer<'a> {
                 self.chain_links(&links);
                 Value::Nothing
             }
+            // `step.map_err(|e| { conn.execute("ROLLBACK", []); e })?`: the
+            // closures run on the error, before the `?` returns it.
+            Expr::Try(try_expr) if let Some((tried, handlers)) = error_handlers(&try_expr.expr) => {
+                let value = self.expr(tried);
+                let span = self.span(try_expr.question_token.span);
+                let (ok, failed) = self.builder.fork(None);
+                self.builder.switch_to(failed);
+                for handler in handlers {
+                    let handled = self.expr(handler);
+                    self.settle(handled);
+                }
+                self.builder.throw(span);
+                self.builder.switch_to(ok);
+                self.settle(value.clone());
+                match value {
+                    Value::Begins { .. } => Value::Nothing,
+                    Value::Attempted { place, span } => Value::Answered { place, span },
+                    other => other,
+                }
+            }
             Expr::Try(try_expr) => {
                 let value = self.expr(&try_expr.expr);
                 let span = self.span(try_expr.question_token.span);

@@ -962,6 +962,43 @@ pub(super) fn and_then_links(expr: &Expr) -> Option<Vec<&Expr>> {
     Some(links)
 }
 
+/// `tried.inspect_err(|e| ..).context("..").map_err(|e| ..)`: what is
+/// tried, and the bodies of the closures that run on its error, in order,
+/// when there are some and nothing in them leaves them early.
+pub(super) fn error_handlers(expr: &Expr) -> Option<(&Expr, Vec<&Expr>)> {
+    let mut handlers = Vec::new();
+    let mut tried = peel(expr);
+    while let Expr::MethodCall(call) = tried {
+        let method = call.method.to_string();
+        match method.as_str() {
+            "map_err" | "inspect_err" => {
+                let [argument] = call.args.iter().collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                let Expr::Closure(closure) = peel(argument) else {
+                    return None;
+                };
+                let mut exits = EarlyExits::default();
+                exits.visit_expr(&closure.body);
+                if closure.asyncness.is_some()
+                    || exits.returns
+                    || exits.question_mark
+                    || exits.error_macros
+                {
+                    return None;
+                }
+                handlers.push(&*closure.body);
+            }
+            // Adapters that only describe the error.
+            "context" | "with_context" | "wrap_err" | "wrap_err_with" | "into_diagnostic" => {}
+            _ => break,
+        }
+        tried = peel(&call.receiver);
+    }
+    handlers.reverse();
+    (!handlers.is_empty()).then_some((tried, handlers))
+}
+
 /// How a body can leave early, not counting the closures, `async` blocks
 /// and items written inside it, which leave themselves.
 #[derive(Default)]
