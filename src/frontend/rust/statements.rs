@@ -277,15 +277,18 @@ impl<'a> Lowerer<'a> {
     }
 
     /// `return value` inside a closure run in place (see `run_in_place`):
-    /// `value` lands in the closure's result, `Ok(..)` or `Err(..)` as it
-    /// says.
+    /// `value` lands in the closure's result. An `Err(..)` leaves as a `?`
+    /// would (what the closure declared is dropped on an error path).
     pub(super) fn return_from_closure(&mut self, value: Option<&Expr>, at: Span) -> bool {
         let Some((label, tested)) = self.returns_into.last().cloned() else {
             return false;
         };
         let known = match value {
+            Some(value) if is_err_constructor(value) => {
+                self.builder.throw(at);
+                return true;
+            }
             Some(value) if is_ok_constructor(value) => Known::TRUTHY,
-            Some(value) if is_err_constructor(value) => Known::FALSY,
             _ => Known::UNKNOWN,
         };
         self.builder.event(EventKind::Assign(known), tested, at);
