@@ -108,6 +108,7 @@ pub(crate) fn lower_file(
             let reads_only = drop_reads_of_own_functions(
                 &mut collector.flows,
                 &collector.lends,
+                &collector.params_passed_to,
                 &collector.quiet,
             );
             let readers = readers_for_callers(&collector, &reads_only);

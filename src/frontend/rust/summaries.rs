@@ -13,6 +13,7 @@ use super::*;
 pub(super) fn drop_reads_of_own_functions(
     flows: &mut [FnFlow],
     lends: &[Vec<(String, Span)>],
+    params_passed_to: &[Vec<String>],
     quiet: &[String],
 ) -> Vec<bool> {
     let last_name = |name: &str| name.rsplit("::").next().unwrap_or(name).to_string();
@@ -42,15 +43,18 @@ pub(super) fn drop_reads_of_own_functions(
         })
         .collect();
     // Start from every function without a write of its own, and drop those
-    // that lend to one not in the set, until nothing changes.
+    // that lend a transaction, or hand a parameter, to one not in the set
+    // (a call that may write: `item.insert(&mut *conn)`), until nothing
+    // changes.
     let mut reads_only: Vec<bool> = direct_writes.iter().map(|w| !w).collect();
     loop {
         let mut changed = false;
         for index in 0..flows.len() {
+            let lent = lends[index].iter().map(|(callee, _)| callee);
             if reads_only[index]
-                && lends[index]
-                    .iter()
-                    .any(|(callee, _)| !reads(&by_name, &reads_only, callee))
+                && lent
+                    .chain(&params_passed_to[index])
+                    .any(|callee| !reads(&by_name, &reads_only, callee))
             {
                 reads_only[index] = false;
                 changed = true;
