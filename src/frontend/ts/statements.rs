@@ -383,6 +383,11 @@ impl<'a> Lowerer<'a> {
 
     pub(super) fn declarator(&mut self, declarator: &VarDeclarator) {
         self.declare_pattern(&declarator.name, false);
+        // A new binding of a name (`const session` in the next `else if`)
+        // has begun nothing yet.
+        if let Pat::Ident(name) = &declarator.name {
+            self.begun_here.remove(name.id.sym.as_str());
+        }
         let Some(init) = &declarator.init else {
             if let Pat::Ident(name) = &declarator.name {
                 self.assign(&name.id.sym, &Value::Nothing, None, declarator.span);
