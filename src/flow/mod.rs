@@ -321,8 +321,9 @@ pub(crate) enum Returned {
     /// A handle of the function (`return client`).
     Handle(HandleId),
     /// A client checked out by the returned expression itself
-    /// (`return pool.connect()`).
-    FreshClient,
+    /// (`return pool.connect()`); `lazy` when it connects only when first
+    /// used (`return dataSource.createQueryRunner()`, see `Handle::lazy`).
+    FreshClient { lazy: bool },
     /// An object built around a handle of the function
     /// (`return new Transaction(client)`).
     Wrapped(HandleId),

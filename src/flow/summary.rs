@@ -15,6 +15,9 @@ pub(crate) struct Summary {
     /// A call returns a client checked out of a pool, which the caller must
     /// release.
     pub returns_client: bool,
+    /// The client it returns connects only when first used (a TypeORM
+    /// query runner): a failed `connect()` holds nothing.
+    pub returns_lazy_client: bool,
     /// The client it returns has a transaction open on it (the helper ran
     /// `BEGIN`): the caller must also commit or roll back.
     pub returns_transaction: bool,
@@ -133,7 +136,7 @@ impl Summary {
 /// to know.
 pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     let returns_client = flow.returned.iter().any(|(returned, _)| match *returned {
-        Returned::FreshClient => true,
+        Returned::FreshClient { .. } => true,
         // A client kept in a field as well (`this.runner = ..; return
         // this.runner`) stays the object's: its other methods release it.
         // One handed to code that ends it (a listener that releases it when
@@ -156,7 +159,9 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
             .filter(|returned| wanted(returned))
             .filter_map(|returned| match *returned {
                 Returned::Handle(handle) | Returned::Wrapped(handle) => Some(handle),
-                Returned::FreshClient | Returned::TransactionObject | Returned::InField(..) => None,
+                Returned::FreshClient { .. } | Returned::TransactionObject | Returned::InField(..) => {
+                    None
+                }
             })
             // One kept in a field as well stays the object's, whose other
             // methods end it (`this.runner`).
@@ -251,11 +256,19 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
             }
             _ => None,
         });
+    // Every client it returns connects only when first used.
+    let returns_lazy_client = returns_client
+        && flow.returned.iter().all(|(returned, _)| match *returned {
+            Returned::FreshClient { lazy } => lazy,
+            Returned::Handle(handle) => flow.handles[handle].lazy,
+            _ => true,
+        });
     let fresh_only_if = (returns_client || returns_transaction_object)
         .then(|| fresh_only_if(flow))
         .flatten();
     Summary {
         returns_client,
+        returns_lazy_client,
         returns_transaction,
         returns_transaction_object,
         returns_transaction_in,
@@ -305,7 +318,7 @@ fn fresh_only_if(flow: &FnFlow) -> Option<usize> {
         .returned
         .iter()
         .filter(|(returned, _)| match *returned {
-            Returned::FreshClient | Returned::TransactionObject => true,
+            Returned::FreshClient { .. } | Returned::TransactionObject => true,
             Returned::Handle(handle) | Returned::Wrapped(handle) | Returned::InField(handle, _) => {
                 flow.events_of(handle, EventKind::Acquire).next().is_some()
                     || flow.events_of(handle, EventKind::Begin).next().is_some()

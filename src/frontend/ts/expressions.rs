@@ -520,7 +520,7 @@ impl<'a> Lowerer<'a> {
                 via: path.to_string(),
                 begun: summary.returns_transaction,
                 pool: None,
-                lazy: false,
+                lazy: summary.returns_lazy_client,
                 refuses_after_release: false,
             }
         } else {

@@ -579,7 +579,11 @@ impl<'a> Lowerer<'a> {
         // (`return pool.connect().then((client) => client)`).
         let in_callback = !self.callback_labels.is_empty();
         match value {
-            Value::Acquired { certain: true, .. } => self.builder.returns(Returned::FreshClient),
+            Value::Acquired {
+                certain: true,
+                lazy,
+                ..
+            } => self.builder.returns(Returned::FreshClient { lazy }),
             Value::Transaction { .. } if !in_callback => {
                 self.builder.returns(Returned::TransactionObject)
             }
