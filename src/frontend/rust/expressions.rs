@@ -147,6 +147,8 @@ impl<'a> Lowerer<'a> {
             Expr::Unsafe(block) => self.block(&block.block),
             Expr::If(if_expr) => {
                 let flag = self.flag_target.take();
+                let begun_into = self.begin_target.take();
+                let first_begin = std::cell::Cell::new(None);
                 let mut ends = Vec::new();
                 // `let res = if buyer { ..execute(&mut **tx) } else { .. }`:
                 // both branches' writes, on one place, are what it holds.
@@ -156,7 +158,12 @@ impl<'a> Lowerer<'a> {
                     |this| {
                         let value = this.block(&if_expr.then_branch);
                         then_value = value.clone();
-                        this.settle(value);
+                        this.arm_value(
+                            begun_into.as_deref(),
+                            &first_begin,
+                            value,
+                            &if_expr.then_branch,
+                        );
                         ends.push((
                             this.builder.current(),
                             block_bool_value(&if_expr.then_branch),
@@ -166,7 +173,7 @@ impl<'a> Lowerer<'a> {
                         if let Some((_, else_branch)) = &if_expr.else_branch {
                             let value = this.expr(else_branch);
                             else_value = value.clone();
-                            this.settle(value);
+                            this.arm_value(begun_into.as_deref(), &first_begin, value, &**else_branch);
                         }
                     },
                 );
@@ -206,6 +213,8 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Match(match_expr) => {
                 let flag = self.flag_target.take();
+                let begun_into = self.begin_target.take();
+                let first_begin = std::cell::Cell::new(None);
                 let scrutinee = self.expr(&match_expr.expr);
                 let dispatch = self.builder.current();
                 // `match result { Ok(..) => .., Err(e) => .. }` on a local
@@ -262,7 +271,9 @@ impl<'a> Lowerer<'a> {
                             {
                                 result = value
                             }
-                            other => self.settle(other),
+                            other => {
+                                self.arm_value(begun_into.as_deref(), &first_begin, other, &arm.body)
+                            }
                         }
                     }
                     if let Some(flag) = &flag {

@@ -1281,6 +1281,10 @@ struct Lowerer<'a> {
     /// The local that the `if` or `match` being lowered is assigned to
     /// (see `flag_value`).
     flag_target: Option<String>,
+    /// The local a `let` binds to an `if` or `match` being lowered: an arm
+    /// that begins a transaction (`None => pool.begin().await?`) binds it
+    /// there, on that arm's path only.
+    begin_target: Option<String>,
     /// The `impl` type the function belongs to, for `self.field` types.
     owner: Option<String>,
     /// Parameters with a concrete type (`store: &CryptoStore`); a generic
@@ -1341,6 +1345,7 @@ impl<'a> Lowerer<'a> {
             tested_results: std::collections::HashSet::new(),
             flags: std::collections::HashSet::new(),
             flag_target: None,
+            begin_target: None,
             owner: None,
             param_types: HashMap::new(),
             param_receivers: HashMap::new(),

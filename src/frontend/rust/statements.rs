@@ -218,8 +218,10 @@ impl<'a> Lowerer<'a> {
         let branches = matches!(init, Expr::If(_) | Expr::Match(_));
         if branches {
             self.flag_target = name.map(str::to_string);
+            self.begin_target = name.map(str::to_string);
         }
         let value = self.expr(init);
+        self.begin_target = None;
         // The branches said it themselves, unless lowering gave up early.
         let said = branches && self.flag_target.take().is_none();
         if let Some(name) = name
@@ -228,6 +230,27 @@ impl<'a> Lowerer<'a> {
             self.assign_flag(name, bool_value(init), self.span(init.span()));
         }
         value
+    }
+
+    /// The value an arm of an `if` or `match` ends with: a transaction it
+    /// began is the `let`'s local (`begun_into`) on that arm's path, begun
+    /// where the first such arm began it (`first`), so that one `let` is
+    /// one transaction to report.
+    pub(super) fn arm_value<T: Spanned + ?Sized>(
+        &mut self,
+        begun_into: Option<&str>,
+        first: &std::cell::Cell<Option<Span>>,
+        value: Value,
+        arm: &T,
+    ) {
+        match (begun_into, value) {
+            (Some(name), Value::TransactionObject(at)) => {
+                let at = *first.get().get_or_insert(at);
+                first.set(Some(at));
+                self.bind(name, Value::TransactionObject(at), arm);
+            }
+            (_, value) => self.settle(value),
+        }
     }
 
     /// The local `name` is given `value` here (`None`: not a literal).
