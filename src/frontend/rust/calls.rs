@@ -536,14 +536,16 @@ impl<'a> Lowerer<'a> {
             (None, None) if let Some(&position) = summary.reports_write.first() => {
                 TransactionHelper::ReportsWrite(position)
             }
-            (None, None) if summary.reads_only => {
-                self.moved_all(args);
-                return Some(Value::Nothing);
-            }
+            // A begin helper also only reads through the connection it is
+            // given (`db.begin().await`): what it returns comes first.
             (None, None) if summary.returns_transaction_object => {
                 self.moved_all(args);
                 let at = self.span(span);
                 return Some(self.transaction_returned(at, summary.transaction_type_hidden));
+            }
+            (None, None) if summary.reads_only => {
+                self.moved_all(args);
+                return Some(Value::Nothing);
             }
             (None, None) => return None,
         };
