@@ -159,9 +159,9 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
             .filter(|returned| wanted(returned))
             .filter_map(|returned| match *returned {
                 Returned::Handle(handle) | Returned::Wrapped(handle) => Some(handle),
-                Returned::FreshClient { .. } | Returned::TransactionObject | Returned::InField(..) => {
-                    None
-                }
+                Returned::FreshClient { .. }
+                | Returned::TransactionObject
+                | Returned::InField(..) => None,
             })
             // One kept in a field as well stays the object's, whose other
             // methods end it (`this.runner`).

@@ -173,7 +173,12 @@ impl<'a> Lowerer<'a> {
                         if let Some((_, else_branch)) = &if_expr.else_branch {
                             let value = this.expr(else_branch);
                             else_value = value.clone();
-                            this.arm_value(begun_into.as_deref(), &first_begin, value, &**else_branch);
+                            this.arm_value(
+                                begun_into.as_deref(),
+                                &first_begin,
+                                value,
+                                &**else_branch,
+                            );
                         }
                     },
                 );
@@ -271,9 +276,12 @@ impl<'a> Lowerer<'a> {
                             {
                                 result = value
                             }
-                            other => {
-                                self.arm_value(begun_into.as_deref(), &first_begin, other, &arm.body)
-                            }
+                            other => self.arm_value(
+                                begun_into.as_deref(),
+                                &first_begin,
+                                other,
+                                &arm.body,
+                            ),
                         }
                     }
                     if let Some(flag) = &flag {
