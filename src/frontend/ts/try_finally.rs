@@ -223,6 +223,22 @@ impl<'a> Lowerer<'a> {
         }
         let (skipped, called) = self.builder.fork(None);
         self.builder.switch_to(called);
+        // `(err, connection) => ..`: called with an error, it is given no
+        // client (the helper gave up on its own), as a callback checkout
+        // is (see `node_callback`).
+        let error = match callback.params.first() {
+            Some(Pat::Ident(error)) if client > 0 => Some(error.id.sym.to_string()),
+            _ => None,
+        };
+        let failed = error.as_ref().map(|error| {
+            self.locals.insert(error.clone());
+            let (failed, done) = self.builder.fork(None);
+            self.builder.switch_to(failed);
+            self.handle_event(EventKind::Assign(Known::TRUTHY), error, span);
+            let failed = self.builder.current();
+            self.builder.switch_to(done);
+            failed
+        });
         if let Some(Pat::Ident(param)) = callback.params.get(client) {
             let acquired = Value::Acquired {
                 span,
@@ -234,6 +250,11 @@ impl<'a> Lowerer<'a> {
                 refuses_after_release: false,
             };
             self.bind(&param.id.sym, acquired, param.span, false);
+        }
+        if let (Some(failed), Some(error)) = (failed, &error) {
+            self.handle_event(EventKind::Assign(Known::NULLISH), error, span);
+            let done = self.builder.current();
+            self.join(&[failed, done]);
         }
         self.run_callback_once(callback.body, span);
         let called = self.builder.current();
