@@ -380,8 +380,10 @@ impl<'a> Lowerer<'a> {
         let name = function
             .as_deref()
             .map(|f| f.rsplit("::").next().unwrap_or(f));
-        // `futures::executor::block_on(pool.begin())` is what it runs.
-        if name == Some("block_on") && call.args.len() == 1 {
+        // `futures::executor::block_on(pool.begin())` is what it runs, and
+        // `Box::pin(process(&mut tx))` (a large future boxed) what it pins.
+        let pinned = matches!(function.as_deref(), Some("Box::pin" | "std::boxed::Box::pin"));
+        if (name == Some("block_on") || pinned) && call.args.len() == 1 {
             return self.expr(&call.args[0]);
         }
         // `sqlx::Connection::begin(&mut conn)`, `Acquire::begin(&pool)`:
@@ -861,13 +863,22 @@ impl<'a> Lowerer<'a> {
             // vocabulary does not know (a project's wrapper, an extension
             // trait) is taken at its name: `tx.insert_block(..)` writes,
             // `tx.block_hash(..)` does not.
+            let mut written = None;
             if let Some(place) = &receiver_place
                 && named_as_write(&method)
             {
                 self.passing_param(place, &callee);
-                self.written_through(place, call.method.span());
+                written = self
+                    .written_through(place, call.method.span())
+                    .map(|span| (place.clone(), span));
             }
             let value = self.lent_all(call.args.iter(), Some(&callee));
+            // Its `Result` tells whether the write it was taken for
+            // happened (`let Ok(_) = tx.set_processed(id) else { .. }`).
+            let value = match (value, written) {
+                (Value::Nothing, Some((place, span))) => Value::Attempted { place, span },
+                (value, _) => value,
+            };
             // `Entity::insert(row).exec(&txn)`: the statement's own result,
             // which tells whether it changed a row
             // (`TryInsertResult::Conflicted`).

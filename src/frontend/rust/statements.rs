@@ -476,6 +476,15 @@ impl<'a> Lowerer<'a> {
                     self.builder.mark_error_path(self.span(local.pat.span()));
                 }
             }
+            // `let Ok(_) = tx.set_processed(id) else { .. }`: a call that may
+            // have written through the transaction failed.
+            if let Value::Attempted { place, span } = &value
+                && zero_rows_pattern(&local.pat).is_none()
+                && any_success(&local.pat)
+            {
+                self.wrote_nothing(place, *span, Unwritten::CallDeclined);
+                self.builder.mark_error_path(self.span(local.pat.span()));
+            }
             let value = self.expr(diverge);
             self.settle(value);
             self.builder.start_unreachable();
