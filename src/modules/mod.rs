@@ -462,11 +462,11 @@ impl<'a> Linker<'a> {
         }
     }
 
-    /// The other files of `importer`'s crate that implement `type_name`
-    /// (defined in `defining`) and define one of the functions `wanted`
-    /// with a handle: Rust lets any module of a crate hold a type's
-    /// methods (`impl Label` in `lookups.rs` for the `Label` of
-    /// `model.rs`).
+    /// The other files of the crate of `defining` that implement
+    /// `type_name` (defined there) and define one of the functions
+    /// `wanted` with a handle: Rust lets any module of a crate hold a
+    /// type's methods (`impl Label` in `lookups.rs` for the `Label` of
+    /// `model.rs`). `importer` is left out: its own functions are its own.
     fn implementing(
         &self,
         importer: &Path,
@@ -481,8 +481,9 @@ impl<'a> Linker<'a> {
                 .copied()
         };
         let exists = |path: &Path| run_index(path).is_some() || path.is_file();
-        let absolute = self.scripts.absolute(importer);
-        let folder = self.crates.crate_folder(&absolute, &exists);
+        let defining = self.scripts.absolute(defining);
+        let importer = self.scripts.absolute(importer);
+        let folder = self.crates.crate_folder(&defining, &exists);
         let files = {
             let known = lock(&self.crate_files).get(&folder).cloned();
             known.unwrap_or_else(|| {
@@ -491,18 +492,18 @@ impl<'a> Linker<'a> {
                 files
             })
         };
-        let defining = self.scripts.absolute(defining);
         files
             .iter()
-            .filter(|file| **file != defining && **file != absolute)
-            .filter(|file| {
-                let defined = self.defined_in(file);
-                defined.types.contains(type_name)
-                    && wanted.iter().any(|name| defined.functions.contains(name))
-            })
-            .map(|file| match run_index(file) {
-                Some(index) if self.unread.get(index) != Some(&true) => Target::Run(index),
-                _ => Target::Outside(self.scripts.shown(file)),
+            .filter(|file| **file != defining && **file != importer)
+            .filter_map(|file| {
+                let shown = self.scripts.shown(file);
+                let defined = self.defined_in(&shown);
+                let implements = defined.types.contains(type_name)
+                    && wanted.iter().any(|name| defined.functions.contains(name));
+                implements.then(|| match run_index(file) {
+                    Some(index) if self.unread.get(index) != Some(&true) => Target::Run(index),
+                    _ => Target::Outside(shown),
+                })
             })
             .collect()
     }
