@@ -382,7 +382,10 @@ impl<'a> Lowerer<'a> {
             .map(|f| f.rsplit("::").next().unwrap_or(f));
         // `futures::executor::block_on(pool.begin())` is what it runs, and
         // `Box::pin(process(&mut tx))` (a large future boxed) what it pins.
-        let pinned = matches!(function.as_deref(), Some("Box::pin" | "std::boxed::Box::pin"));
+        let pinned = matches!(
+            function.as_deref(),
+            Some("Box::pin" | "std::boxed::Box::pin")
+        );
         if (name == Some("block_on") || pinned) && call.args.len() == 1 {
             return self.expr(&call.args[0]);
         }
