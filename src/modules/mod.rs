@@ -474,13 +474,7 @@ impl<'a> Linker<'a> {
         type_name: &str,
         wanted: &[String],
     ) -> Vec<Target> {
-        let run_index = |absolute: &Path| {
-            self.files
-                .get(self.scripts.shown(absolute).as_path())
-                .or_else(|| self.above.get(absolute))
-                .copied()
-        };
-        let exists = |path: &Path| run_index(path).is_some() || path.is_file();
+        let exists = |path: &Path| self.run_index(path).is_some() || path.is_file();
         let defining = self.scripts.absolute(defining);
         let importer = self.scripts.absolute(importer);
         let folder = self.crates.crate_folder(&defining, &exists);
@@ -500,10 +494,7 @@ impl<'a> Linker<'a> {
                 let defined = self.defined_in(&shown);
                 let implements = defined.types.contains(type_name)
                     && wanted.iter().any(|name| defined.functions.contains(name));
-                implements.then(|| match run_index(file) {
-                    Some(index) if self.unread.get(index) != Some(&true) => Target::Run(index),
-                    _ => Target::Outside(shown),
-                })
+                implements.then(|| self.rust_target(file))
             })
             .collect()
     }
@@ -744,23 +735,30 @@ impl<'a> Linker<'a> {
         // Packages are found by climbing folders, which a path relative to
         // the working folder cannot do past it (`cd src && txlint check
         // .`): crates are resolved in absolute paths.
-        let run_index = |absolute: &Path| {
-            self.files
-                .get(self.scripts.shown(absolute).as_path())
-                .or_else(|| self.above.get(absolute))
-                .copied()
-        };
-        let exists = |path: &Path| run_index(path).is_some() || path.is_file();
+        let exists = |path: &Path| self.run_index(path).is_some() || path.is_file();
         let importer = self.scripts.absolute(importer);
         let (file, item) = self.crates.resolve(&importer, specifier, &exists)?;
-        let target = match run_index(&file) {
-            // A module the prefilter skipped names no transaction, but its
-            // functions may read through one lent to them: it is read like
-            // a file outside the run, for the functions an importer calls.
+        Some((self.rust_target(&file), item))
+    }
+
+    /// The run's index of the file at the absolute path `absolute`.
+    fn run_index(&self, absolute: &Path) -> Option<usize> {
+        self.files
+            .get(self.scripts.shown(absolute).as_path())
+            .or_else(|| self.above.get(absolute))
+            .copied()
+    }
+
+    /// Where linking reads the Rust file at the absolute path `absolute`:
+    /// from the run, or, for a module the prefilter skipped (it names no
+    /// transaction, but its functions may read through one lent to them)
+    /// and a file outside the run, from its text, for the functions an
+    /// importer calls.
+    fn rust_target(&self, absolute: &Path) -> Target {
+        match self.run_index(absolute) {
             Some(index) if self.unread.get(index) != Some(&true) => Target::Run(index),
-            _ => Target::Outside(self.scripts.shown(&file)),
-        };
-        Some((target, item))
+            _ => Target::Outside(self.scripts.shown(absolute)),
+        }
     }
 
     /// Where `import`, written in the module at `importer`, leads, and what

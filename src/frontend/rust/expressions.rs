@@ -96,23 +96,13 @@ impl<'a> Lowerer<'a> {
                 }
                 self.builder.throw(span);
                 self.builder.switch_to(ok);
-                self.settle(value.clone());
-                match value {
-                    Value::Begins { .. } => Value::Nothing,
-                    Value::Attempted { place, span } => Value::Answered { place, span },
-                    other => other,
-                }
+                self.past_question_mark(value)
             }
             Expr::Try(try_expr) => {
                 let value = self.expr(&try_expr.expr);
                 let span = self.span(try_expr.question_token.span);
                 self.builder.may_throw(span);
-                self.settle(value.clone());
-                match value {
-                    Value::Begins { .. } => Value::Nothing,
-                    Value::Attempted { place, span } => Value::Answered { place, span },
-                    other => other,
-                }
+                self.past_question_mark(value)
             }
             Expr::MethodCall(call) => self.method_call(call),
             Expr::Call(call) => self.call(call),

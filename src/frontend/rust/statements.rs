@@ -332,6 +332,17 @@ impl<'a> Lowerer<'a> {
         });
     }
 
+    /// What `value?` is where it succeeded: a begun transaction is the
+    /// connection's now, and an attempted write's answer is its value.
+    pub(super) fn past_question_mark(&mut self, value: Value) -> Value {
+        self.settle(value.clone());
+        match value {
+            Value::Begins { .. } => Value::Nothing,
+            Value::Attempted { place, span } => Value::Answered { place, span },
+            other => other,
+        }
+    }
+
     /// The links of an `and_then` chain, in order, each failing like a `?`.
     pub(super) fn chain_links(&mut self, links: &[&Expr]) {
         for link in links {
