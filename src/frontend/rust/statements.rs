@@ -245,7 +245,7 @@ impl<'a> Lowerer<'a> {
     ) {
         match (begun_into, value) {
             (Some(name), Value::TransactionObject(at)) => {
-                let at = *first.get().get_or_insert(at);
+                let at = first.get().unwrap_or(at);
                 first.set(Some(at));
                 self.bind(name, Value::TransactionObject(at), arm);
             }
@@ -277,9 +277,8 @@ impl<'a> Lowerer<'a> {
     /// `let result = (|| { .. })();` or `let result = async { .. }.await;`:
     /// the body runs here, as a `try` whose error, from a `?` inside it,
     /// lands in `result` (`result.is_ok()` is false there) instead of
-    /// leaving the function.
-    /// A `return` inside the body leaves only the closure, with the value
-    /// it gives `result`.
+    /// leaving the function. A `return` inside the body leaves only the
+    /// closure, with the value it gives `result`.
     fn run_in_place(&mut self, result: &str, body: &Block) {
         let end = self.span(body.brace_token.span.close());
         self.run_as_try(result, body.span(), end, |this, tested| {

@@ -936,30 +936,32 @@ pub(super) fn run_at_once(expr: &Expr) -> Option<&Block> {
 /// each only when the one before it succeeded (`first`, then each
 /// closure's body), when no closure leaves it early.
 pub(super) fn and_then_links(expr: &Expr) -> Option<Vec<&Expr>> {
-    let Expr::MethodCall(call) = peel(expr) else {
-        return None;
-    };
-    let [argument] = call.args.iter().collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    let Expr::Closure(closure) = peel(argument) else {
-        return None;
-    };
-    if call.method != "and_then"
-        || closure.inputs.len() > 1
-        || closure.asyncness.is_some()
-        || matches!(peel(&closure.body), Expr::Async(_))
+    let mut bodies = Vec::new();
+    let mut current = peel(expr);
+    // A link that is not such a closure (`.and_then(parse)`) is where the
+    // chain starts.
+    while let Expr::MethodCall(call) = current
+        && call.method == "and_then"
+        && let [argument] = call.args.iter().collect::<Vec<_>>()[..]
+        && let Expr::Closure(closure) = peel(argument)
+        && closure.inputs.len() <= 1
+        && closure.asyncness.is_none()
+        && !matches!(peel(&closure.body), Expr::Async(_))
     {
+        let mut exits = EarlyExits::default();
+        exits.visit_expr(&closure.body);
+        if exits.returns || exits.error_macros {
+            break;
+        }
+        bodies.push(&*closure.body);
+        current = peel(&call.receiver);
+    }
+    if bodies.is_empty() {
         return None;
     }
-    let mut exits = EarlyExits::default();
-    exits.visit_expr(&closure.body);
-    if exits.returns || exits.error_macros {
-        return None;
-    }
-    let mut links = and_then_links(&call.receiver).unwrap_or_else(|| vec![&*call.receiver]);
-    links.push(&closure.body);
-    Some(links)
+    bodies.push(current);
+    bodies.reverse();
+    Some(bodies)
 }
 
 /// `tried.inspect_err(|e| ..).context("..").map_err(|e| ..)`: what is
