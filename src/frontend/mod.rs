@@ -44,6 +44,10 @@ pub(crate) struct ModuleInterface {
     /// The last names of what its lowered code calls, sorted (see
     /// `ModuleInterface::uses`).
     pub called: Vec<String>,
+    /// Those it calls as methods or through a type's path (`.fill`,
+    /// `Label.by_url`), sorted: what a type imported whole may be asked
+    /// for.
+    pub called_on_types: Vec<String>,
 }
 
 impl ModuleInterface {

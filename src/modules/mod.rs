@@ -391,7 +391,7 @@ impl<'a> Linker<'a> {
             // costly, a file of the run is not.
             let wanted = match imported.split_once('.') {
                 Some((_, function)) => vec![function.to_string()],
-                None => interface.called.clone(),
+                None => interface.called_on_types.clone(),
             };
             let wanted_count = wanted.len();
             let defined = self.defined_in(&path);

@@ -108,13 +108,19 @@ pub(super) fn keep_consulted(
     }
     interface.imports.extend(paths);
     // Last names, for telling whether a changed summary matters.
-    let mut called: Vec<String> = consulted
-        .iter()
-        .map(|name| name.rsplit('.').next().unwrap_or(name).to_string())
-        .collect();
+    let last = |name: &String| name.rsplit('.').next().unwrap_or(name).to_string();
+    let mut called: Vec<String> = consulted.iter().map(last).collect();
     called.sort();
     called.dedup();
     interface.called = called;
+    let on_types = |name: &&String| {
+        let mut owners = name.split('.').rev().skip(1);
+        name.starts_with('.') || owners.any(|owner| owner.starts_with(char::is_uppercase))
+    };
+    let mut called_on_types: Vec<String> = consulted.iter().filter(on_types).map(last).collect();
+    called_on_types.sort();
+    called_on_types.dedup();
+    interface.called_on_types = called_on_types;
 }
 
 /// The modules the file declares: written out in it (`mod name { .. }`,
