@@ -137,7 +137,6 @@ impl<'a> Lowerer<'a> {
             Expr::Unsafe(block) => self.block(&block.block),
             Expr::If(if_expr) => {
                 let flag = self.flag_target.take();
-                let begun_into = self.begin_target.take();
                 let first_begin = std::cell::Cell::new(None);
                 let mut ends = Vec::new();
                 // `let res = if buyer { ..execute(&mut **tx) } else { .. }`:
@@ -148,12 +147,7 @@ impl<'a> Lowerer<'a> {
                     |this| {
                         let value = this.block(&if_expr.then_branch);
                         then_value = value.clone();
-                        this.arm_value(
-                            begun_into.as_deref(),
-                            &first_begin,
-                            value,
-                            &if_expr.then_branch,
-                        );
+                        this.arm_value(flag.as_deref(), &first_begin, value, &if_expr.then_branch);
                         ends.push((
                             this.builder.current(),
                             block_bool_value(&if_expr.then_branch),
@@ -163,12 +157,7 @@ impl<'a> Lowerer<'a> {
                         if let Some((_, else_branch)) = &if_expr.else_branch {
                             let value = this.expr(else_branch);
                             else_value = value.clone();
-                            this.arm_value(
-                                begun_into.as_deref(),
-                                &first_begin,
-                                value,
-                                &**else_branch,
-                            );
+                            this.arm_value(flag.as_deref(), &first_begin, value, &**else_branch);
                         }
                     },
                 );
@@ -208,7 +197,6 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Match(match_expr) => {
                 let flag = self.flag_target.take();
-                let begun_into = self.begin_target.take();
                 let first_begin = std::cell::Cell::new(None);
                 let scrutinee = self.expr(&match_expr.expr);
                 let dispatch = self.builder.current();
@@ -266,12 +254,9 @@ impl<'a> Lowerer<'a> {
                             {
                                 result = value
                             }
-                            other => self.arm_value(
-                                begun_into.as_deref(),
-                                &first_begin,
-                                other,
-                                &arm.body,
-                            ),
+                            other => {
+                                self.arm_value(flag.as_deref(), &first_begin, other, &arm.body)
+                            }
                         }
                     }
                     if let Some(flag) = &flag {

@@ -1279,12 +1279,10 @@ struct Lowerer<'a> {
     /// paths that gave it.
     flags: std::collections::HashSet<String>,
     /// The local that the `if` or `match` being lowered is assigned to
-    /// (see `flag_value`).
+    /// (see `flag_value`): its arms say which way a test of it goes, and
+    /// one that begins a transaction (`None => pool.begin().await?`) binds
+    /// it there, on that arm's path only (see `arm_value`).
     flag_target: Option<String>,
-    /// The local a `let` binds to an `if` or `match` being lowered: an arm
-    /// that begins a transaction (`None => pool.begin().await?`) binds it
-    /// there, on that arm's path only.
-    begin_target: Option<String>,
     /// The `impl` type the function belongs to, for `self.field` types.
     owner: Option<String>,
     /// Parameters with a concrete type (`store: &CryptoStore`); a generic
@@ -1345,7 +1343,6 @@ impl<'a> Lowerer<'a> {
             tested_results: std::collections::HashSet::new(),
             flags: std::collections::HashSet::new(),
             flag_target: None,
-            begin_target: None,
             owner: None,
             param_types: HashMap::new(),
             param_receivers: HashMap::new(),

@@ -218,10 +218,8 @@ impl<'a> Lowerer<'a> {
         let branches = matches!(init, Expr::If(_) | Expr::Match(_));
         if branches {
             self.flag_target = name.map(str::to_string);
-            self.begin_target = name.map(str::to_string);
         }
         let value = self.expr(init);
-        self.begin_target = None;
         // The branches said it themselves, unless lowering gave up early.
         let said = branches && self.flag_target.take().is_none();
         if let Some(name) = name

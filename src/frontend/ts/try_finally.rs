@@ -159,18 +159,8 @@ impl<'a> Lowerer<'a> {
             self.locals.insert(error.clone());
         }
         let may_fail_before = checkout || effect == Some(Effect::Begin);
-        let failed = if may_fail_before {
-            let (failed, done) = self.builder.fork(None);
-            self.builder.switch_to(failed);
-            if let Some((error, _)) = &error {
-                self.handle_event(EventKind::Assign(Known::TRUTHY), error, call_span);
-            }
-            let failed = self.builder.current();
-            self.builder.switch_to(done);
-            Some(failed)
-        } else {
-            None
-        };
+        let error_name = error.as_ref().map(|(error, _)| error.as_str());
+        let failed = may_fail_before.then(|| self.called_with_error(error_name, call_span));
         if checkout {
             if let Some((client, at)) = param(1) {
                 self.locals.insert(client.clone());
@@ -193,11 +183,7 @@ impl<'a> Lowerer<'a> {
             self.discard(value);
         }
         if let Some(failed) = failed {
-            if let Some((error, _)) = &error {
-                self.handle_event(EventKind::Assign(Known::NULLISH), error, call_span);
-            }
-            let done = self.builder.current();
-            self.join(&[failed, done]);
+            self.called_without_error(failed, error_name, call_span);
         }
         for param in &callback.params {
             self.declare_pattern(param, false);
@@ -230,15 +216,12 @@ impl<'a> Lowerer<'a> {
             Some(Pat::Ident(error)) if client > 0 => Some(error.id.sym.to_string()),
             _ => None,
         };
-        let failed = error.as_ref().map(|error| {
+        if let Some(error) = &error {
             self.locals.insert(error.clone());
-            let (failed, done) = self.builder.fork(None);
-            self.builder.switch_to(failed);
-            self.handle_event(EventKind::Assign(Known::TRUTHY), error, span);
-            let failed = self.builder.current();
-            self.builder.switch_to(done);
-            failed
-        });
+        }
+        let failed = error
+            .as_deref()
+            .map(|error| self.called_with_error(Some(error), span));
         if let Some(Pat::Ident(param)) = callback.params.get(client) {
             let acquired = Value::Acquired {
                 span,
@@ -251,14 +234,41 @@ impl<'a> Lowerer<'a> {
             };
             self.bind(&param.id.sym, acquired, param.span, false);
         }
-        if let (Some(failed), Some(error)) = (failed, &error) {
-            self.handle_event(EventKind::Assign(Known::NULLISH), error, span);
-            let done = self.builder.current();
-            self.join(&[failed, done]);
+        if let Some(failed) = failed {
+            self.called_without_error(failed, error.as_deref(), span);
         }
         self.run_callback_once(callback.body, span);
         let called = self.builder.current();
         self.join(&[skipped, called]);
+    }
+
+    /// An error-first callback's two calls: this forks off the one with
+    /// an error (its `error` parameter truthy, nothing handed over) and
+    /// goes on with the other; `called_without_error` joins them once
+    /// what the other is handed is bound. Returns the first's end.
+    fn called_with_error(&mut self, error: Option<&str>, span: Span) -> crate::flow::BlockId {
+        let (failed, done) = self.builder.fork(None);
+        self.builder.switch_to(failed);
+        if let Some(error) = error {
+            self.handle_event(EventKind::Assign(Known::TRUTHY), error, span);
+        }
+        let failed = self.builder.current();
+        self.builder.switch_to(done);
+        failed
+    }
+
+    /// See `called_with_error`.
+    fn called_without_error(
+        &mut self,
+        failed: crate::flow::BlockId,
+        error: Option<&str>,
+        span: Span,
+    ) {
+        if let Some(error) = error {
+            self.handle_event(EventKind::Assign(Known::NULLISH), error, span);
+        }
+        let done = self.builder.current();
+        self.join(&[failed, done]);
     }
 
     /// A callback of the callback API, lowered where it runs, once, its
