@@ -870,16 +870,48 @@ fn minimal(words: impl IntoIterator<Item = String>) -> Vec<String> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TxStatement {
     Begin,
+    /// The statements a script runs between its own `BEGIN` and the
+    /// `COMMIT` or `ROLLBACK` after it (`BEGIN; UPDATE ..; COMMIT`): when
+    /// one fails, the database stops there and the call fails with the
+    /// transaction still open (in PostgreSQL, aborted).
+    Work,
     Commit,
     Rollback,
 }
 
-/// The transaction boundaries in `sql`, statement by statement. `SAVEPOINT`
-/// and `ROLLBACK TO SAVEPOINT` are not boundaries.
+/// The transaction boundaries in `sql`, statement by statement, with
+/// `Work` for what runs between a `BEGIN` and the end that follows it.
+/// `SAVEPOINT` and `ROLLBACK TO SAVEPOINT` are not boundaries.
 pub(crate) fn transaction_statements(sql: &str) -> Vec<TxStatement> {
-    split_statements(sql)
-        .filter_map(|statement| classify_statement(&statement))
-        .collect()
+    let mut found = Vec::new();
+    let mut work_after_begin = false;
+    for statement in split_statements(sql) {
+        match classify_statement(&statement) {
+            Some(TxStatement::Begin) => {
+                found.push(TxStatement::Begin);
+                work_after_begin = false;
+            }
+            Some(end) => {
+                if std::mem::take(&mut work_after_begin) {
+                    found.push(TxStatement::Work);
+                }
+                found.push(end);
+            }
+            // A setting (`PRAGMA foreign_keys = ON`, `SET LOCAL ..`) is
+            // no work that fails.
+            None if is_setting(&statement) => {}
+            None => work_after_begin = found.last() == Some(&TxStatement::Begin),
+        }
+    }
+    found
+}
+
+/// Whether a statement only sets an option of the session or transaction.
+fn is_setting(statement: &str) -> bool {
+    let first = statement.split_whitespace().next().unwrap_or_default();
+    ["PRAGMA", "SET", "RESET"]
+        .iter()
+        .any(|word| first.eq_ignore_ascii_case(word))
 }
 
 /// Whether `sql` may change data: a statement that writes (`INSERT`,
@@ -1118,7 +1150,15 @@ mod tests {
             ("RELEASE SAVEPOINT sp1", &[]),
             ("SELECT 'BEGIN'", &[]),
             ("INSERT INTO t VALUES ('a;b')", &[]),
-            ("BEGIN; INSERT INTO t VALUES (1); COMMIT", &[Begin, Commit]),
+            ("BEGIN; INSERT INTO t VALUES (1); COMMIT", &[Begin, Work, Commit]),
+            ("BEGIN; COMMIT", &[Begin, Commit]),
+            ("BEGIN; PRAGMA foreign_keys = ON; COMMIT", &[Begin, Commit]),
+            ("BEGIN; SET LOCAL lock_timeout = '1s'; DELETE FROM a; COMMIT", &[Begin, Work, Commit]),
+            ("BEGIN; UPDATE a SET n = 1; UPDATE b SET n = 2", &[Begin]),
+            (
+                "BEGIN IMMEDIATE; DELETE FROM a; ROLLBACK; BEGIN; COMMIT",
+                &[Begin, Work, Rollback, Begin, Commit],
+            ),
             ("DO $$ BEGIN PERFORM 1; END $$", &[]),
             (
                 "CREATE FUNCTION f() RETURNS void AS $fn$ BEGIN PERFORM 1; END; $fn$ LANGUAGE plpgsql",

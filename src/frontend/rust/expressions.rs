@@ -88,20 +88,13 @@ impl<'a> Lowerer<'a> {
             Expr::Try(try_expr) if let Some((tried, handlers)) = error_handlers(&try_expr.expr) => {
                 let value = self.expr(tried);
                 let span = self.span(try_expr.question_token.span);
-                let (ok, failed) = self.builder.fork(None);
-                self.builder.switch_to(failed);
-                for handler in handlers {
-                    let handled = self.expr(handler);
-                    self.settle(handled);
-                }
-                self.builder.throw(span);
-                self.builder.switch_to(ok);
+                self.leave_on_error(&value, &handlers, span);
                 self.past_question_mark(value)
             }
             Expr::Try(try_expr) => {
                 let value = self.expr(&try_expr.expr);
                 let span = self.span(try_expr.question_token.span);
-                self.builder.may_throw(span);
+                self.leave_on_error(&value, &[], span);
                 self.past_question_mark(value)
             }
             Expr::MethodCall(call) => self.method_call(call),

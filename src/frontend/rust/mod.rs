@@ -1134,6 +1134,13 @@ enum Value {
         place: String,
         span: Span,
     },
+    /// A script that began and ended its own transaction on `place`
+    /// (`BEGIN; ..; COMMIT`): where its error is taken, the transaction is
+    /// still open, as the statement that failed stopped it there.
+    Script {
+        place: String,
+        span: Span,
+    },
     /// A new transaction object that rolls back when dropped.
     TransactionObject(Span),
     /// A connection checked out of a pool, given back when dropped.

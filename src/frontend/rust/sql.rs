@@ -157,7 +157,7 @@ impl<'a> Lowerer<'a> {
     /// Transaction statements sent on `place`: ends take effect at once,
     /// a `BEGIN` only once the call succeeded.
     pub(super) fn run_sql(&mut self, place: &str, sql: &str, span: Span) -> Value {
-        let statements = transaction_statements(sql);
+        let mut statements = transaction_statements(sql);
         // A pool's name rebound to what it handed out (`let mut pool =
         // pool.begin().await?`) is no pool.
         if (self.file.vocabulary.is_pool_name(place) || self.typed_as_pool(place))
@@ -166,6 +166,13 @@ impl<'a> Lowerer<'a> {
             // `pool.execute("BEGIN")`: transaction statements on a pool.
             let handle = self.builder.handle(place);
             self.builder.mark_pool(handle);
+            // A whole `BEGIN; ..; COMMIT;` script in one call runs on one
+            // connection.
+            if statements.first() == Some(&TxStatement::Begin)
+                && statements.last() != Some(&TxStatement::Begin)
+            {
+                statements.clear();
+            }
         }
         self.event(EventKind::Use, place, span);
         if statements.contains(&TxStatement::Begin) && self.closes_on_drop(place) {
@@ -185,9 +192,15 @@ impl<'a> Lowerer<'a> {
                 TxStatement::Rollback => self.event(EventKind::Rollback, place, span),
                 TxStatement::Begin if begins => {}
                 TxStatement::Begin => self.event(EventKind::Begin, place, span),
+                TxStatement::Work => {}
             }
         }
-        if begins {
+        if statements.contains(&TxStatement::Work) {
+            Value::Script {
+                place: place.to_string(),
+                span,
+            }
+        } else if begins {
             Value::Begins {
                 place: place.to_string(),
                 span,

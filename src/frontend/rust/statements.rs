@@ -329,12 +329,38 @@ impl<'a> Lowerer<'a> {
         });
     }
 
+    /// The error exit of the `?` at `span` applied to `value`: the closures
+    /// `handlers` run on the error first (`.map_err(|e| ..)`), and a script
+    /// that failed between its own `BEGIN` and `COMMIT` leaves its
+    /// transaction open there.
+    pub(super) fn leave_on_error(&mut self, value: &Value, handlers: &[&Expr], span: Span) {
+        let script = match value {
+            Value::Script { place, span } => Some((place.clone(), *span)),
+            _ => None,
+        };
+        if handlers.is_empty() && script.is_none() {
+            self.builder.may_throw(span);
+            return;
+        }
+        let (ok, failed) = self.builder.fork(None);
+        self.builder.switch_to(failed);
+        if let Some((place, at)) = script {
+            self.event(EventKind::Begin, &place, at);
+        }
+        for handler in handlers {
+            let handled = self.expr(handler);
+            self.settle(handled);
+        }
+        self.builder.throw(span);
+        self.builder.switch_to(ok);
+    }
+
     /// What `value?` is where it succeeded: a begun transaction is the
     /// connection's now, and an attempted write's answer is its value.
     pub(super) fn past_question_mark(&mut self, value: Value) -> Value {
         self.settle(value.clone());
         match value {
-            Value::Begins { .. } => Value::Nothing,
+            Value::Begins { .. } | Value::Script { .. } => Value::Nothing,
             Value::Attempted { place, span } => Value::Answered { place, span },
             other => other,
         }

@@ -250,6 +250,20 @@ impl<'v> FileFacts<'v> {
                 },
                 PropOrSpread::Spread(_) => None,
             }),
+            // A script built around values (`BEGIN; UPDATE t SET a = ${a};
+            // COMMIT;`): its statements, each value a placeholder.
+            Expr::Tpl(tpl) => Some(
+                tpl.quasis
+                    .iter()
+                    .map(|quasi| {
+                        quasi.cooked.as_ref().map_or_else(
+                            || quasi.raw.to_string(),
+                            |c| c.to_string_lossy().into_owned(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("?"),
+            ),
             other => literal_text(other),
         }
     }

@@ -1206,7 +1206,7 @@ impl<'a> EffectScan<'a> {
                     match statement {
                         TxStatement::Commit => add(EndEffect::Commit),
                         TxStatement::Rollback => add(EndEffect::Rollback),
-                        TxStatement::Begin => {}
+                        TxStatement::Begin | TxStatement::Work => {}
                     }
                 }
             }

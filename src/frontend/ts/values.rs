@@ -164,6 +164,13 @@ impl<'a> Lowerer<'a> {
             for statement in statements {
                 let kind = match statement {
                     TxStatement::Begin => EventKind::Begin,
+                    // A statement of the script fails with its transaction
+                    // open.
+                    TxStatement::Work if self.floating_call != Some(span) => {
+                        self.builder.may_throw(span);
+                        continue;
+                    }
+                    TxStatement::Work => continue,
                     TxStatement::Commit => EventKind::Commit,
                     TxStatement::Rollback => EventKind::Rollback,
                 };

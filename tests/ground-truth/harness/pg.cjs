@@ -58,6 +58,13 @@ function textOf(config) {
   return undefined
 }
 
+/** A script's opening BEGIN, when statements follow it in the same text. */
+function scriptAfterBegin(text) {
+  const end = text.indexOf(';')
+  if (end < 0 || text.slice(end + 1).trim() === '') return undefined
+  return { begin: text.slice(0, end) }
+}
+
 const INJECTED_SQL = "DO $gt$ BEGIN RAISE EXCEPTION 'injected failure' USING ERRCODE = 'unique_violation'; END $gt$"
 
 function injectedCommitFailure() {
@@ -96,6 +103,10 @@ async function runStatement(client, args) {
       await originalQuery.call(client, 'ROLLBACK')
       throw injectedCommitFailure()
     }
+    // A script that begins its own transaction (`BEGIN; UPDATE ..;
+    // COMMIT`) fails inside it: its BEGIN runs, the statement after fails.
+    const script = kind === 'begin' ? scriptAfterBegin(text) : undefined
+    if (script) return originalQuery.call(client, `${script.begin}; ${INJECTED_SQL}`)
     return originalQuery.call(client, INJECTED_SQL)
   }
   try {
