@@ -41,6 +41,11 @@ pub(super) struct FileFacts<'v> {
     /// with those classes: a `pool` made by `new mssql.ConnectionPool(..)`
     /// is not a pool whose `connect()` checks a client out.
     pub(super) constructed: HashMap<String, Vec<String>>,
+    /// Variables whose object the file opens with `.begin()`: a
+    /// transaction object made by `pool.transaction()` that begins only
+    /// then (mssql's) is not one that `transaction()` began (knex's,
+    /// Sequelize's, which have no `begin()`).
+    pub(super) begun_by_call: HashSet<String>,
     /// `a = b` between places anywhere in the file: the same object under
     /// two names (`pool = global.pgPool`).
     pub(super) aliases: Vec<(String, String)>,
@@ -96,6 +101,7 @@ impl<'v> FileFacts<'v> {
             rollback_disposers: HashSet::new(),
             pool_classes,
             constructed: HashMap::new(),
+            begun_by_call: HashSet::new(),
             aliases: Vec::new(),
             const_statements: HashMap::new(),
         };
@@ -426,6 +432,13 @@ impl Visit for FileFacts<'_> {
             && member_parts(callee).is_some_and(|(_, method)| method == "listen")
         {
             self.starts_server = true;
+        }
+        if let Callee::Expr(callee) = &call.callee
+            && let Some((receiver, "begin")) = member_parts(callee)
+            && call.args.len() <= 1
+            && let Some(place) = place_of(receiver)
+        {
+            self.begun_by_call.insert(place);
         }
         if let Callee::Expr(callee) = &call.callee
             && let Some((receiver, method)) = member_parts(callee)
