@@ -50,6 +50,11 @@ pub(crate) struct Summary {
     /// Parameters, by position, whose transaction (one open when the call
     /// is made) is committed or rolled back on every path.
     pub ends: Vec<usize>,
+    /// Parameters, by position, whose transaction is committed or rolled
+    /// back on every normal return but may be left open when the function
+    /// throws (`await work(t); await t.commit()`): the caller's catch
+    /// clause still has it to roll back.
+    pub ends_on_return: Vec<usize>,
     /// Parameters, by position, whose connection is left with a
     /// transaction open on every normal return (a raw `BEGIN` sent on it):
     /// the caller must commit or roll it back.
@@ -100,6 +105,7 @@ impl Summary {
             && self.releases_on_return.is_empty()
             && self.releases_sometimes.is_empty()
             && self.ends.is_empty()
+            && self.ends_on_return.is_empty()
             && self.begins.is_empty()
             && !self.reads_only
             && self.reports_write.is_empty()
@@ -246,6 +252,14 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     let ends = params_where(&|name| {
         given(flow, name, EventKind::Commit, ended) || given(flow, name, EventKind::Rollback, ended)
     });
+    let ended_on_return = |exit: &ExitFact| exit.exit != ExitKind::Normal || ended(exit);
+    let ends_on_return = params_where(&|name| {
+        given(flow, name, EventKind::Commit, ended_on_return)
+            || given(flow, name, EventKind::Rollback, ended_on_return)
+    })
+    .into_iter()
+    .filter(|position| !ends.contains(position))
+    .collect();
     let keeps = params_where(&|name| only_uses(flow, name));
     let returns_transaction_in = flow
         .returned
@@ -277,6 +291,7 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         releases_on_return,
         releases_sometimes,
         ends,
+        ends_on_return,
         keeps,
         returns_rollback_disposer: flow.returns_rollback_disposer,
         hands_client_to_callback: flow.hands_client_to_callback,

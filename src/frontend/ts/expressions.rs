@@ -428,6 +428,7 @@ impl<'a> Lowerer<'a> {
         }
         let mut released_on_return = Vec::new();
         let mut released_sometimes = Vec::new();
+        let mut ended_on_return = Vec::new();
         // A helper that ends the transaction, called without `await` and
         // its promise dropped (`rollback(client);` in a catch clause),
         // floats as its statement would.
@@ -467,6 +468,9 @@ impl<'a> Lowerer<'a> {
                 } else {
                     self.handle_event(EventKind::HandedOff, &place, span_of(arg.expr.span()));
                 }
+                if summary.ends_on_return.contains(&position) {
+                    ended_on_return.push(place.clone());
+                }
                 if releases_on_return {
                     released_on_return.push(place);
                 } else if releases_sometimes {
@@ -482,6 +486,11 @@ impl<'a> Lowerer<'a> {
         }
         if let Some((_, client, callback)) = continuation {
             self.continuation(callback, client, path, span);
+        }
+        // Ended only if the helper returns: a throw out of it leaves the
+        // transaction for the caller's catch clause.
+        for place in ended_on_return {
+            self.handle_event(EventKind::Commit, &place, span);
         }
         // Released only if the helper returns: a throw out of it (its own
         // ROLLBACK failing) leaves the client checked out.
