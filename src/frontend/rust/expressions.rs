@@ -520,6 +520,16 @@ impl<'a> Lowerer<'a> {
             // `if !claimed`: a compare-and-swap helper's `false` says its
             // write changed no row (see `TransactionHelper::ReportsWrite`);
             // nothing else that a write returns is negated.
+            Expr::Path(_) if let Some(test) = self.zero_row_test(condition) => {
+                (Value::Nothing, None, Some(test))
+            }
+            Expr::Unary(unary)
+                if matches!(unary.op, syn::UnOp::Not(_))
+                    && let Some(test) = self.zero_row_test(&unary.expr) =>
+            {
+                let when_true = !test.when_true;
+                (Value::Nothing, None, Some(ZeroRows { when_true, ..test }))
+            }
             Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
                 let value = self.expr(&unary.expr);
                 let zero_rows = match &value {
@@ -578,6 +588,13 @@ impl<'a> Lowerer<'a> {
                 (Value::Nothing, None, zero_rows)
             }
         }
+    }
+
+    /// What a local holding a row-count test (`moved` of `let moved =
+    /// res.rows_affected() > 0;`) tells, when `expr` is one.
+    fn zero_row_test(&self, expr: &Expr) -> Option<ZeroRows> {
+        let name = place_of(expr).filter(|place| !place.contains('.'))?;
+        self.zero_row_tests.get(&name).cloned()
     }
 
     /// An `if` (or `if let`): its condition, then each branch entered with

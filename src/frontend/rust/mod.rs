@@ -1189,6 +1189,7 @@ enum Value {
 /// A branch condition that holds exactly when the write at `span` on
 /// `place` changed nothing (`if res.rows_affected() == 0`, `let Some(row)
 /// = .. else`): on that branch the transaction has nothing to lose.
+#[derive(Clone)]
 struct ZeroRows {
     place: String,
     spans: Vec<Span>,
@@ -1238,6 +1239,9 @@ struct Lowerer<'a> {
     /// SQL text bound to local variables (`let sql = "BEGIN";`), and
     /// statements pushed onto local vectors to be joined.
     local_texts: HashMap<String, String>,
+    /// Locals that hold a test of a write's row count (`let moved =
+    /// res.rows_affected() > 0;`), with what the test tells.
+    zero_row_tests: HashMap<String, ZeroRows>,
     local_lists: HashMap<String, Vec<String>>,
     /// Statements prepared into local variables (see `Value::Prepared`).
     prepared: HashMap<String, (String, Option<String>)>,
@@ -1332,6 +1336,7 @@ impl<'a> Lowerer<'a> {
             attempts: HashMap::new(),
             answers: HashMap::new(),
             local_texts: HashMap::new(),
+            zero_row_tests: HashMap::new(),
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             built: HashMap::new(),
