@@ -300,6 +300,18 @@ impl FileFacts<'_> {
 }
 
 impl Visit for FileFacts<'_> {
+    /// `type Database = Pool`: a field typed `Database` holds a pool.
+    fn visit_ts_type_alias_decl(&mut self, alias: &TsTypeAliasDecl) {
+        if let TsType::TsTypeRef(TsTypeRef {
+            type_name: TsEntityName::Ident(named),
+            ..
+        }) = &*alias.type_ann
+            && self.is_pool_class(&named.sym)
+        {
+            self.pool_classes.insert(alias.id.sym.to_string());
+        }
+    }
+
     /// A Next.js Pages Router API route: `export default async function
     /// handler(req, res)`.
     fn visit_export_default_decl(&mut self, export: &ExportDefaultDecl) {

@@ -1099,6 +1099,22 @@ impl<'a> Lowerer<'a> {
         self.file.vocabulary.is_pool_name(place)
             || self.file.pool_variables.contains(place)
             || self.helper(place, 0).is_some_and(|summary| summary.pool)
+            || self.field_typed_as_pool(place)
+    }
+
+    /// `this.store` of a class whose field is typed as a pool
+    /// (`constructor(private store: Pool)`), whatever its name.
+    fn field_typed_as_pool(&self, place: &str) -> bool {
+        let Some(field) = place.strip_prefix("this.").filter(|f| !f.contains('.')) else {
+            return false;
+        };
+        let Some((owner, _)) = self.builder.name().rsplit_once('.') else {
+            return false;
+        };
+        self.file
+            .field_classes
+            .get(&(owner.to_string(), field.to_string()))
+            .is_some_and(|class| self.file.is_pool_class(class))
     }
 
     fn is_pool_factory_call(&self, expr: &Expr) -> bool {
