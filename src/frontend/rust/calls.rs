@@ -569,6 +569,22 @@ impl<'a> Lowerer<'a> {
             return value;
         }
         let method = call.method.to_string();
+        // `db.query("BEGIN").query(..).query("COMMIT")`: no driver's
+        // statement method returns something to send the next statement
+        // with. This builds one request of another database's client
+        // (SurrealDB's), sent whole when awaited: no statement of it runs
+        // on its own.
+        if self.statement_link(call).is_some() {
+            let mut link = call;
+            self.moved_all(link.args.iter());
+            while let Some(inner) = self.statement_link(link) {
+                link = inner;
+                self.moved_all(link.args.iter());
+            }
+            let receiver = self.expr(&link.receiver);
+            self.settle(receiver);
+            return Value::Nothing;
+        }
         if self.file.private_methods.contains(&method) {
             let at = self.span(call.span()).start;
             let receiver = std::iter::once(&*call.receiver);
@@ -1098,6 +1114,19 @@ impl<'a> Lowerer<'a> {
             None => self.param_types.get(place),
         };
         type_text.is_some_and(|text| !names_database_type(text))
+    }
+}
+
+impl Lowerer<'_> {
+    /// The statement method `call` is sent on, when its receiver is one
+    /// and it is one too.
+    fn statement_link<'e>(&self, call: &'e syn::ExprMethodCall) -> Option<&'e syn::ExprMethodCall> {
+        let is_statement =
+            |call: &syn::ExprMethodCall| self.file.vocabulary.is_sql_method(&call.method.to_string());
+        match peel(&call.receiver) {
+            Expr::MethodCall(inner) if is_statement(call) && is_statement(inner) => Some(inner),
+            _ => None,
+        }
     }
 }
 
