@@ -175,6 +175,11 @@ impl FlowBuilder {
         self.params.push(name);
     }
 
+    /// How many parameters are declared so far: the next one's position.
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
     /// The last parameter's default value is truthy (`retry = true`).
     pub fn truthy_default(&mut self) {
         if let Some(last) = self.params.len().checked_sub(1) {

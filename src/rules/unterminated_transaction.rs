@@ -192,7 +192,7 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
     let discarded = exit.witness.commit_discarded_at;
     let message = if discarded.is_some() {
         format!(
-            "the result of `commit()` on `{name}` is discarded: when the commit fails, its work is rolled back and the function still succeeds"
+            "the result of committing `{name}` is discarded: when the commit fails, its work is rolled back and the function still succeeds"
         )
     } else if handle.rolls_back_on_drop {
         format!(

@@ -152,17 +152,24 @@ impl<'a> Lowerer<'a> {
                 _ => return false,
             }
         };
-        let Some(place) = place_of(&call.receiver) else {
+        // The driver's `tx.commit()`, or a function of this file that ends
+        // the transaction it is handed (`self.commit(tx)`).
+        let method = call.method.to_string();
+        let committed = match self.file.transaction_helpers.get(&method) {
+            Some(&TransactionHelper::Ends(position)) => call.args.iter().nth(position),
+            _ => self
+                .file
+                .vocabulary
+                .call_effect(&method, call.args.len(), &[])
+                .is_some_and(|effect| effect.effect == Effect::Commit)
+                .then_some(&*call.receiver),
+        };
+        let Some(place) = committed.and_then(place_of) else {
             return false;
         };
-        let commits = self
-            .file
-            .vocabulary
-            .call_effect(&call.method.to_string(), call.args.len(), &[])
-            .is_some_and(|effect| effect.effect == Effect::Commit);
         // A function with no result to report an error through (a
         // best-effort `()` task, a closure) says nothing by succeeding.
-        if !commits || !self.returns_result || self.owned.get(&place) != Some(&Owned::Transaction) {
+        if !self.returns_result || self.owned.get(&place) != Some(&Owned::Transaction) {
             return false;
         }
         let span = self.span(call.span());
@@ -964,6 +971,8 @@ impl<'a> Lowerer<'a> {
                 // as one it began: its callers have given it away.
                 match name {
                     Some(name) if owned_transaction_type(&typed.ty) => {
+                        let position = self.builder.param_count();
+                        self.taken_transactions.push((position, name.clone()));
                         self.builder.param(None);
                         let at = self.span(typed.pat.span());
                         self.bind(&name, Value::TransactionObject(at), &*typed.pat);

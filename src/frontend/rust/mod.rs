@@ -82,7 +82,11 @@ pub(crate) fn lower_file(
             let consulted = collector.file.consulted.take();
             interface::keep_consulted(&mut interface, &consulted, &file);
             let imported = link(&interface);
-            let helpers = transaction_helpers(&collector.flows, &collector.reports_write);
+            let helpers = transaction_helpers(
+                &collector.flows,
+                &collector.reports_write,
+                &collector.taken_transactions,
+            );
             let closed_by_callers = collector.closed_by_callers(text);
             if !helpers.is_empty() || !imported.is_empty() || !closed_by_callers.is_empty() {
                 let mut facts = collector.file;
@@ -805,6 +809,8 @@ struct Collector<'v> {
     /// Per flow, the parameter whose write its `Ok(bool)` reports, by
     /// position (see `TransactionHelper::ReportsWrite`).
     reports_write: Vec<Option<usize>>,
+    /// Per flow, the transactions it takes by value, by position and name.
+    taken_transactions: Vec<Vec<(usize, String)>>,
     /// Functions not lowered because they name nothing to follow.
     quiet: Vec<String>,
     /// For each private function and argument position, whether every
@@ -846,6 +852,7 @@ impl<'v> Collector<'v> {
             lends: Vec::new(),
             params_passed_to: Vec::new(),
             reports_write: Vec::new(),
+            taken_transactions: Vec::new(),
             quiet: Vec::new(),
             closing_arguments: HashMap::new(),
             private_calls: Default::default(),
@@ -951,6 +958,8 @@ impl<'v> Collector<'v> {
             _ => None,
         };
         self.reports_write.push(reported);
+        self.taken_transactions
+            .push(std::mem::take(&mut lowerer.taken_transactions));
         let mut flow = lowerer.builder.finish(end);
         callbacks_read_uncommitted(&mut flow, &lowerer.callback_writes);
         self.flows.push(flow);
@@ -1271,6 +1280,9 @@ struct Lowerer<'a> {
     /// it depends on them.
     params: Vec<String>,
     params_passed_to: Vec<String>,
+    /// Transactions taken by value (`tx: Transaction<'_, Postgres>`), by
+    /// position and name: the function's own to end.
+    taken_transactions: Vec<(usize, String)>,
     /// Parameters that are the caller's callbacks (see `callback_type`),
     /// and the writes recorded for lending a transaction to one.
     callbacks: Vec<String>,
@@ -1347,6 +1359,7 @@ impl<'a> Lowerer<'a> {
             lends: Vec::new(),
             params: Vec::new(),
             params_passed_to: Vec::new(),
+            taken_transactions: Vec::new(),
             callbacks: Vec::new(),
             callback_writes: Vec::new(),
             closing_arguments: Vec::new(),

@@ -151,9 +151,10 @@ pub(super) fn reads(
 pub(super) fn transaction_helpers(
     flows: &[FnFlow],
     reports_write: &[Option<usize>],
+    taken_transactions: &[Vec<(usize, String)>],
 ) -> HashMap<String, TransactionHelper> {
     let mut helpers: HashMap<String, Option<TransactionHelper>> = HashMap::new();
-    for (flow, reported) in flows.iter().zip(reports_write) {
+    for ((flow, reported), taken) in flows.iter().zip(reports_write).zip(taken_transactions) {
         let name = flow
             .name
             .rsplit("::")
@@ -204,6 +205,8 @@ pub(super) fn transaction_helpers(
                 .map(|&position| TransactionHelper::Ends(position));
         } else if let Some(position) = reported {
             helper = Some(TransactionHelper::ReportsWrite(*position));
+        } else if let Some(position) = ends_taken_transaction(flow, taken) {
+            helper = Some(TransactionHelper::Ends(position));
         }
         let Some(helper) = helper else { continue };
         helpers
@@ -223,6 +226,32 @@ pub(super) fn transaction_helpers(
         .filter(|(name, _)| uses.get(name.as_str()) == Some(&1))
         .filter_map(|(name, helper)| Some((name, helper?)))
         .collect()
+}
+
+/// The position of a transaction the function takes by value and ends on
+/// every normal return (`async fn commit(&self, tx: Transaction<'_,
+/// MySql>)` that commits it and logs a failure): its error exits drop it,
+/// which rolls it back.
+fn ends_taken_transaction(flow: &FnFlow, taken: &[(usize, String)]) -> Option<usize> {
+    if taken.is_empty() {
+        return None;
+    }
+    let facts = crate::flow::state::analyze(flow);
+    taken.iter().find_map(|(position, name)| {
+        let handle = flow.handles.iter().position(|h| &h.name == name)?;
+        let exits = &facts.handles[handle];
+        let normal: Vec<_> = exits
+            .exits
+            .iter()
+            .filter(|exit| exit.exit == ExitKind::Normal)
+            .collect();
+        (!exits.truncated
+            && !normal.is_empty()
+            && normal
+                .iter()
+                .all(|exit| exit.tx == crate::flow::state::TxState::Ended))
+        .then_some(*position)
+    })
 }
 
 /// A function that lends its transaction to the caller's callback and
