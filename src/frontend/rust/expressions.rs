@@ -192,36 +192,14 @@ impl<'a> Lowerer<'a> {
                 let flag = self.flag_target.take();
                 let first_begin = std::cell::Cell::new(None);
                 let scrutinee = self.expr(&match_expr.expr);
-                let dispatch = self.builder.current();
-                // `match result { Ok(..) => .., Err(e) => .. }` on a local
-                // tells which the result is, as `result.is_ok()` does: the
-                // `Ok` arms start where it holds, the `Err` arms where not.
-                let by_result = place_of(&match_expr.expr)
-                    .filter(|place| !place.contains('.'))
-                    .filter(|_| {
-                        match_expr
-                            .arms
-                            .iter()
-                            .all(|arm| matches_err(unguarded(&arm.pat)).is_some())
-                    })
-                    .map(|place| {
-                        let guard = self.result_guard(&place, true);
-                        self.builder.fork(Some(guard))
-                    });
+                let dispatch = self.match_dispatch(match_expr);
                 let after = self.builder.new_block();
                 // `match pool.begin().await { Ok(tx) => tx, Err(e) => return .. }`
                 // evaluates to the transaction.
                 let mut result = Value::Nothing;
                 for (index, arm) in match_expr.arms.iter().enumerate() {
                     let entry = self.builder.new_block();
-                    let from = match by_result {
-                        Some((_, failed)) if matches_err(unguarded(&arm.pat)) == Some(true) => {
-                            failed
-                        }
-                        Some((ok, _)) => ok,
-                        None => dispatch,
-                    };
-                    self.builder.switch_to(from);
+                    self.builder.switch_to(dispatch.arm_start(&arm.pat));
                     self.builder.goto(entry);
                     self.builder.switch_to(entry);
                     let passes_on = success_binding(&arm.pat)
@@ -588,6 +566,27 @@ impl<'a> Lowerer<'a> {
                 (Value::Nothing, None, zero_rows)
             }
         }
+    }
+
+    /// Where the arms of `match_expr` start. `match result { Ok(..) => ..,
+    /// Err(e) => .. }` on a local tells which the result is, as
+    /// `result.is_ok()` does: the `Ok` arms start where it holds, the `Err`
+    /// arms where not. Other arms all start here.
+    pub(super) fn match_dispatch(&mut self, match_expr: &syn::ExprMatch) -> MatchDispatch {
+        let here = self.builder.current();
+        let by_result = place_of(&match_expr.expr)
+            .filter(|place| !place.contains('.'))
+            .filter(|_| {
+                match_expr
+                    .arms
+                    .iter()
+                    .all(|arm| matches_err(unguarded(&arm.pat)).is_some())
+            })
+            .map(|place| {
+                let guard = self.result_guard(&place, true);
+                self.builder.fork(Some(guard))
+            });
+        MatchDispatch { here, by_result }
     }
 
     /// What a local holding a row-count test (`moved` of `let moved =

@@ -1195,6 +1195,24 @@ enum Value {
     View(String),
 }
 
+/// The blocks the arms of a `match` start from (see
+/// `Lowerer::match_dispatch`).
+struct MatchDispatch {
+    here: crate::flow::BlockId,
+    /// Where the result matched holds and where it failed.
+    by_result: Option<(crate::flow::BlockId, crate::flow::BlockId)>,
+}
+
+impl MatchDispatch {
+    fn arm_start(&self, pat: &Pat) -> crate::flow::BlockId {
+        match self.by_result {
+            Some((_, failed)) if matches_err(unguarded(pat)) == Some(true) => failed,
+            Some((ok, _)) => ok,
+            None => self.here,
+        }
+    }
+}
+
 /// A branch condition that holds exactly when the write at `span` on
 /// `place` changed nothing (`if res.rows_affected() == 0`, `let Some(row)
 /// = .. else`): on that branch the transaction has nothing to lose.

@@ -51,10 +51,10 @@ impl<'a> Lowerer<'a> {
         match peel(expr) {
             Expr::Match(match_expr) => {
                 let scrutinee = self.expr(&match_expr.expr);
-                let dispatch = self.builder.current();
+                let dispatch = self.match_dispatch(match_expr);
                 for (index, arm) in match_expr.arms.iter().enumerate() {
                     let entry = self.builder.new_block();
-                    self.builder.switch_to(dispatch);
+                    self.builder.switch_to(dispatch.arm_start(&arm.pat));
                     self.builder.goto(entry);
                     self.builder.switch_to(entry);
                     self.enter_arm(&scrutinee, &arm.pat, zero_rows_arm(&match_expr.arms, index));
