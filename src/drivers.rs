@@ -1150,10 +1150,16 @@ mod tests {
             ("RELEASE SAVEPOINT sp1", &[]),
             ("SELECT 'BEGIN'", &[]),
             ("INSERT INTO t VALUES ('a;b')", &[]),
-            ("BEGIN; INSERT INTO t VALUES (1); COMMIT", &[Begin, Work, Commit]),
+            (
+                "BEGIN; INSERT INTO t VALUES (1); COMMIT",
+                &[Begin, Work, Commit],
+            ),
             ("BEGIN; COMMIT", &[Begin, Commit]),
             ("BEGIN; PRAGMA foreign_keys = ON; COMMIT", &[Begin, Commit]),
-            ("BEGIN; SET LOCAL lock_timeout = '1s'; DELETE FROM a; COMMIT", &[Begin, Work, Commit]),
+            (
+                "BEGIN; SET LOCAL lock_timeout = '1s'; DELETE FROM a; COMMIT",
+                &[Begin, Work, Commit],
+            ),
             ("BEGIN; UPDATE a SET n = 1; UPDATE b SET n = 2", &[Begin]),
             (
                 "BEGIN IMMEDIATE; DELETE FROM a; ROLLBACK; BEGIN; COMMIT",

@@ -1130,8 +1130,9 @@ impl Lowerer<'_> {
     /// The statement method `call` is sent on, when its receiver is one
     /// and it is one too.
     fn statement_link<'e>(&self, call: &'e syn::ExprMethodCall) -> Option<&'e syn::ExprMethodCall> {
-        let is_statement =
-            |call: &syn::ExprMethodCall| self.file.vocabulary.is_sql_method(&call.method.to_string());
+        let is_statement = |call: &syn::ExprMethodCall| {
+            self.file.vocabulary.is_sql_method(&call.method.to_string())
+        };
         match peel(&call.receiver) {
             Expr::MethodCall(inner) if is_statement(call) && is_statement(inner) => Some(inner),
             _ => None,
