@@ -3,6 +3,7 @@
 //! them, and which only read through a transaction lent to them.
 
 use super::*;
+use crate::flow::state::TxState;
 
 /// A transaction lent to a function of this file whose body writes nothing
 /// (no statement that writes, nothing lent on to a function that may) is
@@ -181,21 +182,9 @@ pub(super) fn transaction_helpers(
                 .iter()
                 .enumerate()
                 .find_map(|(position, param)| {
-                    let handle = flow
-                        .handles
-                        .iter()
-                        .position(|h| Some(&h.name) == param.as_ref())?;
-                    let exits = &facts.handles[handle];
-                    let normal: Vec<_> = exits
-                        .exits
-                        .iter()
-                        .filter(|exit| exit.exit == ExitKind::Normal)
-                        .collect();
-                    (!exits.truncated
-                        && !normal.is_empty()
-                        && normal.iter().all(|exit| {
-                            matches!(exit.tx, crate::flow::state::TxState::Open { .. })
-                        }))
+                    every_return_leaves(flow, &facts, param.as_deref()?, |tx| {
+                        matches!(tx, TxState::Open { .. })
+                    })
                     .then_some(TransactionHelper::Begins(position))
                 });
         } else if on_param(&[EventKind::Commit, EventKind::Rollback]) {
@@ -238,20 +227,29 @@ fn ends_taken_transaction(flow: &FnFlow, taken: &[(usize, String)]) -> Option<us
     }
     let facts = crate::flow::state::analyze(flow);
     taken.iter().find_map(|(position, name)| {
-        let handle = flow.handles.iter().position(|h| &h.name == name)?;
-        let exits = &facts.handles[handle];
-        let normal: Vec<_> = exits
-            .exits
-            .iter()
-            .filter(|exit| exit.exit == ExitKind::Normal)
-            .collect();
-        (!exits.truncated
-            && !normal.is_empty()
-            && normal
-                .iter()
-                .all(|exit| exit.tx == crate::flow::state::TxState::Ended))
-        .then_some(*position)
+        every_return_leaves(flow, &facts, name, |tx| *tx == TxState::Ended).then_some(*position)
     })
+}
+
+/// Whether the function returns normally, and every normal return leaves
+/// the transaction of its handle `name` in a state `leaves` accepts (all
+/// paths followed).
+fn every_return_leaves(
+    flow: &FnFlow,
+    facts: &crate::flow::state::Facts,
+    name: &str,
+    leaves: impl Fn(&TxState) -> bool,
+) -> bool {
+    let Some(handle) = flow.handles.iter().position(|h| h.name == name) else {
+        return false;
+    };
+    let exits = &facts.handles[handle];
+    let mut normal = exits
+        .exits
+        .iter()
+        .filter(|exit| exit.exit == ExitKind::Normal)
+        .peekable();
+    !exits.truncated && normal.peek().is_some() && normal.all(|exit| leaves(&exit.tx))
 }
 
 /// A function that lends its transaction to the caller's callback and
