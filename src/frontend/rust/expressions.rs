@@ -301,6 +301,9 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Assign(assign) => {
                 let local = place_of(&assign.left).filter(|place| !place.contains('.'));
+                if let Some(local) = &local {
+                    self.zero_row_tests.remove(local);
+                }
                 let value = self.flag_value(local.as_deref(), &assign.right);
                 self.settle(value.clone());
                 self.escape(&value, &assign.right);
@@ -495,9 +498,8 @@ impl<'a> Lowerer<'a> {
                 self.settle(value);
                 (Value::Nothing, None, zero_rows)
             }
-            // `if !claimed`: a compare-and-swap helper's `false` says its
-            // write changed no row (see `TransactionHelper::ReportsWrite`);
-            // nothing else that a write returns is negated.
+            // `if moved` / `if !moved` of `let moved = res.rows_affected()
+            // > 0;`.
             Expr::Path(_) if let Some(test) = self.zero_row_test(condition) => {
                 (Value::Nothing, None, Some(test))
             }
@@ -508,6 +510,9 @@ impl<'a> Lowerer<'a> {
                 let when_true = !test.when_true;
                 (Value::Nothing, None, Some(ZeroRows { when_true, ..test }))
             }
+            // `if !claimed`: a compare-and-swap helper's `false` says its
+            // write changed no row (see `TransactionHelper::ReportsWrite`);
+            // nothing else that a write returns is negated.
             Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
                 let value = self.expr(&unary.expr);
                 let zero_rows = match &value {

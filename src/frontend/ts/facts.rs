@@ -261,12 +261,7 @@ impl<'v> FileFacts<'v> {
             Expr::Tpl(tpl) => Some(
                 tpl.quasis
                     .iter()
-                    .map(|quasi| {
-                        quasi.cooked.as_ref().map_or_else(
-                            || quasi.raw.to_string(),
-                            |c| c.to_string_lossy().into_owned(),
-                        )
-                    })
+                    .map(quasi_text)
                     .collect::<Vec<_>>()
                     .join("?"),
             ),

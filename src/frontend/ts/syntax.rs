@@ -380,14 +380,17 @@ pub(super) fn known_value(expr: &Expr) -> Known {
 pub(super) fn literal_text(expr: &Expr) -> Option<String> {
     match unwrap(expr) {
         Expr::Lit(Lit::Str(string)) => Some(string.value.to_string_lossy().into_owned()),
-        Expr::Tpl(tpl) if tpl.exprs.is_empty() => tpl.quasis.first().map(|quasi| {
-            quasi.cooked.as_ref().map_or_else(
-                || quasi.raw.to_string(),
-                |c| c.to_string_lossy().into_owned(),
-            )
-        }),
+        Expr::Tpl(tpl) if tpl.exprs.is_empty() => tpl.quasis.first().map(quasi_text),
         _ => None,
     }
+}
+
+/// The text of a template literal's literal part, escapes applied.
+pub(super) fn quasi_text(quasi: &TplElement) -> String {
+    quasi.cooked.as_ref().map_or_else(
+        || quasi.raw.to_string(),
+        |c| c.to_string_lossy().into_owned(),
+    )
 }
 
 pub(super) fn prop_name(name: &PropName) -> String {
