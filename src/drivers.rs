@@ -906,6 +906,14 @@ pub(crate) fn transaction_statements(sql: &str) -> Vec<TxStatement> {
     found
 }
 
+/// Whether `statements` open and then end their own transaction in one
+/// text (`BEGIN; ..; COMMIT;`): sent through a pool, such a script runs on
+/// one of its connections.
+pub(crate) fn whole_transaction(statements: &[TxStatement]) -> bool {
+    statements.first() == Some(&TxStatement::Begin)
+        && statements.last() != Some(&TxStatement::Begin)
+}
+
 /// Whether a statement only sets an option of the session or transaction.
 fn is_setting(statement: &str) -> bool {
     let first = statement.split_whitespace().next().unwrap_or_default();

@@ -29,6 +29,7 @@ use super::{
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
     Effect, Receiver, TxStatement, Vocabulary, sql_writes, transaction_statements,
+    whole_transaction,
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary};

@@ -168,9 +168,7 @@ impl<'a> Lowerer<'a> {
             self.builder.mark_pool(handle);
             // A whole `BEGIN; ..; COMMIT;` script in one call runs on one
             // connection.
-            if statements.first() == Some(&TxStatement::Begin)
-                && statements.last() != Some(&TxStatement::Begin)
-            {
+            if whole_transaction(&statements) {
                 statements.clear();
             }
         }

@@ -849,10 +849,7 @@ impl<'a> Lowerer<'a> {
         let mut statements = first.map_or_else(Vec::new, |arg| self.file.statements(arg));
         // A whole `BEGIN; ..; COMMIT;` script in one call runs on one
         // connection, pool or not.
-        if on_pool
-            && statements.first() == Some(&TxStatement::Begin)
-            && statements.last() != Some(&TxStatement::Begin)
-        {
+        if on_pool && whole_transaction(&statements) {
             statements.clear();
         }
         if !on_pool && statements.last() == Some(&TxStatement::Begin) {
