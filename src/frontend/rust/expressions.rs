@@ -301,9 +301,6 @@ impl<'a> Lowerer<'a> {
             }
             Expr::Assign(assign) => {
                 let local = place_of(&assign.left).filter(|place| !place.contains('.'));
-                if let Some(local) = &local {
-                    self.zero_row_tests.remove(local);
-                }
                 let value = self.flag_value(local.as_deref(), &assign.right);
                 self.settle(value.clone());
                 self.escape(&value, &assign.right);

@@ -1517,6 +1517,7 @@ impl<'a> Lowerer<'a> {
             // `let other = tx;` moves it: no longer tracked under this name.
             other => {
                 self.write_results.remove(name);
+                self.zero_row_tests.remove(name);
                 self.attempts.remove(name);
                 self.answers.remove(name);
                 self.prepared.remove(name);

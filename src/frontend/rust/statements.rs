@@ -457,17 +457,16 @@ impl<'a> Lowerer<'a> {
                 self.bind(&name, Value::Nothing, &*init.expr);
                 return;
             }
-            self.zero_row_tests.remove(&name);
             // `let moved = res.rows_affected() > 0;`: a later `if !moved`
             // tests the write.
             if let Expr::Binary(binary) = peel(&init.expr)
                 && comparison_with_zero_rows(binary).is_some()
             {
                 let (_, _, zero_rows) = self.condition(&init.expr);
+                self.bind(&name, Value::Nothing, &*init.expr);
                 if let Some(zero_rows) = zero_rows {
                     self.zero_row_tests.insert(name.clone(), zero_rows);
                 }
-                self.bind(&name, Value::Nothing, &*init.expr);
                 return;
             }
         }
