@@ -8,10 +8,20 @@ impl<'a> Lowerer<'a> {
     /// Values moved into a tuple, array or call by value leave our hands.
     pub(super) fn moved_all<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>) {
         for expr in exprs {
+            if self.hands_on_unsent(expr) {
+                continue;
+            }
             let value = self.expr(expr);
             self.settle(value.clone());
             self.escape(&value, &expr);
         }
+    }
+
+    /// A request bound unsent (see `unsent`) handed to a call is the
+    /// call's to send, or to add statements to.
+    fn hands_on_unsent(&mut self, expr: &Expr) -> bool {
+        matches!(peel(expr), Expr::Path(_))
+            && place_of(expr).is_some_and(|place| self.unsent.remove(&place).is_some())
     }
 
     /// Arguments of a call of `callee`: what is moved leaves our hands, and
@@ -27,6 +37,9 @@ impl<'a> Lowerer<'a> {
     ) -> Value {
         let mut written_through = Vec::new();
         for expr in exprs {
+            if self.hands_on_unsent(expr) {
+                continue;
+            }
             let value = self.expr(expr);
             if let Value::Borrowed(place) | Value::Place(place) = &value {
                 self.passing_param(place, callee.unwrap_or_default());
@@ -747,6 +760,13 @@ impl<'a> Lowerer<'a> {
                 return receiver;
             }
             _ => {}
+        }
+        // `q.query("..")` on an unsent `BEGIN`'s request adds to it.
+        if let Value::Begins { .. } = &receiver
+            && vocabulary.is_sql_method(&method)
+        {
+            self.moved_all(call.args.iter());
+            return Value::Nothing;
         }
         let receiver_place = match &receiver {
             Value::Place(place) | Value::Borrowed(place) => Some(place.clone()),

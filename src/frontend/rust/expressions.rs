@@ -30,7 +30,9 @@ impl<'a> Lowerer<'a> {
             },
             Expr::Path(_) | Expr::Field(_) => match place_of(expr) {
                 Some(place) => {
-                    if let Some((written, spans)) = self.write_results.get(&place) {
+                    if let Some(unsent) = self.unsent.remove(&place) {
+                        unsent
+                    } else if let Some((written, spans)) = self.write_results.get(&place) {
                         Value::Wrote {
                             place: written.clone(),
                             spans: spans.clone(),

@@ -1273,6 +1273,11 @@ struct Lowerer<'a> {
     local_lists: HashMap<String, Vec<String>>,
     /// Statements prepared into local variables (see `Value::Prepared`).
     prepared: HashMap<String, (String, Option<String>)>,
+    /// Raw `BEGIN`s bound unsent in an async function (`let q =
+    /// db.query("BEGIN");`, neither awaited nor `?`'d): one runs where its
+    /// local is first used, and none runs here when the local is handed on
+    /// (to a call, or as a request to add statements to).
+    unsent: HashMap<String, Value>,
     /// Statements built into local variables and not yet run (`let q =
     /// sqlx::query(sql);`), with their text where it can be read.
     built: HashMap<String, Option<String>>,
@@ -1370,6 +1375,7 @@ impl<'a> Lowerer<'a> {
             zero_row_tests: HashMap::new(),
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
+            unsent: HashMap::new(),
             built: HashMap::new(),
             opaque_at: Vec::new(),
             views: HashMap::new(),
@@ -1471,6 +1477,7 @@ impl<'a> Lowerer<'a> {
     fn bind<T: Spanned + ?Sized>(&mut self, name: &str, value: Value, node: &T) {
         self.views.remove(name);
         self.built.remove(name);
+        self.unsent.remove(name);
         match value {
             Value::TransactionObject(at) => {
                 // A transaction shadowed by another of the same name can no

@@ -556,6 +556,17 @@ impl<'a> Lowerer<'a> {
                 let sql = self.built_statement(&init.expr);
                 self.built.insert(name, sql);
             }
+            // `let q = db.query("BEGIN");` in an async function: a request
+            // not sent yet.
+            Some(name)
+                if matches!(value, Value::Begins { .. })
+                    && self.builder.is_async()
+                    && binding_name(&local.pat).is_some()
+                    && matches!(peel(&init.expr), Expr::MethodCall(_) | Expr::Call(_)) =>
+            {
+                self.bind(&name, Value::Nothing, &init.expr);
+                self.unsent.insert(name, value);
+            }
             Some(name) => self.bind(&name, value, &init.expr),
             // `let (owner, db) = open_for(path, id)?`: the connection is
             // one of the names, and each closes when dropped.
