@@ -725,6 +725,20 @@ impl<'a> Lowerer<'a> {
                 return Value::View(place.clone());
             }
             (Value::View(_), "unwrap" | "expect") => return receiver,
+            // `trans.set_commit()` (postgres 0.15), `tx.set_drop_behavior(
+            // DropBehavior::Commit)` (rusqlite): dropping it commits, on
+            // every exit. What it ends is no longer a rollback of ours to
+            // follow.
+            (Value::Place(place), "set_commit" | "set_drop_behavior")
+                if self.owned.get(place) == Some(&Owned::Transaction)
+                    && (method == "set_commit" && call.args.is_empty()
+                        || call.args.len() == 1
+                            && path_text(&call.args[0]).is_some_and(|arg| arg.ends_with("Commit"))) =>
+            {
+                let span = self.call_span(call);
+                self.event(EventKind::Escape, &place.clone(), span);
+                return Value::Nothing;
+            }
             // `tx.acquire().await?` on a transaction or connection (not a
             // pool) is a reborrow of its connection (sqlx's `Acquire`).
             (Value::Place(place) | Value::Borrowed(place), "acquire")
