@@ -733,7 +733,8 @@ impl<'a> Lowerer<'a> {
                 if self.owned.get(place) == Some(&Owned::Transaction)
                     && (method == "set_commit" && call.args.is_empty()
                         || call.args.len() == 1
-                            && path_text(&call.args[0]).is_some_and(|arg| arg.ends_with("Commit"))) =>
+                            && path_text(&call.args[0])
+                                .is_some_and(|arg| arg.ends_with("Commit"))) =>
             {
                 let span = self.call_span(call);
                 self.event(EventKind::Escape, &place.clone(), span);

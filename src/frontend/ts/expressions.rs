@@ -211,23 +211,27 @@ impl<'a> Lowerer<'a> {
                     Value::Nothing
                 }
             },
+            // `const client = preview ? await pool.connect() : null`: the
+            // place is set on each arm, a client checked out being truthy.
             Expr::Cond(cond) => {
                 let target = self.ternary_target.take();
                 let declares = self.ternary_declares.take();
                 let (then_block, else_block) = self.branch(&cond.test);
                 self.builder.switch_to(then_block);
                 let value = self.expr(&cond.cons);
+                let acquired = matches!(value, Value::Acquired { .. });
                 self.arm_value(target.as_deref(), declares, value, cond.cons.span());
                 if let Some(target) = &target {
-                    let known = known_value(unwrap(&cond.cons));
+                    let known = arm_known(unwrap(&cond.cons), acquired);
                     self.handle_event(EventKind::Assign(known), target, span_of(cond.cons.span()));
                 }
                 let then_end = self.builder.current();
                 self.builder.switch_to(else_block);
                 let value = self.expr(&cond.alt);
+                let acquired = matches!(value, Value::Acquired { .. });
                 self.arm_value(target.as_deref(), declares, value, cond.alt.span());
                 if let Some(target) = &target {
-                    let known = known_value(unwrap(&cond.alt));
+                    let known = arm_known(unwrap(&cond.alt), acquired);
                     self.handle_event(EventKind::Assign(known), target, span_of(cond.alt.span()));
                 }
                 let else_end = self.builder.current();
@@ -1042,5 +1046,15 @@ impl<'a> Lowerer<'a> {
             };
             self.handle_event(kind, &place, span_of(span));
         }
+    }
+}
+
+/// What an arm of a conditional leaves in its target: a client it checked
+/// out is an object, whatever the call looks like.
+fn arm_known(arm: &Expr, acquired: bool) -> Known {
+    if acquired {
+        Known::TRUTHY
+    } else {
+        known_value(arm)
     }
 }
