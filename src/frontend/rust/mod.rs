@@ -62,7 +62,7 @@ pub(crate) fn lower_file(
     let _spans = SpanScope::enter();
     let named_at = vocabulary.words_at(text);
     let thinned = thinning::thin(text, &named_at, all_bodies);
-    let parsed = syn::parse_str::<syn::File>(&thinned.as_deref().unwrap_or(text)[base..]);
+    let parsed = parse_file(&thinned.as_deref().unwrap_or(text)[base..]);
     drop(thinned);
     match parsed {
         Ok(mut file) => {
@@ -271,9 +271,24 @@ pub(crate) fn parse_only(text: &str) -> Option<LowerError> {
         return Some(error);
     }
     let _spans = SpanScope::enter();
-    syn::parse_str::<syn::File>(&text[base..])
+    parse_file(&text[base..])
         .err()
         .map(|err| syntax_error(text, base, &err))
+}
+
+/// Parse a file. An attribute macro may take what Rust's grammar alone
+/// rejects: `#[ext] pub impl Shelf { .. }` (the `extend` crate) compiles,
+/// and syn refuses the visibility. The file is read again without it,
+/// blanked so that every offset stays.
+fn parse_file(text: &str) -> syn::Result<syn::File> {
+    let error = match syn::parse_str::<syn::File>(text) {
+        Ok(file) => return Ok(file),
+        Err(error) => error,
+    };
+    match without_impl_visibility(text) {
+        Some(unmarked) => syn::parse_str::<syn::File>(&unmarked).map_err(|_| error),
+        None => Err(error),
+    }
 }
 
 /// A byte-order mark and a `#!` line that is not an inner attribute.

@@ -1110,6 +1110,55 @@ pub(super) fn constructed(expr: &Expr) -> Option<(String, Vec<String>)> {
     }
 }
 
+/// `text` with the visibility of every `impl` block blanked (`pub impl`,
+/// `pub(crate) impl`), or `None` when it has none.
+pub(super) fn without_impl_visibility(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let word_at = |at: usize, word: &str| {
+        bytes[at..].starts_with(word.as_bytes())
+            && (at == 0 || !is_ident_byte(bytes[at - 1]))
+            && bytes
+                .get(at + word.len())
+                .is_none_or(|&next| !is_ident_byte(next))
+    };
+    let mut blanked = bytes.to_vec();
+    let mut any = false;
+    let mut at = 0;
+    while let Some(found) = text[at..].find("pub") {
+        let start = at + found;
+        at = start + 3;
+        if !word_at(start, "pub") {
+            continue;
+        }
+        let mut end = start + 3;
+        let skip_space = |mut at: usize| {
+            while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+                at += 1;
+            }
+            at
+        };
+        end = skip_space(end);
+        if bytes.get(end) == Some(&b'(') {
+            match text[end..].find(')') {
+                Some(close) => end = skip_space(end + close + 1),
+                None => continue,
+            }
+        }
+        if word_at(end, "impl") {
+            blanked[start..end].fill(b' ');
+            any = true;
+        }
+    }
+    if !any {
+        return None;
+    }
+    String::from_utf8(blanked).ok()
+}
+
+fn is_ident_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1157,5 +1206,17 @@ mod tests {
             constructed(&expr("UndoOnDrop { conn: &conn, done: false }")),
             Some(("UndoOnDrop".to_string(), vec!["conn".to_string()]))
         );
+    }
+
+    #[test]
+    fn impl_visibility_is_blanked_in_place() {
+        let text = "#[ext]\npub impl Shelf {}\npub(crate)  impl X for Y {}\nfn republic_impl() {}\npub fn f() {}\n";
+        let unmarked = without_impl_visibility(text).unwrap();
+        assert_eq!(unmarked.len(), text.len());
+        assert_eq!(
+            unmarked,
+            "#[ext]\n    impl Shelf {}\n            impl X for Y {}\nfn republic_impl() {}\npub fn f() {}\n"
+        );
+        assert_eq!(without_impl_visibility("pub fn f() {}\n"), None);
     }
 }
