@@ -201,8 +201,9 @@ impl<'a> Lowerer<'a> {
         true
     }
 
-    /// `drop(C)`, `C.ok()`, `C.unwrap_or_default()` as a statement: the
-    /// result of `C` is thrown away (see `discarded_commit`).
+    /// `drop(C)`, `C.ok()`, `C.unwrap_or_default()`, or `C` itself as a
+    /// statement: the result of `C` is thrown away (see
+    /// `discarded_commit`).
     pub(super) fn discards_result(&mut self, statement: &Expr) -> bool {
         match peel(statement) {
             Expr::Call(call)
@@ -222,6 +223,8 @@ impl<'a> Lowerer<'a> {
             {
                 self.discarded_commit(&call.receiver)
             }
+            // `tx.commit().await;`: the compiler only warns.
+            Expr::MethodCall(_) | Expr::Await(_) => self.discarded_commit(statement),
             _ => false,
         }
     }
