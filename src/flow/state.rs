@@ -155,13 +155,12 @@ pub(crate) struct Facts {
 /// Distinct states kept per block before the pass gives up on new ones.
 const MAX_STATES_PER_BLOCK: usize = 256;
 
-/// Places whose values are followed along paths; tests of any further
-/// places are taken both ways.
+/// Places whose values are followed along paths, the analysed handle among
+/// them; tests of any further places are taken both ways.
 const MAX_TESTED_PLACES: usize = 16;
 
 pub(crate) fn analyze(flow: &FnFlow) -> Facts {
-    let tested = places_worth_following(flow);
-    let extended = extended_places(flow, &tested);
+    let candidates = places_worth_following(flow);
     let mut tracked = vec![false; flow.handles.len()];
     for event in flow.blocks.iter().flat_map(|b| &b.events) {
         if matches!(event.kind, EventKind::Acquire | EventKind::Begin) {
@@ -173,6 +172,8 @@ pub(crate) fn analyze(flow: &FnFlow) -> Facts {
         .enumerate()
         .map(|(handle, &tracked)| {
             if tracked {
+                let tested = followed_for(&candidates, handle);
+                let extended = extended_places(flow, &tested);
                 analyze_handle(flow, handle, &tested, &extended)
             } else {
                 HandleFacts::default()
@@ -184,7 +185,7 @@ pub(crate) fn analyze(flow: &FnFlow) -> Facts {
 
 /// The facts of one handle, as `analyze` gives them.
 pub(crate) fn analyze_one(flow: &FnFlow, handle: HandleId) -> HandleFacts {
-    let tested = places_worth_following(flow);
+    let tested = followed_for(&places_worth_following(flow), handle);
     let extended = extended_places(flow, &tested);
     analyze_handle(flow, handle, &tested, &extended)
 }
@@ -383,7 +384,23 @@ fn places_worth_following(flow: &FnFlow) -> Vec<HandleId> {
             places.push(place);
         }
     }
-    places.truncate(MAX_TESTED_PLACES);
+    places
+}
+
+/// The places followed while analysing `handle`: the first of
+/// `candidates`, and always the handle itself (`if (client)
+/// client.release()` in a `finally` after many unrelated tests).
+fn followed_for(candidates: &[HandleId], handle: HandleId) -> Vec<HandleId> {
+    let mut places: Vec<HandleId> = candidates
+        .iter()
+        .copied()
+        .filter(|&place| place != handle)
+        .take(MAX_TESTED_PLACES - 1)
+        .collect();
+    if candidates.contains(&handle) {
+        places.push(handle);
+        places.sort_unstable();
+    }
     places
 }
 
