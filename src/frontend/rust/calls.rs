@@ -835,6 +835,11 @@ impl<'a> Lowerer<'a> {
                     self.moved_all(call.args.iter());
                     return Value::TransactionObject(self.call_span(call));
                 }
+                // `POOL.get()` of a `static POOL: OnceLock<PgPool>` is the
+                // pool.
+                (Effect::Acquire, Some(place)) if self.file.set_once.contains(place) => {
+                    return Value::Nothing;
+                }
                 (Effect::Acquire, _) if effect.receiver == Receiver::Any || receiver_is_pool => {
                     self.moved_all(call.args.iter());
                     return if pooled {

@@ -340,6 +340,9 @@ fn lexing_failure(text: &str, offset: usize) -> String {
 /// the fields whose transaction their struct's `Drop` rolls back.
 struct FileFacts<'v> {
     const_strings: Vec<(String, String)>,
+    /// Statics set once (`static POOL: OnceLock<PgPool>`): their `get()`
+    /// looks the value up, it checks nothing out.
+    set_once: std::collections::HashSet<String>,
     field_types: HashMap<(String, String), String>,
     /// The type whose methods each field offers (see `receiver_type_name`), by
     /// struct and field.
@@ -463,6 +466,7 @@ impl<'v> FileFacts<'v> {
             opaque: Vec<(String, OpaqueReturn)>,
             opaque_transactions: std::collections::HashSet<String>,
             consts: Vec<(String, String)>,
+            set_once: std::collections::HashSet<String>,
             fields: HashMap<(String, String), String>,
             field_receivers: HashMap<(String, String), String>,
             rolled_back_by_drop: std::collections::HashSet<(String, String)>,
@@ -595,6 +599,17 @@ impl<'v> FileFacts<'v> {
                 syn::visit::visit_item_trait(self, item);
                 self.impl_owner = outer;
             }
+            fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+                if let syn::Type::Path(path) = &*item.ty
+                    && path
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|last| last.ident == "OnceLock" || last.ident == "OnceCell")
+                {
+                    self.set_once.insert(item.ident.to_string());
+                }
+            }
             fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
                 if let Some(text) = string_literal(&item.expr) {
                     self.consts.push((item.ident.to_string(), text));
@@ -666,6 +681,7 @@ impl<'v> FileFacts<'v> {
         }
         FileFacts {
             const_strings: found.consts,
+            set_once: found.set_once,
             field_types: found.fields,
             field_receivers: found.field_receivers,
             rolled_back_by_drop: found.rolled_back_by_drop,
