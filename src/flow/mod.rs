@@ -59,6 +59,10 @@ pub(crate) enum EventKind {
     /// the transaction: nothing it wrote can be committed any more, and
     /// dropping it loses nothing (it still has to be ended).
     Aborted,
+    /// As `Aborted`, for a statement whose result was thrown away (`let _
+    /// = ..`): the function carries on, and a COMMIT sent after it rolls
+    /// back without an error.
+    FailureIgnored,
     /// An owned transaction object goes out of scope here without the
     /// function ending (see `ExitHow::LeavesScope`): rolled back, which on
     /// a path that wrote loses the work as a return would.

@@ -58,6 +58,10 @@ pub(crate) struct Witness {
     pub released_open_at: Option<Span>,
     /// A commit whose failure was discarded on this path.
     pub commit_discarded_at: Option<Span>,
+    /// A statement whose failure was discarded after the transaction had
+    /// written (see `EventKind::FailureIgnored`), and the commit that came after
+    /// it on this path: on PostgreSQL that COMMIT rolls back.
+    pub commit_after_abort: Option<(Span, Span)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -68,6 +72,10 @@ struct StateKey {
     begun_at: Option<Span>,
     /// Writes in the open transaction on this path, sorted.
     writes: Vec<Span>,
+    /// Where a statement failed after the transaction wrote, aborting it
+    /// (see `EventKind::FailureIgnored`); kept past the commit, which it turned
+    /// into a rollback.
+    aborted_at: Option<Span>,
     /// The release on this path is the call that threw: it may not have
     /// given the client back, and releasing again is a retry, not a second
     /// release (TypeORM's `await runner.release()` in `try`, then again in
@@ -443,6 +451,7 @@ fn analyze_handle(
             acquired_at: None,
             begun_at: None,
             writes: Vec::new(),
+            aborted_at: None,
             release_threw: false,
             refused: false,
             pending_finally: Vec::new(),
@@ -601,6 +610,7 @@ fn apply_event(
                 };
                 key.begun_at = Some(span);
                 key.writes.clear();
+                key.aborted_at = None;
                 state.witness.raised_after_begin = None;
             }
         }
@@ -622,6 +632,12 @@ fn apply_event(
         // request's (node-postgres) or fails (a released TypeORM runner).
         EventKind::Commit | EventKind::Rollback | EventKind::Dropped | EventKind::Shadowed => {
             if matches!(key.tx, TxState::Open { .. }) && key.holding != Holding::Released {
+                match (kind, key.aborted_at) {
+                    (EventKind::Commit, Some(failed)) => {
+                        state.witness.commit_after_abort = Some((failed, span));
+                    }
+                    _ => key.aborted_at = None,
+                }
                 key.tx = TxState::Ended;
                 key.writes.clear();
             }
@@ -639,6 +655,17 @@ fn apply_event(
             }
         }
         EventKind::Aborted | EventKind::NoRowChanged => key.writes.clear(),
+        // A COMMIT from here on rolls back what the transaction wrote
+        // before the statement that failed.
+        EventKind::FailureIgnored => {
+            if let Ok(index) = key.writes.binary_search(&span) {
+                key.writes.remove(index);
+            }
+            if matches!(key.tx, TxState::Open { .. }) && !key.writes.is_empty() {
+                key.aborted_at.get_or_insert(span);
+            }
+            key.writes.clear();
+        }
         // The transaction stays open until it is dropped, which rolls it
         // back: what TX005 reports, with the commit that failed.
         EventKind::CommitDiscarded => {
@@ -798,6 +825,7 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
             f.acquired_at,
             f.begun_at,
             f.written_at,
+            f.witness.commit_after_abort,
         ) == (
             exit,
             how,
@@ -807,6 +835,7 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
             fact.acquired_at,
             fact.begun_at,
             fact.written_at,
+            fact.witness.commit_after_abort,
         )
     });
     if !duplicate {

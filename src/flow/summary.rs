@@ -419,6 +419,7 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
                     | EventKind::WroteNothing
                     | EventKind::NoRowChanged
                     | EventKind::Aborted
+                    | EventKind::FailureIgnored
                     | EventKind::CommitDiscarded
                     | EventKind::Commit
                     | EventKind::Rollback

@@ -53,7 +53,59 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
                 out.push(diagnostic);
             }
         }
+        // A commit after a statement whose failure was discarded rolls
+        // back on PostgreSQL, and the function still succeeds.
+        let mut aborted: Vec<&ExitFact> = handle_facts
+            .exits
+            .iter()
+            .filter(|exit| exit.exit == ExitKind::Normal)
+            .filter(|exit| exit.witness.commit_after_abort.is_some())
+            .collect();
+        aborted.sort_by_key(|exit| (exit.witness.commit_after_abort, exit.at));
+        aborted.dedup_by_key(|exit| exit.witness.commit_after_abort);
+        for exit in aborted {
+            if let (Some(begun_at), Some((failed, commit))) =
+                (exit.begun_at, exit.witness.commit_after_abort)
+            {
+                out.push(report_aborted_commit(
+                    flow, handle, begun_at, failed, commit,
+                ));
+            }
+        }
     }
+}
+
+fn report_aborted_commit(
+    flow: &FnFlow,
+    handle: &Handle,
+    begun_at: Span,
+    failed: Span,
+    commit: Span,
+) -> Diagnostic {
+    let name = &handle.name;
+    let mut diagnostic = RULE.diagnostic(
+        flow,
+        format!(
+            "the commit of `{name}` rolls back its work when a statement before it fails: PostgreSQL aborts the transaction, and that failure is discarded"
+        ),
+    );
+    diagnostic.span = begun_at;
+    diagnostic.labels = vec![
+        Label {
+            message: "transaction begins here".into(),
+            span: begun_at,
+        },
+        Label {
+            message: "if this fails, its error is dropped and the transaction is aborted".into(),
+            span: failed,
+        },
+        Label {
+            message: "this commit then rolls back, and the function still succeeds".into(),
+            span: commit,
+        },
+    ];
+    diagnostic.help = "return the statement's error, or run it inside a savepoint (`SAVEPOINT` .. `ROLLBACK TO SAVEPOINT`) so that its failure leaves the transaction usable".into();
+    diagnostic
 }
 
 /// Committing a dropped transaction object (Rust) before each exit that

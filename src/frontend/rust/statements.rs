@@ -425,6 +425,14 @@ impl<'a> Lowerer<'a> {
                 Stmt::Local(local) => self.local(local),
                 Stmt::Expr(expr, None) if last => value = self.expr(expr),
                 Stmt::Expr(expr, Some(_)) if self.discards_result(expr) => {}
+                // `sqlx::query("..").execute(&mut *tx).await.ok();`
+                Stmt::Expr(Expr::MethodCall(call), Some(_))
+                    if call.method == "ok" && call.args.is_empty() =>
+                {
+                    let value = self.expr(&call.receiver);
+                    self.failure_discarded(&value);
+                    self.settle(value);
+                }
                 Stmt::Expr(expr, _) => {
                     let value = self.expr(expr);
                     self.settle(value);
@@ -576,11 +584,43 @@ impl<'a> Lowerer<'a> {
                     self.declared.push(name);
                 }
             }
+            // `let _ = sqlx::query("REVOKE ..").execute(&mut *tx).await;`:
+            // the statement may have failed, and nobody asks.
+            None if matches!(local.pat, Pat::Wild(_)) && init.diverge.is_none() => {
+                self.failure_discarded(&value);
+                self.settle(value.clone());
+                self.escape(&value, &init.expr);
+            }
             None => {
                 self.settle(value.clone());
                 self.escape(&value, &init.expr);
             }
         }
+    }
+
+    /// A write's result thrown away: on the path where it failed, it wrote
+    /// nothing, and on PostgreSQL it aborted the transaction, whose commit
+    /// then rolls back. (A function with no result to fail through says
+    /// nothing by succeeding.)
+    pub(super) fn failure_discarded(&mut self, value: &Value) {
+        let Value::Wrote { place, spans } = value else {
+            return;
+        };
+        if !self.file.failed_statement_aborts || !self.returns_result {
+            return;
+        }
+        let (written, failed) = self.builder.fork(None);
+        self.builder.switch_to(failed);
+        for &span in spans {
+            self.event(EventKind::FailureIgnored, place, span);
+        }
+        let failed = self.builder.current();
+        self.builder.switch_to(written);
+        let after = self.builder.new_block();
+        self.builder.goto(after);
+        self.builder.switch_to(failed);
+        self.builder.goto(after);
+        self.builder.switch_to(after);
     }
 
     /// The expression is a driver's begin call itself, with nothing
