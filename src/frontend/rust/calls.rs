@@ -75,7 +75,7 @@ impl<'a> Lowerer<'a> {
         &self,
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
     ) -> Option<String> {
-        args.iter().filter_map(place_of).find_map(|place| {
+        args.iter().filter_map(reborrowed_place).find_map(|place| {
             let place = self.through_view(place);
             let root = place.split('.').next().unwrap_or(&place);
             (self.owned.contains_key(&place) || self.params.iter().any(|param| param == root))
@@ -90,7 +90,7 @@ impl<'a> Lowerer<'a> {
         &self,
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
     ) -> bool {
-        args.iter().filter_map(place_of).any(|place| {
+        args.iter().filter_map(reborrowed_place).any(|place| {
             let place = self.original(place);
             let root = place.split('.').next().unwrap_or(&place);
             self.owned.contains_key(&place)
@@ -1180,6 +1180,26 @@ impl Lowerer<'_> {
             Expr::MethodCall(inner) if is_statement(call) && is_statement(inner) => Some(inner),
             _ => None,
         }
+    }
+}
+
+/// The place an argument lends: `&mut tx`, `&mut *conn`, or its
+/// connection reborrowed with sqlx's `Acquire` (`tx.acquire().await?`).
+fn reborrowed_place(expr: &Expr) -> Option<String> {
+    if let Some(place) = place_of(expr) {
+        return Some(place);
+    }
+    let Expr::Try(tried) = peel(expr) else {
+        return None;
+    };
+    let Expr::Await(awaited) = peel(&tried.expr) else {
+        return None;
+    };
+    match peel(&awaited.base) {
+        Expr::MethodCall(call) if call.method == "acquire" && call.args.is_empty() => {
+            place_of(&call.receiver)
+        }
+        _ => None,
     }
 }
 
