@@ -808,10 +808,32 @@ impl<'a> Lowerer<'a> {
             .as_deref()
             .is_some_and(|place| self.is_handle_here(place) || self.parameters.contains(place));
         let setup = !on_handle && self.sync_call_is_quiet(awaited, path.as_deref());
-        if !(quiet || setup) {
+        if !(quiet || setup || self.builds_observable(receiver, method)) {
             self.builder.may_throw(call_span);
         }
         Value::Nothing
+    }
+
+    /// `next.handle()` of a `CallHandler`, and the operators piped onto
+    /// what it built (`next.handle().pipe(..)`): see `call_handlers`.
+    fn builds_observable(&self, receiver: &Expr, method: &str) -> bool {
+        match (unwrap(receiver), method) {
+            (Expr::Ident(ident), "handle") => self.call_handlers.contains(&*ident.sym),
+            (
+                Expr::Call(CallExpr {
+                    callee: Callee::Expr(callee),
+                    ..
+                }),
+                "pipe",
+            ) => match unwrap(callee) {
+                Expr::Member(member) => member
+                    .prop
+                    .as_ident()
+                    .is_some_and(|inner| self.builds_observable(&member.obj, &inner.sym)),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     /// `place.query(first, ..)`: a statement runs through `place`, and the

@@ -340,13 +340,6 @@ impl Visit for FileFacts<'_> {
         if let Some(parent) = decl.class.super_class.as_deref().and_then(callee_name) {
             self.superclasses.insert(class.clone(), parent.to_string());
         }
-        let typed = |annotation: Option<&TsTypeAnn>| match annotation.map(|a| &*a.type_ann) {
-            Some(TsType::TsTypeRef(reference)) => match &reference.type_name {
-                TsEntityName::Ident(ident) => Some(ident.sym.to_string()),
-                _ => None,
-            },
-            _ => None,
-        };
         let constructor_body = decl.class.body.iter().find_map(|member| match member {
             ClassMember::Constructor(constructor) => Some(constructor.body.as_ref()),
             _ => None,
@@ -366,7 +359,7 @@ impl Visit for FileFacts<'_> {
                     for param in &constructor.params {
                         if let ParamOrTsParamProp::TsParamProp(property) = param
                             && let TsParamPropParam::Ident(binding) = &property.param
-                            && let Some(type_name) = typed(binding.type_ann.as_deref())
+                            && let Some(type_name) = type_name(binding.type_ann.as_deref())
                         {
                             self.field_classes
                                 .insert((class.clone(), binding.id.sym.to_string()), type_name);
@@ -382,7 +375,7 @@ impl Visit for FileFacts<'_> {
                     }
                 }
                 ClassMember::ClassProp(property) => {
-                    if let Some(type_name) = typed(property.type_ann.as_deref()) {
+                    if let Some(type_name) = type_name(property.type_ann.as_deref()) {
                         self.field_classes
                             .insert((class.clone(), prop_name(&property.key)), type_name);
                     }

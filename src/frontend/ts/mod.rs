@@ -857,6 +857,11 @@ struct Lowerer<'a> {
     /// anything else stores outside the function.
     locals: HashSet<String>,
     parameters: HashSet<String>,
+    /// Parameters typed as NestJS's `CallHandler`: `next.handle()` builds
+    /// a lazy `Observable`, and the route handler runs only when it is
+    /// subscribed to, so neither it nor the operators piped onto it throw
+    /// where they are called.
+    call_handlers: HashSet<String>,
     /// Places released somewhere in this function (nested closures too):
     /// evidence that `x.connect()`'s result is a pooled client.
     released: HashSet<String>,
@@ -953,6 +958,7 @@ impl<'a> Lowerer<'a> {
             builder: FlowBuilder::new(name, span),
             locals: HashSet::new(),
             parameters: HashSet::new(),
+            call_handlers: HashSet::new(),
             released: HashSet::new(),
             ended: HashSet::new(),
             acquired_via: HashMap::new(),
@@ -1016,6 +1022,9 @@ impl<'a> Lowerer<'a> {
                 self.locals.insert(name.id.sym.to_string());
                 if parameter {
                     self.parameters.insert(name.id.sym.to_string());
+                    if type_name(name.type_ann.as_deref()).as_deref() == Some("CallHandler") {
+                        self.call_handlers.insert(name.id.sym.to_string());
+                    }
                 }
             }
             Pat::Assign(assign) => self.declare_pattern(&assign.left, parameter),

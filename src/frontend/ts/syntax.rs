@@ -55,6 +55,18 @@ pub(super) fn is_options_object(expr: &Expr) -> bool {
     }
 }
 
+/// The name of a type annotation that names a type (`client: PoolClient`
+/// gives `PoolClient`).
+pub(super) fn type_name(annotation: Option<&TsTypeAnn>) -> Option<String> {
+    match annotation.map(|annotation| &*annotation.type_ann) {
+        Some(TsType::TsTypeRef(reference)) => match &reference.type_name {
+            TsEntityName::Ident(ident) => Some(ident.sym.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Calls that do not throw in practice and keep nothing they are given:
 /// logging, timers and pure built-ins. Anything else may throw.
 pub(super) fn is_quiet_call(callee: &str) -> bool {
