@@ -676,6 +676,14 @@ impl<'a> Lowerer<'a> {
                 Value::Nothing
             };
         }
+        if method == "push_str"
+            && let Value::Place(local) = &receiver
+            && self.local_texts.contains_key(local)
+            && let Some(piece) = call.args.first()
+        {
+            let local = local.clone();
+            self.append_text(&local, piece);
+        }
         if method == "push"
             && let Value::Place(list) | Value::Borrowed(list) = &receiver
             && self.local_lists.contains_key(list)

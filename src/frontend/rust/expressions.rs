@@ -327,6 +327,17 @@ impl<'a> Lowerer<'a> {
                 self.moved_all(array.elems.iter());
                 Value::Nothing
             }
+            // `sql += "COMMIT;"` on a local holding text.
+            Expr::Binary(binary)
+                if matches!(binary.op, syn::BinOp::AddAssign(_))
+                    && let Some(local) = place_of(&binary.left)
+                    && self.local_texts.contains_key(&local) =>
+            {
+                self.append_text(&local, &binary.right);
+                let value = self.expr(&binary.right);
+                self.settle(value);
+                Value::Nothing
+            }
             Expr::Binary(binary) => {
                 // `a + b + c ...` nests to the left: walk the spine in a loop.
                 let mut rights = vec![&binary.right];

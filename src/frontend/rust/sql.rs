@@ -52,6 +52,14 @@ impl<'a> Lowerer<'a> {
             {
                 self.sql_text(call.args.first()?)
             }
+            // A buffer the text is pushed onto (see `append_text`).
+            Expr::Call(call)
+                if path_text(&call.func).is_some_and(|f| {
+                    f.ends_with("String::new") || f.ends_with("String::with_capacity")
+                }) =>
+            {
+                Some(String::new())
+            }
             // Its placeholders filled with the text of what they name
             // where that can be read (`format!("{SELECT} WHERE id = $1")`
             // of a `const`), else left out.
@@ -151,6 +159,16 @@ impl<'a> Lowerer<'a> {
                 items.iter().map(|item| self.sql_text(item)).collect()
             }
             _ => None,
+        }
+    }
+
+    /// `sql.push_str(piece)`, `sql += piece` on a local holding text: the
+    /// piece's text, or `?` for a value only known when it runs (a name, a
+    /// number), as a bound parameter would stand.
+    pub(super) fn append_text(&mut self, local: &str, piece: &Expr) {
+        let text = self.sql_text(piece).unwrap_or_else(|| "?".to_string());
+        if let Some(held) = self.local_texts.get_mut(local) {
+            held.push_str(&text);
         }
     }
 
