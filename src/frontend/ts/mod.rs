@@ -341,6 +341,10 @@ struct TopLevel {
     /// may leave a server running with the transaction open: those are
     /// ordinary functions.
     entry_points: HashMap<String, bool>,
+    /// Functions the top level invokes where it defines them (`(async ()
+    /// => { .. })()`), by their span: they run once, as an entry point
+    /// does.
+    invoked_at_once: HashSet<(u32, u32)>,
     /// A command-line parser's `parse()`/`parseAsync()` whose failure is
     /// caught and not ended with the process: a command's failure then
     /// leaves the process running (see `is_command_action`).
@@ -362,7 +366,8 @@ fn top_level(program: &Program, text: &str) -> TopLevel {
         match stmt {
             // `(async () => { await setup() })()`: what its body starts
             // runs once too, its failure unhandled.
-            Stmt::Expr(expr) if let Some(body) = invoked_at_once(&expr.expr) => {
+            Stmt::Expr(expr) if let Some((span, body)) = invoked_at_once(&expr.expr) => {
+                found.invoked_at_once.insert((span.lo.0, span.hi.0));
                 body.iter().for_each(|s| scan(s, found, true, text));
             }
             // `try { await install() } catch (e) { .. }` inside one.
@@ -502,7 +507,11 @@ impl Collector<'_> {
             self.flows.push(flow);
             return;
         }
-        let runs_once = self.top_level.entry_points.contains_key(&name);
+        let runs_once = self.top_level.entry_points.contains_key(&name)
+            || self
+                .top_level
+                .invoked_at_once
+                .contains(&(span.lo.0, span.hi.0));
         let errors_end_run = std::mem::take(&mut self.ends_run_next)
             || self.top_level.entry_points.get(&name) == Some(&true)
             || name

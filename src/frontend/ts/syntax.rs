@@ -454,9 +454,9 @@ pub(super) fn is_command_action(call: &CallExpr) -> bool {
     false
 }
 
-/// The statements of a function expression called where it stands
-/// (`(async () => { .. })()`).
-pub(super) fn invoked_at_once(expr: &Expr) -> Option<&[Stmt]> {
+/// The span and statements of a function expression called where it
+/// stands (`(async () => { .. })()`).
+pub(super) fn invoked_at_once(expr: &Expr) -> Option<(SwcSpan, &[Stmt])> {
     let Expr::Call(CallExpr {
         callee: Callee::Expr(callee),
         ..
@@ -466,10 +466,14 @@ pub(super) fn invoked_at_once(expr: &Expr) -> Option<&[Stmt]> {
     };
     match unwrap(callee) {
         Expr::Arrow(arrow) => match &*arrow.body {
-            ArrowFunctionBody::FunctionBody(body) => Some(&body.stmts),
+            ArrowFunctionBody::FunctionBody(body) => Some((arrow.span, &body.stmts)),
             ArrowFunctionBody::Expr(_) => None,
         },
-        Expr::Fn(function) => function.function.body.as_ref().map(|b| b.stmts.as_slice()),
+        Expr::Fn(function) => function
+            .function
+            .body
+            .as_ref()
+            .map(|b| (function.function.span, b.stmts.as_slice())),
         _ => None,
     }
 }
