@@ -580,6 +580,15 @@ fn apply_event(
         key.refused = true;
         return;
     }
+    // Any statement sent in a transaction that PostgreSQL aborted fails
+    // (see `EventKind::FailureIgnored`).
+    if matches!(kind, EventKind::Write)
+        && key.aborted_at.is_some()
+        && matches!(key.tx, TxState::Open { .. })
+    {
+        key.refused = true;
+        return;
+    }
     match kind {
         EventKind::Acquire => {
             if let (Holding::Acquired, Some(acquired_at)) = (key.holding, key.acquired_at) {
