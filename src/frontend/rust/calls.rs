@@ -339,17 +339,27 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// `return Err(..)` written as a macro: out of the function, or out of
+    /// a closure run in place into its result (see `return_from_closure`).
+    fn return_error(&mut self, span: Span) {
+        if self.returns_into.is_empty() {
+            self.builder.return_(span, ExitKind::Error);
+        } else {
+            self.builder.throw(span);
+        }
+    }
+
     pub(super) fn macro_call(&mut self, mac: &Macro) {
         let name = macro_name(mac);
         let span = self.span(mac.span());
         match name.as_str() {
             // `bail!(..)` is `return Err(..)`.
-            "bail" => self.builder.return_(span, ExitKind::Error),
+            "bail" => self.return_error(span),
             // `ensure!(cond, ..)` returns an error when `cond` is false.
             "ensure" => {
                 let (fails, holds) = self.builder.fork(None);
                 self.builder.switch_to(fails);
-                self.builder.return_(span, ExitKind::Error);
+                self.return_error(span);
                 self.builder.switch_to(holds);
             }
             // Panics are not paths.

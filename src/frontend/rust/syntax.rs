@@ -909,9 +909,8 @@ pub(super) fn counted_rows(expr: &Expr) -> Option<&Expr> {
 }
 
 /// The body of a closure called where it is written (`(|| { .. })()`,
-/// `(move || { .. })()`) or of an `async` block awaited there, when no
-/// error macro in it (`bail!`) leaves it unseen: a `?` and a `return`
-/// leave only the body.
+/// `(move || { .. })()`) or of an `async` block awaited there: a `?`, a
+/// `return` and an error macro (`bail!`) leave only the body.
 pub(super) fn run_at_once(expr: &Expr) -> Option<&Block> {
     let body = match peel(expr) {
         Expr::Call(call) if call.args.is_empty() => match peel(&call.func) {
@@ -927,9 +926,7 @@ pub(super) fn run_at_once(expr: &Expr) -> Option<&Block> {
         },
         _ => return None,
     };
-    let mut exits = EarlyExits::default();
-    exits.visit_block(body);
-    (!exits.error_macros).then_some(body)
+    Some(body)
 }
 
 /// `first.and_then(|_| next).and_then(|_| last)`: what runs, in order,
