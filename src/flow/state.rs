@@ -76,6 +76,9 @@ struct StateKey {
     /// (see `EventKind::FailureIgnored`); kept past the commit, which it turned
     /// into a rollback.
     aborted_at: Option<Span>,
+    /// The transaction object commits when dropped (see
+    /// `EventKind::CommitsOnDrop`).
+    drop_commits: bool,
     /// The release on this path is the call that threw: it may not have
     /// given the client back, and releasing again is a retry, not a second
     /// release (TypeORM's `await runner.release()` in `try`, then again in
@@ -111,6 +114,9 @@ pub(crate) struct ExitFact {
     /// The first statement that may have written in the open transaction
     /// on this path.
     pub written_at: Option<Span>,
+    /// Dropping the open transaction commits it (see
+    /// `EventKind::CommitsOnDrop`).
+    pub drop_commits: bool,
     pub witness: Witness,
 }
 
@@ -452,6 +458,7 @@ fn analyze_handle(
             begun_at: None,
             writes: Vec::new(),
             aborted_at: None,
+            drop_commits: false,
             release_threw: false,
             refused: false,
             pending_finally: Vec::new(),
@@ -620,6 +627,7 @@ fn apply_event(
                 key.begun_at = Some(span);
                 key.writes.clear();
                 key.aborted_at = None;
+                key.drop_commits = false;
                 state.witness.raised_after_begin = None;
             }
         }
@@ -664,6 +672,11 @@ fn apply_event(
             }
         }
         EventKind::Aborted | EventKind::NoRowChanged => key.writes.clear(),
+        EventKind::CommitsOnDrop => {
+            if matches!(key.tx, TxState::Open { .. }) {
+                key.drop_commits = true;
+            }
+        }
         // A COMMIT from here on rolls back what the transaction wrote
         // before the statement that failed.
         EventKind::FailureIgnored => {
@@ -822,6 +835,7 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
         acquired_at: key.acquired_at,
         begun_at: key.begun_at,
         written_at: key.writes.first().copied(),
+        drop_commits: key.drop_commits,
         witness: state.witness,
     };
     let duplicate = facts.exits.iter().any(|f| {
@@ -834,6 +848,7 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
             f.acquired_at,
             f.begun_at,
             f.written_at,
+            f.drop_commits,
             f.witness.commit_after_abort,
         ) == (
             exit,
@@ -844,6 +859,7 @@ fn record_exit(facts: &mut HandleFacts, state: &State, exit: ExitKind, how: Exit
             fact.acquired_at,
             fact.begun_at,
             fact.written_at,
+            fact.drop_commits,
             fact.witness.commit_after_abort,
         )
     });

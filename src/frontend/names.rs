@@ -13,7 +13,12 @@ const READS: &[&str] = &[
 const WRITES: &[&str] = &[
     "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
     "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim", "apply",
+    "increment", "decrement",
 ];
+
+/// Last words of a name that asks a question of what is stored
+/// (`download_count`, `slug_exists`).
+const READ_SUFFIXES: &[&str] = &["count", "exists"];
 
 /// Verbs of a function that ends or takes what it is given.
 const ENDS: &[&str] = &[
@@ -22,15 +27,20 @@ const ENDS: &[&str] = &[
 ];
 
 /// Whether a function's name says it only reads (`get_user`, `is_member`,
-/// `findById`, `repo.list`): a transaction lent to it is not written
+/// `findById`, `repo.list`, `download_count`): a transaction lent to it is not written
 /// through, and a client handed to it comes back. A name that also says it
 /// writes or ends something (`get_or_create_user`, `fetchAndRelease`) does
 /// not count.
 pub(crate) fn named_as_read(name: &str) -> bool {
     let words = words(name);
-    words
+    let asks = words.len() > 1
+        && words
+            .last()
+            .is_some_and(|last| READ_SUFFIXES.contains(&last.as_str()));
+    (words
         .first()
         .is_some_and(|first| READS.contains(&first.as_str()))
+        || asks)
         && !leads_a_clause(&words, WRITES)
         && !leads_a_clause(&words, ENDS)
 }
@@ -103,6 +113,8 @@ mod tests {
             "readExecutedGtid",
             "loadPermissions",
             "enforce_boards_per_owner",
+            "download_count",
+            "slugExists",
         ] {
             assert!(named_as_read(reads), "{reads}");
         }
@@ -112,6 +124,9 @@ mod tests {
             "getOrConnect",
             "insertRow",
             "save",
+            "count",
+            "increment_count",
+            "record_exists",
         ] {
             assert!(!named_as_read(other), "{other}");
         }

@@ -27,19 +27,20 @@ pub(super) const RULE: Rule = Rule {
 fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
     for (handle_id, handle_facts) in facts.handles.iter().enumerate() {
         let handle = &flow.handles[handle_id];
-        // Dropping a transaction object rolls it back: error exits are safe.
         // A pool holds no transaction; TX004 reports statements sent to one.
         // A transaction begun for the object is its caller's to end.
-        if handle_facts.truncated
-            || handle.rolls_back_on_drop
-            || handle.pool
-            || handle.begun_for_object
-        {
+        if handle_facts.truncated || handle.pool || handle.begun_for_object {
             continue;
         }
         let mut bad: Vec<&ExitFact> = handle_facts
             .exits
             .iter()
+            // Dropping a transaction object rolls it back: its error exits
+            // are safe, unless it was set to commit when dropped and has
+            // written.
+            .filter(|exit| {
+                !handle.rolls_back_on_drop || (exit.drop_commits && exit.written_at.is_some())
+            })
             .filter(|exit| exit.misses_rollback(flow.errors_end_run))
             .filter(|exit| !thrown_by_open_return(flow, handle_id, exit, &handle_facts.exits))
             .collect();
@@ -159,7 +160,11 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
         (_, false) => "an error leaves the function",
     };
     let mut message = format!("transaction begun on `{name}` is not rolled back when {when}");
-    if handle.returns_to_pool_on_drop {
+    if exit.drop_commits {
+        message = format!(
+            "transaction `{name}` commits when dropped: when {when}, the work done so far is committed"
+        );
+    } else if handle.returns_to_pool_on_drop {
         message.push_str("; the connection goes back to the pool inside the open transaction");
     }
     let mut diagnostic = RULE.diagnostic(flow, message);
@@ -206,12 +211,25 @@ fn report(flow: &FnFlow, handle: &Handle, begun_at: Span, exit: &ExitFact) -> Di
         }
         (ExitHow::Exception, _) => "the error leaves the function here without ROLLBACK",
     };
+    let exit_label = match exit.how {
+        _ if !exit.drop_commits => exit_label,
+        ExitHow::Exception => "if this fails, dropping the transaction commits what came before",
+        _ => "returns an error here, and dropping the transaction commits what came before",
+    };
+    if let Some(written) = exit.written_at.filter(|_| exit.drop_commits) {
+        labels.push(Label {
+            message: "this write is committed".into(),
+            span: written,
+        });
+    }
     labels.push(Label {
         message: exit_label.into(),
         span: exit.at,
     });
     diagnostic.labels = labels;
-    diagnostic.help = if results {
+    diagnostic.help = if exit.drop_commits {
+        "set it to commit when dropped only once its work has succeeded, or call `commit()` there instead"
+    } else if results {
         "use a transaction object (`pool.begin()`, `client.transaction()`), which rolls back when dropped, \
          or run `ROLLBACK` before returning the error"
     } else {

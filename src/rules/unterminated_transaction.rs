@@ -190,6 +190,11 @@ pub(super) fn leaves_open(flow: &FnFlow, handle_id: HandleId, exit: &ExitFact) -
         // how a write that matched no row is given up. A raw BEGIN left open
         // poisons the connection whatever it did.
         && (!handle.rolls_back_on_drop || exit.written_at.is_some())
+        // One set to commit when dropped is committed by the drop, unless
+        // its commit already failed (`let _ = trans.finish()`).
+        && !(handle.rolls_back_on_drop
+            && exit.drop_commits
+            && exit.witness.commit_discarded_at.is_none())
         // A commit whose failure an iteration of an endless loop ignores
         // (`let _ = tx.commit().await` in a job that runs every minute) is
         // not the function succeeding as if it were saved: the next round

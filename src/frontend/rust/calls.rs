@@ -170,6 +170,14 @@ impl<'a> Lowerer<'a> {
         let method = call.method.to_string();
         let committed = match self.file.transaction_helpers.get(&method) {
             Some(&TransactionHelper::Ends(position)) => call.args.iter().nth(position),
+            // postgres 0.15's `finish()` of a transaction set to commit.
+            _ if method == "finish"
+                && call.args.is_empty()
+                && place_of(&call.receiver)
+                    .is_some_and(|place| self.commits_on_drop.contains(&place)) =>
+            {
+                Some(&*call.receiver)
+            }
             _ => self
                 .file
                 .vocabulary
@@ -748,8 +756,7 @@ impl<'a> Lowerer<'a> {
             (Value::View(_), "unwrap" | "expect") => return receiver,
             // `trans.set_commit()` (postgres 0.15), `tx.set_drop_behavior(
             // DropBehavior::Commit)` (rusqlite): dropping it commits, on
-            // every exit. What it ends is no longer a rollback of ours to
-            // follow.
+            // every exit, and `finish()` commits it.
             (Value::Place(place), "set_commit" | "set_drop_behavior")
                 if self.owned.get(place) == Some(&Owned::Transaction)
                     && (method == "set_commit" && call.args.is_empty()
@@ -757,8 +764,18 @@ impl<'a> Lowerer<'a> {
                             && path_text(&call.args[0])
                                 .is_some_and(|arg| arg.ends_with("Commit"))) =>
             {
+                let place = place.clone();
                 let span = self.call_span(call);
-                self.event(EventKind::Escape, &place.clone(), span);
+                self.event(EventKind::CommitsOnDrop, &place, span);
+                self.commits_on_drop.insert(place);
+                return Value::Nothing;
+            }
+            (Value::Place(place), "finish")
+                if call.args.is_empty() && self.commits_on_drop.contains(place) =>
+            {
+                let place = place.clone();
+                let span = self.call_span(call);
+                self.event(EventKind::Commit, &place, span);
                 return Value::Nothing;
             }
             // `tx.acquire().await?` on a transaction or connection (not a

@@ -1309,6 +1309,9 @@ struct Lowerer<'a> {
     /// local is first used, and none runs here when the local is handed on
     /// (to a call, or as a request to add statements to).
     unsent: HashMap<String, Value>,
+    /// Transactions set to commit when dropped (see
+    /// `EventKind::CommitsOnDrop`): their `finish()` commits.
+    commits_on_drop: std::collections::HashSet<String>,
     /// Statements built into local variables and not yet run (`let q =
     /// sqlx::query(sql);`), with their text where it can be read.
     built: HashMap<String, Option<String>>,
@@ -1407,6 +1410,7 @@ impl<'a> Lowerer<'a> {
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             unsent: HashMap::new(),
+            commits_on_drop: std::collections::HashSet::new(),
             built: HashMap::new(),
             opaque_at: Vec::new(),
             views: HashMap::new(),

@@ -330,15 +330,21 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The error exit of the `?` at `span` applied to `value`: the closures
-    /// `handlers` run on the error first (`.map_err(|e| ..)`), and a script
+    /// `handlers` run on the error first (`.map_err(|e| ..)`), a script
     /// that failed between its own `BEGIN` and `COMMIT` leaves its
-    /// transaction open there.
+    /// transaction open there, and a write that failed wrote nothing.
     pub(super) fn leave_on_error(&mut self, value: &Value, handlers: &[&Expr], span: Span) {
         let script = match value {
             Value::Script { place, span } => Some((place.clone(), *span)),
             _ => None,
         };
-        if handlers.is_empty() && script.is_none() {
+        // A write that failed wrote nothing (see `Unwritten`).
+        let unwritten = match value {
+            Value::Wrote { place, spans } => Some((place.clone(), spans.clone())),
+            Value::Attempted { place, span } => Some((place.clone(), vec![*span])),
+            _ => None,
+        };
+        if handlers.is_empty() && script.is_none() && unwritten.is_none() {
             self.builder.may_throw(span);
             return;
         }
@@ -346,6 +352,11 @@ impl<'a> Lowerer<'a> {
         self.builder.switch_to(failed);
         if let Some((place, at)) = script {
             self.event(EventKind::Begin, &place, at);
+        }
+        if let Some((place, spans)) = unwritten {
+            for at in spans {
+                self.event(EventKind::WroteNothing, &place, at);
+            }
         }
         for handler in handlers {
             let handled = self.expr(handler);
