@@ -11,9 +11,28 @@ const READS: &[&str] = &[
 
 /// Verbs of a function that writes.
 const WRITES: &[&str] = &[
-    "create", "insert", "update", "delete", "upsert", "save", "set", "remove", "write", "add",
-    "put", "mark", "record", "store", "bump", "incr", "touch", "lock", "claim", "apply",
-    "increment", "decrement",
+    "create",
+    "insert",
+    "update",
+    "delete",
+    "upsert",
+    "save",
+    "set",
+    "remove",
+    "write",
+    "add",
+    "put",
+    "mark",
+    "record",
+    "store",
+    "bump",
+    "incr",
+    "increment",
+    "decrement",
+    "touch",
+    "lock",
+    "claim",
+    "apply",
 ];
 
 /// Last words of a name that asks a question of what is stored
