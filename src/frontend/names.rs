@@ -143,7 +143,6 @@ mod tests {
             "getOrConnect",
             "insertRow",
             "save",
-            "count",
             "increment_count",
             "record_exists",
         ] {
