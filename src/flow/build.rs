@@ -84,6 +84,7 @@ pub(crate) struct FlowBuilder {
     errors_end_run: bool,
     test_code: bool,
     is_async: bool,
+    promise_ignored_by: Option<String>,
     error_model: ErrorModel,
     pools: Vec<PoolConstruction>,
     params: Vec<Option<String>>,
@@ -118,6 +119,7 @@ impl FlowBuilder {
             errors_end_run: false,
             test_code: false,
             is_async: false,
+            promise_ignored_by: None,
             error_model: ErrorModel::Exceptions,
             pools: Vec::new(),
             params: Vec::new(),
@@ -254,6 +256,11 @@ impl FlowBuilder {
     /// The function is `async`: `await` may be written in its body.
     pub fn set_async(&mut self) {
         self.is_async = true;
+    }
+
+    /// See `FnFlow::promise_ignored_by`.
+    pub fn set_promise_ignored_by(&mut self, callee: &str) {
+        self.promise_ignored_by = Some(callee.to_string());
     }
 
     pub fn is_async(&self) -> bool {
@@ -708,6 +715,7 @@ impl FlowBuilder {
             errors_end_run: self.errors_end_run,
             test_code: self.test_code,
             is_async: self.is_async,
+            promise_ignored_by: self.promise_ignored_by,
             error_model: self.error_model,
             pools: self.pools,
             params: self.params,

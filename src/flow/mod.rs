@@ -418,6 +418,10 @@ pub(crate) struct FnFlow {
     pub test_code: bool,
     /// An `async` function: `await` may be written in its body.
     pub is_async: bool,
+    /// An `async` callback whose promise the function it is passed to
+    /// ignores (rxjs's `tap`, `Array.prototype.forEach`), by that
+    /// function's name: what it awaits runs after the caller has moved on.
+    pub promise_ignored_by: Option<String>,
     pub error_model: ErrorModel,
     /// Pools constructed here.
     pub pools: Vec<PoolConstruction>,

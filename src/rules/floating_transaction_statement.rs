@@ -1,6 +1,7 @@
 //! TX007 floating-transaction-statement: BEGIN/COMMIT/ROLLBACK called
-//! without `await` (or `return`, or `.then`), so the code after it runs
-//! before it finishes and its failure is an unhandled rejection.
+//! without `await` (or `return`, or `.then`), or awaited only inside an
+//! `async` callback whose promise its caller drops, so the code after it
+//! runs before it finishes and its failure is an unhandled rejection.
 
 use super::Rule;
 use crate::diagnostic::{Diagnostic, Label, Severity};
@@ -47,6 +48,46 @@ fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) 
                 edits: vec![Edit::insert(event.span.start, "await ")],
             });
         }
+        out.push(diagnostic);
+    }
+    // Every transaction statement of an `async` callback whose promise its
+    // caller drops runs after the caller has moved on.
+    let Some(callee) = &flow.promise_ignored_by else {
+        return;
+    };
+    let mut statements: Vec<_> = flow
+        .blocks
+        .iter()
+        .flat_map(|b| &b.events)
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Begin | EventKind::Commit | EventKind::Rollback
+            )
+        })
+        .collect();
+    // One report per handle, at its first statement.
+    statements.sort_by_key(|e| (e.handle, e.span));
+    statements.dedup_by_key(|e| e.handle);
+    for event in statements {
+        let statement = match event.kind {
+            EventKind::Begin => "BEGIN",
+            EventKind::Commit => "COMMIT",
+            _ => "ROLLBACK",
+        };
+        let mut diagnostic = RULE.diagnostic(
+            flow,
+            format!(
+                "{statement} on `{}` runs in an async callback whose promise `{callee}` drops; the code after `{callee}` goes on before it finishes, and its failure is lost",
+                flow.handles[event.handle].name
+            ),
+        );
+        diagnostic.span = event.span;
+        diagnostic.labels = vec![Label {
+            message: format!("awaited only inside the callback `{callee}` is given"),
+            span: event.span,
+        }];
+        diagnostic.help = "run the transaction where its promise is awaited: rxjs's `concatMap(async ..)` instead of `tap`, a `for .. of` loop with `await` instead of `forEach`".into();
         out.push(diagnostic);
     }
 }

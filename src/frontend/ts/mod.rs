@@ -330,6 +330,10 @@ const SETUP_HOOKS: &[&str] = &["beforeEach", "beforeAll", "before", "setup"];
 /// Test suites whose body runs once, when the file loads.
 const TEST_SUITES: &[&str] = &["describe", "suite", "context"];
 
+/// Functions that call their callback and drop what it returns: an `async`
+/// callback's promise floats (rxjs's `tap`, `Array.prototype.forEach`).
+const IGNORE_CALLBACK_PROMISES: &[&str] = &["tap", "forEach"];
+
 /// What the top level of a file starts when it runs as a program.
 #[derive(Default)]
 struct TopLevel {
@@ -522,12 +526,22 @@ impl Collector<'_> {
         let suite_body = name
             .strip_suffix(" callback")
             .is_some_and(|callee| TEST_SUITES.contains(&callee));
+        // `tap(async () => { await commit() })`: the callee drops the
+        // callback's promise.
+        let promise_ignored_by = name
+            .strip_suffix(" callback")
+            .map(|callee| callee.rsplit('.').next().unwrap_or(callee))
+            .filter(|callee| IGNORE_CALLBACK_PROMISES.contains(callee))
+            .map(str::to_string);
         let mut lowerer = Lowerer::new(self.file, name, span_of(span));
         if errors_end_run {
             lowerer.builder.set_errors_end_run();
         }
         if is_async {
             lowerer.builder.set_async();
+            if let Some(callee) = &promise_ignored_by {
+                lowerer.builder.set_promise_ignored_by(callee);
+            }
         }
         lowerer.module_scope = suite_body;
         lowerer.runs_once = runs_once;
