@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::flow::state::Facts;
 use crate::flow::{EventKind, FnFlow};
+use crate::source::Span;
 
 pub(super) const RULE: Rule = Rule {
     code: "TX007",
@@ -27,19 +28,16 @@ fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) 
         .flat_map(|b| &b.events)
         .filter(|e| e.kind == EventKind::Unawaited);
     for event in unawaited {
-        let mut diagnostic = RULE.diagnostic(
+        let mut diagnostic = report(
             flow,
+            event.span,
             format!(
                 "transaction statement on `{}` is not awaited; what follows runs before it finishes",
                 flow.handles[event.handle].name
             ),
+            "its promise is dropped here".into(),
+            "`await` the statement (or return its promise)",
         );
-        diagnostic.span = event.span;
-        diagnostic.labels = vec![Label {
-            message: "its promise is dropped here".into(),
-            span: event.span,
-        }];
-        diagnostic.help = "`await` the statement (or return its promise)".into();
         // In an `async` function the statement can simply be awaited.
         if flow.is_async {
             diagnostic.fix = Some(Fix {
@@ -75,19 +73,27 @@ fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) 
             EventKind::Commit => "COMMIT",
             _ => "ROLLBACK",
         };
-        let mut diagnostic = RULE.diagnostic(
+        out.push(report(
             flow,
+            event.span,
             format!(
                 "{statement} on `{}` runs in an async callback whose promise `{callee}` drops; the code after `{callee}` goes on before it finishes, and its failure is lost",
                 flow.handles[event.handle].name
             ),
-        );
-        diagnostic.span = event.span;
-        diagnostic.labels = vec![Label {
-            message: format!("awaited only inside the callback `{callee}` is given"),
-            span: event.span,
-        }];
-        diagnostic.help = "run the transaction where its promise is awaited: rxjs's `concatMap(async ..)` instead of `tap`, a `for .. of` loop with `await` instead of `forEach`".into();
-        out.push(diagnostic);
+            format!("awaited only inside the callback `{callee}` is given"),
+            "run the transaction where its promise is awaited: rxjs's `concatMap(async ..)` instead of `tap`, a `for .. of` loop with `await` instead of `forEach`",
+        ));
     }
+}
+
+/// A TX007 report at `span`, labelled there.
+fn report(flow: &FnFlow, span: Span, message: String, label: String, help: &str) -> Diagnostic {
+    let mut diagnostic = RULE.diagnostic(flow, message);
+    diagnostic.span = span;
+    diagnostic.labels = vec![Label {
+        message: label,
+        span,
+    }];
+    diagnostic.help = help.into();
+    diagnostic
 }
