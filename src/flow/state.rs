@@ -59,8 +59,8 @@ pub(crate) struct Witness {
     /// A commit whose failure was discarded on this path.
     pub commit_discarded_at: Option<Span>,
     /// A statement whose failure was discarded after the transaction had
-    /// written (see `EventKind::FailureIgnored`), and the commit that came after
-    /// it on this path: on PostgreSQL that COMMIT rolls back.
+    /// written (see `EventKind::FailureIgnored`), and the commit that came
+    /// after it on this path: on PostgreSQL that COMMIT rolls back.
     pub commit_after_abort: Option<(Span, Span)>,
 }
 
@@ -73,8 +73,8 @@ struct StateKey {
     /// Writes in the open transaction on this path, sorted.
     writes: Vec<Span>,
     /// Where a statement failed after the transaction wrote, aborting it
-    /// (see `EventKind::FailureIgnored`); kept past the commit, which it turned
-    /// into a rollback.
+    /// (see `EventKind::FailureIgnored`); kept past the commit, which it
+    /// turned into a rollback.
     aborted_at: Option<Span>,
     /// The transaction object commits when dropped (see
     /// `EventKind::CommitsOnDrop`).

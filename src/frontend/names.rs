@@ -46,10 +46,10 @@ const ENDS: &[&str] = &[
 ];
 
 /// Whether a function's name says it only reads (`get_user`, `is_member`,
-/// `findById`, `repo.list`, `download_count`): a transaction lent to it is not written
-/// through, and a client handed to it comes back. A name that also says it
-/// writes or ends something (`get_or_create_user`, `fetchAndRelease`) does
-/// not count.
+/// `findById`, `repo.list`, `download_count`): a transaction lent to it is
+/// not written through, and a client handed to it comes back. A name that
+/// also says it writes or ends something (`get_or_create_user`,
+/// `fetchAndRelease`, `increment_count`) does not count.
 pub(crate) fn named_as_read(name: &str) -> bool {
     let words = words(name);
     let asks = words.len() > 1
