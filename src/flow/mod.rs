@@ -60,9 +60,8 @@ pub(crate) enum EventKind {
     /// dropping it loses nothing (it still has to be ended).
     Aborted,
     /// The transaction object is set to commit when dropped (postgres
-    /// 0.15's `set_commit()`, rusqlite's `DropBehavior::Commit`): a drop
-    /// from here on commits what it wrote, on a success exit as on an
-    /// error one.
+    /// 0.15's `set_commit()`): a drop from here on commits what it wrote,
+    /// on a success exit as on an error one.
     CommitsOnDrop,
     /// As `Aborted`, for a statement whose result was thrown away (`let _
     /// = ..`): the function carries on, and a COMMIT sent after it rolls

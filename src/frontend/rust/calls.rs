@@ -754,20 +754,28 @@ impl<'a> Lowerer<'a> {
                 return Value::View(place.clone());
             }
             (Value::View(_), "unwrap" | "expect") => return receiver,
-            // `trans.set_commit()` (postgres 0.15), `tx.set_drop_behavior(
-            // DropBehavior::Commit)` (rusqlite): dropping it commits, on
-            // every exit, and `finish()` commits it.
-            (Value::Place(place), "set_commit" | "set_drop_behavior")
-                if self.owned.get(place) == Some(&Owned::Transaction)
-                    && (method == "set_commit" && call.args.is_empty()
-                        || call.args.len() == 1
-                            && path_text(&call.args[0])
-                                .is_some_and(|arg| arg.ends_with("Commit"))) =>
+            // `trans.set_commit()` (postgres 0.15): dropping it commits, on
+            // every exit from here, and `finish()` commits it.
+            (Value::Place(place), "set_commit")
+                if call.args.is_empty() && self.owned.get(place) == Some(&Owned::Transaction) =>
             {
                 let place = place.clone();
                 let span = self.call_span(call);
                 self.event(EventKind::CommitsOnDrop, &place, span);
                 self.commits_on_drop.insert(place);
+                return Value::Nothing;
+            }
+            // `tx.set_drop_behavior(DropBehavior::Commit)` (rusqlite,
+            // duckdb): a transaction that commits whatever it did, however
+            // it ends, by the author's choice for its whole life: nothing
+            // of ours to follow.
+            (Value::Place(place), "set_drop_behavior")
+                if call.args.len() == 1
+                    && self.owned.get(place) == Some(&Owned::Transaction)
+                    && path_text(&call.args[0]).is_some_and(|arg| arg.ends_with("Commit")) =>
+            {
+                let span = self.call_span(call);
+                self.event(EventKind::Escape, &place.clone(), span);
                 return Value::Nothing;
             }
             (Value::Place(place), "finish")
