@@ -77,7 +77,7 @@ fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) 
             flow,
             event.span,
             format!(
-                "{statement} on `{}` runs in an async callback whose promise `{callee}` drops; the code after `{callee}` goes on before it finishes, and its failure is lost",
+                "`{statement}` on `{}` runs in an async callback whose promise `{callee}` drops; the code after `{callee}` goes on before it finishes, and its failure is lost",
                 flow.handles[event.handle].name
             ),
             format!("awaited only inside the callback `{callee}` is given"),
