@@ -379,6 +379,18 @@ impl FlowBuilder {
         (then_block, else_block)
     }
 
+    /// Paths that go on together: each of `blocks` continues in a new
+    /// block, which becomes the current one.
+    pub fn join(&mut self, blocks: &[BlockId]) -> BlockId {
+        let joined = self.new_block();
+        for &block in blocks {
+            self.switch_to(block);
+            self.goto(joined);
+        }
+        self.switch_to(joined);
+        joined
+    }
+
     /// The call or `await` at `at` may throw: control may leave here for the
     /// innermost handler, or go on.
     pub fn may_throw(&mut self, at: Span) {

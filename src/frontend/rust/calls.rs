@@ -201,11 +201,8 @@ impl<'a> Lowerer<'a> {
         self.builder.switch_to(committed);
         let value = self.expr(discarded);
         self.settle(value);
-        let after = self.builder.new_block();
-        self.builder.goto(after);
-        self.builder.switch_to(failed);
-        self.builder.goto(after);
-        self.builder.switch_to(after);
+        let committed = self.builder.current();
+        self.builder.join(&[committed, failed]);
         true
     }
 

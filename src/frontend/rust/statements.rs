@@ -626,12 +626,7 @@ impl<'a> Lowerer<'a> {
             self.event(EventKind::FailureIgnored, place, span);
         }
         let failed = self.builder.current();
-        self.builder.switch_to(written);
-        let after = self.builder.new_block();
-        self.builder.goto(after);
-        self.builder.switch_to(failed);
-        self.builder.goto(after);
-        self.builder.switch_to(after);
+        self.builder.join(&[written, failed]);
     }
 
     /// The expression is a driver's begin call itself, with nothing

@@ -181,7 +181,7 @@ impl<'a> Lowerer<'a> {
                         self.escape(value.clone(), bin.right.span());
                     }
                     let right_end = self.builder.current();
-                    self.join(&[right_end, skip_right]);
+                    self.builder.join(&[right_end, skip_right]);
                     if begun_either_way {
                         value
                     } else {
@@ -235,7 +235,7 @@ impl<'a> Lowerer<'a> {
                     self.handle_event(EventKind::Assign(known), target, span_of(cond.alt.span()));
                 }
                 let else_end = self.builder.current();
-                self.join(&[then_end, else_end]);
+                self.builder.join(&[then_end, else_end]);
                 Value::Nothing
             }
             Expr::Unary(unary) => {
@@ -507,7 +507,7 @@ impl<'a> Lowerer<'a> {
             self.builder.switch_to(released);
             self.handle_event(EventKind::Release, &place, span);
             let released = self.builder.current();
-            self.join(&[released, kept]);
+            self.builder.join(&[released, kept]);
         }
         // `getTransaction(options)` of a helper that begins only when asked
         // (`autoGen`): it returns the caller's own, or nothing.
@@ -568,7 +568,7 @@ impl<'a> Lowerer<'a> {
         self.builder.switch_to(then_block);
         let value = self.opt_chain_body(chain);
         let then_end = self.builder.current();
-        self.join(&[then_end, else_block]);
+        self.builder.join(&[then_end, else_block]);
         // `await sequelize?.transaction()`: what it begins or checks out is
         // the variable's to end, as without `?.` (on the path where the
         // object is missing, nothing is run at all).

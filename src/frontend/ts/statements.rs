@@ -425,7 +425,7 @@ impl<'a> Lowerer<'a> {
             self.builder.switch_to(absent);
             self.declare_as(&name.id.sym, &declarator.name, &bin.right);
             let absent = self.builder.current();
-            self.join(&[present, absent]);
+            self.builder.join(&[present, absent]);
             return;
         }
         // `const own = !lent`, `const mustCreate = runner === undefined ||
@@ -443,7 +443,7 @@ impl<'a> Lowerer<'a> {
             self.builder.switch_to(fails);
             self.handle_event(EventKind::Assign(Known::FALSY), &name.id.sym, span);
             let fails = self.builder.current();
-            self.join(&[holds, fails]);
+            self.builder.join(&[holds, fails]);
             self.bind(&name.id.sym, Value::Nothing, init.span(), self.module_scope);
             return;
         }
@@ -660,13 +660,13 @@ impl<'a> Lowerer<'a> {
                 let (left_true, left_false) = self.branch(&bin.left);
                 self.builder.switch_to(left_true);
                 let (right_true, right_false) = self.branch(&bin.right);
-                (right_true, self.join(&[left_false, right_false]))
+                (right_true, self.builder.join(&[left_false, right_false]))
             }
             Expr::Bin(bin) if bin.op == BinaryOp::LogicalOr => {
                 let (left_true, left_false) = self.branch(&bin.left);
                 self.builder.switch_to(left_false);
                 let (right_true, right_false) = self.branch(&bin.right);
-                (self.join(&[left_true, right_true]), right_false)
+                (self.builder.join(&[left_true, right_true]), right_false)
             }
             // `runner?.isTransactionActive` is false when `runner` is not
             // set, and the plain test when it is.
@@ -677,7 +677,7 @@ impl<'a> Lowerer<'a> {
                 let (present, absent) = self.builder.fork(Some(present));
                 self.builder.switch_to(present);
                 let (then_block, else_block) = self.branch(&without_optional(chain));
-                (then_block, self.join(&[absent, else_block]))
+                (then_block, self.builder.join(&[absent, else_block]))
             }
             other => {
                 let guard = self.null_check(other);
@@ -853,16 +853,6 @@ impl<'a> Lowerer<'a> {
             }
             StateQuestion::Released => self.guard_for(&place, Test::Released, true),
         })
-    }
-
-    pub(super) fn join(&mut self, blocks: &[usize]) -> usize {
-        let joined = self.builder.new_block();
-        for &block in blocks {
-            self.builder.switch_to(block);
-            self.builder.goto(joined);
-        }
-        self.builder.switch_to(joined);
-        joined
     }
 }
 

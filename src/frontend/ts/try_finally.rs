@@ -239,7 +239,7 @@ impl<'a> Lowerer<'a> {
         }
         self.run_callback_once(callback.body, span);
         let called = self.builder.current();
-        self.join(&[skipped, called]);
+        self.builder.join(&[skipped, called]);
     }
 
     /// An error-first callback's two calls: this forks off the one with
@@ -268,7 +268,7 @@ impl<'a> Lowerer<'a> {
             self.handle_event(EventKind::Assign(Known::NULLISH), error, span);
         }
         let done = self.builder.current();
-        self.join(&[failed, done]);
+        self.builder.join(&[failed, done]);
     }
 
     /// A callback of the callback API, lowered where it runs, once, its
