@@ -206,12 +206,12 @@ impl<'a> Lowerer<'a> {
                     self.builder.switch_to(entry);
                     let passes_on = success_binding(&arm.pat)
                         .is_some_and(|name| place_of(&arm.body) == Some(name));
-                    if passes_on
-                        && matches!(
-                            scrutinee,
-                            Value::TransactionObject(_) | Value::PooledConnection(_)
-                        )
-                    {
+                    let taken = match &scrutinee {
+                        Value::TransactionObject(_) | Value::PooledConnection(_) => true,
+                        Value::Place(place) => self.taken_at.contains_key(place),
+                        _ => false,
+                    };
+                    if passes_on && taken {
                         result = scrutinee.clone();
                     } else {
                         let zero_rows = zero_rows_arm(&match_expr.arms, index);

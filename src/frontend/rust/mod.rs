@@ -1283,6 +1283,10 @@ struct Lowerer<'a> {
     /// whether dropping one rolls back (a transaction) or returns it (a
     /// pooled connection).
     owned: HashMap<String, Owned>,
+    /// Where each owned transaction or pooled connection was begun or
+    /// checked out: moved to another local (`let conn = checkout;`), it is
+    /// followed there as the same handle.
+    taken_at: HashMap<String, Span>,
     /// Owned handles in the order their `let`s ran, and for each enclosing
     /// loop how many were declared outside it: leaving an iteration drops
     /// what the iteration declared.
@@ -1400,6 +1404,7 @@ impl<'a> Lowerer<'a> {
             base,
             builder,
             owned: HashMap::new(),
+            taken_at: HashMap::new(),
             declared: Vec::new(),
             loops: Vec::new(),
             write_results: HashMap::new(),
@@ -1510,6 +1515,11 @@ impl<'a> Lowerer<'a> {
     }
 
     fn bind<T: Spanned + ?Sized>(&mut self, name: &str, value: Value, node: &T) {
+        // `let mut tx = tx;` keeps it where it is.
+        if matches!(&value, Value::Place(place) if place == name) && self.taken_at.contains_key(name) {
+            return;
+        }
+        self.taken_at.remove(name);
         self.views.remove(name);
         self.built.remove(name);
         self.unsent.remove(name);
@@ -1522,6 +1532,7 @@ impl<'a> Lowerer<'a> {
                     self.event(EventKind::Shadowed, name, at);
                 }
                 self.owned.insert(name.to_string(), Owned::Transaction);
+                self.taken_at.insert(name.to_string(), at);
                 self.declared.push(name.to_string());
                 let handle = self.builder.handle(name);
                 self.builder.set_drop_behaviour(handle, true, false);
@@ -1536,6 +1547,7 @@ impl<'a> Lowerer<'a> {
             }
             Value::PooledConnection(at) => {
                 self.owned.insert(name.to_string(), Owned::Connection);
+                self.taken_at.insert(name.to_string(), at);
                 self.declared.push(name.to_string());
                 let handle = self.builder.handle(name);
                 self.builder.set_drop_behaviour(handle, false, true);
@@ -1555,6 +1567,17 @@ impl<'a> Lowerer<'a> {
             }
             Value::View(place) => {
                 self.views.insert(name.to_string(), place);
+            }
+            // `let conn = checkout;` moves it: followed under the new name
+            // from here, as if taken where it was.
+            Value::Place(place) if self.taken_at.contains_key(&place) => {
+                let at = self.taken_at.remove(&place).unwrap_or_default();
+                let moved = match self.owned.get(&place) {
+                    Some(Owned::Transaction) => Value::TransactionObject(at),
+                    _ => Value::PooledConnection(at),
+                };
+                self.escape(&Value::Place(place), node);
+                self.bind(name, moved, node);
             }
             // `let other = tx;` moves it: no longer tracked under this name.
             other => {
