@@ -20,6 +20,10 @@ impl<'a> Lowerer<'a> {
                 self.declare_pattern(param, false);
                 if let Pat::Ident(name) = param {
                     self.caught_errors.insert(name.id.sym.to_string());
+                    // What is thrown is an error: `if (err)` in the clause
+                    // holds.
+                    let span = span_of(handler.span);
+                    self.handle_event(EventKind::Assign(Known::TRUTHY), &name.id.sym, span);
                 }
             }
             self.in_error_handler += 1;
