@@ -1096,13 +1096,15 @@ fn split_statements(sql: &str) -> impl Iterator<Item = String> {
             {
                 // A dollar-quoted body (`$$ ... $$`, `$fn$ ... $fn$`) is opaque.
                 let mut tag = String::from("$");
-                for c in chars.by_ref() {
-                    tag.push(c);
-                    if c == '$' {
+                while let Some(&c) = chars.peek() {
+                    // Not a tag after all (`$name;`, a parameter): what
+                    // ends the name is read as text (a `;` ends a statement).
+                    if !(c == '$' || c.is_alphanumeric() || c == '_') {
                         break;
                     }
-                    if !(c.is_alphanumeric() || c == '_') {
-                        // Not a tag after all (`$1`): keep the text as it was.
+                    tag.push(c);
+                    chars.next();
+                    if c == '$' {
                         break;
                     }
                 }
@@ -1163,6 +1165,10 @@ mod tests {
                 &[Begin, Work, Commit],
             ),
             ("BEGIN; COMMIT", &[Begin, Commit]),
+            (
+                "BEGIN; DELETE FROM a WHERE k = $key; INSERT INTO a VALUES ($key); COMMIT",
+                &[Begin, Work, Commit],
+            ),
             ("BEGIN; PRAGMA foreign_keys = ON; COMMIT", &[Begin, Commit]),
             (
                 "BEGIN; SET LOCAL lock_timeout = '1s'; DELETE FROM a; COMMIT",

@@ -73,6 +73,7 @@ pub(crate) fn lower_file(
                 .map(|fn_token| to_span(base, fn_token).start)
                 .collect();
             facts.failed_statement_aborts = runs_on_postgres(text) && !text.contains("ROLLBACK TO");
+            facts.scripts_end_themselves = text.contains("surrealdb::");
             let mut interface = interface::use_imports(&file);
             let mut collector = Collector::new(facts, base);
             collector.visit_file(&file);
@@ -402,6 +403,11 @@ struct FileFacts<'v> {
     /// run on PostgreSQL (see `runs_on_postgres`), and none recovers from a
     /// failure with `ROLLBACK TO SAVEPOINT`.
     failed_statement_aborts: bool,
+    /// The file's database runs a script whole and cancels the script's
+    /// own transaction when one of its statements fails (SurrealDB's
+    /// `BEGIN TRANSACTION; ..; COMMIT TRANSACTION;`): no such script leaves
+    /// a transaction open.
+    scripts_end_themselves: bool,
 }
 
 /// Whether a file's database is PostgreSQL: it names PostgreSQL's types or
@@ -732,6 +738,7 @@ impl<'v> FileFacts<'v> {
             consulted: Default::default(),
             expanded_functions: Default::default(),
             failed_statement_aborts: false,
+            scripts_end_themselves: false,
         }
     }
 

@@ -190,6 +190,9 @@ impl<'a> Lowerer<'a> {
                 statements.clear();
             }
         }
+        if self.file.scripts_end_themselves && whole_transaction(&statements) {
+            statements.clear();
+        }
         self.event(EventKind::Use, place, span);
         if statements.contains(&TxStatement::Begin) && self.closes_on_drop(place) {
             // Its error exits drop it, closing the connection and with it
