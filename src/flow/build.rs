@@ -85,6 +85,7 @@ pub(crate) struct FlowBuilder {
     test_code: bool,
     is_async: bool,
     promise_ignored_by: Option<String>,
+    setup_may_throw: bool,
     error_model: ErrorModel,
     pools: Vec<PoolConstruction>,
     params: Vec<Option<String>>,
@@ -120,6 +121,7 @@ impl FlowBuilder {
             test_code: false,
             is_async: false,
             promise_ignored_by: None,
+            setup_may_throw: false,
             error_model: ErrorModel::Exceptions,
             pools: Vec::new(),
             params: Vec::new(),
@@ -265,6 +267,11 @@ impl FlowBuilder {
 
     pub fn is_async(&self) -> bool {
         self.is_async
+    }
+
+    /// See `FnFlow::setup_may_throw`.
+    pub fn setup_may_throw(&mut self) {
+        self.setup_may_throw = true;
     }
 
     /// How the transaction object held by `handle` is committed (see
@@ -728,6 +735,7 @@ impl FlowBuilder {
             test_code: self.test_code,
             is_async: self.is_async,
             promise_ignored_by: self.promise_ignored_by,
+            setup_may_throw: self.setup_may_throw,
             error_model: self.error_model,
             pools: self.pools,
             params: self.params,

@@ -421,6 +421,10 @@ pub(crate) struct FnFlow {
     /// ignores (rxjs's `tap`, `Array.prototype.forEach`), by that
     /// function's name: what it awaits runs after the caller has moved on.
     pub promise_ignored_by: Option<String>,
+    /// A call outside any `try` was taken not to throw, as the setup
+    /// before one is (see the TypeScript front end's `sync_call_is_quiet`):
+    /// not blamed here, it may still throw to the callers.
+    pub setup_may_throw: bool,
     pub error_model: ErrorModel,
     /// Pools constructed here.
     pub pools: Vec<PoolConstruction>,

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use super::state::{ExitFact, Holding, TxState, analyze, analyze_one};
-use super::{BlockId, Event, EventKind, ExitKind, FnFlow, Guard, HandleId, Returned, Test};
+use super::{
+    BlockId, ErrorModel, Event, EventKind, ExitKind, FnFlow, Guard, HandleId, Returned, Test,
+};
 
 /// A function's effect on its callers' handles; the default is "nothing
 /// known", which callers treat as any unknown call.
@@ -81,6 +83,11 @@ pub(crate) struct Summary {
     pub sends_sql_to_pool: Option<usize>,
     /// It is `async`: a call whose promise is dropped does its work later.
     pub is_async: bool,
+    /// It catches every error of its own: something in it may throw, and
+    /// nothing thrown leaves it (`try { .. } catch (e) { log(e); return [] }`),
+    /// so a call of it does not throw. (Exceptions only: a Rust function's
+    /// errors are values it returns.)
+    pub catches_all: bool,
     /// A call opens a connection of its own and returns it (Rust's
     /// `Connection::open` inside `get_connection()`): the caller owns it,
     /// and dropping it closes it, ending any transaction on it.
@@ -115,6 +122,18 @@ impl Summary {
             && self.sends_sql_to_pool.is_none()
             && !self.pool
             && !self.opens_connection
+            && !self.catches_all
+    }
+
+    /// Whether all it says is that it catches every error of its own: a
+    /// call of it is any call that does not throw.
+    pub fn only_catches_all(&self) -> bool {
+        self.catches_all
+            && Summary {
+                catches_all: false,
+                ..self.clone()
+            }
+            .is_empty()
     }
 
     /// Whether a call hands its caller something to end: a client or a
@@ -297,8 +316,16 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
         hands_client_to_callback: flow.hands_client_to_callback,
         sends_sql_to_pool: flow.sends_sql_to_pool,
         is_async: flow.is_async,
+        catches_all: catches_all(flow),
         ..Summary::default()
     }
+}
+
+/// See `Summary::catches_all`.
+fn catches_all(flow: &FnFlow) -> bool {
+    flow.error_model == ErrorModel::Exceptions
+        && !flow.setup_may_throw
+        && !flow.reaches([flow.entry], |block| block == flow.error_exit)
 }
 
 /// Whether every success exit that checked `handle` out has released it,

@@ -1523,7 +1523,9 @@ impl<'a> Lowerer<'a> {
 
     fn bind<T: Spanned + ?Sized>(&mut self, name: &str, value: Value, node: &T) {
         // `let mut tx = tx;` keeps it where it is.
-        if matches!(&value, Value::Place(place) if place == name) && self.taken_at.contains_key(name) {
+        if matches!(&value, Value::Place(place) if place == name)
+            && self.taken_at.contains_key(name)
+        {
             return;
         }
         self.taken_at.remove(name);

@@ -485,7 +485,7 @@ impl<'a> Lowerer<'a> {
         // An `async` helper called without `await` gives a promise: it
         // cannot throw here (`const rows = dao.find(conn, id);
         // conn.release(); return rows;`).
-        if awaited || !summary.is_async {
+        if (awaited || !summary.is_async) && !summary.catches_all {
             self.builder.may_throw(span);
         }
         if let Some((_, client, callback)) = continuation {
@@ -600,13 +600,16 @@ impl<'a> Lowerer<'a> {
             self.builder.start_unreachable();
             return Value::Nothing;
         }
-        if let Some(summary) = path
+        // `new Model().find(runner)`: a method of the class constructed.
+        let helper_path = path.clone().or_else(|| constructed_method(callee));
+        let summary = helper_path
             .as_deref()
-            .and_then(|path| self.helper(path, args.len()))
-        {
+            .and_then(|path| self.helper(path, args.len()));
+        let catches_all = summary.as_ref().is_some_and(|summary| summary.catches_all);
+        if let Some(summary) = summary.filter(|summary| !summary.only_catches_all()) {
             return self.helper_call(
                 &summary,
-                path.as_deref().unwrap_or_default(),
+                helper_path.as_deref().unwrap_or_default(),
                 args,
                 call_span,
                 awaited,
@@ -659,7 +662,7 @@ impl<'a> Lowerer<'a> {
             // `log(err)`): taken not to throw, so that it is not blamed for
             // a ROLLBACK or release after it. An awaited one may.
             let handling_quietly = self.sync_call_is_quiet(awaited, path.as_deref());
-            if !handling_quietly && !path.as_deref().is_some_and(is_quiet_call) {
+            if !handling_quietly && !catches_all && !path.as_deref().is_some_and(is_quiet_call) {
                 self.builder.may_throw(call_span);
             }
             return Value::Nothing;
@@ -808,7 +811,7 @@ impl<'a> Lowerer<'a> {
             .as_deref()
             .is_some_and(|place| self.is_handle_here(place) || self.parameters.contains(place));
         let setup = !on_handle && self.sync_call_is_quiet(awaited, path.as_deref());
-        if !(quiet || setup || self.builds_observable(receiver, method)) {
+        if !(quiet || setup || catches_all || self.builds_observable(receiver, method)) {
             self.builder.may_throw(call_span);
         }
         Value::Nothing
@@ -892,16 +895,20 @@ impl<'a> Lowerer<'a> {
     /// repository built around the transaction). Built-ins that throw on
     /// bad input (`JSON.parse`) still may, except that an error handler's
     /// `JSON.stringify(err)` formats what it caught for a log.
-    pub(super) fn sync_call_is_quiet(&self, awaited: bool, path: Option<&str>) -> bool {
+    pub(super) fn sync_call_is_quiet(&mut self, awaited: bool, path: Option<&str>) -> bool {
         let formats_caught = self.in_error_handler > 0 && path.is_some_and(formats_value);
         // A logger's own methods (`log.green(..)` of a colouring logger)
         // do not throw, wherever they are called.
         let logs = path
             .and_then(|path| path.rsplit_once('.'))
             .is_some_and(|(receiver, _)| is_logger(receiver));
-        (self.in_error_handler > 0 || self.try_depth == 0 || logs)
+        let quiet = (self.in_error_handler > 0 || self.try_depth == 0 || logs)
             && !awaited
-            && (formats_caught || !path.is_some_and(throws_on_bad_input))
+            && (formats_caught || !path.is_some_and(throws_on_bad_input));
+        if quiet && self.in_error_handler == 0 && !logs {
+            self.builder.setup_may_throw();
+        }
+        quiet
     }
 
     pub(super) fn call_effect(

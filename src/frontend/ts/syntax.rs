@@ -354,6 +354,18 @@ pub(super) fn expr_path(expr: &Expr) -> Option<String> {
     }
 }
 
+/// `Model.find` for `new Model(..).find`: the method of a class called on
+/// an object made for the call.
+pub(super) fn constructed_method(callee: &Expr) -> Option<String> {
+    let Expr::Member(member) = unwrap(callee) else {
+        return None;
+    };
+    let (Expr::New(new), MemberProp::Ident(method)) = (unwrap(&member.obj), &member.prop) else {
+        return None;
+    };
+    Some(format!("{}.{}", expr_path(&new.callee)?, method.sym))
+}
+
 /// The class name of `new Pool(...)` / `new pg.Pool(...)`.
 pub(super) fn callee_name(expr: &Expr) -> Option<&str> {
     match unwrap(expr) {
