@@ -807,9 +807,15 @@ impl<'a> Lowerer<'a> {
             self.sql_call(&place, first, call_span);
             return Value::Nothing;
         }
-        let on_handle = receiver_place
-            .as_deref()
-            .is_some_and(|place| self.is_handle_here(place) || self.parameters.contains(place));
+        // A parameter may be a client lent to us, but a catch or finally
+        // clause's synchronous call on one that no driver has is the
+        // response sent (`res.status(500).json(..)`), not a statement.
+        let driver_call =
+            vocabulary.is_sql_method(method) || vocabulary.is_transaction_method(method);
+        let on_handle = receiver_place.as_deref().is_some_and(|place| {
+            self.is_handle_here(place)
+                || (self.parameters.contains(place) && (self.in_error_handler == 0 || driver_call))
+        });
         let setup = !on_handle && self.sync_call_is_quiet(awaited, path.as_deref());
         if !(quiet || setup || catches_all || self.builds_observable(receiver, method)) {
             self.builder.may_throw(call_span);
