@@ -186,8 +186,14 @@ impl<'a> Lowerer<'a> {
             let value = self.call(callee, rest, span);
             self.discard(value);
         }
-        if let Some(failed) = failed {
-            self.called_without_error(failed, error_name, call_span);
+        match (failed, error_name) {
+            (Some(failed), _) => self.called_without_error(failed, error_name, call_span),
+            // The statement's own error, unknown here: it shadows what an
+            // outer callback's parameter of the same name was known to be.
+            (None, Some(error)) => {
+                self.handle_event(EventKind::Assign(Known::UNKNOWN), error, call_span)
+            }
+            (None, None) => {}
         }
         for param in &callback.params {
             self.declare_pattern(param, false);
