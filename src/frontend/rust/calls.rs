@@ -1503,8 +1503,13 @@ pub(super) fn names_database_type(text: &str) -> bool {
 /// `PgConnection::establish(url)?`, a project's `open_db(path)?`: a new
 /// connection of its own, not one from a pool.
 pub(super) fn opens_connection(expr: &Expr) -> bool {
-    let opens =
-        |name: &str| name.starts_with("open") || name.starts_with("connect") || name == "establish";
+    // Not `connection()`: a project's accessor, or its pool's checkout.
+    let opens = |name: &str| {
+        name.starts_with("open")
+            || name == "connect"
+            || name.starts_with("connect_")
+            || name == "establish"
+    };
     let value = result_value(expr);
     match value {
         Expr::MethodCall(call) => opens(&call.method.to_string()) && !of_pool_type(&call.receiver),
