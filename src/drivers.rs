@@ -927,11 +927,25 @@ fn is_setting(statement: &str) -> bool {
 /// body does. Reads, locks (`SELECT .. FOR UPDATE`,
 /// `pg_advisory_xact_lock`), `SET` and the transaction statements do not.
 pub(crate) fn sql_writes(sql: &str) -> bool {
+    sql_writes_lasting(sql, &[])
+}
+
+/// Whether `sql` may change data that outlives the session: as
+/// `sql_writes`, but a statement that only creates, fills, changes or drops
+/// one of the `temporary` tables (see `temporary_tables`) writes nothing
+/// that a transaction left uncommitted would lose.
+pub(crate) fn sql_writes_lasting(sql: &str, temporary: &[String]) -> bool {
     split_statements(sql).any(|statement| {
         let upper = statement.to_ascii_uppercase();
         let mut words = upper
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|w| !w.is_empty());
+        if !temporary.is_empty()
+            && written_tables(&upper)
+                .is_some_and(|tables| tables.iter().all(|table| temporary.contains(table)))
+        {
+            return false;
+        }
         match words.next() {
             None => false,
             Some(
@@ -947,6 +961,84 @@ pub(crate) fn sql_writes(sql: &str) -> bool {
             Some(_) => true,
         }
     })
+}
+
+/// The tables a statement (uppercased) writes to, when it names them all:
+/// its own (see `written_table`), or for a `WITH` those of its main
+/// statement and of every data-modifying CTE (see `with_writes`).
+fn written_tables(upper: &str) -> Option<Vec<String>> {
+    if !upper.trim_start().starts_with("WITH") {
+        return written_table(upper).map(|table| vec![table]);
+    }
+    let mut tables = Vec::new();
+    for (at, c) in upper.char_indices() {
+        if !matches!(c, '(' | ')') {
+            continue;
+        }
+        let rest = upper[at + 1..].trim_start();
+        if ["INSERT", "UPDATE", "DELETE", "MERGE"]
+            .iter()
+            .any(|word| rest.starts_with(word))
+        {
+            tables.push(written_table(rest)?);
+        }
+    }
+    (!tables.is_empty()).then_some(tables)
+}
+
+/// The table a statement (uppercased) writes to or drops, when it names
+/// one where the statement starts: `INSERT INTO t`, `UPDATE t`, `DELETE
+/// FROM t`, `TRUNCATE t`, `DROP TABLE IF EXISTS t`, `CREATE TEMP TABLE t`.
+fn written_table(upper: &str) -> Option<String> {
+    let words: Vec<&str> = upper
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .filter(|w| !w.is_empty())
+        .take(7)
+        .collect();
+    let skip: &[&str] = match words.first().copied()? {
+        "INSERT" | "REPLACE" => &["INTO", "OR", "IGNORE", "REPLACE"],
+        "UPDATE" => &["ONLY", "OR", "IGNORE", "REPLACE"],
+        "DELETE" => &["FROM", "ONLY"],
+        "TRUNCATE" => &["TABLE", "ONLY"],
+        "DROP" => &["TABLE", "IF", "EXISTS"],
+        "CREATE" => &[
+            "TEMP",
+            "TEMPORARY",
+            "GLOBAL",
+            "LOCAL",
+            "TABLE",
+            "IF",
+            "NOT",
+            "EXISTS",
+        ],
+        _ => return None,
+    };
+    let table = words[1..].iter().find(|word| !skip.contains(word))?;
+    Some(table.rsplit('.').next().unwrap_or(table).to_string())
+}
+
+/// The tables that `text` creates as temporary (`CREATE TEMPORARY TABLE
+/// scratch ..`, `CREATE TEMP TABLE IF NOT EXISTS ..`), uppercased: they
+/// last no longer than the session.
+pub(crate) fn temporary_tables(text: &str) -> Vec<String> {
+    let upper = text.to_ascii_uppercase();
+    let created = |at: usize| {
+        let before = upper[..at].trim_end();
+        let before = before
+            .strip_suffix("GLOBAL")
+            .or_else(|| before.strip_suffix("LOCAL"))
+            .unwrap_or(before);
+        before.trim_end().ends_with("CREATE")
+    };
+    let mut tables: Vec<String> = ["TEMPORARY TABLE", "TEMP TABLE"]
+        .iter()
+        .flat_map(|marker| upper.match_indices(marker))
+        .filter(|(at, _)| created(*at))
+        .filter_map(|(at, _)| written_table(&format!("CREATE {}", &upper[at..])))
+        .collect();
+    tables.sort();
+    tables.dedup();
+    tables
 }
 
 /// Whether a `WITH` statement (uppercased) writes: a CTE's body or the
@@ -1137,6 +1229,33 @@ fn split_statements(sql: &str) -> impl Iterator<Item = String> {
 mod tests {
     use super::*;
     use TxStatement::*;
+
+    #[test]
+    fn writes_to_temporary_tables_do_not_last() {
+        let text = "sqlx::query(\"CREATE TEMPORARY TABLE tmp_prices (port TEXT)\");
+            conn.execute(\"create temp table if not exists scratch.rows AS SELECT 1\")";
+        let temporary = temporary_tables(text);
+        assert_eq!(temporary, ["ROWS", "TMP_PRICES"]);
+        for sql in [
+            "DROP TABLE IF EXISTS tmp_prices;",
+            "CREATE TEMPORARY TABLE tmp_prices (port TEXT)",
+            "INSERT INTO tmp_prices (port) SELECT port FROM quotes",
+            "update rows set n = 2",
+            "DELETE FROM tmp_prices",
+            "WITH latest AS (SELECT port FROM quotes) INSERT INTO tmp_prices SELECT port FROM latest",
+        ] {
+            assert!(sql_writes(sql), "{sql}");
+            assert!(!sql_writes_lasting(sql, &temporary), "{sql}");
+        }
+        for sql in [
+            "INSERT INTO prices (port) SELECT port FROM tmp_prices",
+            "DROP TABLE quotes",
+            "INSERT INTO tmp_prices VALUES (1); UPDATE quotes SET n = 1",
+            "WITH gone AS (DELETE FROM quotes RETURNING port) INSERT INTO tmp_prices SELECT port FROM gone",
+        ] {
+            assert!(sql_writes_lasting(sql, &temporary), "{sql}");
+        }
+    }
 
     #[test]
     fn reads_transaction_statements() {

@@ -453,9 +453,21 @@ impl<'a> Lowerer<'a> {
             let at = self.span(call.span()).start;
             self.private_call(callee, at, call.args.iter());
         }
+        // `Staging::begin(&tx)?`: what a type's own function builds around
+        // the transaction is a view of it, whatever the function did.
+        let constructed_view = function
+            .as_deref()
+            .is_some_and(|f| constructs(f) || self.file.constructors.contains(f))
+            .then(|| self.view_of(&call.args))
+            .flatten();
         if let Some(helper) = name.and_then(|n| self.file.transaction_helpers.get(n).copied()) {
             let span = self.span(call.span());
-            return self.helper_call(helper, call.args.iter(), span);
+            let value = self.helper_call(helper, call.args.iter(), span);
+            if let Some(viewed) = constructed_view {
+                self.settle(value);
+                return Value::View(viewed);
+            }
+            return value;
         }
         if let Some(name) = name.filter(|n| self.file.returning_transactions.contains(*n)) {
             self.moved_all(call.args.iter());
@@ -471,9 +483,7 @@ impl<'a> Lowerer<'a> {
         {
             return value;
         }
-        if function.as_deref().is_some_and(constructs)
-            && let Some(viewed) = self.view_of(&call.args)
-        {
+        if let Some(viewed) = constructed_view {
             self.moved_all(call.args.iter());
             return Value::View(viewed);
         }
@@ -974,7 +984,7 @@ impl<'a> Lowerer<'a> {
             // `tx.block_hash(..)` does not.
             let mut written = None;
             if let Some(place) = &receiver_place
-                && named_as_write(&method)
+                && (named_as_write(&method) || self.file.writing_methods.contains(&method))
             {
                 self.passing_param(place, &callee);
                 written = self

@@ -28,8 +28,8 @@ use super::{
 };
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
-    Effect, Receiver, TxStatement, Vocabulary, sql_writes, transaction_statements,
-    whole_transaction,
+    Effect, Receiver, TxStatement, Vocabulary, sql_writes, sql_writes_lasting, temporary_tables,
+    transaction_statements, whole_transaction,
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary};
@@ -74,6 +74,7 @@ pub(crate) fn lower_file(
                 .collect();
             facts.failed_statement_aborts = runs_on_postgres(text) && !text.contains("ROLLBACK TO");
             facts.scripts_end_themselves = text.contains("surrealdb::");
+            facts.temporary_tables = temporary_tables(text);
             let mut interface = interface::use_imports(&file);
             let mut collector = Collector::new(facts, base);
             collector.visit_file(&file);
@@ -90,8 +91,14 @@ pub(crate) fn lower_file(
                 &collector.taken_transactions,
             );
             let closed_by_callers = collector.closed_by_callers(text);
-            if !helpers.is_empty() || !imported.is_empty() || !closed_by_callers.is_empty() {
+            let writing_methods = writing_methods(&collector.flows);
+            if !helpers.is_empty()
+                || !imported.is_empty()
+                || !closed_by_callers.is_empty()
+                || !writing_methods.is_empty()
+            {
                 let mut facts = collector.file;
+                facts.writing_methods = writing_methods;
                 facts.transaction_helpers = helpers;
                 facts.imported = imported;
                 facts.closed_by_callers = closed_by_callers;
@@ -340,6 +347,11 @@ fn lexing_failure(text: &str, offset: usize) -> String {
 /// struct fields (`store: Arc<dyn CryptoStore>`), by struct and field, and
 /// the fields whose transaction their struct's `Drop` rolls back.
 struct FileFacts<'v> {
+    /// A type's functions of this file that take no `self` and return
+    /// the type (`ImportStaging::begin(&tx) -> Result<Self>`), by the path
+    /// a call writes: what one builds around a transaction lent to it is
+    /// a view of it, as `Type::new(&tx)` is.
+    constructors: std::collections::HashSet<String>,
     const_strings: Vec<(String, String)>,
     /// Statics set once (`static POOL: OnceLock<PgPool>`): their `get()`
     /// looks the value up, it checks nothing out.
@@ -408,6 +420,41 @@ struct FileFacts<'v> {
     /// `BEGIN TRANSACTION; ..; COMMIT TRANSACTION;`): no such script leaves
     /// a transaction open.
     scripts_end_themselves: bool,
+    /// Methods of the file's own types, by name, that write through a
+    /// field of their object (`self.tx.execute("INSERT ..")`): called on a
+    /// transaction or a view of it, they write, whatever their name says.
+    writing_methods: std::collections::HashSet<String>,
+    /// Tables the file creates as temporary (see `temporary_tables`):
+    /// what is written to them does not outlive the session.
+    temporary_tables: Vec<String>,
+}
+
+/// See `FileFacts::writing_methods`.
+fn writing_methods(flows: &[FnFlow]) -> std::collections::HashSet<String> {
+    flows
+        .iter()
+        .filter(|flow| {
+            flow.blocks
+                .iter()
+                .flat_map(|block| &block.events)
+                .any(|event| {
+                    event.kind == EventKind::Write
+                        && flow.handles[event.handle].name.starts_with("self.")
+                })
+        })
+        .filter_map(|flow| Some(flow.name.rsplit_once("::")?.1.to_string()))
+        .collect()
+}
+
+/// Whether a signature's return type is its own type (`Self`, `Owner`,
+/// or either inside a `Result` or `Option`).
+fn returns_own_type(output: &syn::ReturnType, owner: &str) -> bool {
+    let syn::ReturnType::Type(_, returned) = output else {
+        return false;
+    };
+    quote::ToTokens::to_token_stream(&**returned)
+        .into_iter()
+        .any(|token| matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == "Self" || ident == owner))
 }
 
 /// Whether a file's database is PostgreSQL: it names PostgreSQL's types or
@@ -501,6 +548,8 @@ impl<'v> FileFacts<'v> {
             /// Functions that return none of the driver's transactions, by
             /// name, with the type they return.
             returned_types: Vec<(String, String)>,
+            /// See `FileFacts::constructors`.
+            constructors: std::collections::HashSet<String>,
         }
         impl Found {
             fn opening_body(&mut self, signature: &syn::Signature, body: &Block) {
@@ -536,6 +585,9 @@ impl<'v> FileFacts<'v> {
             fn visit_impl_item_fn(&mut self, item: &'ast ImplItemFn) {
                 if let Some(owner) = &self.impl_owner {
                     let name = item.sig.ident.to_string();
+                    if item.sig.receiver().is_none() && returns_own_type(&item.sig.output, owner) {
+                        self.constructors.insert(format!("{owner}::{name}"));
+                    }
                     self.qualified
                         .push((name.clone(), format!("{owner}::{name}")));
                 }
@@ -686,6 +738,7 @@ impl<'v> FileFacts<'v> {
             }
         }
         FileFacts {
+            constructors: found.constructors,
             const_strings: found.consts,
             set_once: found.set_once,
             field_types: found.fields,
@@ -739,6 +792,8 @@ impl<'v> FileFacts<'v> {
             expanded_functions: Default::default(),
             failed_statement_aborts: false,
             scripts_end_themselves: false,
+            temporary_tables: Vec::new(),
+            writing_methods: Default::default(),
         }
     }
 

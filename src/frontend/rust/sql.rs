@@ -201,7 +201,7 @@ impl<'a> Lowerer<'a> {
             self.builder.set_drop_behaviour(handle, true, false);
         }
         let begins = statements.last() == Some(&TxStatement::Begin);
-        let writes = !begins && sql_writes(sql);
+        let writes = !begins && sql_writes_lasting(sql, &self.file.temporary_tables);
         if writes {
             self.event(EventKind::Write, place, span);
         }
