@@ -614,15 +614,19 @@ impl<'a> Lowerer<'a> {
     /// then rolls back. (A function with no result to fail through says
     /// nothing by succeeding.)
     pub(super) fn failure_discarded(&mut self, value: &Value) {
-        let Value::Wrote { place, spans } = value else {
-            return;
+        // A statement's result, or a call's that was lent the transaction
+        // and may write through it (`let _ = add_charge(&mut tx, ..).await;`).
+        let (place, spans) = match value {
+            Value::Wrote { place, spans } => (place, spans.clone()),
+            Value::Attempted { place, span } => (place, vec![*span]),
+            _ => return,
         };
         if !self.file.failed_statement_aborts || !self.returns_result {
             return;
         }
         let (written, failed) = self.builder.fork(None);
         self.builder.switch_to(failed);
-        for &span in spans {
+        for span in spans {
             self.event(EventKind::FailureIgnored, place, span);
         }
         let failed = self.builder.current();
