@@ -696,6 +696,14 @@ impl<'a> Lowerer<'a> {
             return Some(guard);
         }
         if let Some(place) = place_of(test) {
+            // `client.release` of a client is there whenever the client is:
+            // the test is the client's own.
+            if let Some((client, method)) = place.rsplit_once('.')
+                && self.is_handle_here(client)
+                && self.is_driver_method(client, method)
+            {
+                return Some(self.guard_for(client, Test::Truthy, true));
+            }
             return Some(self.guard_for(&place, Test::Truthy, true));
         }
         let Expr::Bin(bin) = test else { return None };
@@ -807,6 +815,16 @@ impl<'a> Lowerer<'a> {
     /// client or transaction this function holds: its methods are there
     /// exactly when it is. The client, and whether the comparison with
     /// that type name says present.
+    /// Whether the handle at `place` has `method` by its driver: a
+    /// statement, transaction or release method of the vocabulary.
+    fn is_driver_method(&self, place: &str, method: &str) -> bool {
+        let vocabulary = self.file.vocabulary;
+        let name = place.rsplit('.').next().unwrap_or(place);
+        vocabulary.is_sql_method(method)
+            || vocabulary.is_transaction_method(method)
+            || vocabulary.call_effect(method, 0, &[name]).is_some()
+    }
+
     fn method_presence(&self, bin: &BinExpr) -> Option<(String, bool)> {
         let type_of = |expr: &Expr| match unwrap(expr) {
             Expr::Unary(UnaryExpr {
