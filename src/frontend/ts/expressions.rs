@@ -668,6 +668,16 @@ impl<'a> Lowerer<'a> {
             return Value::Nothing;
         };
 
+        // `done.call(client)`, `done.apply(conn, [err])`: the checkout
+        // callback's release function, called all the same.
+        if matches!(method, "call" | "apply")
+            && let Some(client) = expr_path(receiver)
+                .and_then(|function| self.release_functions.get(&function).cloned())
+        {
+            self.args(args, true);
+            self.handle_event(EventKind::Release, &client, call_span);
+            return Value::Nothing;
+        }
         if let Some(value) = self.promise_chain(receiver, method, args) {
             return value;
         }

@@ -1028,7 +1028,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn collect_released<N: for<'f> VisitWith<EffectScan<'f>>>(&mut self, node: &N) {
-        let scan = EffectScan::scan(self.file, node);
+        let scan = EffectScan::scan(self.file, node, HashMap::new());
         self.released = scan
             .effects
             .into_iter()
@@ -1182,6 +1182,9 @@ pub(crate) struct EffectScan<'a> {
     /// says.
     bound: HashSet<String>,
     aliases: HashMap<String, String>,
+    /// The release functions of checkout callbacks around the code (see
+    /// `Lowerer::release_functions`), by name, with their client.
+    release_functions: HashMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -1192,27 +1195,48 @@ enum EndEffect {
 }
 
 impl<'a> EffectScan<'a> {
-    fn of<N: VisitWith<Self>>(file: &'a FileFacts<'a>, node: &N) -> BTreeSet<(String, EndEffect)> {
-        let scan = Self::scan(file, node);
+    /// What the code does to places it does not bind itself, inside
+    /// checkout callbacks whose release functions are `release_functions`
+    /// (`done` of `pool.connect((err, c, done) => ..)`).
+    fn of<N: VisitWith<Self>>(
+        file: &'a FileFacts<'a>,
+        node: &N,
+        release_functions: HashMap<String, String>,
+    ) -> BTreeSet<(String, EndEffect)> {
+        let scan = Self::scan(file, node, release_functions);
         let bound = scan.bound;
         let mut effects = scan.effects;
         effects.retain(|(place, _)| !bound.contains(place.split('.').next().unwrap_or(place)));
         effects
     }
 
-    fn scan<N: VisitWith<Self>>(file: &'a FileFacts<'a>, node: &N) -> EffectScan<'a> {
+    fn scan<N: VisitWith<Self>>(
+        file: &'a FileFacts<'a>,
+        node: &N,
+        release_functions: HashMap<String, String>,
+    ) -> EffectScan<'a> {
         let mut scan = EffectScan {
             file,
             effects: BTreeSet::new(),
             own_ends: HashSet::new(),
             bound: HashSet::new(),
             aliases: HashMap::new(),
+            release_functions,
         };
         node.visit_with(&mut scan);
         scan
     }
 
     fn note(&mut self, callee: &Expr, args: &[ExprOrSpread]) {
+        // `done()`, `done.apply(conn, [err])`: a checkout's release function.
+        let function = match member_parts(callee) {
+            Some((function, "call" | "apply")) => expr_path(function),
+            _ => expr_path(callee),
+        };
+        if let Some(client) = function.and_then(|f| self.release_functions.get(&f)) {
+            self.effects.insert((client.clone(), EndEffect::Release));
+            return;
+        }
         let vocabulary = self.file.vocabulary;
         let Some((receiver, method)) = member_parts(callee) else {
             return;

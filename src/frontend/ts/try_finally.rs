@@ -332,7 +332,9 @@ impl<'a> Lowerer<'a> {
         body: &N,
     ) -> Vec<(String, EndEffect)> {
         let effects: Vec<(String, EndEffect)> =
-            EffectScan::of(self.file, body).into_iter().collect();
+            EffectScan::of(self.file, body, self.release_functions.clone())
+                .into_iter()
+                .collect();
         // Whatever it releases, commits or rolls back is its business now.
         let mut handed: Vec<&String> = effects.iter().map(|(place, _)| place).collect();
         handed.dedup();
