@@ -43,6 +43,7 @@ const notExecutedDirs = {
   'sequelize/': 'Sequelize, not node-postgres',
   'vercel-postgres/': "@vercel/postgres's pool and tagged templates, which the harness does not install",
   'typeorm/': 'TypeORM query runners, not node-postgres',
+  'cross-file/src/erp/': 'TypeORM query runners, not node-postgres',
   'safe-apis/': 'Kysely, pg-promise, Prisma and Slonik: other client libraries',
   'lookalikes/': 'APIs that only look like transactions (mysql2, mssql, Dexie, TypeORM, workflow engines), no node-postgres',
   'monorepo/apps/functions/': 'mysql2, not node-postgres',
