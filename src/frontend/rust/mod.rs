@@ -293,10 +293,19 @@ fn parse_file(text: &str) -> syn::Result<syn::File> {
         Ok(file) => return Ok(file),
         Err(error) => error,
     };
-    match without_impl_visibility(text) {
-        Some(unmarked) => syn::parse_str::<syn::File>(&unmarked).map_err(|_| error),
-        None => Err(error),
+    // Read again with what syn rejects rewritten in place, each rewrite
+    // on top of the one before: offsets stay those of the file.
+    let mut rewritten: Option<String> = None;
+    for rewrite in [without_impl_visibility, in_later_edition] {
+        let Some(next) = rewrite(rewritten.as_deref().unwrap_or(text)) else {
+            continue;
+        };
+        if let Ok(file) = syn::parse_str::<syn::File>(&next) {
+            return Ok(file);
+        }
+        rewritten = Some(next);
     }
+    Err(error)
 }
 
 /// A byte-order mark and a `#!` line that is not an inner attribute.

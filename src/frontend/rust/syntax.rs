@@ -1152,6 +1152,59 @@ pub(super) fn without_impl_visibility(text: &str) -> Option<String> {
     String::from_utf8(blanked).ok()
 }
 
+/// `text` with edition-2015 syntax that syn rejects rewritten in place, at
+/// the same length, or `None` when it has none: a bare trait object
+/// (`Box<Fn(u8) -> T>`, `&FnMut()`) becomes a function pointer type
+/// (`Box<fn(u8) -> T>`), and `async` as a path segment (`stripe::async::
+/// Client`) a name (`_sync`).
+pub(super) fn in_later_edition(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut rewritten = bytes.to_vec();
+    let mut any = false;
+    let before = |at: usize| {
+        let mut at = at;
+        while at > 0 && bytes[at - 1].is_ascii_whitespace() {
+            at -= 1;
+        }
+        at
+    };
+    for (word, pointer) in [("FnOnce(", "fn    ("), ("FnMut(", "fn   ("), ("Fn(", "fn(")] {
+        for (start, _) in text.match_indices(word) {
+            if start > 0 && is_ident_byte(bytes[start - 1]) {
+                continue;
+            }
+            let end = before(start);
+            let bare = match end.checked_sub(1).map(|at| bytes[at]) {
+                Some(b'<' | b',' | b'&') => true,
+                // `&mut Fn(..)`
+                Some(b't') => {
+                    end >= 3
+                        && &bytes[end - 3..end] == b"mut"
+                        && bytes[..before(end - 3)].ends_with(b"&")
+                }
+                _ => false,
+            };
+            if bare {
+                rewritten[start..start + word.len()].copy_from_slice(pointer.as_bytes());
+                any = true;
+            }
+        }
+    }
+    for (start, _) in text.match_indices("async") {
+        let end = start + 5;
+        let word = (start == 0 || !is_ident_byte(bytes[start - 1]))
+            && bytes.get(end).is_none_or(|&next| !is_ident_byte(next));
+        if word && (text[end..].starts_with("::") || text[..start].ends_with("::")) {
+            rewritten[start..end].copy_from_slice(b"_sync");
+            any = true;
+        }
+    }
+    if !any {
+        return None;
+    }
+    String::from_utf8(rewritten).ok()
+}
+
 fn is_ident_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
@@ -1159,6 +1212,22 @@ fn is_ident_byte(byte: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edition_2015_syntax_is_rewritten_in_place() {
+        let text = "struct S { f: Rc<Fn(u8) -> Box<Repo>>, g: &mut FnMut(), h: Box<dyn Fn()> }\n\
+                    use stripe::async::Client;\nfn w<F: Fn(u8)>(f: F) { async { 1 }; }";
+        let rewritten = in_later_edition(text).expect("rewritten");
+        assert_eq!(rewritten.len(), text.len());
+        assert!(rewritten.contains("Rc<fn(u8) -> Box<Repo>>"));
+        assert!(rewritten.contains("&mut fn   ()"));
+        assert!(rewritten.contains("Box<dyn Fn()>"));
+        assert!(rewritten.contains("stripe::_sync::Client"));
+        assert!(rewritten.contains("F: Fn(u8)"));
+        assert!(rewritten.contains("async { 1 }"));
+        assert!(syn::parse_str::<syn::File>(&rewritten).is_ok());
+        assert_eq!(in_later_edition("fn f(x: Box<dyn Fn()>) {}"), None);
+    }
 
     #[test]
     fn commit_statements_are_written_as_code_is() {
