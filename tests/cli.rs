@@ -633,6 +633,12 @@ fn deeply_nested_rust_is_reported_not_a_stack_overflow() {
     std::fs::write(root.join("blocks.rs"), blocks).expect("write");
     let sum = format!("fn total() -> i32 {{ {} }}\n", vec!["1"; depth].join(" + "));
     std::fs::write(root.join("sum.rs"), sum).expect("write");
+    // A web router of 2,000 routes, one method call on the next.
+    let routes: String = (0..2_000)
+        .map(|n| format!("\n        .route(\"/r{n}\", get(handler))"))
+        .collect();
+    let router = format!("fn router(pool: &PgPool) -> Router {{\n    Router::new(){routes}\n}}\n");
+    std::fs::write(root.join("router.rs"), router).expect("write");
     let unbalanced = format!("fn h() {{ {}\n", "(".repeat(depth));
     std::fs::write(root.join("unbalanced.rs"), unbalanced).expect("write");
     let raw_begin = "async fn f(pool: &Pool) -> Result<(), E> {\n    let c = pool.get().await?;\n    \
@@ -655,6 +661,10 @@ fn deeply_nested_rust_is_reported_not_a_stack_overflow() {
     assert!(
         !text.contains("sum.rs"),
         "a long flat chain is analysed, not refused: {text}"
+    );
+    assert!(
+        !text.contains("router.rs"),
+        "a long method chain is analysed, not refused: {text}"
     );
     assert!(text.contains("worker.rs:3:5: error[TX001]"), "{text}");
 }

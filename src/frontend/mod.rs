@@ -93,7 +93,7 @@ pub(crate) struct Import {
 
 /// Statements and expressions nested deeper than this are not analysed; the
 /// file gets a TX000 instead of a stack overflow.
-pub(crate) const MAX_NESTING: usize = 1_000;
+pub(crate) const MAX_NESTING: usize = 2_500;
 
 /// Brackets nested deeper than this are refused before parsing: both
 /// parsers recurse once per bracket and would overflow even the analysis
