@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::state::{ExitFact, Holding, TxState, analyze, analyze_one};
 use super::{
-    BlockId, ErrorModel, Event, EventKind, ExitKind, FnFlow, Guard, HandleId, Returned, Test,
+    BlockId, EdgeKind, ErrorModel, Event, EventKind, ExitKind, FnFlow, Guard, HandleId, Returned, Test,
 };
 
 /// A function's effect on its callers' handles; the default is "nothing
@@ -321,9 +321,17 @@ pub(crate) fn summarize(flow: &FnFlow) -> Summary {
     }
 }
 
-/// See `Summary::catches_all`.
+/// See `Summary::catches_all`. A function in which nothing may throw
+/// says nothing worth a summary: only one that catches what may counts.
 fn catches_all(flow: &FnFlow) -> bool {
+    let raises = flow.blocks.iter().any(|block| {
+        block
+            .edges
+            .iter()
+            .any(|edge| matches!(edge.kind, EdgeKind::Raise { .. }))
+    });
     flow.error_model == ErrorModel::Exceptions
+        && raises
         && !flow.setup_may_throw
         && !flow.reaches([flow.entry], |block| block == flow.error_exit)
 }
