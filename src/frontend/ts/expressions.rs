@@ -827,10 +827,32 @@ impl<'a> Lowerer<'a> {
                 || (self.parameters.contains(place) && (self.in_error_handler == 0 || driver_call))
         });
         let setup = !on_handle && self.sync_call_is_quiet(awaited, path.as_deref());
-        if !(quiet || setup || catches_all || self.builds_observable(receiver, method)) {
+        if !(quiet
+            || setup
+            || catches_all
+            || self.builds_observable(receiver, method)
+            || self.asks_execution_context(receiver))
+        {
             self.builder.may_throw(call_span);
         }
         Value::Nothing
+    }
+
+    /// A call on an `ExecutionContext` parameter or on what its accessors
+    /// return (`ctx.switchToHttp()`, `.getRequest()` on that): see
+    /// `execution_contexts`.
+    fn asks_execution_context(&self, receiver: &Expr) -> bool {
+        match unwrap(receiver) {
+            Expr::Ident(ident) => self.execution_contexts.contains(&*ident.sym),
+            Expr::Call(CallExpr {
+                callee: Callee::Expr(callee),
+                ..
+            }) => match unwrap(callee) {
+                Expr::Member(member) => self.asks_execution_context(&member.obj),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     /// `next.handle()` of a `CallHandler`, and the operators piped onto

@@ -885,6 +885,10 @@ struct Lowerer<'a> {
     /// subscribed to, so neither it nor the operators piped onto it throw
     /// where they are called.
     call_handlers: HashSet<String>,
+    /// Parameters typed as NestJS's `ExecutionContext` or `ArgumentsHost`:
+    /// their accessors (`ctx.switchToHttp().getRequest()`) hand back what
+    /// the framework holds, and neither throw nor are a client's calls.
+    execution_contexts: HashSet<String>,
     /// Places released somewhere in this function (nested closures too):
     /// evidence that `x.connect()`'s result is a pooled client.
     released: HashSet<String>,
@@ -982,6 +986,7 @@ impl<'a> Lowerer<'a> {
             locals: HashSet::new(),
             parameters: HashSet::new(),
             call_handlers: HashSet::new(),
+            execution_contexts: HashSet::new(),
             released: HashSet::new(),
             ended: HashSet::new(),
             acquired_via: HashMap::new(),
@@ -1045,8 +1050,14 @@ impl<'a> Lowerer<'a> {
                 self.locals.insert(name.id.sym.to_string());
                 if parameter {
                     self.parameters.insert(name.id.sym.to_string());
-                    if type_name(name.type_ann.as_deref()).as_deref() == Some("CallHandler") {
-                        self.call_handlers.insert(name.id.sym.to_string());
+                    match type_name(name.type_ann.as_deref()).as_deref() {
+                        Some("CallHandler") => {
+                            self.call_handlers.insert(name.id.sym.to_string());
+                        }
+                        Some("ExecutionContext" | "ArgumentsHost") => {
+                            self.execution_contexts.insert(name.id.sym.to_string());
+                        }
+                        _ => {}
                     }
                 }
             }
