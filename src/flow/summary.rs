@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use super::state::{ExitFact, Holding, TxState, analyze, analyze_one};
 use super::{
-    BlockId, EdgeKind, ErrorModel, Event, EventKind, ExitKind, FnFlow, Guard, HandleId, Returned, Test,
+    BlockId, EdgeKind, ErrorModel, Event, EventKind, ExitKind, FnFlow, Guard, HandleId, Returned,
+    Test,
 };
 
 /// A function's effect on its callers' handles; the default is "nothing
