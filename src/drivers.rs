@@ -1021,6 +1021,14 @@ fn written_table(upper: &str) -> Option<String> {
 /// scratch ..`, `CREATE TEMP TABLE IF NOT EXISTS ..`), uppercased: they
 /// last no longer than the session.
 pub(crate) fn temporary_tables(text: &str) -> Vec<String> {
+    // Most files create none: do not copy them to find out.
+    let names_temp = text
+        .as_bytes()
+        .windows(4)
+        .any(|word| word.eq_ignore_ascii_case(b"temp"));
+    if !names_temp {
+        return Vec::new();
+    }
     let upper = text.to_ascii_uppercase();
     let created = |at: usize| {
         let before = upper[..at].trim_end();
