@@ -1407,7 +1407,8 @@ pub(super) fn first_macro_argument(input: syn::parse::ParseStream) -> syn::Resul
 /// The type whose methods a value of type `ty` offers: `Repo` of `Repo`,
 /// `&Repo`, `Arc<Repo>` or `Box<Repo>`, and of the web frameworks'
 /// extractors, which dereference to what they hold (actix's
-/// `web::Data<Repo>`, axum's `State<Repo>` and `Extension<Repo>`); `None`
+/// `web::Data<Repo>`, axum's `State<Repo>` and `Extension<Repo>`), written
+/// with its path (`slots::Slot`) when it has one; `None`
 /// for a trait object, a tuple, or `Self` (whose methods are this file's).
 pub(super) fn receiver_type_name(ty: &syn::Type) -> Option<String> {
     const LENDING: &[&str] = &["Arc", "Rc", "Box", "Data", "State", "Extension"];
@@ -1421,7 +1422,18 @@ pub(super) fn receiver_type_name(ty: &syn::Type) -> Option<String> {
             if LENDING.contains(&name.as_str()) {
                 return type_arguments(last).next().and_then(receiver_type_name);
             }
-            (name != "Self" && name.starts_with(|c: char| c.is_ascii_uppercase())).then_some(name)
+            if name == "Self" || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return None;
+            }
+            // `&slots::Slot`, with only the module imported: its methods
+            // are found through the module's path.
+            let path: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect();
+            Some(path.join("::"))
         }
         _ => None,
     }
