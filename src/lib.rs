@@ -31,7 +31,7 @@ use diagnostic::{Diagnostic, FileError, FileReport, Label, Report};
 use discover::{Excludes, discover, io_message};
 use drivers::Drivers;
 use flow::summary::Summaries;
-use frontend::{LowerError, LoweredFile, ModuleInterface};
+use frontend::{FileContext, LowerError, LoweredFile, ModuleInterface};
 use modules::{CalledNames, Linker, in_import_order, lock};
 use prefilter::Prefilter;
 use source::{Language, SourceFile, Span};
@@ -67,7 +67,7 @@ pub fn check_source(source: &SourceFile) -> Vec<Diagnostic> {
 }
 
 fn check_source_with(source: &SourceFile, drivers: &Drivers) -> Vec<Diagnostic> {
-    analyze(source, drivers, &no_imports, false).diagnostics
+    analyze(source, drivers, &no_imports, false, FileContext::default()).diagnostics
 }
 
 /// What a file imports is unknown when it is checked on its own.
@@ -84,7 +84,13 @@ struct Analysis {
 /// Check one file; `link` gives the summaries of the helpers it imports.
 /// `all_bodies` parses the bodies of functions that name nothing to
 /// follow too, so that a syntax error in one is reported.
-fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link, all_bodies: bool) -> Analysis {
+fn analyze(
+    source: &SourceFile,
+    drivers: &Drivers,
+    link: &Link,
+    all_bodies: bool,
+    context: FileContext,
+) -> Analysis {
     let Some(language) = Language::from_path(&source.path) else {
         return Analysis {
             diagnostics: Vec::new(),
@@ -93,7 +99,7 @@ fn analyze(source: &SourceFile, drivers: &Drivers, link: &Link, all_bodies: bool
     };
     let mut diagnostics = Vec::new();
     let mut interface = None;
-    match lower(&source.text, language, drivers, link, all_bodies) {
+    match lower(&source.text, language, drivers, link, all_bodies, context) {
         Ok(lowered) => {
             if let Some(error) = lowered.recovered_error {
                 diagnostics.push(parse_error(error));
@@ -133,9 +139,12 @@ fn lower(
     drivers: &Drivers,
     link: &Link,
     all_bodies: bool,
+    context: FileContext,
 ) -> Result<LoweredFile, LowerError> {
     match language {
-        Language::Rust => frontend::rust::lower_file(text, drivers.rust(), link, all_bodies),
+        Language::Rust => {
+            frontend::rust::lower_file(text, drivers.rust(), link, all_bodies, context)
+        }
         Language::TypeScript { .. } | Language::JavaScript { .. } => {
             frontend::ts::lower_file(text, language, drivers.typescript(), link)
         }
@@ -342,8 +351,9 @@ pub fn check_text_among(
                 let link = |interface: &ModuleInterface| {
                     linker.imported_summaries(&source.path, interface)
                 };
+                let context = linker.file_context(&source.path);
                 let mut diagnostics =
-                    analyze(&source, &drivers, &link, options.no_prefilter).diagnostics;
+                    analyze(&source, &drivers, &link, options.no_prefilter, context).diagnostics;
                 options.apply(&mut diagnostics);
                 let mut report = Report {
                     files_scanned: 1,
@@ -498,7 +508,8 @@ fn check_linked(
         *used.lock().unwrap_or_else(|e| e.into_inner()) = summaries.clone();
         summaries
     };
-    let outcome = check_read(source, drivers, reading, &link);
+    let context = linker.file_context(&path);
+    let outcome = check_read(source, drivers, reading, &link, context);
     let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
     (used, outcome)
 }
@@ -605,7 +616,19 @@ fn module_interface(
 ) -> Option<ModuleInterface> {
     let language = Language::from_path(path)?;
     let text = read(path)?;
-    let lower = || lower(&text, language, drivers, link, false).ok();
+    // Read for what it exports, whose summaries do not depend on its
+    // package's database.
+    let lower = || {
+        lower(
+            &text,
+            language,
+            drivers,
+            link,
+            false,
+            FileContext::default(),
+        )
+        .ok()
+    };
     catching(lower)
         .ok()
         .flatten()
@@ -766,13 +789,19 @@ impl From<&CheckOptions> for Reading {
 }
 
 /// Parse and check one file's text (or only parse it, `--parse-only`).
-fn check_read(source: SourceFile, drivers: &Drivers, reading: Reading, link: &Link) -> FileOutcome {
+fn check_read(
+    source: SourceFile,
+    drivers: &Drivers,
+    reading: Reading,
+    link: &Link,
+    context: FileContext,
+) -> FileOutcome {
     let check = || match reading.parse_only {
         true => Analysis {
             diagnostics: parse_errors(&source),
             interface: None,
         },
-        false => analyze(&source, drivers, link, reading.all_bodies),
+        false => analyze(&source, drivers, link, reading.all_bodies, context),
     };
     let Ok(analysis) = catching(check) else {
         return FileOutcome {
@@ -884,6 +913,7 @@ pub fn debug_flow(source: &SourceFile) -> String {
         Drivers::builtin(),
         &no_imports,
         false,
+        FileContext::default(),
     ) {
         Ok(lowered) => lowered.flows.iter().map(flow::dot::to_dot).collect(),
         Err(error) => format!("// {}\n", error.message),

@@ -19,6 +19,15 @@ pub(crate) struct LoweredFile {
     pub interface: ModuleInterface,
 }
 
+/// What the front end is told about a file beyond its text: facts of the
+/// package it belongs to.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FileContext {
+    /// Its package's database drivers are PostgreSQL's only (a Rust
+    /// package's `Cargo.toml`), though the file may not say so.
+    pub postgres_package: bool,
+}
+
 /// A module as other modules of the run see it: what it imports, what it
 /// exports, and what its functions do for their callers.
 #[derive(Clone, Debug, Default)]

@@ -23,6 +23,8 @@ pub(super) struct Package {
     /// `[[bin]] path`s: roots of binaries outside `src/` (`main.rs` beside
     /// the manifest).
     bin_paths: Vec<PathBuf>,
+    /// Its database drivers are PostgreSQL's and no other's.
+    postgres_only: bool,
 }
 
 impl Package {
@@ -47,11 +49,31 @@ impl Package {
             .collect();
         let mut dependencies = HashMap::new();
         let workspace = std::cell::OnceCell::new();
+        let workspace_specs = std::cell::OnceCell::new();
+        let mut databases = Databases::default();
         for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
             let Some(listed) = table.get(section).and_then(|d| d.as_table()) else {
                 continue;
             };
             for (key, spec) in listed {
+                if section == "dependencies" {
+                    // `sqlx = { workspace = true }`: its features are the
+                    // workspace's, and the member's own.
+                    let inherited = spec
+                        .get("workspace")
+                        .and_then(|w| w.as_bool())
+                        .filter(|inherits| *inherits)
+                        .and_then(|_| {
+                            workspace_specs
+                                .get_or_init(|| workspace_specs_of(&dir))
+                                .get(key)
+                                .cloned()
+                        });
+                    databases.note(key, spec);
+                    if let Some(inherited) = &inherited {
+                        databases.note(key, inherited);
+                    }
+                }
                 let folder = match spec.get("path").and_then(|p| p.as_str()) {
                     Some(path) => Some(dir.join(path)),
                     // `db = { workspace = true }`: the path is the
@@ -75,6 +97,7 @@ impl Package {
             dependencies,
             lib_path,
             bin_paths,
+            postgres_only: databases.postgres && !databases.other,
         })
     }
 
@@ -86,31 +109,96 @@ impl Package {
     }
 }
 
-/// `[workspace.dependencies]` with a `path`, of the workspace above
-/// `member`: each key, to the package folder.
-fn workspace_dependencies(member: &Path) -> HashMap<String, PathBuf> {
+/// The databases a package's drivers speak, from its dependencies and
+/// their features (`sqlx` with `"postgres"`, `tokio-postgres`, `rusqlite`).
+#[derive(Default)]
+struct Databases {
+    postgres: bool,
+    /// SQLite, MySQL, SQL Server, or sqlx's `Any`.
+    other: bool,
+}
+
+impl Databases {
+    fn note(&mut self, key: &str, spec: &toml::Value) {
+        let crate_name = spec
+            .get("package")
+            .and_then(|name| name.as_str())
+            .unwrap_or(key)
+            .replace('_', "-");
+        let features = spec
+            .get("features")
+            .and_then(|features| features.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|feature| feature.as_str());
+        let postgres_crates = [
+            "tokio-postgres",
+            "postgres",
+            "deadpool-postgres",
+            "bb8-postgres",
+            "r2d2-postgres",
+        ];
+        let other_crates = ["rusqlite", "mysql", "mysql-async", "tiberius", "libsql"];
+        self.postgres |= postgres_crates.contains(&crate_name.as_str());
+        self.other |= other_crates.contains(&crate_name.as_str());
+        if ["sqlx", "sea-orm", "diesel", "diesel-async"].contains(&crate_name.as_str()) {
+            for feature in features {
+                let feature = feature.strip_prefix("sqlx-").unwrap_or(feature);
+                match feature {
+                    "postgres" | "postgresql" => self.postgres = true,
+                    "sqlite" | "mysql" | "mssql" | "any" => self.other = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// The `[workspace]` table of the workspace above `member`, if any.
+fn workspace_table(member: &Path) -> Option<(PathBuf, toml::Table)> {
     for dir in member.ancestors() {
         let manifest = dir.join("Cargo.toml");
-        let Some(table) = std::fs::read_to_string(&manifest)
+        let Some(mut table) = std::fs::read_to_string(&manifest)
             .ok()
             .and_then(|text| text.parse::<toml::Table>().ok())
         else {
             continue;
         };
-        let Some(workspace) = table.get("workspace") else {
-            continue;
-        };
-        let listed = workspace.get("dependencies").and_then(|d| d.as_table());
-        return listed
-            .into_iter()
-            .flatten()
-            .filter_map(|(key, spec)| {
-                let path = spec.get("path")?.as_str()?;
-                Some((key.clone(), super::normalize(&dir.join(path))))
-            })
-            .collect();
+        if let Some(toml::Value::Table(workspace)) = table.remove("workspace") {
+            return Some((dir.to_path_buf(), workspace));
+        }
     }
-    HashMap::new()
+    None
+}
+
+/// `[workspace.dependencies]` of the workspace above `member`, each key to
+/// its specification.
+fn workspace_specs_of(member: &Path) -> toml::Table {
+    workspace_table(member)
+        .and_then(
+            |(_, mut workspace)| match workspace.remove("dependencies") {
+                Some(toml::Value::Table(listed)) => Some(listed),
+                _ => None,
+            },
+        )
+        .unwrap_or_default()
+}
+
+/// `[workspace.dependencies]` with a `path`, of the workspace above
+/// `member`: each key, to the package folder.
+fn workspace_dependencies(member: &Path) -> HashMap<String, PathBuf> {
+    let Some((dir, workspace)) = workspace_table(member) else {
+        return HashMap::new();
+    };
+    let listed = workspace.get("dependencies").and_then(|d| d.as_table());
+    listed
+        .into_iter()
+        .flatten()
+        .filter_map(|(key, spec)| {
+            let path = spec.get("path")?.as_str()?;
+            Some((key.clone(), super::normalize(&dir.join(path))))
+        })
+        .collect()
 }
 
 /// A module: the file that holds it, and the folder of its children.
@@ -175,6 +263,14 @@ impl Crates {
         let start = path;
         let module = walk(&root, &start, exists)?;
         descend(module, rest, exists)
+    }
+
+    /// Whether the package of `file` speaks to PostgreSQL and to no other
+    /// database.
+    pub fn postgres_only(&self, file: &Path) -> bool {
+        file.parent()
+            .and_then(|dir| self.package_of(dir))
+            .is_some_and(|package| package.postgres_only)
     }
 
     /// The folder of the crate root of `file`'s crate, where its modules

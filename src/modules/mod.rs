@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use crate::flow::summary::{Summaries, Summary};
 use crate::frontend::rust::{functions_taking_handles, implemented_types};
-use crate::frontend::{Import, ModuleInterface};
+use crate::frontend::{FileContext, Import, ModuleInterface};
 
 /// Reads what a file outside the run exports (a helper module that an
 /// import names but the run does not check), given the summaries of what
@@ -354,6 +354,24 @@ impl<'a> Linker<'a> {
         match interface {
             Some(interface) => interface.uses(&self.imported_summaries(path, &interface)),
             None => Summaries::new(),
+        }
+    }
+
+    /// What the front end is told about `file` beyond its text.
+    pub fn file_context(&self, file: &Path) -> FileContext {
+        if !is_rust(file) {
+            return FileContext::default();
+        }
+        // From the working folder, the package may sit above it
+        // (`txlint check handlers.rs` inside `src/`).
+        let file = match file.is_relative() {
+            true => Cow::Owned(normalize(
+                &std::env::current_dir().unwrap_or_default().join(file),
+            )),
+            false => Cow::Borrowed(file),
+        };
+        FileContext {
+            postgres_package: self.crates.postgres_only(&file),
         }
     }
 

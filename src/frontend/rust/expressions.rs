@@ -430,7 +430,10 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: vec![*span],
                             when_true,
-                            why: Unwritten::CallDeclined,
+                            why: match any_error(&let_expr.pat) {
+                                true => Unwritten::CallFailed,
+                                false => Unwritten::CallDeclined,
+                            },
                         })
                     }
                     _ => None,
@@ -495,7 +498,7 @@ impl<'a> Lowerer<'a> {
                         place: place.clone(),
                         spans: vec![*span],
                         when_true: call.method == "is_err",
-                        why: Unwritten::CallDeclined,
+                        why: Unwritten::CallFailed,
                     }),
                     Value::Wrote { place, spans } => Some(ZeroRows {
                         place: place.clone(),
@@ -572,7 +575,7 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: vec![*span],
                             when_true,
-                            why: Unwritten::CallDeclined,
+                            why: Unwritten::CallFailed,
                         })
                     }
                     _ => None,
@@ -667,8 +670,14 @@ impl<'a> Lowerer<'a> {
     pub(super) fn wrote_nothing(&mut self, place: &str, span: Span, why: Unwritten) {
         let kind = match why {
             Unwritten::NoRow => EventKind::NoRowChanged,
-            Unwritten::StatementFailed if self.file.failed_statement_aborts => EventKind::Aborted,
-            Unwritten::StatementFailed | Unwritten::CallDeclined => EventKind::WroteNothing,
+            Unwritten::StatementFailed | Unwritten::CallFailed
+                if self.file.failed_statement_aborts =>
+            {
+                EventKind::Aborted
+            }
+            Unwritten::StatementFailed | Unwritten::CallFailed | Unwritten::CallDeclined => {
+                EventKind::WroteNothing
+            }
         };
         self.event(kind, place, span);
     }
@@ -705,7 +714,11 @@ impl<'a> Lowerer<'a> {
         if let Value::Attempted { place, span } | Value::Answered { place, span } = scrutinee
             && (failed || zero_rows)
         {
-            self.wrote_nothing(place, *span, Unwritten::CallDeclined);
+            let why = match any_error(pattern) {
+                true => Unwritten::CallFailed,
+                false => Unwritten::CallDeclined,
+            };
+            self.wrote_nothing(place, *span, why);
         }
         // `Ok(Outcome::Existed(..))` of the result, `Outcome::Existed(..)`
         // of its success value: the call found its work done already.

@@ -23,8 +23,8 @@ use syn::{Block, Expr, ImplItemFn, ItemFn, Lit, Macro, Member, Pat, Stmt, TraitI
 
 use super::names::{named_as_read, named_as_write};
 use super::{
-    LowerError, LoweredFile, MAX_NESTING, ModuleInterface, ObjectSyntax, check_bracket_depth,
-    mark_object_transactions,
+    FileContext, LowerError, LoweredFile, MAX_NESTING, ModuleInterface, ObjectSyntax,
+    check_bracket_depth, mark_object_transactions,
 };
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
@@ -54,6 +54,7 @@ pub(crate) fn lower_file(
     vocabulary: &Vocabulary,
     link: &dyn Fn(&ModuleInterface) -> Summaries,
     all_bodies: bool,
+    context: FileContext,
 ) -> Result<LoweredFile, LowerError> {
     // syn would strip these itself, shifting every offset; strip them here
     // and add the length back.
@@ -72,7 +73,8 @@ pub(crate) fn lower_file(
                 .into_iter()
                 .map(|fn_token| to_span(base, fn_token).start)
                 .collect();
-            facts.failed_statement_aborts = runs_on_postgres(text) && !text.contains("ROLLBACK TO");
+            facts.failed_statement_aborts =
+                runs_on_postgres(text, context.postgres_package) && !text.contains("ROLLBACK TO");
             facts.scripts_end_themselves = text.contains("surrealdb::");
             facts.temporary_tables = temporary_tables(text);
             let mut interface = interface::use_imports(&file);
@@ -467,10 +469,11 @@ fn returns_own_type(output: &syn::ReturnType, owner: &str) -> bool {
 }
 
 /// Whether a file's database is PostgreSQL: it names PostgreSQL's types or
-/// crates (`PgPool`, `Transaction<'_, Postgres>`, `tokio_postgres`) and no
+/// crates (`PgPool`, `Transaction<'_, Postgres>`, `tokio_postgres`), or its
+/// package uses no other database (`postgres_package`), and it names no
 /// other database's. On PostgreSQL a failed statement aborts its
 /// transaction; on SQLite and MySQL the transaction goes on without it.
-fn runs_on_postgres(text: &str) -> bool {
+fn runs_on_postgres(text: &str, postgres_package: bool) -> bool {
     const POSTGRES: &[&str] = &[
         "Postgres",
         "PgPool",
@@ -488,7 +491,7 @@ fn runs_on_postgres(text: &str) -> bool {
         ", any>",
         "mssql",
     ];
-    POSTGRES.iter().any(|word| text.contains(word)) && {
+    (postgres_package || POSTGRES.iter().any(|word| text.contains(word))) && {
         let lowered = text.to_ascii_lowercase();
         !OTHERS.iter().any(|word| lowered.contains(word))
     }
@@ -1340,9 +1343,16 @@ enum Unwritten {
     /// The statement failed in the database (its `Err`), which aborts a
     /// PostgreSQL transaction: nothing written before it can be committed.
     StatementFailed,
-    /// A call lent the transaction failed or found its work done: its own
-    /// writes did not happen, the transaction's earlier ones still stand.
+    /// A call lent the transaction found its work done, or answered that it
+    /// declined: its own writes did not happen, the transaction's earlier
+    /// ones still stand.
     CallDeclined,
+    /// A call lent the transaction returned an error, of any kind (`Err(_)`,
+    /// `is_err()`). On PostgreSQL it may be a failed statement of the call,
+    /// which aborted the transaction, so the caller can only give it up;
+    /// elsewhere it is `CallDeclined`. An error of a kind the pattern names
+    /// (`Err(StockError::OutOfStock)`) is a refusal, `CallDeclined`.
+    CallFailed,
 }
 
 struct Lowerer<'a> {

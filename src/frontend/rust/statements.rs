@@ -547,7 +547,7 @@ impl<'a> Lowerer<'a> {
                 && zero_rows_pattern(&local.pat).is_none()
                 && any_success(&local.pat)
             {
-                self.wrote_nothing(place, *span, Unwritten::CallDeclined);
+                self.wrote_nothing(place, *span, Unwritten::CallFailed);
                 self.builder.mark_error_path(self.span(local.pat.span()));
             }
             let value = self.expr(diverge);

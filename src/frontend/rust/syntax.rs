@@ -606,10 +606,25 @@ pub(super) fn matches_err(pat: &Pat) -> Option<bool> {
 /// `Ok(_)`, `Ok(done)`: a pattern every success matches, so that only an
 /// `Err` misses it.
 pub(super) fn any_success(pat: &Pat) -> bool {
+    matches_whole(pat, "Ok")
+}
+
+/// `Err(_)`, `Err(err)`: a pattern every error matches, whatever failed (a
+/// database error among them), unlike `Err(StockError::OutOfStock)`.
+pub(super) fn any_error(pat: &Pat) -> bool {
+    matches_whole(pat, "Err")
+}
+
+/// `Variant(_)` or `Variant(name)`.
+fn matches_whole(pat: &Pat, variant: &str) -> bool {
     let Pat::TupleStruct(tuple) = pat else {
         return false;
     };
-    tuple.path.segments.last().is_some_and(|s| s.ident == "Ok")
+    tuple
+        .path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == variant)
         && tuple.elems.len() == 1
         && match &tuple.elems[0] {
             Pat::Wild(_) => true,
