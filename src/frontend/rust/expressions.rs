@@ -468,18 +468,31 @@ impl<'a> Lowerer<'a> {
             // `if guarded && !claim(&mut tx).await?`: the branch runs only
             // where every operand holds, so what an operand that holds says
             // of a write holds there; after `||`, on the `else`.
+            // A let chain (`notify && let Err(e) = queue(&txn).await`) enters
+            // its branch with what its last `let` matched, as `if let` does.
             Expr::Binary(binary) if matches!(binary.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
                 let both = matches!(binary.op, syn::BinOp::And(_));
                 let mut zero_rows = None;
+                let mut chained = None;
                 for operand in [&binary.left, &binary.right] {
-                    let (value, _, zero) = self.condition(operand);
+                    let (value, pattern, zero) = self.condition(operand);
+                    let value = match (value, pattern) {
+                        (value, Some(pattern)) if both => chained
+                            .replace((value, pattern))
+                            .map(|(earlier, _)| earlier),
+                        (value, _) => Some(value),
+                    };
                     match value {
-                        Value::BeginTest(begins, _) => self.settle(*begins),
-                        other => self.settle(other),
+                        Some(Value::BeginTest(begins, _)) => self.settle(*begins),
+                        Some(other) => self.settle(other),
+                        None => {}
                     }
                     zero_rows = zero_rows.or(zero.filter(|zero| zero.when_true == both));
                 }
-                (Value::Nothing, None, zero_rows)
+                match chained {
+                    Some((value, pattern)) => (value, Some(pattern), zero_rows),
+                    None => (Value::Nothing, None, zero_rows),
+                }
             }
             // `if conn.execute("BEGIN").await.is_err() { return; }`: the
             // branch says whether the BEGIN ran.
@@ -648,7 +661,10 @@ impl<'a> Lowerer<'a> {
             let span = self.span(if_expr.cond.span());
             self.builder.mark_error_path(span);
         }
-        self.enter_else(&scrutinee, pattern);
+        // A let chain's `else` is also taken when another operand fails,
+        // before its `let` ran.
+        let chained = matches!(peel(&if_expr.cond), Expr::Binary(_));
+        self.enter_else(&scrutinee, pattern.filter(|_| !chained));
         otherwise(self);
     }
 
