@@ -45,6 +45,9 @@ pub(crate) struct ModuleInterface {
     pub summaries: Summaries,
     /// `export * from '..'`: everything those modules export, this one does.
     pub reexports_all: Vec<String>,
+    /// Rust: the crate's modules it imports whole without `pub` (`use
+    /// crate::utils::*;`), which its child modules' `use super::*` sees.
+    pub private_globs: Vec<String>,
     /// A CommonJS module (`module.exports`, `exports.x`).
     pub commonjs: bool,
     /// Its default export is an object of its functions
@@ -75,10 +78,12 @@ impl ModuleInterface {
             .collect()
     }
 
-    /// Whether it exports what it imports (a barrel file): importers see
-    /// through it to the helpers of other files.
+    /// Whether it exports what it imports (a barrel file, or a Rust parent
+    /// module's private glob): importers see through it to the helpers of
+    /// other files.
     pub fn reexports(&self) -> bool {
         !self.reexports_all.is_empty()
+            || !self.private_globs.is_empty()
             || self
                 .exports
                 .values()

@@ -399,7 +399,21 @@ impl<'a> Linker<'a> {
             let path = self.path_of(&target);
             let local = &import.local;
             if !(is_rust(importer) && imported.starts_with(char::is_uppercase)) {
+                // `use super::*` also sees what the parent imports with a
+                // private glob of its own (`use crate::utils::*;`).
+                let parent_globs = match imported == "*" && import.specifier.starts_with("super") {
+                    true => self
+                        .interface(importer, target.clone(), depth)
+                        .map(|parent| parent.private_globs.clone())
+                        .unwrap_or_default(),
+                    false => Vec::new(),
+                };
                 self.bind(importer, target, &imported, local, depth, &mut summaries);
+                for specifier in parent_globs {
+                    if let Some(inner) = self.resolve(&path, &specifier) {
+                        self.bind(importer, inner, "*", local, depth, &mut summaries);
+                    }
+                }
                 continue;
             }
             // A type: read a module for it only when it defines a function

@@ -33,6 +33,11 @@ pub(super) fn use_imports(file: &syn::File) -> ModuleInterface {
                     continue;
                 }
                 import.specifier = rooted(import.specifier, &children);
+                let own_module = ["crate", "self", "super"]
+                    .contains(&import.specifier.split("::").next().unwrap_or_default());
+                if !public && import.imported == "*" && own_module {
+                    interface.private_globs.push(import.specifier.clone());
+                }
                 if public {
                     if import.imported == "*" {
                         interface.reexports_all.push(import.specifier.clone());

@@ -45,6 +45,10 @@ use thinning::written_calls;
 /// parameters of private functions every caller closes on drop.
 const MAX_CALLER_PASSES: usize = 3;
 
+/// Links after the first that learn what calls mean once the calls before
+/// them are known (see `lower_file`).
+const MAX_LINK_PASSES: usize = 2;
+
 /// Lower a file; `link` gives the summaries of the functions it imports
 /// from other modules, by the names its code calls them with. Bodies of
 /// functions that name nothing to follow are not parsed (see `thinning`)
@@ -84,7 +88,7 @@ pub(crate) fn lower_file(
             // begin or end a transaction on a connection they are passed,
             // or only read through it, change what their calls mean: link
             // the calls lowering asked about, and lower again knowing them.
-            let consulted = collector.file.consulted.take();
+            let mut consulted = collector.file.consulted.take();
             interface::keep_consulted(&mut interface, &consulted, &file);
             let imported = link(&interface);
             let helpers = transaction_helpers(
@@ -104,6 +108,26 @@ pub(crate) fn lower_file(
                 facts.transaction_helpers = helpers;
                 facts.imported = imported;
                 facts.closed_by_callers = closed_by_callers;
+                collector = Collector::new(facts, base);
+                collector.visit_file(&file);
+            }
+            // What a link taught lets lowering ask about calls it could not
+            // tell before: `lookup(&txn)` lends a transaction once
+            // `db.begin_write()` is known to return one.
+            for _ in 0..MAX_LINK_PASSES {
+                let asked = collector.file.consulted.take();
+                if asked.is_subset(&consulted) {
+                    break;
+                }
+                consulted.extend(asked);
+                interface = interface::use_imports(&file);
+                interface::keep_consulted(&mut interface, &consulted, &file);
+                let imported = link(&interface);
+                if imported == collector.file.imported {
+                    break;
+                }
+                let mut facts = collector.file;
+                facts.imported = imported;
                 collector = Collector::new(facts, base);
                 collector.visit_file(&file);
             }

@@ -134,11 +134,61 @@ pub(super) fn takes_lendable(signature: &syn::Signature) -> bool {
 }
 
 /// Whether a parameter is typed as a connection, transaction or executor
-/// by name (`&mut PgConnection`, `&Transaction<'_>`, `DbConn`).
+/// by name (`&mut PgConnection`, `&Transaction<'_>`, `DbConn`), also
+/// through a generic's bounds (`db: &C` with `C: ConnectionTrait`).
 pub(super) fn takes_database_handle(signature: &syn::Signature) -> bool {
     signature.inputs.iter().any(|input| match input {
-        syn::FnArg::Typed(typed) => names_handle_type(&type_text(&typed.ty).to_ascii_lowercase()),
+        syn::FnArg::Typed(typed) => {
+            names_handle_type(&type_text(&typed.ty).to_ascii_lowercase())
+                || generic_bounds(&typed.ty, signature)
+                    .any(|bound| names_handle_type(&bound.to_ascii_lowercase()))
+        }
         syn::FnArg::Receiver(_) => false,
+    })
+}
+
+/// The names of the traits bounding `ty` when it is one of the
+/// signature's generic types (`C` of `<C: ConnectionTrait>` or `where C:
+/// ConnectionTrait`), through references.
+fn generic_bounds<'s>(
+    ty: &syn::Type,
+    signature: &'s syn::Signature,
+) -> impl Iterator<Item = String> + 's {
+    let mut ty = ty;
+    while let syn::Type::Reference(reference) = ty {
+        ty = &reference.elem;
+    }
+    let ident = match ty {
+        syn::Type::Path(path) => path.path.get_ident().cloned(),
+        _ => None,
+    };
+    let inline = signature
+        .generics
+        .type_params()
+        .filter(move |param| ident.as_ref() == Some(&param.ident))
+        .flat_map(|param| param.bounds.iter());
+    let ident = match ty {
+        syn::Type::Path(path) => path.path.get_ident().cloned(),
+        _ => None,
+    };
+    let in_where = signature
+        .generics
+        .where_clause
+        .iter()
+        .flat_map(|clause| clause.predicates.iter())
+        .filter_map(move |predicate| match predicate {
+            syn::WherePredicate::Type(bounded)
+                if matches!(&bounded.bounded_ty, syn::Type::Path(p)
+                    if ident.as_ref().is_some_and(|ident| p.path.is_ident(ident))) =>
+            {
+                Some(bounded.bounds.iter())
+            }
+            _ => None,
+        })
+        .flatten();
+    inline.chain(in_where).filter_map(|bound| match bound {
+        syn::TypeParamBound::Trait(bound) => Some(bound.path.segments.last()?.ident.to_string()),
+        _ => None,
     })
 }
 
