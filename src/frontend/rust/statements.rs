@@ -436,6 +436,12 @@ impl<'a> Lowerer<'a> {
                 Stmt::Local(local) => self.local(local),
                 Stmt::Expr(expr, None) if last => value = self.expr(expr),
                 Stmt::Expr(expr, Some(_)) if self.discards_result(expr) => {}
+                // `_ = tx.commit();` throws the result away as `let _ =` does.
+                Stmt::Expr(Expr::Assign(assign), Some(semi))
+                    if matches!(peel(&assign.left), Expr::Infer(_)) =>
+                {
+                    self.local(&discarding(assign, *semi));
+                }
                 // `sqlx::query("..").execute(&mut *tx).await.ok();`
                 Stmt::Expr(Expr::MethodCall(call), Some(_))
                     if call.method == "ok" && call.args.is_empty() =>
@@ -819,5 +825,24 @@ impl<'ast> Visit<'ast> for Flags {
             self.literal.insert(name);
         }
         syn::visit::visit_expr_assign(self, assign);
+    }
+}
+
+/// `let _ = value;` for `_ = value;`.
+fn discarding(assign: &syn::ExprAssign, semi_token: syn::Token![;]) -> syn::Local {
+    syn::Local {
+        attrs: Vec::new(),
+        let_token: Default::default(),
+        modifiers: Default::default(),
+        pat: Pat::Wild(syn::PatWild {
+            attrs: Vec::new(),
+            underscore_token: Default::default(),
+        }),
+        init: Some(syn::LocalInit {
+            eq_token: assign.eq_token,
+            expr: assign.right.clone(),
+            diverge: None,
+        }),
+        semi_token,
     }
 }
