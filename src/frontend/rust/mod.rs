@@ -492,6 +492,33 @@ fn returns_own_type(output: &syn::ReturnType, owner: &str) -> bool {
         .any(|token| matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == "Self" || ident == owner))
 }
 
+/// Whether a function body begins a read-only transaction: sea-orm's
+/// `begin_with_config(.., Some(AccessMode::ReadOnly))`, a builder's
+/// `.read_only(true)`, or `BEGIN READ ONLY` text. A helper returning it
+/// hands its caller nothing to commit.
+fn begins_read_only(body: &Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            let mut last_two = path.path.segments.iter().rev().take(2);
+            self.0 |= last_two.next().is_some_and(|s| s.ident == "ReadOnly")
+                && last_two.next().is_some_and(|s| s.ident == "AccessMode");
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.0 |= call.method == "read_only"
+                && matches!(call.args.first(), Some(Expr::Lit(lit))
+                    if matches!(&lit.lit, Lit::Bool(b) if b.value));
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_lit_str(&mut self, text: &'ast syn::LitStr) {
+            self.0 |= text.value().to_ascii_uppercase().contains("READ ONLY");
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_block(body);
+    finder.0
+}
+
 /// Whether a file's database is PostgreSQL: it names PostgreSQL's types or
 /// crates (`PgPool`, `Transaction<'_, Postgres>`, `tokio_postgres`), or its
 /// package uses no other database (`postgres_package`), and it names no
@@ -586,8 +613,16 @@ impl<'v> FileFacts<'v> {
             returned_types: Vec<(String, String)>,
             /// See `FileFacts::constructors`.
             constructors: std::collections::HashSet<String>,
+            /// Functions whose body begins a read-only transaction (see
+            /// `begins_read_only`): what they return has no work to lose.
+            read_only: std::collections::HashSet<String>,
         }
         impl Found {
+            fn read_only_body(&mut self, signature: &syn::Signature, body: &Block) {
+                if begins_read_only(body) {
+                    self.read_only.insert(signature.ident.to_string());
+                }
+            }
             fn opening_body(&mut self, signature: &syn::Signature, body: &Block) {
                 if opens_and_returns_connection(signature, body) {
                     self.opening.insert(signature.ident.to_string());
@@ -610,6 +645,7 @@ impl<'v> FileFacts<'v> {
                 }
                 self.opaque_body(&item.sig, &item.block);
                 self.opening_body(&item.sig, &item.block);
+                self.read_only_body(&item.sig, &item.block);
                 // A function inside a method's body is no function of the
                 // type.
                 let owner = self.impl_owner.take();
@@ -629,6 +665,7 @@ impl<'v> FileFacts<'v> {
                 }
                 self.opaque_body(&item.sig, &item.block);
                 self.opening_body(&item.sig, &item.block);
+                self.read_only_body(&item.sig, &item.block);
                 if !self.trait_impl
                     && matches!(item.vis, syn::Visibility::Inherited)
                     && (item.sig.receiver().is_some() || takes_database_handle(&item.sig))
@@ -729,6 +766,9 @@ impl<'v> FileFacts<'v> {
         }
         let mut found = Found::default();
         found.visit_file(file);
+        for name in &found.read_only {
+            found.returning_transactions.remove(name);
+        }
         // A function that returns the project's own transaction type
         // (`-> Result<TxStore, DbErr>`) begins a transaction for its
         // caller, who commits it through the type's `commit`.
