@@ -380,6 +380,17 @@ impl<'a> Lowerer<'a> {
             _ => {
                 let mut ended = Vec::new();
                 ended_in_tokens(mac.tokens.clone(), &mut ended);
+                // A macro of another module given the transaction itself
+                // (`commit_staged!(txn, tiles)`) may move it and end it;
+                // the standard and logging macros only format or compare,
+                // and the file's own say whether they end anything.
+                let may_end = match self.file.own_macros.get(&name) {
+                    Some(&ends) => ends,
+                    None => !READING_MACROS.contains(&name.as_str()),
+                };
+                if may_end {
+                    ended.extend(whole_arguments(mac.tokens.clone()));
+                }
                 ended.sort();
                 ended.dedup();
                 for name in ended {
@@ -1272,6 +1283,62 @@ pub(super) fn ended_in_tokens(tokens: proc_macro2::TokenStream, ended: &mut Vec<
             _ => {}
         }
     }
+}
+
+/// Macros that read their arguments and never move one away.
+const READING_MACROS: &[&str] = &[
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "dbg",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "matches",
+    "vec",
+    "info",
+    "warn",
+    "debug",
+    "trace",
+    "error",
+    "log",
+    "event",
+    "span",
+    "info_span",
+    "debug_span",
+    "error_span",
+    "trace_span",
+    "warn_span",
+];
+
+/// The arguments of a macro call that are one name each (`txn` of
+/// `commit_staged!(txn, tiles)`): what the macro may move.
+fn whole_arguments(tokens: proc_macro2::TokenStream) -> Vec<String> {
+    use proc_macro2::TokenTree;
+    let mut names = Vec::new();
+    let mut argument: Vec<TokenTree> = Vec::new();
+    let mut flush = |argument: &mut Vec<TokenTree>| {
+        if let [TokenTree::Ident(name)] = argument.as_slice() {
+            names.push(name.to_string());
+        }
+        argument.clear();
+    };
+    for tree in tokens {
+        match &tree {
+            TokenTree::Punct(comma) if comma.as_char() == ',' => flush(&mut argument),
+            _ => argument.push(tree),
+        }
+    }
+    flush(&mut argument);
+    names
 }
 
 /// The name a transaction begun as an argument is lowered under (see

@@ -382,6 +382,9 @@ fn lexing_failure(text: &str, offset: usize) -> String {
 /// struct fields (`store: Arc<dyn CryptoStore>`), by struct and field, and
 /// the fields whose transaction their struct's `Drop` rolls back.
 struct FileFacts<'v> {
+    /// The file's own `macro_rules!`, by name, with whether a rule of it
+    /// commits or rolls back (a `commit`/`rollback` in its body).
+    own_macros: HashMap<String, bool>,
     /// A type's functions of this file that take no `self` and return
     /// the type (`ImportStaging::begin(&tx) -> Result<Self>`), by the path
     /// a call writes: what one builds around a transaction lent to it is
@@ -490,6 +493,17 @@ fn returns_own_type(output: &syn::ReturnType, owner: &str) -> bool {
     quote::ToTokens::to_token_stream(&**returned)
         .into_iter()
         .any(|token| matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == "Self" || ident == owner))
+}
+
+/// Every identifier in `tokens`, nested groups included.
+fn names_in_tokens(tokens: proc_macro2::TokenStream, found: &mut dyn FnMut(&str)) {
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Ident(ident) => found(&ident.to_string()),
+            proc_macro2::TokenTree::Group(group) => names_in_tokens(group.stream(), found),
+            _ => {}
+        }
+    }
 }
 
 /// Whether a function body begins a read-only transaction: sea-orm's
@@ -616,6 +630,7 @@ impl<'v> FileFacts<'v> {
             /// Functions whose body begins a read-only transaction (see
             /// `begins_read_only`): what they return has no work to lose.
             read_only: std::collections::HashSet<String>,
+            own_macros: HashMap<String, bool>,
         }
         impl Found {
             fn read_only_body(&mut self, signature: &syn::Signature, body: &Block) {
@@ -686,6 +701,18 @@ impl<'v> FileFacts<'v> {
                     }
                     *self.returning_other.entry(name).or_default() += 1;
                 }
+            }
+            fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+                if let Some(name) = &item.ident
+                    && item.mac.path.is_ident("macro_rules")
+                {
+                    let mut ended = false;
+                    names_in_tokens(item.mac.tokens.clone(), &mut |word| {
+                        ended |= word == "commit" || word == "rollback";
+                    });
+                    self.own_macros.insert(name.to_string(), ended);
+                }
+                syn::visit::visit_item_macro(self, item);
             }
             fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
                 let is_drop = item.trait_.as_ref().is_some_and(|(path, _)| {
@@ -814,6 +841,7 @@ impl<'v> FileFacts<'v> {
             }
         }
         FileFacts {
+            own_macros: found.own_macros,
             constructors: found.constructors,
             const_strings: found.consts,
             set_once: found.set_once,
