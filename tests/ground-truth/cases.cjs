@@ -233,6 +233,7 @@ const files = {
       globals: { assert: require('node:assert') },
       variants: [{ label: 'with id', args: () => [{ id: '1' }] }, { label: 'without id', args: () => [{}] }],
     },
+    n: { globals: { gate: { once: (event, done) => done(new Error('gate closed')) } } },
   },
   'variations/class-property-arrow.ts': {
     '*': { body: { id: 'evt_1', topic: 'orders', payload: { n: 1 } } },

@@ -43,7 +43,8 @@ impl<'a> Lowerer<'a> {
                 if !matches!(
                     unwrap(&await_expr.arg),
                     Expr::Call(_) | Expr::OptChain(_) | Expr::TaggedTpl(_)
-                ) {
+                ) && !resolves_only(&await_expr.arg)
+                {
                     self.builder.may_throw(span_of(await_expr.span));
                 }
                 value
@@ -82,7 +83,11 @@ impl<'a> Lowerer<'a> {
                         }
                     }
                 }
-                if !(lent || plain || self.sync_call_is_quiet(false, class.as_deref())) {
+                if !(lent
+                    || plain
+                    || self.sync_call_is_quiet(false, class.as_deref())
+                    || resolves_only(expr))
+                {
                     self.builder.may_throw(span_of(new.span));
                 }
                 match wrapped {
@@ -1124,4 +1129,21 @@ fn arm_known(arm: &Expr, acquired: bool) -> Known {
     } else {
         known_value(arm)
     }
+}
+
+/// `new Promise((resolve) => setTimeout(resolve, ms))`: a promise whose
+/// executor takes no `reject` never rejects (a delay, a wrapped event).
+fn resolves_only(expr: &Expr) -> bool {
+    let Expr::New(new) = unwrap(expr) else {
+        return false;
+    };
+    let executor_params = match new.args.as_deref() {
+        Some([executor]) if executor.spread.is_none() => match unwrap(&executor.expr) {
+            Expr::Arrow(arrow) => arrow.params.len(),
+            Expr::Fn(function) => function.function.params.len(),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    matches!(&*new.callee, Expr::Ident(class) if &*class.sym == "Promise") && executor_params <= 1
 }
