@@ -32,6 +32,8 @@ impl<'a> Lowerer<'a> {
                 Some(place) => {
                     if let Some(unsent) = self.unsent.remove(&place) {
                         unsent
+                    } else if let Some(outcome) = self.begin_outcomes.remove(&place) {
+                        outcome
                     } else if let Some((written, spans)) = self.write_results.get(&place) {
                         Value::Wrote {
                             place: written.clone(),

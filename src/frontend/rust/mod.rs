@@ -1138,6 +1138,7 @@ impl<'v> Collector<'v> {
             lowerer.typed_params(signature);
             lowerer.returns_no_error |= !returns_errors(&body);
         }
+        lowerer.tested_later = locals_tested_for_errors(&body);
         lowerer.body(body);
         if let Some(span) = lowerer.too_deep {
             self.too_deep.get_or_insert(span);
@@ -1179,6 +1180,30 @@ fn returns_errors(body: &FnBody) -> bool {
 /// Whether a body calls one of these functions by its bare name.
 /// With `by_last_name`, also a method of that name, or a path ending in
 /// it (`self.open_work()`, `Db::open_work(..)`).
+/// The locals a body tests with `.is_err()` or `.is_ok()` (see
+/// `Lowerer::tested_later`).
+fn locals_tested_for_errors(body: &FnBody) -> std::collections::HashSet<String> {
+    struct Tests(std::collections::HashSet<String>);
+    impl<'ast> Visit<'ast> for Tests {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.args.is_empty()
+                && (call.method == "is_err" || call.method == "is_ok")
+                && let Expr::Path(path) = peel(&call.receiver)
+                && let Some(name) = path.path.get_ident()
+            {
+                self.0.insert(name.to_string());
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut tests = Tests(Default::default());
+    match body {
+        FnBody::Block(block) => tests.visit_block(block),
+        FnBody::Expr(expr) => tests.visit_expr(expr),
+    }
+    tests.0
+}
+
 fn calls_any(body: &FnBody, names: &std::collections::HashSet<String>, by_last_name: bool) -> bool {
     struct Calls<'n> {
         names: &'n std::collections::HashSet<String>,
@@ -1486,6 +1511,13 @@ struct Lowerer<'a> {
     /// local is first used, and none runs here when the local is handed on
     /// (to a call, or as a request to add statements to).
     unsent: HashMap<String, Value>,
+    /// Locals the body tests with `.is_err()` or `.is_ok()` somewhere:
+    /// BEGIN's `Result` kept in one (`let started = conn.execute("BEGIN",
+    /// ());`) begins where the test says it worked.
+    tested_later: std::collections::HashSet<String>,
+    /// BEGINs whose `Result` is kept in such a local, by its name, not
+    /// known to have worked until the local is read.
+    begin_outcomes: HashMap<String, Value>,
     /// Transactions set to commit when dropped (see
     /// `EventKind::CommitsOnDrop`): their `finish()` commits.
     commits_on_drop: std::collections::HashSet<String>,
@@ -1588,6 +1620,8 @@ impl<'a> Lowerer<'a> {
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             unsent: HashMap::new(),
+            tested_later: Default::default(),
+            begin_outcomes: HashMap::new(),
             commits_on_drop: std::collections::HashSet::new(),
             built: HashMap::new(),
             opaque_at: Vec::new(),

@@ -581,6 +581,16 @@ impl<'a> Lowerer<'a> {
                 let sql = self.built_statement(&init.expr);
                 self.built.insert(name, sql);
             }
+            // `let started = conn.execute("BEGIN", ()).await;`, tested
+            // later with `started.is_err()`: the test says whether it ran.
+            Some(name)
+                if matches!(value, Value::Begins { .. })
+                    && binding_name(&local.pat).is_some()
+                    && self.tested_later.contains(&name) =>
+            {
+                self.bind(&name, Value::Nothing, &init.expr);
+                self.begin_outcomes.insert(name, value);
+            }
             // `let q = db.query("BEGIN");` in an async function: a request
             // not sent yet.
             Some(name)
