@@ -971,7 +971,11 @@ impl<'a> Lowerer<'a> {
                         }
                         None => self.is_pool_factory_call(receiver),
                     };
-                self.builder.may_throw(span);
+                // One that connects when first used (TypeORM's
+                // `createQueryRunner()`) fails there, not here.
+                if !call.lazy {
+                    self.builder.may_throw(span);
+                }
                 Value::Acquired {
                     span,
                     certain,
