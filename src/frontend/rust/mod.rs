@@ -82,8 +82,13 @@ pub(crate) fn lower_file(
             facts.scripts_end_themselves = text.contains("surrealdb::");
             facts.temporary_tables = temporary_tables(text);
             let mut interface = interface::use_imports(&file);
-            let mut collector = Collector::new(facts, base);
-            collector.visit_file(&file);
+            // The file lowered knowing `facts`: each pass below learns more.
+            let lower_again = |facts| {
+                let mut collector = Collector::new(facts, base);
+                collector.visit_file(&file);
+                collector
+            };
+            let mut collector = lower_again(facts);
             // Functions of this file, and of the modules it imports, that
             // begin or end a transaction on a connection they are passed,
             // or only read through it, change what their calls mean: link
@@ -108,8 +113,7 @@ pub(crate) fn lower_file(
                 facts.transaction_helpers = helpers;
                 facts.imported = imported;
                 facts.closed_by_callers = closed_by_callers;
-                collector = Collector::new(facts, base);
-                collector.visit_file(&file);
+                collector = lower_again(facts);
             }
             // What a link taught lets lowering ask about calls it could not
             // tell before: `lookup(&txn)` lends a transaction once
@@ -128,8 +132,7 @@ pub(crate) fn lower_file(
                 }
                 let mut facts = collector.file;
                 facts.imported = imported;
-                collector = Collector::new(facts, base);
-                collector.visit_file(&file);
+                collector = lower_again(facts);
             }
             // Through a chain of private functions (a constructor that
             // opened the connection, a private `upgrade`, the migration
@@ -141,8 +144,7 @@ pub(crate) fn lower_file(
                 }
                 let mut facts = collector.file;
                 facts.closed_by_callers = closed_by_callers;
-                collector = Collector::new(facts, base);
-                collector.visit_file(&file);
+                collector = lower_again(facts);
             }
             let reads_only = drop_reads_of_own_functions(
                 &mut collector.flows,
