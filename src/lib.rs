@@ -616,8 +616,8 @@ fn module_interface(
 ) -> Option<ModuleInterface> {
     let language = Language::from_path(path)?;
     let text = read(path)?;
-    // Read for what it exports, whose summaries do not depend on its
-    // package's database.
+    // Read for what it exports: told by its text alone which database it
+    // runs on, as a file checked on its own is.
     let lower = || {
         lower(
             &text,

@@ -162,15 +162,12 @@ fn generic_bounds<'s>(
         syn::Type::Path(path) => path.path.get_ident().cloned(),
         _ => None,
     };
+    let bounded = ident.clone();
     let inline = signature
         .generics
         .type_params()
-        .filter(move |param| ident.as_ref() == Some(&param.ident))
+        .filter(move |param| bounded.as_ref() == Some(&param.ident))
         .flat_map(|param| param.bounds.iter());
-    let ident = match ty {
-        syn::Type::Path(path) => path.path.get_ident().cloned(),
-        _ => None,
-    };
     let in_where = signature
         .generics
         .where_clause
