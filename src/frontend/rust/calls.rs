@@ -452,6 +452,29 @@ impl<'a> Lowerer<'a> {
             self.moved_all(call.args.iter());
             return Value::TransactionObject(self.span(call.span()));
         }
+        // `SimpleAsyncConnection::batch_execute(conn, "BEGIN")`,
+        // `Queryable::query_drop(&mut conn, ..)`: a driver's statement
+        // method called through its trait, its receiver first, is the
+        // method call it stands for.
+        if let Some(method) = name
+            && function.as_deref().is_some_and(names_driver_method)
+            && self.file.vocabulary.is_sql_method(method)
+            && let Some((receiver, rest)) = call.args.iter().collect::<Vec<_>>().split_first()
+            && place_of(receiver).is_some()
+            && let Expr::Path(func) = &*call.func
+            && let Some(last) = func.path.segments.last()
+        {
+            let method_call = syn::ExprMethodCall {
+                attrs: Vec::new(),
+                receiver: Box::new((*receiver).clone()),
+                dot_token: Default::default(),
+                method: last.ident.clone(),
+                turbofish: None,
+                paren_token: call.paren_token,
+                args: rest.iter().map(|arg| (*arg).clone()).collect(),
+            };
+            return self.method_call(&method_call);
+        }
         if function.is_none() {
             let value = self.expr(&call.func);
             self.settle(value);
