@@ -1124,23 +1124,10 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// `build_transaction().read_only(true).start()`,
-    /// `begin_with("BEGIN READ ONLY")`.
+    /// A begin call that opens a read-only transaction (see
+    /// `read_only_begin`), its text read through the file's `const`s.
     pub(super) fn begins_read_only(&self, call: &syn::ExprMethodCall) -> bool {
-        let read_only_text = call
-            .args
-            .first()
-            .and_then(|a| self.sql_text(a))
-            .is_some_and(|sql| sql.to_ascii_uppercase().contains("READ ONLY"));
-        let mut current = peel(&call.receiver);
-        let mut read_only_builder = false;
-        while let Expr::MethodCall(inner) = current {
-            read_only_builder |= inner.method == "read_only"
-                && matches!(inner.args.first().map(peel), Some(Expr::Lit(lit))
-                    if matches!(&lit.lit, Lit::Bool(b) if b.value));
-            current = peel(&inner.receiver);
-        }
-        read_only_text || read_only_builder
+        read_only_begin(call, |arg| self.sql_text(arg))
     }
 
     /// A call of one of the file's private functions, its arguments in

@@ -508,26 +508,15 @@ fn names_in_tokens(tokens: proc_macro2::TokenStream, found: &mut dyn FnMut(&str)
     }
 }
 
-/// Whether a function body begins a read-only transaction: sea-orm's
-/// `begin_with_config(.., Some(AccessMode::ReadOnly))`, a builder's
-/// `.read_only(true)`, or `BEGIN READ ONLY` text. A helper returning it
-/// hands its caller nothing to commit.
+/// Whether a function body makes a begin call that opens a read-only
+/// transaction (see `read_only_begin`): a helper returning it hands its
+/// caller nothing to commit.
 fn begins_read_only(body: &Block) -> bool {
     struct Finder(bool);
     impl<'ast> Visit<'ast> for Finder {
-        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
-            let mut last_two = path.path.segments.iter().rev().take(2);
-            self.0 |= last_two.next().is_some_and(|s| s.ident == "ReadOnly")
-                && last_two.next().is_some_and(|s| s.ident == "AccessMode");
-        }
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            self.0 |= call.method == "read_only"
-                && matches!(call.args.first(), Some(Expr::Lit(lit))
-                    if matches!(&lit.lit, Lit::Bool(b) if b.value));
+            self.0 |= read_only_begin(call, string_literal);
             syn::visit::visit_expr_method_call(self, call);
-        }
-        fn visit_lit_str(&mut self, text: &'ast syn::LitStr) {
-            self.0 |= text.value().to_ascii_uppercase().contains("READ ONLY");
         }
     }
     let mut finder = Finder(false);

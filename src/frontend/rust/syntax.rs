@@ -194,13 +194,13 @@ fn generic_bounds<'s>(
 /// AsyncFnOnce(..)`): what it does is the caller's code, not this
 /// function's.
 pub(super) fn callback_type(ty: &syn::Type, signature: &syn::Signature) -> bool {
+    fn callable_name(name: &str) -> bool {
+        name.starts_with("Fn") || name.starts_with("AsyncFn")
+    }
     fn callable<'b>(mut bounds: impl Iterator<Item = &'b syn::TypeParamBound>) -> bool {
         bounds.any(|bound| {
             matches!(bound, syn::TypeParamBound::Trait(bound)
-            if bound.path.segments.last().is_some_and(|last| {
-                let name = last.ident.to_string();
-                name.starts_with("Fn") || name.starts_with("AsyncFn")
-            }))
+            if bound.path.segments.last().is_some_and(|last| callable_name(&last.ident.to_string())))
         })
     }
     let mut ty = ty;
@@ -210,21 +210,7 @@ pub(super) fn callback_type(ty: &syn::Type, signature: &syn::Signature) -> bool 
     match ty {
         syn::Type::ImplTrait(bounds) => callable(bounds.bounds.iter()),
         syn::Type::TraitObject(object) => callable(object.bounds.iter()),
-        syn::Type::Path(path) => path.path.get_ident().is_some_and(|ident| {
-            let inline = signature
-                .generics
-                .type_params()
-                .filter(|param| param.ident == *ident)
-                .any(|param| callable(param.bounds.iter()));
-            let in_where = signature.generics.where_clause.iter().any(|clause| {
-                clause.predicates.iter().any(|predicate| {
-                    matches!(predicate, syn::WherePredicate::Type(bounded)
-                        if matches!(&bounded.bounded_ty, syn::Type::Path(p) if p.path.is_ident(ident))
-                            && callable(bounded.bounds.iter()))
-                })
-            });
-            inline || in_where
-        }),
+        syn::Type::Path(_) => generic_bounds(ty, signature).any(|name| callable_name(&name)),
         _ => false,
     }
 }
@@ -1269,6 +1255,39 @@ pub(super) fn in_later_edition(text: &str) -> Option<String> {
 
 fn is_ident_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+/// Whether a begin call opens a read-only transaction: `begin_with("BEGIN
+/// READ ONLY")` (its first argument's text, by `text`), sea-orm's
+/// `begin_with_config(.., Some(AccessMode::ReadOnly))`, or a builder's
+/// `build_transaction().read_only(true).start()`.
+pub(super) fn read_only_begin(
+    call: &syn::ExprMethodCall,
+    text: impl Fn(&Expr) -> Option<String>,
+) -> bool {
+    let read_only_text = call
+        .args
+        .first()
+        .and_then(text)
+        .is_some_and(|sql| sql.to_ascii_uppercase().contains("READ ONLY"));
+    let read_only_mode = call.args.iter().any(|arg| {
+        let arg = match peel(arg) {
+            Expr::Call(some) if some.args.len() == 1 => &some.args[0],
+            other => other,
+        };
+        matches!(peel(arg), Expr::Path(path)
+            if path.path.segments.iter().rev().take(2).map(|s| s.ident.to_string())
+                .eq(["ReadOnly", "AccessMode"]))
+    });
+    let mut current = peel(&call.receiver);
+    let mut read_only_builder = false;
+    while let Expr::MethodCall(inner) = current {
+        read_only_builder |= inner.method == "read_only"
+            && matches!(inner.args.first().map(peel), Some(Expr::Lit(lit))
+                if matches!(&lit.lit, Lit::Bool(b) if b.value));
+        current = peel(&inner.receiver);
+    }
+    read_only_text || read_only_mode || read_only_builder
 }
 
 #[cfg(test)]
