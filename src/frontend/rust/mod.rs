@@ -1768,6 +1768,12 @@ impl<'a> Lowerer<'a> {
             Value::View(place) => {
                 self.views.insert(name.to_string(), place);
             }
+            // `let conn = &mut *pooled;` reborrows a connection this
+            // function holds: what is sent through `conn` is sent on
+            // `pooled`, which is what is handed on or dropped.
+            Value::Borrowed(place) if self.owned.contains_key(&place) => {
+                self.views.insert(name.to_string(), place);
+            }
             // `let conn = checkout;` moves it: followed under the new name
             // from here, as if taken where it was.
             Value::Place(place) if self.taken_at.contains_key(&place) => {
