@@ -276,6 +276,11 @@ impl FlowBuilder {
 
     /// How the transaction object held by `handle` is committed (see
     /// `Handle::commit_statement`).
+    /// See `Handle::begun_from`.
+    pub fn set_begun_from(&mut self, handle: HandleId, source: HandleId) {
+        self.handles[handle].begun_from = Some(source);
+    }
+
     pub fn set_commit_statement(&mut self, handle: HandleId, statement: String) {
         self.handles[handle].commit_statement = Some(statement);
     }
@@ -351,6 +356,7 @@ impl FlowBuilder {
             rollback_call: None,
             begun_for_object: false,
             object_begun_here: false,
+            begun_from: None,
         });
         self.handle_ids.insert(name.to_string(), id);
         id

@@ -75,6 +75,11 @@ pub(crate) enum EventKind {
     /// (see `ExitHow::Shadowed`): it lives to its scope's end, but nothing
     /// can commit it any more.
     Shadowed,
+    /// A write sent, while this transaction object is in scope, through
+    /// the pool it was begun from (see `Handle::begun_from`): if the
+    /// transaction is open, the write runs on another connection, outside
+    /// it.
+    WriteBeside,
     /// The path on which the commit at this event's span failed and its
     /// error was discarded (`let _ = tx.commit().await`): the transaction's
     /// work is rolled back, and the function goes on as if it were saved.
@@ -142,6 +147,10 @@ pub(crate) struct Handle {
     /// (`const t = await sequelize.transaction()`): no caller can end it,
     /// so a success exit that leaves it open loses it.
     pub object_begun_here: bool,
+    /// What the transaction object held here was begun from (`let tx =
+    /// pool.begin()` gives `pool`): a write sent through that, while the
+    /// transaction is open, runs on another connection outside it.
+    pub begun_from: Option<HandleId>,
 }
 
 impl Handle {

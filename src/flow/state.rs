@@ -155,6 +155,9 @@ pub(crate) struct HandleFacts {
     pub exits: Vec<ExitFact>,
     pub overwrites: Vec<Overwrite>,
     pub double_releases: Vec<DoubleRelease>,
+    /// Writes sent beside the transaction while it was open (see
+    /// `EventKind::WriteBeside`), sorted.
+    pub writes_beside: Vec<Span>,
     /// The pass stopped tracking some paths to stay bounded; rules that need
     /// every path should stay silent.
     pub truncated: bool,
@@ -558,6 +561,7 @@ fn analyze_handle(
             }
         }
     }
+    facts.writes_beside.sort();
     facts
 }
 
@@ -693,6 +697,16 @@ fn apply_event(
         EventKind::CommitDiscarded => {
             if matches!(key.tx, TxState::Open { .. }) {
                 state.witness.commit_discarded_at = Some(span);
+            }
+        }
+        // On an error path the write is the function's answer to the
+        // failure (a compensating delete, a job marked failed): outside
+        // the transaction on purpose.
+        EventKind::WriteBeside => {
+            if matches!(key.tx, TxState::Open { errored: false, .. })
+                && !facts.writes_beside.contains(&span)
+            {
+                facts.writes_beside.push(span);
             }
         }
         EventKind::Release => match key.holding {

@@ -457,6 +457,7 @@ fn only_uses(flow: &FnFlow, name: &str) -> bool {
                     | EventKind::Aborted
                     | EventKind::FailureIgnored
                     | EventKind::CommitDiscarded
+                    | EventKind::WriteBeside
                     | EventKind::Commit
                     | EventKind::Rollback
                     | EventKind::Unawaited

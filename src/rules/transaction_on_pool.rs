@@ -17,7 +17,13 @@ pub(super) const RULE: Rule = Rule {
     shown_in_tests: true,
 };
 
-fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
+fn check(flow: &FnFlow, facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) {
+    statements_on_pools(flow, out);
+    writes_beside_transactions(flow, facts, out);
+}
+
+/// BEGIN, COMMIT and ROLLBACK sent through a pool.
+fn statements_on_pools(flow: &FnFlow, out: &mut Vec<Diagnostic>) {
     for (id, handle) in flow.handles.iter().enumerate().filter(|(_, h)| h.pool) {
         let mut statements: Vec<&Event> =
             [EventKind::Begin, EventKind::Commit, EventKind::Rollback]
@@ -63,5 +69,39 @@ fn check(flow: &FnFlow, _facts: &Facts, _text: &str, out: &mut Vec<Diagnostic>) 
         }
         .into();
         out.push(diagnostic);
+    }
+}
+
+/// A write sent through the pool a transaction object was begun from
+/// (`pool.begin()`), while that transaction is open: it runs on another
+/// connection and commits on its own, so it is not undone when the
+/// transaction rolls back, and the function holds two connections.
+fn writes_beside_transactions(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagnostic>) {
+    // A test holds a transaction while it writes beside it on purpose (to
+    // see a lock or an isolation level at work).
+    if flow.test_code {
+        return;
+    }
+    for (id, handle_facts) in facts.handles.iter().enumerate() {
+        let handle = &flow.handles[id];
+        let Some(source) = handle.begun_from else {
+            continue;
+        };
+        let (name, pool) = (&handle.name, &flow.handles[source].name);
+        for &write in &handle_facts.writes_beside {
+            let mut diagnostic = RULE.diagnostic(
+                flow,
+                format!("this write goes through `{pool}`, not the open transaction `{name}`"),
+            );
+            diagnostic.span = write;
+            diagnostic.labels = vec![Label {
+                message: format!(
+                    "runs on another connection and commits on its own; a rollback of `{name}` does not undo it"
+                ),
+                span: write,
+            }];
+            diagnostic.help = format!("send it through the transaction (`&mut *{name}`)");
+            out.push(diagnostic);
+        }
     }
 }

@@ -525,6 +525,12 @@ impl<'a> Lowerer<'a> {
             self.moved_all(call.args.iter());
             Value::Nothing
         } else {
+            // `Set(db)` builds a value (a tuple struct or variant); it
+            // writes nothing.
+            if let Some(name) = name.filter(|name| !name.starts_with(char::is_uppercase)) {
+                let span = self.span(call.span());
+                self.written_beside(call.args.iter(), name, named_as_write(name), span);
+            }
             let lent_before = self.lends.len();
             let value = self.lent_all(call.args.iter(), name);
             if function
@@ -1025,6 +1031,11 @@ impl<'a> Lowerer<'a> {
                     .written_through(place, call.method.span())
                     .map(|span| (place.clone(), span));
             }
+            let writes = named_as_write(&method)
+                || self.file.writing_methods.contains(&method)
+                || built_by_write(&call.receiver);
+            let span = self.call_span(call);
+            self.written_beside(call.args.iter(), &callee, writes, span);
             let value = self.lent_all(call.args.iter(), Some(&callee));
             // Its `Result` tells whether the write it was taken for
             // happened (`let Ok(_) = tx.set_processed(id) else { .. }`).
@@ -1177,6 +1188,38 @@ impl<'a> Lowerer<'a> {
     /// Whether `place` is a parameter typed as a driver's pool (`&PgPool`,
     /// `Pool<Postgres>`, sea-orm's `DatabaseConnection`). A project's own
     /// type (`DbPool`) may be anything, a connection behind a mutex too.
+    /// Whether `place` is a pool, by its name or its written type, and not
+    /// a name rebound to what this function holds.
+    pub(super) fn is_pool(&self, place: &str) -> bool {
+        (self.file.vocabulary.is_pool_name(place) || self.typed_as_pool(place))
+            && !self.owned.contains_key(place)
+    }
+
+    /// A call that writes (by its name, or a statement built to write)
+    /// handed a pool that a transaction of this function was begun from:
+    /// a write beside the transaction, if it is open (see
+    /// `Handle::begun_from`). A function of this file that only reads
+    /// drops it, as it does a transaction's (see `lends`).
+    pub(super) fn written_beside<'e>(
+        &mut self,
+        args: impl Iterator<Item = &'e Expr>,
+        callee: &str,
+        writes: bool,
+        span: Span,
+    ) {
+        if !writes || self.transaction_pools.is_empty() {
+            return;
+        }
+        let pools: Vec<String> = args
+            .filter_map(place_of)
+            .filter(|place| self.transaction_pools.contains_key(place))
+            .collect();
+        for pool in pools {
+            self.event(EventKind::Write, &pool, span);
+            self.lends.push((callee.to_string(), span));
+        }
+    }
+
     pub(super) fn typed_as_pool(&self, place: &str) -> bool {
         const POOLS: &[&str] = &[
             "Pool",
@@ -1186,7 +1229,24 @@ impl<'a> Lowerer<'a> {
             "AnyPool",
             "DatabaseConnection",
         ];
-        self.param_types.get(place).is_some_and(|text| {
+        // A parameter's type, or a field's of the struct `self` or a
+        // parameter is (`state.db: DatabaseConnection`).
+        let type_text = match place.split_once('.') {
+            Some((root, field)) if !field.contains('.') => {
+                let owner = match root {
+                    "self" => self.owner.as_deref(),
+                    param => self.param_receivers.get(param).map(String::as_str),
+                };
+                owner.and_then(|owner| {
+                    self.file
+                        .field_types
+                        .get(&(owner.to_string(), field.to_string()))
+                })
+            }
+            Some(_) => None,
+            None => self.param_types.get(place),
+        };
+        type_text.is_some_and(|text| {
             text.split(|c: char| !c.is_alphanumeric() && c != '_')
                 .any(|word| POOLS.contains(&word))
         })

@@ -272,6 +272,11 @@ impl<'a> Lowerer<'a> {
                 }
                 let iterated = self.expr(&for_expr.expr);
                 self.settle(iterated);
+                // `for db in names`: not the pool `db` in the body.
+                let transaction_pools = self.transaction_pools.clone();
+                for name in pattern_names(&for_expr.pat) {
+                    self.transaction_pools.remove(&name);
+                }
                 let head = self.builder.new_block();
                 self.builder.goto(head);
                 self.builder.switch_to(head);
@@ -279,6 +284,7 @@ impl<'a> Lowerer<'a> {
                 self.builder.switch_to(body);
                 self.loop_body(for_expr.label.as_ref(), exit, head, &for_expr.body);
                 self.builder.switch_to(exit);
+                self.transaction_pools = transaction_pools;
                 Value::Nothing
             }
             Expr::Break(break_expr) => {

@@ -1528,6 +1528,9 @@ struct Lowerer<'a> {
     /// .clone()`, `Arc::clone(&pool)`), with that place: a call handed
     /// the copy is handed what it copies.
     copies: HashMap<String, String>,
+    /// Pools that transaction objects in scope were begun from, with the
+    /// transactions' names (see `Handle::begun_from`).
+    transaction_pools: HashMap<String, Vec<String>>,
     /// Writes recorded because a transaction was lent to a call, with the
     /// called function's name.
     lends: Vec<(String, Span)>,
@@ -1618,6 +1621,7 @@ impl<'a> Lowerer<'a> {
             opaque_at: Vec::new(),
             views: HashMap::new(),
             copies: HashMap::new(),
+            transaction_pools: HashMap::new(),
             elements: HashMap::new(),
             lends: Vec::new(),
             params: Vec::new(),
@@ -1666,6 +1670,14 @@ impl<'a> Lowerer<'a> {
     fn event(&mut self, kind: EventKind, place: &str, span: Span) {
         let handle = self.builder.handle(place);
         self.builder.event(kind, handle, span);
+        if kind == EventKind::Write
+            && let Some(transactions) = self.transaction_pools.get(place)
+        {
+            for transaction in transactions.clone() {
+                let beside = self.builder.handle(&transaction);
+                self.builder.event(EventKind::WriteBeside, beside, span);
+            }
+        }
     }
 
     /// A pending raw `BEGIN` takes effect: the call succeeded. One on a

@@ -178,9 +178,7 @@ impl<'a> Lowerer<'a> {
         let mut statements = transaction_statements(sql);
         // A pool's name rebound to what it handed out (`let mut pool =
         // pool.begin().await?`) is no pool.
-        if (self.file.vocabulary.is_pool_name(place) || self.typed_as_pool(place))
-            && !self.owned.contains_key(place)
-        {
+        if self.is_pool(place) {
             // `pool.execute("BEGIN")`: transaction statements on a pool.
             let handle = self.builder.handle(place);
             self.builder.mark_pool(handle);

@@ -416,9 +416,12 @@ impl<'a> Lowerer<'a> {
 
     /// Lower a block; its value is the tail expression's.
     pub(super) fn block(&mut self, block: &Block) -> Value {
-        // A `let` that shadows a parameter does so to the end of its block.
+        // A `let` that shadows a parameter does so to the end of its block;
+        // a transaction begun in it is dropped there.
         let shadowed = self.shadowed_params.len();
+        let transaction_pools = self.transaction_pools.clone();
         let value = self.stmts(&block.stmts);
+        self.transaction_pools = transaction_pools;
         for (name, receiver) in self.shadowed_params.drain(shadowed..).rev() {
             self.params.push(name.clone());
             if let Some(receiver) = receiver {
@@ -572,7 +575,25 @@ impl<'a> Lowerer<'a> {
                 self.event(EventKind::Escape, &place, span);
             }
         }
-        match binding_name(&local.pat).or_else(|| success_binding(&local.pat)) {
+        // `let mut tx = pool.begin().await?;`: writes sent through `pool`
+        // from here on run outside the transaction.
+        let begun_from = matches!(value, Value::TransactionObject(_))
+            .then(|| chain_root(&init.expr))
+            .flatten()
+            .filter(|source| self.is_pool(source));
+        let bound = binding_name(&local.pat).or_else(|| success_binding(&local.pat));
+        for transactions in self.transaction_pools.values_mut() {
+            transactions.retain(|name| Some(name) != bound.as_ref());
+        }
+        if let (Some(name), Some(source)) = (&bound, begun_from)
+            && *name != source
+        {
+            let handle = self.builder.handle(name);
+            let pool = self.builder.handle(&source);
+            self.builder.set_begun_from(handle, pool);
+            self.transaction_pools.entry(source).or_default().push(name.clone());
+        }
+        match bound {
             Some(name) if value == Value::Nothing && self.opened_connection(&init.expr) => {
                 self.owned.insert(name.clone(), Owned::Closes);
                 self.declared.push(name);

@@ -77,7 +77,10 @@ pub(super) fn drop_reads_of_own_functions(
         for block in &mut flow.blocks {
             block
                 .events
-                .retain(|e| !(e.kind == EventKind::Write && unwritten.contains(&e.span)));
+                .retain(|e| {
+                    !(matches!(e.kind, EventKind::Write | EventKind::WriteBeside)
+                        && unwritten.contains(&e.span))
+                });
         }
     }
     reads_only

@@ -116,6 +116,24 @@ pub(super) fn method_chain(expr: &Expr) -> Vec<String> {
     }
 }
 
+/// The place a method chain starts from (`state.pool` of `state.pool
+/// .begin().await?`); `None` for anything but a method call.
+pub(super) fn chain_root(expr: &Expr) -> Option<String> {
+    let mut current = peel(expr);
+    let mut called = false;
+    loop {
+        current = match current {
+            Expr::MethodCall(call) => {
+                called = true;
+                peel(&call.receiver)
+            }
+            Expr::Await(await_expr) => peel(&await_expr.base),
+            Expr::Try(try_expr) => peel(&try_expr.expr),
+            other => return called.then(|| place_of(other)).flatten(),
+        };
+    }
+}
+
 pub(super) fn path_string(path: &syn::Path) -> String {
     path.segments
         .iter()
