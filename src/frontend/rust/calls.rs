@@ -842,8 +842,13 @@ impl<'a> Lowerer<'a> {
             }
             // The count of rows a write changed still tells of the write,
             // and so does its result mapped (`.map(|_| id)`): an `Err` stays
-            // an `Err`.
-            (Value::Wrote { .. }, "rows_affected" | "map") => return receiver,
+            // an `Err`. An `Err` made a default (`.unwrap_or(0)`,
+            // `.map(|n| n > 0).unwrap_or(false)`) says no row, as a failed
+            // statement changed none.
+            (
+                Value::Wrote { .. },
+                "rows_affected" | "map" | "unwrap_or" | "unwrap_or_default" | "unwrap_or_else",
+            ) => return receiver,
             // So do the rows it returned (`RETURNING`), looked at whole:
             // `rows.is_empty()`, `match rows.as_slice() { [] => .. }`.
             (Value::Wrote { .. }, "is_empty" | "is_none" | "is_some" | "as_slice")
