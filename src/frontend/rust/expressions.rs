@@ -433,16 +433,27 @@ impl<'a> Lowerer<'a> {
                     },
                     // `if let Some(found) = settle(&mut tx, ..).await?`:
                     // a call that answers `None` or `Err` did nothing.
+                    // `if let Ok(_) = record(&mut tx).await`: where it did
+                    // not match, the call failed.
                     Value::Attempted { place, span } | Value::Answered { place, span } => {
-                        zero_rows_pattern(&let_expr.pat).map(|when_true| ZeroRows {
-                            place: place.clone(),
-                            spans: vec![*span],
-                            when_true,
-                            why: match any_error(&let_expr.pat) {
-                                true => Unwritten::CallFailed,
-                                false => Unwritten::CallDeclined,
-                            },
-                        })
+                        match zero_rows_pattern(&let_expr.pat) {
+                            Some(when_true) => Some(ZeroRows {
+                                place: place.clone(),
+                                spans: vec![*span],
+                                when_true,
+                                why: match any_error(&let_expr.pat) {
+                                    true => Unwritten::CallFailed,
+                                    false => Unwritten::CallDeclined,
+                                },
+                            }),
+                            None if any_success(&let_expr.pat) => Some(ZeroRows {
+                                place: place.clone(),
+                                spans: vec![*span],
+                                when_true: false,
+                                why: Unwritten::CallFailed,
+                            }),
+                            None => None,
+                        }
                     }
                     _ => None,
                 };
@@ -662,10 +673,9 @@ impl<'a> Lowerer<'a> {
         self.wrote_nothing_if(zero_rows.as_ref(), false);
         // The `else` of `if write.is_ok()`, `if let Ok(_) = write` handles
         // its error, as the branch of `is_err()` does.
-        if zero_rows
-            .as_ref()
-            .is_some_and(|zero| !zero.when_true && zero.why == Unwritten::StatementFailed)
-        {
+        if zero_rows.as_ref().is_some_and(|zero| {
+            !zero.when_true && matches!(zero.why, Unwritten::StatementFailed | Unwritten::CallFailed)
+        }) {
             let span = self.span(if_expr.cond.span());
             self.builder.mark_error_path(span);
         }

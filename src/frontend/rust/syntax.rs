@@ -666,7 +666,7 @@ pub(super) fn any_error(pat: &Pat) -> bool {
     matches_whole(pat, "Err")
 }
 
-/// `Variant(_)` or `Variant(name)`.
+/// `Variant(_)`, `Variant(name)` or `Variant(())`.
 fn matches_whole(pat: &Pat, variant: &str) -> bool {
     let Pat::TupleStruct(tuple) = pat else {
         return false;
@@ -680,6 +680,7 @@ fn matches_whole(pat: &Pat, variant: &str) -> bool {
         && match &tuple.elems[0] {
             Pat::Wild(_) => true,
             Pat::Ident(ident) => ident.subpat.is_none(),
+            Pat::Tuple(unit) => unit.elems.is_empty(),
             _ => false,
         }
 }
