@@ -443,15 +443,30 @@ pub(super) fn built_by_call_named(expr: &Expr, test: fn(&str) -> bool) -> bool {
 
 /// The text of several branches when they all start the same transaction
 /// statements (`BEGIN` or `BEGIN IMMEDIATE`): the first stands for all.
+/// Branches that each end the transaction (`if ok { "COMMIT" } else {
+/// "ROLLBACK" }`) end it either way: the one that rolls back stands for
+/// them, since it may be the one that runs.
 pub(super) fn agreeing(texts: impl IntoIterator<Item = String>) -> Option<String> {
-    let mut texts = texts.into_iter();
-    let first = texts.next()?;
-    let statements = transaction_statements(&first);
-    texts
-        .all(|text| {
-            transaction_statements(&text) == statements && sql_writes(&text) == sql_writes(&first)
-        })
-        .then_some(first)
+    let texts: Vec<String> = texts.into_iter().collect();
+    let first = texts.first()?;
+    let statements = transaction_statements(first);
+    if texts.iter().all(|text| {
+        transaction_statements(text) == statements && sql_writes(text) == sql_writes(first)
+    }) {
+        return Some(first.clone());
+    }
+    let ends = |text: &String| {
+        matches!(
+            transaction_statements(text).as_slice(),
+            [TxStatement::Commit] | [TxStatement::Rollback]
+        )
+    };
+    if texts.iter().all(ends) {
+        return texts
+            .into_iter()
+            .find(|text| transaction_statements(text) == [TxStatement::Rollback]);
+    }
+    None
 }
 
 /// A `format!` template with each `{..}` placeholder replaced by what
