@@ -763,13 +763,16 @@ pub(super) fn string_literal(expr: &Expr) -> Option<String> {
     }
 }
 
-/// `#[test]`, `#[tokio::test]`, `#[sqlx::test(..)]`, `#[rstest]`, and
+/// `#[test]`, `#[tokio::test]`, `#[sqlx::test(..)]`, `#[rstest]`, a test
+/// suite's own `#[driver_test(..)]` or `#[wasm_bindgen_test]`, and
 /// `#[cfg(test)]` (not `#[cfg(not(test))]`).
 pub(super) fn is_test_attribute(attribute: &syn::Attribute) -> bool {
     let path = attribute.path();
     let last = path.segments.last().map(|s| s.ident.to_string());
     // rstest's cases and rstest_reuse's `#[apply(template)]` are tests.
-    if matches!(last.as_deref(), Some("test" | "rstest" | "apply")) {
+    if matches!(last.as_deref(), Some("test" | "rstest" | "apply"))
+        || last.as_deref().is_some_and(|name| name.ends_with("_test"))
+    {
         return true;
     }
     path.is_ident("cfg")
