@@ -674,7 +674,8 @@ impl<'a> Lowerer<'a> {
         // The `else` of `if write.is_ok()`, `if let Ok(_) = write` handles
         // its error, as the branch of `is_err()` does.
         if zero_rows.as_ref().is_some_and(|zero| {
-            !zero.when_true && matches!(zero.why, Unwritten::StatementFailed | Unwritten::CallFailed)
+            !zero.when_true
+                && matches!(zero.why, Unwritten::StatementFailed | Unwritten::CallFailed)
         }) {
             let span = self.span(if_expr.cond.span());
             self.builder.mark_error_path(span);

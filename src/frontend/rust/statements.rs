@@ -591,7 +591,10 @@ impl<'a> Lowerer<'a> {
             let handle = self.builder.handle(name);
             let pool = self.builder.handle(&source);
             self.builder.set_begun_from(handle, pool);
-            self.transaction_pools.entry(source).or_default().push(name.clone());
+            self.transaction_pools
+                .entry(source)
+                .or_default()
+                .push(name.clone());
         }
         match bound {
             Some(name) if value == Value::Nothing && self.opened_connection(&init.expr) => {

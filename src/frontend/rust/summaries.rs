@@ -75,12 +75,10 @@ pub(super) fn drop_reads_of_own_functions(
             continue;
         }
         for block in &mut flow.blocks {
-            block
-                .events
-                .retain(|e| {
-                    !(matches!(e.kind, EventKind::Write | EventKind::WriteBeside)
-                        && unwritten.contains(&e.span))
-                });
+            block.events.retain(|e| {
+                !(matches!(e.kind, EventKind::Write | EventKind::WriteBeside)
+                    && unwritten.contains(&e.span))
+            });
         }
     }
     reads_only
