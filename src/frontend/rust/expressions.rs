@@ -54,6 +54,8 @@ impl<'a> Lowerer<'a> {
                             place: on.clone(),
                             sql: sql.clone(),
                         }
+                    } else if let Some(transaction) = self.transaction_connections.get(&place) {
+                        Value::Borrowed(transaction.clone())
                     } else if let Some(viewed) = self.views.get(&place) {
                         Value::Borrowed(viewed.clone())
                     } else {
@@ -274,8 +276,10 @@ impl<'a> Lowerer<'a> {
                 self.settle(iterated);
                 // `for db in names`: not the pool `db` in the body.
                 let transaction_pools = self.transaction_pools.clone();
+                let transaction_connections = self.transaction_connections.clone();
                 for name in pattern_names(&for_expr.pat) {
                     self.transaction_pools.remove(&name);
+                    self.transaction_connections.remove(&name);
                 }
                 let head = self.builder.new_block();
                 self.builder.goto(head);
@@ -285,6 +289,7 @@ impl<'a> Lowerer<'a> {
                 self.loop_body(for_expr.label.as_ref(), exit, head, &for_expr.body);
                 self.builder.switch_to(exit);
                 self.transaction_pools = transaction_pools;
+                self.transaction_connections = transaction_connections;
                 Value::Nothing
             }
             Expr::Break(break_expr) => {
@@ -668,7 +673,14 @@ impl<'a> Lowerer<'a> {
             let span = self.span(if_expr.cond.span());
             self.builder.mark_error_path(span);
         }
+        let transaction_connections = self.transaction_connections.clone();
+        if let Expr::Let(let_expr) = peel(&if_expr.cond)
+            && let Some(name) = success_binding(&let_expr.pat)
+        {
+            self.shares_connection(&name, &scrutinee, &let_expr.expr);
+        }
         then(self);
+        self.transaction_connections = transaction_connections;
         self.builder.switch_to(else_block);
         self.wrote_nothing_if(zero_rows.as_ref(), false);
         // The `else` of `if write.is_ok()`, `if let Ok(_) = write` handles

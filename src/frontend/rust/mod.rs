@@ -1531,6 +1531,10 @@ struct Lowerer<'a> {
     /// Pools that transaction objects in scope were begun from, with the
     /// transactions' names (see `Handle::begun_from`).
     transaction_pools: HashMap<String, Vec<String>>,
+    /// Connections that a transaction object in scope was begun on without
+    /// borrowing them (`let tx = conn.unchecked_transaction()?`), with
+    /// the transaction: what is sent through the connection runs in it.
+    transaction_connections: HashMap<String, String>,
     /// Writes recorded because a transaction was lent to a call, with the
     /// called function's name.
     lends: Vec<(String, Span)>,
@@ -1622,6 +1626,7 @@ impl<'a> Lowerer<'a> {
             views: HashMap::new(),
             copies: HashMap::new(),
             transaction_pools: HashMap::new(),
+            transaction_connections: HashMap::new(),
             elements: HashMap::new(),
             lends: Vec::new(),
             params: Vec::new(),

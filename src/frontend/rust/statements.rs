@@ -420,8 +420,10 @@ impl<'a> Lowerer<'a> {
         // a transaction begun in it is dropped there.
         let shadowed = self.shadowed_params.len();
         let transaction_pools = self.transaction_pools.clone();
+        let transaction_connections = self.transaction_connections.clone();
         let value = self.stmts(&block.stmts);
         self.transaction_pools = transaction_pools;
+        self.transaction_connections = transaction_connections;
         for (name, receiver) in self.shadowed_params.drain(shadowed..).rev() {
             self.params.push(name.clone());
             if let Some(receiver) = receiver {
@@ -585,6 +587,13 @@ impl<'a> Lowerer<'a> {
         for transactions in self.transaction_pools.values_mut() {
             transactions.retain(|name| Some(name) != bound.as_ref());
         }
+        self.transaction_connections
+            .retain(|connection, transaction| {
+                Some(&*connection) != bound.as_ref() && Some(&*transaction) != bound.as_ref()
+            });
+        if let Some(name) = &bound {
+            self.shares_connection(name, &value, &init.expr);
+        }
         if let (Some(name), Some(source)) = (&bound, begun_from)
             && *name != source
         {
@@ -646,6 +655,23 @@ impl<'a> Lowerer<'a> {
                 self.settle(value.clone());
                 self.escape(&value, &init.expr);
             }
+        }
+    }
+
+    /// `let tx = conn.unchecked_transaction()?;` leaves `conn` usable: what
+    /// is written through it from here on is written in `tx` (see
+    /// `transaction_connections`).
+    pub(super) fn shares_connection(&mut self, name: &str, value: &Value, begun: &Expr) {
+        if matches!(value, Value::TransactionObject(_))
+            && method_chain(begun)
+                .iter()
+                .any(|method| method == "unchecked_transaction")
+            && let Some(connection) = chain_root(begun)
+            && connection != name
+            && !self.is_pool(&connection)
+        {
+            self.transaction_connections
+                .insert(connection, name.to_string());
         }
     }
 
