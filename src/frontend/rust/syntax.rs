@@ -490,7 +490,8 @@ pub(super) fn is_ok_constructor(expr: &Expr) -> bool {
 }
 
 /// `Ok(ApiResponse::with_status(StatusCode::BAD_REQUEST))`,
-/// `Ok(HttpResponse::NotFound().finish())`, `Ok(Error::redirect(..))`, or
+/// `Ok(HttpResponse::NotFound().finish())`, `Ok(Error::redirect(..))`,
+/// `Ok(Err(Rejection::NotMember))`, or
 /// a response returned bare (`(StatusCode::CONFLICT, ..).into_response()`):
 /// a handler's success value that answers with an error. Returning it is
 /// giving up on the request, as `Err(..)` is; a transaction dropped there
@@ -587,6 +588,11 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
         statuses_only: false,
     };
     match peel(expr) {
+        // A nested result's error (`Ok(Err(Rejection::NotMember))`): the
+        // operation was refused.
+        Expr::Call(call) if is_ok_constructor(expr) && call.args.iter().any(is_err_constructor) => {
+            return true;
+        }
         Expr::Call(call) if is_ok_constructor(expr) => {
             for arg in &call.args {
                 statuses.visit_expr(arg);
