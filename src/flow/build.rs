@@ -103,6 +103,9 @@ pub(crate) struct FlowBuilder {
     blocks: Vec<Block>,
     handles: Vec<Handle>,
     handle_ids: HashMap<String, HandleId>,
+    /// Names hidden by `shadow`, innermost last, with the handles they
+    /// named.
+    shadowed: Vec<(String, Vec<(String, HandleId)>)>,
     current: BlockId,
     frames: Vec<Frame>,
     /// Frames popped for a `finally` body, to resume their completions.
@@ -138,6 +141,7 @@ impl FlowBuilder {
             blocks: Vec::new(),
             handles: Vec::new(),
             handle_ids: HashMap::new(),
+            shadowed: Vec::new(),
             current: 0,
             frames: Vec::new(),
             finished_tries: Vec::new(),
@@ -337,6 +341,53 @@ impl FlowBuilder {
     /// Continue in a block nothing reaches (code after `return`).
     pub fn start_unreachable(&mut self) {
         self.current = self.new_block();
+    }
+
+    /// From here `name` (and every path on it, `name.field`) names another
+    /// variable: a block-scoped one has left its scope. Events on it go to
+    /// handles of their own until `unshadow`.
+    pub fn shadow(&mut self, name: &str) {
+        let prefix = format!("{name}.");
+        let hidden: Vec<(String, HandleId)> = self
+            .handle_ids
+            .iter()
+            .filter(|(place, _)| *place == name || place.starts_with(&prefix))
+            .map(|(place, &id)| (place.clone(), id))
+            .collect();
+        for (place, _) in &hidden {
+            self.handle_ids.remove(place);
+        }
+        self.shadowed.push((name.to_string(), hidden));
+    }
+
+    /// The variable the last `shadow` of `name` hid is named by it again.
+    pub fn unshadow(&mut self, name: &str) {
+        let Some(at) = self
+            .shadowed
+            .iter()
+            .rposition(|(shadowed, _)| shadowed == name)
+        else {
+            return;
+        };
+        let (_, hidden) = self.shadowed.remove(at);
+        let prefix = format!("{name}.");
+        self.handle_ids
+            .retain(|place, _| place != name && !place.starts_with(&prefix));
+        self.handle_ids.extend(hidden);
+    }
+
+    /// The handle of `place` whether or not its name is in scope here
+    /// (see `shadow`): what closes a pool closes every client taken from
+    /// it.
+    pub fn handle_in_any_scope(&mut self, place: &str) -> HandleId {
+        let hidden = self
+            .shadowed
+            .iter()
+            .rev()
+            .flat_map(|(_, hidden)| hidden)
+            .find(|(name, _)| name == place)
+            .map(|&(_, id)| id);
+        hidden.unwrap_or_else(|| self.handle(place))
     }
 
     pub fn handle(&mut self, name: &str) -> HandleId {

@@ -1005,7 +1005,8 @@ impl<'a> Lowerer<'a> {
                     .map(|(client, _)| client.clone())
                     .collect();
                 for client in closed {
-                    self.handle_event(EventKind::HandedOff, &client, span);
+                    let handle = self.builder.handle_in_any_scope(&client);
+                    self.builder.event(EventKind::HandedOff, handle, span);
                 }
                 self.builder.may_throw(span);
                 Value::Nothing

@@ -11,9 +11,19 @@ impl<'a> Lowerer<'a> {
         let token = self
             .builder
             .try_start(catch_clause, try_stmt.finalizer.is_some());
+        // A `let` or `const` of the `try` block is out of scope in its
+        // `catch` and `finally`: the name there is another variable, or
+        // none (a `ReferenceError`).
+        let block_scoped: Vec<String> = block_scoped_names(&try_stmt.block.stmts)
+            .into_iter()
+            .filter(|name| !self.locals.contains(name))
+            .collect();
         self.try_depth += 1;
         self.stmts(try_stmt.block.stmts.iter());
         self.try_depth -= 1;
+        for name in &block_scoped {
+            self.builder.shadow(name);
+        }
         self.builder.try_catch(&token);
         if let Some(handler) = &try_stmt.handler {
             if let Some(param) = &handler.param {
@@ -35,6 +45,9 @@ impl<'a> Lowerer<'a> {
             self.in_error_handler += 1;
             self.stmts(finalizer.stmts.iter());
             self.in_error_handler -= 1;
+        }
+        for name in block_scoped.iter().rev() {
+            self.builder.unshadow(name);
         }
         let exits = self.builder.try_end(token);
         let catch = try_stmt
@@ -359,4 +372,22 @@ impl<'a> Lowerer<'a> {
             self.handle_event(kind, &place, span);
         }
     }
+}
+
+/// The names a block's own `let` and `const` declarations bind (not
+/// `var`, which belongs to the function).
+fn block_scoped_names(stmts: &[Stmt]) -> Vec<String> {
+    let mut names = Vec::new();
+    for stmt in stmts {
+        if let Stmt::Decl(Decl::Var(var)) = stmt
+            && var.kind != VarDeclKind::Var
+        {
+            for declarator in &var.decls {
+                if let Pat::Ident(name) = &declarator.name {
+                    names.push(name.id.sym.to_string());
+                }
+            }
+        }
+    }
+    names
 }
