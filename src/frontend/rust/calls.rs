@@ -529,7 +529,7 @@ impl<'a> Lowerer<'a> {
             // writes nothing.
             if let Some(name) = name.filter(|name| !name.starts_with(char::is_uppercase)) {
                 let span = self.span(call.span());
-                self.written_beside(call.args.iter(), name, named_as_write(name), span);
+                self.written_beside(call.args.iter(), Some(name), named_as_write(name), span);
             }
             let lent_before = self.lends.len();
             let value = self.lent_all(call.args.iter(), name);
@@ -1040,7 +1040,7 @@ impl<'a> Lowerer<'a> {
                 || self.file.writing_methods.contains(&method)
                 || built_by_write(&call.receiver);
             let span = self.call_span(call);
-            self.written_beside(call.args.iter(), &callee, writes, span);
+            self.written_beside(call.args.iter(), None, writes, span);
             let value = self.lent_all(call.args.iter(), Some(&callee));
             // Its `Result` tells whether the write it was taken for
             // happened (`let Ok(_) = tx.set_processed(id) else { .. }`).
@@ -1204,11 +1204,13 @@ impl<'a> Lowerer<'a> {
     /// handed a pool that a transaction of this function was begun from:
     /// a write beside the transaction, if it is open (see
     /// `Handle::begun_from`). A function of this file that only reads
-    /// drops it, as it does a transaction's (see `lends`).
+    /// drops it, as it does a transaction's (see `lends`); a method
+    /// (`model.delete(db)`) is known by its name only, which may also be
+    /// one of the file's functions.
     pub(super) fn written_beside<'e>(
         &mut self,
         args: impl Iterator<Item = &'e Expr>,
-        callee: &str,
+        function: Option<&str>,
         writes: bool,
         span: Span,
     ) {
@@ -1221,7 +1223,9 @@ impl<'a> Lowerer<'a> {
             .collect();
         for pool in pools {
             self.event(EventKind::Write, &pool, span);
-            self.lends.push((callee.to_string(), span));
+            if let Some(function) = function {
+                self.lends.push((function.to_string(), span));
+            }
         }
     }
 
