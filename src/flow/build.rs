@@ -278,13 +278,13 @@ impl FlowBuilder {
         self.setup_may_throw = true;
     }
 
-    /// How the transaction object held by `handle` is committed (see
-    /// `Handle::commit_statement`).
     /// See `Handle::begun_from`.
     pub fn set_begun_from(&mut self, handle: HandleId, source: HandleId) {
         self.handles[handle].begun_from = Some(source);
     }
 
+    /// How the transaction object held by `handle` is committed (see
+    /// `Handle::commit_statement`).
     pub fn set_commit_statement(&mut self, handle: HandleId, statement: String) {
         self.handles[handle].commit_statement = Some(statement);
     }

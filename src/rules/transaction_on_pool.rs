@@ -100,7 +100,7 @@ fn writes_beside_transactions(flow: &FnFlow, facts: &Facts, out: &mut Vec<Diagno
                 ),
                 span: write,
             }];
-            diagnostic.help = format!("send it through the transaction (`&mut *{name}`)");
+            diagnostic.help = format!("send it through `{name}`, not `{pool}`");
             out.push(diagnostic);
         }
     }

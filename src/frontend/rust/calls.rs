@@ -1190,9 +1190,6 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// Whether `place` is a parameter typed as a driver's pool (`&PgPool`,
-    /// `Pool<Postgres>`, sea-orm's `DatabaseConnection`). A project's own
-    /// type (`DbPool`) may be anything, a connection behind a mutex too.
     /// Whether `place` is a pool, by its name or its written type, and not
     /// a name rebound to what this function holds.
     pub(super) fn is_pool(&self, place: &str) -> bool {
@@ -1214,12 +1211,12 @@ impl<'a> Lowerer<'a> {
         writes: bool,
         span: Span,
     ) {
-        if !writes || self.transaction_pools.is_empty() {
+        if !writes || self.sources.pools.is_empty() {
             return;
         }
         let pools: Vec<String> = args
             .filter_map(place_of)
-            .filter(|place| self.transaction_pools.contains_key(place))
+            .filter(|place| self.sources.pools.contains_key(place))
             .collect();
         for pool in pools {
             self.event(EventKind::Write, &pool, span);
@@ -1229,6 +1226,10 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Whether `place` is a parameter, or a field of the struct `self` or a
+    /// parameter is, typed as a driver's pool (`&PgPool`, `Pool<Postgres>`,
+    /// sea-orm's `DatabaseConnection`). A project's own type (`DbPool`) may
+    /// be anything, a connection behind a mutex too.
     pub(super) fn typed_as_pool(&self, place: &str) -> bool {
         const POOLS: &[&str] = &[
             "Pool",
@@ -1238,8 +1239,6 @@ impl<'a> Lowerer<'a> {
             "AnyPool",
             "DatabaseConnection",
         ];
-        // A parameter's type, or a field's of the struct `self` or a
-        // parameter is (`state.db: DatabaseConnection`).
         let type_text = match place.split_once('.') {
             Some((root, field)) if !field.contains('.') => {
                 let owner = match root {

@@ -54,7 +54,7 @@ impl<'a> Lowerer<'a> {
                             place: on.clone(),
                             sql: sql.clone(),
                         }
-                    } else if let Some(transaction) = self.transaction_connections.get(&place) {
+                    } else if let Some(transaction) = self.sources.connections.get(&place) {
                         Value::Borrowed(transaction.clone())
                     } else if let Some(viewed) = self.views.get(&place) {
                         Value::Borrowed(viewed.clone())
@@ -275,11 +275,9 @@ impl<'a> Lowerer<'a> {
                 let iterated = self.expr(&for_expr.expr);
                 self.settle(iterated);
                 // `for db in names`: not the pool `db` in the body.
-                let transaction_pools = self.transaction_pools.clone();
-                let transaction_connections = self.transaction_connections.clone();
+                let sources = self.sources.clone();
                 for name in pattern_names(&for_expr.pat) {
-                    self.transaction_pools.remove(&name);
-                    self.transaction_connections.remove(&name);
+                    self.sources.forget(&name);
                 }
                 let head = self.builder.new_block();
                 self.builder.goto(head);
@@ -288,8 +286,7 @@ impl<'a> Lowerer<'a> {
                 self.builder.switch_to(body);
                 self.loop_body(for_expr.label.as_ref(), exit, head, &for_expr.body);
                 self.builder.switch_to(exit);
-                self.transaction_pools = transaction_pools;
-                self.transaction_connections = transaction_connections;
+                self.sources = sources;
                 Value::Nothing
             }
             Expr::Break(break_expr) => {
@@ -673,14 +670,14 @@ impl<'a> Lowerer<'a> {
             let span = self.span(if_expr.cond.span());
             self.builder.mark_error_path(span);
         }
-        let transaction_connections = self.transaction_connections.clone();
+        let sources = self.sources.clone();
         if let Expr::Let(let_expr) = peel(&if_expr.cond)
             && let Some(name) = success_binding(&let_expr.pat)
         {
             self.shares_connection(&name, &scrutinee, &let_expr.expr);
         }
         then(self);
-        self.transaction_connections = transaction_connections;
+        self.sources = sources;
         self.builder.switch_to(else_block);
         self.wrote_nothing_if(zero_rows.as_ref(), false);
         // The `else` of `if write.is_ok()`, `if let Ok(_) = write` handles

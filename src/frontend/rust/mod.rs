@@ -469,6 +469,31 @@ struct FileFacts<'v> {
     temporary_tables: Vec<String>,
 }
 
+/// What the transaction objects in scope were begun from: names bound in
+/// a block leave with it, and a name bound anew is forgotten.
+#[derive(Clone, Default)]
+struct TransactionSources {
+    /// Pools, with the transactions begun from each (see
+    /// `Handle::begun_from`): a write through one runs beside them.
+    pools: HashMap<String, Vec<String>>,
+    /// Connections a transaction was begun on without borrowing them
+    /// (`let tx = conn.unchecked_transaction()?`), with the transaction:
+    /// what is sent through the connection runs in it.
+    connections: HashMap<String, String>,
+}
+
+impl TransactionSources {
+    /// `name` is bound anew: it is none of these any more.
+    fn forget(&mut self, name: &str) {
+        self.pools.remove(name);
+        for transactions in self.pools.values_mut() {
+            transactions.retain(|transaction| transaction != name);
+        }
+        self.connections
+            .retain(|connection, transaction| connection != name && transaction != name);
+    }
+}
+
 /// See `FileFacts::writing_methods`.
 fn writing_methods(flows: &[FnFlow]) -> std::collections::HashSet<String> {
     flows
@@ -1528,13 +1553,8 @@ struct Lowerer<'a> {
     /// .clone()`, `Arc::clone(&pool)`), with that place: a call handed
     /// the copy is handed what it copies.
     copies: HashMap<String, String>,
-    /// Pools that transaction objects in scope were begun from, with the
-    /// transactions' names (see `Handle::begun_from`).
-    transaction_pools: HashMap<String, Vec<String>>,
-    /// Connections that a transaction object in scope was begun on without
-    /// borrowing them (`let tx = conn.unchecked_transaction()?`), with
-    /// the transaction: what is sent through the connection runs in it.
-    transaction_connections: HashMap<String, String>,
+    /// What the transaction objects in scope were begun from.
+    sources: TransactionSources,
     /// Writes recorded because a transaction was lent to a call, with the
     /// called function's name.
     lends: Vec<(String, Span)>,
@@ -1625,8 +1645,7 @@ impl<'a> Lowerer<'a> {
             opaque_at: Vec::new(),
             views: HashMap::new(),
             copies: HashMap::new(),
-            transaction_pools: HashMap::new(),
-            transaction_connections: HashMap::new(),
+            sources: TransactionSources::default(),
             elements: HashMap::new(),
             lends: Vec::new(),
             params: Vec::new(),
@@ -1676,7 +1695,7 @@ impl<'a> Lowerer<'a> {
         let handle = self.builder.handle(place);
         self.builder.event(kind, handle, span);
         if kind == EventKind::Write
-            && let Some(transactions) = self.transaction_pools.get(place)
+            && let Some(transactions) = self.sources.pools.get(place)
         {
             for transaction in transactions.clone() {
                 let beside = self.builder.handle(&transaction);

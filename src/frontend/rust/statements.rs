@@ -419,11 +419,9 @@ impl<'a> Lowerer<'a> {
         // A `let` that shadows a parameter does so to the end of its block;
         // a transaction begun in it is dropped there.
         let shadowed = self.shadowed_params.len();
-        let transaction_pools = self.transaction_pools.clone();
-        let transaction_connections = self.transaction_connections.clone();
+        let sources = self.sources.clone();
         let value = self.stmts(&block.stmts);
-        self.transaction_pools = transaction_pools;
-        self.transaction_connections = transaction_connections;
+        self.sources = sources;
         for (name, receiver) in self.shadowed_params.drain(shadowed..).rev() {
             self.params.push(name.clone());
             if let Some(receiver) = receiver {
@@ -584,14 +582,8 @@ impl<'a> Lowerer<'a> {
             .flatten()
             .filter(|source| self.is_pool(source));
         let bound = binding_name(&local.pat).or_else(|| success_binding(&local.pat));
-        for transactions in self.transaction_pools.values_mut() {
-            transactions.retain(|name| Some(name) != bound.as_ref());
-        }
-        self.transaction_connections
-            .retain(|connection, transaction| {
-                Some(&*connection) != bound.as_ref() && Some(&*transaction) != bound.as_ref()
-            });
         if let Some(name) = &bound {
+            self.sources.forget(name);
             self.shares_connection(name, &value, &init.expr);
         }
         if let (Some(name), Some(source)) = (&bound, begun_from)
@@ -600,7 +592,8 @@ impl<'a> Lowerer<'a> {
             let handle = self.builder.handle(name);
             let pool = self.builder.handle(&source);
             self.builder.set_begun_from(handle, pool);
-            self.transaction_pools
+            self.sources
+                .pools
                 .entry(source)
                 .or_default()
                 .push(name.clone());
@@ -660,7 +653,7 @@ impl<'a> Lowerer<'a> {
 
     /// `let tx = conn.unchecked_transaction()?;` leaves `conn` usable: what
     /// is written through it from here on is written in `tx` (see
-    /// `transaction_connections`).
+    /// `TransactionSources::connections`).
     pub(super) fn shares_connection(&mut self, name: &str, value: &Value, begun: &Expr) {
         if matches!(value, Value::TransactionObject(_))
             && method_chain(begun)
@@ -670,7 +663,8 @@ impl<'a> Lowerer<'a> {
             && connection != name
             && !self.is_pool(&connection)
         {
-            self.transaction_connections
+            self.sources
+                .connections
                 .insert(connection, name.to_string());
         }
     }
