@@ -1193,9 +1193,6 @@ fn returns_errors(body: &FnBody) -> bool {
     exits.question_mark || exits.error_values || exits.error_macros
 }
 
-/// Whether a body calls one of these functions by its bare name.
-/// With `by_last_name`, also a method of that name, or a path ending in
-/// it (`self.open_work()`, `Db::open_work(..)`).
 /// The locals a body tests with `.is_err()` or `.is_ok()` (see
 /// `Lowerer::tested_later`).
 fn locals_tested_for_errors(body: &FnBody) -> std::collections::HashSet<String> {
@@ -1220,6 +1217,9 @@ fn locals_tested_for_errors(body: &FnBody) -> std::collections::HashSet<String> 
     tests.0
 }
 
+/// Whether a body calls one of these functions by its bare name.
+/// With `by_last_name`, also a method of that name, or a path ending in
+/// it (`self.open_work()`, `Db::open_work(..)`).
 fn calls_any(body: &FnBody, names: &std::collections::HashSet<String>, by_last_name: bool) -> bool {
     struct Calls<'n> {
         names: &'n std::collections::HashSet<String>,
