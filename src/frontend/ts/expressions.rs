@@ -910,6 +910,12 @@ impl<'a> Lowerer<'a> {
             {
                 self.builder.sends_sql_to_pool(position);
             }
+            if first
+                .and_then(|sql| self.file.sql_text(sql))
+                .is_some_and(|sql| sql_writes(&sql))
+            {
+                self.written_beside(place, call_span);
+            }
         }
         if let Some(Expr::New(new)) = first
             && expr_path(&new.callee)
@@ -930,6 +936,32 @@ impl<'a> Lowerer<'a> {
             self.builder.set_rollback_call(handle, rollback);
         }
         self.transaction_statements(place, &statements, call_span, true);
+    }
+
+    /// A write sent through `pool`, which clients of this function were
+    /// checked out of: beside the transaction open on any of them (see
+    /// `Handle::begun_from`). In a catch clause it is the function's answer
+    /// to the failure (a failure logged, a job marked failed), outside the
+    /// transaction on purpose.
+    fn written_beside(&mut self, pool: &str, span: Span) {
+        if self.in_error_handler > 0 {
+            return;
+        }
+        let clients: Vec<String> = self
+            .acquired_from
+            .iter()
+            .filter(|(_, from)| *from == pool)
+            .map(|(client, _)| client.clone())
+            .collect();
+        if clients.is_empty() {
+            return;
+        }
+        let source = self.builder.handle(pool);
+        for client in clients {
+            let handle = self.builder.handle(&client);
+            self.builder.set_begun_from(handle, source);
+            self.builder.event(EventKind::WriteBeside, handle, span);
+        }
     }
 
     /// Whether a call that is not a database call is taken not to throw:

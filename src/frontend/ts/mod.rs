@@ -25,7 +25,7 @@ use super::{
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
     ArgumentShape, CallEffect, Effect, Receiver, StateQuestion, TxStatement, Vocabulary,
-    transaction_statements, whole_transaction,
+    sql_writes, transaction_statements, whole_transaction,
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary, summarize};
