@@ -638,8 +638,12 @@ impl<'a> Lowerer<'a> {
                 }
             }
             // `let _ = sqlx::query("REVOKE ..").execute(&mut *tx).await;`:
-            // the statement may have failed, and nobody asks.
-            None if matches!(local.pat, Pat::Wild(_)) && init.diverge.is_none() => {
+            // the statement may have failed, and nobody asks. (With a `?`
+            // at its end, its failure has left the function.)
+            None if matches!(local.pat, Pat::Wild(_))
+                && init.diverge.is_none()
+                && !matches!(peel(&init.expr), Expr::Try(_)) =>
+            {
                 self.failure_discarded(&value);
                 self.settle(value.clone());
                 self.escape(&value, &init.expr);
