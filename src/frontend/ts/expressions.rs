@@ -1100,6 +1100,13 @@ impl<'a> Lowerer<'a> {
                 self.handle_event(EventKind::Use, &place, span);
                 Value::Nothing
             }
+            // `program.methods.enter(stake).accounts({ .. }).transaction()`
+            // builds a blockchain transaction at the end of a builder chain;
+            // a database's is asked of a handle.
+            (Effect::BeginObject, None) if ends_builder_chain(receiver) => {
+                self.builder.may_throw(span);
+                Value::Nothing
+            }
             (Effect::BeginObject, _) => {
                 self.builder.may_throw(span);
                 Value::Transaction { span }
@@ -1156,6 +1163,22 @@ impl<'a> Lowerer<'a> {
             self.handle_event(kind, &place, span_of(span));
         }
     }
+}
+
+/// Whether `receiver` is a call with arguments on the result of another
+/// call (`a.b().c(y)`): a builder, not a database handle or a factory of
+/// one (`getKnex()`, `db.sequelize`).
+fn ends_builder_chain(receiver: &Expr) -> bool {
+    let Expr::Call(outer) = unwrap(receiver) else {
+        return false;
+    };
+    let Callee::Expr(callee) = &outer.callee else {
+        return false;
+    };
+    let Expr::Member(member) = unwrap(callee) else {
+        return false;
+    };
+    matches!(unwrap(&member.obj), Expr::Call(_)) && !outer.args.is_empty()
 }
 
 /// What an arm of a conditional leaves in its target: a client it checked
