@@ -492,12 +492,13 @@ impl Vocabulary {
         receiver_known_as: &[&str],
     ) -> Option<&CallEffect> {
         // An entry for what one method returns is more specific than one
-        // for any receiver.
+        // for any receiver. A project's wrapper may spell a method its own
+        // way (`rollBackTransaction`).
         self.drivers
             .iter()
             .flat_map(|d| &d.calls)
             .filter(|c| {
-                c.method == method
+                c.method.eq_ignore_ascii_case(method)
                     && c.arguments.is_none_or(|n| n == arguments)
                     && c.max_arguments.is_none_or(|n| arguments <= n)
                     && c.receiver_call
