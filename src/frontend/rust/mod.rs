@@ -1314,6 +1314,22 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         syn::visit::visit_local(self, local);
     }
 
+    /// A closure bound to a local and called at the head of the next
+    /// statement runs there, in place (see `closures_run_next`).
+    fn visit_block(&mut self, block: &'ast Block) {
+        let run_next = closures_run_next(&block.stmts);
+        if run_next.is_empty() {
+            syn::visit::visit_block(self, block);
+            return;
+        }
+        for (index, stmt) in block.stmts.iter().enumerate() {
+            match run_next.iter().find(|(at, ..)| *at == index) {
+                Some((_, _, body)) => self.visit_block(body),
+                None => self.visit_stmt(stmt),
+            }
+        }
+    }
+
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
         let name = format!(
             "{}::{{closure}}",

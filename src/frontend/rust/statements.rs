@@ -28,7 +28,9 @@ impl<'a> Lowerer<'a> {
 
     /// A block whose value is the function's result.
     pub(super) fn tail_block(&mut self, block: &Block) {
-        let Some((Stmt::Expr(tail, None), init)) = block.stmts.split_last() else {
+        let rewritten = with_closures_run_where_bound(&block.stmts);
+        let stmts = rewritten.as_deref().unwrap_or(&block.stmts);
+        let Some((Stmt::Expr(tail, None), init)) = stmts.split_last() else {
             // Falling off the end of a block in tail position returns `()`.
             let value = self.block(block);
             self.settle(value);
@@ -432,6 +434,13 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn stmts(&mut self, stmts: &[Stmt]) -> Value {
+        if let Some(rewritten) = with_closures_run_where_bound(stmts) {
+            return self.stmts_as_written(&rewritten);
+        }
+        self.stmts_as_written(stmts)
+    }
+
+    fn stmts_as_written(&mut self, stmts: &[Stmt]) -> Value {
         let mut value = Value::Nothing;
         for (index, stmt) in stmts.iter().enumerate() {
             let last = index + 1 == stmts.len();

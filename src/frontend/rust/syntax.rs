@@ -1005,6 +1005,135 @@ pub(super) fn run_at_once(expr: &Expr) -> Option<&Block> {
     Some(body)
 }
 
+/// `let run = || { .. };` whose only use is a call at the head of the
+/// next statement (`match run() { .. }`, `let n = run()?;`, `if let Err(e)
+/// = run() { .. }`): the closure runs there, before anything else that
+/// statement does, so it runs as if called where it is bound. The index of
+/// each such `let`, its name and the closure's body.
+pub(super) fn closures_run_next(stmts: &[Stmt]) -> Vec<(usize, String, &Block)> {
+    let mut found = Vec::new();
+    for (index, pair) in stmts.windows(2).enumerate() {
+        let Stmt::Local(local) = &pair[0] else {
+            continue;
+        };
+        let Some(init) = local.init.as_ref().filter(|init| init.diverge.is_none()) else {
+            continue;
+        };
+        let Expr::Closure(closure) = peel(&init.expr) else {
+            continue;
+        };
+        let Expr::Block(body) = peel(&closure.body) else {
+            continue;
+        };
+        if !closure.inputs.is_empty() || closure.asyncness.is_some() || body.label.is_some() {
+            continue;
+        }
+        let Some(name) = binding_name(&local.pat) else {
+            continue;
+        };
+        let mut next = pair[1].clone();
+        let called_at_head = head_call(&mut next, &name).is_some();
+        let mut names = Names(Vec::new());
+        for stmt in &stmts[index + 1..] {
+            names.visit_stmt(stmt);
+        }
+        let uses = names.0.iter().filter(|used| **used == name).count();
+        if called_at_head && uses == 1 {
+            found.push((index, name, &body.block));
+        }
+    }
+    found
+}
+
+/// `stmts` with each closure of `closures_run_next` called where it is
+/// bound (`let run = (|| { .. })();`) and its call in the next statement
+/// read as its result (`match run { .. }`), so that the body runs in place
+/// (see `run_at_once`); `let n = run();` becomes `let n = (|| { .. })();`.
+/// `None` when there is none.
+pub(super) fn with_closures_run_where_bound(stmts: &[Stmt]) -> Option<Vec<Stmt>> {
+    let found = closures_run_next(stmts);
+    if found.is_empty() {
+        return None;
+    }
+    let mut rewritten = stmts.to_vec();
+    let mut unneeded = Vec::new();
+    for (index, name, _) in found {
+        let Stmt::Local(local) = &rewritten[index] else {
+            continue;
+        };
+        let Some(closure) = local.init.as_ref().map(|init| (*init.expr).clone()) else {
+            continue;
+        };
+        let span = closure.span();
+        let called = Expr::Call(syn::ExprCall {
+            attrs: Vec::new(),
+            func: Box::new(Expr::Paren(syn::ExprParen {
+                attrs: Vec::new(),
+                paren_token: syn::token::Paren(span),
+                expr: Box::new(closure),
+            })),
+            paren_token: syn::token::Paren(span),
+            args: Default::default(),
+        });
+        let next = &mut rewritten[index + 1];
+        let result_bound = matches!(next, Stmt::Local(local)
+            if local.init.as_ref().is_some_and(|init| init.diverge.is_none()
+                && matches!(peel(&init.expr), Expr::Call(_))));
+        let Some(call) = head_call(next, &name) else {
+            continue;
+        };
+        if result_bound {
+            *call = called;
+            unneeded.push(index);
+            continue;
+        }
+        let ident = syn::Ident::new(&name, call.span());
+        *call = Expr::Path(syn::ExprPath {
+            attrs: Vec::new(),
+            qself: None,
+            path: ident.into(),
+        });
+        if let Stmt::Local(local) = &mut rewritten[index]
+            && let Some(init) = &mut local.init
+        {
+            *init.expr = called;
+        }
+    }
+    for index in unneeded.into_iter().rev() {
+        rewritten.remove(index);
+    }
+    Some(rewritten)
+}
+
+/// The call `name()` that `stmt` evaluates first, if it is one: the
+/// scrutinee of a `match` or `if let`, a `let`'s value or the statement
+/// itself, through the `?`s, `.await`s and method calls applied to it.
+fn head_call<'s>(stmt: &'s mut Stmt, name: &str) -> Option<&'s mut Expr> {
+    let mut expr = match stmt {
+        Stmt::Local(local) => &mut *local.init.as_mut()?.expr,
+        Stmt::Expr(expr, _) => expr,
+        _ => return None,
+    };
+    loop {
+        expr = match expr {
+            Expr::Match(inner) => &mut *inner.expr,
+            Expr::If(inner) => &mut *inner.cond,
+            Expr::Let(inner) => &mut *inner.expr,
+            Expr::Return(inner) => inner.expr.as_deref_mut()?,
+            Expr::Try(inner) => &mut *inner.expr,
+            Expr::MethodCall(inner) => &mut *inner.receiver,
+            Expr::Paren(inner) => &mut *inner.expr,
+            Expr::Call(call)
+                if call.args.is_empty()
+                    && matches!(peel(&call.func), Expr::Path(path) if path.path.is_ident(name)) =>
+            {
+                return Some(expr);
+            }
+            _ => return None,
+        };
+    }
+}
+
 /// `first.and_then(|_| next).and_then(|_| last)`: what runs, in order,
 /// each only when the one before it succeeded (`first`, then each
 /// closure's body), when no closure leaves it early.
