@@ -1124,9 +1124,8 @@ impl<'a> Lowerer<'a> {
                 }
             }
             if let syn::FnArg::Typed(typed) = input
-                && let Some(name) = binding_name(&typed.pat)
+                && let Some((name, text)) = self.typed_param(&typed.pat, &typed.ty)
             {
-                let text = type_text(&typed.ty);
                 let generic = text
                     .split(|c: char| !c.is_alphanumeric() && c != '_')
                     .any(|word| generics.iter().any(|g| g == word));
@@ -1137,6 +1136,20 @@ impl<'a> Lowerer<'a> {
                     self.param_types.insert(name, text);
                 }
             }
+        }
+    }
+
+    /// A parameter's name and the text of its type: a plain binding's, or
+    /// an extractor's (`State(db): State<DatabaseConnection>`) when that
+    /// names a database type (a `State<AppState>` is the application's,
+    /// whose methods may begin transactions).
+    fn typed_param(&self, pat: &Pat, ty: &syn::Type) -> Option<(String, String)> {
+        let text = type_text(ty);
+        match binding_name(pat) {
+            Some(name) => Some((name, text)),
+            None => extracted_binding(pat)
+                .filter(|_| names_database_type(&text))
+                .map(|name| (name, text)),
         }
     }
 
@@ -1238,6 +1251,7 @@ impl<'a> Lowerer<'a> {
             "MySqlPool",
             "AnyPool",
             "DatabaseConnection",
+            "DbConn",
         ];
         let type_text = match place.split_once('.') {
             Some((root, field)) if !field.contains('.') => {
@@ -1594,8 +1608,12 @@ pub(super) fn type_text(ty: &syn::Type) -> String {
 }
 
 pub(super) fn type_names(ty: &syn::Type, text: &mut String) {
+    // Each name a word of its own (`sqlx::PgPool`, `State<PgPool>`).
     let path_names = |path: &syn::Path, text: &mut String| {
         for segment in &path.segments {
+            if !text.is_empty() && !text.ends_with('&') {
+                text.push(' ');
+            }
             text.push_str(&segment.ident.to_string());
             if let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments {
                 for argument in &arguments.args {

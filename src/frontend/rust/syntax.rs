@@ -719,6 +719,15 @@ pub(super) fn binding_name(pat: &Pat) -> Option<String> {
     }
 }
 
+/// `State(db)`, `Data(pool)`: the one name a handler's extractor pattern
+/// binds, whose type is the extractor's (`State<DatabaseConnection>`).
+pub(super) fn extracted_binding(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::TupleStruct(tuple) if tuple.elems.len() == 1 => binding_name(&tuple.elems[0]),
+        _ => None,
+    }
+}
+
 /// The `true` or `false` an expression evaluates to when it is written as
 /// one: a literal, or a block that ends in one (`{ begin()?; true }`).
 pub(super) fn bool_value(expr: &Expr) -> Option<bool> {
