@@ -529,7 +529,8 @@ impl<'a> Lowerer<'a> {
             // writes nothing.
             if let Some(name) = name.filter(|name| !name.starts_with(char::is_uppercase)) {
                 let span = self.span(call.span());
-                self.written_beside(call.args.iter(), Some(name), named_as_write(name), span);
+                let writes = named_as_write(name) || self.file.writing_functions.contains(name);
+                self.written_beside(call.args.iter(), Some(name), writes, span);
             }
             let lent_before = self.lends.len();
             let value = self.lent_all(call.args.iter(), name);

@@ -103,13 +103,16 @@ pub(crate) fn lower_file(
             );
             let closed_by_callers = collector.closed_by_callers(text);
             let writing_methods = writing_methods(&collector.flows);
+            let writing_functions = writing_functions(&collector.flows);
             if !helpers.is_empty()
                 || !imported.is_empty()
                 || !closed_by_callers.is_empty()
                 || !writing_methods.is_empty()
+                || !writing_functions.is_empty()
             {
                 let mut facts = collector.file;
                 facts.writing_methods = writing_methods;
+                facts.writing_functions = writing_functions;
                 facts.transaction_helpers = helpers;
                 facts.imported = imported;
                 facts.closed_by_callers = closed_by_callers;
@@ -464,6 +467,10 @@ struct FileFacts<'v> {
     /// field of their object (`self.tx.execute("INSERT ..")`): called on a
     /// transaction or a view of it, they write, whatever their name says.
     writing_methods: std::collections::HashSet<String>,
+    /// Functions and methods of the file, by name, that write through one
+    /// of their parameters (`log_change(pool, ..)` sending an `INSERT` to
+    /// `pool`): handed a pool, they write through it.
+    writing_functions: std::collections::HashSet<String>,
     /// Tables the file creates as temporary (see `temporary_tables`):
     /// what is written to them does not outlive the session.
     temporary_tables: Vec<String>,
@@ -508,6 +515,30 @@ fn writing_methods(flows: &[FnFlow]) -> std::collections::HashSet<String> {
                 })
         })
         .filter_map(|flow| Some(flow.name.rsplit_once("::")?.1.to_string()))
+        .collect()
+}
+
+/// See `FileFacts::writing_functions`.
+fn writing_functions(flows: &[FnFlow]) -> std::collections::HashSet<String> {
+    flows
+        .iter()
+        .filter(|flow| {
+            flow.blocks
+                .iter()
+                .flat_map(|block| &block.events)
+                .any(|event| {
+                    event.kind == EventKind::Write
+                        && flow
+                            .params
+                            .iter()
+                            .flatten()
+                            .any(|param| *param == flow.handles[event.handle].name)
+                })
+        })
+        .map(|flow| {
+            let name = flow.name.rsplit_once("::").map_or(&*flow.name, |(_, name)| name);
+            name.to_string()
+        })
         .collect()
 }
 
@@ -914,6 +945,7 @@ impl<'v> FileFacts<'v> {
             scripts_end_themselves: false,
             temporary_tables: Vec::new(),
             writing_methods: Default::default(),
+            writing_functions: Default::default(),
         }
     }
 
