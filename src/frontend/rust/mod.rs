@@ -1567,6 +1567,10 @@ struct Lowerer<'a> {
     /// Locals that hold a test of a write's row count (`let moved =
     /// res.rows_affected() > 0;`), with what the test tells.
     zero_row_tests: HashMap<String, ZeroRows>,
+    /// Locals that hold a response built with an error status (`let
+    /// response = Response::builder().status(StatusCode::BAD_REQUEST)..`):
+    /// returning one gives up on the request (see `answers_http_error`).
+    error_answers: std::collections::HashSet<String>,
     local_lists: HashMap<String, Vec<String>>,
     /// Statements prepared into local variables (see `Value::Prepared`).
     prepared: HashMap<String, (String, Option<String>)>,
@@ -1683,6 +1687,7 @@ impl<'a> Lowerer<'a> {
             answers: HashMap::new(),
             local_texts: HashMap::new(),
             zero_row_tests: HashMap::new(),
+            error_answers: Default::default(),
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             unsent: HashMap::new(),

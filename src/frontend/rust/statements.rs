@@ -95,7 +95,7 @@ impl<'a> Lowerer<'a> {
     /// a local that a branch tested (`if result.is_ok() { tx.commit()?; }
     /// result`), an error exit exactly where that test said it failed.
     pub(super) fn return_result(&mut self, expr: &Expr, at: Span) {
-        if is_err_constructor(expr) || answers_http_error(expr) {
+        if is_err_constructor(expr) || answers_http_error(expr) || self.returns_error_answer(expr) {
             self.builder.return_(at, ExitKind::Error);
             return;
         }
@@ -120,6 +120,14 @@ impl<'a> Lowerer<'a> {
         self.builder.return_(at, ExitKind::Normal);
         self.builder.switch_to(err);
         self.builder.return_(at, ExitKind::Error);
+    }
+
+    /// `Ok(response)` of a local that holds an error's response (see
+    /// `error_answers`).
+    fn returns_error_answer(&self, expr: &Expr) -> bool {
+        matches!(peel(expr), Expr::Call(call) if is_ok_constructor(expr)
+            && call.args.len() == 1
+            && place_of(&call.args[0]).is_some_and(|local| self.error_answers.contains(&local)))
     }
 
     /// Fold a successful return into `reported_write`: `Ok(false)` says
@@ -480,6 +488,12 @@ impl<'a> Lowerer<'a> {
             && self.discarded_commit(&init.expr)
         {
             return;
+        }
+        if let Some(name) = binding_name(&local.pat) {
+            match init.diverge.is_none() && answers_http_error(&init.expr) {
+                true => self.error_answers.insert(name),
+                false => self.error_answers.remove(&name),
+            };
         }
         if init.diverge.is_none()
             && let Some(name) = binding_name(&local.pat)

@@ -491,7 +491,7 @@ pub(super) fn is_ok_constructor(expr: &Expr) -> bool {
 
 /// `Ok(ApiResponse::with_status(StatusCode::BAD_REQUEST))`,
 /// `Ok(HttpResponse::NotFound().finish())`, `Ok(Error::redirect(..))`,
-/// `Ok(Err(Rejection::NotMember))`, or
+/// `Ok(Err(Rejection::NotMember))`, `Ok(bad_request())`, or
 /// a response returned bare (`(StatusCode::CONFLICT, ..).into_response()`):
 /// a handler's success value that answers with an error. Returning it is
 /// giving up on the request, as `Err(..)` is; a transaction dropped there
@@ -575,6 +575,17 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
                     || (!self.statuses_only && (owner.ends_with("Error") || names_failure(name)));
             }
             syn::visit::visit_path(self, path);
+        }
+        /// A function named for an error status builds its response
+        /// (`bad_request()`, `not_found(msg)`).
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Expr::Path(path) = peel(&call.func)
+                && let Some(last) = path.path.segments.last()
+            {
+                let name = folded(&last.ident.to_string());
+                self.found |= ERROR_STATUSES.iter().any(|status| folded(status) == name);
+            }
+            syn::visit::visit_expr_call(self, call);
         }
         // A status chosen by a branch (`Ok(match .. { Ok(v) => ..OK..,
         // Err(e) => ..BAD_REQUEST.. })`) does not say how this exit answers.
