@@ -194,16 +194,30 @@ impl<'a> Lowerer<'a> {
             return false;
         }
         let span = self.span(call.span());
+        self.commit_or_discarded(&place, span, |this| {
+            let value = this.expr(discarded);
+            this.settle(value);
+        });
+        true
+    }
+
+    /// A commit of `place` whose result is thrown away: `commit` lowers it
+    /// where it succeeded; where it failed, the function goes on as if it
+    /// had (see `EventKind::CommitDiscarded`).
+    pub(super) fn commit_or_discarded(
+        &mut self,
+        place: &str,
+        span: Span,
+        commit: impl FnOnce(&mut Self),
+    ) {
         let (committed, failed) = self.builder.fork(None);
         self.builder.switch_to(failed);
-        self.event(EventKind::CommitDiscarded, &place, span);
+        self.event(EventKind::CommitDiscarded, place, span);
         let failed = self.builder.current();
         self.builder.switch_to(committed);
-        let value = self.expr(discarded);
-        self.settle(value);
+        commit(self);
         let committed = self.builder.current();
         self.builder.join(&[committed, failed]);
-        true
     }
 
     /// `drop(C)`, `C.ok()`, `C.unwrap_or_default()`, or `C` itself as a

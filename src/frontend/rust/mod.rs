@@ -1571,6 +1571,9 @@ struct Lowerer<'a> {
     /// response = Response::builder().status(StatusCode::BAD_REQUEST)..`):
     /// returning one gives up on the request (see `answers_http_error`).
     error_answers: std::collections::HashSet<String>,
+    /// The statement being lowered throws its result away (see
+    /// `result_discarded`).
+    commit_result_discarded: bool,
     local_lists: HashMap<String, Vec<String>>,
     /// Statements prepared into local variables (see `Value::Prepared`).
     prepared: HashMap<String, (String, Option<String>)>,
@@ -1688,6 +1691,7 @@ impl<'a> Lowerer<'a> {
             local_texts: HashMap::new(),
             zero_row_tests: HashMap::new(),
             error_answers: Default::default(),
+            commit_result_discarded: false,
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             unsent: HashMap::new(),

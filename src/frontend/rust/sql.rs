@@ -203,8 +203,16 @@ impl<'a> Lowerer<'a> {
         if writes {
             self.event(EventKind::Write, place, span);
         }
+        let discarded = std::mem::take(&mut self.commit_result_discarded);
         for statement in &statements {
             match statement {
+                // `conn.execute("COMMIT", []).ok();`: where it failed, the
+                // transaction was not committed, and nobody asks.
+                TxStatement::Commit if discarded && statements.len() == 1 && self.returns_result => {
+                    self.commit_or_discarded(place, span, |this| {
+                        this.event(EventKind::Commit, place, span);
+                    });
+                }
                 TxStatement::Commit => self.event(EventKind::Commit, place, span),
                 TxStatement::Rollback => self.event(EventKind::Rollback, place, span),
                 TxStatement::Begin if begins => {}

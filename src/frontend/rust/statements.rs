@@ -466,7 +466,7 @@ impl<'a> Lowerer<'a> {
                 Stmt::Expr(Expr::MethodCall(call), Some(_))
                     if call.method == "ok" && call.args.is_empty() =>
                 {
-                    let value = self.expr(&call.receiver);
+                    let value = self.result_discarded(|this| this.expr(&call.receiver));
                     self.failure_discarded(&value);
                     self.settle(value);
                 }
@@ -536,7 +536,14 @@ impl<'a> Lowerer<'a> {
             };
         }
         let name = binding_name(&local.pat);
-        let value = match self.flag_value(name.as_deref(), &init.expr) {
+        let discards = matches!(local.pat, Pat::Wild(_))
+            && init.diverge.is_none()
+            && !matches!(peel(&init.expr), Expr::Try(_));
+        let lowered = match discards {
+            true => self.result_discarded(|this| this.expr(&init.expr)),
+            false => self.flag_value(name.as_deref(), &init.expr),
+        };
+        let value = match lowered {
             // `let txn = store.transaction();` binds what the call gives as
             // it is, and every driver's begin gives a `Result` or a future:
             // this is a project's own handle.
@@ -676,6 +683,16 @@ impl<'a> Lowerer<'a> {
                 self.escape(&value, &init.expr);
             }
         }
+    }
+
+    /// Lower what a statement throws the result of away (`let _ = ..`,
+    /// `.ok();`): a raw COMMIT in it may have failed unseen (see
+    /// `run_sql`).
+    pub(super) fn result_discarded(&mut self, lower: impl FnOnce(&mut Self) -> Value) -> Value {
+        self.commit_result_discarded = true;
+        let value = lower(self);
+        self.commit_result_discarded = false;
+        value
     }
 
     /// `let tx = conn.unchecked_transaction()?;` leaves `conn` usable: what
