@@ -1266,7 +1266,6 @@ impl<'a> Lowerer<'a> {
             "MySqlPool",
             "AnyPool",
             "DatabaseConnection",
-            "DbConn",
         ];
         let type_text = match place.split_once('.') {
             Some((root, field)) if !field.contains('.') => {
