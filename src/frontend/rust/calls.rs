@@ -1239,13 +1239,21 @@ impl<'a> Lowerer<'a> {
         writes: bool,
         span: Span,
     ) {
-        if !writes || self.sources.pools.is_empty() {
+        if self.sources.pools.is_empty() {
             return;
         }
         let pools: Vec<String> = args
             .filter_map(place_of)
             .filter(|place| self.sources.pools.contains_key(place))
             .collect();
+        if !writes {
+            // Whether the file's function writes through it is known once
+            // the file is lowered (see `FileFacts::writing_functions`).
+            if function.is_some() && !pools.is_empty() {
+                self.file.asks_writing_functions.set(true);
+            }
+            return;
+        }
         for pool in pools {
             self.event(EventKind::Write, &pool, span);
             if let Some(function) = function {

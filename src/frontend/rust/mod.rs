@@ -103,7 +103,10 @@ pub(crate) fn lower_file(
             );
             let closed_by_callers = collector.closed_by_callers(text);
             let writing_methods = writing_methods(&collector.flows);
-            let writing_functions = writing_functions(&collector.flows);
+            let writing_functions = match collector.file.asks_writing_functions.get() {
+                true => writing_functions(&collector.flows),
+                false => Default::default(),
+            };
             if !helpers.is_empty()
                 || !imported.is_empty()
                 || !closed_by_callers.is_empty()
@@ -471,6 +474,9 @@ struct FileFacts<'v> {
     /// of their parameters (`log_change(pool, ..)` sending an `INSERT` to
     /// `pool`): handed a pool, they write through it.
     writing_functions: std::collections::HashSet<String>,
+    /// A pool was handed to a function of the file beside an open
+    /// transaction: lowering needs `writing_functions`.
+    asks_writing_functions: std::cell::Cell<bool>,
     /// Tables the file creates as temporary (see `temporary_tables`):
     /// what is written to them does not outlive the session.
     temporary_tables: Vec<String>,
@@ -946,6 +952,7 @@ impl<'v> FileFacts<'v> {
             temporary_tables: Vec::new(),
             writing_methods: Default::default(),
             writing_functions: Default::default(),
+            asks_writing_functions: Default::default(),
         }
     }
 
