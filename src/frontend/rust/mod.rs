@@ -542,7 +542,10 @@ fn writing_functions(flows: &[FnFlow]) -> std::collections::HashSet<String> {
                 })
         })
         .map(|flow| {
-            let name = flow.name.rsplit_once("::").map_or(&*flow.name, |(_, name)| name);
+            let name = flow
+                .name
+                .rsplit_once("::")
+                .map_or(&*flow.name, |(_, name)| name);
             name.to_string()
         })
         .collect()

@@ -208,7 +208,9 @@ impl<'a> Lowerer<'a> {
             match statement {
                 // `conn.execute("COMMIT", []).ok();`: where it failed, the
                 // transaction was not committed, and nobody asks.
-                TxStatement::Commit if discarded && statements.len() == 1 && self.returns_result => {
+                TxStatement::Commit
+                    if discarded && statements.len() == 1 && self.returns_result =>
+                {
                     self.commit_or_discarded(place, span, |this| {
                         this.event(EventKind::Commit, place, span);
                     });
