@@ -64,6 +64,7 @@ const notExecuted = {
   'promise-chains/request-transaction.ts': "a CMS's database adapter (payload.db), not node-postgres",
   'variations/kept-transaction-objects.ts': 'Objection and neo4j transaction objects, not node-postgres',
   'express/legacy-callbacks.js': "node-postgres's callback API: a handler returns before its callbacks run, and the harness judges the pool when the handler's promise settles",
+  'helpers/spelled-wrappers.js': 'a transaction manager of a module not in the fixtures (./shared/tx-manager): no node-postgres',
 }
 
 /** A session of variations/session-runner.ts with its transaction begun. */
@@ -146,6 +147,10 @@ const files = {
     'POST /catalog/retire': { body: { skus: ['1'] } },
     'POST /catalog/retire-checked': { body: { skus: ['1'] } },
     'PUT /catalog/prices': { body: { changes: [{ sku: '1', priceCents: 1200 }] } },
+  },
+  'express/coupon-redemptions.ts': {
+    'POST /coupons/redeem': { body: { code: '1', userId: 1, orderId: 1 } },
+    'POST /coupons/batch': { body: { codes: ['batch-1'] } },
   },
   'express/inventory.ts': {
     'PUT /inventory/:sku': { body: { quantity: 5, warehouseId: 1 } },
