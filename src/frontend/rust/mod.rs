@@ -1564,6 +1564,11 @@ struct Lowerer<'a> {
     /// what the iteration declared.
     declared: Vec<String>,
     loops: Vec<(Option<String>, usize)>,
+    /// Transactions of an enclosing scope hidden by a `let` of their name
+    /// in a loop body (`let mut tx = tx.begin().await?;`, a savepoint per
+    /// item), with the loop's depth and where the hidden one was taken:
+    /// named again when the loop ends.
+    shadowed_in_loops: Vec<(usize, String, Option<Span>)>,
     /// Variables bound to what a write returned (see `Value::Wrote`).
     write_results: HashMap<String, (String, Vec<Span>)>,
     /// Variables bound to what a call lent the transaction returned (see
@@ -1695,6 +1700,7 @@ impl<'a> Lowerer<'a> {
             taken_at: HashMap::new(),
             declared: Vec::new(),
             loops: Vec::new(),
+            shadowed_in_loops: Vec::new(),
             write_results: HashMap::new(),
             attempts: HashMap::new(),
             answers: HashMap::new(),
@@ -1830,9 +1836,20 @@ impl<'a> Lowerer<'a> {
             Value::TransactionObject(at) => {
                 // A transaction shadowed by another of the same name can no
                 // longer be committed: its fate is sealed here, though it is
-                // dropped only where its scope ends.
+                // dropped only where its scope ends. Unless the new one
+                // lives in a loop body the old one encloses: the old one is
+                // named again after the loop.
                 if self.owned.get(name) == Some(&Owned::Transaction) {
-                    self.event(EventKind::Shadowed, name, at);
+                    let outer = self.declared.iter().rposition(|declared| declared == name);
+                    match (outer, self.loops.last()) {
+                        (Some(outer), Some(&(_, mark))) if outer < mark => {
+                            self.builder.shadow(name);
+                            let hidden_at = self.taken_at.get(name).copied();
+                            self.shadowed_in_loops
+                                .push((self.loops.len(), name.to_string(), hidden_at));
+                        }
+                        _ => self.event(EventKind::Shadowed, name, at),
+                    }
                 }
                 self.owned.insert(name.to_string(), Owned::Transaction);
                 self.taken_at.insert(name.to_string(), at);

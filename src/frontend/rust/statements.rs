@@ -611,6 +611,15 @@ impl<'a> Lowerer<'a> {
             .then(|| chain_root(&init.expr))
             .flatten()
             .filter(|source| self.is_pool(source));
+        // `let sp = tx.begin().await?;`: a savepoint, whose writes are
+        // `tx`'s once it is released.
+        if matches!(value, Value::TransactionObject(_))
+            && let Some(outer) = chain_root(&init.expr)
+            && self.owned.get(&outer) == Some(&Owned::Transaction)
+        {
+            let span = self.span(init.expr.span());
+            self.event(EventKind::Write, &outer, span);
+        }
         let bound = binding_name(&local.pat).or_else(|| success_binding(&local.pat));
         if let Some(name) = &bound {
             self.sources.forget(name);
@@ -778,6 +787,15 @@ impl<'a> Lowerer<'a> {
         let value = self.block(body);
         self.settle(value);
         self.drop_since(mark, self.span(body.brace_token.span.close()), false);
+        while let Some((depth, name, hidden_at)) = self.shadowed_in_loops.last().cloned()
+            && depth == self.loops.len()
+        {
+            self.shadowed_in_loops.pop();
+            self.builder.unshadow(&name);
+            if let Some(at) = hidden_at {
+                self.taken_at.insert(name, at);
+            }
+        }
         self.builder.goto_back(head);
         self.builder.pop_breakable();
         self.loops.pop();
