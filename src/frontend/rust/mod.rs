@@ -1845,8 +1845,11 @@ impl<'a> Lowerer<'a> {
                         (Some(outer), Some(&(_, mark))) if outer < mark => {
                             self.builder.shadow(name);
                             let hidden_at = self.taken_at.get(name).copied();
-                            self.shadowed_in_loops
-                                .push((self.loops.len(), name.to_string(), hidden_at));
+                            self.shadowed_in_loops.push((
+                                self.loops.len(),
+                                name.to_string(),
+                                hidden_at,
+                            ));
                         }
                         _ => self.event(EventKind::Shadowed, name, at),
                     }
