@@ -1225,8 +1225,10 @@ impl<'a> Lowerer<'a> {
             && !self.owned.contains_key(place)
     }
 
-    /// A call that writes (by its name, or a statement built to write)
-    /// handed a pool that a transaction of this function was begun from:
+    /// A call that writes (by its name, a statement built to write, or a
+    /// function of this file that writes through what it is handed, see
+    /// `FileFacts::writing_functions`) handed a pool that a transaction of
+    /// this function was begun from:
     /// a write beside the transaction, if it is open (see
     /// `Handle::begun_from`). A function of this file that only reads
     /// drops it, as it does a transaction's (see `lends`); a method

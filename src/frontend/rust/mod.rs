@@ -511,15 +511,7 @@ impl TransactionSources {
 fn writing_methods(flows: &[FnFlow]) -> std::collections::HashSet<String> {
     flows
         .iter()
-        .filter(|flow| {
-            flow.blocks
-                .iter()
-                .flat_map(|block| &block.events)
-                .any(|event| {
-                    event.kind == EventKind::Write
-                        && flow.handles[event.handle].name.starts_with("self.")
-                })
-        })
+        .filter(|flow| writes_through(flow, |place| place.starts_with("self.")))
         .filter_map(|flow| Some(flow.name.rsplit_once("::")?.1.to_string()))
         .collect()
 }
@@ -529,17 +521,9 @@ fn writing_functions(flows: &[FnFlow]) -> std::collections::HashSet<String> {
     flows
         .iter()
         .filter(|flow| {
-            flow.blocks
-                .iter()
-                .flat_map(|block| &block.events)
-                .any(|event| {
-                    event.kind == EventKind::Write
-                        && flow
-                            .params
-                            .iter()
-                            .flatten()
-                            .any(|param| *param == flow.handles[event.handle].name)
-                })
+            writes_through(flow, |place| {
+                flow.params.iter().flatten().any(|param| param == place)
+            })
         })
         .map(|flow| {
             let name = flow
@@ -549,6 +533,14 @@ fn writing_functions(flows: &[FnFlow]) -> std::collections::HashSet<String> {
             name.to_string()
         })
         .collect()
+}
+
+/// Whether `flow` writes through a place that `through` accepts.
+fn writes_through(flow: &FnFlow, through: impl Fn(&str) -> bool) -> bool {
+    flow.blocks
+        .iter()
+        .flat_map(|block| &block.events)
+        .any(|event| event.kind == EventKind::Write && through(&flow.handles[event.handle].name))
 }
 
 /// Whether a signature's return type is its own type (`Self`, `Owner`,
