@@ -536,6 +536,8 @@ impl<'a> Lowerer<'a> {
             };
         }
         let name = binding_name(&local.pat);
+        // `let _ = ..;` throws the result away; with a `?` at its end, its
+        // failure has left the function, and only its value is dropped.
         let discards = matches!(local.pat, Pat::Wild(_))
             && init.diverge.is_none()
             && !matches!(peel(&init.expr), Expr::Try(_));
@@ -677,12 +679,8 @@ impl<'a> Lowerer<'a> {
                 }
             }
             // `let _ = sqlx::query("REVOKE ..").execute(&mut *tx).await;`:
-            // the statement may have failed, and nobody asks. (With a `?`
-            // at its end, its failure has left the function.)
-            None if matches!(local.pat, Pat::Wild(_))
-                && init.diverge.is_none()
-                && !matches!(peel(&init.expr), Expr::Try(_)) =>
-            {
+            // the statement may have failed, and nobody asks.
+            None if discards => {
                 self.failure_discarded(&value);
                 self.settle(value.clone());
                 self.escape(&value, &init.expr);
