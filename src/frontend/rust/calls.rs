@@ -368,8 +368,23 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    pub(super) fn macro_call(&mut self, mac: &Macro) {
+    pub(super) fn macro_call(&mut self, mac: &Macro) -> Value {
         let name = macro_name(mac);
+        let file = self.file;
+        // The file's own macro runs its body here (`let tx =
+        // open_tx!(pool);`); one that invokes itself is expanded only so
+        // deep.
+        if let Some(OwnMacro {
+            rules: Some(rules), ..
+        }) = file.own_macros.get(&name)
+            && self.expanding < MAX_NESTED_EXPANSIONS
+            && let Some(expanded) = macros::expression(mac, rules)
+        {
+            self.expanding += 1;
+            let value = self.expr(&expanded);
+            self.expanding -= 1;
+            return value;
+        }
         let span = self.span(mac.span());
         match name.as_str() {
             // `bail!(..)` is `return Err(..)`.
@@ -398,8 +413,8 @@ impl<'a> Lowerer<'a> {
                 // (`commit_staged!(txn, tiles)`) may move it and end it;
                 // the standard and logging macros only format or compare,
                 // and the file's own say whether they end anything.
-                let may_end = match self.file.own_macros.get(&name) {
-                    Some(&ends) => ends,
+                let may_end = match file.own_macros.get(&name) {
+                    Some(own) => own.ends,
                     None => !READING_MACROS.contains(&name.as_str()),
                 };
                 if may_end {
@@ -414,6 +429,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        Value::Nothing
     }
 
     pub(super) fn call(&mut self, call: &syn::ExprCall) -> Value {

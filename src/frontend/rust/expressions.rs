@@ -105,10 +105,7 @@ impl<'a> Lowerer<'a> {
             }
             Expr::MethodCall(call) => self.method_call(call),
             Expr::Call(call) => self.call(call),
-            Expr::Macro(mac) => {
-                self.macro_call(&mac.mac);
-                Value::Nothing
-            }
+            Expr::Macro(mac) => self.macro_call(&mac.mac),
             Expr::Return(ret) if !self.returns_into.is_empty() => {
                 if let Some(value_expr) = &ret.expr {
                     let value = self.expr(value_expr);

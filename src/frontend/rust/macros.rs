@@ -1,7 +1,9 @@
-//! A file's own `macro_rules!` that write functions: an invocation in item
-//! position (`id_generator!(next_invoice_id, "SELECT ..");`) is expanded
-//! into the items it stands for, so that the functions it defines are
-//! lowered and summarised like written ones. Only the plain forms are
+//! A file's own `macro_rules!`: an invocation in item position
+//! (`id_generator!(next_invoice_id, "SELECT ..");`) is expanded into the
+//! items it stands for, so that the functions it defines are lowered and
+//! summarised like written ones; one in a function body (`let tx =
+//! open_tx!(pool);`, `close_tx!(outcome, tx)`) into the expression it
+//! stands for, lowered where it is written. Only the plain forms are
 //! expanded: rules without repetitions (`$(..)*`), fragments matched by
 //! kind (`ident`, `literal`, `lifetime`, `vis`, `tt`, `block`, and the
 //! others up to the pattern's next literal token). Anything else stays
@@ -76,14 +78,15 @@ fn expand_in(
     items.extend(expanded);
 }
 
+/// A rule of a `macro_rules!`: `(pattern) => { body }`.
 #[derive(Clone)]
-struct Rule {
+pub(super) struct Rule {
     pattern: Vec<TokenTree>,
     body: Vec<TokenTree>,
 }
 
 /// `macro_rules! name { (pattern) => { body }; .. }`.
-fn definition(item: &ItemMacro) -> Option<(String, Vec<Rule>)> {
+pub(super) fn definition(item: &ItemMacro) -> Option<(String, Vec<Rule>)> {
     if !item.mac.path.is_ident("macro_rules") {
         return None;
     }
@@ -132,6 +135,43 @@ fn expansion(item: &ItemMacro, macros: &HashMap<String, Vec<Rule>>) -> Option<Ve
         let body = substitute(&rule.body, &bindings, &mut room)?;
         syn::parse2::<syn::File>(body).ok().map(|file| file.items)
     })
+}
+
+/// The expression an invocation in a function body expands to, by the
+/// first rule that matches, every token placed at the invocation: what is
+/// found in it is reported where the function uses the macro. A body of
+/// several statements is a block.
+pub(super) fn expression(mac: &syn::Macro, rules: &[Rule]) -> Option<syn::Expr> {
+    let input: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
+    let at = syn::spanned::Spanned::span(mac);
+    rules.iter().find_map(|rule| {
+        let mut bindings = HashMap::new();
+        if !matches(&rule.pattern, &input, &mut bindings)? {
+            return None;
+        }
+        let mut room = MAX_EXPANDED_TOKENS;
+        let body = placed_at(substitute(&rule.body, &bindings, &mut room)?, at);
+        syn::parse2::<syn::Expr>(body.clone()).ok().or_else(|| {
+            let block = TokenTree::Group(Group::new(Delimiter::Brace, body));
+            syn::parse2::<syn::Expr>(block.into()).ok()
+        })
+    })
+}
+
+/// `tokens` with every span set to `at`.
+fn placed_at(tokens: TokenStream, at: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut placed = Group::new(group.delimiter(), placed_at(group.stream(), at));
+                placed.set_span(at);
+                return TokenTree::Group(placed);
+            }
+            token.set_span(at);
+            token
+        })
+        .collect()
 }
 
 type Bindings = HashMap<String, Vec<TokenTree>>;
@@ -367,5 +407,38 @@ mod tests {
             long.join(", ")
         );
         assert_eq!(expanded(&source), ["fits"]);
+    }
+    #[test]
+    fn an_invocation_in_a_body_becomes_its_expression_at_the_invocation() {
+        let written: syn::ItemMacro = syn::parse_str(
+            "macro_rules! open_tx { ($pool:expr) => { match $pool.begin().await { \
+                Ok(tx) => tx, Err(_) => return failed() } }; \
+                ($a:ident, $b:ident) => { let one = $a; touch($b); }; }",
+        )
+        .unwrap();
+        let (name, rules) = definition(&written).unwrap();
+        assert_eq!(name, "open_tx");
+        let one: syn::Expr = syn::parse_str("\n\n  open_tx!(state.pool)").unwrap();
+        let syn::Expr::Macro(one) = one else {
+            panic!("a macro")
+        };
+        let Some(syn::Expr::Match(opened)) = expression(&one.mac, &rules) else {
+            panic!("the first rule's body is a match");
+        };
+        let placed = syn::spanned::Spanned::span(&opened.arms[1]).start();
+        assert_eq!((placed.line, placed.column), (3, 2), "at the invocation");
+        let two: syn::Expr = syn::parse_str("open_tx!(a, b)").unwrap();
+        let syn::Expr::Macro(two) = two else {
+            panic!("a macro")
+        };
+        assert!(
+            matches!(expression(&two.mac, &rules), Some(syn::Expr::Block(block)) if block.block.stmts.len() == 2),
+            "statements become a block"
+        );
+        let none: syn::Expr = syn::parse_str("open_tx!(a, b, c)").unwrap();
+        let syn::Expr::Macro(none) = none else {
+            panic!("a macro")
+        };
+        assert!(expression(&none.mac, &rules).is_none(), "no rule matches");
     }
 }

@@ -386,13 +386,24 @@ fn lexing_failure(text: &str, offset: usize) -> String {
     }
 }
 
+/// How deep the file's own macros are expanded inside one another.
+const MAX_NESTED_EXPANSIONS: usize = 8;
+
+/// A `macro_rules!` of the file.
+struct OwnMacro {
+    /// Whether a rule of it commits or rolls back (a `commit`/`rollback`
+    /// in its body).
+    ends: bool,
+    /// Its rules, where they can be followed (see `macros`).
+    rules: Option<Vec<macros::Rule>>,
+}
+
 /// File-wide facts: `const NAME: &str = "SQL";` bindings, the types of
 /// struct fields (`store: Arc<dyn CryptoStore>`), by struct and field, and
 /// the fields whose transaction their struct's `Drop` rolls back.
 struct FileFacts<'v> {
-    /// The file's own `macro_rules!`, by name, with whether a rule of it
-    /// commits or rolls back (a `commit`/`rollback` in its body).
-    own_macros: HashMap<String, bool>,
+    /// The file's own `macro_rules!`, by name.
+    own_macros: HashMap<String, OwnMacro>,
     /// A type's functions of this file that take no `self` and return
     /// the type (`ImportStaging::begin(&tx) -> Result<Self>`), by the path
     /// a call writes: what one builds around a transaction lent to it is
@@ -678,7 +689,7 @@ impl<'v> FileFacts<'v> {
             /// Functions whose body begins a read-only transaction (see
             /// `begins_read_only`): what they return has no work to lose.
             read_only: std::collections::HashSet<String>,
-            own_macros: HashMap<String, bool>,
+            own_macros: HashMap<String, OwnMacro>,
         }
         impl Found {
             fn read_only_body(&mut self, signature: &syn::Signature, body: &Block) {
@@ -754,11 +765,13 @@ impl<'v> FileFacts<'v> {
                 if let Some(name) = &item.ident
                     && item.mac.path.is_ident("macro_rules")
                 {
-                    let mut ended = false;
+                    let mut ends = false;
                     names_in_tokens(item.mac.tokens.clone(), &mut |word| {
-                        ended |= word == "commit" || word == "rollback";
+                        ends |= word == "commit" || word == "rollback";
                     });
-                    self.own_macros.insert(name.to_string(), ended);
+                    let rules = macros::definition(item).map(|(_, rules)| rules);
+                    self.own_macros
+                        .insert(name.to_string(), OwnMacro { ends, rules });
                 }
                 syn::visit::visit_item_macro(self, item);
             }
@@ -1581,6 +1594,9 @@ struct Lowerer<'a> {
     /// The statement being lowered throws its result away (see
     /// `result_discarded`).
     commit_result_discarded: bool,
+    /// How many of the file's own macros are being expanded around the
+    /// expression being lowered (see `macro_call`).
+    expanding: usize,
     local_lists: HashMap<String, Vec<String>>,
     /// Statements prepared into local variables (see `Value::Prepared`).
     prepared: HashMap<String, (String, Option<String>)>,
@@ -1700,6 +1716,7 @@ impl<'a> Lowerer<'a> {
             zero_row_tests: HashMap::new(),
             error_answers: Default::default(),
             commit_result_discarded: false,
+            expanding: 0,
             local_lists: HashMap::new(),
             prepared: HashMap::new(),
             unsent: HashMap::new(),

@@ -474,7 +474,13 @@ impl<'a> Lowerer<'a> {
                     let value = self.expr(expr);
                     self.settle(value);
                 }
-                Stmt::Macro(stmt) => self.macro_call(&stmt.mac),
+                Stmt::Macro(stmt) if last && stmt.semi_token.is_none() => {
+                    value = self.macro_call(&stmt.mac);
+                }
+                Stmt::Macro(stmt) => {
+                    let value = self.macro_call(&stmt.mac);
+                    self.settle(value);
+                }
                 Stmt::Item(_) => {}
             }
         }
