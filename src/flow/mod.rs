@@ -64,8 +64,8 @@ pub(crate) enum EventKind {
     /// on a success exit as on an error one.
     CommitsOnDrop,
     /// As `Aborted`, for a statement whose result was thrown away (`let _
-    /// = ..`): the function carries on, and a COMMIT sent after it rolls
-    /// back without an error.
+    /// = ..`) or whose `Err` arm carries on: the function goes on, and a
+    /// COMMIT sent after it rolls back without an error.
     FailureIgnored,
     /// An owned transaction object goes out of scope here without the
     /// function ending (see `ExitHow::LeavesScope`): rolled back, which on

@@ -72,6 +72,11 @@ struct StateKey {
     begun_at: Option<Span>,
     /// Writes in the open transaction on this path, sorted.
     writes: Vec<Span>,
+    /// The write the last event added to `writes`, when no earlier write
+    /// on the path (an earlier pass of a loop) was at its statement:
+    /// only such a write is taken back when that statement's failure is
+    /// ignored (see `EventKind::FailureIgnored`).
+    new_write: Option<Span>,
     /// Where a statement failed after the transaction wrote, aborting it
     /// (see `EventKind::FailureIgnored`); kept past the commit, which it
     /// turned into a rollback.
@@ -460,6 +465,7 @@ fn analyze_handle(
             acquired_at: None,
             begun_at: None,
             writes: Vec::new(),
+            new_write: None,
             aborted_at: None,
             drop_commits: false,
             release_threw: false,
@@ -574,6 +580,7 @@ fn apply_event(
 ) {
     let lazy = handle.lazy;
     let key = &mut state.key;
+    let new_write = key.new_write.take();
     // A lazily acquired handle takes its connection when first used.
     let uses_connection = matches!(
         kind,
@@ -668,6 +675,7 @@ fn apply_event(
                 && let Err(index) = key.writes.binary_search(&span)
             {
                 key.writes.insert(index, span);
+                key.new_write = Some(span);
             }
         }
         EventKind::WroteNothing => {
@@ -684,7 +692,9 @@ fn apply_event(
         // A COMMIT from here on rolls back what the transaction wrote
         // before the statement that failed.
         EventKind::FailureIgnored => {
-            if let Ok(index) = key.writes.binary_search(&span) {
+            if new_write == Some(span)
+                && let Ok(index) = key.writes.binary_search(&span)
+            {
                 key.writes.remove(index);
             }
             if matches!(key.tx, TxState::Open { .. }) && !key.writes.is_empty() {

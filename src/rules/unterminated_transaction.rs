@@ -53,8 +53,9 @@ fn check(flow: &FnFlow, facts: &Facts, text: &str, out: &mut Vec<Diagnostic>) {
                 out.push(diagnostic);
             }
         }
-        // A commit after a statement whose failure was discarded rolls
-        // back on PostgreSQL, and the function still succeeds.
+        // A commit after a statement whose failure was discarded or
+        // carried past rolls back on PostgreSQL, and the function still
+        // succeeds.
         let mut aborted: Vec<&ExitFact> = handle_facts
             .exits
             .iter()
@@ -86,7 +87,7 @@ fn report_aborted_commit(
     let mut diagnostic = RULE.diagnostic(
         flow,
         format!(
-            "the commit of `{name}` rolls back its work when a statement before it fails: PostgreSQL aborts the transaction, and that failure is discarded"
+            "the commit of `{name}` rolls back its work when a statement before it fails: PostgreSQL aborts the transaction, and the function carries on past that failure"
         ),
     );
     diagnostic.span = begun_at;
@@ -96,7 +97,7 @@ fn report_aborted_commit(
             span: begun_at,
         },
         Label {
-            message: "if this fails, its error is dropped and the transaction is aborted".into(),
+            message: "if this fails, the transaction is aborted and the function carries on".into(),
             span: failed,
         },
         Label {

@@ -216,7 +216,7 @@ impl<'a> Lowerer<'a> {
                         result = scrutinee.clone();
                     } else {
                         let zero_rows = zero_rows_arm(&match_expr.arms, index);
-                        self.enter_arm(&scrutinee, &arm.pat, zero_rows);
+                        self.enter_arm(&scrutinee, &match_expr.expr, &arm.pat, zero_rows);
                         let value = self.expr(&arm.body);
                         // `match claim(&mut tx, ..).await { Ok(new) => new, .. }`
                         // still tells of the write, as `?` would.
@@ -409,6 +409,10 @@ impl<'a> Lowerer<'a> {
         match peel(condition) {
             Expr::Let(let_expr) => {
                 let value = self.expr(&let_expr.expr);
+                let failed = match place_of(&let_expr.expr) {
+                    None => Unwritten::StatementFailedHere,
+                    Some(_) => Unwritten::StatementFailed,
+                };
                 let zero_rows = match &value {
                     Value::Wrote { place, spans } => match zero_rows_pattern(&let_expr.pat) {
                         Some(when_true) => Some(ZeroRows {
@@ -416,7 +420,7 @@ impl<'a> Lowerer<'a> {
                             spans: spans.clone(),
                             when_true,
                             why: if matches_err(&let_expr.pat) == Some(true) {
-                                Unwritten::StatementFailed
+                                failed
                             } else {
                                 Unwritten::NoRow
                             },
@@ -426,7 +430,7 @@ impl<'a> Lowerer<'a> {
                             place: place.clone(),
                             spans: spans.clone(),
                             when_true: false,
-                            why: Unwritten::StatementFailed,
+                            why: failed,
                         }),
                         None => None,
                     },
@@ -662,7 +666,7 @@ impl<'a> Lowerer<'a> {
         let (then_block, else_block) = self.builder.fork(guard);
         self.builder.switch_to(then_block);
         self.wrote_nothing_if(zero_rows.as_ref(), true);
-        self.enter_then(&scrutinee, pattern);
+        self.enter_then(&scrutinee, &if_expr.cond, pattern);
         if Self::is_error_test(&if_expr.cond) {
             let span = self.span(if_expr.cond.span());
             self.builder.mark_error_path(span);
@@ -681,7 +685,12 @@ impl<'a> Lowerer<'a> {
         // its error, as the branch of `is_err()` does.
         if zero_rows.as_ref().is_some_and(|zero| {
             !zero.when_true
-                && matches!(zero.why, Unwritten::StatementFailed | Unwritten::CallFailed)
+                && matches!(
+                    zero.why,
+                    Unwritten::StatementFailed
+                        | Unwritten::StatementFailedHere
+                        | Unwritten::CallFailed
+                )
         }) {
             let span = self.span(if_expr.cond.span());
             self.builder.mark_error_path(span);
@@ -707,26 +716,41 @@ impl<'a> Lowerer<'a> {
 
     /// The write at `span` changed nothing on this path, for the reason
     /// `why`, which says what the transaction still has to lose. (Only
-    /// PostgreSQL aborts a transaction whose statement failed.)
+    /// PostgreSQL aborts a transaction whose statement failed.) A function
+    /// that answers with a `Result` and carries on past its own failed
+    /// statement (`if let Err(e) = .. { warn!(..); continue; }`) answers
+    /// success for a COMMIT that rolls back, as `let _ = ..` does.
     pub(super) fn wrote_nothing(&mut self, place: &str, span: Span, why: Unwritten) {
+        let aborts = self.file.failed_statement_aborts;
         let kind = match why {
             Unwritten::NoRow => EventKind::NoRowChanged,
-            Unwritten::StatementFailed | Unwritten::CallFailed
-                if self.file.failed_statement_aborts =>
+            Unwritten::StatementFailedHere if aborts && self.returns_result => {
+                EventKind::FailureIgnored
+            }
+            Unwritten::StatementFailed | Unwritten::StatementFailedHere | Unwritten::CallFailed
+                if aborts =>
             {
                 EventKind::Aborted
             }
-            Unwritten::StatementFailed | Unwritten::CallFailed | Unwritten::CallDeclined => {
-                EventKind::WroteNothing
-            }
+            Unwritten::StatementFailed
+            | Unwritten::StatementFailedHere
+            | Unwritten::CallFailed
+            | Unwritten::CallDeclined => EventKind::WroteNothing,
         };
         self.event(kind, place, span);
     }
 
     /// Entering the arm of a `match` (or the branch of an `if let`) whose
-    /// pattern is `pattern`: on an `Err(..)` arm a pending BEGIN failed; on
-    /// `Ok(x)` it succeeded and `x` is what the call returned.
-    pub(super) fn enter_arm(&mut self, scrutinee: &Value, pattern: &Pat, zero_rows: bool) {
+    /// pattern is `pattern`, on what `tested` evaluated to: on an `Err(..)`
+    /// arm a pending BEGIN failed; on `Ok(x)` it succeeded and `x` is what
+    /// the call returned.
+    pub(super) fn enter_arm(
+        &mut self,
+        scrutinee: &Value,
+        tested: &Expr,
+        pattern: &Pat,
+        zero_rows: bool,
+    ) {
         let (pattern, guard) = match pattern {
             Pat::Guard(guarded) => (&*guarded.pat, Some(&guarded.guard)),
             other => (other, None),
@@ -743,10 +767,10 @@ impl<'a> Lowerer<'a> {
         if let Value::Wrote { place, spans } = scrutinee
             && zero_rows
         {
-            let why = if failed {
-                Unwritten::StatementFailed
-            } else {
-                Unwritten::NoRow
+            let why = match (failed, place_of(tested)) {
+                (true, None) => Unwritten::StatementFailedHere,
+                (true, Some(_)) => Unwritten::StatementFailed,
+                (false, _) => Unwritten::NoRow,
             };
             for &span in spans {
                 self.wrote_nothing(place, span, why);
@@ -799,13 +823,22 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The branch taken when the condition holds.
-    pub(super) fn enter_then(&mut self, scrutinee: &Value, pattern: Option<&Pat>) {
-        match (scrutinee, pattern) {
-            (Value::BeginTest(begins, true), _) => self.settle((**begins).clone()),
-            (_, Some(pattern)) => {
-                self.enter_arm(scrutinee, pattern, zero_rows_pattern(pattern) == Some(true))
-            }
+    /// The branch taken when `condition` holds.
+    pub(super) fn enter_then(&mut self, scrutinee: &Value, condition: &Expr, pattern: Option<&Pat>) {
+        match (scrutinee, pattern, peel(condition)) {
+            (Value::BeginTest(begins, true), _, _) => self.settle((**begins).clone()),
+            (_, Some(pattern), Expr::Let(tested)) => self.enter_arm(
+                scrutinee,
+                &tested.expr,
+                pattern,
+                zero_rows_pattern(pattern) == Some(true),
+            ),
+            (_, Some(pattern), _) => self.enter_arm(
+                scrutinee,
+                condition,
+                pattern,
+                zero_rows_pattern(pattern) == Some(true),
+            ),
             _ => {}
         }
     }

@@ -1539,6 +1539,11 @@ enum Unwritten {
     /// The statement failed in the database (its `Err`), which aborts a
     /// PostgreSQL transaction: nothing written before it can be committed.
     StatementFailed,
+    /// As `StatementFailed`, for the `Err` arm of the statement itself
+    /// (`if let Err(e) = sqlx::query(..).execute(..).await`), whose result
+    /// nothing can test again: a function that carries on from there and
+    /// commits answers success for a COMMIT that rolls back.
+    StatementFailedHere,
     /// A call lent the transaction found its work done, or answered that it
     /// declined: its own writes did not happen, the transaction's earlier
     /// ones still stand.

@@ -59,7 +59,8 @@ impl<'a> Lowerer<'a> {
                     self.builder.switch_to(dispatch.arm_start(&arm.pat));
                     self.builder.goto(entry);
                     self.builder.switch_to(entry);
-                    self.enter_arm(&scrutinee, &arm.pat, zero_rows_arm(&match_expr.arms, index));
+                    let zero_rows = zero_rows_arm(&match_expr.arms, index);
+                    self.enter_arm(&scrutinee, &match_expr.expr, &arm.pat, zero_rows);
                     self.tail(&arm.body);
                 }
                 self.builder.start_unreachable();
