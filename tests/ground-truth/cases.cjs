@@ -152,6 +152,9 @@ const files = {
     'POST /coupons/redeem': { body: { code: '1', userId: 1, orderId: 1 } },
     'POST /coupons/batch': { body: { codes: ['batch-1'] } },
   },
+  'express/tool-loans.ts': {
+    'POST /tools/:id/lend': { body: { memberId: 1, days: 7 } },
+  },
   'express/inventory.ts': {
     'PUT /inventory/:sku': { body: { quantity: 5, warehouseId: 1 } },
     'POST /inventory/transfers': { body: { sku: '1', fromWarehouseId: 1, toWarehouseId: 2, quantity: 1 } },

@@ -510,14 +510,7 @@ impl<'a> Lowerer<'a> {
                         self.begun_here.insert(place.to_string());
                         self.handle_event(EventKind::Begin, place, span);
                     }
-                    // Kept in a variable of a module that serves requests,
-                    // a client checked out as the module loads is never
-                    // given back: every request shares it.
-                    let held_for_requests = self.module_scope
-                        && self.builder.name() == MODULE_BODY
-                        && self.file.serves_requests
-                        && !self.file.starts_server;
-                    if outside && !held_for_requests {
+                    if outside && !self.module_shared_by_requests() {
                         self.handle_event(EventKind::Escape, place, span_of(value_span));
                     }
                 }

@@ -336,6 +336,16 @@ impl<'a> Lowerer<'a> {
         self.builder.switch_to(after);
     }
 
+    /// The top level of a module that serves requests (and does not start
+    /// the server): a client it checks out as it loads, kept in a
+    /// variable, is never given back, and every request shares it.
+    pub(super) fn module_shared_by_requests(&self) -> bool {
+        self.module_scope
+            && self.builder.name() == MODULE_BODY
+            && self.file.serves_requests
+            && !self.file.starts_server
+    }
+
     /// A closure created here is lowered on its own; if it releases one of
     /// our handles, releasing is its business from now on. Returns what it
     /// does to our places, for calls to it by name.
@@ -348,8 +358,16 @@ impl<'a> Lowerer<'a> {
             EffectScan::of(self.file, body, self.release_functions.clone())
                 .into_iter()
                 .collect();
-        // Whatever it releases, commits or rolls back is its business now.
-        let mut handed: Vec<&String> = effects.iter().map(|(place, _)| place).collect();
+        // Whatever it releases, commits or rolls back is its business now;
+        // but a route handler that runs its transactions on the client the
+        // module checked out as it loaded shares it with every request,
+        // and only a release gives it back.
+        let shared_by_requests = self.module_shared_by_requests();
+        let mut handed: Vec<&String> = effects
+            .iter()
+            .filter(|(_, effect)| !shared_by_requests || *effect == EndEffect::Release)
+            .map(|(place, _)| place)
+            .collect();
         handed.dedup();
         for place in handed {
             self.handle_event(EventKind::HandedOff, place, span_of(span));
