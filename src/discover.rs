@@ -343,6 +343,21 @@ fn display_path_in(path: &Path, cwd: Option<&Path>) -> PathBuf {
             .map_or_else(|_| path.to_path_buf(), Path::to_path_buf),
         _ => path.to_path_buf(),
     };
+    // Most paths need no cleaning, and rebuilding one from its components
+    // for every file walked is measurable.
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let has = |part: &[u8]| bytes.windows(part.len()).any(|window| window == part);
+    if cfg!(unix)
+        && !bytes.is_empty()
+        && bytes != b"."
+        && !bytes.starts_with(b"./")
+        && !bytes.ends_with(b"/")
+        && !bytes.ends_with(b"/.")
+        && !has(b"//")
+        && !has(b"/./")
+    {
+        return path;
+    }
     let cleaned: PathBuf = path
         .components()
         .filter(|c| *c != Component::CurDir)
@@ -366,4 +381,31 @@ pub fn io_message(err: &std::io::Error) -> String {
         }
     };
     crate::diagnostic::in_message_style(&message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Paths left as they are and paths rebuilt from their components come
+    /// out the same.
+    #[test]
+    fn display_paths_are_clean_either_way() {
+        let cwd = Path::new("/work/app");
+        for (given, shown) in [
+            ("src/routes/orders.ts", "src/routes/orders.ts"),
+            ("./src/routes/orders.ts", "src/routes/orders.ts"),
+            ("src/./routes//orders.ts", "src/routes/orders.ts"),
+            ("src/routes/", "src/routes"),
+            ("src/.", "src"),
+            (".", "."),
+            ("./", "."),
+            ("/work/app/src/db.rs", "src/db.rs"),
+            ("/work/app", "."),
+            ("/elsewhere/db.rs", "/elsewhere/db.rs"),
+            ("src/.hidden/a.ts", "src/.hidden/a.ts"),
+        ] {
+            assert_eq!(display_path_in(Path::new(given), Some(cwd)), Path::new(shown), "{given}");
+        }
+    }
 }

@@ -101,15 +101,15 @@ impl WordTest {
         let Some(any_word) = &self.any_word else {
             return self.words.is_match(bytes);
         };
-        let mut lowered = [0u8; CHUNK];
+        // Filled, not zeroed first: zeroing a whole chunk for every file
+        // cost more than lowercasing a small file.
+        let mut lowered = Vec::with_capacity(CHUNK.min(bytes.len()));
         let mut start = 0;
         loop {
             let end = (start + CHUNK).min(bytes.len());
-            let chunk = &bytes[start..end];
-            for (to, from) in lowered.iter_mut().zip(chunk) {
-                *to = from.to_ascii_lowercase();
-            }
-            if any_word.searcher.find(&lowered[..chunk.len()]).is_some() {
+            lowered.clear();
+            lowered.extend(bytes[start..end].iter().map(u8::to_ascii_lowercase));
+            if any_word.searcher.find(&lowered).is_some() {
                 return true;
             }
             if end == bytes.len() {

@@ -3,7 +3,9 @@
 //! and whether a transaction is open on it. What reaches each exit becomes a
 //! fact that rules turn into diagnostics.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashSet;
 
 use super::{
     Block, BlockId, CompletionId, Edge, EdgeKind, Event, EventKind, ExitHow, ExitKind, FnFlow,
@@ -452,7 +454,7 @@ fn analyze_handle(
     extended: &[(HandleId, HandleId)],
 ) -> HandleFacts {
     let mut facts = HandleFacts::default();
-    let mut seen: Vec<HashSet<StateKey>> = vec![HashSet::new(); flow.blocks.len()];
+    let mut seen: Vec<FxHashSet<StateKey>> = vec![FxHashSet::default(); flow.blocks.len()];
     let mut queued: Vec<Vec<State>> = vec![Vec::new(); flow.blocks.len()];
     // Lowest block first, so the first witness to arrive is the same on
     // every run.
