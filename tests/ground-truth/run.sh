@@ -95,3 +95,14 @@ txlint=${TXLINT:-$root/target/release/txlint}
 twins=$(node "$here/harness/twins.cjs" "$root/fixtures/ts" "$work/fixed/ts" "$txlint")
 GT_FIXTURES="$work/fixed/ts" GT_TWINS="$twins" GT_STARTED=$(date +%s) TMPDIR="$work" \
   node "${flags[@]}" "$here/harness/main.cjs" "$@"
+
+# Then the Rust fixtures: a crate of its own (never part of txlint's build),
+# compiled here from its lock file, runs the sqlx fixtures against the same
+# cluster, in a database of its own.
+command -v cargo > /dev/null || { echo "ground truth: cargo is required" >&2; exit 1; }
+rust_started=$(date +%s)
+CARGO_TARGET_DIR=${GT_RUST_TARGET:-$work/rust-target} \
+  cargo build --locked --quiet --manifest-path "$here/rust/Cargo.toml"
+echo "ground truth (Rust): harness built in $(($(date +%s) - rust_started))s"
+"${GT_RUST_TARGET:-$work/rust-target}/debug/txlint-ground-truth" "$@"
+echo "ground truth: $(($(date +%s) - started))s in all"

@@ -1,0 +1,46 @@
+-- Tables and seed rows of the Rust fixtures that run on PostgreSQL, one
+-- section per fixture. Each section is loaded into a schema of its own
+-- (named after the fixture) before every call, so that the fixtures' tables
+-- of the same name need not agree. Ids are small integers or the UUIDs
+-- 00000000-0000-0000-0000-00000000000N written as uuid(N).
+
+-- fixture: sqlx/claim_helpers.rs
+CREATE TABLE jobs (id bigint PRIMARY KEY, claimed_at timestamptz, not_before timestamptz, checked bool NOT NULL DEFAULT false);
+CREATE TABLE job_results (id bigint, job_id bigint);
+CREATE TABLE job_log (job_id bigint);
+INSERT INTO jobs VALUES (1, NULL, now() - interval '1 hour', false), (2, now(), now() - interval '1 hour', true);
+INSERT INTO job_results VALUES (1, 2);
+
+-- fixture: sqlx/helper_outcomes.rs
+CREATE TABLE kennel_failures (kennel text);
+CREATE TABLE kennel_slots (id bigserial PRIMARY KEY, kennel text);
+
+-- fixture: sqlx/begin_helpers.rs
+CREATE TABLE accounts (id bigint PRIMARY KEY, cents bigint NOT NULL, closed bool NOT NULL DEFAULT false);
+CREATE TABLE holds (account_id bigint);
+INSERT INTO accounts VALUES (1, 100, false), (2, 0, false);
+INSERT INTO holds VALUES (1);
+
+-- fixture: sqlx/lease_flags.rs
+CREATE FUNCTION uuid(n int) RETURNS uuid LANGUAGE sql IMMUTABLE
+  AS $$ SELECT lpad(to_hex(n), 32, '0')::uuid $$;
+CREATE TABLE tasks (id uuid PRIMARY KEY, state text NOT NULL, worker_id uuid, lease_until timestamptz);
+CREATE TABLE task_events (task_id uuid, kind text);
+INSERT INTO tasks VALUES (uuid(1), 'leased', uuid(10), now()), (uuid(2), 'queued', NULL, NULL);
+
+-- fixture: sqlx/own_transaction_type.rs
+CREATE TABLE items (id bigint PRIMARY KEY, quantity int NOT NULL, counted_at timestamptz);
+INSERT INTO items VALUES (1, 10, NULL), (2, 0, NULL);
+
+-- fixture: sqlx/cte_locking_reads.rs
+CREATE FUNCTION uuid(n int) RETURNS uuid LANGUAGE sql IMMUTABLE
+  AS $$ SELECT lpad(to_hex(n), 32, '0')::uuid $$;
+CREATE TABLE events (id uuid PRIMARY KEY, base_price_cents bigint NOT NULL);
+CREATE TABLE seats (id uuid PRIMARY KEY, event_id uuid, surcharge_cents bigint NOT NULL DEFAULT 0,
+  row_no int, seat_no int, held_by uuid, held_at timestamptz);
+CREATE TABLE accounts (id uuid PRIMARY KEY, budget_cents bigint NOT NULL);
+CREATE TABLE orders (account_id uuid, total_cents int);
+CREATE TABLE order_seats (order_id uuid, seat_id uuid);
+INSERT INTO events VALUES (uuid(1), 500);
+INSERT INTO seats VALUES (uuid(2), uuid(1), 0, 1, 1, uuid(21), now()), (uuid(3), uuid(1), 50, 1, 2, NULL, NULL);
+INSERT INTO accounts VALUES (uuid(1), 1000);

@@ -1,0 +1,181 @@
+//! The database side: one schema per fixture, the write watcher, and what
+//! an unpooled observer sees after a call.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+
+/// Sessions opened for the fixtures carry this name, the observer's do not.
+pub const APP: &str = "gt-app";
+
+/// The watcher: a BEFORE row trigger on every table of a fixture's schema.
+///
+/// A sequence is not transactional, a table is: `gt.attempted` counts every
+/// row written, `gt.written` keeps one row per written row that was
+/// committed. Their difference after a call is what was written and then
+/// rolled back or left uncommitted. `gt.fail_at = N` (a session setting)
+/// makes the session's Nth row write fail with a `unique_violation`, as a
+/// constraint would; `gt.seen` counts those writes and, being reset when
+/// its transaction rolls back, makes the same statement fail again on a
+/// retry.
+const WATCHER: &str = r#"
+DROP SCHEMA IF EXISTS gt CASCADE;
+CREATE SCHEMA gt;
+CREATE SEQUENCE gt.attempted;
+CREATE SEQUENCE gt.injected;
+CREATE TABLE gt.written (tbl text NOT NULL);
+CREATE FUNCTION gt.watch() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  fail_at int := coalesce(nullif(current_setting('gt.fail_at', true), ''), '0')::int;
+  seen int := coalesce(nullif(current_setting('gt.seen', true), ''), '0')::int + 1;
+BEGIN
+  PERFORM set_config('gt.seen', seen::text, false);
+  IF seen = fail_at THEN
+    PERFORM nextval('gt.injected');
+    RAISE EXCEPTION 'ground truth: row write % of this session fails', seen
+      USING ERRCODE = 'unique_violation';
+  END IF;
+  PERFORM nextval('gt.attempted');
+  INSERT INTO gt.written VALUES (TG_TABLE_NAME);
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$;
+SELECT nextval('gt.attempted'), nextval('gt.injected');
+"#;
+
+pub struct Db {
+    options: PgConnectOptions,
+    observer: PgConnection,
+}
+
+/// What the observer saw after one call.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Rows written during the call, committed or not.
+    pub attempted: i64,
+    /// Rows written and then lost: rolled back or still uncommitted.
+    pub lost: i64,
+    /// Injected failures that happened.
+    pub injected: i64,
+    /// States of the fixture's sessions that are in a transaction, seen
+    /// while the harness holds the pool's connection (so a connection given
+    /// back has finished whatever sqlx does on its way back).
+    pub open: Vec<String>,
+    /// The pool could not give its connection back to the harness.
+    pub pool_stuck: bool,
+}
+
+impl Db {
+    /// Connects to `url`, creates the harness's own database in that
+    /// cluster, and the watcher in it.
+    pub async fn setup(url: &str, name: &str) -> sqlx::Result<Db> {
+        let admin = PgConnectOptions::from_str(url)?;
+        let mut conn = PgConnection::connect_with(&admin).await?;
+        // One statement each: neither may run in a transaction block.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(&sql).execute(&mut conn).await?;
+        }
+        conn.close().await?;
+        let options = admin.database(name);
+        let mut observer = PgConnection::connect_with(&options).await?;
+        sqlx::raw_sql(WATCHER).execute(&mut observer).await?;
+        Ok(Db { options, observer })
+    }
+
+    /// Drops and recreates `schema` from `sql`, seed rows included, and
+    /// watches every table in it. Ends every fixture session first: one
+    /// left in a transaction would hold its locks.
+    pub async fn reset(&mut self, schema: &str, sql: &str) -> sqlx::Result<()> {
+        self.end_app_sessions().await?;
+        let script = format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; \
+             SET search_path = {schema}; {sql}; RESET search_path; \
+             TRUNCATE gt.written; \
+             DO $$ DECLARE t regclass; BEGIN \
+               FOR t IN SELECT c.oid::regclass FROM pg_class c \
+                 WHERE c.relnamespace = '{schema}'::regnamespace AND c.relkind = 'r' LOOP \
+                 EXECUTE format('CREATE TRIGGER gt_watch BEFORE INSERT OR UPDATE OR DELETE ON %s \
+                   FOR EACH ROW EXECUTE FUNCTION gt.watch()', t); \
+               END LOOP; END $$;"
+        );
+        sqlx::raw_sql(&script).execute(&mut self.observer).await?;
+        Ok(())
+    }
+
+    pub async fn end_app_sessions(&mut self) -> sqlx::Result<()> {
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+        )
+        .bind(APP)
+        .execute(&mut self.observer)
+        .await?;
+        // Terminated backends leave pg_stat_activity a moment later.
+        for _ in 0..100 {
+            let left: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            )
+            .bind(APP)
+            .fetch_one(&mut self.observer)
+            .await?;
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(())
+    }
+
+    /// A fresh pool of `max` connections for a call: the fixture's schema
+    /// first on the search path, and the Nth row write failing (0: none).
+    pub fn pool(&self, schema: &str, max: u32, fail_at: u32) -> PgPool {
+        let options = self.options.clone().application_name(APP).options([
+            ("search_path", schema.to_string()),
+            ("gt.fail_at", fail_at.to_string()),
+        ]);
+        PgPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(1))
+            .connect_lazy_with(options)
+    }
+
+    pub async fn counters(&mut self) -> sqlx::Result<(i64, i64, i64)> {
+        sqlx::query_as(
+            "SELECT (SELECT last_value FROM gt.attempted), (SELECT last_value FROM gt.injected), \
+             (SELECT count(*) FROM gt.written)",
+        )
+        .fetch_one(&mut self.observer)
+        .await
+    }
+
+    /// Looks at what the call left: first takes the pool's connection
+    /// (for a `max: 1` pool, the one the call used), then, while holding
+    /// it, the sessions' states and the writes.
+    pub async fn observe(&mut self, pool: &PgPool, before: (i64, i64, i64)) -> sqlx::Result<Seen> {
+        let held = pool.acquire().await;
+        let open: Vec<String> = sqlx::query_scalar(
+            "SELECT state FROM pg_stat_activity \
+             WHERE application_name = $1 AND state LIKE 'idle in transaction%' ORDER BY pid",
+        )
+        .bind(APP)
+        .fetch_all(&mut self.observer)
+        .await?;
+        let (attempted, injected, written) = self.counters().await?;
+        let pool_stuck = held.is_err();
+        drop(held);
+        let attempted = attempted - before.0;
+        Ok(Seen {
+            attempted,
+            lost: attempted - (written - before.2),
+            injected: injected - before.1,
+            open,
+            pool_stuck,
+        })
+    }
+}

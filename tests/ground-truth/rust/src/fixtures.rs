@@ -1,0 +1,357 @@
+//! The fixtures, included as they are, and how to call their functions.
+//!
+//! Each fixture's text is included into a module of its own (`include!`
+//! rather than `#[path]`) so that the calls written next to it may build
+//! its structs, whose fields are private to that module. Nothing of the
+//! fixture is changed. Ids are small integers, or the UUIDs 1, 2, 3...,
+//! matching the seed rows of its section in `schema.sql`.
+
+use crate::Fixture;
+
+macro_rules! fixture_text {
+    ($path:literal) => {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../fixtures/rust/",
+            $path
+        )
+    };
+}
+
+fn id(n: u128) -> uuid::Uuid {
+    uuid::Uuid::from_u128(n)
+}
+
+pub fn executed() -> Vec<Fixture> {
+    vec![
+        claim_helpers::fixture(),
+        helper_outcomes::fixture(),
+        begin_helpers::fixture(),
+        lease_flags::fixture(),
+        own_transaction_type::fixture(),
+        cte_locking_reads::fixture(),
+    ]
+}
+
+const SQLITE: &str = "SQLite (`SqlitePool`), not PostgreSQL";
+const MYSQL: &str = "MySQL (`MySqlPool`), not PostgreSQL";
+const AXUM: &str = "axum handlers, or the app's error and model modules (`crate::error`, `super::`), which are not in the fixtures";
+const APP: &str = "names the app's own modules (`crate::ledger`, `crate::quotas`, `crate::audit`), which are not in the fixtures";
+const MACROS: &str =
+    "sqlx's `query!` macros, which check their SQL against a live database at compile time";
+const ANY: &str = "sqlx's `Any` driver (`AnyPool`), which the harness does not build";
+/// Not executed yet: the calls and seed rows are not written.
+const PENDING: &str = "not executed yet: its calls and seed rows are not written";
+/// tokio-postgres and deadpool-postgres would need their own stand-ins.
+const TOKIO_PG: &str = "tokio-postgres / deadpool-postgres: not executed yet";
+
+/// Fixtures of the sqlx and tokio-postgres folders that are not executed,
+/// with why.
+pub fn not_executed() -> Vec<(&'static str, &'static str)> {
+    let mut list = vec![
+        (
+            "sqlx/written_or_not.rs",
+            "does not compile: two methods named `settle` in one impl",
+        ),
+        ("sqlx/call_forms.rs", SQLITE),
+        ("sqlx/callback_scopes.rs", SQLITE),
+        ("sqlx/extension_impls.rs", SQLITE),
+        ("sqlx/helper_counts.rs", SQLITE),
+        ("sqlx/helper_writes_beside.rs", SQLITE),
+        ("sqlx/ignored_statement_failures_sqlite.rs", SQLITE),
+        ("sqlx/nested_result_refusals.rs", SQLITE),
+        ("sqlx/pool_named_transactions.rs", SQLITE),
+        ("sqlx/savepoint_outcome.rs", SQLITE),
+        ("sqlx/schema_triggers.rs", SQLITE),
+        ("sqlx/seat_holds.rs", SQLITE),
+        ("sqlx/trigger_scripts.rs", SQLITE),
+        ("sqlx/commit_methods.rs", MYSQL),
+        ("sqlx/joined_transactions.rs", MYSQL),
+        ("sqlx/derived_models.rs", AXUM),
+        ("sqlx/lent_helper_result.rs", AXUM),
+        ("sqlx/let_else_profile.rs", AXUM),
+        ("sqlx/orders_handlers.rs", AXUM),
+        ("sqlx/refund_match_arm.rs", AXUM),
+        ("sqlx/response_handlers.rs", AXUM),
+        ("sqlx/writes_beside_transactions.rs", AXUM),
+        ("sqlx/settle_loop.rs", APP),
+        ("sqlx/shadowed_transactions.rs", APP),
+        ("sqlx/temporary_transaction.rs", APP),
+        ("sqlx/query_macro_begin.rs", MACROS),
+        ("sqlx/record_macros.rs", MACROS),
+        ("sqlx/catalog_statements.rs", ANY),
+    ];
+    list.extend(PENDING_SQLX.iter().map(|f| (*f, PENDING)));
+    list.extend(TOKIO_POSTGRES.iter().map(|f| (*f, TOKIO_PG)));
+    list
+}
+
+const PENDING_SQLX: &[&str] = &[
+    "sqlx/async_block_writes.rs",
+    "sqlx/bare_commit_statements.rs",
+    "sqlx/best_effort_touches.rs",
+    "sqlx/checked_discards.rs",
+    "sqlx/discarded_commit.rs",
+    "sqlx/discarded_helper_results.rs",
+    "sqlx/err_arm_return_ok.rs",
+    "sqlx/feed_loaders.rs",
+    "sqlx/generated_ids.rs",
+    "sqlx/idempotent_commits.rs",
+    "sqlx/ignored_statement_failures.rs",
+    "sqlx/import_loops.rs",
+    "sqlx/job_macros.rs",
+    "sqlx/lease_fences.rs",
+    "sqlx/loop_savepoints.rs",
+    "sqlx/moved_handles.rs",
+    "sqlx/owned_transaction_param.rs",
+    "sqlx/page_ingest.rs",
+    "sqlx/pg_repo_claim.rs",
+    "sqlx/raw_begin_conn.rs",
+    "sqlx/raw_sql_clean.rs",
+    "sqlx/rebuild_scripts.rs",
+    "sqlx/replay_loops.rs",
+    "sqlx/reservation_handoff.rs",
+    "sqlx/run_in_place.rs",
+    "sqlx/savepoint_steps.rs",
+    "sqlx/scratch_tables.rs",
+    "sqlx/sequence_claims.rs",
+    "sqlx/settlement_raw.rs",
+    "sqlx/signup_blocks.rs",
+    "sqlx/static_pool_locks.rs",
+    "sqlx/tenant_pools.rs",
+    "sqlx/transaction_on_pool.rs",
+    "sqlx/tx_escape.rs",
+    "sqlx/unit_workers.rs",
+    "sqlx/worker_claim_clean.rs",
+];
+
+const TOKIO_POSTGRES: &[&str] = &[
+    "tokio_postgres/batch_execute_begin.rs",
+    "tokio_postgres/explicit_rollback_arm.rs",
+    "tokio_postgres/isolation_builder.rs",
+    "tokio_postgres/ledger_worker.rs",
+    "tokio_postgres/object_match_clean.rs",
+    "tokio_postgres/object_tx_early_ok.rs",
+    "tokio_postgres/raw_commit_early_ok.rs",
+    "tokio_postgres/read_only_and_pools.rs",
+    "tokio_postgres/savepoint_not_boundary.rs",
+    "tokio_postgres/simple_query_start.rs",
+    "tokio_postgres/tenant_queries.rs",
+    "tokio_postgres/validation_return_err.rs",
+];
+
+#[allow(dead_code, unused, clippy::all)]
+mod claim_helpers {
+    include!(fixture_text!("sqlx/claim_helpers.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/claim_helpers.rs",
+            cases: vec![
+                case!("run", "claimable", |pool| run(&pool, 1)),
+                case!("run", "claimed already", |pool| run(&pool, 2)),
+                case!("run_inverted", "claimable", |pool| run_inverted(&pool, 1)),
+                case!("run_inverted", "claimed already", |pool| run_inverted(
+                    &pool, 2
+                )),
+                case!("check", "unchecked", |pool| check(&pool, 1)),
+                case!("check", "done", |pool| check(&pool, 2)),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod helper_outcomes {
+    include!(fixture_text!("sqlx/helper_outcomes.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/helper_outcomes.rs",
+            cases: vec![
+                case!("note_failed_checkin", "a kennel", |pool| {
+                    note_failed_checkin(&pool, "k1")
+                }),
+                case!("claim_slot", "a kennel", |pool| claim_slot(&pool, "k1")),
+                case!("note_checkin", "a kennel", |pool| note_checkin(&pool, "k1")),
+                case!("claim_slot_and_log", "a kennel", |pool| claim_slot_and_log(
+                    &pool, "k1"
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod begin_helpers {
+    include!(fixture_text!("sqlx/begin_helpers.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/begin_helpers.rs",
+            cases: vec![
+                case!("transfer", "two accounts", |pool| Ledger { pool }
+                    .transfer(1, 2, 10)),
+                case!("close", "an account", |pool| Ledger { pool }.close(1)),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod lease_flags {
+    include!(fixture_text!("sqlx/lease_flags.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use super::id;
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/lease_flags.rs",
+            cases: vec![
+                case!("park_task", "leased", |pool| park_task(
+                    &pool,
+                    id(1),
+                    id(11)
+                )),
+                case!("park_task", "queued", |pool| park_task(
+                    &pool,
+                    id(2),
+                    id(11)
+                )),
+                case!("release_lease", "its worker", |pool| release_lease(
+                    &pool,
+                    id(1),
+                    id(10)
+                )),
+                case!("release_lease", "another worker", |pool| release_lease(
+                    &pool,
+                    id(1),
+                    id(11)
+                )),
+                case!("extend_lease", "its worker", |pool| extend_lease(
+                    &pool,
+                    id(1),
+                    id(10),
+                    60
+                )),
+                case!("extend_lease", "another worker", |pool| extend_lease(
+                    &pool,
+                    id(1),
+                    id(11),
+                    60
+                )),
+                case!("hand_over", "from its worker", |pool| hand_over(
+                    &pool,
+                    id(1),
+                    id(10),
+                    id(11),
+                    false
+                )),
+                case!("hand_over", "from another", |pool| hand_over(
+                    &pool,
+                    id(1),
+                    id(12),
+                    id(11),
+                    false
+                )),
+                case!("hand_over", "forced", |pool| hand_over(
+                    &pool,
+                    id(1),
+                    id(12),
+                    id(11),
+                    true
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod own_transaction_type {
+    include!(fixture_text!("sqlx/own_transaction_type.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/own_transaction_type.rs",
+            cases: vec![
+                case!("restock", "an item", |pool| restock(
+                    &Inventory { pool },
+                    1,
+                    5
+                )),
+                case!("transfer", "in stock", |pool| transfer(
+                    &Inventory { pool },
+                    1,
+                    2,
+                    3
+                )),
+                case!("transfer", "short", |pool| transfer(
+                    &Inventory { pool },
+                    2,
+                    1,
+                    3
+                )),
+                case!("available", "an item", |pool| available(
+                    &Inventory { pool },
+                    1
+                )),
+                case!("record_count", "an item", |pool| record_count(
+                    &Inventory { pool },
+                    1,
+                    7
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod cte_locking_reads {
+    include!(fixture_text!("sqlx/cte_locking_reads.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use super::id;
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/cte_locking_reads.rs",
+            cases: vec![
+                // `Hold` is not `Debug`: its seat is what is printed.
+                case!("hold_seat", "affordable", |pool| async {
+                    hold_seat(&pool, id(1), id(20), 1000)
+                        .await
+                        .map(|h| h.map(|h| h.seat_id))
+                }),
+                case!("hold_seat", "too dear", |pool| async {
+                    hold_seat(&pool, id(1), id(20), 10)
+                        .await
+                        .map(|h| h.map(|h| h.seat_id))
+                }),
+                case!("pay_for_holds", "within budget", |pool| pay_for_holds(
+                    &pool,
+                    id(1),
+                    100
+                )),
+                case!("pay_for_holds", "over budget", |pool| pay_for_holds(
+                    &pool,
+                    id(1),
+                    5000
+                )),
+                case!("check_out", "a buyer's holds", |pool| check_out(
+                    &pool,
+                    id(21),
+                    id(30)
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
