@@ -44,3 +44,30 @@ CREATE TABLE order_seats (order_id uuid, seat_id uuid);
 INSERT INTO events VALUES (uuid(1), 500);
 INSERT INTO seats VALUES (uuid(2), uuid(1), 0, 1, 1, uuid(21), now()), (uuid(3), uuid(1), 50, 1, 2, NULL, NULL);
 INSERT INTO accounts VALUES (uuid(1), 1000);
+
+-- fixture: sqlx/transaction_on_pool.rs
+CREATE TABLE counters (name text, value int);
+CREATE TABLE counter_resets (at timestamptz);
+INSERT INTO counters VALUES ('a', 3), ('b', 4);
+
+-- fixture: sqlx/raw_begin_conn.rs
+CREATE TABLE accounts (id bigint PRIMARY KEY, balance_cents bigint NOT NULL, closed_at timestamptz);
+CREATE TABLE standing_orders (account_id bigint);
+INSERT INTO accounts VALUES (1, 100, NULL), (2, 0, NULL);
+INSERT INTO standing_orders VALUES (2);
+
+-- fixture: sqlx/discarded_commit.rs
+CREATE TABLE users (id bigserial PRIMARY KEY, email text UNIQUE);
+CREATE TABLE profiles (user_id bigint);
+CREATE TABLE posts (id bigint PRIMARY KEY, touched_at timestamptz, archived_at timestamptz);
+CREATE TABLE post_tags (post_id bigint, tag text, UNIQUE (post_id, tag));
+CREATE TABLE post_pins (post_id bigint);
+CREATE TABLE jobs (id bigint PRIMARY KEY, claimed bool NOT NULL DEFAULT false);
+INSERT INTO users (email) VALUES ('a@example.com');
+INSERT INTO posts VALUES (1, NULL, NULL);
+INSERT INTO post_pins VALUES (1);
+INSERT INTO jobs VALUES (1, false), (2, true);
+
+-- fixture: sqlx/idempotent_commits.rs
+CREATE TABLE bins (id bigserial PRIMARY KEY, label text);
+CREATE TABLE idempotent_answers (key text PRIMARY KEY, answer text);

@@ -19,7 +19,8 @@ pub const APP: &str = "gt-app";
 /// makes the session's Nth row write fail with a `unique_violation`, as a
 /// constraint would; `gt.seen` counts those writes and, being reset when
 /// its transaction rolls back, makes the same statement fail again on a
-/// retry.
+/// retry. `gt.fail_commit = on` makes a COMMIT after a write fail, as a
+/// deferred constraint or a serialization failure would.
 const WATCHER: &str = r#"
 DROP SCHEMA IF EXISTS gt CASCADE;
 CREATE SCHEMA gt;
@@ -44,8 +45,26 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
+CREATE FUNCTION gt.at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('gt.fail_commit', true) = 'on' THEN
+    PERFORM nextval('gt.injected');
+    RAISE EXCEPTION 'ground truth: COMMIT fails' USING ERRCODE = 'serialization_failure';
+  END IF;
+  RETURN NULL;
+END $$;
 SELECT nextval('gt.attempted'), nextval('gt.injected');
 "#;
+
+/// What fails in a scenario.
+#[derive(Clone, Copy, Debug)]
+pub enum Failure {
+    None,
+    /// The session's Nth row write.
+    Write(u32),
+    /// COMMIT, after a write.
+    Commit,
+}
 
 pub struct Db {
     options: PgConnectOptions,
@@ -103,6 +122,8 @@ impl Db {
                  WHERE c.relnamespace = '{schema}'::regnamespace AND c.relkind = 'r' LOOP \
                  EXECUTE format('CREATE TRIGGER gt_watch BEFORE INSERT OR UPDATE OR DELETE ON %s \
                    FOR EACH ROW EXECUTE FUNCTION gt.watch()', t); \
+                 EXECUTE format('CREATE CONSTRAINT TRIGGER gt_commit AFTER INSERT OR UPDATE OR DELETE \
+                   ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gt.at_commit()', t); \
                END LOOP; END $$;"
         );
         sqlx::raw_sql(&script).execute(&mut self.observer).await?;
@@ -132,12 +153,18 @@ impl Db {
         Ok(())
     }
 
-    /// A fresh pool of `max` connections for a call: the fixture's schema
-    /// first on the search path, and the Nth row write failing (0: none).
-    pub fn pool(&self, schema: &str, max: u32, fail_at: u32) -> PgPool {
+    /// A fresh pool of `max` connections for a call, with the fixture's
+    /// schema first on the search path and the scenario's failure.
+    pub fn pool(&self, schema: &str, max: u32, failure: Failure) -> PgPool {
+        let (fail_at, fail_commit) = match failure {
+            Failure::None => (0, "off"),
+            Failure::Write(n) => (n, "off"),
+            Failure::Commit => (0, "on"),
+        };
         let options = self.options.clone().application_name(APP).options([
             ("search_path", schema.to_string()),
             ("gt.fail_at", fail_at.to_string()),
+            ("gt.fail_commit", fail_commit.to_string()),
         ]);
         PgPoolOptions::new()
             .max_connections(max)

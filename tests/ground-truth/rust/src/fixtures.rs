@@ -30,6 +30,10 @@ pub fn executed() -> Vec<Fixture> {
         lease_flags::fixture(),
         own_transaction_type::fixture(),
         cte_locking_reads::fixture(),
+        transaction_on_pool::fixture(),
+        raw_begin_conn::fixture(),
+        discarded_commit::fixture(),
+        idempotent_commits::fixture(),
     ]
 }
 
@@ -91,12 +95,10 @@ const PENDING_SQLX: &[&str] = &[
     "sqlx/bare_commit_statements.rs",
     "sqlx/best_effort_touches.rs",
     "sqlx/checked_discards.rs",
-    "sqlx/discarded_commit.rs",
     "sqlx/discarded_helper_results.rs",
     "sqlx/err_arm_return_ok.rs",
     "sqlx/feed_loaders.rs",
     "sqlx/generated_ids.rs",
-    "sqlx/idempotent_commits.rs",
     "sqlx/ignored_statement_failures.rs",
     "sqlx/import_loops.rs",
     "sqlx/job_macros.rs",
@@ -106,7 +108,6 @@ const PENDING_SQLX: &[&str] = &[
     "sqlx/owned_transaction_param.rs",
     "sqlx/page_ingest.rs",
     "sqlx/pg_repo_claim.rs",
-    "sqlx/raw_begin_conn.rs",
     "sqlx/raw_sql_clean.rs",
     "sqlx/rebuild_scripts.rs",
     "sqlx/replay_loops.rs",
@@ -119,7 +120,6 @@ const PENDING_SQLX: &[&str] = &[
     "sqlx/signup_blocks.rs",
     "sqlx/static_pool_locks.rs",
     "sqlx/tenant_pools.rs",
-    "sqlx/transaction_on_pool.rs",
     "sqlx/tx_escape.rs",
     "sqlx/unit_workers.rs",
     "sqlx/worker_claim_clean.rs",
@@ -351,6 +351,106 @@ mod cte_locking_reads {
                     id(30)
                 )),
             ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod transaction_on_pool {
+    include!(fixture_text!("sqlx/transaction_on_pool.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/transaction_on_pool.rs",
+            cases: vec![
+                case!("reset_counters", "a pool of 1", |pool| reset_counters(
+                    &pool
+                )),
+                case!("reset_counters", "a pool of 3", 3, |pool| reset_counters(
+                    &pool
+                )),
+                case!("reset_counters_in_one_transaction", "seeded", |pool| {
+                    reset_counters_in_one_transaction(&pool)
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod raw_begin_conn {
+    include!(fixture_text!("sqlx/raw_begin_conn.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/raw_begin_conn.rs",
+            cases: vec![
+                case!("transfer", "funded", |pool| transfer(&pool, 1, 2, 10)),
+                case!("transfer", "short", |pool| transfer(&pool, 2, 1, 10)),
+                case!("close_account", "empty", |pool| close_account(&pool, 2)),
+                case!("close_account", "with a balance", |pool| close_account(
+                    &pool, 1
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod discarded_commit {
+    include!(fixture_text!("sqlx/discarded_commit.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/discarded_commit.rs",
+            cases: vec![
+                case!("register", "new", |pool| register(&pool, "new@example.com")),
+                case!("tag", "two tags", |pool| async move {
+                    tag(&pool, 1, &["a".to_string(), "b".to_string()]).await
+                }),
+                case!("touch", "a post", |pool| touch(&pool, 1)),
+                case!("register_checked", "new", |pool| register_checked(
+                    &pool,
+                    "new@example.com"
+                )),
+                case!("claim", "unclaimed", |pool| claim(&pool, 1)),
+                case!("claim", "claimed", |pool| claim(&pool, 2)),
+                case!("snapshot_count", "seeded", |pool| snapshot_count(&pool)),
+                case!("archive", "a pinned post", |pool| archive(&pool, 1)),
+                case!(
+                    "unpin_if_claimed",
+                    "unclaimed job",
+                    |pool| unpin_if_claimed(&pool, 1, 1)
+                ),
+                case!("unpin_if_claimed", "claimed job", |pool| unpin_if_claimed(
+                    &pool, 2, 1
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod idempotent_commits {
+    include!(fixture_text!("sqlx/idempotent_commits.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/idempotent_commits.rs",
+            cases: vec![case!("register_bin", "a key", |pool| {
+                let record = Idempotency {
+                    key: "k1".to_string(),
+                };
+                register_bin(&pool, record, "bin")
+            })],
             not_called: vec![],
         }
     }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
-use crate::db::{Db, Seen};
+use crate::db::{Db, Failure, Seen};
 
 /// What a call returned: `Ok` or `Err`, printed.
 pub type Outcome = Result<String, String>;
@@ -229,6 +229,9 @@ fn check_every_fixture_is_listed(
     }
 }
 
+/// Where a failed COMMIT answered with `Ok` lost the work (see `judge`).
+const COMMIT_LOST: &str = "TX005 after a failed COMMIT";
+
 /// What the scenarios showed for one function: code -> first evidence.
 type Shown = BTreeMap<&'static str, String>;
 
@@ -308,7 +311,13 @@ async fn run_fixture(
         let mut agree = true;
         for code in JUDGED {
             let labelled = judged.contains(code);
-            let evidence = seen.get(code).filter(|_| !beside);
+            let evidence = seen
+                .get(code)
+                .or_else(|| {
+                    seen.get(COMMIT_LOST)
+                        .filter(|_| labelled && code == "TX005")
+                })
+                .filter(|_| !beside);
             let known = KNOWN_DISAGREEMENTS
                 .iter()
                 .find(|k| k.0 == fixture.path && k.1 == function.key && k.2 == code);
@@ -367,7 +376,7 @@ async fn run_fixture(
 }
 
 /// The success run, then a run per row write of it (up to three) where that
-/// write fails in PostgreSQL.
+/// write fails in PostgreSQL, and one where COMMIT fails after the writes.
 async fn run_case(
     db: &mut Db,
     schema: &str,
@@ -377,24 +386,30 @@ async fn run_case(
     args: &Args,
     shown: &mut Shown,
 ) -> sqlx::Result<()> {
-    let success = run_once(db, schema, sql, case, 0).await?;
-    judge(&success, 0, shown);
-    trace(args, path, case, 0, &success);
+    let success = run_once(db, schema, sql, case, Failure::None).await?;
+    judge(&success, Failure::None, shown);
+    trace(args, path, case, Failure::None, &success);
     let writes = success.1.attempted.min(3) as u32;
-    for fail_at in 1..=writes {
-        let failed = run_once(db, schema, sql, case, fail_at).await?;
-        judge(&failed, fail_at, shown);
-        trace(args, path, case, fail_at, &failed);
+    let failures = (1..=writes)
+        .map(Failure::Write)
+        .chain((writes > 0).then_some(Failure::Commit));
+    for failure in failures {
+        let failed = run_once(db, schema, sql, case, failure).await?;
+        judge(&failed, failure, shown);
+        trace(args, path, case, failure, &failed);
     }
     Ok(())
 }
 
-fn trace(args: &Args, path: &str, case: &Case, fail_at: u32, (outcome, seen): &(Outcome, Seen)) {
+fn trace(
+    args: &Args,
+    path: &str,
+    case: &Case,
+    failure: Failure,
+    (outcome, seen): &(Outcome, Seen),
+) {
     if args.trace {
-        let scenario = match fail_at {
-            0 => "success".to_string(),
-            n => format!("row write {n} fails"),
-        };
+        let scenario = describe(failure);
         let outcome = match outcome {
             Ok(v) => format!("Ok({v})"),
             Err(e) => format!("Err({e})"),
@@ -405,6 +420,14 @@ fn trace(args: &Args, path: &str, case: &Case, fail_at: u32, (outcome, seen): &(
             case.input,
             truncate(&outcome, 160)
         );
+    }
+}
+
+fn describe(failure: Failure) -> String {
+    match failure {
+        Failure::None => "success".to_string(),
+        Failure::Write(n) => format!("row write {n} fails"),
+        Failure::Commit => "COMMIT fails".to_string(),
     }
 }
 
@@ -422,11 +445,11 @@ async fn run_once(
     schema: &str,
     sql: &str,
     case: &Case,
-    fail_at: u32,
+    failure: Failure,
 ) -> sqlx::Result<(Outcome, Seen)> {
     db.reset(schema, sql).await?;
     let before = db.counters().await?;
-    let pool = db.pool(schema, case.pool_max, fail_at);
+    let pool = db.pool(schema, case.pool_max, failure);
     let outcome = match tokio::time::timeout(CALL_LIMIT, (case.call)(pool.clone())).await {
         Ok(outcome) => outcome,
         Err(_) => Err(format!("did not return within {CALL_LIMIT:?}")),
@@ -437,16 +460,27 @@ async fn run_once(
     Ok((outcome, seen))
 }
 
-/// TX005: rows written and lost after a run where nothing failed and the
-/// function answered `Ok`. TX001: a transaction left open, or aborted, on a
+/// TX005: rows written and lost after a run where the function answered
+/// `Ok` and nothing failed but, at most, its COMMIT (whose failure it then
+/// did not pass on). TX001: a transaction left open, or aborted, on a
 /// connection after a failure (injected, or an `Err` the function returned).
-fn judge((outcome, seen): &(Outcome, Seen), fail_at: u32, shown: &mut Shown) {
+fn judge((outcome, seen): &(Outcome, Seen), failure: Failure, shown: &mut Shown) {
     let failed = seen.injected > 0 || outcome.is_err();
-    if !failed && seen.lost > 0 {
-        shown.entry("TX005").or_insert_with(|| {
+    // A COMMIT that failed and was answered with `Ok` loses the work too,
+    // but the harness cannot see whether the function logged the failure
+    // (a best-effort write may): such a run confirms a TX005 label and
+    // refutes no silence.
+    let (quiet, key) = match failure {
+        Failure::Commit => (outcome.is_ok(), COMMIT_LOST),
+        _ => (!failed, "TX005"),
+    };
+    if quiet && seen.lost > 0 {
+        shown.entry(key).or_insert_with(|| {
             format!(
-                "{} of {} rows written were not committed after Ok",
-                seen.lost, seen.attempted
+                "{} of {} rows written were not committed after Ok ({})",
+                seen.lost,
+                seen.attempted,
+                describe(failure)
             )
         });
     }
@@ -456,9 +490,9 @@ fn judge((outcome, seen): &(Outcome, Seen), fail_at: u32, shown: &mut Shown) {
         });
     }
     if failed && !seen.open.is_empty() {
-        let how = match fail_at {
-            0 => "after the function's own Err".to_string(),
-            n => format!("after row write {n} failed"),
+        let how = match failure {
+            Failure::None => "after the function's own Err".to_string(),
+            f => format!("after {}", describe(f)),
         };
         shown
             .entry("TX001")
