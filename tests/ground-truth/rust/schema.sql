@@ -71,3 +71,25 @@ INSERT INTO jobs VALUES (1, false), (2, true);
 -- fixture: sqlx/idempotent_commits.rs
 CREATE TABLE bins (id bigserial PRIMARY KEY, label text);
 CREATE TABLE idempotent_answers (key text PRIMARY KEY, answer text);
+
+-- fixture: sqlx/signup_blocks.rs
+CREATE TABLE users (id bigserial PRIMARY KEY, handle text UNIQUE);
+CREATE TABLE emails (user_id bigint, email text UNIQUE);
+CREATE TABLE logins (handle text, at timestamptz);
+CREATE TABLE stats (signups int NOT NULL DEFAULT 0);
+INSERT INTO users (handle) VALUES ('ann');
+INSERT INTO emails VALUES (1, 'a@example.com');
+INSERT INTO stats VALUES (0);
+
+-- fixture: sqlx/owned_transaction_param.rs
+CREATE TABLE notes (id bigint PRIMARY KEY, body text, archived bool NOT NULL DEFAULT false, touched_at timestamptz);
+CREATE TABLE note_events (note_id bigint, kind text);
+INSERT INTO notes (id, body) VALUES (1, 'first'), (2, 'second');
+
+-- fixture: sqlx/savepoint_steps.rs
+CREATE TABLE accounts (owner text, balance int NOT NULL DEFAULT 0);
+CREATE TABLE receipts (payload text);
+INSERT INTO accounts VALUES ('ann', 0);
+
+-- fixture: sqlx/feed_loaders.rs
+CREATE TABLE stops (code text);

@@ -34,6 +34,10 @@ pub fn executed() -> Vec<Fixture> {
         raw_begin_conn::fixture(),
         discarded_commit::fixture(),
         idempotent_commits::fixture(),
+        signup_blocks::fixture(),
+        owned_transaction_param::fixture(),
+        savepoint_steps::fixture(),
+        feed_loaders::fixture(),
     ]
 }
 
@@ -97,7 +101,6 @@ const PENDING_SQLX: &[&str] = &[
     "sqlx/checked_discards.rs",
     "sqlx/discarded_helper_results.rs",
     "sqlx/err_arm_return_ok.rs",
-    "sqlx/feed_loaders.rs",
     "sqlx/generated_ids.rs",
     "sqlx/ignored_statement_failures.rs",
     "sqlx/import_loops.rs",
@@ -105,7 +108,6 @@ const PENDING_SQLX: &[&str] = &[
     "sqlx/lease_fences.rs",
     "sqlx/loop_savepoints.rs",
     "sqlx/moved_handles.rs",
-    "sqlx/owned_transaction_param.rs",
     "sqlx/page_ingest.rs",
     "sqlx/pg_repo_claim.rs",
     "sqlx/raw_sql_clean.rs",
@@ -113,12 +115,9 @@ const PENDING_SQLX: &[&str] = &[
     "sqlx/replay_loops.rs",
     "sqlx/reservation_handoff.rs",
     "sqlx/run_in_place.rs",
-    "sqlx/savepoint_steps.rs",
     "sqlx/scratch_tables.rs",
     "sqlx/sequence_claims.rs",
     "sqlx/settlement_raw.rs",
-    "sqlx/signup_blocks.rs",
-    "sqlx/static_pool_locks.rs",
     "sqlx/tenant_pools.rs",
     "sqlx/tx_escape.rs",
     "sqlx/unit_workers.rs",
@@ -451,6 +450,177 @@ mod idempotent_commits {
                 };
                 register_bin(&pool, record, "bin")
             })],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod signup_blocks {
+    include!(fixture_text!("sqlx/signup_blocks.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/signup_blocks.rs",
+            cases: vec![
+                case!("complete_signup", "new handle", |pool| complete_signup(
+                    &pool,
+                    "bob",
+                    "b@example.com"
+                )),
+                case!("complete_signup", "taken handle", |pool| complete_signup(
+                    &pool,
+                    "ann",
+                    "b@example.com"
+                )),
+                case!("complete_signup", "bad email", |pool| complete_signup(
+                    &pool, "bob", "nope"
+                )),
+                case!("complete_signup", "taken email", |pool| complete_signup(
+                    &pool,
+                    "bob",
+                    "a@example.com"
+                )),
+                case!("sign_in_or_up", "returning user", |pool| sign_in_or_up(
+                    &pool, "ann"
+                )),
+                case!("sign_in_or_up", "new user", |pool| sign_in_or_up(
+                    &pool, "bob"
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod owned_transaction_param {
+    include!(fixture_text!("sqlx/owned_transaction_param.rs"));
+
+    fn notes(bodies: &[&str]) -> Vec<Note> {
+        let notes = bodies.iter().enumerate();
+        notes
+            .map(|(i, b)| Note {
+                id: i as i64 + 10,
+                body: b.to_string(),
+            })
+            .collect()
+    }
+
+    // The harness is the caller: it begins the transaction it hands over,
+    // and finishes one handed back to it.
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/owned_transaction_param.rs",
+            cases: vec![
+                case!("archive", "a note", |pool| async move {
+                    let tx = pool.begin().await?;
+                    Archiver { pool }.archive(tx, 1).await
+                }),
+                case!("archive_and_commit", "a note", |pool| async move {
+                    let tx = pool.begin().await?;
+                    Archiver { pool }.archive_and_commit(tx, 1).await
+                }),
+                case!("stamp", "a note, the caller commits", |pool| async move {
+                    let tx = pool.begin().await?;
+                    Archiver { pool }.stamp(tx, 1).await?.commit().await
+                }),
+                case!("pending", "seeded", |pool| async move {
+                    let tx = pool.begin().await?;
+                    Archiver { pool }.pending(tx).await
+                }),
+                case!("import", "two notes, one blank", |pool| async move {
+                    let tx = pool.begin().await?;
+                    Archiver { pool }.import(tx, notes(&["a", " "])).await
+                }),
+                case!("import", "none", |pool| async move {
+                    let tx = pool.begin().await?;
+                    Archiver { pool }.import(tx, notes(&[])).await
+                }),
+                case!("archive_note", "a note", |pool| Archiver { pool }
+                    .archive_note(1)),
+                case!("touch_and_archive", "a note", |pool| Archiver { pool }
+                    .touch_and_archive(1)),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod savepoint_steps {
+    include!(fixture_text!("sqlx/savepoint_steps.rs"));
+
+    // The harness is the batch: it begins the transaction the steps take
+    // savepoints of, and commits it after the step returned `Ok`.
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        use sqlx::Connection;
+        crate::Fixture {
+            path: "sqlx/savepoint_steps.rs",
+            cases: vec![
+                case!("process_one", "a known owner", |pool| async move {
+                    let mut batch = pool.begin().await?;
+                    let applied = Consumer.process_one(&mut batch, "ann").await?;
+                    batch.commit().await.map(|()| applied)
+                }),
+                case!(
+                    "process_with_receipt",
+                    "with a receipt",
+                    |pool| async move {
+                        let mut batch = pool.begin().await?;
+                        let applied = Consumer
+                            .process_with_receipt(&mut batch, "ann", true)
+                            .await?;
+                        batch.commit().await.map(|()| applied)
+                    }
+                ),
+                case!("process_with_receipt", "without", |pool| async move {
+                    let mut batch = pool.begin().await?;
+                    let applied = Consumer
+                        .process_with_receipt(&mut batch, "ann", false)
+                        .await?;
+                    batch.commit().await.map(|()| applied)
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod feed_loaders {
+    include!(fixture_text!("sqlx/feed_loaders.rs"));
+
+    /// Two stops, then the parser is done.
+    fn rows() -> UnboundedReceiver<Stop> {
+        let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+        for code in ["s1", "s2"] {
+            let _ = send.send(Stop {
+                code: code.to_string(),
+            });
+        }
+        receive
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/feed_loaders.rs",
+            cases: vec![
+                case!("load_stops", "two stops", |pool| load_stops(&pool, rows())),
+                case!(
+                    "load_stops_checked",
+                    "two stops",
+                    |pool| load_stops_checked(&pool, rows())
+                ),
+                case!("load_stops_once", "two stops", |pool| load_stops_once(
+                    &pool,
+                    rows()
+                )),
+            ],
             not_called: vec![],
         }
     }
