@@ -93,3 +93,46 @@ INSERT INTO accounts VALUES ('ann', 0);
 
 -- fixture: sqlx/feed_loaders.rs
 CREATE TABLE stops (code text);
+
+-- fixture: sqlx/best_effort_touches.rs
+CREATE TABLE users (id bigint PRIMARY KEY, last_seen_at timestamptz);
+CREATE TABLE sessions (id text PRIMARY KEY, expires_at timestamptz);
+CREATE TABLE audit_log (user_id bigint, action text, n bigint);
+CREATE TABLE files (id bigint PRIMARY KEY, downloads int NOT NULL DEFAULT 0);
+CREATE TABLE downloads (file_id bigint, user_id bigint);
+CREATE TABLE pages (id bigint PRIMARY KEY, views int NOT NULL DEFAULT 0);
+INSERT INTO users VALUES (1, NULL);
+INSERT INTO sessions VALUES ('s1', now());
+INSERT INTO files VALUES (1, 0);
+INSERT INTO pages VALUES (1, 0);
+
+-- fixture: sqlx/checked_discards.rs
+CREATE TABLE loans (member_id bigint, suspended bool NOT NULL DEFAULT false, archived bool NOT NULL DEFAULT false);
+CREATE TABLE holds (member_id bigint);
+CREATE TABLE member_events (member_id bigint, kind text);
+INSERT INTO loans (member_id) VALUES (1);
+INSERT INTO holds VALUES (1);
+
+-- fixture: sqlx/async_block_writes.rs
+CREATE TABLE events (seq bigint, stream_id bigint);
+CREATE TABLE prune_state (floor bigint);
+CREATE TABLE snapshots (stream_id bigint, superseded bool NOT NULL DEFAULT false);
+CREATE TABLE streams (id bigint PRIMARY KEY, compacted_at timestamptz);
+INSERT INTO events VALUES (1, 1), (2, 1), (9, 1);
+INSERT INTO prune_state VALUES (0);
+INSERT INTO snapshots VALUES (1, true), (1, false);
+INSERT INTO streams VALUES (1, NULL);
+
+-- fixture: sqlx/discarded_helper_results.rs
+CREATE FUNCTION uuid(n int) RETURNS uuid LANGUAGE sql IMMUTABLE
+  AS $$ SELECT lpad(to_hex(n), 32, '0')::uuid $$;
+CREATE TABLE ward_settings (ward_id uuid, auto_charge bool);
+CREATE TABLE tariff (code text PRIMARY KEY, price bigint NOT NULL);
+CREATE TABLE stays (id uuid PRIMARY KEY, ward_id uuid, discharged_at timestamptz);
+CREATE TABLE beds (stay_id uuid, status text);
+CREATE TABLE stay_charges (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), stay_id uuid, code text, amount bigint);
+CREATE TABLE stay_events (stay_id uuid, kind text);
+INSERT INTO ward_settings VALUES (uuid(1), true), (uuid(2), false);
+INSERT INTO tariff VALUES ('DISCHARGE_FEE', 100), ('TRANSFER_FEE', 50);
+INSERT INTO stays VALUES (uuid(5), uuid(1), NULL), (uuid(6), uuid(2), NULL);
+INSERT INTO beds VALUES (uuid(5), 'occupied'), (uuid(6), 'occupied');

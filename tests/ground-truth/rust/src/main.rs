@@ -229,8 +229,8 @@ fn check_every_fixture_is_listed(
     }
 }
 
-/// Where a failed COMMIT answered with `Ok` lost the work (see `judge`).
-const COMMIT_LOST: &str = "TX005 after a failed COMMIT";
+/// Where a failure answered with `Ok` lost the work (see `judge`).
+const LOST_AFTER_FAILURE: &str = "TX005 after a failure answered with Ok";
 
 /// What the scenarios showed for one function: code -> first evidence.
 type Shown = BTreeMap<&'static str, String>;
@@ -314,7 +314,7 @@ async fn run_fixture(
             let evidence = seen
                 .get(code)
                 .or_else(|| {
-                    seen.get(COMMIT_LOST)
+                    seen.get(LOST_AFTER_FAILURE)
                         .filter(|_| labelled && code == "TX005")
                 })
                 .filter(|_| !beside);
@@ -461,18 +461,19 @@ async fn run_once(
 }
 
 /// TX005: rows written and lost after a run where the function answered
-/// `Ok` and nothing failed but, at most, its COMMIT (whose failure it then
-/// did not pass on). TX001: a transaction left open, or aborted, on a
+/// `Ok` and nothing failed (or, for a label only, where it answered `Ok` to
+/// a failure). TX001: a transaction left open, or aborted, on a
 /// connection after a failure (injected, or an `Err` the function returned).
 fn judge((outcome, seen): &(Outcome, Seen), failure: Failure, shown: &mut Shown) {
     let failed = seen.injected > 0 || outcome.is_err();
-    // A COMMIT that failed and was answered with `Ok` loses the work too,
-    // but the harness cannot see whether the function logged the failure
-    // (a best-effort write may): such a run confirms a TX005 label and
-    // refutes no silence.
+    // A failure answered with `Ok` (a discarded COMMIT result, a statement
+    // whose error was thrown away before the commit) loses the work too,
+    // but the harness cannot see whether the function logged it, as a
+    // best-effort write may: such a run confirms a TX005 label and refutes
+    // no silence.
     let (quiet, key) = match failure {
-        Failure::Commit => (outcome.is_ok(), COMMIT_LOST),
-        _ => (!failed, "TX005"),
+        Failure::None => (!failed, "TX005"),
+        _ => (outcome.is_ok(), LOST_AFTER_FAILURE),
     };
     if quiet && seen.lost > 0 {
         shown.entry(key).or_insert_with(|| {
