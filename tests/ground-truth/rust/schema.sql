@@ -136,3 +136,36 @@ INSERT INTO ward_settings VALUES (uuid(1), true), (uuid(2), false);
 INSERT INTO tariff VALUES ('DISCHARGE_FEE', 100), ('TRANSFER_FEE', 50);
 INSERT INTO stays VALUES (uuid(5), uuid(1), NULL), (uuid(6), uuid(2), NULL);
 INSERT INTO beds VALUES (uuid(5), 'occupied'), (uuid(6), 'occupied');
+
+-- fixture: sqlx/reservation_handoff.rs
+CREATE TABLE reservations (id bigserial PRIMARY KEY, seat_id bigint UNIQUE, holder uuid);
+INSERT INTO reservations (seat_id) VALUES (2);
+
+-- fixture: sqlx/worker_claim_clean.rs
+CREATE FUNCTION uuid(n int) RETURNS uuid LANGUAGE sql IMMUTABLE
+  AS $$ SELECT lpad(to_hex(n), 32, '0')::uuid $$;
+CREATE TABLE jobs (id uuid PRIMARY KEY, kind text NOT NULL, attempts int NOT NULL DEFAULT 0,
+  locked_by text, locked_at timestamptz, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE dead_jobs (LIKE jobs);
+INSERT INTO jobs (id, kind, locked_by, created_at) VALUES
+  (uuid(1), 'mail', NULL, now() - interval '1 hour'), (uuid(2), 'mail', 'w1', now());
+
+-- fixture: sqlx/raw_sql_clean.rs
+CREATE TABLE documents (id bigint PRIMARY KEY, title text, body text);
+CREATE TABLE search_index (doc_id bigint, tsv tsvector);
+CREATE TABLE menu_items (menu_id bigint, id bigint, position int);
+INSERT INTO documents VALUES (1, 'one', 'first'), (2, 'two', 'second');
+INSERT INTO menu_items VALUES (1, 1, 0), (1, 2, 1);
+
+-- fixture: sqlx/settlement_raw.rs
+CREATE TABLE payouts (merchant_id bigint, amount_cents bigint, day date, settled bool NOT NULL DEFAULT false);
+CREATE TABLE transfers (merchant_id bigint, amount_cents bigint, day date);
+INSERT INTO payouts VALUES (1, 100, '2026-01-01', false), (1, 50, '2026-01-01', false), (2, 70, '2026-01-02', true);
+
+-- fixture: sqlx/unit_workers.rs
+CREATE TABLE sessions (id bigint, expires_at timestamptz);
+CREATE TABLE signing_keys (id bigint PRIMARY KEY, active bool NOT NULL DEFAULT false);
+CREATE TABLE audit_log (id bigint, at timestamptz);
+INSERT INTO sessions VALUES (1, now() - interval '1 day'), (2, now() + interval '1 day');
+INSERT INTO signing_keys VALUES (1, true), (2, false);
+INSERT INTO audit_log VALUES (1, now() - interval '100 days'), (2, now());

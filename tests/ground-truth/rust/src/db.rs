@@ -10,13 +10,15 @@ use sqlx::{Connection, PgConnection, PgPool};
 /// Sessions opened for the fixtures carry this name, the observer's do not.
 pub const APP: &str = "gt-app";
 
-/// The watcher: a BEFORE row trigger on every table of a fixture's schema.
+/// The watcher: row triggers on every table of a fixture's schema.
 ///
-/// A sequence is not transactional, a table is: `gt.attempted` counts every
-/// row written, `gt.written` keeps one row per written row that was
-/// committed. Their difference after a call is what was written and then
-/// rolled back or left uncommitted. `gt.fail_at = N` (a session setting)
-/// makes the session's Nth row write fail with a `unique_violation`, as a
+/// A sequence is not transactional, a table is: an AFTER trigger (which
+/// fires only for rows really written, not for those `ON CONFLICT DO
+/// NOTHING` skips) counts every row written in `gt.attempted` and keeps one
+/// row per written row in `gt.written`, which only commits with it. Their
+/// difference after a call is what was written and then rolled back or
+/// left uncommitted. A BEFORE trigger fails writes on request: `gt.fail_at = N` (a session setting) makes the session's Nth
+/// row write (skipped ones included) fail with a `unique_violation`, as a
 /// constraint would; `gt.seen` counts those writes and, being reset when
 /// its transaction rolls back, makes the same statement fail again on a
 /// retry. `gt.fail_commit = on` makes a COMMIT after a write fail, as a
@@ -38,12 +40,16 @@ BEGIN
     RAISE EXCEPTION 'ground truth: row write % of this session fails', seen
       USING ERRCODE = 'unique_violation';
   END IF;
-  PERFORM nextval('gt.attempted');
-  INSERT INTO gt.written VALUES (TG_TABLE_NAME);
   IF TG_OP = 'DELETE' THEN
     RETURN OLD;
   END IF;
   RETURN NEW;
+END $$;
+CREATE FUNCTION gt.record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM nextval('gt.attempted');
+  INSERT INTO gt.written VALUES (TG_TABLE_NAME);
+  RETURN NULL;
 END $$;
 CREATE FUNCTION gt.at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -122,6 +128,8 @@ impl Db {
                  WHERE c.relnamespace = '{schema}'::regnamespace AND c.relkind = 'r' LOOP \
                  EXECUTE format('CREATE TRIGGER gt_watch BEFORE INSERT OR UPDATE OR DELETE ON %s \
                    FOR EACH ROW EXECUTE FUNCTION gt.watch()', t); \
+                 EXECUTE format('CREATE TRIGGER gt_record AFTER INSERT OR UPDATE OR DELETE ON %s \
+                   FOR EACH ROW EXECUTE FUNCTION gt.record()', t); \
                  EXECUTE format('CREATE CONSTRAINT TRIGGER gt_commit AFTER INSERT OR UPDATE OR DELETE \
                    ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION gt.at_commit()', t); \
                END LOOP; END $$;"

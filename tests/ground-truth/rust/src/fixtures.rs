@@ -42,6 +42,11 @@ pub fn executed() -> Vec<Fixture> {
         checked_discards::fixture(),
         async_block_writes::fixture(),
         discarded_helper_results::fixture(),
+        reservation_handoff::fixture(),
+        worker_claim_clean::fixture(),
+        raw_sql_clean::fixture(),
+        settlement_raw::fixture(),
+        unit_workers::fixture(),
     ]
 }
 
@@ -68,6 +73,10 @@ pub fn not_executed() -> Vec<(&'static str, &'static str)> {
         (
             "sqlx/bare_commit_statements.rs",
             "does not compile alone: names a `DeskError` it does not define, and rusqlite",
+        ),
+        (
+            "sqlx/tenant_pools.rs",
+            "opens its own pools from tenants' URLs; its one label is TX004, which is not observable",
         ),
         (
             "sqlx/static_pool_locks.rs",
@@ -117,18 +126,12 @@ const PENDING_SQLX: &[&str] = &[
     "sqlx/moved_handles.rs",
     "sqlx/page_ingest.rs",
     "sqlx/pg_repo_claim.rs",
-    "sqlx/raw_sql_clean.rs",
     "sqlx/rebuild_scripts.rs",
     "sqlx/replay_loops.rs",
-    "sqlx/reservation_handoff.rs",
     "sqlx/run_in_place.rs",
     "sqlx/scratch_tables.rs",
     "sqlx/sequence_claims.rs",
-    "sqlx/settlement_raw.rs",
-    "sqlx/tenant_pools.rs",
     "sqlx/tx_escape.rs",
-    "sqlx/unit_workers.rs",
-    "sqlx/worker_claim_clean.rs",
 ];
 
 const TOKIO_POSTGRES: &[&str] = &[
@@ -743,6 +746,151 @@ mod discarded_helper_results {
                     id(5),
                     id(2)
                 )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod reservation_handoff {
+    include!(fixture_text!("sqlx/reservation_handoff.rs"));
+
+    fn seat(seat_id: i64) -> NewReservation {
+        NewReservation {
+            seat_id,
+            holder: super::id(7),
+        }
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/reservation_handoff.rs",
+            cases: vec![
+                // The harness is the caller that finishes what comes back.
+                case!(
+                    "reserve",
+                    "a free seat, the caller commits",
+                    |pool| async move {
+                        let reservations = Reservations { pool };
+                        match reservations.reserve(seat(1)).await? {
+                            Some((id, tx)) => tx.commit().await.map(|()| Some(id)),
+                            None => Ok(None),
+                        }
+                        .map_err(ReserveError::from)
+                    }
+                ),
+                case!("reserve", "a taken seat", |pool| async move {
+                    let reserved = Reservations { pool }.reserve(seat(2)).await?;
+                    Ok::<_, ReserveError>(reserved.map(|(id, _)| id))
+                }),
+                case!("reserve_and_label", "a free seat", |pool| {
+                    Reservations { pool }.reserve_and_label(seat(1), "r")
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod worker_claim_clean {
+    include!(fixture_text!("sqlx/worker_claim_clean.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use super::id;
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/worker_claim_clean.rs",
+            cases: vec![
+                case!("claim_next", "a fresh job", |pool| PgRepo::new(pool, 3)
+                    .claim_next("w1")),
+                case!("claim_next", "retries spent", |pool| PgRepo::new(pool, 0)
+                    .claim_next("w1")),
+                case!("heartbeat", "its worker", |pool| PgRepo::new(pool, 3)
+                    .heartbeat(id(2), "w1")),
+                case!("heartbeat", "another worker", |pool| PgRepo::new(pool, 3)
+                    .heartbeat(id(2), "w9")),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod raw_sql_clean {
+    include!(fixture_text!("sqlx/raw_sql_clean.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/raw_sql_clean.rs",
+            cases: vec![
+                case!("rebuild_search_index", "two documents", |pool| {
+                    rebuild_search_index(&pool)
+                }),
+                case!("reorder_menu", "two items", |pool| reorder_menu(
+                    &pool,
+                    1,
+                    &[2, 1]
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod settlement_raw {
+    include!(fixture_text!("sqlx/settlement_raw.rs"));
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, d).expect("a day of January")
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/settlement_raw.rs",
+            cases: vec![
+                case!("settle_day", "payouts pending", |pool| settle_day(
+                    &pool,
+                    day(1)
+                )),
+                case!("settle_day", "nothing pending", |pool| settle_day(
+                    &pool,
+                    day(2)
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, clippy::all)]
+mod unit_workers {
+    include!(fixture_text!("sqlx/unit_workers.rs"));
+
+    // These answer nothing: the run's outcome is always `Ok(())`.
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        type Done = Result<(), ()>;
+        crate::Fixture {
+            path: "sqlx/unit_workers.rs",
+            cases: vec![
+                case!("expire_sessions", "one expired", |pool| async move {
+                    expire_sessions(&pool).await;
+                    Done::Ok(())
+                }),
+                case!("rotate_keys", "two keys", |pool| async move {
+                    rotate_keys(&pool).await;
+                    Done::Ok(())
+                }),
+                case!("vacuum_audit", "one old entry", |pool| async move {
+                    vacuum_audit(&pool).await;
+                    Done::Ok(())
+                }),
             ],
             not_called: vec![],
         }

@@ -19,7 +19,10 @@ use crate::db::{Db, Failure, Seen};
 
 /// What a call returned: `Ok` or `Err`, printed.
 pub type Outcome = Result<String, String>;
-type Call = fn(PgPool) -> Pin<Box<dyn Future<Output = Outcome> + Send>>;
+// Not `Send`: the calls run on this thread, and rustc cannot prove some
+// fixtures' futures `Send` (sqlx's `raw_sql(..).execute(&mut *conn)` meets
+// rust-lang/rust#102211).
+type Call = fn(PgPool) -> Pin<Box<dyn Future<Output = Outcome>>>;
 
 /// One way of calling one function of a fixture.
 pub struct Case {
@@ -460,9 +463,9 @@ async fn run_once(
     Ok((outcome, seen))
 }
 
-/// TX005: rows written and lost after a run where the function answered
-/// `Ok` and nothing failed (or, for a label only, where it answered `Ok` to
-/// a failure). TX001: a transaction left open, or aborted, on a
+/// TX005: rows written and lost, or a session left in a transaction, after
+/// a run where the function answered `Ok` and nothing failed (or, for a
+/// label only, rows lost where it answered `Ok` to a failure). TX001: a transaction left open, or aborted, on a
 /// connection after a failure (injected, or an `Err` the function returned).
 fn judge((outcome, seen): &(Outcome, Seen), failure: Failure, shown: &mut Shown) {
     let failed = seen.injected > 0 || outcome.is_err();
@@ -475,6 +478,13 @@ fn judge((outcome, seen): &(Outcome, Seen), failure: Failure, shown: &mut Shown)
         Failure::None => (!failed, "TX005"),
         _ => (outcome.is_ok(), LOST_AFTER_FAILURE),
     };
+    // A raw BEGIN left open after `Ok` hands its transaction to whoever
+    // gets the connection next, whether or not it wrote.
+    if matches!(failure, Failure::None) && !failed && !seen.open.is_empty() {
+        shown
+            .entry("TX005")
+            .or_insert_with(|| format!("sessions left {:?} after Ok", seen.open));
+    }
     if quiet && seen.lost > 0 {
         shown.entry(key).or_insert_with(|| {
             format!(
