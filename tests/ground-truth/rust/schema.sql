@@ -169,3 +169,23 @@ CREATE TABLE audit_log (id bigint, at timestamptz);
 INSERT INTO sessions VALUES (1, now() - interval '1 day'), (2, now() + interval '1 day');
 INSERT INTO signing_keys VALUES (1, true), (2, false);
 INSERT INTO audit_log VALUES (1, now() - interval '100 days'), (2, now());
+
+-- fixture: sqlx/job_macros.rs
+CREATE TABLE weeks (id bigint PRIMARY KEY, ends_at timestamptz, closed bool NOT NULL DEFAULT false, reported bool NOT NULL DEFAULT false);
+CREATE TABLE week_reports (week_id bigint);
+CREATE TABLE months (id bigint PRIMARY KEY, ends_at timestamptz, closed bool NOT NULL DEFAULT false);
+INSERT INTO weeks VALUES (1, now() - interval '1 day', false, false), (2, now() + interval '6 days', false, false);
+INSERT INTO months VALUES (1, now() - interval '1 day', false);
+
+-- fixture: sqlx/page_ingest.rs
+CREATE TABLE entries (page bigint, body text);
+CREATE TABLE ingest_cursor (page bigint);
+INSERT INTO ingest_cursor VALUES (1);
+
+-- fixture: sqlx/tx_escape.rs
+CREATE TABLE carts (id bigint PRIMARY KEY, updated_at date);
+CREATE TABLE carts_archive (LIKE carts);
+CREATE TABLE cart_items (cart_id bigint, price_cents int, qty int);
+CREATE TABLE orders (id bigserial PRIMARY KEY, cart_id bigint, total_cents bigint);
+INSERT INTO carts VALUES (1, '2026-01-01'), (2, '2026-01-01');
+INSERT INTO cart_items VALUES (1, 250, 2);

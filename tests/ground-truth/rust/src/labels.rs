@@ -14,6 +14,8 @@ pub struct Function {
 ///
 /// A label belongs to the last `fn` declared at or before its line: the
 /// fixtures do not nest functions, and a closure is part of its function.
+/// A macro invocation that starts a line with a name (`job!(name, ..`)
+/// declares that function, as the fixtures' own `macro_rules!` do.
 pub fn functions(text: &str) -> Vec<Function> {
     let mut found: Vec<Function> = Vec::new();
     for line in text.lines() {
@@ -45,6 +47,17 @@ pub fn functions(text: &str) -> Vec<Function> {
 }
 
 fn declared_fn(code: &str) -> Option<&str> {
+    // A function made by the file's own macro: `job!(name, ..` or
+    // `job!(pub name, ..` at the start of a line.
+    if let Some((mac, args)) = code.trim_start().split_once("!(") {
+        if !mac.is_empty() && mac.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            let first = args.split(',').next().unwrap_or_default().trim();
+            let name = first.strip_prefix("pub ").unwrap_or(first).trim();
+            if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                return Some(name);
+            }
+        }
+    }
     let mut words = code.split(|c: char| !(c.is_alphanumeric() || c == '_'));
     while let Some(word) = words.next() {
         if word == "fn" {
@@ -61,10 +74,11 @@ mod tests {
 
     #[test]
     fn labels_go_to_the_enclosing_function() {
-        let text = "fn a() {}\nasync fn b() { //~ TX005\n  x(); //~ TX001 TX004\n}\n// fn c() in a comment\nfn b() {}\n";
+        let text = "fn a() {}\nasync fn b() { //~ TX005\n  x(); //~ TX001 TX004\n}\n// fn c() in a comment\nfn b() {}\njob!(d, s, {\n  y(); //~ TX002\n});\n";
         let fns = functions(text);
         let keys: Vec<_> = fns.iter().map(|f| f.key.as_str()).collect();
-        assert_eq!(keys, ["a", "b", "b#2"]);
+        assert_eq!(keys, ["a", "b", "b#2", "d"]);
+        assert_eq!(fns[3].codes.iter().collect::<Vec<_>>(), ["TX002"]);
         assert!(fns[0].codes.is_empty());
         assert_eq!(
             fns[1].codes.iter().collect::<Vec<_>>(),

@@ -289,7 +289,8 @@ async fn run_fixture(
             .filter(|c| JUDGED.contains(c))
             .collect();
         let Some(seen) = shown.get(function.key.as_str()) else {
-            if !judged.is_empty() {
+            let listed = fixture.not_called.iter().any(|(f, _)| *f == function.key);
+            if !judged.is_empty() || listed {
                 let why = fixture
                     .not_called
                     .iter()
