@@ -189,3 +189,45 @@ CREATE TABLE cart_items (cart_id bigint, price_cents int, qty int);
 CREATE TABLE orders (id bigserial PRIMARY KEY, cart_id bigint, total_cents bigint);
 INSERT INTO carts VALUES (1, '2026-01-01'), (2, '2026-01-01');
 INSERT INTO cart_items VALUES (1, 250, 2);
+
+-- fixture: sqlx/ignored_statement_failures.rs
+CREATE TABLE entries (id bigserial PRIMARY KEY, account_id bigint, cents bigint);
+CREATE TABLE entry_memos (entry_id bigint, memo text);
+CREATE TABLE owners (id bigint PRIMARY KEY, last_seen timestamptz);
+CREATE TABLE accounts (id bigserial PRIMARY KEY, owner_id bigint, archived bool NOT NULL DEFAULT false,
+  closed bool NOT NULL DEFAULT false, checked_at timestamptz);
+CREATE TABLE account_cache (account_id bigint);
+CREATE TABLE account_events (account_id bigint, kind text);
+CREATE TABLE stale_holds (id bigint);
+INSERT INTO owners VALUES (1, NULL);
+INSERT INTO accounts (owner_id) VALUES (1);
+INSERT INTO account_cache VALUES (1);
+INSERT INTO stale_holds VALUES (1);
+
+-- fixture: sqlx/run_in_place.rs
+CREATE TABLE ledger_staging (batch_id bigint, cents bigint);
+CREATE TABLE ledger (LIKE ledger_staging);
+CREATE TABLE import_log (batch_id bigint);
+CREATE TABLE uploads (id bigint PRIMARY KEY, received bigint NOT NULL DEFAULT 0);
+CREATE TABLE upload_parts (upload_id bigint, part int, etag text);
+CREATE TABLE upload_claims (upload_id bigint, part int);
+INSERT INTO ledger_staging VALUES (1, 100), (1, 200);
+INSERT INTO uploads VALUES (1, 0);
+INSERT INTO upload_claims VALUES (1, 1);
+
+-- fixture: sqlx/rebuild_scripts.rs
+CREATE TABLE ledger_entries (account_id bigint, amount numeric);
+CREATE TABLE account_balances (account_id bigint, balance numeric);
+CREATE TABLE invoice_lines (customer_id bigint, month text, amount numeric);
+CREATE TABLE invoice_totals (customer_id bigint, month text, total numeric);
+CREATE TABLE api_calls (at timestamptz, customer_id bigint);
+CREATE TABLE usage_daily (day timestamptz, customer_id bigint, calls bigint);
+CREATE TABLE customers (id bigint PRIMARY KEY, name text, email text);
+CREATE TABLE customer_search (id bigint, tsv tsvector);
+INSERT INTO ledger_entries VALUES (1, 10), (1, 5), (2, 7);
+INSERT INTO account_balances VALUES (1, 0);
+INSERT INTO invoice_lines VALUES (1, '2026-01', 30);
+INSERT INTO invoice_totals VALUES (1, '2026-01', 0);
+INSERT INTO api_calls VALUES (now(), 1);
+INSERT INTO customers VALUES (1, 'Ann', 'a@example.com');
+INSERT INTO customer_search VALUES (1, NULL);
