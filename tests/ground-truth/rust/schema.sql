@@ -231,3 +231,30 @@ INSERT INTO invoice_totals VALUES (1, '2026-01', 0);
 INSERT INTO api_calls VALUES (now(), 1);
 INSERT INTO customers VALUES (1, 'Ann', 'a@example.com');
 INSERT INTO customer_search VALUES (1, NULL);
+
+-- fixture: sqlx/lease_fences.rs
+CREATE TABLE shard_leases (worker text, generation bigint, renewed_at timestamptz);
+CREATE TABLE shard_rows (key bigint, value text, tombstone bool NOT NULL DEFAULT false);
+CREATE TABLE deliveries (id text PRIMARY KEY);
+CREATE TABLE balances (account text PRIMARY KEY, amount bigint NOT NULL);
+INSERT INTO shard_leases VALUES ('w1', 1, now());
+INSERT INTO shard_rows VALUES (1, 'a', false), (2, 'b', true);
+INSERT INTO deliveries VALUES ('d1');
+INSERT INTO balances VALUES ('main', 0);
+
+-- fixture: sqlx/sequence_claims.rs
+CREATE TABLE accounts (id text PRIMARY KEY, next_sequence bigint NOT NULL DEFAULT 1);
+CREATE TABLE payments (id text CONSTRAINT payments_pkey PRIMARY KEY, account_id text, sequence bigint, amount_cents bigint);
+CREATE TABLE owners (id bigint PRIMARY KEY, devices int NOT NULL DEFAULT 0);
+CREATE TABLE devices (serial text UNIQUE, owner_id bigint);
+CREATE TABLE shops (id text PRIMARY KEY, next_slot bigint NOT NULL DEFAULT 1, claims int NOT NULL DEFAULT 0);
+CREATE TABLE orders (id text CONSTRAINT orders_pkey PRIMARY KEY, shop_id text, slot bigint, sku text, state text);
+CREATE TABLE claims (shop_id text, order_id text);
+CREATE TABLE stock (sku text PRIMARY KEY, reserved int NOT NULL DEFAULT 0);
+INSERT INTO accounts VALUES ('a1', 1);
+INSERT INTO payments VALUES ('p1', 'a1', 0, 100);
+INSERT INTO owners VALUES (1, 0);
+INSERT INTO devices VALUES ('s1', 1);
+INSERT INTO shops VALUES ('shop', 1, 0);
+INSERT INTO orders (id, shop_id, slot) VALUES ('o1', 'shop', 0);
+INSERT INTO stock VALUES ('sku1', 0);

@@ -53,6 +53,8 @@ pub fn executed() -> Vec<Fixture> {
         ignored_statement_failures::fixture(),
         run_in_place::fixture(),
         rebuild_scripts::fixture(),
+        lease_fences::fixture(),
+        sequence_claims::fixture(),
     ]
 }
 
@@ -142,7 +144,7 @@ pub fn not_executed() -> Vec<(&'static str, &'static str)> {
     list
 }
 
-const PENDING_SQLX: &[&str] = &["sqlx/lease_fences.rs", "sqlx/sequence_claims.rs"];
+const PENDING_SQLX: &[&str] = &[];
 
 const TOKIO_POSTGRES: &[&str] = &[
     "tokio_postgres/batch_execute_begin.rs",
@@ -159,7 +161,7 @@ const TOKIO_POSTGRES: &[&str] = &[
     "tokio_postgres/validation_return_err.rs",
 ];
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod claim_helpers {
     include!(fixture_text!("sqlx/claim_helpers.rs"));
 
@@ -182,7 +184,7 @@ mod claim_helpers {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod helper_outcomes {
     include!(fixture_text!("sqlx/helper_outcomes.rs"));
 
@@ -205,7 +207,7 @@ mod helper_outcomes {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod begin_helpers {
     include!(fixture_text!("sqlx/begin_helpers.rs"));
 
@@ -223,7 +225,7 @@ mod begin_helpers {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod lease_flags {
     include!(fixture_text!("sqlx/lease_flags.rs"));
 
@@ -292,7 +294,7 @@ mod lease_flags {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod own_transaction_type {
     include!(fixture_text!("sqlx/own_transaction_type.rs"));
 
@@ -333,7 +335,7 @@ mod own_transaction_type {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod cte_locking_reads {
     include!(fixture_text!("sqlx/cte_locking_reads.rs"));
 
@@ -375,7 +377,7 @@ mod cte_locking_reads {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod transaction_on_pool {
     include!(fixture_text!("sqlx/transaction_on_pool.rs"));
 
@@ -399,7 +401,7 @@ mod transaction_on_pool {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod raw_begin_conn {
     include!(fixture_text!("sqlx/raw_begin_conn.rs"));
 
@@ -420,7 +422,7 @@ mod raw_begin_conn {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod discarded_commit {
     include!(fixture_text!("sqlx/discarded_commit.rs"));
 
@@ -456,7 +458,7 @@ mod discarded_commit {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod idempotent_commits {
     include!(fixture_text!("sqlx/idempotent_commits.rs"));
 
@@ -475,7 +477,7 @@ mod idempotent_commits {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod signup_blocks {
     include!(fixture_text!("sqlx/signup_blocks.rs"));
 
@@ -514,7 +516,7 @@ mod signup_blocks {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod owned_transaction_param {
     include!(fixture_text!("sqlx/owned_transaction_param.rs"));
 
@@ -569,7 +571,7 @@ mod owned_transaction_param {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod savepoint_steps {
     include!(fixture_text!("sqlx/savepoint_steps.rs"));
 
@@ -610,7 +612,7 @@ mod savepoint_steps {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod feed_loaders {
     include!(fixture_text!("sqlx/feed_loaders.rs"));
 
@@ -646,7 +648,7 @@ mod feed_loaders {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod best_effort_touches {
     include!(fixture_text!("sqlx/best_effort_touches.rs"));
 
@@ -683,7 +685,7 @@ mod best_effort_touches {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod checked_discards {
     include!(fixture_text!("sqlx/checked_discards.rs"));
 
@@ -708,7 +710,7 @@ mod checked_discards {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod async_block_writes {
     include!(fixture_text!("sqlx/async_block_writes.rs"));
 
@@ -727,7 +729,7 @@ mod async_block_writes {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod discarded_helper_results {
     include!(fixture_text!("sqlx/discarded_helper_results.rs"));
 
@@ -762,7 +764,7 @@ mod discarded_helper_results {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod reservation_handoff {
     include!(fixture_text!("sqlx/reservation_handoff.rs"));
 
@@ -795,8 +797,8 @@ mod reservation_handoff {
                     let reserved = Reservations { pool }.reserve(seat(2)).await?;
                     Ok::<_, ReserveError>(reserved.map(|(id, _)| id))
                 }),
-                case!("reserve_and_label", "a free seat", |pool| {
-                    Reservations { pool }.reserve_and_label(seat(1), "r")
+                case!("reserve_and_label", "a free seat", |pool| async move {
+                    Reservations { pool }.reserve_and_label(seat(1), "r").await
                 }),
             ],
             not_called: vec![],
@@ -804,7 +806,7 @@ mod reservation_handoff {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod worker_claim_clean {
     include!(fixture_text!("sqlx/worker_claim_clean.rs"));
 
@@ -828,7 +830,7 @@ mod worker_claim_clean {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod raw_sql_clean {
     include!(fixture_text!("sqlx/raw_sql_clean.rs"));
 
@@ -851,7 +853,7 @@ mod raw_sql_clean {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod settlement_raw {
     include!(fixture_text!("sqlx/settlement_raw.rs"));
 
@@ -878,7 +880,7 @@ mod settlement_raw {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod unit_workers {
     include!(fixture_text!("sqlx/unit_workers.rs"));
 
@@ -907,7 +909,7 @@ mod unit_workers {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod job_macros {
     include!(fixture_text!("sqlx/job_macros.rs"));
 
@@ -931,7 +933,7 @@ mod job_macros {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod page_ingest {
     include!(fixture_text!("sqlx/page_ingest.rs"));
 
@@ -972,7 +974,7 @@ mod page_ingest {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod tx_escape {
     include!(fixture_text!("sqlx/tx_escape.rs"));
 
@@ -1013,7 +1015,7 @@ mod tx_escape {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod ignored_statement_failures {
     include!(fixture_text!("sqlx/ignored_statement_failures.rs"));
 
@@ -1044,7 +1046,7 @@ mod ignored_statement_failures {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod run_in_place {
     include!(fixture_text!("sqlx/run_in_place.rs"));
 
@@ -1070,7 +1072,7 @@ mod run_in_place {
     }
 }
 
-#[allow(dead_code, unused, clippy::all)]
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod rebuild_scripts {
     include!(fixture_text!("sqlx/rebuild_scripts.rs"));
 
@@ -1092,6 +1094,133 @@ mod rebuild_scripts {
                 }),
                 case!("rebuild_search_index", "seeded", |pool| {
                     rebuild_search_index(&pool)
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod lease_fences {
+    include!(fixture_text!("sqlx/lease_fences.rs"));
+
+    // `Landed` is not `Debug`: its variant's name is printed.
+    fn name(landed: Landed) -> &'static str {
+        match landed {
+            Landed::Written => "Written",
+            Landed::Stale => "Stale",
+            Landed::Skipped => "Skipped",
+        }
+    }
+
+    const ROWS: &[(i64, &str)] = &[(10, "x"), (11, "y")];
+
+    fn rows() -> Vec<(i64, String)> {
+        ROWS.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/lease_fences.rs",
+            cases: vec![
+                case!("land_batch", "guarded, lease held", |pool| async move {
+                    land_batch(&pool, true, "w1", 1, &rows()).await.map(name)
+                }),
+                case!("land_batch", "guarded, lease lost", |pool| async move {
+                    land_batch(&pool, true, "w1", 9, &rows()).await.map(name)
+                }),
+                case!("land_batch", "unguarded", |pool| async move {
+                    land_batch(&pool, false, "w1", 9, &rows()).await.map(name)
+                }),
+                case!("land_one", "fenced, held", |pool| async move {
+                    let lease = Lease::Fenced { generation: 1 };
+                    land_one(&pool, lease, "w1", 1).await.map(name)
+                }),
+                case!("land_one", "fenced, lost", |pool| async move {
+                    let lease = Lease::Fenced { generation: 9 };
+                    land_one(&pool, lease, "w1", 1).await.map(name)
+                }),
+                case!("land_one", "unfenced", |pool| async move {
+                    land_one(&pool, Lease::Unfenced, "w1", 1).await.map(name)
+                }),
+                case!("compact", "held", |pool| async move {
+                    compact(&pool, false, "w1", 1).await.map(name)
+                }),
+                case!("compact", "lost", |pool| async move {
+                    compact(&pool, false, "w1", 9).await.map(name)
+                }),
+                case!("compact", "lost, forced", |pool| async move {
+                    compact(&pool, true, "w1", 9).await.map(name)
+                }),
+                case!("renew_for", "held, nothing pending", |pool| async move {
+                    renew_for(&pool, "w1", 1, 0).await.map(name)
+                }),
+                case!("renew_for", "held, work pending", |pool| async move {
+                    renew_for(&pool, "w1", 1, 5).await.map(name)
+                }),
+                case!("renew_for", "lost", |pool| async move {
+                    renew_for(&pool, "w1", 9, 5).await.map(name)
+                }),
+                case!("on_delivery", "fresh", |pool| on_delivery(&pool, "d2", 5)),
+                case!("on_delivery", "a replay", |pool| on_delivery(
+                    &pool, "d1", 5
+                )),
+                case!("on_delivery_early", "fresh", |pool| on_delivery_early(
+                    &pool, "d2"
+                )),
+                case!("on_delivery_early", "a replay", |pool| on_delivery_early(
+                    &pool, "d1"
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod sequence_claims {
+    include!(fixture_text!("sqlx/sequence_claims.rs"));
+
+    // `Placement` is not `Debug`: its variant's name is printed.
+    fn name(placement: Placement) -> &'static str {
+        match placement {
+            Placement::Placed => "Placed",
+            Placement::Skipped => "Skipped",
+            Placement::Backordered => "Backordered",
+        }
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/sequence_claims.rs",
+            cases: vec![
+                case!("submit_payment", "new", |pool| submit_payment(
+                    &pool, "a1", "p2", 100
+                )),
+                case!(failing "submit_payment", "submitted twice", |pool| {
+                    submit_payment(&pool, "a1", "p1", 100)
+                }),
+                case!("register_device", "new", |pool| register_device(
+                    &pool, 1, "s2"
+                )),
+                case!(failing "register_device", "registered", |pool| register_device(&pool, 1, "s1")),
+                case!("place_order", "new", |pool| async move {
+                    place_order(&pool, "o2", "shop").await.map(name)
+                }),
+                case!(failing "place_order", "placed twice", |pool| async move {
+                    place_order(&pool, "o1", "shop").await.map(name)
+                }),
+                case!("place_backorder", "in stock", |pool| async move {
+                    place_backorder(&pool, "o2", "sku1").await.map(name)
+                }),
+                case!("place_backorder", "no sku", |pool| async move {
+                    place_backorder(&pool, "o2", "").await.map(name)
+                }),
+                case!("claim_slot", "new", |pool| async move {
+                    claim_slot(&pool, "shop", "o2").await.map(name)
                 }),
             ],
             not_called: vec![],

@@ -31,6 +31,9 @@ pub struct Case {
     /// What the input is meant to exercise.
     pub input: &'static str,
     pub pool_max: u32,
+    /// The input makes one of the function's statements fail by itself (a
+    /// duplicate key it then answers): its success run is a failure run.
+    pub fails_by_itself: bool,
     pub call: Call,
 }
 
@@ -49,9 +52,16 @@ pub fn outcome<T: Debug, E: Debug>(result: Result<T, E>) -> Outcome {
 }
 
 /// `case!("fn", "input", |pool| call(..))`: the call's future is awaited and
-/// its result printed.
+/// its result printed. `case!(failing "fn", ..)` marks an input that makes a
+/// statement fail by itself.
 #[macro_export]
 macro_rules! case {
+    (failing $function:expr, $input:expr, |$pool:ident| $call:expr) => {
+        $crate::Case {
+            fails_by_itself: true,
+            ..$crate::case!($function, $input, 1, |$pool| $call)
+        }
+    };
     ($function:expr, $input:expr, |$pool:ident| $call:expr) => {
         $crate::case!($function, $input, 1, |$pool| $call)
     };
@@ -60,6 +70,7 @@ macro_rules! case {
             function: $function,
             input: $input,
             pool_max: $max,
+            fails_by_itself: false,
             call: |$pool| Box::pin(async move { $crate::outcome($call.await) }),
         }
     };
@@ -406,7 +417,7 @@ async fn run_case(
     shown: &mut Shown,
 ) -> sqlx::Result<()> {
     let success = run_once(db, schema, sql, case, Failure::None).await?;
-    judge(&success, Failure::None, shown);
+    judge(&success, Failure::None, case.fails_by_itself, shown);
     trace(args, path, case, Failure::None, &success);
     let writes = success.1.attempted.min(3) as u32;
     let failures = (1..=writes)
@@ -414,7 +425,7 @@ async fn run_case(
         .chain((writes > 0).then_some(Failure::Commit));
     for failure in failures {
         let failed = run_once(db, schema, sql, case, failure).await?;
-        judge(&failed, failure, shown);
+        judge(&failed, failure, false, shown);
         trace(args, path, case, failure, &failed);
     }
     Ok(())
@@ -483,8 +494,13 @@ async fn run_once(
 /// a run where the function answered `Ok` and nothing failed (or, for a
 /// label only, rows lost where it answered `Ok` to a failure). TX001: a transaction left open, or aborted, on a
 /// connection after a failure (injected, or an `Err` the function returned).
-fn judge((outcome, seen): &(Outcome, Seen), failure: Failure, shown: &mut Shown) {
-    let failed = seen.injected > 0 || outcome.is_err();
+fn judge(
+    (outcome, seen): &(Outcome, Seen),
+    failure: Failure,
+    fails_by_itself: bool,
+    shown: &mut Shown,
+) {
+    let failed = fails_by_itself || seen.injected > 0 || outcome.is_err();
     // A failure answered with `Ok` (a discarded COMMIT result, a statement
     // whose error was thrown away before the commit) loses the work too,
     // but the harness cannot see whether the function logged it, as a
