@@ -35,12 +35,12 @@ pub fn functions(text: &str) -> Vec<Function> {
                 codes: BTreeSet::new(),
             });
         }
-        if let Some((_, label)) = line.split_once("//~") {
-            if let Some(current) = found.last_mut() {
-                current
-                    .codes
-                    .extend(label.split_whitespace().map(str::to_string));
-            }
+        if let Some((_, label)) = line.split_once("//~")
+            && let Some(current) = found.last_mut()
+        {
+            current
+                .codes
+                .extend(label.split_whitespace().map(str::to_string));
         }
     }
     found
@@ -49,13 +49,14 @@ pub fn functions(text: &str) -> Vec<Function> {
 fn declared_fn(code: &str) -> Option<&str> {
     // A function made by the file's own macro: `job!(name, ..` or
     // `job!(pub name, ..` at the start of a line.
-    if let Some((mac, args)) = code.trim_start().split_once("!(") {
-        if !mac.is_empty() && mac.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            let first = args.split(',').next().unwrap_or_default().trim();
-            let name = first.strip_prefix("pub ").unwrap_or(first).trim();
-            if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                return Some(name);
-            }
+    let ident = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if let Some((mac, args)) = code.trim_start().split_once("!(")
+        && ident(mac)
+    {
+        let first = args.split(',').next().unwrap_or_default().trim();
+        let name = first.strip_prefix("pub ").unwrap_or(first).trim();
+        if ident(name) {
+            return Some(name);
         }
     }
     let mut words = code.split(|c: char| !(c.is_alphanumeric() || c == '_'));
