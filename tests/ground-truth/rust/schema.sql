@@ -258,3 +258,40 @@ INSERT INTO devices VALUES ('s1', 1);
 INSERT INTO shops VALUES ('shop', 1, 0);
 INSERT INTO orders (id, shop_id, slot) VALUES ('o1', 'shop', 0);
 INSERT INTO stock VALUES ('sku1', 0);
+
+-- fixture: tokio_postgres/batch_execute_begin.rs
+CREATE TABLE courses (id bigint PRIMARY KEY, seats_left int NOT NULL);
+CREATE TABLE students (id bigint PRIMARY KEY, name text);
+CREATE TABLE enrollments (student_id bigint, course_id bigint);
+INSERT INTO courses VALUES (10, 5), (11, 0);
+INSERT INTO students VALUES (1, 'Ann');
+INSERT INTO enrollments VALUES (1, 10);
+
+-- fixture: tokio_postgres/object_tx_early_ok.rs
+CREATE TABLE warehouses (code text PRIMARY KEY);
+CREATE TABLE stock (warehouse text, sku text, on_hand int);
+CREATE TABLE stock_staging (warehouse text, sku text, on_hand int);
+INSERT INTO warehouses VALUES ('w1');
+INSERT INTO stock VALUES ('w1', 'a', 1);
+INSERT INTO stock_staging VALUES ('w1', 'a', 2);
+
+-- fixture: tokio_postgres/validation_return_err.rs
+CREATE TABLE timesheets (id bigserial PRIMARY KEY, employee_id bigint, week date);
+CREATE TABLE timesheet_entries (timesheet_id bigint, day date, minutes int);
+
+-- fixture: tokio_postgres/explicit_rollback_arm.rs
+CREATE FUNCTION uuid(n int) RETURNS uuid LANGUAGE sql IMMUTABLE
+  AS $$ SELECT lpad(to_hex(n), 32, '0')::uuid $$;
+CREATE TABLE tenants (id uuid PRIMARY KEY, slug text UNIQUE);
+CREATE TABLE slug_redirects (from_slug text, to_slug text);
+INSERT INTO tenants VALUES (uuid(1), 'one'), (uuid(2), 'two');
+
+-- fixture: tokio_postgres/isolation_builder.rs
+CREATE TABLE wallets (user_id bigint PRIMARY KEY, points bigint NOT NULL);
+INSERT INTO wallets VALUES (1, 100), (2, 5);
+
+-- fixture: tokio_postgres/object_match_clean.rs
+CREATE TABLE coupons (code text PRIMARY KEY, discount_cents bigint, expired bool NOT NULL DEFAULT false, used_by bigint);
+CREATE TABLE orders (id bigint PRIMARY KEY, discount_cents bigint);
+INSERT INTO coupons VALUES ('c1', 500, false, NULL), ('used', 500, false, 7), ('old', 500, true, NULL);
+INSERT INTO orders VALUES (1, NULL);

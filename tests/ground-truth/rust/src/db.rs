@@ -72,8 +72,17 @@ pub enum Failure {
     Commit,
 }
 
+/// The pools a call may use: sqlx's, and deadpool's for tokio-postgres.
+/// Both are lazy: only the one the fixture uses opens connections.
+pub struct Pools {
+    pub sqlx: PgPool,
+    pub deadpool: deadpool_postgres::Pool,
+}
+
 pub struct Db {
     options: PgConnectOptions,
+    /// The same database for tokio-postgres.
+    config: tokio_postgres::Config,
     observer: PgConnection,
 }
 
@@ -111,7 +120,15 @@ impl Db {
         let options = admin.database(name);
         let mut observer = PgConnection::connect_with(&options).await?;
         sqlx::raw_sql(WATCHER).execute(&mut observer).await?;
-        Ok(Db { options, observer })
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| sqlx::Error::Configuration(Box::new(e)))?;
+        config.dbname(name).application_name(APP);
+        Ok(Db {
+            options,
+            config,
+            observer,
+        })
     }
 
     /// Drops and recreates `schema` from `sql`, seed rows included, and
@@ -161,23 +178,50 @@ impl Db {
         Ok(())
     }
 
-    /// A fresh pool of `max` connections for a call, with the fixture's
+    /// Fresh pools of `max` connections for a call, with the fixture's
     /// schema first on the search path and the scenario's failure.
-    pub fn pool(&self, schema: &str, max: u32, failure: Failure) -> PgPool {
+    pub fn pools(&self, schema: &str, max: u32, failure: Failure) -> Pools {
         let (fail_at, fail_commit) = match failure {
             Failure::None => (0, "off"),
             Failure::Write(n) => (n, "off"),
             Failure::Commit => (0, "on"),
         };
-        let options = self.options.clone().application_name(APP).options([
+        let settings = [
             ("search_path", schema.to_string()),
             ("gt.fail_at", fail_at.to_string()),
             ("gt.fail_commit", fail_commit.to_string()),
-        ]);
-        PgPoolOptions::new()
+        ];
+        let options = self
+            .options
+            .clone()
+            .application_name(APP)
+            .options(settings.clone());
+        let sqlx = PgPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(1))
-            .connect_lazy_with(options)
+            .connect_lazy_with(options);
+        let mut config = self.config.clone();
+        let startup: Vec<String> = settings
+            .iter()
+            .map(|(k, v)| format!("-c {k}={v}"))
+            .collect();
+        config.options(startup.join(" "));
+        // Fast recycling, deadpool's default: a connection comes back as it
+        // was given back, open transaction included.
+        let manager = deadpool_postgres::Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            deadpool_postgres::ManagerConfig {
+                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+            },
+        );
+        let deadpool = deadpool_postgres::Pool::builder(manager)
+            .max_size(max as usize)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(1)))
+            .build()
+            .expect("a pool with a runtime for its timeouts");
+        Pools { sqlx, deadpool }
     }
 
     pub async fn counters(&mut self) -> sqlx::Result<(i64, i64, i64)> {
@@ -192,8 +236,25 @@ impl Db {
     /// Looks at what the call left: first takes the pool's connection
     /// (for a `max: 1` pool, the one the call used), then, while holding
     /// it, the sessions' states and the writes.
-    pub async fn observe(&mut self, pool: &PgPool, before: (i64, i64, i64)) -> sqlx::Result<Seen> {
-        let held = pool.acquire().await;
+    pub async fn observe(&mut self, pools: &Pools, before: (i64, i64, i64)) -> sqlx::Result<Seen> {
+        // Only a pool that has connections is asked: the other one's first
+        // would be a new session.
+        let held = match pools.sqlx.size() {
+            0 => None,
+            _ => Some(pools.sqlx.acquire().await),
+        };
+        let status = pools.deadpool.status();
+        let held_deadpool = match status.size {
+            0 => None,
+            _ => Some(pools.deadpool.get().await),
+        };
+        // tokio-postgres sends a dropped transaction's ROLLBACK without
+        // waiting for it: a statement on the same client comes after it.
+        // On a connection left in a transaction it changes nothing (in an
+        // aborted one it fails, as the next user's would).
+        if let Some(Ok(client)) = &held_deadpool {
+            let _ = client.batch_execute("SELECT 1").await;
+        }
         let open: Vec<String> = sqlx::query_scalar(
             "SELECT state FROM pg_stat_activity \
              WHERE application_name = $1 AND state LIKE 'idle in transaction%' ORDER BY pid",
@@ -202,8 +263,9 @@ impl Db {
         .fetch_all(&mut self.observer)
         .await?;
         let (attempted, injected, written) = self.counters().await?;
-        let pool_stuck = held.is_err();
+        let pool_stuck = matches!(held, Some(Err(_))) || matches!(held_deadpool, Some(Err(_)));
         drop(held);
+        drop(held_deadpool);
         let attempted = attempted - before.0;
         Ok(Seen {
             attempted,

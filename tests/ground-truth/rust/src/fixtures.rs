@@ -22,6 +22,16 @@ fn id(n: u128) -> uuid::Uuid {
     uuid::Uuid::from_u128(n)
 }
 
+/// A client of the deadpool pool, for a function that takes one: the
+/// harness is the caller, and gives it back when the call is done.
+async fn client(pool: &deadpool_postgres::Pool) -> Result<deadpool_postgres::Client, String> {
+    pool.get().await.map_err(|e| format!("{e:?}"))
+}
+
+fn text<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
 pub fn executed() -> Vec<Fixture> {
     vec![
         claim_helpers::fixture(),
@@ -55,6 +65,12 @@ pub fn executed() -> Vec<Fixture> {
         rebuild_scripts::fixture(),
         lease_fences::fixture(),
         sequence_claims::fixture(),
+        batch_execute_begin::fixture(),
+        object_tx_early_ok::fixture(),
+        validation_return_err::fixture(),
+        explicit_rollback_arm::fixture(),
+        isolation_builder::fixture(),
+        object_match_clean::fixture(),
     ]
 }
 
@@ -103,6 +119,7 @@ pub fn not_executed() -> Vec<(&'static str, &'static str)> {
             "sqlx/scratch_tables.rs",
             "does not compile alone: names a `ReportError` it does not define, and serde",
         ),
+        ("tokio_postgres/simple_query_start.rs", SERDE),
         ("sqlx/err_arm_return_ok.rs", SERDE),
         ("sqlx/import_loops.rs", SERDE),
         ("sqlx/pg_repo_claim.rs", SERDE),
@@ -147,18 +164,11 @@ pub fn not_executed() -> Vec<(&'static str, &'static str)> {
 const PENDING_SQLX: &[&str] = &[];
 
 const TOKIO_POSTGRES: &[&str] = &[
-    "tokio_postgres/batch_execute_begin.rs",
-    "tokio_postgres/explicit_rollback_arm.rs",
-    "tokio_postgres/isolation_builder.rs",
     "tokio_postgres/ledger_worker.rs",
-    "tokio_postgres/object_match_clean.rs",
-    "tokio_postgres/object_tx_early_ok.rs",
     "tokio_postgres/raw_commit_early_ok.rs",
     "tokio_postgres/read_only_and_pools.rs",
     "tokio_postgres/savepoint_not_boundary.rs",
-    "tokio_postgres/simple_query_start.rs",
     "tokio_postgres/tenant_queries.rs",
-    "tokio_postgres/validation_return_err.rs",
 ];
 
 #[allow(dead_code, unused, nonstandard_style, clippy::all)]
@@ -1222,6 +1232,140 @@ mod sequence_claims {
                 case!("claim_slot", "new", |pool| async move {
                     claim_slot(&pool, "shop", "o2").await.map(name)
                 }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod batch_execute_begin {
+    include!(fixture_text!("tokio_postgres/batch_execute_begin.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/batch_execute_begin.rs",
+            cases: vec![
+                case!(deadpool "enroll", "seats left", |pool| enroll(&pool, 1, 10)),
+                case!(deadpool "enroll", "full", |pool| enroll(&pool, 1, 11)),
+                case!(deadpool "roster", "a course", |pool| roster(&pool, 10)),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod object_tx_early_ok {
+    include!(fixture_text!("tokio_postgres/object_tx_early_ok.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/object_tx_early_ok.rs",
+            cases: vec![
+                case!(deadpool "sync_inventory", "counts", |pool| async move {
+                    sync_inventory(&pool, "w1", &[("a".to_string(), 3)]).await
+                }),
+                case!(deadpool "sync_inventory", "no counts", |pool| sync_inventory(&pool, "w1", &[])),
+                case!(deadpool "clear_warehouse", "known", |pool| clear_warehouse(&pool, "w1")),
+                case!(deadpool "clear_warehouse", "unknown", |pool| clear_warehouse(&pool, "zz")),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod validation_return_err {
+    include!(fixture_text!("tokio_postgres/validation_return_err.rs"));
+
+    fn sheet(minutes: &[i32]) -> Timesheet {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a Monday");
+        let entries = minutes.iter().map(|m| Entry { day, minutes: *m }).collect();
+        Timesheet {
+            employee_id: 1,
+            week: day,
+            entries,
+        }
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use super::{client, text};
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/validation_return_err.rs",
+            cases: vec![
+                case!(deadpool "submit_timesheet", "a day's work", |pool| async move {
+                    submit_timesheet(&*client(&pool).await?, &sheet(&[480])).await.map_err(text)
+                }),
+                case!(deadpool "submit_timesheet", "a day over 24 hours", |pool| async move {
+                    submit_timesheet(&*client(&pool).await?, &sheet(&[480, 1500])).await.map_err(text)
+                }),
+                case!(deadpool "submit_timesheet", "no hours", |pool| async move {
+                    submit_timesheet(&*client(&pool).await?, &sheet(&[0])).await.map_err(text)
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod explicit_rollback_arm {
+    include!(fixture_text!("tokio_postgres/explicit_rollback_arm.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use super::id;
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/explicit_rollback_arm.rs",
+            cases: vec![
+                case!(deadpool "rename_tenant", "a free slug", |pool| rename_tenant(&pool, id(1), "new")),
+                case!(deadpool "rename_tenant", "a taken slug", |pool| rename_tenant(&pool, id(1), "two")),
+                case!(deadpool "rename_tenant", "an unknown tenant", |pool| rename_tenant(&pool, id(9), "new")),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod isolation_builder {
+    include!(fixture_text!("tokio_postgres/isolation_builder.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use super::{client, text};
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/isolation_builder.rs",
+            cases: vec![
+                case!(deadpool "transfer_points", "enough points", |pool| transfer_points(&pool, 1, 2, 10)),
+                case!(deadpool "transfer_points", "too few", |pool| transfer_points(&pool, 2, 1, 1000)),
+                case!(deadpool "snapshot", "seeded", |pool| async move {
+                    let snapshot = snapshot(&*client(&pool).await?).await.map_err(text)?;
+                    Ok::<_, String>((snapshot.total_points, snapshot.wallets))
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod object_match_clean {
+    include!(fixture_text!("tokio_postgres/object_match_clean.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/object_match_clean.rs",
+            cases: vec![
+                case!(deadpool "redeem", "a fresh coupon", |pool| redeem(&pool, "c1", 1)),
+                case!(deadpool "redeem", "a used coupon", |pool| redeem(&pool, "used", 1)),
+                case!(deadpool "redeem", "an unknown coupon", |pool| redeem(&pool, "nope", 1)),
+                case!(deadpool "redeem", "an expired coupon", |pool| redeem(&pool, "old", 1)),
             ],
             not_called: vec![],
         }

@@ -13,16 +13,14 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use sqlx::PgPool;
-
-use crate::db::{Db, Failure, Seen};
+use crate::db::{Db, Failure, Pools, Seen};
 
 /// What a call returned: `Ok` or `Err`, printed.
 pub type Outcome = Result<String, String>;
 // Not `Send`: the calls run on this thread, and rustc cannot prove some
 // fixtures' futures `Send` (sqlx's `raw_sql(..).execute(&mut *conn)` meets
 // rust-lang/rust#102211).
-type Call = fn(PgPool) -> Pin<Box<dyn Future<Output = Outcome>>>;
+type Call = fn(Pools) -> Pin<Box<dyn Future<Output = Outcome>>>;
 
 /// One way of calling one function of a fixture.
 pub struct Case {
@@ -53,7 +51,8 @@ pub fn outcome<T: Debug, E: Debug>(result: Result<T, E>) -> Outcome {
 
 /// `case!("fn", "input", |pool| call(..))`: the call's future is awaited and
 /// its result printed. `case!(failing "fn", ..)` marks an input that makes a
-/// statement fail by itself.
+/// statement fail by itself; `case!(deadpool "fn", ..)` gives the call a
+/// deadpool-postgres pool instead of sqlx's.
 #[macro_export]
 macro_rules! case {
     (failing $function:expr, $input:expr, |$pool:ident| $call:expr) => {
@@ -71,7 +70,22 @@ macro_rules! case {
             input: $input,
             pool_max: $max,
             fails_by_itself: false,
-            call: |$pool| Box::pin(async move { $crate::outcome($call.await) }),
+            call: |pools| {
+                let $pool = pools.sqlx;
+                Box::pin(async move { $crate::outcome($call.await) })
+            },
+        }
+    };
+    (deadpool $function:expr, $input:expr, |$pool:ident| $call:expr) => {
+        $crate::Case {
+            function: $function,
+            input: $input,
+            pool_max: 1,
+            fails_by_itself: false,
+            call: |pools| {
+                let $pool = pools.deadpool;
+                Box::pin(async move { $crate::outcome($call.await) })
+            },
         }
     };
 }
@@ -479,14 +493,19 @@ async fn run_once(
 ) -> sqlx::Result<(Outcome, Seen)> {
     db.reset(schema, sql).await?;
     let before = db.counters().await?;
-    let pool = db.pool(schema, case.pool_max, failure);
-    let outcome = match tokio::time::timeout(CALL_LIMIT, (case.call)(pool.clone())).await {
+    let pools = db.pools(schema, case.pool_max, failure);
+    let given = Pools {
+        sqlx: pools.sqlx.clone(),
+        deadpool: pools.deadpool.clone(),
+    };
+    let outcome = match tokio::time::timeout(CALL_LIMIT, (case.call)(given)).await {
         Ok(outcome) => outcome,
         Err(_) => Err(format!("did not return within {CALL_LIMIT:?}")),
     };
-    let seen = db.observe(&pool, before).await?;
+    let seen = db.observe(&pools, before).await?;
     // A connection the call kept would make close() wait for ever.
-    let _ = tokio::time::timeout(Duration::from_secs(1), pool.close()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), pools.sqlx.close()).await;
+    pools.deadpool.close();
     Ok((outcome, seen))
 }
 
