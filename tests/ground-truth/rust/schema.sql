@@ -295,3 +295,31 @@ CREATE TABLE coupons (code text PRIMARY KEY, discount_cents bigint, expired bool
 CREATE TABLE orders (id bigint PRIMARY KEY, discount_cents bigint);
 INSERT INTO coupons VALUES ('c1', 500, false, NULL), ('used', 500, false, 7), ('old', 500, true, NULL);
 INSERT INTO orders VALUES (1, NULL);
+
+-- fixture: tokio_postgres/raw_commit_early_ok.rs
+CREATE TABLE schema_migrations (version bigint PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE audit (what text);
+INSERT INTO schema_migrations (version) VALUES (1);
+
+-- fixture: tokio_postgres/read_only_and_pools.rs
+CREATE TABLE orders (id bigint);
+CREATE TABLE report_runs (rows bigint);
+CREATE TABLE jobs (id bigint, state text);
+INSERT INTO orders VALUES (1), (2);
+INSERT INTO jobs VALUES (1, 'running');
+
+-- fixture: tokio_postgres/savepoint_not_boundary.rs
+CREATE TABLE contacts (email text UNIQUE, name text);
+INSERT INTO contacts VALUES ('a@example.com', 'Ann');
+
+-- fixture: tokio_postgres/tenant_queries.rs
+CREATE TABLE notes (id bigint PRIMARY KEY, tenant text, title text, body text, archived bool NOT NULL DEFAULT false);
+INSERT INTO notes VALUES (1, 't1', 'shopping', 'milk', false);
+
+-- fixture: tokio_postgres/ledger_worker.rs
+CREATE TABLE accounts (id bigint PRIMARY KEY, balance_cents bigint NOT NULL DEFAULT 0);
+CREATE TABLE pending_entries (id bigint PRIMARY KEY, account_id bigint, amount_cents bigint);
+CREATE TABLE ledger (id bigserial PRIMARY KEY, account_id bigint, amount_cents bigint, reversed bool NOT NULL DEFAULT false, reverses bigint);
+INSERT INTO accounts VALUES (1, 0);
+INSERT INTO pending_entries VALUES (1, 1, 10), (2, 1, 20);
+INSERT INTO ledger (account_id, amount_cents, reversed) VALUES (1, 10, false), (1, 20, true);

@@ -71,6 +71,11 @@ pub fn executed() -> Vec<Fixture> {
         explicit_rollback_arm::fixture(),
         isolation_builder::fixture(),
         object_match_clean::fixture(),
+        raw_commit_early_ok::fixture(),
+        read_only_and_pools::fixture(),
+        savepoint_not_boundary::fixture(),
+        tenant_queries::fixture(),
+        ledger_worker::fixture(),
     ]
 }
 
@@ -163,13 +168,7 @@ pub fn not_executed() -> Vec<(&'static str, &'static str)> {
 
 const PENDING_SQLX: &[&str] = &[];
 
-const TOKIO_POSTGRES: &[&str] = &[
-    "tokio_postgres/ledger_worker.rs",
-    "tokio_postgres/raw_commit_early_ok.rs",
-    "tokio_postgres/read_only_and_pools.rs",
-    "tokio_postgres/savepoint_not_boundary.rs",
-    "tokio_postgres/tenant_queries.rs",
-];
+const TOKIO_POSTGRES: &[&str] = &[];
 
 #[allow(dead_code, unused, nonstandard_style, clippy::all)]
 mod claim_helpers {
@@ -1368,6 +1367,147 @@ mod object_match_clean {
                 case!(deadpool "redeem", "an expired coupon", |pool| redeem(&pool, "old", 1)),
             ],
             not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod raw_commit_early_ok {
+    include!(fixture_text!("tokio_postgres/raw_commit_early_ok.rs"));
+
+    fn migrations() -> Vec<Migration> {
+        let add = |version: i64, sql: &str| Migration {
+            version,
+            sql: sql.to_string(),
+        };
+        vec![
+            add(1, "CREATE TABLE IF NOT EXISTS widgets (id bigint)"),
+            add(2, "INSERT INTO audit VALUES ('widgets')"),
+        ]
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use super::{client, text};
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/raw_commit_early_ok.rs",
+            cases: vec![
+                case!(deadpool "apply_migrations", "one pending", |pool| async move {
+                    apply_migrations(&*client(&pool).await?, &migrations()).await.map_err(text)
+                }),
+                case!(deadpool "apply_migrations", "up to date", |pool| async move {
+                    apply_migrations(&*client(&pool).await?, &migrations()[..1]).await.map_err(text)
+                }),
+                case!(deadpool "ensure_table", "exists", |pool| async move {
+                    ensure_table(&*client(&pool).await?).await.map_err(text)
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod read_only_and_pools {
+    include!(fixture_text!("tokio_postgres/read_only_and_pools.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use super::{client, text};
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/read_only_and_pools.rs",
+            cases: vec![
+                case!(deadpool "snapshot", "seeded", |pool| async move {
+                    snapshot(&mut *client(&pool).await?, &Report).await.map_err(text)
+                }),
+                case!(deadpool "record", "for real", |pool| async move {
+                    record(&mut *client(&pool).await?, &Report, false).await.map_err(text)
+                }),
+                case!(deadpool "record", "dry run", |pool| async move {
+                    record(&mut *client(&pool).await?, &Report, true).await.map_err(text)
+                }),
+                case!(deadpool "shutdown", "a job", |pool| shutdown(pool.clone())),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod savepoint_not_boundary {
+    include!(fixture_text!("tokio_postgres/savepoint_not_boundary.rs"));
+
+    fn rows(emails: &[&str]) -> Vec<ContactRow> {
+        let row = |e: &&str| ContactRow {
+            email: e.to_string(),
+            name: "n".to_string(),
+        };
+        emails.iter().map(row).collect()
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use super::{client, text};
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/savepoint_not_boundary.rs",
+            cases: vec![
+                case!(deadpool "import_contacts", "new contacts", |pool| async move {
+                    let rows = rows(&["b@example.com", "c@example.com"]);
+                    import_contacts(&*client(&pool).await?, &rows, 1).await.map_err(text)
+                }),
+                // The known address fails its INSERT (unique), and one
+                // failure is one too many.
+                case!(deadpool "import_contacts", "a known address, no failure allowed", |pool| async move {
+                    let rows = rows(&["a@example.com"]);
+                    import_contacts(&*client(&pool).await?, &rows, 0).await.map_err(text)
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod tenant_queries {
+    include!(fixture_text!("tokio_postgres/tenant_queries.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/tenant_queries.rs",
+            cases: vec![
+                case!(deadpool "list_notes", "a tenant", |pool| list_notes(&pool, "t1", 10)),
+                case!(deadpool "search_notes", "a term", |pool| search_notes(&pool, "t1", "milk")),
+                case!(deadpool "archive_notes", "one id", |pool| archive_notes(&pool, "t1", &[1])),
+                case!(deadpool "archive_notes", "unknown ids", |pool| archive_notes(&pool, "t1", &[9])),
+                case!(deadpool "archive_notes", "101 ids", |pool| async move {
+                    let ids: Vec<i64> = (1..=101).collect();
+                    archive_notes(&pool, "t1", &ids).await
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod ledger_worker {
+    include!(fixture_text!("tokio_postgres/ledger_worker.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "tokio_postgres/ledger_worker.rs",
+            cases: vec![
+                case!(deadpool "post_next_batch", "two pending", |pool| post_next_batch(&pool)),
+                case!(deadpool "reverse_entry", "an entry", |pool| reverse_entry(&pool, 1)),
+                case!(deadpool "reverse_entry", "reversed already", |pool| reverse_entry(&pool, 2)),
+                case!(deadpool "reverse_entry", "unknown", |pool| reverse_entry(&pool, 9)),
+            ],
+            not_called: vec![(
+                "run",
+                "loops for ever, calling post_next_batch, which is called",
+            )],
         }
     }
 }
