@@ -185,10 +185,7 @@ async fn main() {
         "not executed",
         not_executed.iter().map(|(p, why)| format!("{p}: {why}")),
     );
-    print_list(
-        "labelled functions not called",
-        report.not_called.iter().cloned(),
-    );
+    print_list("functions not called", report.not_called.iter().cloned());
     print_list("harness problems", report.problems.iter().cloned());
     print_list(
         "known disagreements (labels found wrong)",
