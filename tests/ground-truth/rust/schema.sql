@@ -323,3 +323,31 @@ CREATE TABLE ledger (id bigserial PRIMARY KEY, account_id bigint, amount_cents b
 INSERT INTO accounts VALUES (1, 0);
 INSERT INTO pending_entries VALUES (1, 1, 10), (2, 1, 20);
 INSERT INTO ledger (account_id, amount_cents, reversed) VALUES (1, 10, false), (1, 20, true);
+
+-- fixture: services/best_effort.rs
+CREATE TABLE pages (id bigint PRIMARY KEY, views int NOT NULL DEFAULT 0);
+CREATE TABLE jobs (id bigint PRIMARY KEY, state text);
+INSERT INTO pages VALUES (1, 0);
+INSERT INTO jobs VALUES (1, 'new');
+
+-- fixture: services/unit_worker.rs
+CREATE TABLE subscriptions (id bigint, plan text, trial_ends_at timestamptz);
+CREATE TABLE sessions (expires_at timestamptz);
+CREATE TABLE nonces (expires_at timestamptz);
+CREATE TABLE password_resets (expires_at timestamptz);
+CREATE TABLE players (id bigint PRIMARY KEY, score bigint);
+CREATE TABLE games (player_id bigint, points bigint);
+INSERT INTO subscriptions VALUES (1, 'trial', now() - interval '1 day');
+INSERT INTO sessions VALUES (now() - interval '1 day');
+INSERT INTO nonces VALUES (now() - interval '1 day');
+INSERT INTO password_resets VALUES (now() - interval '1 day');
+INSERT INTO players VALUES (1, 0), (2, 0);
+INSERT INTO games VALUES (1, 3), (2, 4);
+
+-- fixture: services/unit_tail_match.rs
+CREATE TABLE projections (id bigint, seen bool NOT NULL DEFAULT false);
+INSERT INTO projections VALUES (1, false);
+
+-- fixture: services/raw_begin_adapters.rs
+CREATE TABLE t (n int NOT NULL);
+INSERT INTO t VALUES (0);

@@ -76,6 +76,10 @@ pub fn executed() -> Vec<Fixture> {
         savepoint_not_boundary::fixture(),
         tenant_queries::fixture(),
         ledger_worker::fixture(),
+        services_best_effort::fixture(),
+        services_unit_worker::fixture(),
+        services_unit_tail_match::fixture(),
+        services_raw_begin_adapters::fixture(),
     ]
 }
 
@@ -1497,6 +1501,126 @@ mod ledger_worker {
                 "run",
                 "loops for ever, calling post_next_batch, which is called",
             )],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_best_effort {
+    include!(fixture_text!("services/best_effort.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        type Done = Result<(), ()>;
+        crate::Fixture {
+            path: "services/best_effort.rs",
+            cases: vec![
+                case!("record_view", "a page", |pool| async move {
+                    record_view(&pool, 1).await;
+                    Done::Ok(())
+                }),
+                case!("record_view_forgot", "a page", |pool| async move {
+                    record_view_forgot(&pool, 1).await;
+                    Done::Ok(())
+                }),
+                case!("apply_with_fallback", "a job", |pool| apply_with_fallback(
+                    &pool, 1
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_unit_worker {
+    include!(fixture_text!("services/unit_worker.rs"));
+
+    // These answer nothing, and panic where they `expect`: a panic is
+    // their error exit.
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        type Done = Result<(), ()>;
+        crate::Fixture {
+            path: "services/unit_worker.rs",
+            cases: vec![
+                case!("expire_trials", "one trial over", |pool| async move {
+                    expire_trials(pool).await;
+                    Done::Ok(())
+                }),
+                case!("nightly", "one expired row each", |pool| async move {
+                    nightly(&pool).await;
+                    Done::Ok(())
+                }),
+                case!("recompute_scores", "two players", |pool| async move {
+                    recompute_scores(&pool).await;
+                    Done::Ok(())
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_unit_tail_match {
+    include!(fixture_text!("services/unit_tail_match.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        type Done = Result<(), ()>;
+        crate::Fixture {
+            path: "services/unit_tail_match.rs",
+            cases: vec![
+                case!("on_event", "created", |pool| async move {
+                    on_event(&pool, Event::Created(2)).await;
+                    Done::Ok(())
+                }),
+                case!("on_event", "deleted", |pool| async move {
+                    on_event(&pool, Event::Deleted(1)).await;
+                    Done::Ok(())
+                }),
+                case!("on_event_verbose", "created", |pool| async move {
+                    on_event_verbose(&pool, Event::Created(2), true).await;
+                    Done::Ok(())
+                }),
+            ],
+            not_called: vec![(
+                "spawn_apply",
+                "spawns its work and returns: the harness cannot tell when that is done",
+            )],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_raw_begin_adapters {
+    include!(fixture_text!("services/raw_begin_adapters.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "services/raw_begin_adapters.rs",
+            cases: vec![
+                case!("with_map", "seeded", |pool| with_map(&pool)),
+                case!("with_inspect", "seeded", |pool| with_inspect(&pool)),
+                case!("discard_result", "seeded", |pool| discard_result(&pool)),
+                case!("with_own_adapter", "seeded", |pool| with_own_adapter(&pool)),
+                case!("own_adapter_after_begin", "seeded", |pool| {
+                    own_adapter_after_begin(&pool)
+                }),
+                case!("apply_block_event", "starting", |pool| async move {
+                    apply_block_event(&pool, &BlockEvent::Starting).await
+                }),
+                case!("apply_block_event", "a statement", |pool| async move {
+                    let event = BlockEvent::Statement("UPDATE t SET n = n + 1".to_string());
+                    apply_block_event(&pool, &event).await
+                }),
+                case!("apply_block_event", "finished", |pool| async move {
+                    apply_block_event(&pool, &BlockEvent::Finished).await
+                }),
+            ],
+            not_called: vec![],
         }
     }
 }

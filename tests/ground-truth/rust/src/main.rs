@@ -153,6 +153,17 @@ async fn main() {
             _ => {}
         }
     }
+    // A fixture's panic is an outcome of its call, printed in the trace;
+    // the harness's own panics are reported as usual.
+    let report_panic = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info
+            .location()
+            .is_some_and(|l| l.file().contains("/fixtures/"))
+        {
+            report_panic(info);
+        }
+    }));
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL names the test cluster");
     let mut db = Db::setup(&url, "ground_truth_rust")
         .await
@@ -495,8 +506,24 @@ async fn run_once(
         sqlx: pools.sqlx.clone(),
         deadpool: pools.deadpool.clone(),
     };
-    let outcome = match tokio::time::timeout(CALL_LIMIT, (case.call)(given)).await {
-        Ok(outcome) => outcome,
+    // A task of its own, so that a fixture's `.expect(..)` that panics is
+    // an error exit of the call, not the harness's end.
+    let local = tokio::task::LocalSet::new();
+    let call = local.run_until(async move {
+        tokio::time::timeout(CALL_LIMIT, tokio::task::spawn_local((case.call)(given))).await
+    });
+    let outcome = match call.await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(e)) if e.is_panic() => {
+            let payload = e.into_panic();
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or_default();
+            Err(format!("panicked: {message}"))
+        }
+        Ok(Err(e)) => Err(format!("{e}")),
         Err(_) => Err(format!("did not return within {CALL_LIMIT:?}")),
     };
     let seen = db.observe(&pools, before).await?;
