@@ -351,3 +351,31 @@ INSERT INTO projections VALUES (1, false);
 -- fixture: services/raw_begin_adapters.rs
 CREATE TABLE t (n int NOT NULL);
 INSERT INTO t VALUES (0);
+
+-- fixture: services/tokio_pg_build_tx.rs
+CREATE TABLE sales (region text, month int, total int);
+CREATE TABLE shards (id bigint, owner text, next_owner text);
+INSERT INTO sales VALUES ('north', 1, 10), ('south', 1, 20);
+INSERT INTO shards VALUES (1, 'a', 'b'), (2, 'c', NULL);
+
+-- fixture: services/tokio_pg_deadpool.rs
+CREATE TABLE users (id bigserial PRIMARY KEY, email text UNIQUE, active bool NOT NULL DEFAULT true, karma int NOT NULL DEFAULT 0);
+CREATE TABLE user_roles (user_id bigint, role text);
+CREATE TABLE contacts (user_id bigint, name text, phone text UNIQUE);
+CREATE TABLE flags (user_id bigint, name text, enabled bool, UNIQUE (user_id, name));
+CREATE TABLE sessions (user_id bigint);
+INSERT INTO users (email, active) VALUES ('a@example.com', true), ('c@example.com', false);
+INSERT INTO contacts VALUES (1, 'Al', '1');
+INSERT INTO sessions VALUES (1);
+
+-- fixture: services/tokio_pg_raw_worker.rs
+CREATE TABLE tasks (id bigint PRIMARY KEY, state text NOT NULL);
+INSERT INTO tasks VALUES (1, 'new');
+
+-- fixture: services/positions.rs
+CREATE TABLE t (n int NOT NULL);
+INSERT INTO t VALUES (0);
+
+-- fixture: services/migrations_plpgsql.rs
+CREATE TABLE users (id bigint, updated_at timestamptz);
+CREATE TABLE schema_migrations (version bigint PRIMARY KEY);

@@ -155,6 +155,13 @@ impl Db {
         Ok(())
     }
 
+    /// Runs `sql` on the fixture's tables, from outside any call.
+    pub async fn run(&mut self, schema: &str, sql: &str) -> sqlx::Result<()> {
+        let script = format!("SET search_path = {schema}; {sql}; RESET search_path;");
+        sqlx::raw_sql(&script).execute(&mut self.observer).await?;
+        Ok(())
+    }
+
     pub async fn end_app_sessions(&mut self) -> sqlx::Result<()> {
         sqlx::query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",

@@ -80,6 +80,11 @@ pub fn executed() -> Vec<Fixture> {
         services_unit_worker::fixture(),
         services_unit_tail_match::fixture(),
         services_raw_begin_adapters::fixture(),
+        services_tokio_pg_build_tx::fixture(),
+        services_tokio_pg_deadpool::fixture(),
+        services_tokio_pg_raw_worker::fixture(),
+        services_positions::fixture(),
+        services_migrations_plpgsql::fixture(),
     ]
 }
 
@@ -1621,6 +1626,122 @@ mod services_raw_begin_adapters {
                 }),
             ],
             not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_tokio_pg_build_tx {
+    include!(fixture_text!("services/tokio_pg_build_tx.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "services/tokio_pg_build_tx.rs",
+            cases: vec![
+                case!(deadpool "monthly_report", "a month", |pool| monthly_report(&pool, 1)),
+                case!(deadpool "rebalance", "one shard moving", |pool| rebalance(&pool)),
+                case!(deadpool "rebalance_dry", "for real", |pool| rebalance_dry(&pool, false)),
+                case!(deadpool "rebalance_dry", "dry", |pool| rebalance_dry(&pool, true)),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_tokio_pg_deadpool {
+    include!(fixture_text!("services/tokio_pg_deadpool.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "services/tokio_pg_deadpool.rs",
+            cases: vec![
+                case!(deadpool "create_user", "new", |pool| create_user(&pool, "b@example.com", &["admin"])),
+                case!(deadpool "create_user", "a known address", |pool| {
+                    create_user(&pool, "a@example.com", &["admin"])
+                }),
+                case!(deadpool "import_contacts", "a new and a known one", |pool| async move {
+                    let contacts = [("Bo".to_string(), "2".to_string()), ("Al".to_string(), "1".to_string())];
+                    import_contacts(&pool, 1, &contacts).await
+                }),
+                case!(deadpool "set_flags", "two flags", |pool| set_flags(&pool, 1, &[("beta", true), ("dark", false)])),
+                case!(deadpool "deactivate", "active", |pool| deactivate(&pool, 1)),
+                case!(deadpool "deactivate", "inactive", |pool| deactivate(&pool, 2)),
+                case!(deadpool "raw_begin", "a user", |pool| raw_begin(&pool, 1)),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_tokio_pg_raw_worker {
+    include!(fixture_text!("services/tokio_pg_raw_worker.rs"));
+
+    const NOTHING_NEW: &str = "UPDATE tasks SET state = 'done'";
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "services/tokio_pg_raw_worker.rs",
+            cases: vec![
+                case!(deadpool "claim_and_run", "a new task", |pool| claim_and_run(&pool)),
+                case!(deadpool "claim_and_run", "nothing new", |pool| claim_and_run(&pool))
+                    .given(NOTHING_NEW),
+                case!(deadpool "claim_and_run_ok", "a new task", |pool| claim_and_run_ok(&pool)),
+                case!(deadpool "claim_and_run_ok", "nothing new", |pool| claim_and_run_ok(&pool))
+                    .given(NOTHING_NEW),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_positions {
+    include!(fixture_text!("services/positions.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "services/positions.rs",
+            cases: vec![
+                case!("multi_line_raw", "seeded", |pool| multi_line_raw(&pool)),
+                case!("multi_line_object", "committed", |pool| multi_line_object(
+                    &pool, false
+                )),
+                case!("multi_line_object", "skipped", |pool| multi_line_object(
+                    &pool, true
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_migrations_plpgsql {
+    include!(fixture_text!("services/migrations_plpgsql.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use super::{client, text};
+        use crate::case;
+        crate::Fixture {
+            path: "services/migrations_plpgsql.rs",
+            cases: vec![
+                case!(deadpool "migrate", "version 7 pending", |pool| async move {
+                    migrate(&mut *client(&pool).await?).await.map_err(text)
+                }),
+                case!(deadpool "migrate_plain", "seeded", |pool| async move {
+                    migrate_plain(&mut *client(&pool).await?).await.map_err(text)
+                }),
+            ],
+            not_called: vec![(
+                "migrate_tx",
+                "what it loses is DDL (a function), which the row counter does not see",
+            )],
         }
     }
 }

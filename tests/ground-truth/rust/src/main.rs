@@ -32,7 +32,19 @@ pub struct Case {
     /// The input makes one of the function's statements fail by itself (a
     /// duplicate key it then answers): its success run is a failure run.
     pub fails_by_itself: bool,
+    /// SQL run on the seeded tables before the call, for an input that
+    /// needs other rows than the fixture's other calls.
+    pub given: Option<&'static str>,
     pub call: Call,
+}
+
+impl Case {
+    pub fn given(self, sql: &'static str) -> Case {
+        Case {
+            given: Some(sql),
+            ..self
+        }
+    }
 }
 
 /// An executed fixture: its path under `fixtures/rust`, the calls, and the
@@ -70,6 +82,7 @@ macro_rules! case {
             input: $input,
             pool_max: $max,
             fails_by_itself: false,
+            given: None,
             call: |pools| {
                 let $pool = pools.sqlx;
                 Box::pin(async move { $crate::outcome($call.await) })
@@ -82,6 +95,7 @@ macro_rules! case {
             input: $input,
             pool_max: 1,
             fails_by_itself: false,
+            given: None,
             call: |pools| {
                 let $pool = pools.deadpool;
                 Box::pin(async move { $crate::outcome($call.await) })
@@ -500,6 +514,9 @@ async fn run_once(
     failure: Failure,
 ) -> sqlx::Result<(Outcome, Seen)> {
     db.reset(schema, sql).await?;
+    if let Some(given) = case.given {
+        db.run(schema, given).await?;
+    }
     let before = db.counters().await?;
     let pools = db.pools(schema, case.pool_max, failure);
     let given = Pools {
