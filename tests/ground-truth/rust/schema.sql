@@ -379,3 +379,20 @@ INSERT INTO t VALUES (0);
 -- fixture: services/migrations_plpgsql.rs
 CREATE TABLE users (id bigint, updated_at timestamptz);
 CREATE TABLE schema_migrations (version bigint PRIMARY KEY);
+
+-- fixture: services/conditional_commit.rs
+CREATE TABLE products (id bigint, price int NOT NULL);
+CREATE TABLE notifications (kind text);
+CREATE TABLE items (id bigint, payload text, table_id bigint);
+CREATE TABLE carts (id bigint, updated_at timestamptz);
+INSERT INTO products VALUES (1, 100);
+INSERT INTO items VALUES (1, 'x', 1);
+INSERT INTO carts VALUES (1, now() - interval '30 days');
+
+-- fixture: services/commit_forms.rs
+CREATE TABLE a (b int);
+INSERT INTO a VALUES (0);
+
+-- fixture: services/err_question.rs
+CREATE TABLE quotas (id bigint PRIMARY KEY, lim bigint NOT NULL);
+INSERT INTO quotas VALUES (1, 10);

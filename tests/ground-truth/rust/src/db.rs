@@ -244,23 +244,37 @@ impl Db {
     /// (for a `max: 1` pool, the one the call used), then, while holding
     /// it, the sessions' states and the writes.
     pub async fn observe(&mut self, pools: &Pools, before: (i64, i64, i64)) -> sqlx::Result<Seen> {
-        // Only a pool that has connections is asked: the other one's first
-        // would be a new session.
-        let held = match pools.sqlx.size() {
-            0 => None,
-            _ => Some(pools.sqlx.acquire().await),
-        };
-        let status = pools.deadpool.status();
-        let held_deadpool = match status.size {
-            0 => None,
-            _ => Some(pools.deadpool.get().await),
-        };
+        // Every connection the pools have (none for a pool the fixture did
+        // not use: its first would be a new session), each once it is back.
+        let mut held = Vec::new();
+        for _ in 0..pools.sqlx.size() {
+            held.push(pools.sqlx.acquire().await);
+        }
+        let mut held_deadpool = Vec::new();
+        for _ in 0..pools.deadpool.status().size {
+            held_deadpool.push(pools.deadpool.get().await);
+        }
         // tokio-postgres sends a dropped transaction's ROLLBACK without
         // waiting for it: a statement on the same client comes after it.
         // On a connection left in a transaction it changes nothing (in an
         // aborted one it fails, as the next user's would).
-        if let Some(Ok(client)) = &held_deadpool {
+        for client in held_deadpool.iter().flatten() {
             let _ = client.batch_execute("SELECT 1").await;
+        }
+        // A driver may hand back a statement's error before the server has
+        // finished with it and gone idle: wait until no session is active
+        // (the harness holds them all, so none starts anything new).
+        for _ in 0..200 {
+            let active: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'",
+            )
+            .bind(APP)
+            .fetch_one(&mut self.observer)
+            .await?;
+            if active == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let open: Vec<String> = sqlx::query_scalar(
             "SELECT state FROM pg_stat_activity \
@@ -270,7 +284,8 @@ impl Db {
         .fetch_all(&mut self.observer)
         .await?;
         let (attempted, injected, written) = self.counters().await?;
-        let pool_stuck = matches!(held, Some(Err(_))) || matches!(held_deadpool, Some(Err(_)));
+        let pool_stuck =
+            held.iter().any(Result::is_err) || held_deadpool.iter().any(Result::is_err);
         drop(held);
         drop(held_deadpool);
         let attempted = attempted - before.0;

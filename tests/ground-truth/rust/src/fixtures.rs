@@ -85,6 +85,9 @@ pub fn executed() -> Vec<Fixture> {
         services_tokio_pg_raw_worker::fixture(),
         services_positions::fixture(),
         services_migrations_plpgsql::fixture(),
+        services_conditional_commit::fixture(),
+        services_commit_forms::fixture(),
+        services_err_question::fixture(),
     ]
 }
 
@@ -1742,6 +1745,91 @@ mod services_migrations_plpgsql {
                 "migrate_tx",
                 "what it loses is DDL (a function), which the row counter does not see",
             )],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_conditional_commit {
+    include!(fixture_text!("services/conditional_commit.rs"));
+
+    // The dry runs are not called: they roll back what they wrote on
+    // purpose, which the row counter cannot tell from a transaction
+    // dropped by mistake.
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "services/conditional_commit.rs",
+            cases: vec![
+                case!("reprice", "apply", |pool| reprice(&pool, 10, Mode::Apply)),
+                case!("reprice", "apply and notify", |pool| reprice(
+                    &pool,
+                    10,
+                    Mode::ApplyAndNotify
+                )),
+                case!("copy_between", "within one database", 2, |pool| {
+                    copy_between(&pool, &pool, 1)
+                }),
+                case!("maybe_commit", "for real", |pool| maybe_commit(
+                    &pool, false
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_commit_forms {
+    include!(fixture_text!("services/commit_forms.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "services/commit_forms.rs",
+            cases: vec![
+                case!("ufcs", "seeded", |pool| ufcs(&pool)),
+                case!("commit_in_ok", "seeded", |pool| commit_in_ok(&pool)),
+                case!("commit_tail_map", "seeded", |pool| commit_tail_map(&pool)),
+                case!("commit_and_then", "seeded", |pool| commit_and_then(&pool)),
+                case!("commit_if_let", "seeded", |pool| commit_if_let(&pool)),
+                case!("commit_match_tail", "seeded", |pool| commit_match_tail(
+                    &pool
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod services_err_question {
+    include!(fixture_text!("services/err_question.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "services/err_question.rs",
+            cases: vec![
+                case!("set_limit", "raised", |pool| set_limit(&pool, 1, 20)),
+                case!("set_limit", "lowered", |pool| set_limit(&pool, 1, 5)),
+                case!("set_limit_tail", "raised", |pool| set_limit_tail(
+                    &pool, 1, 20
+                )),
+                case!("set_limit_tail", "lowered", |pool| set_limit_tail(
+                    &pool, 1, 5
+                )),
+                case!("set_limit_match", "raised", |pool| set_limit_match(
+                    &pool, 1, 20
+                )),
+                case!("set_limit_match", "lowered", |pool| set_limit_match(
+                    &pool, 1, 5
+                )),
+                case!("set_limit_match", "unknown", |pool| set_limit_match(
+                    &pool, 9, 5
+                )),
+            ],
+            not_called: vec![],
         }
     }
 }
