@@ -1,5 +1,5 @@
 //! Proof by execution for the Rust fixtures: their functions run on sqlx
-//! against a real PostgreSQL, and what they leave behind is compared with
+//! and tokio-postgres against a real PostgreSQL, and what they leave behind is compared with
 //! their `//~` labels (see `../README.md`, "Rust").
 
 mod db;
@@ -48,7 +48,7 @@ impl Case {
 }
 
 /// An executed fixture: its path under `fixtures/rust`, the calls, and the
-/// labelled functions it cannot call, with why.
+/// functions it does not call, with why (a labelled one must have a why).
 pub struct Fixture {
     pub path: &'static str,
     pub cases: Vec<Case>,
@@ -107,7 +107,7 @@ macro_rules! case {
 /// Codes this harness can show. TX004 and TX007 (a write beside an open
 /// transaction, a transaction through a pool) have no effect of their own
 /// that the database shows. TX006 (a double release) cannot be written
-/// with sqlx, whose connections go back by being dropped.
+/// with sqlx or deadpool, whose connections go back by being dropped.
 const JUDGED: [&str; 3] = ["TX001", "TX002", "TX005"];
 
 /// Labels execution disagrees with: (fixture, function, code, what is seen).
