@@ -141,26 +141,12 @@ INSERT INTO beds VALUES (uuid(5), 'occupied'), (uuid(6), 'occupied');
 CREATE TABLE reservations (id bigserial PRIMARY KEY, seat_id bigint UNIQUE, holder uuid);
 INSERT INTO reservations (seat_id) VALUES (2);
 
--- fixture: sqlx/worker_claim_clean.rs
-CREATE FUNCTION uuid(n int) RETURNS uuid LANGUAGE sql IMMUTABLE
-  AS $$ SELECT lpad(to_hex(n), 32, '0')::uuid $$;
-CREATE TABLE jobs (id uuid PRIMARY KEY, kind text NOT NULL, attempts int NOT NULL DEFAULT 0,
-  locked_by text, locked_at timestamptz, created_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE dead_jobs (LIKE jobs);
-INSERT INTO jobs (id, kind, locked_by, created_at) VALUES
-  (uuid(1), 'mail', NULL, now() - interval '1 hour'), (uuid(2), 'mail', 'w1', now());
-
 -- fixture: sqlx/raw_sql_clean.rs
 CREATE TABLE documents (id bigint PRIMARY KEY, title text, body text);
 CREATE TABLE search_index (doc_id bigint, tsv tsvector);
 CREATE TABLE menu_items (menu_id bigint, id bigint, position int);
 INSERT INTO documents VALUES (1, 'one', 'first'), (2, 'two', 'second');
 INSERT INTO menu_items VALUES (1, 1, 0), (1, 2, 1);
-
--- fixture: sqlx/settlement_raw.rs
-CREATE TABLE payouts (merchant_id bigint, amount_cents bigint, day date, settled bool NOT NULL DEFAULT false);
-CREATE TABLE transfers (merchant_id bigint, amount_cents bigint, day date);
-INSERT INTO payouts VALUES (1, 100, '2026-01-01', false), (1, 50, '2026-01-01', false), (2, 70, '2026-01-02', true);
 
 -- fixture: sqlx/unit_workers.rs
 CREATE TABLE sessions (id bigint, expires_at timestamptz);
