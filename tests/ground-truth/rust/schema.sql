@@ -32,6 +32,19 @@ INSERT INTO tasks VALUES (uuid(1), 'leased', uuid(10), now()), (uuid(2), 'queued
 CREATE TABLE items (id bigint PRIMARY KEY, quantity int NOT NULL, counted_at timestamptz);
 INSERT INTO items VALUES (1, 10, NULL), (2, 0, NULL);
 
+-- fixture: sqlx/carried_failures.rs
+CREATE TABLE loans (id bigint PRIMARY KEY, member_id bigint, due_at timestamptz, closed bool NOT NULL DEFAULT false,
+  checked_at timestamptz);
+CREATE TABLE members (id bigint PRIMARY KEY, overdue_loans int NOT NULL DEFAULT 0);
+CREATE TABLE branches (id bigint PRIMARY KEY, archiving bool NOT NULL DEFAULT false);
+CREATE TABLE returns (id bigint PRIMARY KEY, archived bool NOT NULL DEFAULT false);
+CREATE TABLE holds (id bigint PRIMARY KEY, expires_at timestamptz NOT NULL);
+INSERT INTO loans VALUES (1, 1, now() - interval '3 days', false, NULL);
+INSERT INTO members VALUES (1, 0);
+INSERT INTO branches VALUES (1, false);
+INSERT INTO returns VALUES (1, false), (2, false);
+INSERT INTO holds VALUES (1, now()), (2, now());
+
 -- fixture: sqlx/cte_locking_reads.rs
 CREATE FUNCTION uuid(n int) RETURNS uuid LANGUAGE sql IMMUTABLE
   AS $$ SELECT lpad(to_hex(n), 32, '0')::uuid $$;
@@ -44,6 +57,8 @@ CREATE TABLE order_seats (order_id uuid, seat_id uuid);
 INSERT INTO events VALUES (uuid(1), 500);
 INSERT INTO seats VALUES (uuid(2), uuid(1), 0, 1, 1, uuid(21), now()), (uuid(3), uuid(1), 50, 1, 2, NULL, NULL);
 INSERT INTO accounts VALUES (uuid(1), 1000);
+-- Order 30 holds eight seats already, as many as one order may.
+INSERT INTO order_seats SELECT uuid(30), uuid(100 + n) FROM generate_series(1, 8) AS n;
 
 -- fixture: sqlx/transaction_on_pool.rs
 CREATE TABLE counters (name text, value int);

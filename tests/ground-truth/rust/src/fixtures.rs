@@ -40,6 +40,7 @@ pub fn executed() -> Vec<Fixture> {
         lease_flags::fixture(),
         own_transaction_type::fixture(),
         cte_locking_reads::fixture(),
+        carried_failures::fixture(),
         transaction_on_pool::fixture(),
         raw_begin_conn::fixture(),
         discarded_commit::fixture(),
@@ -156,6 +157,7 @@ pub fn not_executed() -> Vec<(&'static str, &'static str)> {
         ("sqlx/seat_holds.rs", SQLITE),
         ("sqlx/trigger_scripts.rs", SQLITE),
         ("sqlx/commit_methods.rs", MYSQL),
+        ("sqlx/transaction_macros.rs", MYSQL),
         ("sqlx/joined_transactions.rs", MYSQL),
         ("sqlx/derived_models.rs", AXUM),
         ("sqlx/lent_helper_result.rs", AXUM),
@@ -381,7 +383,48 @@ mod cte_locking_reads {
                 case!("check_out", "a buyer's holds", |pool| check_out(
                     &pool,
                     id(21),
+                    id(31)
+                )),
+                case!("check_out", "into a full order", |pool| check_out(
+                    &pool,
+                    id(21),
                     id(30)
+                )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod carried_failures {
+    include!(fixture_text!("sqlx/carried_failures.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/carried_failures.rs",
+            cases: vec![
+                case!("close_overdue_loans", "one overdue loan", |pool| {
+                    close_overdue_loans(&pool, &Notifier)
+                }),
+                case!("archive_returns", "two returns", |pool| archive_returns(
+                    &pool,
+                    1,
+                    &[1, 2]
+                )),
+                case!("renew_holds", "two holds", |pool| renew_holds(
+                    &pool,
+                    &[1, 2]
+                )),
+                case!("close_overdue_loans_per_item", "one overdue loan", |pool| {
+                    close_overdue_loans_per_item(&pool)
+                }),
+                case!("archive_returns_or_fail", "two returns", |pool| {
+                    archive_returns_or_fail(&pool, &[1, 2])
+                }),
+                case!("stamp_then_close", "a loan", |pool| stamp_then_close(
+                    &pool, 1
                 )),
             ],
             not_called: vec![],

@@ -112,26 +112,16 @@ const JUDGED: [&str; 3] = ["TX001", "TX002", "TX005"];
 
 /// Labels execution disagrees with: (fixture, function, code, what is seen).
 /// Printed on every run; the run fails if one stops happening.
-const KNOWN_DISAGREEMENTS: &[(&str, &str, &str, &str)] = &[
-    (
-        "sqlx/cte_locking_reads.rs",
-        "check_out",
-        "TX005",
-        "the early `Ok(0)` cannot be reached: PostgreSQL refuses `SELECT count(*) .. FOR UPDATE` \
-     (0A000, FOR UPDATE is not allowed with aggregate functions), and without the lock the \
-     count would see the CTE's own UPDATE and be 0; the writes are lost on the error path only",
-    ),
-    (
-        "sqlx/rebuild_scripts.rs",
-        "rebuild_search_index",
-        "TX001",
-        "TX001 not labelled: the script (`BEGIN; DELETE ..; INSERT ..; COMMIT;`) sent through the \
+const KNOWN_DISAGREEMENTS: &[(&str, &str, &str, &str)] = &[(
+    "sqlx/rebuild_scripts.rs",
+    "rebuild_search_index",
+    "TX001",
+    "TX001 not labelled: the script (`BEGIN; DELETE ..; INSERT ..; COMMIT;`) sent through the \
          pool runs on one of its connections, and when a statement fails PostgreSQL stops there \
          inside the script's transaction; sqlx gives that connection back to the pool as it is, \
          and the pool's next user meets `idle in transaction (aborted)`. The fixture takes the \
          pool for a place no connection of the function's own is left in",
-    ),
-];
+)];
 
 struct Args {
     only: Option<String>,
