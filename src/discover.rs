@@ -405,7 +405,11 @@ mod tests {
             ("/elsewhere/db.rs", "/elsewhere/db.rs"),
             ("src/.hidden/a.ts", "src/.hidden/a.ts"),
         ] {
-            assert_eq!(display_path_in(Path::new(given), Some(cwd)), Path::new(shown), "{given}");
+            assert_eq!(
+                display_path_in(Path::new(given), Some(cwd)),
+                Path::new(shown),
+                "{given}"
+            );
         }
     }
 }

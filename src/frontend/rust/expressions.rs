@@ -824,7 +824,12 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The branch taken when `condition` holds.
-    pub(super) fn enter_then(&mut self, scrutinee: &Value, condition: &Expr, pattern: Option<&Pat>) {
+    pub(super) fn enter_then(
+        &mut self,
+        scrutinee: &Value,
+        condition: &Expr,
+        pattern: Option<&Pat>,
+    ) {
         match (scrutinee, pattern, peel(condition)) {
             (Value::BeginTest(begins, true), _, _) => self.settle((**begins).clone()),
             (_, Some(pattern), Expr::Let(tested)) => self.enter_arm(
