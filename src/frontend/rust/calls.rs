@@ -368,23 +368,39 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// What an invocation of the file's own macro stands for, where it
+    /// runs its body in place (`let tx = open_tx!(pool);`); one that
+    /// invokes itself is expanded only so deep.
+    pub(super) fn own_expansion(&self, mac: &Macro) -> Option<Expr> {
+        let Some(OwnMacro {
+            rules: Some(rules), ..
+        }) = self.file.own_macros.get(&macro_name(mac))
+        else {
+            return None;
+        };
+        (self.expanding < MAX_NESTED_EXPANSIONS)
+            .then(|| macros::expression(mac, rules))
+            .flatten()
+    }
+
+    /// Lower `expanded`, what a macro invocation stands for, with `lower`.
+    pub(super) fn in_expansion<T>(
+        &mut self,
+        expanded: &Expr,
+        lower: impl FnOnce(&mut Self, &Expr) -> T,
+    ) -> T {
+        self.expanding += 1;
+        let lowered = lower(self, expanded);
+        self.expanding -= 1;
+        lowered
+    }
+
     pub(super) fn macro_call(&mut self, mac: &Macro) -> Value {
+        if let Some(expanded) = self.own_expansion(mac) {
+            return self.in_expansion(&expanded, Self::expr);
+        }
         let name = macro_name(mac);
         let file = self.file;
-        // The file's own macro runs its body here (`let tx =
-        // open_tx!(pool);`); one that invokes itself is expanded only so
-        // deep.
-        if let Some(OwnMacro {
-            rules: Some(rules), ..
-        }) = file.own_macros.get(&name)
-            && self.expanding < MAX_NESTED_EXPANSIONS
-            && let Some(expanded) = macros::expression(mac, rules)
-        {
-            self.expanding += 1;
-            let value = self.expr(&expanded);
-            self.expanding -= 1;
-            return value;
-        }
         let span = self.span(mac.span());
         match name.as_str() {
             // `bail!(..)` is `return Err(..)`.

@@ -30,6 +30,16 @@ impl<'a> Lowerer<'a> {
     pub(super) fn tail_block(&mut self, block: &Block) {
         let rewritten = with_closures_run_where_bound(&block.stmts);
         let stmts = rewritten.as_deref().unwrap_or(&block.stmts);
+        // A macro ending the block (`finish!(outcome, tx)`) is its value.
+        if let Some((Stmt::Macro(last), init)) = stmts.split_last()
+            && last.semi_token.is_none()
+            && let Some(expanded) = self.own_expansion(&last.mac)
+        {
+            let value = self.stmts(init);
+            self.settle(value);
+            self.in_expansion(&expanded, Self::tail);
+            return;
+        }
         let Some((Stmt::Expr(tail, None), init)) = stmts.split_last() else {
             // Falling off the end of a block in tail position returns `()`.
             let value = self.block(block);
@@ -77,6 +87,9 @@ impl<'a> Lowerer<'a> {
             ),
             Expr::Block(block) if block.label.is_none() => self.tail_block(&block.block),
             Expr::Unsafe(block) => self.tail_block(&block.block),
+            Expr::Macro(mac) if let Some(expanded) = self.own_expansion(&mac.mac) => {
+                self.in_expansion(&expanded, Self::tail);
+            }
             other => {
                 let value = self.expr(other);
                 self.exit_with(other, value);
