@@ -162,6 +162,27 @@ impl Db {
         Ok(())
     }
 
+    /// Polls `count_sql` (a count of the harness's sessions, `$1` its
+    /// application name) until it is 0, at most `tries` times.
+    async fn wait_for_none(
+        &mut self,
+        count_sql: &str,
+        tries: usize,
+        pause: Duration,
+    ) -> sqlx::Result<()> {
+        for _ in 0..tries {
+            let left: i64 = sqlx::query_scalar(count_sql)
+                .bind(APP)
+                .fetch_one(&mut self.observer)
+                .await?;
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(pause).await;
+        }
+        Ok(())
+    }
+
     pub async fn end_app_sessions(&mut self) -> sqlx::Result<()> {
         sqlx::query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
@@ -170,19 +191,12 @@ impl Db {
         .execute(&mut self.observer)
         .await?;
         // Terminated backends leave pg_stat_activity a moment later.
-        for _ in 0..100 {
-            let left: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
-            )
-            .bind(APP)
-            .fetch_one(&mut self.observer)
-            .await?;
-            if left == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        Ok(())
+        self.wait_for_none(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            100,
+            Duration::from_millis(10),
+        )
+        .await
     }
 
     /// Fresh pools of `max` connections for a call, with the fixture's
@@ -264,18 +278,12 @@ impl Db {
         // A driver may hand back a statement's error before the server has
         // finished with it and gone idle: wait until no session is active
         // (the harness holds them all, so none starts anything new).
-        for _ in 0..200 {
-            let active: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'",
-            )
-            .bind(APP)
-            .fetch_one(&mut self.observer)
-            .await?;
-            if active == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        self.wait_for_none(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'",
+            200,
+            Duration::from_millis(5),
+        )
+        .await?;
         let open: Vec<String> = sqlx::query_scalar(
             "SELECT state FROM pg_stat_activity \
              WHERE application_name = $1 AND state LIKE 'idle in transaction%' ORDER BY pid",
