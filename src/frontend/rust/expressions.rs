@@ -409,10 +409,7 @@ impl<'a> Lowerer<'a> {
         match peel(condition) {
             Expr::Let(let_expr) => {
                 let value = self.expr(&let_expr.expr);
-                let failed = match place_of(&let_expr.expr) {
-                    None => Unwritten::StatementFailedHere,
-                    Some(_) => Unwritten::StatementFailed,
-                };
+                let failed = statement_failure(&let_expr.expr);
                 let zero_rows = match &value {
                     Value::Wrote { place, spans } => match zero_rows_pattern(&let_expr.pat) {
                         Some(when_true) => Some(ZeroRows {
@@ -767,10 +764,9 @@ impl<'a> Lowerer<'a> {
         if let Value::Wrote { place, spans } = scrutinee
             && zero_rows
         {
-            let why = match (failed, place_of(tested)) {
-                (true, None) => Unwritten::StatementFailedHere,
-                (true, Some(_)) => Unwritten::StatementFailed,
-                (false, _) => Unwritten::NoRow,
+            let why = match failed {
+                true => statement_failure(tested),
+                false => Unwritten::NoRow,
             };
             for &span in spans {
                 self.wrote_nothing(place, span, why);
@@ -851,5 +847,15 @@ impl<'a> Lowerer<'a> {
     /// `if result.is_err() { .. }`: the branch handles an error.
     pub(super) fn is_error_test(condition: &Expr) -> bool {
         matches!(peel(condition), Expr::MethodCall(call) if call.method == "is_err")
+    }
+}
+
+/// How the write `tested` evaluates failed, on its `Err` branch: the
+/// statement itself (`if let Err(e) = sqlx::query(..).execute(..).await`),
+/// or a local holding its result, which the code may test again.
+fn statement_failure(tested: &Expr) -> Unwritten {
+    match place_of(tested) {
+        None => Unwritten::StatementFailedHere,
+        Some(_) => Unwritten::StatementFailed,
     }
 }
