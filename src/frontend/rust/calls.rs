@@ -400,7 +400,6 @@ impl<'a> Lowerer<'a> {
             return self.in_expansion(&expanded, Self::expr);
         }
         let name = macro_name(mac);
-        let file = self.file;
         let span = self.span(mac.span());
         match name.as_str() {
             // `bail!(..)` is `return Err(..)`.
@@ -429,7 +428,7 @@ impl<'a> Lowerer<'a> {
                 // (`commit_staged!(txn, tiles)`) may move it and end it;
                 // the standard and logging macros only format or compare,
                 // and the file's own say whether they end anything.
-                let may_end = match file.own_macros.get(&name) {
+                let may_end = match self.file.own_macros.get(&name) {
                     Some(own) => own.ends,
                     None => !READING_MACROS.contains(&name.as_str()),
                 };
