@@ -76,9 +76,9 @@ pub(crate) struct Linker<'a> {
     views: Mutex<HashMap<(PathBuf, usize, usize), View>>,
     /// What Rust files define, read from their text (see `defined_in`).
     defined: Mutex<HashMap<PathBuf, Arc<Defined>>>,
-    /// The Rust source files of each crate, by its root's folder (see
-    /// `implementing`).
-    crate_files: Mutex<HashMap<PathBuf, Arc<Vec<PathBuf>>>>,
+    /// Per crate, by its root's folder: the files implementing each type,
+    /// as `implementing` filters them.
+    crate_types: Mutex<HashMap<PathBuf, Arc<ImplementedTypes>>>,
     /// The run's files as absolute paths, sorted, made when first asked
     /// (see `out_of_reach`).
     run_paths: std::sync::OnceLock<Vec<Vec<u8>>>,
@@ -92,6 +92,12 @@ struct Defined {
     /// Types it implements something for.
     types: HashSet<String>,
 }
+
+/// A crate's files that implement something for each type (`impl Label`,
+/// `impl Crud for Person`), in path order: the files `implementing` looks
+/// through for a type's methods, found without walking the whole crate
+/// again for every importer of every type.
+type ImplementedTypes = HashMap<String, Vec<(PathBuf, Arc<Defined>)>>;
 
 /// A module's exported summaries by the path an importer writes.
 type View = Arc<Vec<(String, Summary)>>;
@@ -165,7 +171,7 @@ impl<'a> Linker<'a> {
             unread: Vec::new(),
             views: Mutex::new(HashMap::new()),
             defined: Mutex::new(HashMap::new()),
-            crate_files: Mutex::new(HashMap::new()),
+            crate_types: Mutex::new(HashMap::new()),
             run_paths: std::sync::OnceLock::new(),
         }
     }
@@ -510,25 +516,38 @@ impl<'a> Linker<'a> {
         let defining = self.scripts.absolute(defining);
         let importer = self.scripts.absolute(importer);
         let folder = self.crates.crate_folder(&defining, &exists);
-        let files = {
-            let known = lock(&self.crate_files).get(&folder).cloned();
+        let types = {
+            let known = lock(&self.crate_types).get(&folder).cloned();
             known.unwrap_or_else(|| {
-                let files = Arc::new(crate_sources(&folder));
-                lock(&self.crate_files).insert(folder.clone(), files.clone());
-                files
+                let types = Arc::new(self.implemented_types(&folder));
+                lock(&self.crate_types).insert(folder.clone(), types.clone());
+                types
             })
         };
-        files
-            .iter()
-            .filter(|file| **file != defining && **file != importer)
-            .filter_map(|file| {
-                let shown = self.scripts.shown(file);
-                let defined = self.defined_in(&shown);
-                let implements = defined.types.contains(type_name)
-                    && wanted.iter().any(|name| defined.functions.contains(name));
-                implements.then(|| self.rust_target(file))
-            })
+        types
+            .get(type_name)
+            .into_iter()
+            .flatten()
+            .filter(|(file, _)| *file != defining && *file != importer)
+            .filter(|(_, defined)| wanted.iter().any(|name| defined.functions.contains(name)))
+            .map(|(file, _)| self.rust_target(file))
             .collect()
+    }
+
+    /// The files of the crate rooted at `folder` by the types they
+    /// implement something for.
+    fn implemented_types(&self, folder: &Path) -> ImplementedTypes {
+        let mut types = ImplementedTypes::new();
+        for file in crate_sources(folder) {
+            let defined = self.defined_in(&self.scripts.shown(&file));
+            for type_name in &defined.types {
+                types
+                    .entry(type_name.clone())
+                    .or_default()
+                    .push((file.clone(), defined.clone()));
+            }
+        }
+        types
     }
 
     /// What the Rust file at `path` defines, read once from its text:
