@@ -351,7 +351,7 @@ pub fn check_text_among(
                 let link = |interface: &ModuleInterface| {
                     linker.imported_summaries(&source.path, interface)
                 };
-                let context = linker.file_context(&source.path);
+                let context = linker.file_context(&source.path, &source.text);
                 let mut diagnostics =
                     analyze(&source, &drivers, &link, options.no_prefilter, context).diagnostics;
                 options.apply(&mut diagnostics);
@@ -508,7 +508,7 @@ fn check_linked(
         *used.lock().unwrap_or_else(|e| e.into_inner()) = summaries.clone();
         summaries
     };
-    let context = linker.file_context(&path);
+    let context = linker.file_context(&path, &source.text);
     let outcome = check_read(source, drivers, reading, &link, context);
     let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
     (used, outcome)

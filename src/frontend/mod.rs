@@ -21,11 +21,15 @@ pub(crate) struct LoweredFile {
 
 /// What the front end is told about a file beyond its text: facts of the
 /// package it belongs to.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct FileContext {
     /// Its package's database drivers are PostgreSQL's only (a Rust
     /// package's `Cargo.toml`), though the file may not say so.
     pub postgres_package: bool,
+    /// The `macro_rules!` of the other files of its crate, by name, each
+    /// as its item's text, when the file invokes a macro it does not
+    /// define; a name defined twice in the crate is left out.
+    pub crate_macros: Option<std::sync::Arc<HashMap<String, String>>>,
 }
 
 /// A module as other modules of the run see it: what it imports, what it

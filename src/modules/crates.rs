@@ -273,6 +273,11 @@ impl Crates {
             .is_some_and(|package| package.postgres_only)
     }
 
+    /// Whether `file` belongs to a Cargo package.
+    pub fn in_package(&self, file: &Path) -> bool {
+        file.parent().and_then(|dir| self.package_of(dir)).is_some()
+    }
+
     /// The folder of the crate root of `file`'s crate, where its modules
     /// live.
     pub fn crate_folder(&self, file: &Path, exists: &dyn Fn(&Path) -> bool) -> PathBuf {

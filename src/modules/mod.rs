@@ -26,7 +26,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use rayon::prelude::*;
 
 use crate::flow::summary::{Summaries, Summary};
-use crate::frontend::rust::{functions_taking_handles, implemented_types};
+use crate::frontend::rust::{
+    functions_taking_handles, implemented_types, invokes_other_files_macro,
+    macro_definitions_in_text,
+};
 use crate::frontend::{FileContext, Import, ModuleInterface};
 
 /// Reads what a file outside the run exports (a helper module that an
@@ -79,6 +82,9 @@ pub(crate) struct Linker<'a> {
     /// Per crate, by its root's folder: the files implementing each type,
     /// as `implementing` filters them.
     crate_types: Mutex<HashMap<PathBuf, Arc<ImplementedTypes>>>,
+    /// Per crate, by its root's folder: its `macro_rules!` (see
+    /// `crate_macros`).
+    crate_macros: Mutex<HashMap<PathBuf, Arc<HashMap<String, String>>>>,
     /// The run's files as absolute paths, sorted, made when first asked
     /// (see `out_of_reach`).
     run_paths: std::sync::OnceLock<Vec<Vec<u8>>>,
@@ -172,6 +178,7 @@ impl<'a> Linker<'a> {
             views: Mutex::new(HashMap::new()),
             defined: Mutex::new(HashMap::new()),
             crate_types: Mutex::new(HashMap::new()),
+            crate_macros: Mutex::new(HashMap::new()),
             run_paths: std::sync::OnceLock::new(),
         }
     }
@@ -363,8 +370,9 @@ impl<'a> Linker<'a> {
         }
     }
 
-    /// What the front end is told about `file` beyond its text.
-    pub fn file_context(&self, file: &Path) -> FileContext {
+    /// What the front end is told about `file`, whose text is `text`,
+    /// beyond that text.
+    pub fn file_context(&self, file: &Path, text: &str) -> FileContext {
         if !is_rust(file) {
             return FileContext::default();
         }
@@ -376,9 +384,44 @@ impl<'a> Linker<'a> {
             )),
             false => Cow::Borrowed(file),
         };
+        let crate_macros = invokes_other_files_macro(text)
+            .then(|| self.crate_macros(&file))
+            .flatten();
         FileContext {
             postgres_package: self.crates.postgres_only(&file),
+            crate_macros,
         }
+    }
+
+    /// The `macro_rules!` defined in the files of the crate of `file` (an
+    /// absolute path), by name, read once per crate; `None` for a file of
+    /// no Cargo package.
+    fn crate_macros(&self, file: &Path) -> Option<Arc<HashMap<String, String>>> {
+        if !self.crates.in_package(file) {
+            return None;
+        }
+        let exists = |path: &Path| self.run_index(path).is_some() || path.is_file();
+        let folder = self.crates.crate_folder(file, &exists);
+        if let Some(known) = lock(&self.crate_macros).get(&folder) {
+            return Some(known.clone());
+        }
+        let mut by_name: HashMap<String, Option<String>> = HashMap::new();
+        for source in crate_sources(&folder) {
+            let text = std::fs::read_to_string(&source).unwrap_or_default();
+            for (name, definition) in macro_definitions_in_text(&text) {
+                by_name
+                    .entry(name)
+                    .and_modify(|only| *only = None)
+                    .or_insert(Some(definition));
+            }
+        }
+        let macros: HashMap<String, String> = by_name
+            .into_iter()
+            .filter_map(|(name, definition)| Some((name, definition?)))
+            .collect();
+        let macros = Arc::new(macros);
+        lock(&self.crate_macros).insert(folder, macros.clone());
+        Some(macros)
     }
 
     /// The summaries of the helpers `importer` imports, by the names its

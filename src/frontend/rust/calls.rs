@@ -434,6 +434,18 @@ impl<'a> Lowerer<'a> {
                 };
                 if may_end {
                     ended.extend(whole_arguments(mac.tokens.clone()));
+                    // A parameter named inside it may be written through
+                    // (`map_db_error!(insert_league(conn, ..).await)`): the
+                    // function is no reader for its callers.
+                    let mut named = Vec::new();
+                    names_in_tokens(mac.tokens.clone(), &mut |word| {
+                        if self.params.iter().any(|param| param == word) {
+                            named.push(word.to_string());
+                        }
+                    });
+                    for param in named {
+                        self.passing_param(&param, &format!("{name}!"));
+                    }
                 }
                 ended.sort();
                 ended.dedup();
@@ -578,7 +590,20 @@ impl<'a> Lowerer<'a> {
                 self.written_beside(call.args.iter(), Some(name), writes, span);
             }
             let lent_before = self.lends.len();
-            let value = self.lent_all(call.args.iter(), name);
+            // `league::create_league(&mut tx, ..)` is another module's
+            // function, whatever this file names its own: only a bare name,
+            // `self::` or a type's path (`Db::lookup`) may be one of them.
+            let own = match function.as_deref().and_then(|f| f.split_once("::")) {
+                Some((first, _)) => {
+                    first == "self" || first.starts_with(|c: char| c.is_ascii_uppercase())
+                }
+                None => true,
+            };
+            let callee = match own {
+                true => name,
+                false => function.as_deref(),
+            };
+            let value = self.lent_all(call.args.iter(), callee);
             if function
                 .as_deref()
                 .is_some_and(|f| self.callbacks.iter().any(|c| c == f))

@@ -118,6 +118,123 @@ pub(super) fn definition(item: &ItemMacro) -> Option<(String, Vec<Rule>)> {
     Some((name, rules))
 }
 
+/// The `macro_rules!` a file's text defines, each by name with its item's
+/// text: other files of the crate invoke them (`#[macro_export]`, or a
+/// `#[macro_use] mod` of them). Only a text that defines one is parsed.
+pub(crate) fn definitions_in_text(text: &str) -> Vec<(String, String)> {
+    if !text.contains("macro_rules!") || crate::frontend::check_bracket_depth(text).is_err() {
+        return Vec::new();
+    }
+    struct Definitions(Vec<(String, String)>);
+    impl<'ast> Visit<'ast> for Definitions {
+        fn visit_item_macro(&mut self, item: &'ast ItemMacro) {
+            if let Some(name) = &item.ident
+                && item.mac.path.is_ident("macro_rules")
+            {
+                let text = quote::ToTokens::to_token_stream(item).to_string();
+                self.0.push((name.to_string(), text));
+            }
+        }
+    }
+    let _spans = super::SpanScope::enter();
+    let Ok(file) = syn::parse_file(&text[super::prefix_len(text)..]) else {
+        return Vec::new();
+    };
+    let mut found = Definitions(Vec::new());
+    found.visit_file(&file);
+    found.0
+}
+
+/// Whether the text invokes a macro it does not define, by its bare name
+/// or through `crate::` (`create_tx!(pool)`), that is none of the
+/// standard library's, logging's or a driver's: one another file of the
+/// crate may define.
+pub(crate) fn invokes_other_files_macro(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let defined: std::collections::HashSet<&str> = text
+        .split("macro_rules!")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .find(|w| !w.is_empty())
+        })
+        .collect();
+    memchr::memchr_iter(b'!', bytes).any(|bang| {
+        let start = bytes[..bang]
+            .iter()
+            .rposition(|&b| !is_word(b))
+            .map_or(0, |at| at + 1);
+        let name = &text[start..bang];
+        let opens = text[bang + 1..].trim_start().starts_with(['(', '[', '{']);
+        let prefix = &text[..start];
+        let bare_or_crate = !prefix.ends_with("::") || prefix.ends_with("crate::");
+        opens
+            && bare_or_crate
+            && !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && !WELL_KNOWN_MACROS.contains(&name)
+            && !defined.contains(name)
+    })
+}
+
+/// Macros of the standard library and of the crates services use most,
+/// whose invocations name no macro of the crate.
+const WELL_KNOWN_MACROS: &[&str] = &[
+    "anyhow",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "bail",
+    "cfg",
+    "column",
+    "compile_error",
+    "concat",
+    "dbg",
+    "debug",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "ensure",
+    "env",
+    "eprint",
+    "eprintln",
+    "error",
+    "file",
+    "format",
+    "format_args",
+    "include",
+    "include_bytes",
+    "include_str",
+    "info",
+    "join",
+    "json",
+    "line",
+    "macro_rules",
+    "matches",
+    "module_path",
+    "option_env",
+    "panic",
+    "pin",
+    "print",
+    "println",
+    "query",
+    "query_as",
+    "query_scalar",
+    "select",
+    "stringify",
+    "thread_local",
+    "todo",
+    "trace",
+    "try_join",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "warn",
+    "write",
+    "writeln",
+];
+
 /// The items an invocation of a known macro expands to, by its first rule
 /// that matches.
 fn expansion(item: &ItemMacro, macros: &HashMap<String, Vec<Rule>>) -> Option<Vec<Item>> {
@@ -347,6 +464,36 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_macro_another_file_may_define_is_told_from_well_known_and_own_ones() {
+        let own = "macro_rules! open_tx { ($p:expr) => { $p.begin().await? }; }\n\
+                   async fn f(p: &PgPool) { let tx = open_tx!(p); info!(\"{}\", !done); }";
+        assert!(!invokes_other_files_macro(own));
+        assert!(!invokes_other_files_macro(
+            "fn f() { sqlx::query!(\"SELECT 1\"); x != y; }"
+        ));
+        assert!(invokes_other_files_macro(
+            "fn f() { let tx = create_tx!(conn); }"
+        ));
+        assert!(invokes_other_files_macro(
+            "fn f() { crate::finish_tx! { r, tx } }"
+        ));
+    }
+
+    #[test]
+    fn definitions_are_read_back_as_the_items_they_were() {
+        let text = "#[macro_export]\nmacro_rules! close_tx {\n    ($tx:expr) => { $tx.commit().await };\n}\n\
+                    mod inner { macro_rules! nested { () => {}; } }\nfn unrelated() {}";
+        let found = definitions_in_text(text);
+        let names: Vec<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["close_tx", "nested"]);
+        let item: ItemMacro = syn::parse_str(&found[0].1).unwrap();
+        let (_, rules) = definition(&item).unwrap();
+        assert_eq!(rules.len(), 1);
+        assert!(definitions_in_text("fn no_macros() {}").is_empty());
+        assert!(definitions_in_text("macro_rules! broken { (").is_empty());
     }
 
     #[test]

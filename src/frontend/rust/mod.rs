@@ -73,6 +73,19 @@ pub(crate) fn lower_file(
         Ok(mut file) => {
             let expanded = macros::expand_item_macros(&mut file.items);
             let mut facts = FileFacts::collect(&file, named_at, vocabulary);
+            // Macros of other files of the crate, where this one invokes
+            // them, are followed as its own are.
+            for (name, definition) in context.crate_macros.iter().flat_map(|m| m.iter()) {
+                if facts.own_macros.contains_key(name) || !text.contains(&format!("{name}!")) {
+                    continue;
+                }
+                if let Some(own) = syn::parse_str::<syn::ItemMacro>(definition)
+                    .ok()
+                    .and_then(|item| OwnMacro::of(&item))
+                {
+                    facts.own_macros.insert(name.clone(), own);
+                }
+            }
             facts.expanded_functions = expanded
                 .into_iter()
                 .map(|fn_token| to_span(base, fn_token).start)
@@ -232,6 +245,10 @@ pub(crate) fn names_handle_type(lowercase: &str) -> bool {
         .iter()
         .any(|word| lowercase.contains(word))
 }
+
+pub(crate) use macros::{
+    definitions_in_text as macro_definitions_in_text, invokes_other_files_macro,
+};
 
 /// The functions a Rust file's text defines with a parameter typed as a
 /// connection, transaction or executor (`fn fill(&self, conn: &mut
@@ -396,6 +413,21 @@ struct OwnMacro {
     ends: bool,
     /// Its rules, where they can be followed (see `macros`).
     rules: Option<Vec<macros::Rule>>,
+}
+
+impl OwnMacro {
+    /// What a `macro_rules!` item defines; `None` for any other macro.
+    fn of(item: &syn::ItemMacro) -> Option<OwnMacro> {
+        if !item.mac.path.is_ident("macro_rules") {
+            return None;
+        }
+        let mut ends = false;
+        names_in_tokens(item.mac.tokens.clone(), &mut |word| {
+            ends |= word == "commit" || word == "rollback";
+        });
+        let rules = macros::definition(item).map(|(_, rules)| rules);
+        Some(OwnMacro { ends, rules })
+    }
 }
 
 /// File-wide facts: `const NAME: &str = "SQL";` bindings, the types of
@@ -763,15 +795,9 @@ impl<'v> FileFacts<'v> {
             }
             fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
                 if let Some(name) = &item.ident
-                    && item.mac.path.is_ident("macro_rules")
+                    && let Some(own) = OwnMacro::of(item)
                 {
-                    let mut ends = false;
-                    names_in_tokens(item.mac.tokens.clone(), &mut |word| {
-                        ends |= word == "commit" || word == "rollback";
-                    });
-                    let rules = macros::definition(item).map(|(_, rules)| rules);
-                    self.own_macros
-                        .insert(name.to_string(), OwnMacro { ends, rules });
+                    self.own_macros.insert(name.to_string(), own);
                 }
                 syn::visit::visit_item_macro(self, item);
             }
