@@ -196,14 +196,36 @@ pub(crate) fn discover<T: Send>(
             entry.root |= walked.root;
         }
     }
-    // Stable, so that of a file reached twice the first reading is kept.
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut files = sorted_by_path(files);
     files.dedup_by(|a, b| a.0 == b.0);
     Discovered {
         files,
         errors,
         folders,
     }
+}
+
+/// `files` in `Path` order, stably, so that of a file reached twice the
+/// first reading is kept. Each path is split into its components once:
+/// comparing `Path`s splits both at every comparison, which cost 5% of a
+/// whole run on 11,000 files.
+fn sorted_by_path<T>(files: Vec<(PathBuf, T)>) -> Vec<(PathBuf, T)> {
+    let order: Vec<usize> = {
+        let mut keyed: Vec<(Vec<std::path::Component<'_>>, usize)> = files
+            .iter()
+            .enumerate()
+            .map(|(index, (path, _))| (path.components().collect(), index))
+            .collect();
+        // Indices are unique: the order is total, and equal paths keep
+        // theirs.
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, index)| index).collect()
+    };
+    let mut slots: Vec<Option<(PathBuf, T)>> = files.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|index| slots[index].take())
+        .collect()
 }
 
 /// What a walk found, in no particular order.
@@ -386,6 +408,32 @@ pub fn io_message(err: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The order is `Path`'s, and of two equal paths the first comes first.
+    #[test]
+    fn files_are_sorted_in_path_order_and_stably() {
+        let paths = [
+            "a-b/x.ts",
+            "a/b.ts",
+            "./lib/c.ts",
+            "-a/x.ts",
+            "a/b/c.ts",
+            "/abs/d.ts",
+            "a/b.ts",
+            "ab/c.ts",
+            "../up.ts",
+            ".hidden/e.ts",
+            "a.ts",
+        ];
+        let files: Vec<(PathBuf, usize)> = paths
+            .iter()
+            .enumerate()
+            .map(|(index, path)| (PathBuf::from(path), index))
+            .collect();
+        let mut expected = files.clone();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(sorted_by_path(files), expected);
+    }
 
     /// Paths left as they are and paths rebuilt from their components come
     /// out the same.
