@@ -992,8 +992,18 @@ impl<'a> Lowerer<'a> {
                 // not a database's transaction.
                 (Effect::BeginObject, place)
                     if place.is_some_and(|place| self.typed_as_not_database(place)) => {}
-                // A read-only transaction has no work to lose.
-                (Effect::BeginObject, _) if self.begins_read_only(call) => {
+                // A read-only transaction has no work to lose, also one a
+                // method of this file begins (`self.transaction()` over a
+                // key-value store's `read_txn()`).
+                (Effect::BeginObject, place)
+                    if self.begins_read_only(call)
+                        || (place == Some("self")
+                            && self.owner.as_ref().is_some_and(|owner| {
+                                self.file
+                                    .read_only_methods
+                                    .contains(&format!("{owner}::{method}"))
+                            })) =>
+                {
                     self.moved_all(call.args.iter());
                     return Value::Nothing;
                 }

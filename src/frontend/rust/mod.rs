@@ -436,6 +436,10 @@ impl OwnMacro {
 struct FileFacts<'v> {
     /// The file's own `macro_rules!`, by name.
     own_macros: HashMap<String, OwnMacro>,
+    /// Its types' methods whose body begins a read-only transaction (see
+    /// `begins_read_only`), as `Type::method`: `self.transaction()` of one
+    /// returns no work to lose.
+    read_only_methods: std::collections::HashSet<String>,
     /// A type's functions of this file that take no `self` and return
     /// the type (`ImportStaging::begin(&tx) -> Result<Self>`), by the path
     /// a call writes: what one builds around a transaction lent to it is
@@ -721,12 +725,18 @@ impl<'v> FileFacts<'v> {
             /// Functions whose body begins a read-only transaction (see
             /// `begins_read_only`): what they return has no work to lose.
             read_only: std::collections::HashSet<String>,
+            /// The same, of a type's methods, as `Type::method`.
+            read_only_methods: std::collections::HashSet<String>,
             own_macros: HashMap<String, OwnMacro>,
         }
         impl Found {
             fn read_only_body(&mut self, signature: &syn::Signature, body: &Block) {
                 if begins_read_only(body) {
                     self.read_only.insert(signature.ident.to_string());
+                    if let Some(owner) = &self.impl_owner {
+                        self.read_only_methods
+                            .insert(format!("{owner}::{}", signature.ident));
+                    }
                 }
             }
             fn opening_body(&mut self, signature: &syn::Signature, body: &Block) {
@@ -929,6 +939,7 @@ impl<'v> FileFacts<'v> {
         }
         FileFacts {
             own_macros: found.own_macros,
+            read_only_methods: found.read_only_methods,
             constructors: found.constructors,
             const_strings: found.consts,
             set_once: found.set_once,

@@ -1464,7 +1464,13 @@ pub(super) fn read_only_begin(
                 if matches!(&lit.lit, Lit::Bool(b) if b.value));
         current = peel(&inner.receiver);
     }
-    read_only_text || read_only_mode || read_only_builder
+    // An embedded store's read transaction (heed's `env.read_txn()`,
+    // lmdb's `begin_ro_txn()`, redb's `begin_read()`).
+    let store_reader = matches!(
+        call.method.to_string().as_str(),
+        "read_txn" | "begin_ro_txn" | "begin_read"
+    );
+    read_only_text || read_only_mode || read_only_builder || store_reader
 }
 
 #[cfg(test)]
