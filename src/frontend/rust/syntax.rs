@@ -604,6 +604,11 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
         Expr::Call(call) if is_ok_constructor(expr) && call.args.iter().any(is_err_constructor) => {
             return true;
         }
+        // An error handed back inside the success value
+        // (`Ok(ControlFlow::Continue(error))`, a retry loop's "try again").
+        Expr::Call(call) if is_ok_constructor(expr) && call.args.iter().any(carries_error) => {
+            return true;
+        }
         Expr::Call(call) if is_ok_constructor(expr) => {
             for arg in &call.args {
                 statuses.visit_expr(arg);
@@ -617,6 +622,21 @@ pub(super) fn answers_http_error(expr: &Expr) -> bool {
         }
     }
     statuses.found
+}
+
+/// `error`, or a variant or call wrapping it (`ControlFlow::Continue(err)`):
+/// a value named as an error (`e`, `err`, `error`, `db_error`).
+fn carries_error(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::Path(path) => path.path.get_ident().is_some_and(|name| {
+            let name = name.to_string();
+            matches!(name.as_str(), "e" | "err" | "error")
+                || name.ends_with("_err")
+                || name.ends_with("_error")
+        }),
+        Expr::Call(call) => call.args.iter().any(carries_error),
+        _ => false,
+    }
 }
 
 /// Whether a pattern matches an outcome named for work found done
