@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -80,7 +81,7 @@ impl std::fmt::Display for ConfigError {
 /// every folder of a large tree would read every component's link again.
 fn canonical_folder(
     folder: &Path,
-    known: &mut HashMap<PathBuf, Option<PathBuf>>,
+    known: &mut FxHashMap<PathBuf, Option<PathBuf>>,
 ) -> Option<PathBuf> {
     if let Some(found) = known.get(folder) {
         return found.clone();
@@ -100,7 +101,7 @@ fn canonical_folder(
 
 /// The nearest configuration file at or above the canonical folder
 /// `folder`, each folder looked into once per run.
-fn nearest_in(folder: &Path, known: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
+fn nearest_in(folder: &Path, known: &mut FxHashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
     if let Some(found) = known.get(folder) {
         return found.clone();
     }
@@ -117,21 +118,21 @@ fn nearest_in(folder: &Path, known: &mut HashMap<PathBuf, Option<PathBuf>>) -> O
 struct Lookup<'l> {
     walked: &'l WalkedFolders,
     /// By the folder as shown, each looked up once.
-    by_folder: HashMap<PathBuf, Option<PathBuf>>,
+    by_folder: FxHashMap<PathBuf, Option<PathBuf>>,
     /// Each folder made canonical once (see `canonical_folder`).
-    canonical: HashMap<PathBuf, Option<PathBuf>>,
+    canonical: FxHashMap<PathBuf, Option<PathBuf>>,
     /// By canonical folder, so that each folder's files are looked for once
     /// (see `nearest_in`).
-    nearest: HashMap<PathBuf, Option<PathBuf>>,
+    nearest: FxHashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl<'l> Lookup<'l> {
     fn new(walked: &'l WalkedFolders) -> Lookup<'l> {
         Lookup {
             walked,
-            by_folder: HashMap::new(),
-            canonical: HashMap::new(),
-            nearest: HashMap::new(),
+            by_folder: FxHashMap::default(),
+            canonical: FxHashMap::default(),
+            nearest: FxHashMap::default(),
         }
     }
 

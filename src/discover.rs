@@ -2,7 +2,7 @@
 //! hidden folders and `--exclude` globs), keeps files named on the command
 //! line whatever their folder, and returns one sorted list.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
@@ -109,7 +109,7 @@ pub(crate) struct Discovered<T> {
 /// each holds: the nearest configuration of a file below a folder named on
 /// the command line is then found without looking at the disk again.
 #[derive(Default)]
-pub(crate) struct WalkedFolders(HashMap<PathBuf, WalkedFolder>);
+pub(crate) struct WalkedFolders(FxHashMap<PathBuf, WalkedFolder>);
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct WalkedFolder {

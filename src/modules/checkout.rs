@@ -5,6 +5,7 @@
 //! workspace package of that name or nothing, and a `package.json` that is
 //! not JSON reads as an empty one, so one broken file stops nothing.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -25,7 +26,7 @@ pub(crate) struct Overlay {
     pub workspaces: Workspaces,
     /// Each package folder's build layout; `None` for a folder that holds
     /// no `package.json`.
-    layouts: Mutex<HashMap<PathBuf, Option<Arc<Layout>>>>,
+    layouts: Mutex<FxHashMap<PathBuf, Option<Arc<Layout>>>>,
     /// The source file or folder each missing build path was read as.
     sources: Mutex<HashMap<PathBuf, PathBuf>>,
 }

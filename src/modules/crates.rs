@@ -6,6 +6,7 @@
 //! the crate root's folder. `#[path]` attributes and inline `mod` blocks
 //! are not followed.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -219,7 +220,7 @@ impl Module {
 /// The packages of a run, found from the folders asked about.
 #[derive(Default)]
 pub(super) struct Crates {
-    packages: Mutex<HashMap<PathBuf, Option<Arc<Package>>>>,
+    packages: Mutex<FxHashMap<PathBuf, Option<Arc<Package>>>>,
 }
 
 impl Crates {

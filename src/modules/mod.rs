@@ -24,6 +24,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::flow::summary::{Summaries, Summary};
 use crate::frontend::rust::{
@@ -50,41 +51,41 @@ const MAX_REEXPORT_HOPS: usize = 8;
 /// The files of a run and what each exports.
 pub(crate) struct Linker<'a> {
     paths: &'a [PathBuf],
-    files: HashMap<Cow<'a, Path>, usize>,
+    files: FxHashMap<Cow<'a, Path>, usize>,
     /// Files of the run named from above the run's folder (`../shared`),
     /// by absolute path.
-    above: HashMap<PathBuf, usize>,
+    above: FxHashMap<PathBuf, usize>,
     interfaces: RwLock<Vec<Option<Arc<ModuleInterface>>>>,
     /// While the run is checked in import order (see `import_order`), the
     /// files each file may see: those it imports, checked before it.
     order: Option<Vec<Vec<usize>>>,
     /// Files outside the run that imports named, read once per depth.
-    outside: Mutex<HashMap<(PathBuf, usize), Outside>>,
+    outside: Mutex<FxHashMap<(PathBuf, usize), Outside>>,
     /// The last reading of each of them, with the summaries its imports
     /// gave it: at another depth that gives the same, it reads the same.
-    read_with: Mutex<HashMap<PathBuf, (Summaries, Outside)>>,
+    read_with: Mutex<FxHashMap<PathBuf, (Summaries, Outside)>>,
     load: &'a Loader<'a>,
     /// Where script imports lead.
     scripts: scripts::Scripts,
     /// Where each specifier leads from each importing folder, shared by
     /// the threads: a module's imports are resolved once however often it
     /// is linked.
-    resolved: Mutex<HashMap<PathBuf, HashMap<String, Option<Resolved>>>>,
+    resolved: Mutex<FxHashMap<PathBuf, HashMap<String, Option<Resolved>>>>,
     /// The Cargo packages that Rust paths lead through.
     crates: crates::Crates,
     /// Files of the run that are not parsed (the prefilter skipped them).
     unread: Vec<bool>,
     /// What each module exports, re-exports followed, by path, depth and
     /// re-export hops (see `exported_view`): a barrel is flattened once.
-    views: Mutex<HashMap<(PathBuf, usize, usize), View>>,
+    views: Mutex<FxHashMap<(PathBuf, usize, usize), View>>,
     /// What Rust files define, read from their text (see `defined_in`).
-    defined: Mutex<HashMap<PathBuf, Arc<Defined>>>,
+    defined: Mutex<FxHashMap<PathBuf, Arc<Defined>>>,
     /// Per crate, by its root's folder: the files implementing each type,
     /// as `implementing` filters them.
-    crate_types: Mutex<HashMap<PathBuf, Arc<ImplementedTypes>>>,
+    crate_types: Mutex<FxHashMap<PathBuf, Arc<ImplementedTypes>>>,
     /// Per crate, by its root's folder: its `macro_rules!` (see
     /// `crate_macros`).
-    crate_macros: Mutex<HashMap<PathBuf, Arc<HashMap<String, String>>>>,
+    crate_macros: Mutex<FxHashMap<PathBuf, Arc<HashMap<String, String>>>>,
     /// The run's files as absolute paths, sorted, made when first asked
     /// (see `out_of_reach`).
     run_paths: std::sync::OnceLock<Vec<Vec<u8>>>,
@@ -168,17 +169,17 @@ impl<'a> Linker<'a> {
                     .collect(),
             ),
             order: None,
-            outside: Mutex::new(HashMap::new()),
-            read_with: Mutex::new(HashMap::new()),
+            outside: Mutex::new(FxHashMap::default()),
+            read_with: Mutex::new(FxHashMap::default()),
             load,
             scripts,
-            resolved: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(FxHashMap::default()),
             crates: crates::Crates::default(),
             unread: Vec::new(),
-            views: Mutex::new(HashMap::new()),
-            defined: Mutex::new(HashMap::new()),
-            crate_types: Mutex::new(HashMap::new()),
-            crate_macros: Mutex::new(HashMap::new()),
+            views: Mutex::new(FxHashMap::default()),
+            defined: Mutex::new(FxHashMap::default()),
+            crate_types: Mutex::new(FxHashMap::default()),
+            crate_macros: Mutex::new(FxHashMap::default()),
             run_paths: std::sync::OnceLock::new(),
         }
     }
@@ -902,7 +903,7 @@ fn crate_sources(folder: &Path) -> Vec<PathBuf> {
 /// gives something, remembered in `known` for every folder walked through
 /// (also when nothing is found), so that each folder is looked into once.
 fn nearest<T: Clone>(
-    known: &Mutex<HashMap<PathBuf, Option<T>>>,
+    known: &Mutex<FxHashMap<PathBuf, Option<T>>>,
     folder: &Path,
     find: impl Fn(&Path) -> Option<T>,
 ) -> Option<T> {

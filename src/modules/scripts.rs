@@ -3,7 +3,7 @@
 //! for `.ts`, tsconfig `paths`/`baseUrl`/`extends`, package `exports` and
 //! `imports`), then the packages of the repository's own workspaces.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -26,7 +26,7 @@ pub(crate) struct Scripts {
     overlay: Arc<Overlay>,
     /// The `tsconfig.json` (or `jsconfig.json`) that applies in each folder
     /// asked about, if any, and what it gives.
-    configs: Mutex<HashMap<PathBuf, Option<Config>>>,
+    configs: Mutex<FxHashMap<PathBuf, Option<Config>>>,
     /// The folder that relative paths of the run start from.
     cwd: PathBuf,
 }
@@ -72,7 +72,7 @@ impl Scripts {
         Scripts {
             resolver: ResolverGeneric::new_with_file_system(checkout, options),
             overlay,
-            configs: Mutex::new(HashMap::new()),
+            configs: Mutex::new(FxHashMap::default()),
             cwd,
         }
     }

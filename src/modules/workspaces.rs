@@ -4,6 +4,7 @@
 //! `packages/api` leads to `packages/db` with nothing installed (a CI
 //! checkout, a pre-commit hook).
 
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -23,7 +24,7 @@ const MAX_FOLDERS: usize = 20_000;
 pub(crate) struct Workspaces {
     /// The workspace that applies in each folder asked about: the nearest
     /// root at or above it.
-    roots: Mutex<HashMap<PathBuf, Option<Arc<Workspace>>>>,
+    roots: Mutex<FxHashMap<PathBuf, Option<Arc<Workspace>>>>,
     pub manifests: Manifests,
 }
 
