@@ -308,7 +308,7 @@ pub(crate) struct Vocabulary {
 
 /// The words of an identifier, lowercased: `mempool_tx` and `poolTx` both
 /// give their two.
-fn identifier_words(name: &str) -> Vec<String> {
+pub(crate) fn identifier_words(name: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     let mut previous_lower = false;
     for c in name.chars() {

@@ -69,6 +69,10 @@ pub(crate) struct Summary {
     /// reports: it returns `Ok(true)` exactly when the write changed a row
     /// (a compare-and-swap such as `claim(&mut tx, id)?`).
     pub reports_write: Vec<usize>,
+    /// Parameters, by position, that it writes through: a pool handed there
+    /// gets a write of its own, beside any transaction the caller has
+    /// open from that pool.
+    pub writes: Vec<usize>,
     /// Parameters, by position, that the function queries through (and may
     /// end the transaction of) but never releases, stores or hands on: the
     /// client passed there is still the caller's to release.
@@ -117,6 +121,7 @@ impl Summary {
             && self.begins.is_empty()
             && !self.reads_only
             && self.reports_write.is_empty()
+            && self.writes.is_empty()
             && self.keeps.is_empty()
             && !self.returns_rollback_disposer
             && self.hands_client_to_callback.is_none()

@@ -586,7 +586,9 @@ impl<'a> Lowerer<'a> {
             // writes nothing.
             if let Some(name) = name.filter(|name| !name.starts_with(char::is_uppercase)) {
                 let span = self.span(call.span());
-                let writes = named_as_write(name) || self.file.writing_functions.contains(name);
+                let writes = named_as_write(name)
+                    || self.file.writing_functions.contains(name)
+                    || self.imported_writes_beside(function.as_deref(), &call.args);
                 self.written_beside(call.args.iter(), Some(name), writes, span);
             }
             let lent_before = self.lends.len();
@@ -1117,9 +1119,13 @@ impl<'a> Lowerer<'a> {
                     .written_through(place, call.method.span())
                     .map(|span| (place.clone(), span));
             }
-            let writes = named_as_write(&method)
+            // A method of the transaction itself handed the store it was
+            // begun from writes in the transaction (`txn.insert_batch(&map,
+            // ..)` of an embedded store).
+            let writes = (named_as_write(&method)
                 || self.file.writing_methods.contains(&method)
-                || built_by_write(&call.receiver);
+                || built_by_write(&call.receiver))
+                && written.is_none();
             let span = self.call_span(call);
             self.written_beside(call.args.iter(), None, writes, span);
             let value = self.lent_all(call.args.iter(), Some(&callee));
@@ -1291,6 +1297,23 @@ impl<'a> Lowerer<'a> {
             && !self.owned.contains_key(place)
     }
 
+    /// Whether `place` is a field (`state.db`, `self.database`) not named
+    /// for a connection or transaction that a transaction was begun on: a
+    /// handle shared by reference, as a pool is. A connection begun on
+    /// stays borrowed by its transaction until the transaction ends, so
+    /// compiled code sends nothing else through it meanwhile.
+    pub(super) fn is_shared_field(&self, place: &str) -> bool {
+        let Some((_, field)) = place.rsplit_once('.') else {
+            return false;
+        };
+        let names_other = identifier_words(field).iter().any(|word| {
+            word.contains("conn")
+                || word.contains("client")
+                || matches!(word.as_str(), "tx" | "txn" | "trx" | "transaction")
+        });
+        !names_other && !self.owned.contains_key(place)
+    }
+
     /// A call that writes (by its name, a statement built to write, or a
     /// function of this file that writes through what it is handed, see
     /// `FileFacts::writing_functions`) handed a pool that a transaction of
@@ -1328,6 +1351,29 @@ impl<'a> Lowerer<'a> {
                 self.lends.push((function.to_string(), span));
             }
         }
+    }
+
+    /// Whether `function`, of another module, writes through an argument
+    /// that is a pool a transaction of this function was begun from
+    /// (`catalog::retire_listing(&state.pool, slug)`, see
+    /// `Summary::writes`).
+    fn imported_writes_beside(
+        &self,
+        function: Option<&str>,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> bool {
+        if self.sources.pools.is_empty() {
+            return false;
+        }
+        let Some(summary) = function.and_then(|f| self.file.imported_function(f)) else {
+            return false;
+        };
+        summary.writes.iter().any(|&position| {
+            args.iter()
+                .nth(position)
+                .and_then(place_of)
+                .is_some_and(|place| self.sources.pools.contains_key(&place))
+        })
     }
 
     /// Whether `place` is a parameter, or a field of the struct `self` or a

@@ -210,6 +210,7 @@ pub(super) fn export_summaries(
     flows: &[FnFlow],
     helpers: &HashMap<String, TransactionHelper>,
     reads_only: &[String],
+    writing: &[(String, Vec<usize>)],
     returning_transactions: &[String],
     hidden_types: &std::collections::HashSet<String>,
     opening: &[String],
@@ -231,6 +232,9 @@ pub(super) fn export_summaries(
     }
     for name in reads_only {
         summaries.entry(key(name)).or_default().reads_only = true;
+    }
+    for (name, positions) in writing {
+        summaries.entry(key(name)).or_default().writes = positions.clone();
     }
     // From signatures: the function may name nothing to lower
     // (`begin_transaction(&self.db).await`).

@@ -28,8 +28,8 @@ use super::{
 };
 use crate::diagnostic::in_message_style;
 use crate::drivers::{
-    Effect, Receiver, TxStatement, Vocabulary, sql_writes, sql_writes_lasting, temporary_tables,
-    transaction_statements, whole_transaction,
+    Effect, Receiver, TxStatement, Vocabulary, identifier_words, sql_writes, sql_writes_lasting,
+    temporary_tables, transaction_statements, whole_transaction,
 };
 use crate::flow::build::{BreakableKind, FlowBuilder};
 use crate::flow::summary::{Summaries, Summary};
@@ -172,11 +172,13 @@ pub(crate) fn lower_file(
                 &collector.quiet,
             );
             let readers = readers_for_callers(&collector, &reads_only);
+            let writers = parameters_written_through(&collector.flows);
             interface::export_summaries(
                 &mut interface,
                 &collector.flows,
                 &collector.file.transaction_helpers,
                 &readers,
+                &writers,
                 &collector.file.exported_returning,
                 &collector.file.opaque_transactions,
                 &collector.file.exported_opening,
@@ -578,6 +580,29 @@ fn writing_functions(flows: &[FnFlow]) -> std::collections::HashSet<String> {
                 .rsplit_once("::")
                 .map_or(&*flow.name, |(_, name)| name);
             name.to_string()
+        })
+        .collect()
+}
+
+/// The functions that write through some of their parameters, each with
+/// those parameters' positions, for callers in other modules (see
+/// `Summary::writes`).
+fn parameters_written_through(flows: &[FnFlow]) -> Vec<(String, Vec<usize>)> {
+    flows
+        .iter()
+        .filter_map(|flow| {
+            let positions: Vec<usize> = flow
+                .params
+                .iter()
+                .enumerate()
+                .filter(|(_, param)| {
+                    param
+                        .as_deref()
+                        .is_some_and(|param| writes_through(flow, |place| place == param))
+                })
+                .map(|(position, _)| position)
+                .collect();
+            (!positions.is_empty()).then(|| (flow.name.clone(), positions))
         })
         .collect()
 }

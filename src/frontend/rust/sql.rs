@@ -200,7 +200,13 @@ impl<'a> Lowerer<'a> {
         }
         let begins = statements.last() == Some(&TxStatement::Begin);
         let writes = !begins && sql_writes_lasting(sql, &self.file.temporary_tables);
-        if writes {
+        // `CREATE EXTENSION IF NOT EXISTS ..` sent through the pool beside
+        // a transaction sets up what it needs: nothing a rollback of the
+        // transaction should undo.
+        if writes && idempotent_setup(sql) {
+            let handle = self.builder.handle(place);
+            self.builder.event(EventKind::Write, handle, span);
+        } else if writes {
             self.event(EventKind::Write, place, span);
         }
         let discarded = std::mem::take(&mut self.commit_result_discarded);
@@ -536,4 +542,12 @@ mod tests {
         );
         assert_eq!(fill_placeholders("{verb:>8} INTO t", texts), " INTO t");
     }
+}
+
+/// A `CREATE .. IF NOT EXISTS` or `CREATE OR REPLACE` statement: running it
+/// again changes nothing.
+fn idempotent_setup(sql: &str) -> bool {
+    let upper = sql.trim_start().to_ascii_uppercase();
+    upper.starts_with("CREATE")
+        && (upper.contains("IF NOT EXISTS") || upper.starts_with("CREATE OR REPLACE"))
 }

@@ -630,9 +630,9 @@ impl<'a> Lowerer<'a> {
         // `let mut tx = pool.begin().await?;`: writes sent through `pool`
         // from here on run outside the transaction.
         let begun_from = matches!(value, Value::TransactionObject(_))
-            .then(|| chain_root(&init.expr))
+            .then(|| begin_root(&init.expr))
             .flatten()
-            .filter(|source| self.is_pool(source));
+            .filter(|source| self.is_pool(source) || self.is_shared_field(source));
         // `let sp = tx.begin().await?;`: a savepoint, whose writes are
         // `tx`'s once it is released.
         if matches!(value, Value::TransactionObject(_))

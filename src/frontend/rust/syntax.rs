@@ -134,6 +134,16 @@ pub(super) fn chain_root(expr: &Expr) -> Option<String> {
     }
 }
 
+/// What a transaction bound by a `let` was begun on: the root of the
+/// begin's chain (`state.db` of `state.db.begin().await?`), also when a
+/// `match` unwraps it (`match pool.begin().await { Ok(tx) => tx, .. }`).
+pub(super) fn begin_root(expr: &Expr) -> Option<String> {
+    match peel(expr) {
+        Expr::Match(unwrapped) => chain_root(&unwrapped.expr),
+        other => chain_root(other),
+    }
+}
+
 pub(super) fn path_string(path: &syn::Path) -> String {
     path.segments
         .iter()
