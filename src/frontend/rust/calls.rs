@@ -148,6 +148,52 @@ impl<'a> Lowerer<'a> {
     /// and the work is lost while the function goes on. Returns whether
     /// `discarded` was such a commit.
     pub(super) fn discarded_commit(&mut self, discarded: &Expr) -> bool {
+        self.commit_carried_past(discarded, discarded)
+    }
+
+    /// `if let Err(e) = tx.commit().await { warn!(..) }`, or a `match` on
+    /// the commit whose `Err` arms only log: the function goes on past a
+    /// failed commit as if it had committed, as `let _ =` does (see
+    /// `discarded_commit`). `statement` is lowered where it committed.
+    pub(super) fn commit_failure_carried_on(&mut self, statement: &Expr) -> bool {
+        let (commit, carried_on) = match peel(statement) {
+            Expr::If(branch) if branch.else_branch.is_none() => match peel(&branch.cond) {
+                Expr::Let(test) if matches_err(&test.pat) == Some(true) => (
+                    &*test.expr,
+                    !may_leave(&Expr::Block(syn::ExprBlock {
+                        attrs: Vec::new(),
+                        label: None,
+                        block: branch.then_branch.clone(),
+                    })),
+                ),
+                _ => return false,
+            },
+            Expr::Match(choice) => {
+                let mut failures = choice
+                    .arms
+                    .iter()
+                    .filter(|arm| matches_err(&arm.pat) == Some(true))
+                    .peekable();
+                let handled = failures.peek().is_some();
+                let carried_on = failures.all(|arm| !may_leave(&arm.body));
+                (&*choice.expr, handled && carried_on)
+            }
+            _ => return false,
+        };
+        // A best-effort function answers every failure with `Ok` by
+        // design: one that never returns an `Err`, or one whose begin's
+        // failure it did not return either (`if let Ok(tx) = ..`).
+        let reports_failures = !self.returns_no_error
+            && commit_receiver(commit)
+                .is_some_and(|place| self.begun_with_failure_returned.contains(&place));
+        carried_on && reports_failures && self.commit_carried_past(commit, statement)
+    }
+
+    /// Whether `commit` commits a transaction of this function, lowered as
+    /// two paths (see `discarded_commit`), `lowered` on the one where it
+    /// committed.
+    fn commit_carried_past(&mut self, commit: &Expr, lowered: &Expr) -> bool {
+        let discarded = commit;
         // Through what keeps its result a result: `let _ =
         // tx.commit().await.map_err(Error::from);` throws the commit's away.
         let mut commit = peel(discarded);
@@ -195,7 +241,7 @@ impl<'a> Lowerer<'a> {
         }
         let span = self.span(call.span());
         self.commit_or_discarded(&place, span, |this| {
-            let value = this.expr(discarded);
+            let value = this.expr(lowered);
             this.settle(value);
         });
         true
@@ -1469,6 +1515,24 @@ impl Lowerer<'_> {
             Expr::MethodCall(inner) if is_statement(call) && is_statement(inner) => Some(inner),
             _ => None,
         }
+    }
+}
+
+/// The receiver of the method call `commit` awaits, through what keeps its
+/// result a result (`tx.commit().await.map_err(..)`): `tx`.
+fn commit_receiver(commit: &Expr) -> Option<String> {
+    let mut current = peel(commit);
+    loop {
+        current = match current {
+            Expr::Await(awaited) => peel(&awaited.base),
+            Expr::MethodCall(call)
+                if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) =>
+            {
+                peel(&call.receiver)
+            }
+            Expr::MethodCall(call) => return place_of(&call.receiver),
+            _ => return None,
+        };
     }
 }
 

@@ -1682,6 +1682,11 @@ struct Lowerer<'a> {
     /// Transactions set to commit when dropped (see
     /// `EventKind::CommitsOnDrop`): their `finish()` commits.
     commits_on_drop: std::collections::HashSet<String>,
+    /// Transactions bound from a begin whose failure `?` returns (`let tx =
+    /// pool.begin().await?;`): the function reports its failures, so one
+    /// that logs a failed commit and goes on hides it (see
+    /// `commit_failure_carried_on`).
+    begun_with_failure_returned: std::collections::HashSet<String>,
     /// Statements built into local variables and not yet run (`let q =
     /// sqlx::query(sql);`), with their text where it can be read.
     built: HashMap<String, Option<String>>,
@@ -1790,6 +1795,7 @@ impl<'a> Lowerer<'a> {
             tested_later: Default::default(),
             begin_outcomes: HashMap::new(),
             commits_on_drop: std::collections::HashSet::new(),
+            begun_with_failure_returned: std::collections::HashSet::new(),
             built: HashMap::new(),
             opaque_at: Vec::new(),
             views: HashMap::new(),

@@ -468,6 +468,11 @@ impl<'a> Lowerer<'a> {
             let last = index + 1 == stmts.len();
             match stmt {
                 Stmt::Local(local) => self.local(local),
+                // An `if` without `else`, or a `match` whose arms only log,
+                // has no value to give, last or not.
+                Stmt::Expr(expr, semi)
+                    if (semi.is_some() || !last || gives_no_value(expr))
+                        && self.commit_failure_carried_on(expr) => {}
                 Stmt::Expr(expr, None) if last => value = self.expr(expr),
                 Stmt::Expr(expr, Some(_)) if self.discards_result(expr) => {}
                 // `_ = tx.commit();` throws the result away as `let _ =` does.
@@ -646,6 +651,12 @@ impl<'a> Lowerer<'a> {
         if let Some(name) = &bound {
             self.sources.forget(name);
             self.shares_connection(name, &value, &init.expr);
+            match matches!(value, Value::TransactionObject(_))
+                && matches!(peel(&init.expr), Expr::Try(_))
+            {
+                true => self.begun_with_failure_returned.insert(name.clone()),
+                false => self.begun_with_failure_returned.remove(name),
+            };
         }
         if let (Some(name), Some(source)) = (&bound, begun_from)
             && *name != source

@@ -134,6 +134,64 @@ pub(super) fn chain_root(expr: &Expr) -> Option<String> {
     }
 }
 
+/// Whether running `expr` may leave the enclosing function, loop or
+/// closure body early: a `return`, `?`, `break`, `continue`, or a macro
+/// other than a logging or formatting one (`bail!`, `panic!`, a project's
+/// own). Closures and `async` blocks inside it leave only themselves.
+pub(super) fn may_leave(expr: &Expr) -> bool {
+    const QUIET_MACROS: &[&str] = &[
+        "trace",
+        "debug",
+        "info",
+        "warn",
+        "error",
+        "event",
+        "log",
+        "println",
+        "eprintln",
+        "print",
+        "eprint",
+        "format",
+        "format_args",
+        "write",
+        "writeln",
+        "dbg",
+    ];
+    struct Leaves(bool);
+    impl<'ast> Visit<'ast> for Leaves {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            match expr {
+                Expr::Return(_) | Expr::Try(_) | Expr::Break(_) | Expr::Continue(_) => {
+                    self.0 = true;
+                }
+                Expr::Closure(_) | Expr::Async(_) => {}
+                _ => syn::visit::visit_expr(self, expr),
+            }
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            self.0 |= !QUIET_MACROS.contains(&macro_name(mac).as_str());
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut leaves = Leaves(false);
+    leaves.visit_expr(expr);
+    leaves.0
+}
+
+/// Whether `expr` evaluates to `()` by its shape: an `if` without `else`,
+/// a macro statement's call, a block ending in a statement, or a `match`
+/// whose arms all do.
+pub(super) fn gives_no_value(expr: &Expr) -> bool {
+    match peel(expr) {
+        Expr::If(branch) => branch.else_branch.is_none(),
+        Expr::Macro(_) => true,
+        Expr::Tuple(unit) => unit.elems.is_empty(),
+        Expr::Block(block) => !matches!(block.block.stmts.last(), Some(Stmt::Expr(_, None))),
+        Expr::Match(choice) => choice.arms.iter().all(|arm| gives_no_value(&arm.body)),
+        _ => false,
+    }
+}
+
 /// What a transaction bound by a `let` was begun on: the root of the
 /// begin's chain (`state.db` of `state.db.begin().await?`), also when a
 /// `match` unwraps it (`match pool.begin().await { Ok(tx) => tx, .. }`).

@@ -79,7 +79,8 @@ CREATE TABLE post_tags (post_id bigint, tag text, UNIQUE (post_id, tag));
 CREATE TABLE post_pins (post_id bigint);
 CREATE TABLE jobs (id bigint PRIMARY KEY, claimed bool NOT NULL DEFAULT false);
 INSERT INTO users (email) VALUES ('a@example.com');
-INSERT INTO posts VALUES (1, NULL, NULL);
+INSERT INTO posts VALUES (1, NULL, NULL), (2, NULL, NULL);
+INSERT INTO post_tags VALUES (1, 'a');
 INSERT INTO post_pins VALUES (1);
 INSERT INTO jobs VALUES (1, false), (2, true);
 

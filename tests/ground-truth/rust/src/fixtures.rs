@@ -507,6 +507,15 @@ mod discarded_commit {
                 case!("unpin_if_claimed", "claimed job", |pool| unpin_if_claimed(
                     &pool, 2, 1
                 )),
+                case!("register_logged", "new", |pool| register_logged(
+                    &pool,
+                    "new@example.com"
+                )),
+                case!("retag", "a tagged post", |pool| retag(&pool, 1, "b")),
+                case!("touch_reported", "a post", |pool| touch_reported(&pool, 1)),
+                case!("touch_all", "two posts", |pool| async move {
+                    touch_all(&pool, &[1, 2]).await
+                }),
             ],
             not_called: vec![],
         }
