@@ -201,6 +201,18 @@ fn flatten(tree: &syn::UseTree, prefix: String, found: &mut Vec<Import>) {
     }
 }
 
+/// What the file's functions do with the connections and transactions
+/// handed to them, by name.
+pub(super) struct HandedConnections<'a> {
+    /// Those that begin or end a transaction on one, or report their write.
+    pub helpers: &'a HashMap<String, TransactionHelper>,
+    /// Those that only read through a transaction lent to them.
+    pub reads_only: &'a [String],
+    /// Those that write through some of their parameters, with the
+    /// parameters' positions.
+    pub writes: &'a [(String, Vec<usize>)],
+}
+
 /// The summaries of the file's functions, for other modules: each by its
 /// name in the file (`begin`, `Db.begin`), exported under its first
 /// segment, as every item is reachable by path (`rustc` checks
@@ -208,9 +220,7 @@ fn flatten(tree: &syn::UseTree, prefix: String, found: &mut Vec<Import>) {
 pub(super) fn export_summaries(
     interface: &mut ModuleInterface,
     flows: &[FnFlow],
-    helpers: &HashMap<String, TransactionHelper>,
-    reads_only: &[String],
-    writing: &[(String, Vec<usize>)],
+    handed: HandedConnections<'_>,
     returning_transactions: &[String],
     hidden_types: &std::collections::HashSet<String>,
     opening: &[String],
@@ -219,7 +229,7 @@ pub(super) fn export_summaries(
     let key = |name: &str| name.replace("::", ".");
     for flow in flows {
         let last = flow.name.rsplit("::").next().unwrap_or(&flow.name);
-        let Some(helper) = helpers.get(last) else {
+        let Some(helper) = handed.helpers.get(last) else {
             continue;
         };
         let mut summary = Summary::default();
@@ -230,10 +240,10 @@ pub(super) fn export_summaries(
         }
         summaries.insert(key(&flow.name), summary);
     }
-    for name in reads_only {
+    for name in handed.reads_only {
         summaries.entry(key(name)).or_default().reads_only = true;
     }
-    for (name, positions) in writing {
+    for (name, positions) in handed.writes {
         summaries.entry(key(name)).or_default().writes = positions.clone();
     }
     // From signatures: the function may name nothing to lower

@@ -176,9 +176,11 @@ pub(crate) fn lower_file(
             interface::export_summaries(
                 &mut interface,
                 &collector.flows,
-                &collector.file.transaction_helpers,
-                &readers,
-                &writers,
+                interface::HandedConnections {
+                    helpers: &collector.file.transaction_helpers,
+                    reads_only: &readers,
+                    writes: &writers,
+                },
                 &collector.file.exported_returning,
                 &collector.file.opaque_transactions,
                 &collector.file.exported_opening,

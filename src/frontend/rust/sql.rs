@@ -521,6 +521,14 @@ pub(super) fn fill_placeholders(
     text
 }
 
+/// A `CREATE .. IF NOT EXISTS` or `CREATE OR REPLACE` statement: running it
+/// again changes nothing.
+fn idempotent_setup(sql: &str) -> bool {
+    let upper = sql.trim_start().to_ascii_uppercase();
+    upper.starts_with("CREATE")
+        && (upper.contains("IF NOT EXISTS") || upper.starts_with("CREATE OR REPLACE"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,12 +550,4 @@ mod tests {
         );
         assert_eq!(fill_placeholders("{verb:>8} INTO t", texts), " INTO t");
     }
-}
-
-/// A `CREATE .. IF NOT EXISTS` or `CREATE OR REPLACE` statement: running it
-/// again changes nothing.
-fn idempotent_setup(sql: &str) -> bool {
-    let upper = sql.trim_start().to_ascii_uppercase();
-    upper.starts_with("CREATE")
-        && (upper.contains("IF NOT EXISTS") || upper.starts_with("CREATE OR REPLACE"))
 }
