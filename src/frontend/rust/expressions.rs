@@ -257,9 +257,20 @@ impl<'a> Lowerer<'a> {
                 self.builder.switch_to(head);
                 let condition = self.expr(&while_expr.cond);
                 self.settle(condition);
-                let (body, exit) = self.builder.fork(None);
+                let (body, ended) = self.builder.fork(None);
+                let exit = self.builder.new_block();
                 self.builder.switch_to(body);
                 self.loop_body(while_expr.label.as_ref(), exit, head, &while_expr.body);
+                self.builder.switch_to(ended);
+                // A transaction's owner that ends it on a message, in a
+                // `while let Some(message) = receiver.recv()` loop, runs
+                // out of messages only when the other side hung up without
+                // asking for either: what it did is given up.
+                if serves_messages(while_expr) {
+                    let span = self.span(while_expr.cond.span());
+                    self.builder.mark_error_path(span);
+                }
+                self.builder.goto(exit);
                 self.builder.switch_to(exit);
                 Value::Nothing
             }
@@ -858,4 +869,38 @@ fn statement_failure(tested: &Expr) -> Unwritten {
         None => Unwritten::StatementFailedHere,
         Some(_) => Unwritten::StatementFailed,
     }
+}
+
+/// `while let Some(message) = receiver.recv()` (or `Ok(message)`,
+/// `blocking_recv()`, `recv().await`) whose body commits or rolls back: a loop that serves a
+/// transaction's messages and ends it on one of them.
+fn serves_messages(loop_expr: &syn::ExprWhile) -> bool {
+    struct Ends(bool);
+    impl<'ast> Visit<'ast> for Ends {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.0 |= call.method == "commit" || call.method == "rollback";
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let Expr::Let(test) = peel(&loop_expr.cond) else {
+        return false;
+    };
+    let receives = match peel(&test.expr) {
+        Expr::Await(awaited) => {
+            matches!(peel(&awaited.base), Expr::MethodCall(call) if call.method == "recv")
+        }
+        Expr::MethodCall(call) => call.method == "blocking_recv" || call.method == "recv",
+        _ => false,
+    };
+    // tokio's `Some(message)`, std's and crossbeam's `Ok(message)`.
+    let received = matches!(&*test.pat, Pat::TupleStruct(message)
+        if message.path.is_ident("Some") || message.path.is_ident("Ok"));
+    if !receives || !received {
+        return false;
+    }
+    let mut ends = Ends(false);
+    ends.visit_block(&loop_expr.body);
+    ends.0
 }
