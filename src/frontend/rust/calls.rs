@@ -158,14 +158,9 @@ impl<'a> Lowerer<'a> {
     pub(super) fn commit_failure_carried_on(&mut self, statement: &Expr) -> bool {
         let (commit, carried_on) = match peel(statement) {
             Expr::If(branch) if branch.else_branch.is_none() => match peel(&branch.cond) {
-                Expr::Let(test) if matches_err(&test.pat) == Some(true) => (
-                    &*test.expr,
-                    !may_leave(&Expr::Block(syn::ExprBlock {
-                        attrs: Vec::new(),
-                        label: None,
-                        block: branch.then_branch.clone(),
-                    })),
-                ),
+                Expr::Let(test) if matches_err(&test.pat) == Some(true) => {
+                    (&*test.expr, !block_may_leave(&branch.then_branch))
+                }
                 _ => return false,
             },
             Expr::Match(choice) => {
@@ -192,24 +187,9 @@ impl<'a> Lowerer<'a> {
     /// Whether `commit` commits a transaction of this function, lowered as
     /// two paths (see `discarded_commit`), `lowered` on the one where it
     /// committed.
-    fn commit_carried_past(&mut self, commit: &Expr, lowered: &Expr) -> bool {
-        let discarded = commit;
-        // Through what keeps its result a result: `let _ =
-        // tx.commit().await.map_err(Error::from);` throws the commit's away.
-        let mut commit = peel(discarded);
-        let call = loop {
-            match commit {
-                Expr::Await(awaited) => commit = peel(&awaited.base),
-                Expr::MethodCall(call)
-                    if RESULT_ADAPTERS.contains(&call.method.to_string().as_str())
-                        && call.method != "unwrap"
-                        && call.method != "expect" =>
-                {
-                    commit = peel(&call.receiver);
-                }
-                Expr::MethodCall(call) => break call,
-                _ => return false,
-            }
+    fn commit_carried_past(&mut self, discarded: &Expr, lowered: &Expr) -> bool {
+        let Some(call) = result_of_call(discarded) else {
+            return false;
         };
         // The driver's `tx.commit()`, or a function of this file that ends
         // the transaction it is handed (`self.commit(tx)`).
@@ -1518,22 +1498,31 @@ impl Lowerer<'_> {
     }
 }
 
-/// The receiver of the method call `commit` awaits, through what keeps its
-/// result a result (`tx.commit().await.map_err(..)`): `tx`.
-fn commit_receiver(commit: &Expr) -> Option<String> {
-    let mut current = peel(commit);
+/// The method call whose result `expr` is, through awaits and what keeps
+/// a result a result: `tx.commit()` of `let _ =
+/// tx.commit().await.map_err(Error::from);`.
+fn result_of_call(expr: &Expr) -> Option<&syn::ExprMethodCall> {
+    let mut current = peel(expr);
     loop {
         current = match current {
             Expr::Await(awaited) => peel(&awaited.base),
             Expr::MethodCall(call)
-                if RESULT_ADAPTERS.contains(&call.method.to_string().as_str()) =>
+                if RESULT_ADAPTERS.contains(&call.method.to_string().as_str())
+                    && call.method != "unwrap"
+                    && call.method != "expect" =>
             {
                 peel(&call.receiver)
             }
-            Expr::MethodCall(call) => return place_of(&call.receiver),
+            Expr::MethodCall(call) => return Some(call),
             _ => return None,
         };
     }
+}
+
+/// The receiver of the commit call `commit` awaits (`tx` of
+/// `tx.commit().await`).
+fn commit_receiver(commit: &Expr) -> Option<String> {
+    result_of_call(commit).and_then(|call| place_of(&call.receiver))
 }
 
 /// The place an argument lends: `&mut tx`, `&mut *conn`, or its

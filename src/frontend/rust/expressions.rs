@@ -872,8 +872,8 @@ fn statement_failure(tested: &Expr) -> Unwritten {
 }
 
 /// `while let Some(message) = receiver.recv()` (or `Ok(message)`,
-/// `blocking_recv()`, `recv().await`) whose body commits or rolls back: a loop that serves a
-/// transaction's messages and ends it on one of them.
+/// `blocking_recv()`, `recv().await`) whose body commits or rolls back: a
+/// loop that serves a transaction's messages and ends it on one of them.
 fn serves_messages(loop_expr: &syn::ExprWhile) -> bool {
     struct Ends(bool);
     impl<'ast> Visit<'ast> for Ends {

@@ -139,6 +139,16 @@ pub(super) fn chain_root(expr: &Expr) -> Option<String> {
 /// other than a logging or formatting one (`bail!`, `panic!`, a project's
 /// own). Closures and `async` blocks inside it leave only themselves.
 pub(super) fn may_leave(expr: &Expr) -> bool {
+    leaves_early(|leaves| leaves.visit_expr(expr))
+}
+
+/// `may_leave` of a block.
+pub(super) fn block_may_leave(block: &syn::Block) -> bool {
+    leaves_early(|leaves| leaves.visit_block(block))
+}
+
+/// Runs `visit` with a visitor that notes what leaves early (see `may_leave`).
+fn leaves_early(visit: impl FnOnce(&mut dyn for<'ast> Visit<'ast>)) -> bool {
     const QUIET_MACROS: &[&str] = &[
         "trace",
         "debug",
@@ -174,7 +184,7 @@ pub(super) fn may_leave(expr: &Expr) -> bool {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut leaves = Leaves(false);
-    leaves.visit_expr(expr);
+    visit(&mut leaves);
     leaves.0
 }
 
