@@ -563,7 +563,7 @@ impl<'a> Linker<'a> {
         let types = {
             let known = lock(&self.crate_types).get(&folder).cloned();
             known.unwrap_or_else(|| {
-                let types = Arc::new(self.implemented_types(&folder));
+                let types = Arc::new(self.files_by_implemented_type(&folder));
                 lock(&self.crate_types).insert(folder.clone(), types.clone());
                 types
             })
@@ -580,7 +580,7 @@ impl<'a> Linker<'a> {
 
     /// The files of the crate rooted at `folder` by the types they
     /// implement something for.
-    fn implemented_types(&self, folder: &Path) -> ImplementedTypes {
+    fn files_by_implemented_type(&self, folder: &Path) -> ImplementedTypes {
         let mut types = ImplementedTypes::new();
         for file in crate_sources(folder) {
             let defined = self.defined_in(&self.scripts.shown(&file));

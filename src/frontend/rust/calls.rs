@@ -1566,40 +1566,6 @@ pub(super) fn ended_in_tokens(tokens: proc_macro2::TokenStream, ended: &mut Vec<
     }
 }
 
-/// Macros that read their arguments and never move one away.
-const READING_MACROS: &[&str] = &[
-    "format",
-    "format_args",
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "write",
-    "writeln",
-    "dbg",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "matches",
-    "vec",
-    "info",
-    "warn",
-    "debug",
-    "trace",
-    "error",
-    "log",
-    "event",
-    "span",
-    "info_span",
-    "debug_span",
-    "error_span",
-    "trace_span",
-    "warn_span",
-];
-
 /// The arguments of a macro call that are one name each (`txn` of
 /// `commit_staged!(txn, tiles)`): what the macro may move.
 fn whole_arguments(tokens: proc_macro2::TokenStream) -> Vec<String> {

@@ -174,50 +174,35 @@ pub(crate) fn invokes_other_files_macro(text: &str) -> bool {
             && !name.is_empty()
             && !name.starts_with(|c: char| c.is_ascii_digit())
             && !WELL_KNOWN_MACROS.contains(&name)
+            && !super::syntax::READING_MACROS.contains(&name)
             && !defined.contains(name)
     })
 }
 
 /// Macros of the standard library and of the crates services use most,
-/// whose invocations name no macro of the crate.
+/// beside the reading ones (see `READING_MACROS`), whose invocations name
+/// no macro of the crate.
 const WELL_KNOWN_MACROS: &[&str] = &[
     "anyhow",
-    "assert",
-    "assert_eq",
-    "assert_ne",
     "bail",
     "cfg",
     "column",
     "compile_error",
     "concat",
-    "dbg",
-    "debug",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
     "ensure",
     "env",
-    "eprint",
-    "eprintln",
-    "error",
     "file",
-    "format",
-    "format_args",
     "include",
     "include_bytes",
     "include_str",
-    "info",
     "join",
     "json",
     "line",
     "macro_rules",
-    "matches",
     "module_path",
     "option_env",
     "panic",
     "pin",
-    "print",
-    "println",
     "query",
     "query_as",
     "query_scalar",
@@ -225,14 +210,9 @@ const WELL_KNOWN_MACROS: &[&str] = &[
     "stringify",
     "thread_local",
     "todo",
-    "trace",
     "try_join",
     "unimplemented",
     "unreachable",
-    "vec",
-    "warn",
-    "write",
-    "writeln",
 ];
 
 /// The items an invocation of a known macro expands to, by its first rule

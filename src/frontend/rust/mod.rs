@@ -569,19 +569,11 @@ fn writing_methods(flows: &[FnFlow]) -> std::collections::HashSet<String> {
 
 /// See `FileFacts::writing_functions`.
 fn writing_functions(flows: &[FnFlow]) -> std::collections::HashSet<String> {
-    flows
-        .iter()
-        .filter(|flow| {
-            writes_through(flow, |place| {
-                flow.params.iter().flatten().any(|param| param == place)
-            })
-        })
-        .map(|flow| {
-            let name = flow
-                .name
-                .rsplit_once("::")
-                .map_or(&*flow.name, |(_, name)| name);
-            name.to_string()
+    parameters_written_through(flows)
+        .into_iter()
+        .map(|(name, _)| match name.rsplit_once("::") {
+            Some((_, last)) => last.to_string(),
+            None => name,
         })
         .collect()
 }

@@ -134,6 +134,40 @@ pub(super) fn chain_root(expr: &Expr) -> Option<String> {
     }
 }
 
+/// Macros that read their arguments and never move one away.
+pub(super) const READING_MACROS: &[&str] = &[
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "dbg",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "matches",
+    "vec",
+    "info",
+    "warn",
+    "debug",
+    "trace",
+    "error",
+    "log",
+    "event",
+    "span",
+    "info_span",
+    "debug_span",
+    "error_span",
+    "trace_span",
+    "warn_span",
+];
+
 /// Whether running `expr` may leave the enclosing function, loop or
 /// closure body early: a `return`, `?`, `break`, `continue`, or a macro
 /// other than a logging or formatting one (`bail!`, `panic!`, a project's
@@ -149,24 +183,6 @@ pub(super) fn block_may_leave(block: &syn::Block) -> bool {
 
 /// Runs `visit` with a visitor that notes what leaves early (see `may_leave`).
 fn leaves_early(visit: impl FnOnce(&mut dyn for<'ast> Visit<'ast>)) -> bool {
-    const QUIET_MACROS: &[&str] = &[
-        "trace",
-        "debug",
-        "info",
-        "warn",
-        "error",
-        "event",
-        "log",
-        "println",
-        "eprintln",
-        "print",
-        "eprint",
-        "format",
-        "format_args",
-        "write",
-        "writeln",
-        "dbg",
-    ];
     struct Leaves(bool);
     impl<'ast> Visit<'ast> for Leaves {
         fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -179,7 +195,9 @@ fn leaves_early(visit: impl FnOnce(&mut dyn for<'ast> Visit<'ast>)) -> bool {
             }
         }
         fn visit_macro(&mut self, mac: &'ast Macro) {
-            self.0 |= !QUIET_MACROS.contains(&macro_name(mac).as_str());
+            // Logging and formatting stay; an assertion may panic.
+            let name = macro_name(mac);
+            self.0 |= !READING_MACROS.contains(&name.as_str()) || name.contains("assert");
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
