@@ -896,9 +896,13 @@ fn absolute(path: &Path) -> PathBuf {
     modules::normalize(&std::env::current_dir().unwrap_or_default().join(path))
 }
 
-/// A file with NUL bytes in its first 8 KiB is not source code.
+/// A file whose first 8 KiB are more than one part in 128 NUL bytes is
+/// not source code. Source text may hold a few (a raw NUL separator in a
+/// JavaScript string); binary formats and UTF-16 text hold many.
 fn looks_binary(bytes: &[u8]) -> bool {
-    bytes[..bytes.len().min(8192)].contains(&0)
+    let sample = &bytes[..bytes.len().min(8192)];
+    let nuls = sample.iter().filter(|&&byte| byte == 0).count();
+    nuls * 128 > sample.len()
 }
 
 /// The flow graph of every function in `source`, in Graphviz format (for
