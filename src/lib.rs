@@ -346,7 +346,9 @@ pub fn check_text_among(
                     Some(text) => Some(text.clone()),
                     None => std::fs::read_to_string(path).ok(),
                 };
-                let load = |path: &Path, link: &Link| module_interface(path, &read, &drivers, link);
+                let load = |path: &Path, context: FileContext, link: &Link| {
+                    module_interface(path, &read, &drivers, context, link)
+                };
                 let linker = Linker::new(&[], Vec::new(), &load);
                 let link = |interface: &ModuleInterface| {
                     linker.imported_summaries(&source.path, interface)
@@ -450,7 +452,9 @@ fn check_files(
         .unzip();
     let imports: Vec<Option<&[String]>> = specifiers.iter().map(Option::as_deref).collect();
     let read = |path: &Path| std::fs::read_to_string(path).ok();
-    let load = |path: &Path, link: &Link| module_interface(path, &read, drivers, link);
+    let load = |path: &Path, context: FileContext, link: &Link| {
+        module_interface(path, &read, drivers, context, link)
+    };
     let mut linker = Linker::new(files, vec![None; files.len()], &load);
     let todo: Vec<bool> = imports.iter().map(Option::is_some).collect();
     linker.set_unread(todo.iter().map(|parsed| !parsed).collect());
@@ -612,23 +616,12 @@ fn module_interface(
     path: &Path,
     read: &dyn Fn(&Path) -> Option<String>,
     drivers: &Drivers,
+    context: FileContext,
     link: &Link,
 ) -> Option<ModuleInterface> {
     let language = Language::from_path(path)?;
     let text = read(path)?;
-    // Read for what it exports: told by its text alone which database it
-    // runs on, as a file checked on its own is.
-    let lower = || {
-        lower(
-            &text,
-            language,
-            drivers,
-            link,
-            false,
-            FileContext::default(),
-        )
-        .ok()
-    };
+    let lower = || lower(&text, language, drivers, link, false, context).ok();
     catching(lower)
         .ok()
         .flatten()
@@ -906,19 +899,21 @@ fn looks_binary(bytes: &[u8]) -> bool {
 }
 
 /// The flow graph of every function in `source`, in Graphviz format (for
-/// `txlint debug-flow`).
+/// `txlint debug-flow`), lowered as a check of the file alone lowers it:
+/// knowing the helpers it imports.
 pub fn debug_flow(source: &SourceFile) -> String {
     let Some(language) = Language::from_path(&source.path) else {
         return String::from("// not a TypeScript, JavaScript or Rust file\n");
     };
-    match lower(
-        &source.text,
-        language,
-        Drivers::builtin(),
-        &no_imports,
-        false,
-        FileContext::default(),
-    ) {
+    let drivers = Drivers::builtin();
+    let read = |path: &Path| std::fs::read_to_string(path).ok();
+    let load = |path: &Path, context: FileContext, link: &Link| {
+        module_interface(path, &read, drivers, context, link)
+    };
+    let linker = Linker::new(&[], Vec::new(), &load);
+    let link = |interface: &ModuleInterface| linker.imported_summaries(&source.path, interface);
+    let context = linker.file_context(&source.path, &source.text);
+    match lower(&source.text, language, drivers, &link, false, context) {
         Ok(lowered) => lowered.flows.iter().map(flow::dot::to_dot).collect(),
         Err(error) => format!("// {}\n", error.message),
     }

@@ -30,6 +30,9 @@ pub(crate) struct FileContext {
     /// as its item's text, when the file invokes a macro it does not
     /// define; a name defined twice in the crate is left out.
     pub crate_macros: Option<std::sync::Arc<HashMap<String, String>>>,
+    /// What its workspace's trait methods do where they are implemented
+    /// for a database handle (a Rust file of a Cargo package).
+    pub trait_methods: Option<std::sync::Arc<rust::TraitMethods>>,
 }
 
 /// A module as other modules of the run see it: what it imports, what it

@@ -221,6 +221,8 @@ impl Module {
 #[derive(Default)]
 pub(super) struct Crates {
     packages: Mutex<FxHashMap<PathBuf, Option<Arc<Package>>>>,
+    /// Each package's workspace folder, by the package's folder.
+    workspaces: Mutex<FxHashMap<PathBuf, PathBuf>>,
 }
 
 impl Crates {
@@ -272,6 +274,21 @@ impl Crates {
         file.parent()
             .and_then(|dir| self.package_of(dir))
             .is_some_and(|package| package.postgres_only)
+    }
+
+    /// The folder of the workspace `file`'s package belongs to, or the
+    /// package's own folder when it is in none; `None` for a file of no
+    /// package.
+    pub fn workspace_folder(&self, file: &Path) -> Option<PathBuf> {
+        let package = file.parent().and_then(|dir| self.package_of(dir))?;
+        let known = super::lock(&self.workspaces).get(&package.dir).cloned();
+        Some(known.unwrap_or_else(|| {
+            let folder = workspace_table(&package.dir)
+                .map(|(dir, _)| dir)
+                .unwrap_or_else(|| package.dir.clone());
+            super::lock(&self.workspaces).insert(package.dir.clone(), folder.clone());
+            folder
+        }))
     }
 
     /// Whether `file` belongs to a Cargo package.
@@ -626,7 +643,7 @@ mod tests {
     #[test]
     fn functions_taking_a_connection_are_read_from_the_text() {
         let text = "impl Notice {\n    pub fn key(&self) -> &str { \"k\" }\n    pub async fn fill(&self, conn: &mut PgConnection) -> Result<String> { todo!() }\n}\nfn all<'e, E: PgExecutor<'e>>(e: E);\nfn new(context: Context) -> Self { Self }";
-        let mut found: Vec<String> = functions_taking_handles(text).into_iter().collect();
+        let mut found: Vec<String> = functions_taking_handles(text, &[]).into_iter().collect();
         found.sort();
         assert_eq!(found, ["all", "fill"]);
     }

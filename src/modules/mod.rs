@@ -28,16 +28,17 @@ use rustc_hash::FxHashMap;
 
 use crate::flow::summary::{Summaries, Summary};
 use crate::frontend::rust::{
-    functions_taking_handles, implemented_types, invokes_other_files_macro,
-    macro_definitions_in_text,
+    TraitMethods, TraitMethodsReader, functions_taking_handles, implemented_types,
+    invokes_other_files_macro, macro_definitions_in_text,
 };
 use crate::frontend::{FileContext, Import, ModuleInterface};
 
 /// Reads what a file outside the run exports (a helper module that an
-/// import names but the run does not check), given the summaries of what
-/// that file imports in turn.
-pub(crate) type Loader<'a> =
-    dyn Fn(&Path, &dyn Fn(&ModuleInterface) -> Summaries) -> Option<ModuleInterface> + Sync + 'a;
+/// import names but the run does not check), given what it is told
+/// beyond its text and the summaries of what that file imports in turn.
+pub(crate) type Loader<'a> = dyn Fn(&Path, FileContext, &dyn Fn(&ModuleInterface) -> Summaries) -> Option<ModuleInterface>
+    + Sync
+    + 'a;
 
 /// How many imports deep files outside the run are read: a helper module,
 /// the modules its helpers come from, and theirs (a mail template that
@@ -86,6 +87,9 @@ pub(crate) struct Linker<'a> {
     /// Per crate, by its root's folder: its `macro_rules!` (see
     /// `crate_macros`).
     crate_macros: Mutex<FxHashMap<PathBuf, Arc<HashMap<String, String>>>>,
+    /// Per workspace, by its folder: its trait methods implemented for
+    /// database handles (see `trait_methods`).
+    trait_methods: Mutex<FxHashMap<PathBuf, Arc<TraitMethods>>>,
     /// The run's files as absolute paths, sorted, made when first asked
     /// (see `out_of_reach`).
     run_paths: std::sync::OnceLock<Vec<Vec<u8>>>,
@@ -180,6 +184,7 @@ impl<'a> Linker<'a> {
             defined: Mutex::new(FxHashMap::default()),
             crate_types: Mutex::new(FxHashMap::default()),
             crate_macros: Mutex::new(FxHashMap::default()),
+            trait_methods: Mutex::new(FxHashMap::default()),
             run_paths: std::sync::OnceLock::new(),
         }
     }
@@ -196,8 +201,15 @@ impl<'a> Linker<'a> {
     }
 
     /// What the file at `index` exports, now that it was checked again.
-    /// The flattened views may have changed with it.
+    /// The flattened views may have changed with it. A Rust file the
+    /// prefilter skipped, lowered now, is linked as the run's from here
+    /// on: what its imports give it at any depth is known.
     pub fn set_interface(&mut self, index: usize, interface: Option<Box<ModuleInterface>>) {
+        if interface.is_some()
+            && let Some(unread) = self.unread.get_mut(index)
+        {
+            *unread = false;
+        }
         self.interfaces.get_mut().unwrap_or_else(|e| e.into_inner())[index] =
             interface.map(|i| Arc::new(*i));
         lock(&self.views).clear();
@@ -391,7 +403,28 @@ impl<'a> Linker<'a> {
         FileContext {
             postgres_package: self.crates.postgres_only(&file),
             crate_macros,
+            trait_methods: self.trait_methods(&file),
         }
+    }
+
+    /// What the trait methods of the workspace of `file` (an absolute
+    /// path) do where they are implemented for a database handle, read
+    /// once per workspace from all its files: the crate that implements a
+    /// domain crate's store traits depends on it, not the other way round.
+    fn trait_methods(&self, file: &Path) -> Option<Arc<TraitMethods>> {
+        let folder = self.crates.workspace_folder(file)?;
+        if let Some(known) = lock(&self.trait_methods).get(&folder) {
+            return Some(known.clone());
+        }
+        let mut reader = TraitMethodsReader::default();
+        for source in workspace_sources(&folder) {
+            if let Ok(text) = std::fs::read_to_string(&source) {
+                reader.read(&text);
+            }
+        }
+        let methods = Arc::new(reader.finish());
+        lock(&self.trait_methods).insert(folder, methods.clone());
+        Some(methods)
     }
 
     /// The `macro_rules!` defined in the files of the crate of `file` (an
@@ -449,9 +482,13 @@ impl<'a> Linker<'a> {
             let path = self.path_of(&target);
             let local = &import.local;
             if !(is_rust(importer) && imported.starts_with(char::is_uppercase)) {
-                // `use super::*` also sees what the parent imports with a
-                // private glob of its own (`use crate::utils::*;`).
-                let parent_globs = match imported == "*" && import.specifier.starts_with("super") {
+                // `use super::*` (or `use crate::*`) also sees what that
+                // ancestor imports with a private glob of its own (`use
+                // crate::utils::*;`, `use other_crate::*;`).
+                let ancestor = ["super", "crate"]
+                    .iter()
+                    .any(|start| import.specifier.starts_with(start));
+                let parent_globs = match imported == "*" && ancestor {
                     true => self
                         .interface(importer, target.clone(), depth)
                         .map(|parent| parent.private_globs.clone())
@@ -601,8 +638,13 @@ impl<'a> Linker<'a> {
         let known = lock(&self.defined).get(path).cloned();
         known.unwrap_or_else(|| {
             let text = std::fs::read_to_string(path).unwrap_or_default();
+            let traits = self.trait_methods(&self.scripts.absolute(path));
+            let handle_traits: Vec<&str> = traits
+                .iter()
+                .flat_map(|known| known.traits.iter().map(String::as_str))
+                .collect();
             let defined = Arc::new(Defined {
-                functions: functions_taking_handles(&text),
+                functions: functions_taking_handles(&text, &handle_traits),
                 types: implemented_types(&text),
             });
             lock(&self.defined).insert(path.to_path_buf(), defined.clone());
@@ -774,7 +816,16 @@ impl<'a> Linker<'a> {
                     *lock(&given) = summaries.clone();
                     summaries
                 };
-                let interface = (self.load)(&key.0, &link).map(Arc::new);
+                // Told by its text alone which database it runs on, as a
+                // file checked on its own is; its workspace's trait
+                // methods are the importer's.
+                let context = FileContext {
+                    trait_methods: is_rust(&key.0)
+                        .then(|| self.trait_methods(&self.scripts.absolute(&key.0)))
+                        .flatten(),
+                    ..FileContext::default()
+                };
+                let interface = (self.load)(&key.0, context, &link).map(Arc::new);
                 let given = given.into_inner().unwrap_or_else(|e| e.into_inner());
                 lock(&self.read_with).insert(key.0.clone(), (given, interface.clone()));
                 lock(&self.outside).insert(key, interface.clone());
@@ -888,6 +939,35 @@ fn crate_sources(folder: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             match entry.file_type() {
                 Ok(kind) if kind.is_dir() && depth < 16 && path != binaries => {
+                    folders.push((path, depth + 1));
+                }
+                Ok(kind) if kind.is_file() && is_rust(&path) => files.push(path),
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The Rust files of a workspace, in path order: those of its members'
+/// sources, tests and examples, without build output or hidden folders.
+fn workspace_sources(folder: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    // Symbolic links are not followed (no loops).
+    let mut folders = vec![(folder.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = entry.file_name();
+            let skipped = name.to_string_lossy().starts_with('.')
+                || name == "target"
+                || name == "node_modules";
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() && depth < 16 && !skipped => {
                     folders.push((path, depth + 1));
                 }
                 Ok(kind) if kind.is_file() && is_rust(&path) => files.push(path),
@@ -1201,7 +1281,7 @@ mod tests {
         ];
         let dir = checkout(&names.map(|name| (name, "")));
         let paths: Vec<PathBuf> = names.iter().map(|name| dir.path().join(name)).collect();
-        let load = |_: &Path, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
+        let load = |_: &Path, _: FileContext, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
         let linker = Linker::new(&paths, vec![None; paths.len()], &load);
         let specifiers = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let route = specifiers(&["../lib/tx", "next/server"]);
@@ -1261,7 +1341,7 @@ mod tests {
             specifier: specifier.into(),
             referenced: true,
         };
-        let load = |path: &Path, link: &dyn Fn(&ModuleInterface) -> Summaries| {
+        let load = |path: &Path, _: FileContext, link: &dyn Fn(&ModuleInterface) -> Summaries| {
             let name = path.file_stem()?.to_string_lossy().into_owned();
             *lock(&reads).entry(name.clone()).or_default() += 1;
             let mut interface = ModuleInterface::default();
@@ -1310,7 +1390,7 @@ mod tests {
         let root = dir.path();
         let paths = vec![root.join("src/route.ts"), root.join("src/db.ts")];
         let reads = Mutex::new(Vec::<String>::new());
-        let load = |path: &Path, link: &dyn Fn(&ModuleInterface) -> Summaries| {
+        let load = |path: &Path, _: FileContext, link: &dyn Fn(&ModuleInterface) -> Summaries| {
             let name = path.file_stem()?.to_string_lossy().into_owned();
             lock(&reads).push(name.clone());
             let mut interface = ModuleInterface::default();
@@ -1366,7 +1446,7 @@ mod tests {
             .iter()
             .map(|path| root.join(path))
             .collect();
-        let load = |_: &Path, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
+        let load = |_: &Path, _: FileContext, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
         let linker = Linker::new(&paths, vec![None, None, None], &load);
         let importer = root.join("a/routes/x.ts");
         let run = |specifier: &str| match linker.resolve(&importer, specifier) {
@@ -1439,7 +1519,7 @@ mod tests {
         ]);
         let root = dir.path();
         let paths = vec![root.join("apps/api/src/routes/x.ts")];
-        let load = |_: &Path, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
+        let load = |_: &Path, _: FileContext, _: &dyn Fn(&ModuleInterface) -> Summaries| None;
         let linker = Linker::new(&paths, vec![None], &load);
         let from = |importer: &str, specifier: &str| {
             let path = match linker.resolve(&root.join(importer), specifier)? {

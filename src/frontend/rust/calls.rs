@@ -1125,11 +1125,26 @@ impl<'a> Lowerer<'a> {
             return value;
         }
 
+        // A trait method the workspace implements for a database handle,
+        // called on a handle (`store.tour_get(id)` on a `store: &mut impl
+        // TourStore`, or on the transaction itself), does what its SQL
+        // there does; any other method is taken at its name.
+        let on_handle = receiver_place.as_deref().is_some_and(|place| {
+            let root = place.split('.').next().unwrap_or(place);
+            self.params.iter().any(|param| param == root)
+                || self.owned.get(place) == Some(&Owned::Transaction)
+        });
+        let dispatched = on_handle.then(|| self.file.trait_method(&method)).flatten();
+        let (reads_by_name, writes_by_name) = match dispatched {
+            Some(effect) => (
+                effect == MethodEffect::Reads,
+                effect == MethodEffect::Writes,
+            ),
+            None => (named_as_read(&method), named_as_write(&method)),
+        };
         // `query.fetch_all(&mut *tx)` reads, unless the statement was
         // built by a call that writes (`insert_into(t).values(..)`).
-        if (vocabulary.only_reads(&method) && !built_by_write(&call.receiver))
-            || named_as_read(&method)
-        {
+        if (vocabulary.only_reads(&method) && !built_by_write(&call.receiver)) || reads_by_name {
             self.moved_all(call.args.iter());
         } else {
             // A method of the transaction or connection itself that the
@@ -1138,7 +1153,7 @@ impl<'a> Lowerer<'a> {
             // `tx.block_hash(..)` does not.
             let mut written = None;
             if let Some(place) = &receiver_place
-                && (named_as_write(&method) || self.file.writing_methods.contains(&method))
+                && (writes_by_name || self.file.writing_methods.contains(&method))
             {
                 self.passing_param(place, &callee);
                 written = self
@@ -1148,7 +1163,7 @@ impl<'a> Lowerer<'a> {
             // A method of the transaction itself handed the store it was
             // begun from writes in the transaction (`txn.insert_batch(&map,
             // ..)` of an embedded store).
-            let writes = (named_as_write(&method)
+            let writes = (writes_by_name
                 || self.file.writing_methods.contains(&method)
                 || built_by_write(&call.receiver))
                 && written.is_none();
@@ -1217,7 +1232,9 @@ impl<'a> Lowerer<'a> {
             }
             if let syn::FnArg::Typed(typed) = input {
                 let name = binding_name(&typed.pat);
-                if lendable_type(&typed.ty, signature) {
+                if lendable_type(&typed.ty, signature)
+                    || self.file.handle_trait_type(&typed.ty, signature)
+                {
                     self.params.extend(name.clone());
                 }
                 if callback_type(&typed.ty, signature) {

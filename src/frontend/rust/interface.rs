@@ -33,9 +33,9 @@ pub(super) fn use_imports(file: &syn::File) -> ModuleInterface {
                     continue;
                 }
                 import.specifier = rooted(import.specifier, &children);
-                let own_module = ["crate", "self", "super"]
-                    .contains(&import.specifier.split("::").next().unwrap_or_default());
-                if !public && import.imported == "*" && own_module {
+                // Of this crate's modules or of another crate's (`use
+                // other_crate::*;`): `use super::*` below sees both.
+                if !public && import.imported == "*" {
                     interface.private_globs.push(import.specifier.clone());
                 }
                 if public {

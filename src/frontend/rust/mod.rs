@@ -13,6 +13,7 @@ mod statements;
 mod summaries;
 mod syntax;
 mod thinning;
+mod trait_methods;
 
 use std::collections::HashMap;
 
@@ -66,7 +67,12 @@ pub(crate) fn lower_file(
     check_bracket_depth(text)?;
     let _spans = SpanScope::enter();
     let named_at = vocabulary.words_at(text);
-    let thinned = thinning::thin(text, &named_at, all_bodies);
+    let handle_traits: Vec<&str> = context
+        .trait_methods
+        .iter()
+        .flat_map(|known| known.traits.iter().map(String::as_str))
+        .collect();
+    let thinned = thinning::thin(text, &named_at, all_bodies, &handle_traits);
     let parsed = parse_file(&thinned.as_deref().unwrap_or(text)[base..]);
     drop(thinned);
     match parsed {
@@ -94,6 +100,7 @@ pub(crate) fn lower_file(
                 runs_on_postgres(text, context.postgres_package) && !text.contains("ROLLBACK TO");
             facts.scripts_end_themselves = text.contains("surrealdb::");
             facts.temporary_tables = temporary_tables(text);
+            facts.trait_methods = context.trait_methods.clone();
             let mut interface = interface::use_imports(&file);
             // The file lowered knowing `facts`: each pass below learns more.
             let lower_again = |facts| {
@@ -250,14 +257,20 @@ pub(crate) fn names_handle_type(lowercase: &str) -> bool {
         .any(|word| lowercase.contains(word))
 }
 
+pub(crate) use trait_methods::{MethodEffect, TraitMethods, TraitMethodsReader};
+
 pub(crate) use macros::{
     definitions_in_text as macro_definitions_in_text, invokes_other_files_macro,
 };
 
 /// The functions a Rust file's text defines with a parameter typed as a
 /// connection, transaction or executor (`fn fill(&self, conn: &mut
-/// PgConnection)`), by name, read without parsing it.
-pub(crate) fn functions_taking_handles(text: &str) -> std::collections::HashSet<String> {
+/// PgConnection)`), or bounded by one of the `handle_traits` (see
+/// `TraitMethods`), by name, read without parsing it.
+pub(crate) fn functions_taking_handles(
+    text: &str,
+    handle_traits: &[&str],
+) -> std::collections::HashSet<String> {
     text.split("fn ")
         .skip(1)
         .filter_map(|rest| {
@@ -265,7 +278,11 @@ pub(crate) fn functions_taking_handles(text: &str) -> std::collections::HashSet<
                 .find(|c: char| !(c.is_alphanumeric() || c == '_'))
                 .unwrap_or(rest.len());
             let signature = &rest[..rest.find(['{', ';']).unwrap_or(rest.len())];
-            names_handle_type(&signature.to_ascii_lowercase()).then(|| rest[..name_end].to_string())
+            let takes = names_handle_type(&signature.to_ascii_lowercase())
+                || handle_traits
+                    .iter()
+                    .any(|name| thinning::holds_word(signature.as_bytes(), name.as_bytes()));
+            takes.then(|| rest[..name_end].to_string())
         })
         .collect()
 }
@@ -531,6 +548,9 @@ struct FileFacts<'v> {
     /// Tables the file creates as temporary (see `temporary_tables`):
     /// what is written to them does not outlive the session.
     temporary_tables: Vec<String>,
+    /// What the workspace's trait methods do where they are implemented
+    /// for a database handle (see `TraitMethods`).
+    trait_methods: Option<std::sync::Arc<TraitMethods>>,
 }
 
 /// What the transaction objects in scope were begun from: names bound in
@@ -1017,7 +1037,31 @@ impl<'v> FileFacts<'v> {
             writing_methods: Default::default(),
             writing_functions: Default::default(),
             asks_writing_functions: Default::default(),
+            trait_methods: None,
         }
+    }
+
+    /// What the trait method of this name does where the workspace
+    /// implements it for a database handle.
+    fn trait_method(&self, method: &str) -> Option<MethodEffect> {
+        self.trait_methods.as_ref()?.methods.get(method).copied()
+    }
+
+    /// Whether a parameter of this type is bounded by one of the
+    /// workspace's traits that a database handle implements
+    /// (`store: &mut impl TourStore`, `&mut dyn Store`, `S: TourStore`).
+    fn handle_trait_type(&self, ty: &syn::Type, signature: &syn::Signature) -> bool {
+        self.trait_methods.as_ref().is_some_and(|known| {
+            trait_bounds(ty, signature).any(|bound| known.traits.contains(&bound))
+        })
+    }
+
+    /// Whether a function takes a parameter bounded by such a trait.
+    fn takes_handle_trait(&self, signature: &syn::Signature) -> bool {
+        signature.inputs.iter().any(|input| match input {
+            syn::FnArg::Typed(typed) => self.handle_trait_type(&typed.ty, signature),
+            syn::FnArg::Receiver(_) => false,
+        })
     }
 
     /// Whether `place` is a field of `owner` whose transaction the type's
@@ -1235,6 +1279,7 @@ impl<'v> Collector<'v> {
         if !self.file.names_vocabulary(span)
             && !self.file.expanded_functions.contains(&span.start)
             && !signature.is_some_and(takes_database_handle)
+            && !signature.is_some_and(|s| self.file.takes_handle_trait(s))
             && !calls_any(&body, &self.file.private_functions, false)
             && !calls_any(&body, &self.file.private_methods, true)
             && !calls_any(&body, &self.file.returning_transactions, true)
@@ -1242,7 +1287,7 @@ impl<'v> Collector<'v> {
             self.quiet.push(name);
             return;
         }
-        if signature.is_some_and(takes_lendable) {
+        if signature.is_some_and(|s| takes_lendable(s) || self.file.takes_handle_trait(s)) {
             self.lendable.insert(name.clone());
         }
         let mut lowerer = Lowerer::new(&self.file, self.base, name, span);

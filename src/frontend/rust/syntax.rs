@@ -303,6 +303,33 @@ fn generic_bounds<'s>(
     })
 }
 
+/// The names of the traits bounding a parameter's type: an `impl` or
+/// `dyn` type's (`&mut (impl TourStore + Send)`), or a generic type's
+/// (`S` of `S: TourStore`), through references and parentheses.
+pub(super) fn trait_bounds<'s>(
+    ty: &'s syn::Type,
+    signature: &'s syn::Signature,
+) -> Box<dyn Iterator<Item = String> + 's> {
+    let mut ty = ty;
+    loop {
+        match ty {
+            syn::Type::Reference(reference) => ty = &reference.elem,
+            syn::Type::Paren(inner) => ty = &inner.elem,
+            _ => break,
+        }
+    }
+    let named = |bound: &syn::TypeParamBound| match bound {
+        syn::TypeParamBound::Trait(bound) => Some(bound.path.segments.last()?.ident.to_string()),
+        _ => None,
+    };
+    match ty {
+        syn::Type::ImplTrait(bounds) => Box::new(bounds.bounds.iter().filter_map(named)),
+        syn::Type::TraitObject(object) => Box::new(object.bounds.iter().filter_map(named)),
+        syn::Type::Path(_) => Box::new(generic_bounds(ty, signature)),
+        _ => Box::new(std::iter::empty()),
+    }
+}
+
 /// Whether a parameter of this type is a callback the caller supplies
 /// (`f: impl FnOnce(&mut Tx) -> R`, `f: &dyn Fn(..)`, or `f: F` with `F:
 /// AsyncFnOnce(..)`): what it does is the caller's code, not this

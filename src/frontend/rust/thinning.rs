@@ -20,10 +20,16 @@ const THINNED_LENGTH: usize = 64 * 1024;
 /// The text with every quiet function body (unless `all_bodies`) and
 /// every large array literal blanked, or `None` when there is none. Quiet
 /// means no offset of `named_at` from the `fn` to the closing brace, a
-/// signature that takes no connection or transaction, and no call of a
-/// function of this file that does: lowering follows all of those.
-/// Newlines stay, so lines and byte offsets are unchanged.
-pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<String> {
+/// signature that takes no connection or transaction and names none of
+/// the `handle_traits` (see `TraitMethods`), and no call of a function of
+/// this file that does: lowering follows all of those. Newlines stay, so
+/// lines and byte offsets are unchanged.
+pub(super) fn thin(
+    text: &str,
+    named_at: &[u32],
+    all_bodies: bool,
+    handle_traits: &[&str],
+) -> Option<String> {
     let bytes = text.as_bytes();
     let found = scan(bytes);
     let names_nothing = |from: usize, to: usize| {
@@ -32,7 +38,7 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
     };
     // Functions whose signature may take a handle: a call of one hands it
     // on (see `calls_any`).
-    let handle_takers = super::functions_taking_handles(text);
+    let handle_takers = super::functions_taking_handles(text, handle_traits);
     let functions = &found.functions;
     let mut quiet: Vec<bool> = functions
         .iter()
@@ -43,6 +49,9 @@ pub(super) fn thin(text: &str, named_at: &[u32], all_bodies: bool) -> Option<Str
                 // invocations (`$body`).
                 && !bytes[function.open..function.close].contains(&b'$')
                 && !takes_handle(&bytes[function.at..function.open])
+                && !handle_traits
+                    .iter()
+                    .any(|name| holds_word(&bytes[function.at..function.open], name.as_bytes()))
                 && !handle_takers
                     .iter()
                     .any(|name| holds_word(&bytes[function.open..function.close], name.as_bytes()))
@@ -134,7 +143,7 @@ fn takes_handle(signature: &[u8]) -> bool {
 }
 
 /// Whether `word` occurs in `text` as a whole identifier.
-fn holds_word(text: &[u8], word: &[u8]) -> bool {
+pub(super) fn holds_word(text: &[u8], word: &[u8]) -> bool {
     memchr::memmem::find_iter(text, word)
         .any(|at| !ident_byte(text, at.wrapping_sub(1)) && !ident_byte(text, at + word.len()))
 }
@@ -397,7 +406,7 @@ mod tests {
     #[test]
     fn a_large_table_is_blanked_and_keeps_its_lines_and_offsets() {
         let text = table(4_000);
-        let thinned = thin(&text, &named(&text), false).expect("thinned");
+        let thinned = thin(&text, &named(&text), false, &[]).expect("thinned");
         assert_eq!(thinned.len(), text.len());
         assert_eq!(thinned.lines().count(), text.lines().count());
         let open = text.find("= [").unwrap() + 2;
@@ -412,21 +421,21 @@ mod tests {
     fn a_table_that_names_the_vocabulary_or_is_small_stays() {
         let text = table(4_000);
         let inside = text.find("(7,").unwrap() as u32;
-        assert_eq!(thin(&text, &[inside, named(&text)[0]], false), None);
+        assert_eq!(thin(&text, &[inside, named(&text)[0]], false, &[]), None);
         let before = text.find("static").unwrap() as u32;
-        assert!(thin(&text, &[before, named(&text)[0]], false).is_some());
+        assert!(thin(&text, &[before, named(&text)[0]], false, &[]).is_some());
         let small = table(10);
-        assert_eq!(thin(&small, &named(&small), false), None);
+        assert_eq!(thin(&small, &named(&small), false, &[]), None);
     }
 
     #[test]
     fn unbalanced_or_unterminated_text_is_left_to_the_parser() {
         let mut text = table(4_000);
         text.push_str("fn broken() { let s = \"never closed");
-        assert!(thin(&text, &named(&text), false).is_some());
-        assert_eq!(thin(&"]".repeat(THINNED_LENGTH + 1), &[], false), None);
-        assert_eq!(thin(&"'".repeat(THINNED_LENGTH + 1), &[], false), None);
-        assert_eq!(thin("fn f() { (1, 2} }", &[], false), None);
+        assert!(thin(&text, &named(&text), false, &[]).is_some());
+        assert_eq!(thin(&"]".repeat(THINNED_LENGTH + 1), &[], false, &[]), None);
+        assert_eq!(thin(&"'".repeat(THINNED_LENGTH + 1), &[], false, &[]), None);
+        assert_eq!(thin("fn f() { (1, 2} }", &[], false, &[]), None);
     }
 
     /// The text with `thin`'s blanks shown as nothing: what syn parses.
@@ -435,7 +444,7 @@ mod tests {
             .iter()
             .map(|word| text.find(word).expect("a word of the text") as u32)
             .collect();
-        let thinned = thin(text, &named, false).unwrap_or_else(|| text.to_string());
+        let thinned = thin(text, &named, false, &[]).unwrap_or_else(|| text.to_string());
         assert_eq!(thinned.len(), text.len());
         assert!(syn::parse_str::<syn::File>(&thinned).is_ok(), "{thinned}");
         thinned.split_whitespace().collect::<Vec<_>>().join(" ")
