@@ -1128,19 +1128,22 @@ impl<'a> Lowerer<'a> {
         // A trait method the workspace implements for a database handle,
         // called on a handle (`store.tour_get(id)` on a `store: &mut impl
         // TourStore`, or on the transaction itself), does what its SQL
-        // there does; any other method is taken at its name.
+        // there does. Handed the transaction instead (`repo.lock_next(&mut
+        // tx)`), it reads when every implementation does; a write there may
+        // depend on what it found (a `get` that deletes the rows it
+        // returns), so that one is left to its name, as any other method.
         let on_handle = receiver_place.as_deref().is_some_and(|place| {
             let root = place.split('.').next().unwrap_or(place);
             self.params.iter().any(|param| param == root)
                 || self.owned.get(place) == Some(&Owned::Transaction)
         });
-        let dispatched = on_handle.then(|| self.file.trait_method(&method)).flatten();
-        let (reads_by_name, writes_by_name) = match dispatched {
-            Some(effect) => (
+        let (reads_by_name, writes_by_name) = match self.file.trait_method(&method) {
+            Some(effect) if on_handle => (
                 effect == MethodEffect::Reads,
                 effect == MethodEffect::Writes,
             ),
-            None => (named_as_read(&method), named_as_write(&method)),
+            Some(MethodEffect::Reads) => (true, false),
+            _ => (named_as_read(&method), named_as_write(&method)),
         };
         // `query.fetch_all(&mut *tx)` reads, unless the statement was
         // built by a call that writes (`insert_into(t).values(..)`).

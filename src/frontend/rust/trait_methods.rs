@@ -217,20 +217,40 @@ fn method(self_type: &str, name: &str, body: &[Token]) -> ImplMethod {
     }
 }
 
-/// Whether a string literal is a statement: it starts with a keyword
-/// that starts one.
+/// Whether a string literal is a statement: past its leading comments
+/// (`--sql`), it starts with a keyword that starts one.
 fn looks_like_sql(text: &str) -> bool {
     const STARTS: &[&str] = &[
         "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "CREATE",
         "ALTER", "DROP", "TRUNCATE", "COPY", "CALL", "VALUES",
     ];
+    let mut text = blank_start(text);
+    loop {
+        if let Some(comment) = text.strip_prefix("--") {
+            // The line ends at a newline, or at its escape as written.
+            let end = [comment.find('\n'), comment.find("\\n").map(|at| at + 1)]
+                .into_iter()
+                .flatten()
+                .min();
+            text = end.map_or("", |end| &comment[end + 1..]);
+        } else if let Some(comment) = text.strip_prefix("/*") {
+            text = comment.split_once("*/").map_or("", |(_, rest)| rest);
+        } else {
+            break;
+        }
+        text = blank_start(text);
+    }
     let first = text
-        .trim_start()
         .split(|c: char| !c.is_ascii_alphabetic())
         .next()
         .unwrap_or_default();
-    STARTS.iter().any(|start| first.eq_ignore_ascii_case(start))
-        && text.trim_start().len() > first.len()
+    STARTS.iter().any(|start| first.eq_ignore_ascii_case(start)) && text.len() > first.len()
+}
+
+/// `text` past its leading white space and line continuations (a backslash at
+/// a line's end, kept as written in a literal's text).
+fn blank_start(text: &str) -> &str {
+    text.trim_start_matches(|c: char| c.is_whitespace() || c == '\\')
 }
 
 /// Whether the `impl` at `at` starts an item: not `-> impl Trait` or
@@ -433,7 +453,7 @@ use crate::PgStore;
 impl<'c> tours::TourStore for PgStore<'c> {
     async fn tour_get(&mut self, id: TourId) -> TourResult<Tour> {
         let _brace = '{';
-        sqlx::query_as::<_, TourRow>("SELECT * FROM tours WHERE id = $1")
+        sqlx::query_as::<_, TourRow>("-- one tour\n SELECT * FROM tours WHERE id = $1")
             .fetch_one(&mut **self.inner()).await.map(Into::into).map_err(database)
     }
 
