@@ -345,6 +345,16 @@ impl<'a> Lowerer<'a> {
                 self.moved_all(array.elems.iter());
                 Value::Nothing
             }
+            // `written += 1` on a counter (see `Flags`): non-zero now.
+            Expr::Binary(binary)
+                if matches!(binary.op, syn::BinOp::AddAssign(_))
+                    && let Some(local) = place_of(&binary.left)
+                    && self.flags.contains(&local) =>
+            {
+                let span = self.span(binary.span());
+                self.assign_flag(&local, Some(true), span);
+                Value::Nothing
+            }
             // `sql += "COMMIT;"` on a local holding text.
             Expr::Binary(binary)
                 if matches!(binary.op, syn::BinOp::AddAssign(_))

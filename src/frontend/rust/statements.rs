@@ -224,6 +224,7 @@ impl<'a> Lowerer<'a> {
     pub(super) fn flag_test(&mut self, condition: &Expr) -> Option<Guard> {
         let (tested, holds) = match peel(condition) {
             Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => (&*unary.expr, false),
+            Expr::Binary(binary) => counter_test(binary)?,
             other => (other, true),
         };
         let place = place_of(tested).filter(|place| self.flags.contains(place))?;
@@ -249,7 +250,13 @@ impl<'a> Lowerer<'a> {
         if let Some(name) = name
             && !said
         {
-            self.assign_flag(name, bool_value(init), self.span(init.span()));
+            // A counter's `0` is false, as a test of it reads it.
+            let given = bool_value(init).or_else(|| {
+                int_value(init)
+                    .filter(|_| self.flags.contains(name))
+                    .map(|count| count != 0)
+            });
+            self.assign_flag(name, given, self.span(init.span()));
         }
         value
     }
@@ -864,17 +871,22 @@ impl<'a> Lowerer<'a> {
 }
 
 /// The locals a branch tests whose value each path can follow (see
-/// `Lowerer::flags`): those the body gives `true` or `false`, and those
+/// `Lowerer::flags`): those the body gives `true` or `false`, those
 /// tested bare more than once (`if nested { SAVEPOINT } else { BEGIN }` ..
 /// `if nested { RELEASE } else { COMMIT }`, `if dry_run` twice) whose every
-/// binding is a plain `let` or a parameter and that change only by `=`:
-/// each of those says what it gave, so a path keeps what a test told it.
+/// binding is a plain `let` or a parameter and that change only by `=`,
+/// and counters that only count up (`let mut written = 0;` .. `written +=
+/// 1;` .. `if written > 0`): each of those says what it gave, so a path
+/// keeps what a test told it.
 #[derive(Default)]
 struct Flags {
     literal: std::collections::HashSet<String>,
     tested: HashMap<String, usize>,
+    /// Bound by `let` to `0`.
+    counters: std::collections::HashSet<String>,
     /// Bound by a pattern (`let (a, b)`, `if let`, a `for` or a closure's
-    /// parameter), changed by `+=` and the like, or lent `&mut`.
+    /// parameter), changed by `+=` (but for a count up by a literal) and
+    /// the like, or lent `&mut`.
     untracked: std::collections::HashSet<String>,
 }
 
@@ -883,6 +895,7 @@ impl Flags {
         let Flags {
             mut literal,
             tested,
+            counters,
             untracked,
         } = self;
         literal.extend(
@@ -890,6 +903,11 @@ impl Flags {
                 .into_iter()
                 .filter(|(name, count)| *count > 1 && !untracked.contains(name))
                 .map(|(name, _)| name),
+        );
+        literal.extend(
+            counters
+                .into_iter()
+                .filter(|name| !untracked.contains(name)),
         );
         literal
     }
@@ -905,6 +923,12 @@ impl<'ast> Visit<'ast> for Flags {
                     .is_some_and(|init| gives_bool_literal(&init.expr))
                 {
                     self.literal.insert(name);
+                } else if local
+                    .init
+                    .as_ref()
+                    .is_some_and(|init| int_value(&init.expr) == Some(0))
+                {
+                    self.counters.insert(name);
                 }
             }
             None => self.visit_pat(&local.pat),
@@ -948,7 +972,12 @@ impl<'ast> Visit<'ast> for Flags {
                 | BinOp::ShlAssign(_)
                 | BinOp::ShrAssign(_)
         );
-        if compound && let Some(name) = place_of(&binary.left) {
+        let counts_up = matches!(binary.op, BinOp::AddAssign(_))
+            && int_value(&binary.right).is_some_and(|step| step > 0);
+        if compound
+            && !counts_up
+            && let Some(name) = place_of(&binary.left)
+        {
             self.untracked.insert(name);
         }
         syn::visit::visit_expr_binary(self, binary);
@@ -970,6 +999,39 @@ impl<'ast> Visit<'ast> for Flags {
             self.literal.insert(name);
         }
         syn::visit::visit_expr_assign(self, assign);
+    }
+}
+
+/// A test of a counter against zero (`written > 0`, `0 != written`,
+/// `written >= 1`; `written == 0`): the local it tests, and whether the
+/// branch is taken when it is non-zero.
+fn counter_test(binary: &syn::ExprBinary) -> Option<(&Expr, bool)> {
+    use syn::BinOp;
+    let (local, bound, flipped) = match (int_value(&binary.left), int_value(&binary.right)) {
+        (None, Some(bound)) => (&*binary.left, bound, false),
+        (Some(bound), None) => (&*binary.right, bound, true),
+        _ => return None,
+    };
+    // Written with the local on the left: `local OP bound`.
+    let nonzero = match (&binary.op, flipped) {
+        (BinOp::Ne(_), _) if bound == 0 => true,
+        (BinOp::Eq(_), _) if bound == 0 => false,
+        (BinOp::Gt(_), false) | (BinOp::Lt(_), true) if bound == 0 => true,
+        (BinOp::Ge(_), false) | (BinOp::Le(_), true) if bound == 1 => true,
+        (BinOp::Le(_), false) | (BinOp::Ge(_), true) if bound == 0 => false,
+        (BinOp::Lt(_), false) | (BinOp::Gt(_), true) if bound == 1 => false,
+        _ => return None,
+    };
+    Some((local, nonzero))
+}
+
+/// The value of an integer literal (`0`, `1usize`).
+fn int_value(expr: &Expr) -> Option<u64> {
+    match peel(expr) {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse().ok(),
+        _ => None,
     }
 }
 
