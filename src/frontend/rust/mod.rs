@@ -40,7 +40,7 @@ use calls::*;
 use sql::*;
 use summaries::*;
 use syntax::*;
-use thinning::written_calls;
+use thinning::{passed_as_value, written_calls};
 
 /// Passes over a file beyond the second that learn, link by link, which
 /// parameters of private functions every caller closes on drop.
@@ -1195,7 +1195,11 @@ impl<'v> Collector<'v> {
         for (callee, _) in &self.private_calls {
             *lowered.entry(callee.as_str()).or_default() += 1;
         }
-        lowered.retain(|callee, calls| *calls == written_calls(text, callee));
+        // Every call of it seen: none written elsewhere (in a macro's
+        // text) and none made by code it is handed to as a value.
+        lowered.retain(|callee, calls| {
+            *calls == written_calls(text, callee) && !passed_as_value(text, callee)
+        });
         self.closing_arguments
             .iter()
             .filter(|((callee, _), closes)| **closes && lowered.contains_key(callee.as_str()))

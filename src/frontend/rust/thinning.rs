@@ -169,6 +169,28 @@ pub(super) fn written_calls(text: &str, name: &str) -> usize {
         .count()
 }
 
+/// Whether the function `name` is handed on as a value, an argument of a
+/// call (`run_step(conn, 5, seed_units)`, `apply(Self::migrate)`): it is
+/// called wherever that call calls it, with whatever it is given there.
+pub(super) fn passed_as_value(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, name.as_bytes()).any(|at| {
+        let end = at + name.len();
+        if ident_byte(bytes, at.wrapping_sub(1)) || ident_byte(bytes, end) {
+            return false;
+        }
+        let after = text[end..].trim_start();
+        // Past the path it is written with (`Self::`, `steps::`).
+        let mut before = &text[..at];
+        while let Some(path) = before.strip_suffix("::") {
+            before = path.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_');
+        }
+        let before = before.trim_end();
+        (before.ends_with('(') || before.ends_with(','))
+            && (after.starts_with(')') || after.starts_with(','))
+    })
+}
+
 /// A function with a body: the offsets of its `fn`, and of its body's
 /// braces.
 struct Function {
@@ -516,6 +538,19 @@ mod tests {
             fn other() { let migrate_all = 1; migrate::<u8>(); let f = Self::migrate; }
         ";
         assert_eq!(written_calls(text, "migrate"), 4);
+    }
+
+    #[test]
+    fn a_function_handed_on_as_an_argument_is_passed_as_a_value() {
+        let text = "
+            fn seed(conn: &Connection) {}
+            fn upgrade(conn: &Connection) { run_step(conn, 5, seed)?; apply(Self::seed_all, conn); }
+            fn other(conn: &Connection) { seed(conn); let seeded = seeds(conn); }
+        ";
+        assert!(passed_as_value(text, "seed"));
+        assert!(passed_as_value(text, "seed_all"));
+        assert!(!passed_as_value(text, "seeds"));
+        assert!(!passed_as_value(text, "conn_pool"));
     }
 
     #[test]
