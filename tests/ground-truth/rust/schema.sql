@@ -398,3 +398,8 @@ INSERT INTO a VALUES (0);
 -- fixture: services/err_question.rs
 CREATE TABLE quotas (id bigint PRIMARY KEY, lim bigint NOT NULL);
 INSERT INTO quotas VALUES (1, 10);
+
+-- fixture: sqlx/counted_writes.rs
+CREATE TABLE stations (id bigint PRIMARY KEY, name text, retired_at timestamptz);
+CREATE TABLE readings (meter bigint, kwh float8);
+INSERT INTO stations VALUES (1, 'one', NULL), (2, 'two', NULL);

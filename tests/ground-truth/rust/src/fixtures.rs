@@ -87,6 +87,7 @@ pub fn executed() -> Vec<Fixture> {
         services_conditional_commit::fixture(),
         services_commit_forms::fixture(),
         services_err_question::fixture(),
+        counted_writes::fixture(),
     ]
 }
 
@@ -1831,6 +1832,61 @@ mod services_err_question {
                 case!("set_limit_match", "unknown", |pool| set_limit_match(
                     &pool, 9, 5
                 )),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod counted_writes {
+    include!(fixture_text!("sqlx/counted_writes.rs"));
+
+    fn reading(meter: i64) -> Reading {
+        Reading { meter, kwh: 1.5 }
+    }
+
+    /// Two readings, then the sender hangs up.
+    fn sent() -> Receiver<Reading> {
+        let (send, receive) = tokio::sync::mpsc::channel(4);
+        for meter in [1, 2] {
+            let _ = send.try_send(reading(meter));
+        }
+        receive
+    }
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/counted_writes.rs",
+            cases: vec![
+                case!("rename_stations", "one named", |pool| async move {
+                    rename_stations(&pool, &[(1, "North".to_string()), (2, " ".to_string())])
+                        .await
+                }),
+                case!("rename_stations", "none named", |pool| async move {
+                    rename_stations(&pool, &[(1, String::new())]).await
+                }),
+                case!("retire_stations", "one retired", |pool| retire_stations(
+                    &pool,
+                    &[1, 2],
+                    &[2]
+                )),
+                case!("retire_stations", "all kept", |pool| retire_stations(
+                    &pool,
+                    &[1],
+                    &[1]
+                )),
+                case!("store_readings", "two sent", |pool| store_readings(
+                    pool.clone(),
+                    sent()
+                )),
+                case!("store_checked_readings", "all good", |pool| async move {
+                    store_checked_readings(&pool, &[reading(1), reading(2)]).await
+                }),
+                case!("store_checked_readings", "one skipped", |pool| async move {
+                    store_checked_readings(&pool, &[reading(1), reading(0)]).await
+                }),
             ],
             not_called: vec![],
         }
