@@ -77,12 +77,12 @@ pub(super) fn peel(mut expr: &Expr) -> &Expr {
 pub(super) fn place_of(expr: &Expr) -> Option<String> {
     match peel(expr) {
         Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(|i| i.to_string()),
-        Expr::Field(field) => {
-            let Member::Named(name) = &field.member else {
-                return None;
-            };
-            Some(format!("{}.{name}", place_of(&field.base)?))
-        }
+        // A named field, or a tuple struct's (`self.0` of `struct
+        // Repo(PgPool)`).
+        Expr::Field(field) => match &field.member {
+            Member::Named(name) => Some(format!("{}.{name}", place_of(&field.base)?)),
+            Member::Unnamed(index) => Some(format!("{}.{}", place_of(&field.base)?, index.index)),
+        },
         Expr::Reference(reference) => place_of(&reference.expr),
         Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => place_of(&unary.expr),
         Expr::MethodCall(call)
