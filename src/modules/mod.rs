@@ -928,33 +928,25 @@ impl<'a> Linker<'a> {
 /// there (`src/bin/`), sorted.
 fn crate_sources(folder: &Path) -> Vec<PathBuf> {
     let binaries = folder.join("bin");
-    let mut files = Vec::new();
-    // Symbolic links are not followed (no loops); module trees are shallow.
-    let mut folders = vec![(folder.to_path_buf(), 0usize)];
-    while let Some((dir, depth)) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(kind) if kind.is_dir() && depth < 16 && path != binaries => {
-                    folders.push((path, depth + 1));
-                }
-                Ok(kind) if kind.is_file() && is_rust(&path) => files.push(path),
-                _ => {}
-            }
-        }
-    }
-    files.sort();
-    files
+    rust_files_below(folder, |dir| dir == binaries)
 }
 
 /// The Rust files of a workspace, in path order: those of its members'
 /// sources, tests and examples, without build output or hidden folders.
 fn workspace_sources(folder: &Path) -> Vec<PathBuf> {
+    rust_files_below(folder, |dir| {
+        dir.file_name().is_some_and(|name| {
+            let name = name.to_string_lossy();
+            name.starts_with('.') || name == "target" || name == "node_modules"
+        })
+    })
+}
+
+/// The Rust files below `folder`, sorted, but those of the folders
+/// `skipped` names. Symbolic links are not followed (no loops); module
+/// trees are shallow.
+fn rust_files_below(folder: &Path, skipped: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    // Symbolic links are not followed (no loops).
     let mut folders = vec![(folder.to_path_buf(), 0usize)];
     while let Some((dir, depth)) = folders.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -962,12 +954,8 @@ fn workspace_sources(folder: &Path) -> Vec<PathBuf> {
         };
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
-            let name = entry.file_name();
-            let skipped = name.to_string_lossy().starts_with('.')
-                || name == "target"
-                || name == "node_modules";
             match entry.file_type() {
-                Ok(kind) if kind.is_dir() && depth < 16 && !skipped => {
+                Ok(kind) if kind.is_dir() && depth < 16 && !skipped(&path) => {
                     folders.push((path, depth + 1));
                 }
                 Ok(kind) if kind.is_file() && is_rust(&path) => files.push(path),
