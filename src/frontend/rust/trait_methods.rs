@@ -137,14 +137,19 @@ impl TraitMethodsReader {
         // Unknown (`None`) where no SQL was read; a call of another trait
         // method of the type adds what that one does, until nothing changes.
         let mut effects: Vec<Option<MethodEffect>> = of_handles.iter().map(|m| m.sql).collect();
+        let mut by_type_and_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (index, method) in of_handles.iter().enumerate() {
+            by_type_and_name
+                .entry((&method.self_type, &method.name))
+                .or_default()
+                .push(index);
+        }
         loop {
             let mut changed = false;
             for (index, method) in of_handles.iter().enumerate() {
                 for called in &method.self_calls {
-                    let callees = of_handles.iter().enumerate().filter(|(_, other)| {
-                        other.self_type == method.self_type && other.name == *called
-                    });
-                    for (other, _) in callees {
+                    let key = (method.self_type.as_str(), called.as_str());
+                    for &other in by_type_and_name.get(&key).into_iter().flatten() {
                         let joined = join(effects[index], effects[other]);
                         if joined != effects[index] {
                             effects[index] = joined;
