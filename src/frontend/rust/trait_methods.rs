@@ -49,69 +49,76 @@ pub(crate) struct TraitMethodsReader {
 }
 
 impl TraitMethodsReader {
-    /// Read one file's text.
+    /// Read one file's text: the header of each `impl` item, and the
+    /// methods of a trait's when the file may hold a statement.
     pub fn read(&mut self, text: &str) {
-        if !text.contains(" for ") {
+        let bytes = text.as_bytes();
+        if memchr::memmem::find(bytes, b" for ").is_none() {
             return;
         }
-        let tokens = tokens(text);
-        let mut at = 0;
-        while at < tokens.len() {
-            if tokens[at] == Token::Ident("impl") && item_start(&tokens, at) {
-                at = self.impl_block(&tokens, at + 1);
-            } else {
-                at += 1;
+        let statements = may_hold_sql(bytes);
+        // Past the end of the last block read: an `impl` inside it was read.
+        let mut read_to = 0;
+        for at in memchr::memmem::find_iter(bytes, b"impl") {
+            let line = text[..at].rsplit('\n').next().unwrap_or_default().trim();
+            if at < read_to || !(line.is_empty() || line == "unsafe" || line.ends_with(']')) {
+                continue;
+            }
+            let Some(open) = text[at..].find(['{', ';']).map(|end| at + end) else {
+                break;
+            };
+            let header = tokens(&text[at..open.min(at + 400)], false).0;
+            if header.first() != Some(&Token::Ident("impl")) {
+                continue;
+            }
+            let Some(self_type) = self.implemented_in(&header[1..]) else {
+                continue;
+            };
+            if statements && bytes[open] == b'{' {
+                let (block, end) = tokens(&text[open..], true);
+                self.methods_in(self_type, &block);
+                read_to = open + end;
             }
         }
     }
 
-    /// Read the block of the `impl` whose header starts at `at`; returns
-    /// where the block ends.
-    fn impl_block(&mut self, tokens: &[Token], at: usize) -> usize {
-        let Some(open) =
-            (at..tokens.len()).find(|&i| matches!(tokens[i], Token::Open('{') | Token::Punct(';')))
-        else {
-            return tokens.len();
-        };
-        if tokens[open] != Token::Open('{') {
-            return open + 1;
-        }
-        let close = closing(tokens, open);
-        let header = &tokens[at..open];
-        let Some(for_at) = top_level(header).find(|&i| header[i] == Token::Ident("for")) else {
-            return open + 1;
-        };
-        let (Some(trait_name), Some(self_type)) = (
-            last_name(&header[..for_at]),
-            last_name(&header[for_at + 1..]),
-        ) else {
-            return close;
-        };
-        self.implemented
-            .push((trait_name.to_string(), self_type.to_string()));
-        let mut i = open + 1;
+    /// Note the methods of the block (its braces included) of an `impl`
+    /// of a trait for `self_type`.
+    fn methods_in(&mut self, self_type: &str, block: &[Token]) {
+        let close = block.len().saturating_sub(1);
+        let mut i = 1;
         while i < close {
-            if tokens[i] == Token::Ident("fn")
-                && let Some(Token::Ident(name)) = tokens.get(i + 1)
+            if block[i] == Token::Ident("fn")
+                && let Some(Token::Ident(name)) = block.get(i + 1)
             {
                 let Some(body) =
-                    (i..close).find(|&j| matches!(tokens[j], Token::Open('{') | Token::Punct(';')))
+                    (i..close).find(|&j| matches!(block[j], Token::Open('{') | Token::Punct(';')))
                 else {
                     break;
                 };
-                if tokens[body] != Token::Open('{') {
+                if block[body] != Token::Open('{') {
                     i = body + 1;
                     continue;
                 }
-                let end = closing(tokens, body);
+                let end = closing(block, body);
                 self.methods
-                    .push(method(self_type, name, &tokens[body..end]));
+                    .push(method(self_type, name, &block[body..end]));
                 i = end;
             } else {
                 i += 1;
             }
         }
-        close
+    }
+
+    /// Note the trait and type an `impl` header (past `impl`) names, if it
+    /// is a trait's; the type's name.
+    fn implemented_in<'t>(&mut self, header: &[Token<'t>]) -> Option<&'t str> {
+        let for_at = top_level(header).find(|&i| header[i] == Token::Ident("for"))?;
+        let trait_name = last_name(&header[..for_at])?;
+        let self_type = last_name(&header[for_at + 1..])?;
+        self.implemented
+            .push((trait_name.to_string(), self_type.to_string()));
+        Some(self_type)
     }
 
     /// What the files read say: a method's effect follows the `self`
@@ -177,6 +184,17 @@ impl TraitMethodsReader {
                 .collect(),
         }
     }
+}
+
+/// Whether a file's text may hold a statement: a cheap test that spares
+/// reading the methods of most files.
+fn may_hold_sql(text: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[
+        b"SELECT", b"INSERT", b"UPDATE", b"DELETE", b"select ", b"insert ", b"update ", b"delete ",
+    ];
+    WORDS
+        .iter()
+        .any(|word| memchr::memmem::find(text, word).is_some())
 }
 
 /// Two implementations, or a method and one it calls: unknown if either
@@ -258,18 +276,6 @@ fn blank_start(text: &str) -> &str {
     text.trim_start_matches(|c: char| c.is_whitespace() || c == '\\')
 }
 
-/// Whether the `impl` at `at` starts an item: not `-> impl Trait` or
-/// `x: impl Trait`.
-fn item_start(tokens: &[Token], at: usize) -> bool {
-    match at.checked_sub(1).map(|before| &tokens[before]) {
-        None => true,
-        Some(Token::Close(_) | Token::Open('{')) => true,
-        Some(Token::Punct(';')) => true,
-        Some(Token::Ident(word)) => matches!(*word, "unsafe" | "default"),
-        _ => false,
-    }
-}
-
 /// The positions of `header` outside `<..>`.
 fn top_level<'h>(header: &'h [Token<'h>]) -> impl Iterator<Item = usize> + 'h {
     let mut depth = 0i32;
@@ -331,12 +337,18 @@ enum Token<'t> {
 
 /// The tokens of Rust source text, as far as the reading above needs
 /// them: comments, character literals and lifetimes dropped, so that no
-/// brace inside them counts.
-fn tokens(text: &str) -> Vec<Token<'_>> {
+/// brace inside them counts. With `one_block`, the text starts with a
+/// bracket and only the tokens up to the one that closes it are read.
+/// Also returns where reading stopped.
+fn tokens(text: &str, one_block: bool) -> (Vec<Token<'_>>, usize) {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
+    let mut depth = 0usize;
     let mut at = 0;
     while at < bytes.len() {
+        if one_block && depth == 0 && !found.is_empty() {
+            break;
+        }
         let c = bytes[at];
         match c {
             b'/' if bytes.get(at + 1) == Some(&b'/') => {
@@ -383,10 +395,12 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
             }
             b'{' | b'(' | b'[' => {
                 found.push(Token::Open(c as char));
+                depth += 1;
                 at += 1;
             }
             b'}' | b')' | b']' => {
                 found.push(Token::Close(c as char));
+                depth = depth.saturating_sub(1);
                 at += 1;
             }
             c if is_ident_byte(c) => {
@@ -426,7 +440,7 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
             }
         }
     }
-    found
+    (found, at)
 }
 
 /// Where the string literal whose text starts at `at` ends: past its
@@ -507,6 +521,14 @@ fn render() -> impl Display for Nothing { todo!() }
         );
         assert_eq!(read.methods.get("tour_search"), None);
         assert_eq!(read.methods.get("commit"), None);
+    }
+
+    #[test]
+    fn a_file_without_statements_still_names_the_traits_its_types_implement() {
+        let mut reader = TraitMethodsReader::default();
+        reader.read(STORE);
+        reader.read("/// The store's own.\nimpl<'c> tours::Ledger for PgStore<'c> {\n    fn close(self) { self.0.commit() }\n}\n");
+        assert!(reader.finish().traits.contains("Ledger"));
     }
 
     #[test]

@@ -403,3 +403,10 @@ INSERT INTO quotas VALUES (1, 10);
 CREATE TABLE stations (id bigint PRIMARY KEY, name text, retired_at timestamptz);
 CREATE TABLE readings (meter bigint, kwh float8);
 INSERT INTO stations VALUES (1, 'one', NULL), (2, 'two', NULL);
+
+-- fixture: sqlx/newtype_repositories.rs
+CREATE TABLE lockers (id bigint PRIMARY KEY, holder bigint);
+CREATE TABLE locker_codes (locker bigint, code text);
+CREATE TABLE locker_audit (locker bigint, event text);
+INSERT INTO lockers VALUES (1, 5), (2, NULL);
+INSERT INTO locker_codes VALUES (1, '1234');

@@ -88,6 +88,7 @@ pub fn executed() -> Vec<Fixture> {
         services_commit_forms::fixture(),
         services_err_question::fixture(),
         counted_writes::fixture(),
+        newtype_repositories::fixture(),
     ]
 }
 
@@ -1886,6 +1887,30 @@ mod counted_writes {
                 }),
                 case!("store_checked_readings", "one skipped", |pool| async move {
                     store_checked_readings(&pool, &[reading(1), reading(0)]).await
+                }),
+            ],
+            not_called: vec![],
+        }
+    }
+}
+
+#[allow(dead_code, unused, nonstandard_style, clippy::all)]
+mod newtype_repositories {
+    include!(fixture_text!("sqlx/newtype_repositories.rs"));
+
+    pub fn fixture() -> crate::Fixture {
+        use crate::case;
+        crate::Fixture {
+            path: "sqlx/newtype_repositories.rs",
+            cases: vec![
+                case!("release", "a held locker", 2, |pool| async move {
+                    Lockers(pool.clone()).release(1).await
+                }),
+                case!("assign", "a free locker", |pool| async move {
+                    Lockers(pool.clone()).assign(2, 7, "4711").await
+                }),
+                case!("expire", "a held locker", 2, |pool| async move {
+                    Lockers(pool.clone()).expire(1).await
                 }),
             ],
             not_called: vec![],
