@@ -1162,6 +1162,12 @@ fn inside_block(statement: &str) -> bool {
     depth > 0
 }
 
+/// The first statement of `sql` that holds anything, comments removed
+/// (`SELECT 1` of `"-- probe\n SELECT 1"`).
+pub(crate) fn first_statement(sql: &str) -> Option<String> {
+    split_statements(sql).find(|statement| !statement.trim().is_empty())
+}
+
 /// Statements of `sql` with comments removed, split on `;` outside quotes.
 fn split_statements(sql: &str) -> impl Iterator<Item = String> {
     let mut statements = vec![String::new()];

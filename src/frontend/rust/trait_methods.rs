@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::drivers::sql_writes;
+use crate::drivers::{first_statement, sql_writes};
 
 /// What every implementation of a trait method does with the handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,39 +241,22 @@ fn method(self_type: &str, name: &str, body: &[Token]) -> ImplMethod {
 }
 
 /// Whether a string literal is a statement: past its leading comments
-/// (`--sql`), it starts with a keyword that starts one.
+/// (`--sql`) and line continuations, it starts with a keyword that starts
+/// one.
 fn looks_like_sql(text: &str) -> bool {
     const STARTS: &[&str] = &[
         "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "CREATE",
         "ALTER", "DROP", "TRUNCATE", "COPY", "CALL", "VALUES",
     ];
-    let mut text = blank_start(text);
-    loop {
-        if let Some(comment) = text.strip_prefix("--") {
-            // The line ends at a newline, or at its escape as written.
-            let end = [comment.find('\n'), comment.find("\\n").map(|at| at + 1)]
-                .into_iter()
-                .flatten()
-                .min();
-            text = end.map_or("", |end| &comment[end + 1..]);
-        } else if let Some(comment) = text.strip_prefix("/*") {
-            text = comment.split_once("*/").map_or("", |(_, rest)| rest);
-        } else {
-            break;
-        }
-        text = blank_start(text);
-    }
-    let first = text
+    let Some(statement) = first_statement(text) else {
+        return false;
+    };
+    let statement = statement.trim_start_matches(|c: char| c.is_whitespace() || c == '\\');
+    let first = statement
         .split(|c: char| !c.is_ascii_alphabetic())
         .next()
         .unwrap_or_default();
-    STARTS.iter().any(|start| first.eq_ignore_ascii_case(start)) && text.len() > first.len()
-}
-
-/// `text` past its leading white space and line continuations (a backslash at
-/// a line's end, kept as written in a literal's text).
-fn blank_start(text: &str) -> &str {
-    text.trim_start_matches(|c: char| c.is_whitespace() || c == '\\')
+    STARTS.iter().any(|start| first.eq_ignore_ascii_case(start)) && statement.len() > first.len()
 }
 
 /// The positions of `header` outside `<..>`.
@@ -472,7 +455,8 @@ use crate::PgStore;
 impl<'c> tours::TourStore for PgStore<'c> {
     async fn tour_get(&mut self, id: TourId) -> TourResult<Tour> {
         let _brace = '{';
-        sqlx::query_as::<_, TourRow>("-- one tour\n SELECT * FROM tours WHERE id = $1")
+        sqlx::query_as::<_, TourRow>("-- one tour
+         SELECT * FROM tours WHERE id = $1")
             .fetch_one(&mut **self.inner()).await.map(Into::into).map_err(database)
     }
 
