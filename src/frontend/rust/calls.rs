@@ -276,10 +276,16 @@ impl<'a> Lowerer<'a> {
 
     /// Remember that a parameter (or a field of one) is handed to `callee`.
     pub(super) fn passing_param(&mut self, place: &str, callee: &str) {
-        let root = place.split('.').next().unwrap_or(place);
-        if self.params.iter().any(|param| param == root) {
+        if self.through_param(place) {
             self.params_passed_to.push(callee.to_string());
         }
+    }
+
+    /// Whether `place` is a parameter a transaction can be lent through,
+    /// or reached through one (`store.inner`).
+    fn through_param(&self, place: &str) -> bool {
+        let root = place.split('.').next().unwrap_or(place);
+        self.params.iter().any(|param| param == root)
     }
 
     /// Code that may write reaches the transaction `place` owns; the
@@ -1133,9 +1139,7 @@ impl<'a> Lowerer<'a> {
         // depend on what it found (a `get` that deletes the rows it
         // returns), so that one is left to its name, as any other method.
         let on_handle = receiver_place.as_deref().is_some_and(|place| {
-            let root = place.split('.').next().unwrap_or(place);
-            self.params.iter().any(|param| param == root)
-                || self.owned.get(place) == Some(&Owned::Transaction)
+            self.through_param(place) || self.owned.get(place) == Some(&Owned::Transaction)
         });
         let (reads_by_name, writes_by_name) = match self.file.trait_method(&method) {
             Some(effect) if on_handle => (
